@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+//
+// i2osim — a simulator of I2O IOPs served as /dev/i2o/ctl.
+//
+// Layering (each a target, lowest first):
+//   I2OFormats   byte-exact I2O wire formats (frames, SGL, HRT, LCT, status block,
+//                parameter operation/result lists, event records). No OS, no ioctls.
+//   IOPModel     one or more IOPs as state machines that take request frames and give
+//                reply frames, as a real IOP does. Knows nothing of ioctls.
+//   Fixtures     the text description of a machine (YAML) and its loader.
+//   IoctlEngine  the host driver: /dev/i2o/ctl ioctls in both ABIs over an abstract
+//                "user memory"; builds frames and posts them to the model. No transport.
+//   i2osim       the command-line tool.
+//
+// Dependencies, each on purpose:
+//   swift-argument-parser — the CLI, its help and its validation.
+//   Yams                  — YAML fixtures, with line/column marks for error messages.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "i2osim",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "i2osim", targets: ["i2osim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "I2OFormats", swiftSettings: strict),
+        .target(name: "IOPModel", dependencies: ["I2OFormats"], swiftSettings: strict),
+        .target(name: "Fixtures", dependencies: ["IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
+        .target(name: "IoctlEngine", dependencies: ["IOPModel", "I2OFormats"], swiftSettings: strict),
+        .executableTarget(name: "i2osim", dependencies: [
+            "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
+        .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),
+        .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "IOPModel", "I2OFormats"]),
+        .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
+    ]
+)

@@ -1,0 +1,121 @@
+/// An I2O function code (message word 1, bits 24–31). Names as in the kernel's `i2o.h`.
+public struct I2OFunction: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    // Utility class (every device).
+    public static let utilNOP = I2OFunction(rawValue: 0x00)
+    public static let utilAbort = I2OFunction(rawValue: 0x01)
+    public static let utilParamsSet = I2OFunction(rawValue: 0x05)
+    public static let utilParamsGet = I2OFunction(rawValue: 0x06)
+    public static let utilClaim = I2OFunction(rawValue: 0x09)
+    public static let utilClaimRelease = I2OFunction(rawValue: 0x0B)
+    public static let utilConfigDialog = I2OFunction(rawValue: 0x10)
+    public static let utilEventRegister = I2OFunction(rawValue: 0x13)
+    public static let utilEventAck = I2OFunction(rawValue: 0x14)
+    // Executive class (TID 0).
+    public static let execStatusGet = I2OFunction(rawValue: 0xA0)
+    public static let execOutboundInit = I2OFunction(rawValue: 0xA1)
+    public static let execLctNotify = I2OFunction(rawValue: 0xA2)
+    public static let execSysTabSet = I2OFunction(rawValue: 0xA3)
+    public static let execHrtGet = I2OFunction(rawValue: 0xA8)
+    public static let execSwDownload = I2OFunction(rawValue: 0xA9)
+    public static let execSwUpload = I2OFunction(rawValue: 0xAB)
+    public static let execSwRemove = I2OFunction(rawValue: 0xAD)
+    public static let execConfigValidate = I2OFunction(rawValue: 0xBB)
+    public static let execIopReset = I2OFunction(rawValue: 0xBD)
+    public static let execIopClear = I2OFunction(rawValue: 0xBE)
+    public static let execSysEnable = I2OFunction(rawValue: 0xD1)
+    /// Private (vendor) messages: word 4 = XFunctionCode | OrganizationID << 16.
+    public static let privateMessage = I2OFunction(rawValue: 0xFF)
+
+    static let names: [UInt8: String] = [
+        0x00: "UtilNOP", 0x01: "UtilAbort", 0x05: "UtilParamsSet", 0x06: "UtilParamsGet", 0x09: "UtilClaim",
+        0x0B: "UtilClaimRelease", 0x0D: "UtilDeviceReserve", 0x0F: "UtilDeviceRelease",
+        0x10: "UtilConfigDialog", 0x13: "UtilEventRegister", 0x14: "UtilEventAck",
+        0x15: "UtilReplyFaultNotify", 0x17: "UtilLock", 0x19: "UtilLockRelease",
+        0xA0: "ExecStatusGet", 0xA1: "ExecOutboundInit", 0xA2: "ExecLctNotify", 0xA3: "ExecSysTabSet",
+        0xA5: "ExecBiosInfoSet", 0xA7: "ExecBootDeviceSet", 0xA8: "ExecHrtGet", 0xA9: "ExecSwDownload",
+        0xAB: "ExecSwUpload", 0xAD: "ExecSwRemove", 0xAF: "ExecDdmSuspend", 0xB1: "ExecDdmDestroy",
+        0xB2: "ExecAdapterRead", 0xB3: "ExecAdapterAssign", 0xB5: "ExecAdapterRelease",
+        0xB7: "ExecDeviceAssign", 0xB9: "ExecDeviceRelease", 0xBB: "ExecConfigValidate",
+        0xBD: "ExecIopReset", 0xBE: "ExecIopClear", 0xC1: "ExecSysModify", 0xC3: "ExecSysQuiesce",
+        0xC5: "ExecPathQuiesce", 0xC7: "ExecDdmQuiesce", 0xC9: "ExecIopConnect", 0xCA: "ExecConnSetup",
+        0xD1: "ExecSysEnable", 0xD3: "ExecPathEnable", 0xD5: "ExecDdmEnable", 0xD7: "ExecPathReset",
+        0xD9: "ExecDdmReset", 0xDD: "ExecStaticMfCreate", 0xDF: "ExecStaticMfRelease",
+        0x30: "BsaBlockRead", 0x31: "BsaBlockWrite", 0x37: "BsaCacheFlush", 0x81: "ScsiScbExec",
+        0x83: "ScsiScbAbort", 0xFF: "Private",
+    ]
+    public var name: String? { Self.names[rawValue] }
+    public init?(name: String) {
+        guard let v = Self.names.first(where: { $0.value.lowercased() == name.lowercased() })?.key else { return nil }
+        self.init(rawValue: v)
+    }
+    public var description: String { name ?? hex(rawValue, width: 2) }
+}
+
+/// An LCT ClassID (12 bits; §7.7 of the reference).
+public struct ClassID: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue & 0xFFF }
+    public static let executive = ClassID(rawValue: 0x000)
+    public static let ddm = ClassID(rawValue: 0x001)
+    public static let randomBlockStorage = ClassID(rawValue: 0x010)
+    public static let sequentialStorage = ClassID(rawValue: 0x011)
+    public static let lan = ClassID(rawValue: 0x020)
+    public static let wan = ClassID(rawValue: 0x030)
+    public static let fibreChannelPort = ClassID(rawValue: 0x040)
+    public static let fibreChannelPeripheral = ClassID(rawValue: 0x041)
+    public static let scsiPeripheral = ClassID(rawValue: 0x051)
+    public static let atePort = ClassID(rawValue: 0x060)
+    public static let atePeripheral = ClassID(rawValue: 0x061)
+    public static let floppyController = ClassID(rawValue: 0x070)
+    public static let floppyDevice = ClassID(rawValue: 0x071)
+    public static let busAdapter = ClassID(rawValue: 0x080)
+    public static let peerTransportAgent = ClassID(rawValue: 0x090)
+    public static let peerTransport = ClassID(rawValue: 0x091)
+
+    /// Kernel-style names (`I2O_CLASS_*` without the prefix).
+    public static let names: [UInt16: String] = [
+        0x000: "EXECUTIVE", 0x001: "DDM", 0x010: "RANDOM_BLOCK_STORAGE", 0x011: "SEQUENTIAL_STORAGE",
+        0x020: "LAN", 0x030: "WAN", 0x040: "FIBRE_CHANNEL_PORT", 0x041: "FIBRE_CHANNEL_PERIPHERAL",
+        0x051: "SCSI_PERIPHERAL", 0x060: "ATE_PORT", 0x061: "ATE_PERIPHERAL", 0x070: "FLOPPY_CONTROLLER",
+        0x071: "FLOPPY_DEVICE", 0x080: "BUS_ADAPTER", 0x090: "PEER_TRANSPORT_AGENT", 0x091: "PEER_TRANSPORT",
+    ]
+    public var name: String? { Self.names[rawValue] }
+    public init?(name: String) {
+        let n = String(name.uppercased().map { $0 == "-" ? "_" : $0 })
+        if let v = Self.names.first(where: { $0.value == n })?.key { self.init(rawValue: v); return }
+        if n == "BUS_ADAPTER_PORT" { self = .busAdapter; return }
+        return nil
+    }
+    public var description: String { name ?? hex(rawValue, width: 3) }
+}
+
+/// Event indicators (EventMask bits, `I2O_EVT_IND_*`).
+public struct EventIndicator: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public static let stateChange = EventIndicator(rawValue: 0x8000_0000)
+    public static let generalWarning = EventIndicator(rawValue: 0x4000_0000)
+    public static let configurationFlag = EventIndicator(rawValue: 0x2000_0000)
+    public static let lockRelease = EventIndicator(rawValue: 0x1000_0000)
+    public static let capabilityChange = EventIndicator(rawValue: 0x0800_0000)
+    public static let deviceReset = EventIndicator(rawValue: 0x0400_0000)
+    public static let eventMaskModified = EventIndicator(rawValue: 0x0200_0000)
+    public static let fieldModified = EventIndicator(rawValue: 0x0100_0000)
+    public static let vendorEvent = EventIndicator(rawValue: 0x0080_0000)
+    public static let deviceState = EventIndicator(rawValue: 0x0040_0000)
+    // Executive.
+    public static let resourceLimits = EventIndicator(rawValue: 0x001)
+    public static let connectionFail = EventIndicator(rawValue: 0x002)
+    public static let adapterFault = EventIndicator(rawValue: 0x004)
+    public static let powerFail = EventIndicator(rawValue: 0x008)
+    public static let resetPending = EventIndicator(rawValue: 0x010)
+    public static let resetImminent = EventIndicator(rawValue: 0x020)
+    public static let hardwareFail = EventIndicator(rawValue: 0x040)
+    public static let xctChange = EventIndicator(rawValue: 0x080)
+    public static let newLCTEntry = EventIndicator(rawValue: 0x100)
+    public static let modifiedLCT = EventIndicator(rawValue: 0x200)
+    public static let ddmAvailability = EventIndicator(rawValue: 0x400)
+}

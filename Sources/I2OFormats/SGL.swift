@@ -1,0 +1,132 @@
+/// The flag byte of an SGL element (bits 24–31 of its first word, reference §7.2).
+public struct SGLFlags: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let lastElement = SGLFlags(rawValue: 0x80)
+    public static let endOfBuffer = SGLFlags(rawValue: 0x40)
+    /// Host → IOP ("data out"). Without it the data flows IOP → host.
+    public static let hostToIOP = SGLFlags(rawValue: 0x04)
+    public static let localAddress = SGLFlags(rawValue: 0x08)
+}
+
+/// One scatter-gather element as this simulator understands it.
+public enum SGLElement: Hashable, Sendable {
+    /// A simple address element: `count` bytes at bus address `address`.
+    case simple(flags: SGLFlags, count: Int, address: UInt64)
+    /// Immediate data carried inside the frame (flag byte 0x4C/0xCC): the bytes themselves.
+    case immediate(flags: SGLFlags, bytes: [UInt8])
+
+    public var flags: SGLFlags {
+        switch self {
+        case let .simple(f, _, _), let .immediate(f, _): return f
+        }
+    }
+    public var isLast: Bool { flags.contains(.lastElement) }
+    public var isHostToIOP: Bool { flags.contains(.hostToIOP) }
+    public var byteCount: Int {
+        switch self {
+        case let .simple(_, c, _): return c
+        case let .immediate(_, b): return b.count
+        }
+    }
+
+    /// Flag-byte values from the reference.
+    public static let simpleFlagBit: UInt8 = 0x10
+    public static let immediateType: UInt8 = 0x0C
+    public static let attributesType: UInt8 = 0x7C
+}
+
+/// The SGL of a frame: decoded from the words after `sglOffset` to the end of the frame.
+///
+/// Supports the 32-bit simple form (2 words per element), the 64-bit form announced by an
+/// SGL attribute element (`0x7C020002` + page-size word, then 3-word elements), and immediate
+/// data elements. Any other element type is a typed error.
+public struct SGL: Hashable, Sendable {
+    public var elements: [SGLElement]
+    /// True when the 64-bit attribute element preceded the elements.
+    public var is64Bit: Bool
+
+    public init(elements: [SGLElement], is64Bit: Bool = false) {
+        self.elements = elements
+        self.is64Bit = is64Bit
+    }
+
+    /// The SGL of `frame`, or an empty SGL when the frame declares none.
+    public static func decode(from frame: MessageFrame) throws(I2OFormatError) -> SGL {
+        let start = frame.sglOffset.rawValue
+        guard start != 0 else { return SGL(elements: []) }
+        let end = min(frame.messageSize.rawValue, frame.words.count)
+        return try decode(words: Array(frame.words[min(start, end)..<end]))
+    }
+
+    public static func decode(words: [UInt32]) throws(I2OFormatError) -> SGL {
+        var i = 0
+        var elements: [SGLElement] = []
+        var wide = false
+        while i < words.count {
+            let w0 = words[i]
+            let flagByte = UInt8(w0 >> 24)
+            let count = Int(w0 & 0xFF_FFFF)
+            let flags = SGLFlags(rawValue: flagByte)
+            if flagByte & 0x7C == SGLElement.attributesType {
+                // SGL attributes element: 0x7C020002 then one word (page size). Switches to 64-bit.
+                guard i + 1 < words.count else { throw .truncated(what: "SGL attribute element", needed: (i + 2) * 4, available: words.count * 4) }
+                wide = (w0 & 0x0002_0000) != 0
+                i += 2
+                continue
+            }
+            if flagByte & 0x30 == 0x10 {
+                let n = wide ? 3 : 2
+                guard i + n <= words.count else {
+                    throw .truncated(what: "SGL simple element \(elements.count)", needed: (i + n) * 4, available: words.count * 4)
+                }
+                let address = wide ? UInt64(words[i + 1]) | UInt64(words[i + 2]) << 32 : UInt64(words[i + 1])
+                elements.append(.simple(flags: flags, count: count, address: address))
+                i += n
+            } else if flagByte & 0x3C == SGLElement.immediateType {
+                let n = (count + 3) / 4
+                guard i + 1 + n <= words.count else {
+                    throw .truncated(what: "SGL immediate data element", needed: (i + 1 + n) * 4, available: words.count * 4)
+                }
+                let bytes = Array(Array(words[(i + 1)..<(i + 1 + n)]).littleEndianBytes.prefix(count))
+                elements.append(.immediate(flags: flags, bytes: bytes))
+                i += 1 + n
+            } else {
+                throw .invalid(what: "SGL element \(elements.count)", reason: "element type \(hex(flagByte, width: 2)) is not supported (only simple, immediate and attribute elements)")
+            }
+            if flags.contains(.lastElement) { break }
+        }
+        return SGL(elements: elements, is64Bit: wide)
+    }
+
+    /// The words of this SGL (attribute element first when 64-bit).
+    public func encoded() -> [UInt32] {
+        var out: [UInt32] = is64Bit ? [0x7C02_0002, 4096] : []
+        for e in elements {
+            switch e {
+            case let .simple(f, c, a):
+                out.append(UInt32(f.rawValue) << 24 | UInt32(c & 0xFF_FFFF))
+                out.append(UInt32(truncatingIfNeeded: a))
+                if is64Bit { out.append(UInt32(truncatingIfNeeded: a >> 32)) }
+            case let .immediate(f, b):
+                out.append(UInt32(f.rawValue) << 24 | UInt32(b.count & 0xFF_FFFF))
+                var padded = b; padded.padToWord()
+                out.append(contentsOf: (try? padded.littleEndianWords(what: "immediate data")) ?? [])
+            }
+        }
+        return out
+    }
+}
+
+extension SGLFlags {
+    /// 0xD0: last element, end of buffer, simple, IOP → host.
+    public static let simpleLastIn: SGLFlags = [.lastElement, .endOfBuffer, SGLFlags(rawValue: 0x10)]
+    /// 0xD4: last element, end of buffer, simple, host → IOP.
+    public static let simpleLastOut: SGLFlags = [.lastElement, .endOfBuffer, SGLFlags(rawValue: 0x10), .hostToIOP]
+    /// 0x50: end of buffer, simple, IOP → host (not last).
+    public static let simpleIn: SGLFlags = [.endOfBuffer, SGLFlags(rawValue: 0x10)]
+    /// 0x54: end of buffer, simple, host → IOP (not last).
+    public static let simpleOut: SGLFlags = [.endOfBuffer, SGLFlags(rawValue: 0x10), .hostToIOP]
+    /// 0x4C: end of buffer, immediate data.
+    public static let immediate: SGLFlags = [.endOfBuffer, SGLFlags(rawValue: 0x0C)]
+}
