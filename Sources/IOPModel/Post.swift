@@ -9,7 +9,7 @@ extension IOP {
     ///     host→IOP and writes buffers flowing IOP→host.
     /// - Returns: the reply frame, or nil when the reply will come later through `outbound`
     ///   (UtilEventRegister; ExecLctNotify waiting for a change).
-    public mutating func post(_ request: MessageFrame, memory: inout BusMemory) -> MessageFrame? {
+    public mutating func post(_ request: MessageFrame, memory: BusMemory) -> MessageFrame? {
         // Placeholder until the model is implemented: every function is unsupported.
         MessageFrame.reply(to: request, status: .errorNoDataTransfer, detail: .unsupportedFunction)
     }
