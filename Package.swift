@@ -10,6 +10,7 @@
 //   Fixtures     the text description of a machine (YAML) and its loader.
 //   IoctlEngine  the host driver: /dev/i2o/ctl ioctls in both ABIs over an abstract
 //                "user memory"; builds frames and posts them to the model. No transport.
+//   CUSETransport  a thin adapter from libfuse3's CUSE callbacks to the engine (/dev/i2o/ctl).
 //   i2osim       the command-line tool.
 //
 // Dependencies, each on purpose:
@@ -35,13 +36,17 @@ let package = Package(
         .target(name: "Fixtures", dependencies: ["IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .target(name: "IoctlEngine", dependencies: ["IOPModel", "I2OFormats"], swiftSettings: strict),
+        // libfuse3's CUSE API (Debian: libfuse3-dev). Only CUSETransport sees it.
+        .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
+        .target(name: "CUSETransport", dependencies: ["CFuse", "IoctlEngine", "IOPModel", "I2OFormats"], swiftSettings: strict),
         .executableTarget(name: "i2osim", dependencies: [
-            "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine",
+            "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "CUSETransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "IOPModel", "I2OFormats"]),
+        .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "IoctlEngine"]),
         .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
     ]
 )

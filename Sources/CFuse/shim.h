@@ -1,0 +1,21 @@
+// The libfuse3 CUSE low-level API as Swift sees it. Only this header knows libfuse's macros.
+#ifndef I2OSIM_CFUSE_SHIM_H
+#define I2OSIM_CFUSE_SHIM_H
+#define FUSE_USE_VERSION 31
+#include <fuse3/cuse_lowlevel.h>
+#include <fuse3/fuse_lowlevel.h>
+#include <sys/uio.h>
+
+// From the kernel's <linux/fuse.h> (libfuse passes the kernel's ioctl flags through):
+// set when the caller is a 32-bit process.
+#ifndef FUSE_IOCTL_32BIT
+#define FUSE_IOCTL_32BIT (1 << 3)
+#endif
+
+// fuse_session_loop_mt is a macro selecting a versioned symbol.
+static inline int i2osim_session_loop_mt(struct fuse_session *se) { return fuse_session_loop_mt(se, 0); }
+
+static inline unsigned i2osim_cuse_unrestricted_ioctl(void) { return CUSE_UNRESTRICTED_IOCTL; }
+static inline unsigned i2osim_fuse_ioctl_32bit(void) { return FUSE_IOCTL_32BIT; }
+static inline unsigned i2osim_fuse_ioctl_compat(void) { return FUSE_IOCTL_COMPAT; }
+#endif

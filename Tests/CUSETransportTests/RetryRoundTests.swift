@@ -1,0 +1,143 @@
+import Testing
+import IoctlEngine
+@testable import CUSETransport
+
+/// What the kernel's fuse_do_ioctl does with an unrestricted CUSE ioctl: call the server with
+/// no data; on a retry reply copy the asked-for ranges in, call again; on the final reply copy
+/// the data out into the out ranges in their order.
+struct KernelSimulator {
+    var memory: [UInt64: UInt8] = [:]
+    var calls = 0
+
+    mutating func map(_ bytes: [UInt8], at address: UInt64) {
+        for (i, b) in bytes.enumerated() { memory[address + UInt64(i)] = b }
+    }
+    func bytes(_ r: UserRange) -> [UInt8]? {
+        var out: [UInt8] = []
+        for i in 0..<r.count { guard let b = memory[r.address + UInt64(i)] else { return nil }; out.append(b) }
+        return out
+    }
+
+    /// Runs `handler` to completion; nil result = EFAULT from the kernel's own copies.
+    mutating func ioctl(_ handler: (inout RetryRoundMemory) throws(NeedsRound) -> Int32) -> Int32? {
+        var input: [UInt8] = []
+        var outRanges: [UserRange] = []
+        while calls < 16 {
+            calls += 1
+            var mem = RetryRoundMemory(input: input, outputCapacity: outRanges.reduce(0) { $0 + $1.count })
+            do {
+                let rc = try handler(&mem)
+                if let data = mem.replyData() {
+                    var at = 0
+                    for r in outRanges where at < data.count {
+                        let n = min(r.count, data.count - at)
+                        guard bytes(UserRange(address: r.address, count: n)) != nil else { return nil }
+                        map(Array(data[at..<at + n]), at: r.address)
+                        at += n
+                    }
+                    return rc
+                }
+                // The exact-output path: ask for exactly the stored ranges, then apply them.
+                let exact = mem.exactOutput
+                calls += 1
+                var at = 0
+                for r in exact.ranges { map(Array(exact.data[at..<at + r.count]), at: r.address); at += r.count }
+                return rc
+            } catch {
+                var fetched: [UInt8] = []
+                for r in error.reads { guard let b = bytes(r) else { return nil }; fetched += b }
+                input = fetched
+                outRanges = error.writes
+            }
+        }
+        Issue.record("no final reply after 16 calls")
+        return nil
+    }
+}
+
+/// A handler shaped like HRTGET: struct {reslen ptr, resbuf ptr}, then *reslen and resbuf.
+func hrtLike(table: [UInt8]) -> (inout RetryRoundMemory) throws(NeedsRound) -> Int32 {
+    return { (m: inout RetryRoundMemory) throws(NeedsRound) -> Int32 in
+        let s = try m.fetch(reads: [UserRange(address: 0x1000, count: 16)], writes: [])[0]!
+        let reslen = UInt64(s.readLE64(at: 0)), resbuf = UInt64(s.readLE64(at: 8))
+        let got = try m.fetch(reads: [UserRange(address: reslen, count: 4)],
+                              writes: [UserRange(address: resbuf, count: table.count), UserRange(address: reslen, count: 4)])
+        let capacity = Int(got[0]!.readLE32(at: 0))
+        var len: [UInt8] = []; len.appendLE32(UInt32(table.count))
+        _ = m.store(len, at: reslen)
+        if capacity < table.count { return -105 }
+        _ = m.store(table, at: resbuf)
+        return 0
+    }
+}
+
+extension Array where Element == UInt8 {
+    func readLE64(at o: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(self[o + $1]) << (8 * UInt64($1)) } }
+    func readLE32(at o: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(self[o + $1]) << (8 * UInt32($1)) } }
+    mutating func appendLE32(_ v: UInt32) { for i in 0..<4 { append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) } }
+    mutating func appendLE64(_ v: UInt64) { for i in 0..<8 { append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+}
+
+@Suite struct RetryRoundTests {
+    func kernel(capacity: UInt32) -> KernelSimulator {
+        var k = KernelSimulator()
+        var s: [UInt8] = []; s.appendLE64(0x2000); s.appendLE64(0x3000)
+        k.map(s, at: 0x1000)
+        var c: [UInt8] = []; c.appendLE32(capacity)
+        k.map(c, at: 0x2000)
+        k.map([UInt8](repeating: 0xEE, count: 64), at: 0x3000)
+        return k
+    }
+
+    @Test func pointerCarryingIoctlTakesThreeCalls() {
+        var k = kernel(capacity: 64)
+        let table: [UInt8] = Array(1...24)
+        #expect(k.ioctl(hrtLike(table: table)) == 0)
+        #expect(k.calls == 3)
+        #expect(k.bytes(UserRange(address: 0x3000, count: 24)) == table)
+        #expect(k.bytes(UserRange(address: 0x3000 + 24, count: 1)) == [0xEE])   // nothing beyond the table
+        #expect(k.bytes(UserRange(address: 0x2000, count: 4)) == [24, 0, 0, 0])
+    }
+
+    @Test func shortBufferWritesTheLengthOnlyAndLeavesTheBufferAlone() {
+        var k = kernel(capacity: 8)
+        #expect(k.ioctl(hrtLike(table: Array(1...24))) == -105)
+        #expect(k.calls == 3)
+        #expect(k.bytes(UserRange(address: 0x2000, count: 4)) == [24, 0, 0, 0])
+        #expect(k.bytes(UserRange(address: 0x3000, count: 64)) == [UInt8](repeating: 0xEE, count: 64))
+    }
+
+    @Test func faultingStructIsTheKernelsEFAULT() {
+        var k = KernelSimulator()
+        #expect(k.ioctl(hrtLike(table: [1])) == nil)
+        #expect(k.calls == 1)
+    }
+
+    @Test func outRangesAreGivenSmallestFirst() {
+        let order = RetryRoundMemory.outputOrder([UserRange(address: 1, count: 100), UserRange(address: 2, count: 4),
+                                                  UserRange(address: 3, count: 4)])
+        #expect(order.map(\.address) == [2, 3, 1])
+    }
+
+    @Test func writesThatAreNotAPrefixGoThroughExactOutput() {
+        // Writes the big buffer but not the small one before it: not a prefix of the out ranges.
+        var k = kernel(capacity: 64)
+        let rc = k.ioctl { (m: inout RetryRoundMemory) throws(NeedsRound) -> Int32 in
+            _ = try m.fetch(reads: [], writes: [UserRange(address: 0x2000, count: 4), UserRange(address: 0x3000, count: 8)])
+            _ = m.store([9, 9, 9, 9, 9, 9, 9, 9], at: 0x3000)
+            return 0
+        }
+        #expect(rc == 0)
+        #expect(k.calls == 3)
+        #expect(k.bytes(UserRange(address: 0x3000, count: 8)) == [9, 9, 9, 9, 9, 9, 9, 9])
+        #expect(k.bytes(UserRange(address: 0x2000, count: 4)) == [64, 0, 0, 0])   // untouched
+        let m = RetryRoundMemory(input: [], outputCapacity: 0)
+        #expect(m.replyData() == [])
+    }
+
+    @Test func noFetchMeansOneCall() {
+        var k = KernelSimulator()
+        #expect(k.ioctl { _ in 0 } == 0)
+        #expect(k.calls == 1)
+    }
+}
