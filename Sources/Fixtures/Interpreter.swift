@@ -20,11 +20,11 @@ struct Interpreter {
             if list.isEmpty { r.error(o["iops"], o.sub("iops"), "a machine needs at least one IOP", hint: "add `- unit: 0` with its devices") }
             for (i, node) in list.enumerated() {
                 let path = o.sub("iops") + "[\(i)]"
-                guard let iop = iop(node, path) else { continue }
-                if let first = seenUnits[iop.unit.rawValue] {
+                guard let (iop, unitOK) = iop(node, path) else { continue }
+                if unitOK, let first = seenUnits[iop.unit.rawValue] {
                     r.error(unitNode(node), join(path, "unit"), "IOP unit \(iop.unit.rawValue) is already used by iops[\(first)]",
                             hint: "give each IOP its own unit number (0, 1, …)")
-                } else {
+                } else if unitOK {
                     seenUnits[iop.unit.rawValue] = i
                 }
                 iops.append(iop)
@@ -40,14 +40,15 @@ struct Interpreter {
 
     // MARK: - IOP
 
-    func iop(_ node: Node, _ path: String) -> IOPDescription? {
+    /// The IOP, and whether its unit was given and valid.
+    func iop(_ node: Node, _ path: String) -> (IOPDescription, Bool)? {
         guard let o = r.object(node, path, keys: ["unit", "status", "hrt", "lct", "devices", "software"],
                                required: ["unit", "devices"],
                                examples: ["unit": "0", "devices": "[{tid: 0, class: EXECUTIVE}]"]) else { return nil }
-        var unit: UInt32 = 0
+        var unit: UInt32?
         if let n = o["unit"] {
             unit = r.integer(n, o.sub("unit"), in: 0...Int128(IOPUnit.maxControllers - 1),
-                             what: "an IOP unit (0…\(IOPUnit.maxControllers - 1))").map { UInt32($0) } ?? 0
+                             what: "an IOP unit (0…\(IOPUnit.maxControllers - 1))").map { UInt32($0) }
         }
         let devices = o["devices"].map { self.devices($0, o.sub("devices")) } ?? []
         var lctFlags: UInt32 = 0, lctChange: UInt32 = 1, boot = TID.none
@@ -69,8 +70,8 @@ struct Interpreter {
         if let n = o["hrt"] { table = hrt(n, o.sub("hrt")) }
         var st = SoftwareStore()
         if let n = o["software"] { st = store(n, o.sub("software")) }
-        return IOPDescription(unit: IOPUnit(rawValue: unit), status: sb, hrt: table, lctIopFlags: lctFlags,
-                              lctChangeIndicator: lctChange, bootDevice: boot, devices: devices, store: st)
+        return (IOPDescription(unit: IOPUnit(rawValue: unit ?? 0), status: sb, hrt: table, lctIopFlags: lctFlags,
+                               lctChangeIndicator: lctChange, bootDevice: boot, devices: devices, store: st), unit != nil)
     }
 
     // MARK: - Status block

@@ -313,6 +313,11 @@ final class Reader {
     static func nearest(_ word: String, in known: [String]) -> String? {
         let norm = { (s: String) in s.lowercased().filter { $0.isLetter || $0.isNumber } }
         if let same = known.first(where: { norm($0) == norm(word) }) { return same }
+        let w = norm(word)
+        if w.count >= 3 {
+            let prefixed = known.filter { norm($0).hasPrefix(w) || w.hasPrefix(norm($0)) }
+            if prefixed.count == 1 { return prefixed[0] }
+        }
         let scored = known.map { ($0, distance(word, $0)) }.min { $0.1 < $1.1 }
         guard let (best, d) = scored, d <= max(2, word.count / 3) else { return nil }
         return best
