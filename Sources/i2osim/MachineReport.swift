@@ -156,9 +156,11 @@ struct IOPReport: Encodable {
                           eventCapabilities: e.eventCapabilities, changeIndicator: e.changeIndicator,
                           vendor: id?.0, product: id?.1, revision: id?.2)
         }
+        // The model computes the groups a host would read (derived ones included).
+        let model = IOP(iop)
         devices = iop.devices.map { d in
             DeviceReport(tid: d.tid.description,
-                         groups: d.groups.keys.sorted().compactMap { d.groups[$0].map(GroupReport.init) },
+                         groups: (model.groupNumbers(of: d.tid) ?? []).compactMap { model.parameterGroup($0, of: d.tid).map(GroupReport.init) },
                          htmlPages: Dictionary(uniqueKeysWithValues: d.htmlPages.map { (String($0.key), String(decoding: $0.value, as: UTF8.self)) }),
                          failures: d.failures.map { f in
                              (f.function.map { "\($0)" } ?? "any function") + (f.group.map { " group \(hex($0, width: 4))" } ?? "")
@@ -192,9 +194,10 @@ struct IOPReport: Encodable {
              r.vendor ?? "-", r.product ?? "-", r.revision ?? "-"]
         }
         o += table([header] + rows, indent: "    ")
-        for d in devices where !d.groups.isEmpty || !d.htmlPages.isEmpty || !d.failures.isEmpty {
+        for d in devices {
             o += "  Device \(d.tid):\n"
-            for g in d.groups {
+            // Text shows the groups with content (not the 0xF000 descriptor table); --json has them all.
+            for g in d.groups where g.number != "0xF000" && g.rows.contains(where: { row in row.values.contains { !$0.isZero } }) {
                 o += "    \(g.number) \(g.name) (\(g.kind))"
                 if !g.writable.isEmpty { o += ", writable: " + g.writable.joined(separator: ", ") }
                 o += "\n"
@@ -222,6 +225,14 @@ struct IOPReport: Encodable {
 }
 
 extension FieldValue {
+    var isZero: Bool {
+        switch self {
+        case let .number(v): v == 0
+        case let .unsigned(v): v == 0
+        case let .text(t): t.isEmpty
+        case let .bytes(b): b.allSatisfy { $0 == 0 }
+        }
+    }
     var isZeroBytes: Bool { if case let .bytes(b) = self { return b.allSatisfy { $0 == 0 } }; return false }
 }
 
