@@ -109,12 +109,23 @@ public final class CUSEDevice: Sendable {
         guard let session else {
             throw CUSEError(description: "libfuse could not set up the CUSE session for \(path) (see its message above)")
         }
+        // Signals are the owner's business (the CLI waits for them); libfuse's own handlers would
+        // end only the last session set up.
+        fuse_remove_signal_handlers(session)
         state.withLock { $0.session = FuseHandle(raw: session) }
         let rc = i2osim_session_loop_mt(session)
         state.withLock { $0.session = nil }
         cuse_lowlevel_teardown(session)
         if rc != 0 && rc != -EINTR {
             throw CUSEError(description: "the CUSE session for \(path) ended: \(String(cString: strerror(abs(rc)))) — the kernel refused the device (is the name in use?)")
+        }
+    }
+
+    /// Runs the device on a thread of its own; `onExit` is called when its session ends
+    /// (nil after `stop()`, the error otherwise).
+    public func start(onExit: @escaping @Sendable (CUSEError?) -> Void) {
+        Thread_start {
+            do throws(CUSEError) { try self.run(); onExit(nil) } catch { onExit(error) }
         }
     }
 

@@ -35,14 +35,7 @@ struct Show: ParsableCommand {
     var json = false
 
     func run() throws {
-        let machine: MachineDescription
-        do throws(FixtureError) {
-            if let fixture { machine = try FixtureLoader.load(path: fixture) } else { machine = try FixtureLoader.loadDefault() }
-        } catch {
-            var stderr = StandardError()
-            print(error.description, to: &stderr)
-            throw ExitCode.failure
-        }
+        let machine = try loadMachine(fixture)
         let report = MachineReport(machine)
         if json {
             let enc = JSONEncoder()

@@ -1,0 +1,117 @@
+import ArgumentParser
+import CUSETransport
+import Fixtures
+import Foundation
+import IOPModel
+import IoctlEngine
+import Synchronization
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a machine as a real character device (/dev/i2o/ctl) through CUSE.",
+        discussion: """
+        Creates the device node(s) through the kernel's CUSE driver (libfuse3) and answers every \
+        open, ioctl, read, poll and write from the simulated IOPs until SIGINT or SIGTERM, which \
+        remove the node. Needs root and a kernel with CUSE (`modprobe cuse`). Where the kernel \
+        has none, `scripts/cuse-vm -- i2osim serve ...` runs it in a throwaway VM.
+
+        Prints `ready: /dev/NAME` on standard output once per node when it exists, so scripts can \
+        wait for that line. Logs one line per failed request on standard error.
+
+        Examples:
+          i2osim serve                                   the built-in machine on /dev/i2o/ctl
+          i2osim serve --fixture fixtures/intel-u3-1l.yaml --name i2o/ctl --name i2octl
+          i2osim serve --mode 0660 --group disk
+        """)
+
+    @Option(help: ArgumentHelp("The machine to serve (YAML); the built-in default when omitted.", valueName: "FIXTURE"))
+    var fixture: String?
+
+    @Option(help: "Which host driver to imitate: \(PersonalityName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var personality: PersonalityName = .documented
+
+    @Option(name: .customLong("name"), help: ArgumentHelp(
+        "A node to create below /dev; repeat for several (default i2o/ctl; i2octl is udev's name).", valueName: "NAME"))
+    var names: [String] = []
+
+    @Option(help: ArgumentHelp("Permissions for the node(s), octal (the kernel creates them 0600).", valueName: "MODE"))
+    var mode: String?
+
+    @Option(help: ArgumentHelp("Group owning the node(s).", valueName: "GROUP"))
+    var group: String?
+
+    mutating func validate() throws {
+        if let mode, UInt16(mode, radix: 8) == nil || mode.count > 4 {
+            throw ValidationError("--mode \(mode) is not an octal mode such as 0660")
+        }
+        if let group, getgrnam(group) == nil {
+            throw ValidationError("--group \(group): no such group")
+        }
+        for n in names where n.isEmpty || n.hasPrefix("/") || n.contains("..") {
+            throw ValidationError("--name \(n): give the node's name below /dev, such as i2o/ctl or i2octl")
+        }
+    }
+
+    func run() throws {
+        let description = try loadMachine(fixture)
+        let names = self.names.isEmpty ? ["i2o/ctl"] : self.names
+        if let problem = CUSEDevice.preflight(names: names) {
+            printError("i2osim: cannot serve /dev/\(names[0]): \(problem)")
+            throw ExitCode(69)   // EX_UNAVAILABLE
+        }
+        // Signals are taken by sigwait below; block them before any thread exists so every
+        // libfuse thread inherits the mask.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for s in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, s) }
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+        let wakeups = CUSEWakeups()
+        let engine = Engine(machine: Machine(description), personality: personality, observer: wakeups)
+        let mode = self.mode.flatMap { mode_t($0, radix: 8) }
+        let gid = group.flatMap { getgrnam($0)?.pointee.gr_gid }
+        for name in names {
+            let device = CUSEDevice(
+                name: name, engine: engine,
+                onReady: { path in
+                    if let mode { chmod(path, mode) }
+                    if let gid { chown(path, uid_t.max, gid) }
+                    FileHandle.standardOutput.write(Data("ready: \(path)\n".utf8))
+                },
+                log: { line in printError("i2osim: \(line)") })
+            wakeups.attach(device)
+            device.start { error in
+                if let error {
+                    printError("i2osim: \(device.path): \(error)")
+                    Foundation.exit(1)
+                }
+            }
+            devices.withLock { $0.append(device) }
+        }
+        var caught: Int32 = 0
+        sigwait(&signals, &caught)
+        for d in devices.withLock({ $0 }) { d.stop() }
+        printError("i2osim: stopped by signal \(caught); nodes removed")
+        Foundation.exit(0)
+    }
+}
+
+/// The devices being served, for the signal path.
+private let devices = Mutex<[CUSEDevice]>([])
+
+extension PersonalityName: ExpressibleByArgument {}
+
+/// The machine in `fixture`, or the built-in default; a broken fixture is reported and ends the command.
+func loadMachine(_ fixture: String?) throws -> MachineDescription {
+    do throws(FixtureError) {
+        if let fixture { return try FixtureLoader.load(path: fixture) }
+        return try FixtureLoader.loadDefault()
+    } catch {
+        printError(error.description)
+        throw ExitCode.failure
+    }
+}
+
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
