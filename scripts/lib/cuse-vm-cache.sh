@@ -135,7 +135,7 @@ cv_extract_modules() {
 		while IFS= read -r dep; do
 			cv_visit_module "$dep"
 		done < <(cv_module_depends "$out/modules/$m.ko")
-		state[$m]=done
+		state[$m]=finished
 		order+=("$m")
 	}
 	for name in "${CV_ROOT_MODULES[@]}"; do
@@ -230,11 +230,11 @@ cv_ready() {
 # Sets CV_KDIR and CV_INITRAMFS. Safe when several runs start at once.
 cv_ensure_cache() {
 	local rebuild=${1:-0}
-	local p missing=0
+	local p need_packages=0
 	for p in "${CV_PACKAGES[@]}"; do
-		cv_is_installed "$p" || missing=1
+		cv_is_installed "$p" || need_packages=1
 	done
-	if ((!missing && !rebuild)) && cv_ready; then
+	if ((!need_packages && !rebuild)) && cv_ready; then
 		return 0
 	fi
 	mkdir -p "$CV_CACHE" || cv_die "cannot create the cache directory $CV_CACHE"
