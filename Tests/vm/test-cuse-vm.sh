@@ -99,6 +99,20 @@ else
 	fail "CUSE_VM_TIMEOUT kills a run that takes too long (status 124)"
 fi
 
+CUSE_VM_BOOT_TIMEOUT=1 vm -- echo never
+if [[ $status -eq 125 && ! -s $out ]] && grep -q CUSE_VM_BOOT_TIMEOUT "$err"; then
+	pass "a boot that takes longer than CUSE_VM_BOOT_TIMEOUT fails clearly (status 125)"
+else
+	fail "a boot that takes longer than CUSE_VM_BOOT_TIMEOUT fails clearly (status 125)"
+fi
+
+vm --check
+if [[ $status -eq 0 ]] && grep -q 'ok: /dev/cuse exists' "$err"; then
+	pass "--check reports /dev/cuse"
+else
+	fail "--check reports /dev/cuse"
+fi
+
 # The whole chain: a CUSE server with DEVNAME=i2o/ctl and an unrestricted
 # ioctl whose struct carries a user pointer.
 if command -v cc >/dev/null && pkg-config --exists fuse3 2>/dev/null; then
