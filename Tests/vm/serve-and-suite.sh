@@ -1,0 +1,74 @@
+#!/bin/sh
+# Runs inside the cuse-vm guest (as root, host file system read-only, /tmp writable):
+# starts `i2osim serve` on the real CUSE driver, runs the C client suite (64- and 32-bit)
+# against /dev/i2o/ctl, and checks what a user sees: the ready line, two clients at once,
+# a second serve on the same name refused, Ctrl-C removing the node, a restart, and a broken
+# fixture refused before any node appears.
+#   serve-and-suite.sh I2OSIM SUITE_DIR
+# Prints one line per check and `N passed, N failed`.
+set -u
+i2osim=$1
+suite=$2
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
+
+start_serve() {
+	"$i2osim" serve "$@" >/tmp/serve.out 2>/tmp/serve.err &
+	serve_pid=$!
+	i=0
+	while [ $i -lt 300 ]; do
+		grep -q '^ready: /dev/i2o/ctl' /tmp/serve.out 2>/dev/null && return 0
+		kill -0 $serve_pid 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+if start_serve; then ok "serve prints 'ready: /dev/i2o/ctl'"; else bad "serve did not become ready: $(cat /tmp/serve.err)"; fi
+[ -c /dev/i2o/ctl ] && ok "/dev/i2o/ctl is a character device" || bad "/dev/i2o/ctl is not a character device"
+[ "$(grep -c '^ready:' /tmp/serve.out)" = 1 ] && ok "the ready line is printed once" || bad "ready line count: $(cat /tmp/serve.out)"
+
+echo "# C suite, 64-bit"
+if "$suite/i2o-suite" -d /dev/i2o/ctl; then ok "C suite 64-bit through CUSE"; else bad "C suite 64-bit through CUSE"; fi
+echo "# C suite, 32-bit"
+if "$suite/i2o-suite32" -d /dev/i2o/ctl; then ok "C suite 32-bit through CUSE"; else bad "C suite 32-bit through CUSE"; fi
+
+# Two processes at once.
+"$suite/i2o-suite" -d /dev/i2o/ctl >/tmp/a.out 2>&1 &
+a=$!
+"$suite/i2o-suite32" -d /dev/i2o/ctl >/tmp/b.out 2>&1 &
+b=$!
+if wait $a && wait $b; then ok "two suites at once"; else bad "two suites at once: $(tail -3 /tmp/a.out /tmp/b.out)"; fi
+
+# A second serve on the same name.
+"$i2osim" serve >/tmp/serve2.out 2>/tmp/serve2.err
+rc=$?
+if [ $rc -ne 0 ] && grep -q 'already exists' /tmp/serve2.err; then ok "a second serve is refused: $(head -1 /tmp/serve2.err)"
+else bad "second serve: rc=$rc $(cat /tmp/serve2.err)"; fi
+
+# Ctrl-C removes the node.
+kill -INT $serve_pid
+wait $serve_pid
+rc=$?
+i=0
+while [ -e /dev/i2o/ctl ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if [ $rc -eq 0 ] && [ ! -e /dev/i2o/ctl ]; then ok "SIGINT stops serve (status 0) and removes the node"; else bad "after SIGINT: rc=$rc node exists=$([ -e /dev/i2o/ctl ] && echo yes || echo no)"; fi
+
+# Start again, with both names.
+if start_serve --name i2o/ctl --name i2octl && [ -c /dev/i2octl ]; then ok "serve starts again, with /dev/i2octl too"; else bad "restart with two names: $(cat /tmp/serve.err)"; fi
+if "$suite/i2o-suite" -d /dev/i2octl >/tmp/c.out 2>&1; then ok "C suite through /dev/i2octl"; else bad "C suite through /dev/i2octl: $(tail -5 /tmp/c.out)"; fi
+kill -TERM $serve_pid
+wait $serve_pid
+
+# A broken fixture is refused before any node appears.
+printf 'machine: broken\niops:\n  - unit: 0\n    devices:\n      - tid: 0\n        class: NO_SUCH_CLASS\n' >/tmp/broken.yaml
+"$i2osim" serve --fixture /tmp/broken.yaml >/tmp/serve3.out 2>/tmp/serve3.err
+rc=$?
+if [ $rc -ne 0 ] && [ ! -e /dev/i2o/ctl ] && grep -q 'broken.yaml:' /tmp/serve3.err; then ok "a broken fixture is refused before any node: $(head -1 /tmp/serve3.err)"
+else bad "broken fixture: rc=$rc $(cat /tmp/serve3.err)"; fi
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
