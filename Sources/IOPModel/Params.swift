@@ -54,7 +54,7 @@ extension IOP {
         ParamSchemaWidths(
             rowWidth: { g, f in Self.schema(g, in: device)?.width(of: f) },
             keyWidth: { g in
-                Self.schema(g, in: device).flatMap { s in s.keyField < s.fields.count ? s.fields[s.keyField].type.width : nil }
+                Self.schema(g, in: device).flatMap { s in s.keyField >= 0 && s.keyField < s.fields.count ? s.fields[s.keyField].type.width : nil }
             })
     }
 
@@ -165,8 +165,11 @@ extension IOP {
             for i in selected { d.append(contentsOf: row[offsets[i]..<offsets[i] + schema.fields[i].type.width]) }
             return d
         }
-        let keyOffset = offsets[schema.keyField], keyWidth = schema.fields[schema.keyField].type.width
-        func key(of row: [UInt8]) -> ArraySlice<UInt8> { row[keyOffset..<keyOffset + keyWidth] }
+        let hasKey = schema.keyField >= 0 && schema.keyField < schema.fields.count
+        let keyOffset = hasKey ? offsets[schema.keyField] : 0, keyWidth = hasKey ? schema.fields[schema.keyField].type.width : 0
+        func key(of row: [UInt8]) -> ArraySlice<UInt8> {
+            row.count >= keyOffset + keyWidth ? row[keyOffset..<keyOffset + keyWidth] : []
+        }
         func rowIndex(_ k: [UInt8]) -> Int? { group.rows.firstIndex { key(of: $0).elementsEqual(k) } }
         func unwriteable() -> Int? {
             selected.first { !schema.fields[$0].writable || Self.isDerivedField(op.group, schema.fields[$0].name, executive: exec) }
@@ -185,7 +188,8 @@ extension IOP {
             let width = schema.width(of: op.fields) ?? 0
             var n = rows.count
             if width > 0 {
-                let fit = max(0, (room - 8) / width)
+                var fit = max(0, (room - 8) / width)
+                while fit > 0 && (fit * width + 3) & ~3 > room - 8 { fit -= 1 }
                 if fit >= 1 && fit < n { n = fit }
             }
             var data = [UInt8](); data.reserveCapacity(n * width)
@@ -193,10 +197,16 @@ extension IOP {
             return OperationOutcome(block: ResultBlock(rows: (UInt16(truncatingIfNeeded: n), n < rows.count ? 1 : 0), data: data))
         }
         let single: UInt16 = selected.count == 1 ? UInt16(selected[0]) : 0xFFFF
+        let valueWidth = schema.width(of: op.fields) ?? 0
+        let valueRows = op.code == .fieldSet ? 1 : op.code == .listSet ? op.keys.count : op.code == .rowAdd ? op.rowCount : 0
+        guard op.values.count >= valueWidth * valueRows else { return fail(.operationError) }
+        if isTable && !hasKey && [.listGet, .moreGet, .listSet, .rowAdd, .rowDelete].contains(op.code) {
+            return fail(.noKeyField)
+        }
 
         switch op.code {
         case .fieldGet:
-            return OperationOutcome(block: ResultBlock(data: extract(group.rows[0])))
+            return OperationOutcome(block: ResultBlock(data: extract(group.rows.first ?? [UInt8](repeating: 0, count: schema.rowWidth))))
         case .tableGet:
             return rowsBlock(from: 0)
         case .moreGet:
@@ -219,11 +229,12 @@ extension IOP {
             return OperationOutcome(block: ResultBlock(data: data))
         case .fieldSet:
             if let i = unwriteable() { return fail(.fieldUnwriteable, field: UInt16(i)) }
+            if group.rows.isEmpty { group.rows = [[UInt8](repeating: 0, count: schema.rowWidth)] }
             apply(op.values[...], to: &group.rows[0])
             return OperationOutcome(block: ResultBlock(), commit: group, eventField: single)
         case .listSet:
             if let i = unwriteable() { return fail(.fieldUnwriteable, field: UInt16(i)) }
-            let width = schema.width(of: op.fields) ?? 0
+            let width = valueWidth
             for (n, k) in op.keys.enumerated() {
                 guard let i = rowIndex(k) else { return fail(.badKeyAbort, keys: [k]) }
                 apply(op.values[n * width..<(n + 1) * width], to: &group.rows[i])
@@ -232,7 +243,7 @@ extension IOP {
         case .rowAdd:
             guard schema.rowsEditable, !Self.isFullyDerived(op.group, executive: exec) else { return fail(.nonDynamicGroup) }
             guard selected.contains(schema.keyField) else { return fail(.noKeyField, field: UInt16(schema.keyField)) }
-            let width = schema.width(of: op.fields) ?? 0
+            let width = valueWidth
             for n in 0..<op.rowCount {
                 var row = [UInt8](repeating: 0, count: schema.rowWidth)
                 apply(op.values[n * width..<(n + 1) * width], to: &row)
