@@ -181,3 +181,8 @@ extension Host {
         return r
     }
 }
+
+extension [UInt8] {
+    func le16(_ at: Int) -> UInt16 { readLE16(at: at) }
+    func le32(_ at: Int) -> UInt32 { readLE32(at: at) }
+}
