@@ -186,3 +186,9 @@ extension [UInt8] {
     func le16(_ at: Int) -> UInt16 { readLE16(at: at) }
     func le32(_ at: Int) -> UInt32 { readLE32(at: at) }
 }
+
+/// `#require` for values computed by mutating calls (which the macro cannot capture).
+func unwrap<T>(_ value: T?) throws -> T {
+    guard let value else { throw NoReply() }
+    return value
+}
