@@ -50,6 +50,9 @@ extension IOP {
         var eventField: UInt16 = 0xFFFF
     }
 
+    /// Operations that only tables take (SIZE_GET takes both kinds).
+    static let tableOperations: Set<ParamOperationCode> = [.listGet, .moreGet, .tableGet, .listSet, .rowAdd, .rowDelete, .tableClear]
+
     static func widths(for device: DeviceDescription) -> ParamSchemaWidths {
         ParamSchemaWidths(
             rowWidth: { g, f in Self.schema(g, in: device)?.width(of: f) },
@@ -156,8 +159,7 @@ extension IOP {
         }
         let offsets = schema.offsets
         let isTable = schema.kind == .table
-        let tableOps: Set<ParamOperationCode> = [.listGet, .moreGet, .tableGet, .listSet, .rowAdd, .rowDelete, .tableClear]
-        if tableOps.contains(op.code) != isTable && op.code != .sizeGet { return fail(.wrongGroupType) }
+        if Self.tableOperations.contains(op.code) != isTable && op.code != .sizeGet { return fail(.wrongGroupType) }
 
         func extract(_ row: [UInt8]) -> [UInt8] {
             if case .all = op.fields { return row }

@@ -1,6 +1,6 @@
 import I2OFormats
 import Testing
-@testable import IOPModel
+import IOPModel
 
 @Suite struct ConfigDialogTests {
     /// UtilConfigDialog as Linux 2.4 builds it: 7 words without a query, 9 with one.

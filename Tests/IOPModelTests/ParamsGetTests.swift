@@ -1,6 +1,6 @@
 import I2OFormats
 import Testing
-@testable import IOPModel
+import IOPModel
 
 @Suite struct ParamsGetTests {
     let vol = TestMachine.volumeTID

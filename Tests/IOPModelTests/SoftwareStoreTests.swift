@@ -1,6 +1,6 @@
 import I2OFormats
 import Testing
-@testable import IOPModel
+import IOPModel
 
 @Suite struct SoftwareStoreTests {
     /// 8192 + 8192 + 100 bytes with a pattern that differs per fragment.

@@ -1,5 +1,5 @@
 import I2OFormats
-@testable import IOPModel
+import IOPModel
 
 /// A small IOP for the tests: executive (TID 0), bus adapter 0x008 (whose 0xF100 read is a known
 /// failure), a disk 0x010 behind the RAID volume, and a RAID volume 0x205 with vendor groups.
