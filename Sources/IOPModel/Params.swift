@@ -198,7 +198,7 @@ extension IOP {
             for r in rows.prefix(n) { data.append(contentsOf: extract(r)) }
             return OperationOutcome(block: ResultBlock(rows: (UInt16(truncatingIfNeeded: n), n < rows.count ? 1 : 0), data: data))
         }
-        let single: UInt16 = selected.count == 1 ? UInt16(selected[0]) : 0xFFFF
+        let single: UInt16 = selected.count == 1 ? UInt16(truncatingIfNeeded: selected[0]) : 0xFFFF
         let valueWidth = schema.width(of: op.fields) ?? 0
         let valueRows = op.code == .fieldSet ? 1 : op.code == .listSet ? op.keys.count : op.code == .rowAdd ? op.rowCount : 0
         guard op.values.count >= valueWidth * valueRows else { return fail(.operationError) }
@@ -230,12 +230,12 @@ extension IOP {
             data.appendLE32(UInt32(truncatingIfNeeded: (schema.width(of: op.fields) ?? 0) * rows))
             return OperationOutcome(block: ResultBlock(data: data))
         case .fieldSet:
-            if let i = unwriteable() { return fail(.fieldUnwriteable, field: UInt16(i)) }
+            if let i = unwriteable() { return fail(.fieldUnwriteable, field: UInt16(truncatingIfNeeded: i)) }
             if group.rows.isEmpty { group.rows = [[UInt8](repeating: 0, count: schema.rowWidth)] }
             apply(op.values[...], to: &group.rows[0])
             return OperationOutcome(block: ResultBlock(), commit: group, eventField: single)
         case .listSet:
-            if let i = unwriteable() { return fail(.fieldUnwriteable, field: UInt16(i)) }
+            if let i = unwriteable() { return fail(.fieldUnwriteable, field: UInt16(truncatingIfNeeded: i)) }
             let width = valueWidth
             for (n, k) in op.keys.enumerated() {
                 guard let i = rowIndex(k) else { return fail(.badKeyAbort, keys: [k]) }
@@ -244,7 +244,7 @@ extension IOP {
             return OperationOutcome(block: ResultBlock(), commit: op.keys.isEmpty ? nil : group, eventField: single)
         case .rowAdd:
             guard schema.rowsEditable, !Self.isFullyDerived(op.group, executive: exec) else { return fail(.nonDynamicGroup) }
-            guard selected.contains(schema.keyField) else { return fail(.noKeyField, field: UInt16(schema.keyField)) }
+            guard selected.contains(schema.keyField) else { return fail(.noKeyField, field: UInt16(truncatingIfNeeded: schema.keyField)) }
             let width = valueWidth
             for n in 0..<op.rowCount {
                 var row = [UInt8](repeating: 0, count: schema.rowWidth)
