@@ -817,8 +817,9 @@ static int dev_ioctl(struct devfd *e, int fd, unsigned long request, uintptr_t a
         bytes = (size_t)size <= sizeof stack ? stack : malloc((size_t)size);
         if (!bytes) { errno = ENOMEM; return -1; }
         if (mem_read(arg, bytes, (size_t)size) == 0) flags |= EAGER_READABLE;
-        if ((_IOC_DIR(cmd) & _IOC_READ) && (flags & EAGER_READABLE) && mem_write(arg, bytes, (size_t)size) == 0)
-            flags |= EAGER_WRITABLE;
+        /* Always say whether it is writable (the same bytes written back): the daemon then
+         * knows the struct's fate without asking. */
+        if ((flags & EAGER_READABLE) && mem_write(arg, bytes, (size_t)size) == 0) flags |= EAGER_WRITABLE;
     }
     put32(head, cmd);
     put32(head + 4, 0);

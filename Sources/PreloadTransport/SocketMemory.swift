@@ -27,7 +27,8 @@ struct SocketMemory: UserMemory {
             let range = UserRange(address: eagerAddress, count: eagerLength)
             let readable = eagerFlags & PreloadProtocol.eagerReadable != 0
             known.append((range, readable ? eagerBytes : nil))
-            if eagerFlags & PreloadProtocol.eagerWritable != 0 { writable.append((range, true)) }
+            // The client always says whether the eager range is writable (probed when readable).
+            writable.append((range, readable && eagerFlags & PreloadProtocol.eagerWritable != 0))
         }
     }
 
