@@ -79,7 +79,6 @@ static int (*real_fstat)(int, struct stat *);
 static int (*real_fstatat)(int, const char *, struct stat *, int);
 static int (*real_stat64)(const char *, struct stat64 *);
 static int (*real_lstat64)(const char *, struct stat64 *);
-static int (*real_fstat64)(int, struct stat64 *);
 static int (*real_fstatat64)(int, const char *, struct stat64 *, int);
 static int (*real___xstat)(int, const char *, struct stat *);
 static int (*real___lxstat)(int, const char *, struct stat *);
@@ -151,6 +150,17 @@ static void forget(int fd) {
 
 static void *next(const char *name) { return dlsym(RTLD_NEXT, name); }
 
+/* fstat that is right in both ABIs (the raw syscall's struct differs from glibc's on i386). */
+static int (*real_fstat64)(int, struct stat64 *);
+static int sock_identity(int fd, dev_t *dev, ino_t *ino, int *is_sock) {
+    struct stat64 st;
+    if (!real_fstat64 || real_fstat64(fd, &st) != 0) return -1;
+    *dev = (dev_t)st.st_dev;
+    *ino = (ino_t)st.st_ino;
+    if (is_sock) *is_sock = S_ISSOCK(st.st_mode);
+    return 0;
+}
+
 static int peer_is_daemon(int fd) {
     struct sockaddr_un a;
     socklen_t len = sizeof a;
@@ -168,12 +178,13 @@ static int peer_is_daemon(int fd) {
 static void mark_device(int fd, pid_t pid, uint64_t handle, int accmode) {
     struct devfd *e = entry(fd, 1);
     if (!e) return;
-    struct stat st;
-    if (syscall(SYS_fstat, fd, &st) != 0) return;
+    dev_t sdev;
+    ino_t sino;
+    if (sock_identity(fd, &sdev, &sino, NULL) != 0) return;
     e->pid = pid;
     e->handle = handle;
-    e->sdev = st.st_dev;
-    e->sino = st.st_ino;
+    e->sdev = sdev;
+    e->sino = sino;
     e->accmode = accmode;
     __atomic_store_n(&e->device, 1, __ATOMIC_RELEASE);
 }
@@ -193,8 +204,10 @@ static void scan_inherited(void) {
             if (d->name[0] < '0' || d->name[0] > '9') continue;
             int fd = atoi(d->name);
             if (fd == dir) continue;
-            struct stat st;
-            if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+            dev_t sdev;
+            ino_t sino;
+            int is_sock = 0;
+            if (sock_identity(fd, &sdev, &sino, &is_sock) != 0 || !is_sock) continue;
             if (peer_is_daemon(fd)) mark_device(fd, 0, 0, O_RDWR);
         }
     }
@@ -615,8 +628,9 @@ static struct devfd *acquire(int fd) {
     struct devfd *e = entry(fd, 0);
     if (!e) { errno = 0; return NULL; }
     pthread_mutex_lock(&e->lock);
-    struct stat st;
-    if (!e->device || syscall(SYS_fstat, fd, &st) != 0 || st.st_ino != e->sino || st.st_dev != e->sdev) {
+    dev_t sdev;
+    ino_t sino;
+    if (!e->device || sock_identity(fd, &sdev, &sino, NULL) != 0 || sino != e->sino || sdev != e->sdev) {
         e->device = 0;   /* closed or replaced behind our back */
         pthread_mutex_unlock(&e->lock);
         errno = 0;
@@ -642,11 +656,11 @@ static struct devfd *acquire(int fd) {
             return NULL;
         }
         real_close(s);
-        syscall(SYS_fstat, fd, &st);
+        sock_identity(fd, &sdev, &sino, NULL);
         e->pid = getpid();
         e->handle = h;
-        e->sdev = st.st_dev;
-        e->sino = st.st_ino;
+        e->sdev = sdev;
+        e->sino = sino;
     }
     return e;
 }
@@ -937,7 +951,12 @@ static int dev_poll(struct pollfd *fds, nfds_t nfds, int64_t timeout_ns, const s
     struct pollfd *tmp = malloc((nfds + 1) * sizeof *tmp);
     uint64_t *handles = malloc((nfds + 1) * sizeof *handles);
     char *isdev = malloc(nfds + 1);
-    if (!tmp || !handles || !isdev) { free(tmp); free(handles); free(isdev); errno = ENOMEM; return -1; }
+    short *devrev = malloc((nfds + 1) * sizeof *devrev);   /* poll() clears revents of fd -1 */
+    if (!tmp || !handles || !isdev || !devrev) {
+        free(tmp); free(handles); free(isdev); free(devrev);
+        errno = ENOMEM;
+        return -1;
+    }
     int result;
     for (;;) {
         int ready = 0;
@@ -946,6 +965,7 @@ static int dev_poll(struct pollfd *fds, nfds_t nfds, int64_t timeout_ns, const s
             tmp[i] = fds[i];
             tmp[i].revents = 0;
             isdev[i] = 0;
+            devrev[i] = 0;
             if (fds[i].fd < 0 || !maybe_device(fds[i].fd)) continue;
             uint64_t h = 0;
             int r = dev_readable(fds[i].fd, &h);
@@ -953,8 +973,8 @@ static int dev_poll(struct pollfd *fds, nfds_t nfds, int64_t timeout_ns, const s
             isdev[i] = 1;
             tmp[i].fd = -1;
             short want = fds[i].events & (POLLIN | POLLRDNORM);
-            if (r < 0) { tmp[i].revents = POLLERR | POLLHUP; ready++; }
-            else if (r == 1 && want) { tmp[i].revents = want; ready++; }
+            if (r < 0) { devrev[i] = POLLERR | POLLHUP; ready++; }
+            else if (r == 1 && want) { devrev[i] = want; ready++; }
             else if (want) handles[nh++] = h;
         }
         int watch = -1;
@@ -979,8 +999,8 @@ static int dev_poll(struct pollfd *fds, nfds_t nfds, int64_t timeout_ns, const s
         if (r < 0) { errno = err; result = -1; break; }
         int count = 0;
         for (nfds_t i = 0; i < nfds; i++) {
-            fds[i].revents = tmp[i].revents;
-            if (tmp[i].revents) count++;
+            fds[i].revents = isdev[i] ? devrev[i] : tmp[i].revents;
+            if (fds[i].revents) count++;
         }
         if (count > 0) { result = count; break; }
         if (watch >= 0 && saved[0].revents) continue;   /* woken: look again */
@@ -995,6 +1015,7 @@ static int dev_poll(struct pollfd *fds, nfds_t nfds, int64_t timeout_ns, const s
     free(tmp);
     free(handles);
     free(isdev);
+    free(devrev);
     return result;
 }
 
@@ -1332,8 +1353,9 @@ __attribute__((noinline)) static int empty_path(const char *p) { return !p || !*
 static int fd_is_device(int fd) {
     if (!maybe_device(fd)) return 0;
     struct devfd *e = entry(fd, 0);
-    struct stat st;
-    if (syscall(SYS_fstat, fd, &st) != 0 || st.st_ino != e->sino || st.st_dev != e->sdev) return 0;
+    dev_t sdev;
+    ino_t sino;
+    if (sock_identity(fd, &sdev, &sino, NULL) != 0 || sino != e->sino || sdev != e->sdev) return 0;
     return 1;
 }
 

@@ -134,7 +134,10 @@ enum UnixSocket {
         return r == 0
     }
 
-    /// Binds and listens at `path` with permissions `mode` (no window with wider ones).
+    /// Binds and listens at `path`, then sets permissions `mode`. The process umask is left
+    /// alone (changing it would race with other threads creating files): between bind and
+    /// chmod the socket has the umask's permissions, which matters only for a path given by
+    /// the user outside a private directory, and even then needs a group/world-writable umask.
     static func listen(at path: String, mode: mode_t) throws(PreloadServerError) -> Int32 {
         var addr = try address(path)
         let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -151,17 +154,20 @@ enum UnixSocket {
             }
             unlink(path)   // a stale socket of a daemon that died
         }
-        let old = umask(0o777 & ~mode)
         let r = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         let bindErrno = errno
-        umask(old)
         guard r == 0 else {
             close(s)
             throw PreloadServerError("cannot bind \(path): \(String(cString: strerror(bindErrno)))")
         }
-        chmod(path, mode)
+        guard chmod(path, mode) == 0 else {
+            let e = errno
+            close(s)
+            unlink(path)
+            throw PreloadServerError("cannot chmod \(path): \(String(cString: strerror(e)))")
+        }
         guard Glibc.listen(s, 128) == 0 else {
             close(s)
             throw PreloadServerError("listen(): errno \(errno)")

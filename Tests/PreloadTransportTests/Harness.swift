@@ -17,6 +17,10 @@ struct Artifacts: Sendable {
 
     static let shared: Result<Artifacts, HarnessError> = {
         let dir = "/tmp/i2osim-preload-test-\(getpid())"
+        atexit {   // nothing left behind
+            let d = "/tmp/i2osim-preload-test-\(getpid())"
+            _ = Glibc.system("rm -rf '\(d)'")
+        }
         mkdir(dir, 0o755)
         chmod(dir, 0o755)
         let src = "\(repo)/Tests/preload/preload-client.c"

@@ -88,7 +88,7 @@ static void test_basic(void) {
     CHECK(hrt_ok(fd, 0) == 0, "HRTGET iop 0");
     CHECK(hrt_ok(fd, 3) == 0, "HRTGET iop 3");
 
-    unsigned char buf[64];
+    unsigned char buf[256];
     unsigned int len = 8;
     struct i2o_cmd_hrtlct c = {0, buf, &len};
     errno = 0;
