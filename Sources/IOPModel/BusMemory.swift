@@ -40,6 +40,10 @@ public final class BusMemory: Sendable {
         }
         return nil
     }
+    /// Whether `count` bytes at `address` lie inside one mapped buffer (no copy is made).
+    public func isMapped(_ address: UInt64, count: Int) -> Bool {
+        state.withLock { Self.locate($0.buffers, address, count) != nil }
+    }
     /// `count` bytes at `address`, or nil when the range is not mapped.
     public func read(_ address: UInt64, count: Int) -> [UInt8]? {
         state.withLock { s in

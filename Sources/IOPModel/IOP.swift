@@ -20,6 +20,14 @@ public struct IOP: Sendable {
     public internal(set) var store: SoftwareStore
     /// Replies produced after their request (events, completed LctNotify).
     public internal(set) var outbound: [MessageFrame] = []
+    /// UtilEventRegister registrations, in the order they were made.
+    public internal(set) var eventRegistrations: [EventRegistration] = []
+    /// ExecLctNotify requests waiting for the LCT to change.
+    var pendingLctNotifies: [PendingLctNotify] = []
+    /// ExecSwDownload assemblies in progress, by (SwType, SwID).
+    public internal(set) var downloads: [SoftwareKey: DownloadAssembly] = [:]
+    /// The last query string UtilConfigDialog received, per TID.
+    public internal(set) var lastConfigQuery: [TID: [UInt8]] = [:]
 
     public init(_ d: IOPDescription) {
         unit = d.unit
@@ -45,6 +53,9 @@ public struct IOP: Sendable {
         LCT(entries: order.compactMap { devices[$0]?.entry }, iopFlags: lctIopFlags,
             changeIndicator: lctChangeIndicator, bootDeviceTID: bootDevice)
     }
+
+    /// How many ExecLctNotify requests are waiting for an LCT change.
+    public var pendingLctNotifyCount: Int { pendingLctNotifies.count }
 
     /// Takes the replies queued since the last call.
     public mutating func takeOutbound() -> [MessageFrame] {

@@ -1,0 +1,130 @@
+import Foundation
+import I2OFormats
+import IOPModel
+import Yams
+
+/// Loads machine descriptions written in the fixture format (docs/fixture-format.md).
+///
+/// Every problem is reported with its file and line; all problems of a file are collected
+/// (up to `maxDiagnostics`) before the load fails.
+public enum FixtureLoader {
+    /// Files larger than this are refused before they are parsed.
+    public static let maxFileBytes = 16 << 20
+    /// Mappings and lists nested deeper than this are refused.
+    public static let maxDepth = 64
+    /// At most this many problems are listed.
+    public static let maxDiagnostics = 50
+    /// At most this many YAML nodes are looked at (aliases can make a small file huge).
+    public static let maxNodes = 1_000_000
+    /// Referenced files (HTML pages, module images) larger than this are refused.
+    public static let maxReferencedFileBytes = 16 << 20
+
+    /// The machine of fixtures/default.yaml, from the copy built into the binary.
+    public static func loadDefault() throws(FixtureError) -> MachineDescription {
+        try load(text: embeddedDefaultText, name: "fixtures/default.yaml (embedded)")
+    }
+
+    /// Loads the fixture at `path`; files it references are relative to its directory.
+    public static func load(path: String) throws(FixtureError) -> MachineDescription {
+        let whole = Diagnostic(file: path, line: 0, column: 0, keyPath: "", message: "", hint: "")
+        func fail(_ message: String, _ hint: String = "") -> FixtureError {
+            var d = whole; d.message = message; d.hint = hint
+            return FixtureError(diagnostics: [d])
+        }
+        guard let attrs = try? FileManager.default.attributesOfItem(atPath: path) else {
+            throw fail("cannot open the file", "check the path; `i2osim validate` takes fixture files such as fixtures/default.yaml")
+        }
+        if let type = attrs[.type] as? FileAttributeType, type == .typeDirectory {
+            throw fail("is a directory, not a fixture file", "name a .yaml file inside it")
+        }
+        let size = (attrs[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= maxFileBytes else {
+            throw fail("the file is \(size) bytes; fixtures are limited to \(maxFileBytes) bytes (16 MiB)",
+                       "move large module images or pages into files referenced with `file:`/`html_file:`")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw fail("cannot read the file") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw fail("the file is not UTF-8 text", "save it as UTF-8")
+        }
+        let base = (path as NSString).deletingLastPathComponent
+        return try load(text: text, name: path, baseDirectory: base.isEmpty ? "." : base)
+    }
+
+    /// Loads fixture text. `name` is used as the file name in diagnostics; `baseDirectory`
+    /// resolves `html_file:`/`file:` references (nil: references are refused).
+    public static func load(text: String, name: String = "<text>", baseDirectory: String? = nil)
+        throws(FixtureError) -> MachineDescription
+    {
+        let r = Reader(file: name, baseDirectory: baseDirectory, maxDiagnostics: maxDiagnostics)
+        guard text.utf8.count <= maxFileBytes else {
+            r.error(line: 0, column: 0, "", "the text is \(text.utf8.count) bytes; fixtures are limited to \(maxFileBytes) bytes (16 MiB)")
+            throw FixtureError(diagnostics: r.diagnostics)
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let e as YamlError {
+            syntaxError(e, r)
+            throw FixtureError(diagnostics: r.diagnostics)
+        } catch {
+            r.error(line: 0, column: 0, "", "YAML error: \(error)")
+            throw FixtureError(diagnostics: r.diagnostics)
+        }
+        guard let root else {
+            r.error(line: 1, column: 1, "", "the file holds no YAML document",
+                    hint: "start with `machine: \"name\"` and an `iops:` list")
+            throw FixtureError(diagnostics: r.diagnostics)
+        }
+        var budget = maxNodes
+        guard checkShape(root, depth: 1, budget: &budget, r) else { throw FixtureError(diagnostics: r.diagnostics) }
+        let machine = Interpreter(r).machine(root)
+        guard let machine, !r.failed else { throw FixtureError(diagnostics: r.diagnostics, truncated: r.truncated) }
+        return machine
+    }
+
+    private static func syntaxError(_ e: YamlError, _ r: Reader) {
+        let hint = "check the indentation, the `key: value` colons and the quotes on this line and the one before"
+        switch e {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            var msg = "YAML syntax error: \(problem)"
+            if let context { msg += " (\(context.text) at line \(context.mark.line))" }
+            r.error(line: mark.line, column: mark.column, "", msg, hint: hint)
+        case let .duplicatedKeysInMapping(duplicates, context):
+            r.error(line: context.mark.line, column: context.mark.column, "",
+                    "duplicate key '\(duplicates.first ?? "?")' in one mapping",
+                    hint: "each key may appear once; remove or merge the repeated one")
+        case let .reader(problem, offset, _, _):
+            r.error(line: 0, column: 0, "", "cannot read the YAML text: \(problem)" + (offset.map { " at byte \($0)" } ?? ""),
+                    hint: "save the file as UTF-8 without control characters")
+        default:
+            r.error(line: 0, column: 0, "", "YAML error: \(e)")
+        }
+    }
+
+    /// Refuses documents nested too deeply or expanding (through aliases) to too many nodes.
+    private static func checkShape(_ node: Node, depth: Int, budget: inout Int, _ r: Reader) -> Bool {
+        budget -= 1
+        if budget < 0 {
+            r.error(node, "", "the document expands to more than \(maxNodes) YAML nodes",
+                    hint: "aliases (*name) that repeat large parts multiply its size; write the parts out")
+            return false
+        }
+        if depth > maxDepth {
+            r.error(node, "", "mappings and lists are nested more than \(maxDepth) levels deep",
+                    hint: "a fixture needs about 10 levels; look for runaway nesting here")
+            return false
+        }
+        switch node {
+        case let .mapping(m):
+            for (k, v) in m {
+                guard checkShape(k, depth: depth + 1, budget: &budget, r),
+                      checkShape(v, depth: depth + 1, budget: &budget, r) else { return false }
+            }
+        case let .sequence(s):
+            for v in s { guard checkShape(v, depth: depth + 1, budget: &budget, r) else { return false } }
+        case .scalar, .alias: break
+        }
+        return true
+    }
+}

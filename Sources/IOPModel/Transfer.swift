@@ -1,0 +1,74 @@
+import I2OFormats
+
+/// Why a request cannot be carried out: the status of the failing reply the IOP sends instead.
+struct RequestFault: Error, Sendable {
+    var status: ReqStatus
+    var detail: DetailedStatus
+    init(_ status: ReqStatus, _ detail: DetailedStatus) {
+        self.status = status; self.detail = detail
+    }
+    /// ERROR_NO_DATA_TRANSFER with `detail`.
+    init(_ detail: DetailedStatus) { self.init(.errorNoDataTransfer, detail) }
+    static let tooSmall = RequestFault(.messageTooSmall)
+    static let missing = RequestFault(.missingParameter)
+    static let invalid = RequestFault(.invalidParameter)
+
+    func reply(to request: MessageFrame) -> MessageFrame {
+        MessageFrame.reply(to: request, status: status, detail: detail)
+    }
+}
+
+/// A host buffer the IOP writes into (an IOP→host element, or any simple element it writes).
+struct OutBuffer: Sendable {
+    var address: UInt64
+    var count: Int
+}
+
+/// Reading a request: its size, SGL and the host buffers the SGL names. Every problem is a
+/// `RequestFault`, never a trap.
+enum Transfer {
+    /// The request must carry at least `words` words (MessageSize and the words present).
+    static func require(_ request: MessageFrame, words: Int) throws(RequestFault) {
+        guard request.messageSize.rawValue >= words, request.words.count >= words else { throw .tooSmall }
+    }
+
+    /// The SGL elements of `request`; at least `minimum` of them.
+    static func elements(of request: MessageFrame, minimum: Int) throws(RequestFault) -> [SGLElement] {
+        guard request.sglOffset.rawValue != 0 else { throw .missing }
+        guard request.sglOffset.rawValue < request.messageSize.rawValue,
+              request.messageSize.rawValue <= request.words.count else { throw .tooSmall }
+        let sgl: SGL
+        do { sgl = try SGL.decode(from: request) } catch { throw .invalid }
+        guard sgl.elements.count >= minimum else { throw .missing }
+        return sgl.elements
+    }
+
+    /// The bytes an element carries towards the IOP: immediate data, or the host buffer it names.
+    static func bytes(of element: SGLElement, memory: BusMemory) throws(RequestFault) -> [UInt8] {
+        switch element {
+        case let .immediate(_, bytes): return bytes
+        case let .simple(_, count, address):
+            guard let b = memory.read(address, count: count) else { throw .invalid }
+            return b
+        }
+    }
+
+    /// The host buffer an element names for the IOP to write into; it must be mapped whole.
+    /// The direction bit is not checked: Linux sends downloads with the IOP→host flag byte, and
+    /// an IOP that tolerates it should tolerate the reverse too.
+    static func buffer(_ element: SGLElement, memory: BusMemory) throws(RequestFault) -> OutBuffer {
+        guard case let .simple(_, count, address) = element else { throw .invalid }
+        guard memory.isMapped(address, count: count) else { throw .invalid }
+        return OutBuffer(address: address, count: count)
+    }
+
+    /// Writes the prefix of `bytes` that fits into `buffer`; the number of bytes written.
+    @discardableResult
+    static func write(_ bytes: [UInt8], to buffer: OutBuffer, memory: BusMemory) throws(RequestFault) -> Int {
+        let n = min(bytes.count, buffer.count)
+        guard n > 0 else { return 0 }
+        let ok = n == bytes.count ? memory.write(bytes, at: buffer.address) : memory.write(Array(bytes[0..<n]), at: buffer.address)
+        guard ok else { throw .invalid }
+        return n
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Fixtures
+import Foundation
+import IOPModel
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a machine: its IOPs, status blocks, HRTs, LCTs, parameter groups and software stores.",
+        discussion: """
+        Without FIXTURE the built-in default machine is shown (the same as fixtures/default.yaml).
+
+        For each IOP: the status block (state, product id, inbound frame size …), the HRT (adapter, \
+        controlling TID, bus and PCI location), the LCT as a table, the parameter groups of every \
+        device decoded by field name, HTML pages, known failures and the software store.
+
+        In the LCT table TIDs are hex; FLAGS are the letters Linux 2.2/2.4 print at boot: C = \
+        configuration dialog requested, U = multi-user, P = peer service enabled, M = management \
+        service enabled (so an ordinary device shows PM). USER `none` is an unclaimed device \
+        (UserTID 0xFFF). VENDOR, PRODUCT and REV come from group 0xF100 (Device Identity).
+
+        --json prints the same as one JSON object with sorted keys, for scripts: \
+        {"machine", "iops": [{"unit", "status", "hrt", "lct", "devices", "software"}]}. Numbers \
+        are numbers; byte strings are hex text.
+
+        Examples:
+          i2osim show
+          i2osim show fixtures/adaptec-3210s.yaml
+          i2osim show --json fixtures/intel-u3-1l.yaml
+        """)
+
+    @Argument(help: ArgumentHelp("A fixture file; the built-in default machine when omitted.", valueName: "FIXTURE"))
+    var fixture: String?
+
+    @Flag(help: "Print machine-readable JSON instead of tables.")
+    var json = false
+
+    func run() throws {
+        let machine: MachineDescription
+        do throws(FixtureError) {
+            if let fixture { machine = try FixtureLoader.load(path: fixture) } else { machine = try FixtureLoader.loadDefault() }
+        } catch {
+            var stderr = StandardError()
+            print(error.description, to: &stderr)
+            throw ExitCode.failure
+        }
+        let report = MachineReport(machine)
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = try enc.encode(report)
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(report.text, terminator: "")
+        }
+    }
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Fixtures
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check fixture files and report every problem with its line.",
+        discussion: """
+        Each FIXTURE is loaded as `show` would load it. A good file prints
+          ok: PATH (N IOPs, M devices)
+        A bad one prints each problem on its own line as
+          PATH:LINE: key.path: what is wrong — how to fix
+        for example
+          t.yaml:12: iops[0].devices[3].class: unknown device class 'BUS_ADAPTR' — did you mean BUS_ADAPTER? …
+        All problems of a file are listed (up to 50), not just the first. The exit status is 0 when \
+        every file is good and 1 otherwise.
+
+        Examples:
+          i2osim validate fixtures/default.yaml
+          i2osim validate fixtures/*.yaml
+        """)
+
+    @Argument(help: ArgumentHelp("Fixture files to check.", valueName: "FIXTURE"))
+    var fixtures: [String]
+
+    func run() throws {
+        var failed = 0
+        for path in fixtures {
+            do {
+                let m = try FixtureLoader.load(path: path)
+                let devices = m.iops.reduce(0) { $0 + $1.devices.count }
+                print("ok: \(path) (\(m.iops.count) IOP\(m.iops.count == 1 ? "" : "s"), \(devices) device\(devices == 1 ? "" : "s"))")
+            } catch {
+                failed += 1
+                print(error.description)
+            }
+        }
+        if failed > 0 {
+            if fixtures.count > 1 { print("\(failed) of \(fixtures.count) fixtures have problems") }
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+/// The built `i2osim` next to this test bundle in the build products directory.
+func i2osimBinary() -> URL? {
+    var candidates: [URL] = []
+    if let arg0 = CommandLine.arguments.first {
+        var dir = URL(fileURLWithPath: arg0).deletingLastPathComponent()
+        for _ in 0..<4 { candidates.append(dir.appendingPathComponent("i2osim")); dir.deleteLastPathComponent() }
+    }
+    candidates.append(Bundle.main.bundleURL.appendingPathComponent("i2osim"))
+    candidates.append(fixturesDirectory.deletingLastPathComponent().appendingPathComponent(".build/debug/i2osim"))
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+}
+
+func run(_ args: [String]) throws -> (status: Int32, out: String) {
+    let bin = try #require(i2osimBinary(), "build the i2osim product first (swift build)")
+    let p = Process()
+    p.executableURL = bin
+    p.arguments = args
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+@Suite struct CLITests {
+    @Test func validateBrokenFixtureFails() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("i2osim-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.yaml")
+        try "machine: x\niops:\n  - unit: 0\n    devices:\n      - {tid: 0, class: EXECUTIVE}\n      - {tid: 8, class: BUS_ADAPTR}\n"
+            .write(to: bad, atomically: true, encoding: .utf8)
+        let (status, out) = try run(["validate", fixturePath("default.yaml"), bad.path])
+        #expect(status != 0)
+        #expect(out.contains("ok: \(fixturePath("default.yaml")) (1 IOP, 8 devices)"))
+        #expect(out.contains("\(bad.path):6: iops[0].devices[1].class: unknown device class 'BUS_ADAPTR' — did you mean BUS_ADAPTER?"))
+    }
+
+    @Test func validateGoodFixturesSucceeds() throws {
+        let (status, out) = try run(["validate", fixturePath("intel-u3-1l.yaml"), fixturePath("two-iops.yaml")])
+        #expect(status == 0)
+        #expect(out.contains("(1 IOP, 11 devices)") && out.contains("(2 IOPs, 10 devices)"))
+    }
+
+    @Test func showJSONHasTheLCT() throws {
+        let (status, out) = try run(["show", "--json", fixturePath("intel-u3-1l.yaml")])
+        #expect(status == 0)
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        let iops = try #require(obj["iops"] as? [[String: Any]])
+        let lct = try #require(iops.first?["lct"] as? [[String: Any]])
+        #expect(lct.compactMap { $0["tidDecimal"] as? Int } == [0, 8, 9, 10, 11, 13, 14, 15, 16, 18, 19])
+        #expect(lct.first?["vendor"] as? String == "Wind River Sys.")
+        #expect(lct.first { $0["tid"] as? String == "0x00B" }?["className"] as? String == "BUS_ADAPTER")
+    }
+
+    @Test func showDefaultText() throws {
+        let (status, out) = try run(["show"])
+        #expect(status == 0)
+        #expect(out.contains("Machine: Adaptec SCSI RAID 3200S"))
+        #expect(out.contains("product \"ADAPTEC 3200S\""))
+        #expect(out.range(of: #"0x205\s+RANDOM_BLOCK_STORAGE\s+0x00\s+PM\s+0x000\s+none\s+ADAPTEC\s+RAID-1\s+370F"#, options: .regularExpression) != nil)
+    }
+}
