@@ -34,6 +34,7 @@
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,6 +91,12 @@ static int (*real___fxstat64)(int, int, struct stat64 *);
 static int (*real___fxstatat64)(int, int, const char *, struct stat64 *, int);
 static int (*real_statx)(int, const char *, int, unsigned int, struct statx *);
 static int (*real_access)(const char *, int);
+static ssize_t (*real_getxattr)(const char *, const char *, void *, size_t);
+static ssize_t (*real_lgetxattr)(const char *, const char *, void *, size_t);
+static ssize_t (*real_fgetxattr)(int, const char *, void *, size_t);
+static ssize_t (*real_listxattr)(const char *, char *, size_t);
+static ssize_t (*real_llistxattr)(const char *, char *, size_t);
+static ssize_t (*real_flistxattr)(int, char *, size_t);
 static int (*real_faccessat)(int, const char *, int, int);
 
 /* ---------------------------------------------------------------- configuration */
@@ -270,6 +277,12 @@ static void init_once(void) {
     real___fxstatat64 = next("__fxstatat64");
     real_statx = next("statx");
     real_access = next("access");
+    real_getxattr = next("getxattr");
+    real_lgetxattr = next("lgetxattr");
+    real_fgetxattr = next("fgetxattr");
+    real_listxattr = next("listxattr");
+    real_llistxattr = next("llistxattr");
+    real_flistxattr = next("flistxattr");
     real_faccessat = next("faccessat");
     if (!real_fcntl64) real_fcntl64 = real_fcntl;
 
@@ -1489,4 +1502,36 @@ EXPORT int access(const char *path, int mode) {
 EXPORT int faccessat(int dirfd, const char *path, int mode, int flags) {
     init();
     return is_device_path(dirfd, path) ? fake_access(mode) : real_faccessat(dirfd, path, mode, flags);
+}
+
+/* Extended attributes: the node has none (ls -l asks for security.selinux and ACLs). */
+EXPORT ssize_t getxattr(const char *path, const char *name, void *value, size_t size) {
+    init();
+    if (is_device_path(AT_FDCWD, path)) { errno = ENODATA; return -1; }
+    return real_getxattr(path, name, value, size);
+}
+EXPORT ssize_t lgetxattr(const char *path, const char *name, void *value, size_t size) {
+    init();
+    if (is_device_path(AT_FDCWD, path)) { errno = ENODATA; return -1; }
+    return real_lgetxattr(path, name, value, size);
+}
+EXPORT ssize_t fgetxattr(int fd, const char *name, void *value, size_t size) {
+    init();
+    if (fd_is_device(fd)) { errno = ENODATA; return -1; }
+    return real_fgetxattr(fd, name, value, size);
+}
+EXPORT ssize_t listxattr(const char *path, char *list, size_t size) {
+    init();
+    if (is_device_path(AT_FDCWD, path)) return 0;
+    return real_listxattr(path, list, size);
+}
+EXPORT ssize_t llistxattr(const char *path, char *list, size_t size) {
+    init();
+    if (is_device_path(AT_FDCWD, path)) return 0;
+    return real_llistxattr(path, list, size);
+}
+EXPORT ssize_t flistxattr(int fd, char *list, size_t size) {
+    init();
+    if (fd_is_device(fd)) return 0;
+    return real_flistxattr(fd, list, size);
 }
