@@ -54,7 +54,8 @@ final class FrameSocket {
                 let e = errno
                 if e == EINTR { continue }
                 if e == ECONNRESET && done == 0 && allowEOF { return .eof }
-                return .failed("receive failed: errno \(e)")
+                if e == EAGAIN || e == EWOULDBLOCK { return .failed("nothing received in time") }
+                return .failed("receive failed: \(String(cString: strerror(e)))")
             }
             done += n
         }

@@ -90,6 +90,7 @@ enum PreloadSetup {
     }
 
     static func libraryDirectory(_ explicit: String?) throws -> String {
+        if explicit == nil, PreloadLibrary.locate(explicit: nil) == nil { buildBesideExecutable() }
         if let dir = PreloadLibrary.locate(explicit: explicit) {
             if !PreloadLibrary.has32Bit(in: dir) {
                 complain("note: no 32-bit preload library in \(dir); 32-bit programs will not see the device")
@@ -101,6 +102,23 @@ enum PreloadSetup {
             Build it with: Sources/CPreload/build.sh   (or: Sources/CPreload/build.sh DIR, then --preload-dir DIR)
             """)
         throw ExitCode(125)
+    }
+
+    /// In a source checkout (the binary in .build/<triple>/<config>/), builds the libraries
+    /// next to it on first use, so `swift run i2osim run -- …` works without a setup step.
+    static func buildBesideExecutable() {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let dir = exe.deletingLastPathComponent()
+        var repo = dir
+        for _ in 0..<3 { repo = repo.deletingLastPathComponent() }
+        let script = repo.appendingPathComponent("Sources/CPreload/build.sh").path
+        guard dir.path.contains("/.build/"), FileManager.default.isExecutableFile(atPath: script) else { return }
+        complain("building the preload library into \(dir.path)")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = [script, dir.path]
+        p.standardOutput = FileHandle.nullDevice
+        do { try p.run(); p.waitUntilExit() } catch { complain("cannot run \(script): \(error)") }
     }
 
     static func machineDescription(_ fixture: String?) throws -> MachineDescription {
