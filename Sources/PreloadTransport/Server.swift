@@ -43,6 +43,9 @@ public final class PreloadEventHub: EngineObserver, Sendable {
     }
 
     func unregister(_ id: UInt64) { _ = watchers.withLock { $0.removeValue(forKey: id) } }
+
+    /// Number of WATCH connections waiting (for tests).
+    var watcherCount: Int { watchers.withLock { $0.count } }
 }
 
 /// The daemon side of the preload transport: a Unix stream socket server. One thread per
@@ -131,6 +134,8 @@ public final class PreloadServer: Sendable {
 
     /// Number of open files the server holds (for tests and status).
     public var openFileCount: Int { state.withLock { $0.files.count } }
+    /// Number of client connections (device and watch) being served.
+    public var connectionCount: Int { state.withLock { $0.connections.count } }
 
     private func acceptLoop() {
         while true {
@@ -213,8 +218,9 @@ public final class PreloadServer: Sendable {
                 try r2.expectEnd("ATTACH")
                 let handle = state.withLock { s -> UInt64? in
                     let h = nameLength > 0 ? s.handleByPeer[name] : byHandle
-                    guard let h, s.files[h] != nil else { return nil }
-                    s.files[h]!.connections += 1
+                    guard let h, var f = s.files[h] else { return nil }
+                    f.connections += 1
+                    s.files[h] = f
                     if !peer.isEmpty { s.handleByPeer[peer] = h }
                     return h
                 }

@@ -65,7 +65,11 @@ struct SocketMemory: UserMemory {
         }
         var missingWrites: [UserRange] = []
         for w in writes where isKnownWritable(w) == nil && !missingWrites.contains(w) {
-            if w.count < 0 { writable.append((w, false)) } else { missingWrites.append(w) }
+            if w.count < 0 || w.count > Int(UInt32.max) || w.address > UInt64.max - UInt64(w.count) {
+                writable.append((w, false))   // no process has such a range
+            } else {
+                missingWrites.append(w)
+            }
         }
         // Rounds, each within one frame: DATA carries 8 + len per read and 4 per write.
         while !missingReads.isEmpty || !missingWrites.isEmpty {

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import PreloadTransport
+@testable import PreloadTransport
 import Synchronization
 import Testing
 
@@ -20,6 +20,7 @@ import Testing
         let d = try ToyDaemon()
         let r = try d.client(["events"], bits: bits)
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(eventually { d.server.connectionCount == 0 && d.hub.watcherCount == 0 }, "no connection or watcher left")
     }
 
     @Test(arguments: [64, 32]) func forkedChildSharesTheOpenFile(bits: Int) throws {
@@ -64,7 +65,7 @@ import Testing
         let all = results.withLock { $0 }
         #expect(all.count == 12)
         for r in all { #expect(r.status == 0 && r.stdout.contains("201 passed, 0 failed"), "\(r.stdout)\(r.stderr)") }
-        #expect(eventually { d.backend.openCount == 0 })
+        #expect(eventually { d.backend.openCount == 0 && d.server.connectionCount == 0 })
     }
 
     /// Clients killed at random points of their requests: the daemon drops their open files
