@@ -35,8 +35,10 @@ public final class BusMemory: Sendable {
     private static func locate(_ buffers: [UInt64: [UInt8]], _ address: UInt64, _ count: Int) -> (base: UInt64, offset: Int)? {
         guard count >= 0 else { return nil }
         // Buffers are few per request: a linear search is the honest, fast choice.
-        for (base, bytes) in buffers where address >= base && address - base + UInt64(count) <= UInt64(bytes.count) {
-            return (base, Int(address - base))
+        for (base, bytes) in buffers where address >= base {
+            // Overflow-safe: offset and count each within the buffer, and together too.
+            let offset = address - base, size = UInt64(bytes.count)
+            if offset <= size && UInt64(count) <= size - offset { return (base, Int(offset)) }
         }
         return nil
     }

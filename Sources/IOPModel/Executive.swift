@@ -112,11 +112,14 @@ extension IOP {
         return (table.encoded(), full)
     }
 
-    /// Completes the waiting ExecLctNotify requests that `changed` concerns into `outbound`.
-    mutating func lctChanged(_ changed: LCTEntry) {
+    /// Completes the waiting ExecLctNotify requests that a change of `changed` (entries before
+    /// and after) concerns into `outbound`.
+    mutating func lctChanged(_ changed: LCTEntry...) {
         var still: [PendingLctNotify] = []
         for p in pendingLctNotifies {
-            guard Self.matches(changed, classIdentifier: p.classIdentifier) else { still.append(p); continue }
+            guard changed.contains(where: { Self.matches($0, classIdentifier: p.classIdentifier) }) else {
+                still.append(p); continue
+            }
             do throws(RequestFault) {
                 outbound.append(try completeLctNotify(p.request, memory: p.memory, buffer: p.buffer,
                                                       classIdentifier: p.classIdentifier))
@@ -172,12 +175,12 @@ extension IOP {
     /// stamps the entry with it, raises MODIFIED_LCT on TID 0 (event data = the new entry) and
     /// completes the waiting ExecLctNotify requests.
     public mutating func replaceEntry(_ e: LCTEntry) throws(IOPModelError) {
-        guard devices[e.localTID] != nil else { throw .unknownTID(e.localTID) }
+        guard let old = devices[e.localTID]?.entry else { throw .unknownTID(e.localTID) }
         var e = e
         lctChangeIndicator &+= 1
         e.changeIndicator = lctChangeIndicator
         devices[e.localTID]?.entry = e
         raiseEvent(tid: .executive, indicator: .modifiedLCT, data: e.encodedWords.littleEndianBytes)
-        lctChanged(e)
+        lctChanged(old, e)
     }
 }

@@ -50,11 +50,14 @@ extension IOP {
         var eventField: UInt16 = 0xFFFF
     }
 
+    /// Operations that only tables take (SIZE_GET takes both kinds).
+    static let tableOperations: Set<ParamOperationCode> = [.listGet, .moreGet, .tableGet, .listSet, .rowAdd, .rowDelete, .tableClear]
+
     static func widths(for device: DeviceDescription) -> ParamSchemaWidths {
         ParamSchemaWidths(
             rowWidth: { g, f in Self.schema(g, in: device)?.width(of: f) },
             keyWidth: { g in
-                Self.schema(g, in: device).flatMap { s in s.keyField < s.fields.count ? s.fields[s.keyField].type.width : nil }
+                Self.schema(g, in: device).flatMap { s in s.keyField >= 0 && s.keyField < s.fields.count ? s.fields[s.keyField].type.width : nil }
             })
     }
 
@@ -156,8 +159,7 @@ extension IOP {
         }
         let offsets = schema.offsets
         let isTable = schema.kind == .table
-        let tableOps: Set<ParamOperationCode> = [.listGet, .moreGet, .tableGet, .listSet, .rowAdd, .rowDelete, .tableClear]
-        if tableOps.contains(op.code) != isTable && op.code != .sizeGet { return fail(.wrongGroupType) }
+        if Self.tableOperations.contains(op.code) != isTable && op.code != .sizeGet { return fail(.wrongGroupType) }
 
         func extract(_ row: [UInt8]) -> [UInt8] {
             if case .all = op.fields { return row }
@@ -165,8 +167,11 @@ extension IOP {
             for i in selected { d.append(contentsOf: row[offsets[i]..<offsets[i] + schema.fields[i].type.width]) }
             return d
         }
-        let keyOffset = offsets[schema.keyField], keyWidth = schema.fields[schema.keyField].type.width
-        func key(of row: [UInt8]) -> ArraySlice<UInt8> { row[keyOffset..<keyOffset + keyWidth] }
+        let hasKey = schema.keyField >= 0 && schema.keyField < schema.fields.count
+        let keyOffset = hasKey ? offsets[schema.keyField] : 0, keyWidth = hasKey ? schema.fields[schema.keyField].type.width : 0
+        func key(of row: [UInt8]) -> ArraySlice<UInt8> {
+            row.count >= keyOffset + keyWidth ? row[keyOffset..<keyOffset + keyWidth] : []
+        }
         func rowIndex(_ k: [UInt8]) -> Int? { group.rows.firstIndex { key(of: $0).elementsEqual(k) } }
         func unwriteable() -> Int? {
             selected.first { !schema.fields[$0].writable || Self.isDerivedField(op.group, schema.fields[$0].name, executive: exec) }
@@ -185,18 +190,25 @@ extension IOP {
             let width = schema.width(of: op.fields) ?? 0
             var n = rows.count
             if width > 0 {
-                let fit = max(0, (room - 8) / width)
+                var fit = max(0, (room - 8) / width)
+                while fit > 0 && (fit * width + 3) & ~3 > room - 8 { fit -= 1 }
                 if fit >= 1 && fit < n { n = fit }
             }
             var data = [UInt8](); data.reserveCapacity(n * width)
             for r in rows.prefix(n) { data.append(contentsOf: extract(r)) }
             return OperationOutcome(block: ResultBlock(rows: (UInt16(truncatingIfNeeded: n), n < rows.count ? 1 : 0), data: data))
         }
-        let single: UInt16 = selected.count == 1 ? UInt16(selected[0]) : 0xFFFF
+        let single: UInt16 = selected.count == 1 ? UInt16(truncatingIfNeeded: selected[0]) : 0xFFFF
+        let valueWidth = schema.width(of: op.fields) ?? 0
+        let valueRows = op.code == .fieldSet ? 1 : op.code == .listSet ? op.keys.count : op.code == .rowAdd ? op.rowCount : 0
+        guard op.values.count >= valueWidth * valueRows else { return fail(.operationError) }
+        if isTable && !hasKey && [.listGet, .moreGet, .listSet, .rowAdd, .rowDelete].contains(op.code) {
+            return fail(.noKeyField)
+        }
 
         switch op.code {
         case .fieldGet:
-            return OperationOutcome(block: ResultBlock(data: extract(group.rows[0])))
+            return OperationOutcome(block: ResultBlock(data: extract(group.rows.first ?? [UInt8](repeating: 0, count: schema.rowWidth))))
         case .tableGet:
             return rowsBlock(from: 0)
         case .moreGet:
@@ -218,12 +230,13 @@ extension IOP {
             data.appendLE32(UInt32(truncatingIfNeeded: (schema.width(of: op.fields) ?? 0) * rows))
             return OperationOutcome(block: ResultBlock(data: data))
         case .fieldSet:
-            if let i = unwriteable() { return fail(.fieldUnwriteable, field: UInt16(i)) }
+            if let i = unwriteable() { return fail(.fieldUnwriteable, field: UInt16(truncatingIfNeeded: i)) }
+            if group.rows.isEmpty { group.rows = [[UInt8](repeating: 0, count: schema.rowWidth)] }
             apply(op.values[...], to: &group.rows[0])
             return OperationOutcome(block: ResultBlock(), commit: group, eventField: single)
         case .listSet:
-            if let i = unwriteable() { return fail(.fieldUnwriteable, field: UInt16(i)) }
-            let width = schema.width(of: op.fields) ?? 0
+            if let i = unwriteable() { return fail(.fieldUnwriteable, field: UInt16(truncatingIfNeeded: i)) }
+            let width = valueWidth
             for (n, k) in op.keys.enumerated() {
                 guard let i = rowIndex(k) else { return fail(.badKeyAbort, keys: [k]) }
                 apply(op.values[n * width..<(n + 1) * width], to: &group.rows[i])
@@ -231,8 +244,8 @@ extension IOP {
             return OperationOutcome(block: ResultBlock(), commit: op.keys.isEmpty ? nil : group, eventField: single)
         case .rowAdd:
             guard schema.rowsEditable, !Self.isFullyDerived(op.group, executive: exec) else { return fail(.nonDynamicGroup) }
-            guard selected.contains(schema.keyField) else { return fail(.noKeyField, field: UInt16(schema.keyField)) }
-            let width = schema.width(of: op.fields) ?? 0
+            guard selected.contains(schema.keyField) else { return fail(.noKeyField, field: UInt16(truncatingIfNeeded: schema.keyField)) }
+            let width = valueWidth
             for n in 0..<op.rowCount {
                 var row = [UInt8](repeating: 0, count: schema.rowWidth)
                 apply(op.values[n * width..<(n + 1) * width], to: &row)
