@@ -285,13 +285,16 @@ public final class PreloadServer: Sendable {
                 try r.expectEnd("IOCTL")
                 var memory = SocketMemory(socket: socket, eagerAddress: eagerAddress, eagerLength: eagerLength,
                                           eagerFlags: eagerFlags, eagerBytes: bytes)
-                let result: IoctlResult
+                var result: IoctlResult
                 do {
                     result = try backend.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)
                 } catch {
-                    throw memory.failure ?? PreloadProtocolError("the engine asked for a retry round (not used by this transport)")
+                    guard memory.writeFault, memory.failure == nil else {
+                        throw memory.failure ?? PreloadProtocolError("the engine asked for a retry round (not used by this transport)")
+                    }
+                    result = .error(.EFAULT)
                 }
-                for s in memory.stores {
+                for s in memory.writeFault ? [] : memory.stores {
                     var offset = 0
                     repeat {   // chunks that fit a frame
                         let n = min(s.bytes.count - offset, PreloadProtocol.maxFrame - 16)

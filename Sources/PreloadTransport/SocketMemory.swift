@@ -5,8 +5,13 @@ import IoctlEngine
 /// The client sends the ioctl's struct bytes eagerly with the request; fetches inside that
 /// range are answered from them. Any other range costs one NEED/DATA round trip on the
 /// connection, done right here (the connection's thread simply waits for the answer), so the
-/// engine runs once per ioctl. Stores are collected and sent back with the result; a store
-/// into a range the client reported as not writable returns false (→ EFAULT).
+/// engine runs once per ioctl. Stores are collected and sent back with the result.
+///
+/// Write ranges are "reservations": the client tests each for writability. A reservation the
+/// client cannot write stops the ioctl at that fetch (thrown `NeedsRound`, `writeFault` set)
+/// and the transport answers EFAULT — the engine has changed nothing yet, so a bad output
+/// pointer never costs an event, a module or a parameter. A store outside every reservation
+/// into a range known unwritable returns false (→ EFAULT from the engine).
 ///
 /// If the connection breaks or the client answers nonsense in the middle of a round, the
 /// fetch throws `NeedsRound`: the engine changes no state before its last fetch succeeds,
@@ -19,6 +24,9 @@ struct SocketMemory: UserMemory {
     private var writable: [(range: UserRange, ok: Bool)] = []
     private(set) var stores: [(address: UInt64, bytes: [UInt8])] = []
     private(set) var failure: PreloadProtocolError?
+    /// The engine asked to reserve a range the client cannot write: the ioctl was stopped at
+    /// that fetch (before the engine changed anything) and its answer is EFAULT.
+    private(set) var writeFault = false
     private(set) var rounds = 0
 
     init(socket: FrameSocket, eagerAddress: UInt64, eagerLength: Int, eagerFlags: UInt32, eagerBytes: [UInt8]) {
@@ -90,6 +98,12 @@ struct SocketMemory: UserMemory {
                 failure = error
                 throw NeedsRound(reads: reads, writes: writes)
             }
+        }
+        // A write reservation that cannot be granted ends the call here, as a bad pointer
+        // found by the kernel's pointer checks would: EFAULT, nothing changed, nothing written.
+        if writes.contains(where: { isKnownWritable($0) == false }) {
+            writeFault = true
+            throw NeedsRound(reads: reads, writes: writes)
         }
         return reads.map { r in lookup(r) ?? nil }
     }

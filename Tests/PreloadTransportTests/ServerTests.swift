@@ -38,6 +38,27 @@ import Testing
         #expect(result.type == 104 && result.body == [0, 0, 0, 0, 0, 0, 0, 0])
     }
 
+    /// A write reservation the client cannot write: EFAULT, and not one byte stored (not even
+    /// `*reslen`, which was writable).
+    @Test func unwritableReservationStoresNothing() throws {
+        let d = try ToyDaemon()
+        let c = try RawClient(path: d.server.socketPath)
+        _ = try #require(c.openDevice())
+        var s: [UInt8] = []
+        s.appendLE(UInt32(0)); s.appendLE(UInt32(0)); s.appendLE(UInt64(0x5000)); s.appendLE(UInt64(0x6000))
+        var req: [UInt8] = []
+        req.appendLE(UInt32(0xC018_6901)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x4000))
+        req.appendLE(UInt64(0x4000)); req.appendLE(UInt32(24)); req.appendLE(UInt32(3))
+        c.send(4, req + s)
+        #expect(c.receive()?.type == 102)
+        var data: [UInt8] = []
+        data.appendLE(UInt32(0)); data.appendLE(UInt32(4)); data.appendLE(UInt32(64))
+        data.appendLE(UInt32(0)); data.appendLE(UInt32(14))   // *reslen writable, resbuf not
+        c.send(5, data)
+        let result = try #require(c.receive())
+        #expect(result.type == 104 && le32(result.body, 4) == 14)
+    }
+
     /// GETIOPS needs no round at all: the struct range came eagerly and writable.
     @Test func getiopsNeedsNoRound() throws {
         let d = try ToyDaemon()
