@@ -991,7 +991,7 @@ static int dev_poll(struct pollfd *fds, nfds_t nfds, int64_t timeout_ns, const s
             else if (want) handles[nh++] = h;
         }
         int watch = -1;
-        if (!ready && nh) watch = watch_open(handles, nh);
+        if (!ready && nh && timeout_ns != 0) watch = watch_open(handles, nh);   /* none for a mere check */
         tmp[nfds].fd = watch;
         tmp[nfds].events = POLLIN;
         tmp[nfds].revents = 0;
@@ -1017,7 +1017,7 @@ static int dev_poll(struct pollfd *fds, nfds_t nfds, int64_t timeout_ns, const s
         }
         if (count > 0) { result = count; break; }
         if (watch >= 0 && saved[0].revents) continue;   /* woken: look again */
-        if (watch < 0 && !ready && nh) {
+        if (watch < 0 && !ready && nh && timeout_ns != 0) {
             /* The daemon is gone: report the devices as hung up. */
             for (nfds_t i = 0; i < nfds; i++) if (isdev[i]) { fds[i].revents = POLLERR | POLLHUP; count++; }
             result = count;
