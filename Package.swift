@@ -11,6 +11,7 @@
 //   IoctlEngine  the host driver: /dev/i2o/ctl ioctls in both ABIs over an abstract
 //                "user memory"; builds frames and posts them to the model. No transport.
 //   CUSETransport  a thin adapter from libfuse3's CUSE callbacks to the engine (/dev/i2o/ctl).
+//   PreloadTransport  the daemon side of the rootless LD_PRELOAD transport (Unix socket).
 //   i2osim       the command-line tool.
 //
 // Dependencies, each on purpose:
@@ -39,14 +40,17 @@ let package = Package(
         // libfuse3's CUSE API (Debian: libfuse3-dev). Only CUSETransport sees it.
         .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
         .target(name: "CUSETransport", dependencies: ["CFuse", "IoctlEngine", "IOPModel", "I2OFormats"], swiftSettings: strict),
+        // The daemon side of the LD_PRELOAD transport (the C library is Sources/CPreload, built by its build.sh).
+        .target(name: "PreloadTransport", dependencies: ["IoctlEngine"], swiftSettings: strict),
         .executableTarget(name: "i2osim", dependencies: [
-            "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "CUSETransport",
+            "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "CUSETransport", "PreloadTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "IOPModel", "I2OFormats"]),
         .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "IoctlEngine"]),
+        .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine"]),
         .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
     ]
 )

@@ -1,0 +1,41 @@
+/*
+ * i2osim preload protocol, version 1 — the constants shared by the preload library
+ * and documented in docs/preload-protocol.md (the Swift side has its own copy in
+ * Sources/PreloadTransport/Protocol.swift; keep them in step).
+ *
+ * Frame: u32 LE length N (bytes that follow, N >= 4, N <= I2OSIM_MAX_FRAME), then
+ * u32 LE type, then N-4 bytes of body. All integers little-endian.
+ */
+#ifndef I2OSIM_PRELOAD_PROTOCOL_H
+#define I2OSIM_PRELOAD_PROTOCOL_H
+
+#define I2OSIM_PROTOCOL_VERSION 1u
+#define I2OSIM_MAX_FRAME (1u << 20)
+
+/* client -> daemon */
+#define MSG_HELLO   1u  /* u32 version, u32 abi (0 lp64, 1 ilp32), u32 pid */
+#define MSG_OPEN    2u  /* u32 open flags */
+#define MSG_ATTACH  3u  /* u64 handle, u32 name length, name bytes (the peer's socket name) */
+#define MSG_IOCTL   4u  /* u32 cmd, u32 0, u64 arg, u64 eager addr, u32 eager len, u32 eager flags, [bytes] */
+#define MSG_DATA    5u  /* answer to NEED: per read {u32 status, u32 len, bytes}, per write {u32 status} */
+#define MSG_READ    6u  /* u32 capacity */
+#define MSG_WRITE   7u  /* u32 count */
+#define MSG_POLL    8u  /* (empty) */
+#define MSG_WATCH   9u  /* u32 n, u64 handle[n] — on its own connection */
+
+/* daemon -> client */
+#define MSG_HELLO_OK    100u /* u32 version, u32 max frame */
+#define MSG_OPENED      101u /* u64 handle */
+#define MSG_NEED        102u /* u32 nreads, u32 nwrites, (nreads+nwrites) x {u64 addr, u32 len, u32 0} */
+#define MSG_STORE       103u /* u64 addr, bytes */
+#define MSG_RESULT      104u /* i32 value, i32 errno (0: value is the result) */
+#define MSG_READ_DATA   105u /* i32 errno (0 ok, 11 would block, other: error), bytes */
+#define MSG_POLL_STATUS 106u /* u32 readable (0/1) */
+#define MSG_READY       107u /* (empty) — a watched open file is readable */
+#define MSG_ERROR       108u /* i32 errno */
+
+/* eager flags */
+#define EAGER_READABLE 1u
+#define EAGER_WRITABLE 2u
+
+#endif

@@ -1,0 +1,63 @@
+import I2OFormats
+import IOPModel
+
+// I2OEVTREG, I2OEVTGET, read(), write().
+
+extension Personality {
+    /// I2OEVTREG: registers `evt_mask` for (iop, tid) on this open file; mask 0 cancels.
+    /// Order: struct → EFAULT; IOP → ENXIO; TID not in the LCT and not 0 → ENODEV (as the
+    /// kernel); a UtilEventRegister (5 words, word 4 = mask, TransactionContext = the open file)
+    /// is posted without waiting; a failing reply → EIO.
+    func eventRegister(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        guard let raw = try call.fetchStruct(&memory), let id = try? EventID.decode(raw) else { return .error(.EFAULT) }
+        let unit = IOPUnit(rawValue: id.iop)
+        let file = call.file
+        return call.engine.locked { s in
+            guard let iop = s.machine.iops[unit] else { return .error(.ENXIO) }
+            guard EngineState.knows(iop, tid: id.tid) else { return .error(.ENODEV) }
+            guard s.files[file] != nil else { return .error(.EBADF) }
+            let tid = TID(rawValue: UInt16(id.tid))
+            let frame = EngineState.eventRegisterFrame(tid: tid, mask: id.eventMask, file: file)
+            let reply = s.post(frame, to: unit, memory: BusMemory())
+            if let reply, reply.reqStatus != .success { return .error(.EIO) }
+            let key = EventRegistrationKey(unit: unit, tid: tid)
+            if id.eventMask == 0 { s.files[file]?.registrations.remove(key) } else { s.files[file]?.registrations.insert(key) }
+            return .success
+        }
+    }
+
+    /// I2OEVTGET: the oldest queued event as a 112-byte `i2o_evt_get` (`pending` = events left
+    /// after it, `lost` = events dropped so far). Empty → ENOENT (never blocks, no fetch).
+    /// The event is taken only once the write reservation is granted.
+    func eventGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        let file = call.file
+        guard call.engine.peek({ !($0.files[file]?.queue.isEmpty ?? true) }) else { return .error(.ENOENT) }
+        _ = try memory.fetch(reads: [], writes: [UserRange(address: call.argument, count: EventGet.byteCount)])
+        let record: EventGet? = call.engine.locked { s in
+            guard var f = s.files[file], !f.queue.isEmpty else { return nil }
+            let info = f.queue.removeFirst()
+            s.files[file] = f
+            return EventGet(info: info, pending: Int32(f.queue.count), lost: f.lost)
+        }
+        guard let record else { return .error(.ENOENT) }
+        return call.finish([UserWrite(address: call.argument, bytes: record.encoded())], .success, memory: &memory)
+    }
+
+    /// `read()`: whole 104-byte `i2o_evt_info` records, as many as fit; fewer than 104 bytes →
+    /// EINVAL; nothing queued → `.wouldBlock` (the transport blocks or answers EAGAIN).
+    func read(_ engine: Engine, file: OpenFileID, capacity: Int) -> ReadResult {
+        guard capacity >= EventInfo.byteCount else { return .error(.EINVAL) }
+        return engine.locked { s in
+            guard var f = s.files[file] else { return .error(.EBADF) }
+            guard !f.queue.isEmpty else { return .wouldBlock }
+            let n = min(capacity / EventInfo.byteCount, f.queue.count)
+            let taken = f.queue.prefix(n)
+            f.queue.removeFirst(n)
+            s.files[file] = f
+            return .data(taken.flatMap { $0.encoded() })
+        }
+    }
+
+    /// `write()` → EINVAL.
+    func write(_ engine: Engine, file: OpenFileID, count: Int) -> IoctlResult { .error(.EINVAL) }
+}

@@ -1,0 +1,108 @@
+import I2OFormats
+import IOPModel
+
+// I2OPARMGET, I2OPARMSET.
+
+extension Personality {
+    func parmGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try params(call, memory: &memory, function: .utilParamsGet)
+    }
+    func parmSet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try params(call, memory: &memory, function: .utilParamsSet)
+    }
+
+    /// PARMGET / PARMSET. Order: struct → EFAULT; `*reslen` → EFAULT; NULL `resbuf` → EFAULT;
+    /// IOP → ENXIO; TID → ENXIO; `oplen` beyond what the IOP's inbound frame can carry → EINVAL;
+    /// `opbuf` → EFAULT; a list that does not parse (shorter than its 4-byte header, or ending
+    /// inside an operation) → EINVAL; UtilParamsGet/Set carries it out; a failing reply (no
+    /// result list at all: a known failure of the device, a malformed frame) → EIO; the result
+    /// list longer than `*reslen` → its length to `*reslen`, ENOBUFS, nothing copied and — for a
+    /// set — nothing changed; else the length to `*reslen` and the list to `resbuf`.
+    /// Per-operation failures are BlockStatus values inside the list: the ioctl returns 0.
+    ///
+    /// The `resbuf` write reservation is `Limits.paramsResultBytes` (the buffer the IOP gets),
+    /// never `*reslen`.
+    func params(_ call: IoctlCall, memory: inout some UserMemory, function: I2OFunction) throws(NeedsRound) -> IoctlResult {
+        guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
+        let a = Layouts.PsetGet(raw, abi: call.abi)
+        let unit = IOPUnit(rawValue: a.iop)
+        let peekLimit = call.engine.peek { s in s.machine.iops[unit].map { EngineState.maxOperationListBytes($0) } ?? 0 }
+        let oplen = Int(a.oplen)
+        let readOps = oplen > 0 && oplen <= peekLimit
+        return try call.run(reserve: Limits.paramsResultBytes, memory: &memory, ranges: { n in
+            (reads: [.u32(a.reslen)] + (readOps ? [UserRange(address: a.opbuf, count: oplen)] : []),
+             writes: [.u32(a.reslen)] + (a.resbuf != 0 ? [UserRange(address: a.resbuf, count: n)] : []))
+        }, decide: { got, reserved, s in
+            guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
+            guard a.resbuf != 0 else { return .fail(.EFAULT) }
+            guard let iop = s.machine.iops[unit] else { return .fail(.ENXIO) }
+            guard EngineState.knows(iop, tid: a.tid) else { return .fail(.ENXIO) }
+            let tid = TID(rawValue: UInt16(a.tid))
+            let limit = EngineState.maxOperationListBytes(iop)
+            guard oplen <= limit else { return .fail(.EINVAL) }
+            let ops: [UInt8]
+            if oplen == 0 {
+                ops = []
+            } else {
+                // The limit may have grown since the fetch was sized: then the list was not read.
+                guard readOps else { return .grow(reserved) }
+                guard let b = got.bytes(1), b.count == oplen else { return .fail(.EFAULT) }
+                ops = b
+            }
+            guard EngineState.parses(ops, iop: iop, tid: tid) else { return .fail(.EINVAL) }
+            let memory = BusMemory()
+            let result = memory.map(zeroes: reserved)
+            let frame = EngineState.paramsFrame(function, tid: tid, operations: ops, resultCapacity: reserved,
+                                                resultAddress: result)
+            guard let (reply, after) = s.attempt(frame, on: unit, memory: memory) else { return .fail(.ENXIO) }
+            if let e = EngineState.failure(of: reply) {
+                if reply != nil { s.commit(after, unit: unit) }
+                return .fail(e)
+            }
+            let length = Int(reply?[word: 5] ?? 0)
+            guard length <= reserved, let list = memory.read(result, count: length) else { return .fail(.EIO) }
+            if UInt32(length) > capacity { return .finish([.u32(UInt32(length), at: a.reslen)], .error(.ENOBUFS)) }
+            s.commit(after, unit: unit)
+            return .finish([.u32(UInt32(length), at: a.reslen), UserWrite(address: a.resbuf, bytes: list)], .success)
+        })
+    }
+}
+
+extension EngineState {
+    /// The longest operation list the IOP's inbound frame can carry as immediate data: the
+    /// frame holds the header (4 words), OperationFlags, the immediate element's word, the list
+    /// and the result element (2 words).
+    static func maxOperationListBytes(_ iop: IOP) -> Int {
+        max(0, iop.status.inboundFrameSize.rawValue - 8) * 4
+    }
+
+    /// UtilParamsGet/Set as reference §6 builds it: word 4 = 0 (OperationFlags); SGL at word 5:
+    /// the operation list as immediate data (`0x4C000000 | oplen`, padded to a word), then
+    /// `0xD0000000 | capacity` and the result buffer's address.
+    static func paramsFrame(_ function: I2OFunction, tid: TID, operations: [UInt8], resultCapacity: Int,
+                            resultAddress: UInt64) -> MessageFrame {
+        var padded = operations; padded.padToWord()
+        let words = (try? padded.littleEndianWords(what: "operation list")) ?? []
+        let payload: [UInt32] = [0, 0x4C00_0000 | UInt32(operations.count & 0xFF_FFFF)] + words
+            + [0xD000_0000 | UInt32(resultCapacity & 0xFF_FFFF), UInt32(truncatingIfNeeded: resultAddress)]
+        return MessageFrame(function: function, target: tid, initiatorContext: initiatorContext, sglOffset: 5,
+                            payload: payload)
+    }
+
+    /// Whether an operation list parses: a 4-byte header, and no operation that the list ends
+    /// inside. An unknown group, field or operation code is not a parse failure: the IOP
+    /// reports it as BlockStatus.
+    static func parses(_ ops: [UInt8], iop: IOP, tid: TID) -> Bool {
+        let widths = ParamSchemaWidths(
+            rowWidth: { g, f in iop.parameterGroup(g, of: tid)?.schema.width(of: f) },
+            keyWidth: { g in
+                iop.parameterGroup(g, of: tid).flatMap { s in
+                    s.schema.keyField >= 0 && s.schema.keyField < s.schema.fields.count
+                        ? s.schema.fields[s.schema.keyField].type.width : nil
+                }
+            })
+        guard let parsed = try? OperationList.parse(ops, schema: widths) else { return false }
+        if let f = parsed.failure, case .truncated = f.error { return false }
+        return true
+    }
+}

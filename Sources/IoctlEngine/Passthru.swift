@@ -1,0 +1,108 @@
+import I2OFormats
+import IOPModel
+
+// I2OPASSTHRU, I2OPASSTHRU32.
+
+extension Personality {
+    /// I2OPASSTHRU / I2OPASSTHRU32: the request frame at `msg` is posted to the IOP as it is
+    /// (its contexts preserved), simple SGL elements are followed both ways, and the IOP's real
+    /// reply frame is copied into the reply area that follows the request.
+    ///
+    /// Order: struct → EFAULT; IOP → ENXIO; word 0 of the frame → EFAULT; S = its MessageSize:
+    /// S above the IOP's InboundFrameSize, or below the 3-word header → EINVAL; the S words →
+    /// EFAULT; the reply area's word 0 → EFAULT (R = its MessageSize, the capacity preset by
+    /// the caller); SGL (offset = bits 4–7 of word 0): offset not inside the frame, an element
+    /// overrunning the frame, more than 30 elements, a non-simple element → EINVAL; SGL buffers
+    /// larger than `Limits.passthruBufferBytes` together → ENOMEM; a host→IOP buffer → EFAULT.
+    ///
+    /// Decisions where the kernel has no equivalent:
+    /// - **Four fetch rounds**, the only ioctl with more than three: the struct; word 0 (S is
+    ///   unknown until it is read); the frame and the reply area's word 0; then the SGL buffers
+    ///   (host→IOP read, IOP→host written) with the reply area, whose addresses and R are only
+    ///   known from the frame.
+    /// - **No reply** from the IOP (UtilNOP, ExecStatusGet, UtilEventRegister, an ExecLctNotify
+    ///   that waits) → ETIMEDOUT, as the kernel's post-wait would time out.
+    /// - **ReqStatus ≠ 0 is not an errno**: the ioctl returns 0 and the caller reads the status
+    ///   from word 4 of the reply it receives; IOP→host buffers are copied back only on success
+    ///   (as the kernel does).
+    /// - The reply area receives min(R, reply MessageSize, 128) words; the rest is left as it was.
+    func passthru(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
+        let a = Layouts.Passthru(raw, kind: call.command.kind, abi: call.abi)
+        let unit = IOPUnit(rawValue: a.iop)
+        guard let inbound = call.engine.peek({ $0.machine.iops[unit]?.status.inboundFrameSize.rawValue }) else {
+            return .error(.ENXIO)
+        }
+        guard let w0 = try memory.fetch(reads: [.u32(a.msg)], writes: []).u32(0) else { return .error(.EFAULT) }
+        let size = Int(w0 >> 16)
+        guard size <= inbound, size >= 3 else { return .error(.EINVAL) }
+        let replyAt = a.msg &+ UInt64(size * 4)
+        let got = try memory.fetch(reads: [UserRange(address: a.msg, count: size * 4), .u32(replyAt)], writes: [])
+        guard let frameBytes = got.bytes(0), frameBytes.count == size * 4,
+              var words = try? frameBytes.littleEndianWords(what: "passthru frame") else { return .error(.EFAULT) }
+        guard let replyWord0 = got.u32(1) else { return .error(.EFAULT) }
+        let replyCapacity = min(Int(replyWord0 >> 16), Limits.replyWords)
+
+        // The SGL: simple 2-word elements to the end of the frame.
+        var elements: [PassthruElement] = []
+        let offset = Int(w0 >> 4 & 0xF)
+        if offset != 0 {
+            guard offset < size, (size - offset) % 2 == 0 else { return .error(.EINVAL) }
+            let n = (size - offset) / 2
+            guard n <= Limits.passthruElements else { return .error(.EINVAL) }
+            for i in 0..<n {
+                let at = offset + 2 * i
+                let flags = UInt8(words[at] >> 24)
+                guard flags & 0x30 == 0x10 else { return .error(.EINVAL) }
+                elements.append(PassthruElement(index: at, flags: flags, count: Int(words[at] & 0xFF_FFFF), user: UInt64(words[at + 1])))
+            }
+        }
+        guard elements.reduce(0, { $0 + $1.count }) <= Limits.passthruBufferBytes else { return .error(.ENOMEM) }
+        let outgoing = elements.filter { $0.flags & SGLFlags.hostToIOP.rawValue != 0 && $0.count > 0 }
+        let incoming = elements.filter { $0.flags & SGLFlags.hostToIOP.rawValue == 0 && $0.count > 0 }
+        let buffers = try memory.fetch(
+            reads: outgoing.map { UserRange(address: $0.user, count: $0.count) },
+            writes: incoming.map { UserRange(address: $0.user, count: $0.count) }
+                + (replyCapacity > 0 ? [UserRange(address: replyAt, count: replyCapacity * 4)] : []))
+        var data: [Int: [UInt8]] = [:]
+        for (i, e) in outgoing.enumerated() {
+            guard let b = buffers.bytes(i), b.count == e.count else { return .error(.EFAULT) }
+            data[e.index] = b
+        }
+
+        let step: Step = call.engine.locked { s in
+            guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
+            let bus = BusMemory()
+            var mapped: [(PassthruElement, UInt64)] = []
+            for e in elements {
+                let address = bus.map(data[e.index] ?? [UInt8](repeating: 0, count: e.count))
+                words[e.index + 1] = UInt32(truncatingIfNeeded: address)
+                mapped.append((e, address))
+            }
+            guard let reply = s.post(MessageFrame(words: words), to: unit, memory: bus) else { return .fail(.ETIMEDOUT) }
+            var writes: [UserWrite] = []
+            if reply.reqStatus == .success {
+                for (e, address) in mapped where e.flags & SGLFlags.hostToIOP.rawValue == 0 && e.count > 0 {
+                    writes.append(UserWrite(address: e.user, bytes: bus.read(address, count: e.count) ?? []))
+                }
+            }
+            let replyWords = min(replyCapacity, reply.messageSize.rawValue, reply.words.count)
+            if replyWords > 0 {
+                writes.append(UserWrite(address: replyAt, bytes: Array(reply.words.prefix(replyWords)).littleEndianBytes))
+            }
+            return .finish(writes, .success)
+        }
+        switch step {
+        case let .finish(writes, result): return call.finish(writes, result, memory: &memory)
+        case .grow: return .error(.EIO)
+        }
+    }
+}
+
+/// One simple SGL element of a PASSTHRU frame: its word index, flag byte, byte count, user address.
+struct PassthruElement: Sendable {
+    var index: Int
+    var flags: UInt8
+    var count: Int
+    var user: UInt64
+}

@@ -1,0 +1,139 @@
+import I2OFormats
+import IOPModel
+
+/// The seam where host-driver behaviours differ: one method per ioctl, plus `read` and `write`.
+///
+/// The protocol extension implements the `documented` personality (`contract.md`); a kernel
+/// personality (`linux-2.6.18`, `linux-2.4`) is a type conforming to `Personality` that
+/// overrides the handlers that differ and reuses the building blocks of `IoctlCall` and
+/// `EngineState` (frames of reference §6, fetch helpers) for the rest.
+protocol Personality: Sendable {
+    var name: PersonalityName { get }
+    func getIOPs(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
+    func hrtGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
+    func lctGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
+    func parmGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
+    func parmSet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
+    func swDownload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
+    func swUpload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
+    func swDelete(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
+    func validate(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
+    func html(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
+    func eventRegister(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
+    func eventGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
+    func passthru(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
+    func read(_ engine: Engine, file: OpenFileID, capacity: Int) -> ReadResult
+    func write(_ engine: Engine, file: OpenFileID, count: Int) -> IoctlResult
+}
+
+/// `contract.md`: the seed document's interface without the kernels' bugs. Every handler is the
+/// protocol extension's default.
+struct DocumentedPersonality: Personality {
+    var name: PersonalityName { .documented }
+}
+
+/// Limits on what one request may make the engine allocate.
+enum Limits {
+    /// The result buffer offered to UtilParamsGet/Set (as Linux's `i2o_parm_issue`): bounds the
+    /// write reservation of `resbuf`, whatever `*reslen` claims.
+    static let paramsResultBytes = 65536
+    /// The longest HTML query string (`qlen`); longer → EINVAL.
+    static let htmlQueryBytes = 65536
+    /// Total bytes of the SGL buffers of one PASSTHRU; more → ENOMEM (the kernel's bounce
+    /// buffers would not be allocated either).
+    static let passthruBufferBytes = 1 << 20
+    /// At most this many reply words are copied back by PASSTHRU (Linux's outbound frame size).
+    static let replyWords = 128
+    /// PASSTHRU's SGL element limit (`SG_TABLESIZE`).
+    static let passthruElements = 30
+}
+
+/// One write into caller memory, done after the request was carried out.
+struct UserWrite: Sendable, Equatable {
+    var address: UInt64
+    var bytes: [UInt8]
+    static func u32(_ v: UInt32, at address: UInt64) -> UserWrite {
+        var b = [UInt8](); b.appendLE32(v); return UserWrite(address: address, bytes: b)
+    }
+}
+
+/// What a handler decided under the lock.
+enum Step: Sendable {
+    /// Store these, in order (a failing store → EFAULT), then return the result.
+    case finish([UserWrite], IoctlResult)
+    /// The result does not fit the write reservation (the state changed since it was sized):
+    /// fetch again with this many bytes and start over. Nothing was changed.
+    case grow(Int)
+
+    static func fail(_ e: Errno) -> Step { .finish([], .error(e)) }
+}
+
+/// One ioctl call: who, what, where.
+struct IoctlCall: Sendable {
+    let engine: Engine
+    let file: OpenFileID
+    let command: IoctlCommand
+    let argument: UInt64
+    var abi: CallerABI { command.abi }
+
+    /// The ioctl's struct at `argument` (its size by ABI), nil when it faults.
+    func fetchStruct(_ memory: inout some UserMemory) throws(NeedsRound) -> [UInt8]? {
+        let size = command.structSize
+        let got = try memory.fetch(reads: [UserRange(address: argument, count: size)], writes: [])
+        guard let b = got.first ?? nil, b.count >= size else { return nil }
+        return b
+    }
+
+    /// Stores `writes` in order; the first that fails makes the result EFAULT.
+    func finish(_ writes: [UserWrite], _ result: IoctlResult, memory: inout some UserMemory) -> IoctlResult {
+        for w in writes where !w.bytes.isEmpty {
+            guard memory.store(w.bytes, at: w.address) else { return .error(.EFAULT) }
+        }
+        return result
+    }
+
+    /// Runs the standard second round and its completion: `fetch` the buffers for a write
+    /// reservation of `reserve` bytes, decide under the lock, store. On `.grow` the round is
+    /// repeated with the larger reservation (the IOP changed between sizing and posting).
+    func run(reserve initial: Int, memory: inout some UserMemory,
+             ranges: (Int) -> (reads: [UserRange], writes: [UserRange]),
+             decide: ([[UInt8]?], Int, inout EngineState) -> Step) throws(NeedsRound) -> IoctlResult {
+        var reserve = initial
+        for _ in 0..<4 {
+            let r = ranges(reserve)
+            let got = try memory.fetch(reads: r.reads, writes: r.writes)
+            let reserved = reserve
+            let step = engine.locked { s in decide(got, reserved, &s) }
+            switch step {
+            case let .finish(writes, result): return finish(writes, result, memory: &memory)
+            case let .grow(n): reserve = max(n, reserve + 1)
+            }
+        }
+        // The state kept changing under us: give up as a busy device would.
+        return .error(.EAGAIN)
+    }
+
+}
+
+extension UserRange {
+    static func u32(_ address: UInt64) -> UserRange { UserRange(address: address, count: 4) }
+}
+
+/// Helpers to read fetched ranges.
+extension Array where Element == [UInt8]? {
+    /// Range `i` as a u32, nil when it faulted (or was not fetched).
+    func u32(_ i: Int) -> UInt32? {
+        guard i < count, let b = self[i], b.count >= 4 else { return nil }
+        return b.readLE32(at: 0)
+    }
+    func bytes(_ i: Int) -> [UInt8]? { i < count ? self[i] : nil }
+}
+
+extension EngineState {
+    /// A reply's outcome as the documented personality reports it: nil reply → ETIMEDOUT,
+    /// ReqStatus ≠ 0 → EIO, else nil (success).
+    static func failure(of reply: MessageFrame?) -> Errno? {
+        guard let reply else { return .ETIMEDOUT }
+        return reply.reqStatus == .success ? nil : .EIO
+    }
+}

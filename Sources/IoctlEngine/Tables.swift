@@ -1,0 +1,83 @@
+import I2OFormats
+import IOPModel
+
+// I2OGETIOPS, I2OHRTGET, I2OLCTGET.
+
+extension Personality {
+    /// I2OGETIOPS: `u8[32]`, entry i = 1 when IOP unit i exists. One fetch (the write reservation).
+    func getIOPs(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        _ = try memory.fetch(reads: [], writes: [UserRange(address: call.argument, count: IOPUnit.maxControllers)])
+        let table: [UInt8] = call.engine.peek { s in
+            (0..<IOPUnit.maxControllers).map { s.machine.iops[IOPUnit(rawValue: UInt32($0))] == nil ? 0 : 1 }
+        }
+        return call.finish([UserWrite(address: call.argument, bytes: table)], .success, memory: &memory)
+    }
+
+    /// I2OHRTGET: the raw HRT (ExecHrtGet) to `resbuf`, its length to `*reslen`.
+    func hrtGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try tableGet(call, memory: &memory, function: .execHrtGet) { $0.hrt.byteCount }
+    }
+
+    /// I2OLCTGET: the LCT in wire format (ExecLctNotify, LastReportedChangeIndicator 0).
+    func lctGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try tableGet(call, memory: &memory, function: .execLctNotify) { $0.lct.byteCount }
+    }
+
+    /// HRTGET / LCTGET. Order: struct → EFAULT; `*reslen` → EFAULT; NULL `resbuf` → EFAULT;
+    /// IOP → ENXIO; the table is read from the IOP; `*reslen` < length → the length written to
+    /// `*reslen`, ENOBUFS, nothing copied; else length to `*reslen` and the table to `resbuf`.
+    /// The `resbuf` write reservation is the table's length, not `*reslen`.
+    func tableGet(_ call: IoctlCall, memory: inout some UserMemory, function: I2OFunction,
+                  size: @escaping @Sendable (IOP) -> Int) throws(NeedsRound) -> IoctlResult {
+        guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
+        let a = Layouts.HrtLct(raw, abi: call.abi)
+        let unit = IOPUnit(rawValue: a.iop)
+        let initial = call.engine.peek { s in s.machine.iops[unit].map(size) ?? 0 }
+        return try call.run(reserve: initial, memory: &memory, ranges: { n in
+            (reads: [.u32(a.reslen)],
+             writes: [.u32(a.reslen)] + (a.resbuf != 0 && n > 0 ? [UserRange(address: a.resbuf, count: n)] : []))
+        }, decide: { got, reserved, s in
+            guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
+            guard a.resbuf != 0 else { return .fail(.EFAULT) }
+            guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
+            switch s.readTable(function, unit: unit, capacity: reserved) {
+            case let .failed(e): return .fail(e)
+            case let .tooSmall(n): return .grow(n)
+            case let .bytes(table):
+                let length = UInt32(table.count)
+                if length > capacity { return .finish([.u32(length, at: a.reslen)], .error(.ENOBUFS)) }
+                return .finish([.u32(length, at: a.reslen), UserWrite(address: a.resbuf, bytes: table)], .success)
+            }
+        })
+    }
+}
+
+/// What reading a table from the IOP gave.
+enum TableRead: Sendable {
+    case bytes([UInt8])
+    /// The table is longer than the buffer offered: this many bytes.
+    case tooSmall(Int)
+    case failed(Errno)
+}
+
+extension EngineState {
+    /// ExecHrtGet (6 words, SGL at 4) or ExecLctNotify (8 words: ClassIdentifier 0xFFFFFFFF,
+    /// LastReportedChangeIndicator 0, SGL at 6) to TID 0 with a `capacity`-byte buffer; reply
+    /// word 5 = the whole table's byte count.
+    mutating func readTable(_ function: I2OFunction, unit: IOPUnit, capacity: Int) -> TableRead {
+        let memory = BusMemory()
+        let cap = max(capacity, 12)
+        let address = memory.map(zeroes: cap)
+        let sgl: [UInt32] = [0xD000_0000 | UInt32(cap & 0xFF_FFFF), UInt32(truncatingIfNeeded: address)]
+        let frame = function == .execHrtGet
+            ? MessageFrame(function: .execHrtGet, target: .executive, initiatorContext: Self.initiatorContext,
+                           sglOffset: 4, payload: sgl)
+            : MessageFrame(function: .execLctNotify, target: .executive, initiatorContext: Self.initiatorContext,
+                           sglOffset: 6, payload: [0xFFFF_FFFF, 0] + sgl)
+        let reply = post(frame, to: unit, memory: memory)
+        if let e = Self.failure(of: reply) { return .failed(e) }
+        let full = Int(reply?[word: 5] ?? 0)
+        if full > cap || full > capacity { return .tooSmall(full) }
+        return .bytes(Array((memory.buffer(at: address) ?? []).prefix(full)))
+    }
+}

@@ -1,0 +1,386 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import IoctlEngine
+import Synchronization
+
+/// What the preload server drives: the engine's public calls. `Engine` conforms; tests may
+/// give a small stand-in.
+public protocol PreloadBackend: Sendable {
+    func open() -> OpenFileID
+    func release(_ file: OpenFileID)
+    func ioctl<M: UserMemory>(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
+                              memory: inout M) throws(NeedsRound) -> IoctlResult
+    func read(_ file: OpenFileID, capacity: Int) -> ReadResult
+    func write(_ file: OpenFileID, count: Int) -> IoctlResult
+    func isReadable(_ file: OpenFileID) -> Bool
+}
+
+extension Engine: PreloadBackend {}
+
+/// The engine observer of the preload transport: wakes WATCH connections (blocked `read`s
+/// and `poll`s of clients) when an event is queued. Give it to `Engine(observer:)`, then to
+/// `PreloadServer`. `next` receives every call too (e.g. the CUSE transport's observer).
+public final class PreloadEventHub: EngineObserver, Sendable {
+    private let next: (any EngineObserver)?
+    private let watchers = Mutex<[UInt64: (files: Set<OpenFileID>, wake: Int32)]>([:])
+    private let counter = Atomic<UInt64>(1)
+
+    public init(forwardingTo next: (any EngineObserver)? = nil) { self.next = next }
+
+    public func eventQueued(for file: OpenFileID) {
+        let fds = watchers.withLock { w in w.values.filter { $0.files.contains(file) }.map(\.wake) }
+        var one: UInt8 = 1
+        for fd in fds { _ = Glibc.write(fd, &one, 1) }   // non-blocking pipe: full means already woken
+        next?.eventQueued(for: file)
+    }
+
+    func register(_ files: Set<OpenFileID>, wake: Int32) -> UInt64 {
+        let id = counter.wrappingAdd(1, ordering: .relaxed).oldValue
+        watchers.withLock { $0[id] = (files, wake) }
+        return id
+    }
+
+    func unregister(_ id: UInt64) { _ = watchers.withLock { $0.removeValue(forKey: id) } }
+
+    /// Number of WATCH connections waiting (for tests).
+    var watcherCount: Int { watchers.withLock { $0.count } }
+}
+
+/// The daemon side of the preload transport: a Unix stream socket server. One thread per
+/// connection; each device connection belongs to one engine open file (opened by OPEN,
+/// shared by ATTACH, released when its last connection closes). It knows no ioctl.
+public final class PreloadServer: Sendable {
+    /// The socket's path (what `I2OSIM_SOCKET` must say).
+    public let socketPath: String
+    /// The private directory made for the socket, removed by `stop()`; nil when a path was given.
+    public let privateDirectory: String?
+
+    private let backend: any PreloadBackend
+    private let hub: PreloadEventHub
+    private let log: @Sendable (String) -> Void
+    private let listenFD: Int32
+    private let state = Mutex(State())
+
+    private struct OpenFile {
+        var file: OpenFileID
+        var connections: Int
+    }
+    private struct State {
+        var nextHandle: UInt64 = 1
+        var files: [UInt64: OpenFile] = [:]
+        var handleByPeer: [[UInt8]: UInt64] = [:]
+        var connections: Set<Int32> = []
+        var stopped = false
+    }
+
+    /// Listens at `socketPath` (mode `mode`), or, when nil, at `sock` in a fresh private
+    /// directory (0700, under $TMPDIR or /tmp). Call `start()` to accept connections.
+    public init(backend: any PreloadBackend, hub: PreloadEventHub, socketPath: String? = nil, mode: mode_t = 0o600,
+                log: @escaping @Sendable (String) -> Void = PreloadServer.logToStandardError) throws(PreloadServerError) {
+        signal(SIGPIPE, SIG_IGN)
+        self.backend = backend
+        self.hub = hub
+        self.log = log
+        if let socketPath {
+            var absolute = socketPath
+            if !socketPath.hasPrefix("/") {
+                var buf = [CChar](repeating: 0, count: Int(PATH_MAX))
+                if getcwd(&buf, buf.count) != nil {
+                    absolute = buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } + "/" + socketPath
+                }
+            }
+            self.socketPath = absolute
+            self.privateDirectory = nil
+        } else {
+            let dir = try UnixSocket.privateDirectory()
+            self.socketPath = dir + "/sock"
+            self.privateDirectory = dir
+        }
+        do {
+            self.listenFD = try UnixSocket.listen(at: self.socketPath, mode: mode)
+        } catch {
+            if let dir = privateDirectory { rmdir(dir) }
+            throw error
+        }
+    }
+
+    /// One line on standard error, written at once.
+    public static let logToStandardError: @Sendable (String) -> Void = { line in
+        let bytes = Array("i2osim: \(line)\n".utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// Starts the accept loop on its own thread.
+    public func start() {
+        let t = Thread { [self] in acceptLoop() }
+        t.name = "i2osim-preload-accept"
+        t.start()
+    }
+
+    /// Stops accepting, disconnects every client, removes the socket (and the private directory).
+    public func stop() {
+        let conns = state.withLock { s -> Set<Int32> in
+            guard !s.stopped else { return [] }
+            s.stopped = true
+            return s.connections
+        }
+        shutdown(listenFD, Int32(SHUT_RDWR))
+        for fd in conns { shutdown(fd, Int32(SHUT_RDWR)) }
+        unlink(socketPath)
+        if let dir = privateDirectory { rmdir(dir) }
+    }
+
+    /// Number of open files the server holds (for tests and status).
+    public var openFileCount: Int { state.withLock { $0.files.count } }
+    /// Number of client connections (device and watch) being served.
+    public var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    private func acceptLoop() {
+        while true {
+            let fd = accept(listenFD, nil, nil)
+            if fd < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                if state.withLock({ $0.stopped }) { return }
+                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM {
+                    log("preload: accept: errno \(errno); retrying")
+                    usleep(100_000)
+                    continue
+                }
+                return
+            }
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            let accepted = state.withLock { s -> Bool in
+                guard !s.stopped else { return false }
+                s.connections.insert(fd)
+                return true
+            }
+            guard accepted else { close(fd); return }
+            let t = Thread { [self] in serve(fd) }
+            t.name = "i2osim-preload-conn"
+            t.start()
+        }
+    }
+
+    // MARK: - one connection
+
+    private func serve(_ fd: Int32) {
+        let socket = FrameSocket(fd: fd)
+        var attached: UInt64? = nil
+        var pid: UInt32 = 0
+        // The client's autobind name: how a process that inherited its descriptor finds this file.
+        let peer = socket.peerName()
+        do {
+            socket.setReceiveTimeout(seconds: 10)   // HELLO must come promptly
+            guard case let .frame(type, body) = try socket.readFrame() else { return finish(fd, attached, peer: peer) }
+            guard type == .hello else { throw PreloadProtocolError("first message is \(type), not HELLO") }
+            var r = BodyReader(body)
+            let version = try r.u32()
+            let abiCode = try r.u32()
+            pid = try r.u32()
+            guard version == PreloadProtocol.version else {
+                _ = socket.send(.error, errnoBody(71))   // EPROTO
+                throw PreloadProtocolError("protocol version \(version) is not \(PreloadProtocol.version)")
+            }
+            guard let abi: CallerABI = abiCode == 0 ? .lp64 : abiCode == 1 ? .ilp32 : nil else {
+                throw PreloadProtocolError("unknown ABI \(abiCode)")
+            }
+            var ok: [UInt8] = []
+            ok.appendLE(PreloadProtocol.version)
+            ok.appendLE(UInt32(PreloadProtocol.maxFrame))
+            guard socket.send(.helloOK, ok) else { return finish(fd, attached, peer: peer) }
+
+            guard case let .frame(type2, body2) = try socket.readFrame() else { return finish(fd, attached, peer: peer) }
+            socket.setReceiveTimeout(seconds: 0)
+            switch type2 {
+            case .open:
+                var r2 = BodyReader(body2)
+                _ = try r2.u32()   // open flags: the engine has no use for them
+                let file = backend.open()
+                let handle = state.withLock { s -> UInt64 in
+                    let h = s.nextHandle
+                    s.nextHandle += 1
+                    s.files[h] = OpenFile(file: file, connections: 1)
+                    if !peer.isEmpty { s.handleByPeer[peer] = h }
+                    return h
+                }
+                attached = handle
+                var b: [UInt8] = []
+                b.appendLE(handle)
+                guard socket.send(.opened, b) else { return finish(fd, attached, peer: peer) }
+            case .attach:
+                var r2 = BodyReader(body2)
+                let byHandle = try r2.u64()
+                let nameLength = Int(try r2.u32())
+                guard nameLength <= 108 else { throw PreloadProtocolError("ATTACH name of \(nameLength) bytes") }
+                let name = try r2.take(nameLength)
+                try r2.expectEnd("ATTACH")
+                let handle = state.withLock { s -> UInt64? in
+                    let h = nameLength > 0 ? s.handleByPeer[name] : byHandle
+                    guard let h, var f = s.files[h] else { return nil }
+                    f.connections += 1
+                    s.files[h] = f
+                    if !peer.isEmpty { s.handleByPeer[peer] = h }
+                    return h
+                }
+                guard let handle else {
+                    _ = socket.send(.error, errnoBody(Errno.EBADF.rawValue))
+                    return finish(fd, attached, peer: peer)
+                }
+                attached = handle
+                var b: [UInt8] = []
+                b.appendLE(handle)
+                guard socket.send(.opened, b) else { return finish(fd, attached, peer: peer) }
+            case .watch:
+                try watch(socket, body2)
+                return finish(fd, attached, peer: peer)
+            default:
+                throw PreloadProtocolError("expected OPEN, ATTACH or WATCH, got \(type2)")
+            }
+            guard let handle = attached, let file = state.withLock({ $0.files[handle]?.file }) else {
+                return finish(fd, attached, peer: peer)
+            }
+            try deviceLoop(socket, file: file, abi: abi)
+        } catch {
+            log("preload: connection of pid \(pid) closed: \(error)")
+        }
+        finish(fd, attached, peer: peer)
+    }
+
+    private func errnoBody(_ e: Int32) -> [UInt8] {
+        var b: [UInt8] = []
+        b.appendLE(e)
+        return b
+    }
+
+    private func finish(_ fd: Int32, _ attached: UInt64?, peer: [UInt8] = []) {
+        let toRelease = state.withLock { s -> OpenFileID? in
+            s.connections.remove(fd)
+            if !peer.isEmpty, s.handleByPeer[peer] == attached { s.handleByPeer.removeValue(forKey: peer) }
+            guard let h = attached, var f = s.files[h] else { return nil }
+            f.connections -= 1
+            if f.connections > 0 { s.files[h] = f; return nil }
+            s.files.removeValue(forKey: h)
+            return f.file
+        }
+        close(fd)
+        if let file = toRelease { backend.release(file) }
+    }
+
+    private func deviceLoop(_ socket: FrameSocket, file: OpenFileID, abi: CallerABI) throws(PreloadProtocolError) {
+        while true {
+            guard case let .frame(type, body) = try socket.readFrame() else { return }
+            var r = BodyReader(body)
+            switch type {
+            case .ioctl:
+                let command = try r.u32()
+                _ = try r.u32()
+                let argument = try r.u64()
+                let eagerAddress = try r.u64()
+                let eagerLength = Int(try r.u32())
+                let eagerFlags = try r.u32()
+                let readable = eagerFlags & PreloadProtocol.eagerReadable != 0
+                let bytes = readable ? try r.take(eagerLength) : []
+                try r.expectEnd("IOCTL")
+                var memory = SocketMemory(socket: socket, eagerAddress: eagerAddress, eagerLength: eagerLength,
+                                          eagerFlags: eagerFlags, eagerBytes: bytes)
+                var result: IoctlResult
+                do {
+                    result = try backend.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)
+                } catch {
+                    guard memory.writeFault, memory.failure == nil else {
+                        throw memory.failure ?? PreloadProtocolError("the engine asked for a retry round (not used by this transport)")
+                    }
+                    result = .error(.EFAULT)
+                }
+                for s in memory.writeFault ? [] : memory.stores {
+                    var offset = 0
+                    repeat {   // chunks that fit a frame
+                        let n = min(s.bytes.count - offset, PreloadProtocol.maxFrame - 16)
+                        var b: [UInt8] = []
+                        b.appendLE(s.address + UInt64(offset))
+                        b.append(contentsOf: s.bytes[offset..<offset + n])
+                        guard socket.send(.store, b) else { return }
+                        offset += n
+                    } while offset < s.bytes.count
+                }
+                var b: [UInt8] = []
+                switch result {
+                case let .value(v): b.appendLE(v); b.appendLE(Int32(0))
+                case let .error(e): b.appendLE(Int32(-1)); b.appendLE(e.rawValue)
+                }
+                guard socket.send(.result, b) else { return }
+            case .read:
+                let capacity = min(Int(try r.u32()), PreloadProtocol.maxFrame - 16)
+                try r.expectEnd("READ")
+                var b: [UInt8] = []
+                switch backend.read(file, capacity: capacity) {
+                case let .data(d):
+                    b.appendLE(Int32(0))
+                    b.append(contentsOf: d.prefix(capacity))
+                case .wouldBlock: b.appendLE(Errno.EAGAIN.rawValue)
+                case let .error(e): b.appendLE(e.rawValue)
+                }
+                guard socket.send(.readData, b) else { return }
+            case .write:
+                let count = Int(try r.u32())
+                try r.expectEnd("WRITE")
+                var b: [UInt8] = []
+                switch backend.write(file, count: count) {
+                case let .value(v): b.appendLE(v); b.appendLE(Int32(0))
+                case let .error(e): b.appendLE(Int32(-1)); b.appendLE(e.rawValue)
+                }
+                guard socket.send(.result, b) else { return }
+            case .poll:
+                try r.expectEnd("POLL")
+                var b: [UInt8] = []
+                b.appendLE(UInt32(backend.isReadable(file) ? 1 : 0))
+                guard socket.send(.pollStatus, b) else { return }
+            default:
+                throw PreloadProtocolError("unexpected \(type) on a device connection")
+            }
+        }
+    }
+
+    /// A WATCH connection: READY as soon as one of the files is readable, then done. Ends
+    /// early when the client closes it (its poll returned for another reason).
+    private func watch(_ socket: FrameSocket, _ body: [UInt8]) throws(PreloadProtocolError) {
+        var r = BodyReader(body)
+        let n = Int(try r.u32())
+        guard n <= 65536 else { throw PreloadProtocolError("WATCH of \(n) handles") }
+        var handles: [UInt64] = []
+        for _ in 0..<n { handles.append(try r.u64()) }
+        try r.expectEnd("WATCH")
+        let files = state.withLock { s in Set(handles.compactMap { s.files[$0]?.file }) }
+        if files.count < Set(handles).count {   // a handle already closed: let the client look again
+            _ = socket.send(.ready)
+            return
+        }
+        var pipeFDs: [Int32] = [0, 0]
+        guard pipe(&pipeFDs) == 0 else {
+            _ = socket.send(.ready)
+            return
+        }
+        for p in pipeFDs {
+            _ = fcntl(p, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(p, F_SETFL, fcntl(p, F_GETFL) | O_NONBLOCK)
+        }
+        defer { close(pipeFDs[0]); close(pipeFDs[1]) }
+        let id = hub.register(files, wake: pipeFDs[1])
+        defer { hub.unregister(id) }
+        while true {
+            if files.contains(where: { backend.isReadable($0) }) {
+                _ = socket.send(.ready)
+                return
+            }
+            var fds = [pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: pipeFDs[0], events: Int16(POLLIN), revents: 0)]
+            let rc = Glibc.poll(&fds, 2, -1)
+            if rc < 0 { if errno == EINTR { continue }; return }
+            if fds[0].revents != 0 { return }   // the client closed its watch (or sent junk)
+            var drain = [UInt8](repeating: 0, count: 64)
+            while Glibc.read(pipeFDs[0], &drain, drain.count) > 0 {}
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Fixtures
+import Foundation
+import IOPModel
+import IoctlEngine
+import PreloadTransport
+
+/// `i2osim run [--fixture F] [--personality P] -- COMMAND [ARGS...]`: COMMAND sees
+/// /dev/i2o/ctl through the preload library; no root, no CUSE.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a command that sees /dev/i2o/ctl, without root or CUSE (through LD_PRELOAD).",
+        discussion: """
+        Starts a private daemon in this process on a fresh socket in a private directory \
+        ($TMPDIR or /tmp, mode 0700), runs COMMAND with LD_PRELOAD set to the preload library \
+        (64- and 32-bit: the loader picks by $PLATFORM) and I2OSIM_SOCKET set, and exits with \
+        COMMAND's status (128+N when it was killed by signal N). SIGINT, SIGTERM and SIGHUP sent \
+        to i2osim are passed on to COMMAND. The socket and its directory are removed at the end.
+
+        The libraries are looked for in --preload-dir, $I2OSIM_PRELOAD_DIR, next to the i2osim \
+        binary, then ../lib/i2osim beside it; build them with Sources/CPreload/build.sh.
+
+        Limits: statically linked programs and programs that make raw syscall()s do not go \
+        through the C library, so they do not see the device; use CUSE for them \
+        (docs/preload-protocol.md).
+
+        Examples:
+          i2osim run -- i2o-suite -d /dev/i2o/ctl
+          i2osim run --fixture fixtures/two-iops.yaml -- sh -c 'ls -l /dev/i2o/ctl; raidutil -L all'
+          i2osim run --device /dev/i2octl -- ./my-tool
+        """)
+
+    @Option(help: ArgumentHelp("The machine to simulate; the built-in default machine when omitted.", valueName: "FIXTURE"))
+    var fixture: String?
+
+    @Option(help: ArgumentHelp("The driver to imitate: \(PersonalityName.allCases.map(\.rawValue).joined(separator: ", ")).",
+                               valueName: "PERSONALITY"))
+    var personality: String = PersonalityName.documented.rawValue
+
+    @Option(name: .customLong("device"), help: ArgumentHelp(
+        "A device path to serve (repeatable); default /dev/i2o/ctl and /dev/i2octl.", valueName: "PATH"))
+    var devices: [String] = []
+
+    @Option(help: ArgumentHelp("Where the preload libraries are.", valueName: "DIR"))
+    var preloadDir: String?
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments (after --).", valueName: "COMMAND"))
+    var command: [String] = []
+
+    func validate() throws {
+        guard PersonalityName(rawValue: personality) != nil else {
+            throw ValidationError("unknown personality '\(personality)'; one of: \(PersonalityName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard !argv.isEmpty else { throw ValidationError("missing COMMAND (i2osim run [OPTIONS] -- COMMAND [ARGS...])") }
+        for d in devices where !d.hasPrefix("/") { throw ValidationError("--device needs an absolute path, not '\(d)'") }
+    }
+
+    private var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+
+    func run() throws {
+        ChildProcess.blockForwardedSignals()   // before any thread exists
+        let library = try PreloadSetup.libraryDirectory(preloadDir)
+        let description = try PreloadSetup.machineDescription(fixture)
+        let hub = PreloadEventHub()
+        let engine = Engine(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
+                            observer: hub)
+        let server: PreloadServer
+        do {
+            server = try PreloadServer(backend: engine, hub: hub)
+        } catch {
+            PreloadSetup.complain("cannot create the daemon socket: \(error)")
+            throw ExitCode(125)
+        }
+        server.start()
+        let env = PreloadLibrary.clientEnvironment(base: ProcessInfo.processInfo.environment, libraryDir: library,
+                                                   socketPath: server.socketPath, devices: devices)
+        let outcome = ChildProcess.run(argv, environment: env)
+        server.stop()
+        if case let .notStarted(e) = outcome {
+            PreloadSetup.complain("\(argv[0]): \(String(cString: strerror(e)))")
+        }
+        throw ExitCode(outcome.shellStatus)
+    }
+}
+
+/// What `run` and `serve --socket` share.
+enum PreloadSetup {
+    static func complain(_ line: String) {
+        FileHandle.standardError.write(Data("i2osim: \(line)\n".utf8))
+    }
+
+    static func libraryDirectory(_ explicit: String?) throws -> String {
+        if explicit == nil, PreloadLibrary.locate(explicit: nil) == nil { buildBesideExecutable() }
+        if let dir = PreloadLibrary.locate(explicit: explicit) {
+            if !PreloadLibrary.has32Bit(in: dir) {
+                complain("note: no 32-bit preload library in \(dir); 32-bit programs will not see the device")
+            }
+            return dir
+        }
+        complain("""
+            the preload library is not built (looked in \(PreloadLibrary.searchPath(explicit: explicit).joined(separator: ", "))).
+            Build it with: Sources/CPreload/build.sh   (or: Sources/CPreload/build.sh DIR, then --preload-dir DIR)
+            """)
+        throw ExitCode(125)
+    }
+
+    /// In a source checkout (the binary in .build/<triple>/<config>/), builds the libraries
+    /// next to it on first use, so `swift run i2osim run -- …` works without a setup step.
+    static func buildBesideExecutable() {
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let dir = exe.deletingLastPathComponent()
+        var repo = dir
+        for _ in 0..<3 { repo = repo.deletingLastPathComponent() }
+        let script = repo.appendingPathComponent("Sources/CPreload/build.sh").path
+        guard dir.path.contains("/.build/"), FileManager.default.isExecutableFile(atPath: script) else { return }
+        complain("building the preload library into \(dir.path)")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = [script, dir.path]
+        p.standardOutput = FileHandle.nullDevice
+        do { try p.run(); p.waitUntilExit() } catch { complain("cannot run \(script): \(error)") }
+    }
+
+    static func machineDescription(_ fixture: String?) throws -> MachineDescription {
+        do throws(FixtureError) {
+            if let fixture { return try FixtureLoader.load(path: fixture) }
+            return try FixtureLoader.loadDefault()
+        } catch {
+            complain(error.description)
+            throw ExitCode(125)
+        }
+    }
+}

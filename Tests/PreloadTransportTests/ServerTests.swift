@@ -1,0 +1,162 @@
+import Foundation
+import Glibc
+import IoctlEngine
+@testable import PreloadTransport
+import Testing
+
+@Suite struct ProtocolTests {
+    /// HRTGET from a hand-written client: the struct goes eagerly, one NEED round for the
+    /// buffers, then the STOREs and the RESULT.
+    @Test func hrtgetTakesOneRound() throws {
+        let d = try ToyDaemon()
+        let c = try RawClient(path: d.server.socketPath)
+        let handle = try #require(c.openDevice())
+        #expect(handle >= 1)
+        // struct i2o_cmd_hrtlct (lp64): iop 2, resbuf 0x5000, reslen 0x6000
+        var s: [UInt8] = []
+        s.appendLE(UInt32(2)); s.appendLE(UInt32(0)); s.appendLE(UInt64(0x5000)); s.appendLE(UInt64(0x6000))
+        var req: [UInt8] = []
+        req.appendLE(UInt32(0xC018_6901)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x4000))
+        req.appendLE(UInt64(0x4000)); req.appendLE(UInt32(24)); req.appendLE(UInt32(3))
+        c.send(4, req + s)
+        let need = try #require(c.receive())
+        #expect(need.type == 102)
+        #expect(le32(need.body, 0) == 1 && le32(need.body, 4) == 2)   // 1 read, 2 writes
+        #expect(le64(need.body, 8) == 0x6000 && le32(need.body, 16) == 4)
+        #expect(le64(need.body, 24) == 0x6000 && le64(need.body, 40) == 0x5000 && le32(need.body, 48) == 16)
+        var data: [UInt8] = []
+        data.appendLE(UInt32(0)); data.appendLE(UInt32(4)); data.appendLE(UInt32(64))   // *reslen = 64
+        data.appendLE(UInt32(0)); data.appendLE(UInt32(0))                             // both writable
+        c.send(5, data)
+        let store1 = try #require(c.receive())
+        #expect(store1.type == 103 && le64(store1.body, 0) == 0x5000)
+        let expectedHRT: [UInt8] = [2, 0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8, 0xA9, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE]
+        #expect(Array(store1.body[8...]) == expectedHRT)
+        let store2 = try #require(c.receive())
+        #expect(store2.type == 103 && le64(store2.body, 0) == 0x6000 && Array(store2.body[8...]) == [16, 0, 0, 0])
+        let result = try #require(c.receive())
+        #expect(result.type == 104 && result.body == [0, 0, 0, 0, 0, 0, 0, 0])
+    }
+
+    /// A write reservation the client cannot write: EFAULT, and not one byte stored (not even
+    /// `*reslen`, which was writable).
+    @Test func unwritableReservationStoresNothing() throws {
+        let d = try ToyDaemon()
+        let c = try RawClient(path: d.server.socketPath)
+        _ = try #require(c.openDevice())
+        var s: [UInt8] = []
+        s.appendLE(UInt32(0)); s.appendLE(UInt32(0)); s.appendLE(UInt64(0x5000)); s.appendLE(UInt64(0x6000))
+        var req: [UInt8] = []
+        req.appendLE(UInt32(0xC018_6901)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x4000))
+        req.appendLE(UInt64(0x4000)); req.appendLE(UInt32(24)); req.appendLE(UInt32(3))
+        c.send(4, req + s)
+        #expect(c.receive()?.type == 102)
+        var data: [UInt8] = []
+        data.appendLE(UInt32(0)); data.appendLE(UInt32(4)); data.appendLE(UInt32(64))
+        data.appendLE(UInt32(0)); data.appendLE(UInt32(14))   // *reslen writable, resbuf not
+        c.send(5, data)
+        let result = try #require(c.receive())
+        #expect(result.type == 104 && le32(result.body, 4) == 14)
+    }
+
+    /// GETIOPS needs no round at all: the struct range came eagerly and writable.
+    @Test func getiopsNeedsNoRound() throws {
+        let d = try ToyDaemon()
+        let c = try RawClient(path: d.server.socketPath)
+        _ = try #require(c.openDevice())
+        var req: [UInt8] = []
+        req.appendLE(UInt32(0x8020_6900)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x7000))
+        req.appendLE(UInt64(0x7000)); req.appendLE(UInt32(32)); req.appendLE(UInt32(3))
+        c.send(4, req + [UInt8](repeating: 0xEE, count: 32))
+        let store = try #require(c.receive())
+        #expect(store.type == 103 && le64(store.body, 0) == 0x7000 && store.body.count == 40 && store.body[8] == 1)
+        let result = try #require(c.receive())
+        #expect(result.type == 104 && le32(result.body, 4) == 0)
+        // Same with the struct reported not writable: EFAULT, nothing stored.
+        req = []
+        req.appendLE(UInt32(0x8020_6900)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x7000))
+        req.appendLE(UInt64(0x7000)); req.appendLE(UInt32(32)); req.appendLE(UInt32(1))
+        c.send(4, req + [UInt8](repeating: 0, count: 32))
+        let r2 = try #require(c.receive())
+        #expect(r2.type == 104 && le32(r2.body, 4) == 14)
+    }
+
+    @Test func versionMismatchIsRefused() throws {
+        let d = try ToyDaemon()
+        let c = try RawClient(path: d.server.socketPath)
+        let r = try #require(c.hello(version: 99))
+        #expect(r.type == 108 && le32(r.body, 0) == 71)
+        #expect(c.receive() == nil)
+        #expect(d.logged.count == 1)
+    }
+
+    /// Hostile bytes: each bad connection is closed and logged once; a good one is not disturbed.
+    @Test func malformedFramesCloseOnlyThatConnection() throws {
+        let d = try ToyDaemon()
+        let good = try RawClient(path: d.server.socketPath)
+        _ = try #require(good.openDevice())
+        let attacks: [(RawClient) -> Void] = [
+            { $0.sendRaw([0xFF, 0xFF, 0xFF, 0xFF, 1, 0, 0, 0]) },                 // huge length
+            { $0.sendRaw([2, 0, 0, 0, 1, 0, 0, 0]) },                             // length below 4
+            { $0.send(77, [1, 2, 3]) },                                           // unknown type
+            { $0.send(4, [1, 2, 3]) },                                            // IOCTL before HELLO
+            { c in _ = c.hello(); c.send(4, []) },                                // IOCTL before OPEN
+            { c in _ = c.openDevice(); c.send(4, [1, 2, 3]) },                    // IOCTL too short
+            { c in _ = c.openDevice(); c.send(6, [0xFF, 0xFF, 0xFF, 0xFF, 9]) },  // READ with trailing bytes
+            { c in _ = c.openDevice(); c.send(3, []) },                           // ATTACH after OPEN
+            { c in _ = c.hello(); c.send(3, [0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0, 0, 0]) },   // ATTACH name too long
+            { c in _ = c.hello(); c.send(9, [0xFF, 0xFF, 0xFF, 0xFF]) },          // WATCH of 4 G handles
+        ]
+        for attack in attacks {
+            let bad = try RawClient(path: d.server.socketPath)
+            attack(bad)
+            while let f = bad.receive() { _ = f }   // drains until the daemon closes it
+        }
+        #expect(eventually { d.logged.count == attacks.count }, "\(d.logged)")
+        good.send(8)
+        let status = try #require(good.receive())
+        #expect(status.type == 106 && status.body == [0, 0, 0, 0])
+        #expect(d.server.openFileCount == 1)
+    }
+
+    /// A client that disappears in the middle of a round: the ioctl is dropped, the open file
+    /// released, others keep being served.
+    @Test func clientVanishingMidRound() throws {
+        let d = try ToyDaemon()
+        let other = try RawClient(path: d.server.socketPath)
+        _ = try #require(other.openDevice())
+        do {
+            let c = try RawClient(path: d.server.socketPath)
+            _ = try #require(c.openDevice())
+            var req: [UInt8] = []
+            req.appendLE(UInt32(0xC018_6901)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x4000))
+            req.appendLE(UInt64(0x4000)); req.appendLE(UInt32(24)); req.appendLE(UInt32(3))
+            c.send(4, req + [UInt8](repeating: 0, count: 24))
+            #expect(c.receive()?.type == 102)
+        }   // closed here, NEED unanswered
+        #expect(eventually { d.server.openFileCount == 1 && d.backend.openCount == 1 })
+        other.send(8)
+        #expect(other.receive()?.type == 106)
+    }
+
+    /// ATTACH by socket name (what a process does with a descriptor inherited through exec)
+    /// shares the open file; it is released when the last connection closes.
+    @Test func attachSharesTheOpenFile() throws {
+        let d = try ToyDaemon()
+        var first: RawClient? = try RawClient(path: d.server.socketPath)
+        let handle = try #require(first?.openDevice())
+        let second = try RawClient(path: d.server.socketPath)
+        #expect(second.hello()?.type == 100)
+        var b: [UInt8] = []
+        b.appendLE(handle); b.appendLE(UInt32(0))
+        second.send(3, b)
+        let opened = try #require(second.receive())
+        #expect(opened.type == 101 && le64(opened.body, 0) == handle)
+        first = nil
+        usleep(100_000)
+        #expect(d.backend.openCount == 1)
+        second.send(8)
+        #expect(second.receive()?.type == 106)
+        _ = first
+    }
+}

@@ -1,0 +1,113 @@
+#!/bin/sh
+# The preload transport through the real CLI: `i2osim run` and `i2osim serve-socket`.
+#
+#   Tests/preload/test-preload.sh [I2OSIM]      (default: SwiftPM's debug i2osim)
+#
+# Builds the preload libraries next to the binary (Sources/CPreload/build.sh), the C suite
+# (Tests/CSuite/build.sh) and a small stat probe, then checks the node, exit statuses, signal
+# forwarding, cleanup, a missing daemon, serve-socket, and runs the C suite 64- and 32-bit,
+# also as the unprivileged user nobody when we are root. Prints "N passed, N failed".
+set -u
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+i2osim=${1:-$(cd "$repo" && swift build --show-bin-path)/i2osim}
+bindir=$(dirname "$i2osim")
+work=$(mktemp -d /tmp/i2osim-preload-sh.XXXXXX)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
+check() { name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+
+[ -x "$i2osim" ] || { echo "no i2osim at $i2osim (swift build first)"; echo "0 passed, 1 failed"; exit 1; }
+"$repo/Sources/CPreload/build.sh" "$bindir" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+"$repo/Tests/CSuite/build.sh" "$work/csuite" >/dev/null 2>&1 || echo "# C suite not built"
+cat >"$work/probe.c" <<'EOF'
+#include <stdio.h>
+#include <fcntl.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+int main(int argc, char **argv) {
+    struct stat st;
+    const char *dev = argc > 1 ? argv[1] : "/dev/i2o/ctl";
+    if (stat(dev, &st) != 0) { printf("stat: %s\n", strerror(errno)); return 1; }
+    int fd = open(dev, O_RDWR);
+    printf("%s %u:%u %d\n", S_ISCHR(st.st_mode) ? "chr" : "other", major(st.st_rdev), minor(st.st_rdev),
+           fd >= 0 ? 0 : errno);
+    return 0;
+}
+EOF
+cc -o "$work/probe64" "$work/probe.c" && cc -m32 -o "$work/probe32" "$work/probe.c" 2>/dev/null
+chmod -R a+rX "$work"
+
+export TMPDIR="$work/tmp"
+mkdir -p "$TMPDIR"
+chmod 1777 "$TMPDIR"
+
+check "64-bit process sees a character device 10:166 and opens it" \
+    test "$("$i2osim" run -- "$work/probe64")" = "chr 10:166 0"
+if [ -x "$work/probe32" ]; then
+    check "32-bit process too (no 'wrong ELF class' message)" \
+        test "$("$i2osim" run -- "$work/probe32" 2>&1)" = "chr 10:166 0"
+fi
+check "/dev/i2octl is served as well" test "$("$i2osim" run -- "$work/probe64" /dev/i2octl)" = "chr 10:166 0"
+check "--device serves another path" \
+    test "$("$i2osim" run --device /tmp/my-i2o -- "$work/probe64" /tmp/my-i2o)" = "chr 10:166 0"
+check "ls -l shows the node without complaint" \
+    sh -c "'$i2osim' run -- ls -l /dev/i2o/ctl 2>&1 | grep -q '^crw-rw-rw- 1 root root 10, 166'"
+check "other files untouched" test "$("$i2osim" run -- cat /etc/passwd | md5sum)" = "$(md5sum </etc/passwd)"
+"$i2osim" run -- sh -c 'exit 42'
+check "exit status of COMMAND" test $? = 42
+"$i2osim" run -- sh -c 'kill -KILL $$'
+check "128+signal when COMMAND is killed" test $? = 137
+"$i2osim" run -- no-such-command-here 2>/dev/null
+check "127 when COMMAND is not found" test $? = 127
+"$i2osim" run -- sh -c 'trap "exit 9" TERM; sleep 20 & wait' &
+runpid=$!
+sleep 1
+kill -TERM $runpid
+wait $runpid
+check "SIGTERM is passed on to COMMAND" test $? = 9
+check "nothing left behind in TMPDIR" test -z "$(ls -A "$TMPDIR")"
+
+start=$(date +%s%N)
+out=$(LD_PRELOAD="$bindir/i2osim-preload/\$PLATFORM/libi2osim-preload.so" I2OSIM_SOCKET="$work/none.sock" "$work/probe64")
+elapsed=$((($(date +%s%N) - start) / 1000000))
+check "no daemon: open fails at once with ENOENT (${elapsed} ms)" test "$out" = "chr 10:166 2" -a "$elapsed" -lt 2000
+
+"$i2osim" serve-socket --socket "$work/serve.sock" >"$work/serve.out" 2>"$work/serve.err" &
+servepid=$!
+for _ in $(seq 50); do [ -S "$work/serve.sock" ] && grep -q '^export' "$work/serve.out" && break; sleep 0.1; done
+line=$(head -1 "$work/serve.out")
+check "serve-socket prints the export line" sh -c "echo \"\$1\" | grep -q '^export LD_PRELOAD=.*I2OSIM_SOCKET='" sh "$line"
+check "a shell with that line sees the device" sh -c "$line; test \"\$('$work/probe64')\" = 'chr 10:166 0'"
+check "serve-socket's socket is 0600" test "$(stat -c %a "$work/serve.sock" 2>/dev/null)" = 600
+kill -INT $servepid
+wait $servepid
+check "serve-socket stops on SIGINT and removes its socket" test ! -e "$work/serve.sock"
+
+suite_run() {   # name, suite binary, [user prefix...]
+    name=$1; suite=$2; shift 2
+    [ -x "$suite" ] || { echo "skip - $name (C suite not built)"; return; }
+    out=$("$@" "$i2osim" run -- "$suite" -t 60 2>&1)
+    st=$?
+    echo "$out" | grep -E '^(FAIL|#)' | sed 's/^/    /' | head -20
+    summary=$(echo "$out" | tail -1)
+    check "$name: $summary" test $st = 0
+}
+suite_run "C suite, 64-bit" "$work/csuite/i2o-suite"
+suite_run "C suite, 32-bit" "$work/csuite/i2o-suite32"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    # As nobody the whole thing runs unprivileged: daemon and client are both nobody, the
+    # socket is in nobody's own private directory under TMPDIR (1777 here).
+    nobody="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+    check "as nobody: the node is there" test "$($nobody "$i2osim" run -- "$work/probe64")" = "chr 10:166 0"
+    suite_run "C suite as nobody, 64-bit" "$work/csuite/i2o-suite" $nobody
+    suite_run "C suite as nobody, 32-bit" "$work/csuite/i2o-suite32" $nobody
+fi
+
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]
