@@ -232,7 +232,7 @@ public final class CUSEDevice: Sendable {
         }
         switch result {
         case let .error(e):
-            fail(req, e.rawValue, "ioctl \(hex(command, width: 8)) (\(abi.rawValue)) on \(file)")
+            fail(req, e.rawValue, "ioctl \(IoctlCommand.decode(command, abi: abi)?.description ?? hex(command, width: 8)) on \(file)")
         case let .value(v):
             if let data = memory.replyData() {
                 data.withUnsafeBytes { _ = fuse_reply_ioctl(req, v, $0.baseAddress, data.count) }

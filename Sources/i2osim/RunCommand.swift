@@ -60,7 +60,7 @@ struct Run: ParsableCommand {
     func run() throws {
         ChildProcess.blockForwardedSignals()   // before any thread exists
         let library = try PreloadSetup.libraryDirectory(preloadDir)
-        let description = try PreloadSetup.machineDescription(fixture)
+        let description = try loadMachine(fixture)
         let hub = PreloadEventHub()
         let engine = Engine(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
                             observer: hub)
@@ -121,13 +121,4 @@ enum PreloadSetup {
         do { try p.run(); p.waitUntilExit() } catch { complain("cannot run \(script): \(error)") }
     }
 
-    static func machineDescription(_ fixture: String?) throws -> MachineDescription {
-        do throws(FixtureError) {
-            if let fixture { return try FixtureLoader.load(path: fixture) }
-            return try FixtureLoader.loadDefault()
-        } catch {
-            complain(error.description)
-            throw ExitCode(125)
-        }
-    }
 }

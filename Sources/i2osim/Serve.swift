@@ -4,11 +4,12 @@ import Fixtures
 import Foundation
 import IOPModel
 import IoctlEngine
+import PreloadTransport
 import Synchronization
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve a machine as a real character device (/dev/i2o/ctl) through CUSE.",
+        abstract: "Serve a machine as /dev/i2o/ctl: a real device through CUSE, or a socket for LD_PRELOAD.",
         discussion: """
         Creates the device node(s) through the kernel's CUSE driver (libfuse3) and answers every \
         open, ioctl, read, poll and write from the simulated IOPs until SIGINT or SIGTERM, which \
@@ -18,10 +19,17 @@ struct Serve: ParsableCommand {
         Prints `ready: /dev/NAME` on standard output once per node when it exists, so scripts can \
         wait for that line. Logs one line per failed request on standard error.
 
+        With --socket PATH no node is created: the same machine is served on a Unix socket to \
+        programs started with the preload library (no root, no CUSE; statically linked programs \
+        and raw syscall() users need CUSE). The first line printed is the one a shell needs:
+          export LD_PRELOAD='…/i2osim-preload/$PLATFORM/libi2osim-preload.so' I2OSIM_SOCKET='PATH'
+        For a single command, `i2osim run -- COMMAND` does all of this privately.
+
         Examples:
           i2osim serve                                   the built-in machine on /dev/i2o/ctl
           i2osim serve --fixture fixtures/intel-u3-1l.yaml --name i2o/ctl --name i2octl
           i2osim serve --mode 0660 --group disk
+          i2osim serve --socket /tmp/i2o.sock            then, in another shell, the export line
         """)
 
     @Option(help: ArgumentHelp("The machine to serve (YAML); the built-in default when omitted.", valueName: "FIXTURE"))
@@ -40,7 +48,20 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("Group owning the node(s).", valueName: "GROUP"))
     var group: String?
 
+    @Option(help: ArgumentHelp("Serve the preload protocol on this Unix socket instead of a CUSE node.", valueName: "PATH"))
+    var socket: String?
+
+    @Option(help: ArgumentHelp("With --socket: its permissions, octal (0666 lets every user in).", valueName: "MODE"))
+    var socketMode: String = "0600"
+
+    @Option(help: ArgumentHelp("With --socket: where the preload libraries are (found or built beside i2osim by default).",
+                               valueName: "DIR"))
+    var preloadDir: String?
+
     mutating func validate() throws {
+        guard let m = UInt32(socketMode, radix: 8), m <= 0o777 else {
+            throw ValidationError("--socket-mode \(socketMode) is not an octal mode such as 0600 or 0666")
+        }
         if let mode, UInt16(mode, radix: 8) == nil || mode.count > 4 {
             throw ValidationError("--mode \(mode) is not an octal mode such as 0660")
         }
@@ -54,6 +75,15 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let description = try loadMachine(fixture)
+        if let socket {
+            ChildProcess.blockForwardedSignals()
+            let library = try PreloadSetup.libraryDirectory(preloadDir)
+            let hub = PreloadEventHub()
+            let engine = Engine(machine: Machine(description), personality: personality, observer: hub)
+            try servePreloadSocket(engine: engine, hub: hub, path: socket, mode: mode_t(UInt32(socketMode, radix: 8) ?? 0o600),
+                                   libraryDir: library, devices: names.map { "/dev/" + $0 })
+            return
+        }
         let names = self.names.isEmpty ? ["i2o/ctl"] : self.names
         if let problem = CUSEDevice.preflight(names: names) {
             printError("i2osim: cannot serve /dev/\(names[0]): \(problem)")

@@ -1,11 +1,11 @@
 #!/bin/sh
-# The preload transport through the real CLI: `i2osim run` and `i2osim serve-socket`.
+# The preload transport through the real CLI: `i2osim run` and `i2osim serve --socket`.
 #
 #   Tests/preload/test-preload.sh [I2OSIM]      (default: SwiftPM's debug i2osim)
 #
 # Builds the preload libraries next to the binary (Sources/CPreload/build.sh), the C suite
 # (Tests/CSuite/build.sh) and a small stat probe, then checks the node, exit statuses, signal
-# forwarding, cleanup, a missing daemon, serve-socket, and runs the C suite 64- and 32-bit,
+# forwarding, cleanup, a missing daemon, serve --socket, and runs the C suite 64- and 32-bit,
 # also as the unprivileged user nobody when we are root. Prints "N passed, N failed".
 set -u
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -78,16 +78,16 @@ out=$(LD_PRELOAD="$bindir/i2osim-preload/\$PLATFORM/libi2osim-preload.so" I2OSIM
 elapsed=$((($(date +%s%N) - start) / 1000000))
 check "no daemon: open fails at once with ENOENT (${elapsed} ms)" test "$out" = "chr 10:166 2" -a "$elapsed" -lt 2000
 
-"$i2osim" serve-socket --socket "$work/serve.sock" >"$work/serve.out" 2>"$work/serve.err" &
+"$i2osim" serve --socket "$work/serve.sock" >"$work/serve.out" 2>"$work/serve.err" &
 servepid=$!
 for _ in $(seq 50); do [ -S "$work/serve.sock" ] && grep -q '^export' "$work/serve.out" && break; sleep 0.1; done
 line=$(head -1 "$work/serve.out")
-check "serve-socket prints the export line" sh -c "echo \"\$1\" | grep -q '^export LD_PRELOAD=.*I2OSIM_SOCKET='" sh "$line"
+check "serve --socket prints the export line" sh -c "echo \"\$1\" | grep -q '^export LD_PRELOAD=.*I2OSIM_SOCKET='" sh "$line"
 check "a shell with that line sees the device" sh -c "$line; test \"\$('$work/probe64')\" = 'chr 10:166 0'"
-check "serve-socket's socket is 0600" test "$(stat -c %a "$work/serve.sock" 2>/dev/null)" = 600
+check "serve --socket's socket is 0600" test "$(stat -c %a "$work/serve.sock" 2>/dev/null)" = 600
 kill -INT $servepid
 wait $servepid
-check "serve-socket stops on SIGINT and removes its socket" test ! -e "$work/serve.sock"
+check "serve --socket stops on SIGINT and removes its socket" test ! -e "$work/serve.sock"
 
 suite_run() {   # name, suite binary, [user prefix...]
     name=$1; suite=$2; shift 2
