@@ -230,17 +230,22 @@ public final class CUSEDevice: Sendable {
             replyRetry(req, reads: error.reads, writes: error.writes)
             return
         }
+        // An error may come with data (ENOBUFS writes the needed length to *reslen): the kernel
+        // copies the data out and then returns the negative result.
+        let rc: Int32
         switch result {
+        case let .value(v): rc = v
         case let .error(e):
-            fail(req, e.rawValue, "ioctl \(IoctlCommand.decode(command, abi: abi)?.description ?? hex(command, width: 8)) on \(file)")
-        case let .value(v):
-            if let data = memory.replyData() {
-                data.withUnsafeBytes { _ = fuse_reply_ioctl(req, v, $0.baseAddress, data.count) }
-            } else {
-                let exact = memory.exactOutput
-                state.withLock { $0.stashed[key] = (v, exact.data, exact.data.count) }
-                replyRetry(req, reads: [], writes: exact.ranges)
-            }
+            rc = -e.rawValue
+            logFailure("ioctl \(IoctlCommand.decode(command, abi: abi)?.description ?? hex(command, width: 8)) on \(file)", e.rawValue)
+            if memory.stores.isEmpty { fuse_reply_err(req, e.rawValue); return }
+        }
+        if let data = memory.replyData() {
+            data.withUnsafeBytes { _ = fuse_reply_ioctl(req, rc, $0.baseAddress, data.count) }
+        } else {
+            let exact = memory.exactOutput
+            state.withLock { $0.stashed[key] = (rc, exact.data, exact.data.count) }
+            replyRetry(req, reads: [], writes: exact.ranges)
         }
     }
 
@@ -257,9 +262,13 @@ public final class CUSEDevice: Sendable {
     }
 
     private func fail(_ req: OpaquePointer, _ errnum: Int32, _ what: String) {
+        logFailure(what, errnum)
+        fuse_reply_err(req, errnum)
+    }
+
+    private func logFailure(_ what: String, _ errnum: Int32) {
         failures.add(1, ordering: .relaxed)
         log("\(path): \(what) failed: \(Errno(rawValue: errnum))")
-        fuse_reply_err(req, errnum)
     }
 
     /// An event was queued for `file`: wake its poller and complete a parked read.

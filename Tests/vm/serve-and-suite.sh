@@ -70,5 +70,6 @@ rc=$?
 if [ $rc -ne 0 ] && [ ! -e /dev/i2o/ctl ] && grep -q 'broken.yaml:' /tmp/serve3.err; then ok "a broken fixture is refused before any node: $(head -1 /tmp/serve3.err)"
 else bad "broken fixture: rc=$rc $(cat /tmp/serve3.err)"; fi
 
+if [ $fail -ne 0 ]; then echo "# serve's log (last lines):"; tail -n 40 /tmp/serve.err | sed 's/^/#   /'; fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
