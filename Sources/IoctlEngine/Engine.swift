@@ -178,8 +178,10 @@ struct EngineState: Sendable {
     /// Posts `frame` to IOP `unit` and delivers the event replies it produced; nil when the IOP
     /// does not exist or gives no reply now.
     mutating func post(_ frame: MessageFrame, to unit: IOPUnit, memory: BusMemory) -> MessageFrame? {
-        guard machine.iops[unit] != nil else { return nil }
-        let reply = machine.iops[unit]!.post(frame, memory: memory)
+        guard let reply = machine.iops[unit]?.post(frame, memory: memory) else {
+            drain(unit)
+            return nil
+        }
         drain(unit)
         return reply
     }

@@ -28,7 +28,8 @@ extension Personality {
 
     /// I2OEVTGET: the oldest queued event as a 112-byte `i2o_evt_get` (`pending` = events left
     /// after it, `lost` = events dropped so far). Empty → ENOENT (never blocks, no fetch).
-    /// The event is taken only once the write reservation is granted.
+    /// The event is taken only once the write reservation is granted, and put back when the
+    /// store faults (EFAULT leaves the queue as it was; the kernel would have lost the event).
     func eventGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         let file = call.file
         guard call.engine.peek({ !($0.files[file]?.queue.isEmpty ?? true) }) else { return .error(.ENOENT) }
@@ -40,7 +41,17 @@ extension Personality {
             return EventGet(info: info, pending: Int32(f.queue.count), lost: f.lost)
         }
         guard let record else { return .error(.ENOENT) }
-        return call.finish([UserWrite(address: call.argument, bytes: record.encoded())], .success, memory: &memory)
+        let result = call.finish([UserWrite(address: call.argument, bytes: record.encoded())], .success, memory: &memory)
+        if result != .success {
+            // A failing request changes no state: the event goes back to the head of the queue
+            // (unless the queue filled up meanwhile, in which case it is the one dropped).
+            call.engine.locked { s in
+                guard var f = s.files[file] else { return }
+                if f.queue.count < OpenFile.queueCapacity { f.queue.insert(record.info, at: 0) } else { f.lost &+= 1 }
+                s.files[file] = f
+            }
+        }
+        return result
     }
 
     /// `read()`: whole 104-byte `i2o_evt_info` records, as many as fit; fewer than 104 bytes →

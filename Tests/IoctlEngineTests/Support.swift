@@ -1,0 +1,219 @@
+import I2OFormats
+import IOPModel
+@testable import IoctlEngine
+
+/// A sparse caller address space: mapped regions, ranges marked faulting, fetch rounds counted,
+/// stores checked against the write ranges reserved by earlier fetches.
+struct FakeUserMemory: UserMemory {
+    var regions: [UInt64: [UInt8]] = [:]
+    var faulting: [UserRange] = []
+    /// Fetch calls made (each is a round).
+    var rounds = 0
+    /// Throw `NeedsRound` on this fetch (1-based, counted from `rounds`) once.
+    var needsRoundAt: Int?
+    /// Write ranges reserved so far.
+    var reserved: [UserRange] = []
+    /// Stores outside every reserved range (must stay 0).
+    var unreservedStores = 0
+    var nextAddress: UInt64 = 0x10000
+
+    /// Maps `bytes` at a fresh address (with an unmapped gap after it) and returns the address.
+    mutating func place(_ bytes: [UInt8]) -> UInt64 {
+        let a = nextAddress
+        regions[a] = bytes
+        nextAddress += UInt64((bytes.count + 0xFFF) & ~0xFFF) + 0x1000
+        return a
+    }
+    mutating func place(zeroes n: Int) -> UInt64 { place([UInt8](repeating: 0, count: n)) }
+    mutating func placeU32(_ v: UInt32) -> UInt64 { var b = [UInt8](); b.appendLE32(v); return place(b) }
+    /// An address where nothing is mapped.
+    static let unmapped: UInt64 = 0xDEAD_0000
+
+    private func locate(_ address: UInt64, _ count: Int) -> (UInt64, Int)? {
+        for (base, bytes) in regions where address >= base && address - base + UInt64(count) <= UInt64(bytes.count) {
+            if faulting.contains(where: { $0.address < address + UInt64(count) && address < $0.address + UInt64($0.count) }) {
+                return nil
+            }
+            return (base, Int(address - base))
+        }
+        return nil
+    }
+
+    func read(_ address: UInt64, _ count: Int) -> [UInt8]? {
+        guard let (base, off) = locate(address, count) else { return nil }
+        return Array(regions[base]![off..<off + count])
+    }
+    func u32(_ address: UInt64) -> UInt32? { read(address, 4)?.readLE32(at: 0) }
+
+    mutating func fetch(reads: [UserRange], writes: [UserRange]) throws(NeedsRound) -> [[UInt8]?] {
+        rounds += 1
+        if let n = needsRoundAt, n == rounds {
+            needsRoundAt = nil
+            rounds = 0
+            throw NeedsRound(reads: reads, writes: writes)
+        }
+        reserved += writes
+        return reads.map { $0.count == 0 ? [] : read($0.address, $0.count) }
+    }
+
+    mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
+        if !reserved.contains(where: { address >= $0.address && address + UInt64(bytes.count) <= $0.address + UInt64($0.count) }) {
+            unreservedStores += 1
+        }
+        guard let (base, off) = locate(address, bytes.count) else { return false }
+        regions[base]!.replaceSubrange(off..<off + bytes.count, with: bytes)
+        return true
+    }
+}
+
+/// Encoders of the ioctl structs per ABI (reference §3).
+enum Encode {
+    static func ptr(_ b: inout [UInt8], _ v: UInt64, _ abi: CallerABI) {
+        if abi == .lp64 { b.appendLE64(v) } else { b.appendLE32(UInt32(v)) }
+    }
+    static func pad(_ b: inout [UInt8], _ abi: CallerABI) { if abi == .lp64 { b.appendLE32(0) } }
+
+    static func hrtlct(iop: UInt32, resbuf: UInt64, reslen: UInt64, _ abi: CallerABI) -> [UInt8] {
+        var b = [UInt8](); b.appendLE32(iop); pad(&b, abi); ptr(&b, resbuf, abi); ptr(&b, reslen, abi); return b
+    }
+    static func psetget(iop: UInt32, tid: UInt32, opbuf: UInt64, oplen: UInt32, resbuf: UInt64, reslen: UInt64,
+                        _ abi: CallerABI) -> [UInt8] {
+        var b = [UInt8](); b.appendLE32(iop); b.appendLE32(tid); ptr(&b, opbuf, abi); b.appendLE32(oplen); pad(&b, abi)
+        ptr(&b, resbuf, abi); ptr(&b, reslen, abi); return b
+    }
+    static func swxfer(iop: UInt32, flags: UInt8, swType: UInt8, swID: UInt32, buf: UInt64, swlen: UInt64,
+                       maxfrag: UInt64, curfrag: UInt64, _ abi: CallerABI) -> [UInt8] {
+        var b = [UInt8](); b.appendLE32(iop); b += [flags, swType, 0, 0]; b.appendLE32(swID); pad(&b, abi)
+        ptr(&b, buf, abi); ptr(&b, swlen, abi); ptr(&b, maxfrag, abi); ptr(&b, curfrag, abi); return b
+    }
+    static func html(iop: UInt32, tid: UInt32, page: UInt32, resbuf: UInt64, reslen: UInt64, qbuf: UInt64, qlen: UInt32,
+                     _ abi: CallerABI) -> [UInt8] {
+        var b = [UInt8](); b.appendLE32(iop); b.appendLE32(tid); b.appendLE32(page); pad(&b, abi)
+        ptr(&b, resbuf, abi); ptr(&b, reslen, abi); ptr(&b, qbuf, abi); b.appendLE32(qlen); pad(&b, abi); return b
+    }
+    static func passthru(iop: UInt32, msg: UInt64, _ abi: CallerABI) -> [UInt8] {
+        var b = [UInt8](); b.appendLE32(iop); pad(&b, abi); ptr(&b, msg, abi); return b
+    }
+    static func passthru32(iop: UInt32, msg: UInt32) -> [UInt8] {
+        var b = [UInt8](); b.appendLE32(iop); b.appendLE32(msg); return b
+    }
+    static func u16s(_ v: [UInt16]) -> [UInt8] { var b = [UInt8](); for x in v { b.appendLE16(x) }; return b }
+}
+
+/// The machine of the tests: IOP 0 with the executive, a bus adapter, a disk with a vendor
+/// group and HTML pages, a stored module; IOP 1 with only its executive and 64-word frames.
+enum TestMachine {
+    static let adapter: TID = 0x008
+    static let disk: TID = 0x010
+    /// Vendor scalar of the disk: a writable CacheMode (1) and a read-only StripeSize (0x4000).
+    static let vendorSchema = ParamGroupSchema(number: 0x8000, name: "Disk Info", kind: .scalar, fields: [
+        ParamField("CacheMode", .u32, writable: true), ParamField("StripeSize", .u32)])
+    static let stored = SoftwareModule(swType: 0x22, swID: 0x001B_0001, bytes: (0..<20000).map { UInt8(truncatingIfNeeded: $0 * 7) },
+                                       name: "stored")
+
+    static var description: MachineDescription {
+        let exec = DeviceDescription(entry: LCTEntry(localTID: 0, classID: .executive, parentTID: 0),
+                                     htmlPages: [0: Array("<html>exec</html>".utf8)])
+        let adapterDevice = DeviceDescription(entry: LCTEntry(localTID: adapter, classID: .busAdapter, subClass: 1, parentTID: 0))
+        let diskDevice = DeviceDescription(
+            entry: LCTEntry(localTID: disk, classID: .randomBlockStorage, parentTID: adapter, organizationID: 0x1B),
+            groups: [0x8000: ParamGroup(schema: vendorSchema, rows: [[1, 0, 0, 0, 0x00, 0x40, 0, 0]])],
+            htmlPages: [1: Array("<p>query={query}</p>".utf8), 2: Array("<p>status ok</p>".utf8)])
+        let hrt = HRT(entries: [
+            HRTEntry(adapterID: 0x0001_0000, controllingTID: 0, adapterState: 2, busNumber: 1, busType: HRTBusType.pci.rawValue,
+                     busInfo: HRTEntry.pciInfo(function: 0, device: 5, bus: 1, vendorID: 0x1044, deviceID: 0xA501)),
+            HRTEntry(adapterID: 0x0001_0001, controllingTID: adapter, adapterState: 4, busNumber: 1,
+                     busType: HRTBusType.pci.rawValue),
+        ], changeIndicator: 3)
+        let iop0 = IOPDescription(unit: 0, status: StatusBlock(organizationID: 0x1B, inboundFrameSize: 128, productID: "Test IOP"),
+                                  hrt: hrt, lctIopFlags: 0x11, lctChangeIndicator: 9, bootDevice: disk,
+                                  devices: [exec, adapterDevice, diskDevice],
+                                  store: SoftwareStore(capacity: 60_000, moduleLimit: 4, modules: [stored]))
+        let exec1 = DeviceDescription(entry: LCTEntry(localTID: 0, classID: .executive, parentTID: 0))
+        let iop1 = IOPDescription(unit: 1, status: StatusBlock(inboundFrameSize: 64, productID: "Second IOP"),
+                                  hrt: HRT(entries: []), devices: [exec1])
+        return MachineDescription(name: "test", iops: [iop0, iop1])
+    }
+}
+
+/// An engine, one open file and a caller address space.
+struct Harness {
+    let engine: Engine
+    var file: OpenFileID
+    var mem = FakeUserMemory()
+    let abi: CallerABI
+
+    init(_ abi: CallerABI, engine: Engine? = nil) {
+        self.abi = abi
+        self.engine = engine ?? Engine(machine: Machine(TestMachine.description))
+        file = self.engine.open()
+    }
+
+    /// Runs `kind` with `argument`, answering NeedsRound as a transport would (run again).
+    mutating func ioctl(_ kind: IoctlCommand.Kind, _ argument: UInt64, file: OpenFileID? = nil) -> IoctlResult {
+        mem.rounds = 0
+        mem.reserved = []
+        let number = IoctlCommand(kind, abi: kind == .passthru32 ? abi : abi).number
+        for _ in 0..<8 {
+            do { return try engine.ioctl(file ?? self.file, command: number, argument: argument, abi: abi, memory: &mem) }
+            catch { continue }
+        }
+        return .error(.EAGAIN)
+    }
+
+    /// Places a struct and runs the ioctl on it.
+    mutating func call(_ kind: IoctlCommand.Kind, _ bytes: [UInt8], file: OpenFileID? = nil) -> IoctlResult {
+        let a = mem.place(bytes)
+        return ioctl(kind, a, file: file)
+    }
+
+    var iop0: IOP { engine.machine.iops[0]! }
+
+    // Common request shapes.
+
+    /// HRTGET/LCTGET with a `capacity`-byte buffer; returns the result, *reslen and the buffer.
+    mutating func table(_ kind: IoctlCommand.Kind, iop: UInt32 = 0, capacity: UInt32 = 4096)
+        -> (IoctlResult, UInt32?, [UInt8]) {
+        let res = mem.place(zeroes: Int(capacity)), len = mem.placeU32(capacity)
+        let r = call(kind, Encode.hrtlct(iop: iop, resbuf: res, reslen: len, abi))
+        return (r, mem.u32(len), mem.read(res, Int(capacity)) ?? [])
+    }
+
+    /// PARMGET/PARMSET; returns the result, *reslen and the first *reslen bytes of the buffer.
+    mutating func params(_ kind: IoctlCommand.Kind, iop: UInt32 = 0, tid: TID, ops: [UInt8], capacity: UInt32 = 1024,
+                         file: OpenFileID? = nil) -> (IoctlResult, UInt32, [UInt8]) {
+        let opbuf = mem.place(ops), res = mem.place(zeroes: Int(capacity)), len = mem.placeU32(capacity)
+        let r = call(kind, Encode.psetget(iop: iop, tid: UInt32(tid.rawValue), opbuf: opbuf, oplen: UInt32(ops.count),
+                                          resbuf: res, reslen: len, abi), file: file)
+        let n = mem.u32(len) ?? 0
+        return (r, n, mem.read(res, Int(min(n, capacity))) ?? [])
+    }
+
+    /// EVTREG for (iop, tid, mask) on `file`.
+    mutating func register(iop: UInt32 = 0, tid: UInt32, mask: UInt32, file: OpenFileID? = nil) -> IoctlResult {
+        call(.eventRegister, EventID(iop: iop, tid: tid, eventMask: mask).encoded(), file: file)
+    }
+
+    /// EVTGET into a fresh 112-byte buffer.
+    mutating func eventGet(file: OpenFileID? = nil) -> (IoctlResult, EventGet?) {
+        let a = mem.place(zeroes: EventGet.byteCount)
+        let r = ioctl(.eventGet, a, file: file)
+        return (r, mem.read(a, EventGet.byteCount).flatMap { try? EventGet.decode($0) })
+    }
+}
+
+/// Operation lists used by the tests.
+enum Ops {
+    /// FIELD_GET of every field of group 0x8000.
+    static let getVendor = Encode.u16s([1, 0, 1, 0x8000, 0xFFFF, 0])
+    /// FIELD_SET of field 0 (CacheMode) of 0x8000 to `value`.
+    static func setCacheMode(_ value: UInt32) -> [UInt8] {
+        var b = Encode.u16s([1, 0, 6, 0x8000, 1, 0]); b.appendLE32(value); return b
+    }
+    /// FIELD_SET of field 1 (StripeSize, read-only) of 0x8000.
+    static let setStripe: [UInt8] = { var b = Encode.u16s([1, 0, 6, 0x8000, 1, 1]); b.appendLE32(0x8000); return b }()
+}
+
+extension IoctlResult {
+    var errno: Errno? { if case let .error(e) = self { return e }; return nil }
+}
