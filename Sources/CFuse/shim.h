@@ -15,6 +15,12 @@
 // fuse_session_loop_mt is a macro selecting a versioned symbol.
 static inline int i2osim_session_loop_mt(struct fuse_session *se) { return fuse_session_loop_mt(se, 0); }
 
+// Requests are read into memory, never spliced through a pipe: ioctl requests larger than a
+// page arrived corrupted (command 0, garbage fh) on the splice path.
+static inline void i2osim_disable_splice(struct fuse_conn_info *conn) {
+    conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
+}
+
 static inline unsigned i2osim_cuse_unrestricted_ioctl(void) { return CUSE_UNRESTRICTED_IOCTL; }
 static inline unsigned i2osim_fuse_ioctl_32bit(void) { return FUSE_IOCTL_32BIT; }
 static inline unsigned i2osim_fuse_ioctl_compat(void) { return FUSE_IOCTL_COMPAT; }

@@ -34,9 +34,10 @@ public struct RetryRoundMemory: UserMemory {
     public mutating func fetch(reads r: [UserRange], writes w: [UserRange]) throws(NeedsRound) -> [[UInt8]?] {
         let allReads = reads + r
         let allWrites = writes + w
-        let need = r.reduce(0) { $0 + $1.count }
-        guard consumed + need <= input.count, allWrites.reduce(0, { $0 + $1.count }) <= outputCapacity else {
-            throw NeedsRound(reads: allReads, writes: Self.outputOrder(allWrites))
+        let probes = Self.probes(allWrites)
+        let readBytes = allReads.reduce(0) { $0 + $1.count } + probes.reduce(0) { $0 + $1.count }
+        guard readBytes <= input.count, allWrites.reduce(0, { $0 + $1.count }) <= outputCapacity else {
+            throw NeedsRound(reads: allReads + probes, writes: Self.outputOrder(allWrites))
         }
         reads = allReads
         writes = allWrites
@@ -48,6 +49,14 @@ public struct RetryRoundMemory: UserMemory {
         }
         return out
     }
+
+    /// Small out ranges are also fetched in (their bytes are not used): a range the caller cannot
+    /// access then fails the ioctl with EFAULT in the kernel *before* the engine acts, so a bad
+    /// `i2o_evt_get` pointer does not cost the event, as the contract wants ("a failing request
+    /// changes no state"). Big result buffers are not probed: copying them in would double the
+    /// traffic; a fault there is reported after the fact, as the kernel itself does.
+    public static let probeLimit = 4096
+    static func probes(_ writes: [UserRange]) -> [UserRange] { writes.filter { $0.count <= probeLimit } }
 
     public mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
         stores.append((address, bytes))

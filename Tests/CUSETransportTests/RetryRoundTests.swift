@@ -135,6 +135,21 @@ extension Array where Element == UInt8 {
         #expect(m.replyData() == [])
     }
 
+    @Test func aBadSmallOutRangeFailsBeforeTheEngineActs() {
+        // Like EVTGET with an unwritable i2o_evt_get: the engine would take an event on its final run.
+        var k = KernelSimulator()
+        var actions = 0
+        let rc = k.ioctl { (m: inout RetryRoundMemory) throws(NeedsRound) -> Int32 in
+            _ = try m.fetch(reads: [], writes: [UserRange(address: 0x9000, count: 112)])
+            actions += 1
+            _ = m.store([UInt8](repeating: 1, count: 112), at: 0x9000)
+            return 0
+        }
+        #expect(rc == nil)        // EFAULT from the kernel's copy-in of the probe
+        #expect(actions == 0)     // the engine never reached its action
+        #expect(k.calls == 1)
+    }
+
     @Test func noFetchMeansOneCall() {
         var k = KernelSimulator()
         #expect(k.ioctl { _ in 0 } == 0)
