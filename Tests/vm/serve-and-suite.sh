@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs inside the cuse-vm guest (as root, host file system read-only, /tmp writable):
 # starts `i2osim serve` on the real CUSE driver, runs the C client suite (64- and 32-bit)
-# against /dev/i2o/ctl, and checks what a user sees: the ready line, two clients at once,
+# against /dev/i2o/ctl, and checks what a user sees: the ready line, the suite through both names,
 # a second serve on the same name refused, Ctrl-C removing the node, a restart, and a broken
 # fixture refused before any node appears.
 #   serve-and-suite.sh I2OSIM SUITE_DIR
