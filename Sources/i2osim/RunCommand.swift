@@ -48,6 +48,8 @@ struct Run: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
+        // COMMAND captures everything after the options, so `run --help` arrives here.
+        if let first = command.first, ["--help", "-h", "help"].contains(first) { throw CleanExit.helpRequest(self) }
         guard PersonalityName(rawValue: personality) != nil else {
             throw ValidationError("unknown personality '\(personality)'; one of: \(PersonalityName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
