@@ -449,6 +449,9 @@ static int mem_write(uint64_t addr, const void *src, size_t len) {
     return pipe_copy(0, (uintptr_t)addr, (void *)src, len);
 }
 
+/* Out ranges up to this size are checked for writability before the daemon acts. */
+#define PROBE_LIMIT 4096
+
 /* Whether a range is writable: read it and write the same bytes back (documented race:
  * a concurrent writer of the same bytes in another thread could lose its write). */
 static int mem_probe_write(uint64_t addr, size_t len) {
@@ -825,7 +828,12 @@ static int answer_need(int s, const unsigned char *body, size_t len) {
     }
     for (uint32_t i = 0; i < nw; i++) {
         const unsigned char *r = body + 8 + 16 * (nr + i);
-        put32(out + o, mem_probe_write(get64(r), get32(r + 8)) == 0 ? 0 : EFAULT);
+        uint32_t n = get32(r + 8);
+        /* Small out ranges (lengths, records) are probed now, so a bad pointer fails before the
+         * daemon acts. Big ones are reservations (PARMGET reserves 64 KiB for a result that is
+         * usually far shorter): only the bytes really written are checked, when they are stored. */
+        int ok = n > PROBE_LIMIT || mem_probe_write(get64(r), n) == 0;
+        put32(out + o, ok ? 0 : EFAULT);
         o += 4;
     }
     int rc = send_frame(s, MSG_DATA, out, o, NULL, 0);

@@ -47,6 +47,10 @@ export TMPDIR="$work/tmp"
 mkdir -p "$TMPDIR"
 chmod 1777 "$TMPDIR"
 
+cc -I"$repo/include" -o "$work/smallbuf" "$repo/Tests/preload/smallbuf.c"
+check "PARMGET into a small buffer at the end of a mapping (the 64 KiB reservation is not probed)" \
+    sh -c "'$i2osim' run -- '$work/smallbuf' | grep -q '^ok '"
+
 check "64-bit process sees a character device 10:166 and opens it" \
     test "$("$i2osim" run -- "$work/probe64")" = "chr 10:166 0"
 if [ -x "$work/probe32" ]; then
