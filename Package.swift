@@ -49,7 +49,7 @@ let package = Package(
         // Benchmarks (scripts/bench): the in-process benchmark and its allocation counter.
         .target(name: "CAllocCounter", path: "Benchmarks/CAllocCounter"),
         .executableTarget(name: "i2osim-bench", dependencies: [
-            "CAllocCounter", "IoctlEngine", "IOPModel", "Fixtures", "CUSETransport", .product(name: "Yams", package: "Yams"),
+            "CAllocCounter", "IoctlEngine", "IOPModel", "I2OFormats", "Fixtures", "CUSETransport", .product(name: "Yams", package: "Yams"),
         ], path: "Benchmarks/I2OSimBench", swiftSettings: strict),
         .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),

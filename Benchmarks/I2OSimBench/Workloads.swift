@@ -1,5 +1,6 @@
 import IoctlEngine
 import IOPModel
+import I2OFormats
 
 /// One ioctl the benchmark repeats: its command, its argument and what to reset between calls.
 struct Workload {
@@ -76,9 +77,10 @@ enum Workloads {
         // EVTGET needs a registration to get past ENOENT; the queue is then empty (EAGAIN after its fetch).
         var reg = [UInt8](); reg.appendLE(UInt32(0)); reg.appendLE(UInt32(0)); reg.appendLE(UInt32(0xFFFF_FFFF))
         let regAt = mem.place(reg)
-        return [Workload(name: "EVTGET (empty queue)", kind: .eventGet, argument: evt, prepare: { _, m, engine, file in
+        return [Workload(name: "EVTGET (one event queued)", kind: .eventGet, argument: evt, prepare: { _, m, engine, file in
                     _ = try? engine.ioctl(file, command: IoctlCommand(.eventRegister, abi: .lp64).number, argument: regAt,
                                           abi: .lp64, memory: &m)
+                    engine.withMachine { machine in machine.iops[0]?.raiseEvent(tid: TID(rawValue: 0), indicator: EventIndicator(rawValue: 0x4000_0000), data: [1, 2, 3, 4]) }
                 }, pointerStruct: false),
                 Workload(name: "VALIDATE", kind: .validate, argument: 0, pointerStruct: false)]
     }
