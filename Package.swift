@@ -46,6 +46,11 @@ let package = Package(
             "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "CUSETransport", "PreloadTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
+        // Benchmarks (scripts/bench): the in-process benchmark and its allocation counter.
+        .target(name: "CAllocCounter", path: "Benchmarks/CAllocCounter"),
+        .executableTarget(name: "i2osim-bench", dependencies: [
+            "CAllocCounter", "IoctlEngine", "IOPModel", "I2OFormats", "Fixtures", "CUSETransport", .product(name: "Yams", package: "Yams"),
+        ], path: "Benchmarks/I2OSimBench", swiftSettings: strict),
         .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "IOPModel", "I2OFormats"]),

@@ -75,19 +75,30 @@ public struct RetryRoundMemory: UserMemory {
         var data: [UInt8] = []
         var placed = 0
         var ended = false
+        // Each store belongs to the first range (in output order) that holds it: a reservation may
+        // reach past the caller's buffer over a cell that is an out range of its own (`*reslen`
+        // right after `resbuf`). The written prefixes must then not overlap one another.
+        var claimed = [Bool](repeating: false, count: stores.count)
+        var written: [(start: UInt64, end: UInt64)] = []
         for range in Self.outputOrder(writes) {
-            let inside = stores.filter { $0.address >= range.address && $0.address - range.address < UInt64(range.count) }
-                .sorted { $0.address < $1.address }
+            let inside = stores.indices.filter { i in
+                !claimed[i] && stores[i].address >= range.address && stores[i].address - range.address < UInt64(range.count)
+            }.sorted { stores[$0].address < stores[$1].address }
             if inside.isEmpty { ended = true; continue }
             if ended { return nil }
             var filled = 0
-            for s in inside {
+            for i in inside {
+                let s = stores[i]
+                claimed[i] = true
                 let offset = Int(s.address - range.address)
                 guard offset <= filled, offset + s.bytes.count <= range.count else { return nil }
                 let skip = filled - offset
                 if skip < s.bytes.count { data.append(contentsOf: s.bytes[skip...]); filled = offset + s.bytes.count }
                 placed += 1
             }
+            let span = (start: range.address, end: range.address + UInt64(filled))
+            if written.contains(where: { $0.start < span.end && span.start < $0.end }) { return nil }
+            written.append(span)
             if filled < range.count { ended = true }
         }
         return placed == stores.count ? data : nil

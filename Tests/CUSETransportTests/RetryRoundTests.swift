@@ -135,6 +135,30 @@ extension Array where Element == UInt8 {
         #expect(m.replyData() == [])
     }
 
+    @Test func aReservationReachingOverTheLengthCellStaysOneReply() {
+        // PARMGET: `*reslen` lies right after a 1 KiB `resbuf`, inside the 64 KiB reservation of
+        // `resbuf`. The length and a short result are still a prefix: 3 calls, not 4.
+        var k = KernelSimulator()
+        k.map([UInt8](repeating: 0xEE, count: 0x404), at: 0x2000)
+        let rc = k.ioctl { (m: inout RetryRoundMemory) throws(NeedsRound) -> Int32 in
+            _ = try m.fetch(reads: [], writes: [UserRange(address: 0x2400, count: 4), UserRange(address: 0x2000, count: 65536)])
+            _ = m.store([92, 0, 0, 0], at: 0x2400)
+            _ = m.store([UInt8](repeating: 7, count: 92), at: 0x2000)
+            return 0
+        }
+        #expect(rc == 0)
+        #expect(k.calls == 2)
+        #expect(k.bytes(UserRange(address: 0x2400, count: 4)) == [92, 0, 0, 0])
+        #expect(k.bytes(UserRange(address: 0x2000, count: 92)) == [UInt8](repeating: 7, count: 92))
+        // A written prefix that would overwrite another range's bytes still goes through exact output.
+        var m = RetryRoundMemory(input: [0, 0, 0, 0], outputCapacity: 65540)
+        #expect((try? m.fetch(reads: [], writes: [UserRange(address: 0x2400, count: 4), UserRange(address: 0x2000, count: 65536)])) != nil)
+        _ = m.store([0, 5, 0, 0], at: 0x2400)
+        _ = m.store([UInt8](repeating: 7, count: 0x500), at: 0x2000)
+        #expect(m.replyData() == nil)
+        #expect(m.exactOutput.ranges == [UserRange(address: 0x2400, count: 4), UserRange(address: 0x2000, count: 0x500)])
+    }
+
     @Test func aBadSmallOutRangeFailsBeforeTheEngineActs() {
         // Like EVTGET with an unwritable i2o_evt_get: the engine would take an event on its final run.
         var k = KernelSimulator()

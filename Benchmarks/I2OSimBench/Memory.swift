@@ -1,0 +1,102 @@
+import IoctlEngine
+
+/// A caller address space for the benchmark: one flat byte array at `base`, no faults. It can
+/// record the fetches and stores of one ioctl so that the copy baseline replays exactly the same
+/// ranges and bytes through the same code.
+struct FlatMemory: UserMemory {
+    static let base: UInt64 = 0x10000
+    var bytes: [UInt8]
+    private var next = 0
+    var fetches = 0
+    var recording = false
+    var log: [Event] = []
+
+    enum Event { case fetch([UserRange], [UserRange]); case store([UInt8], UInt64) }
+
+    init(size: Int = 1 << 20) { bytes = [UInt8](repeating: 0, count: size) }
+
+    /// Places `b` at a fresh 16-byte aligned address.
+    mutating func place(_ b: [UInt8]) -> UInt64 {
+        let a = next
+        bytes.replaceSubrange(a..<a + b.count, with: b)
+        next = (a + b.count + 64 + 15) & ~15
+        return Self.base + UInt64(a)
+    }
+    mutating func place(zeroes n: Int) -> UInt64 { place([UInt8](repeating: 0, count: n)) }
+    mutating func placeU32(_ v: UInt32) -> UInt64 { var b = [UInt8](); b.appendLE(v); return place(b) }
+    mutating func setU32(_ v: UInt32, at a: UInt64) {
+        let o = Int(a - Self.base)
+        bytes[o] = UInt8(truncatingIfNeeded: v); bytes[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
+        bytes[o + 2] = UInt8(truncatingIfNeeded: v >> 16); bytes[o + 3] = UInt8(truncatingIfNeeded: v >> 24)
+    }
+    func u32(_ a: UInt64) -> UInt32 {
+        let o = Int(a - Self.base)
+        return UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
+    }
+    func read(_ r: UserRange) -> [UInt8]? {
+        guard r.address >= Self.base else { return nil }
+        let o = Int(r.address - Self.base)
+        guard r.count >= 0, o + r.count <= bytes.count else { return nil }
+        return Array(bytes[o..<o + r.count])
+    }
+
+    mutating func fetch(reads: [UserRange], writes: [UserRange]) throws(NeedsRound) -> [[UInt8]?] {
+        fetches += 1
+        if recording { log.append(.fetch(reads, writes)) }
+        return reads.map { read($0) }
+    }
+
+    mutating func store(_ b: [UInt8], at address: UInt64) -> Bool {
+        if recording { log.append(.store(b, address)) }
+        guard address >= Self.base else { return false }
+        let o = Int(address - Self.base)
+        guard o + b.count <= bytes.count else { return false }
+        bytes.withUnsafeMutableBytes { dst in b.withUnsafeBytes { src in dst.baseAddress!.advanced(by: o).copyMemory(from: src.baseAddress!, byteCount: b.count) } }
+        return true
+    }
+
+    /// The copy baseline: the same fetches and stores as the recorded ioctl, nothing else.
+    mutating func replay(_ events: [Event]) {
+        for e in events {
+            switch e {
+            case let .fetch(r, w): _ = try? fetch(reads: r, writes: w)
+            case let .store(b, a): _ = store(b, at: a)
+            }
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    mutating func appendLE<T: FixedWidthInteger>(_ v: T) {
+        var x = v.littleEndian
+        Swift.withUnsafeBytes(of: &x) { append(contentsOf: $0) }
+    }
+}
+
+/// The LP64 ioctl structs (reference §3).
+enum Structs {
+    static func hrtlct(iop: UInt32, resbuf: UInt64, reslen: UInt64) -> [UInt8] {
+        var b = [UInt8](); b.appendLE(iop); b.appendLE(UInt32(0)); b.appendLE(resbuf); b.appendLE(reslen); return b
+    }
+    static func psetget(iop: UInt32, tid: UInt32, opbuf: UInt64, oplen: UInt32, resbuf: UInt64, reslen: UInt64) -> [UInt8] {
+        var b = [UInt8](); b.appendLE(iop); b.appendLE(tid); b.appendLE(opbuf); b.appendLE(oplen); b.appendLE(UInt32(0))
+        b.appendLE(resbuf); b.appendLE(reslen); return b
+    }
+    static func swxfer(iop: UInt32, flags: UInt8, swType: UInt8, swID: UInt32, buf: UInt64, swlen: UInt64,
+                       maxfrag: UInt64, curfrag: UInt64) -> [UInt8] {
+        var b = [UInt8](); b.appendLE(iop); b += [flags, swType, 0, 0]; b.appendLE(swID); b.appendLE(UInt32(0))
+        b.appendLE(buf); b.appendLE(swlen); b.appendLE(maxfrag); b.appendLE(curfrag); return b
+    }
+    static func html(iop: UInt32, tid: UInt32, page: UInt32, resbuf: UInt64, reslen: UInt64, qbuf: UInt64, qlen: UInt32) -> [UInt8] {
+        var b = [UInt8](); b.appendLE(iop); b.appendLE(tid); b.appendLE(page); b.appendLE(UInt32(0))
+        b.appendLE(resbuf); b.appendLE(reslen); b.appendLE(qbuf); b.appendLE(qlen); b.appendLE(UInt32(0)); return b
+    }
+    static func passthru(iop: UInt32, msg: UInt64) -> [UInt8] {
+        var b = [UInt8](); b.appendLE(iop); b.appendLE(UInt32(0)); b.appendLE(msg); return b
+    }
+    /// OperationCount 1, FieldGet of every field of `group`.
+    static func fieldGetAll(_ group: UInt16) -> [UInt8] {
+        var b = [UInt8](); b.appendLE(UInt16(1)); b.appendLE(UInt16(0))
+        b.appendLE(UInt16(0x0001)); b.appendLE(group); b.appendLE(UInt16(0xFFFF)); b.appendLE(UInt16(0)); return b
+    }
+}
