@@ -72,36 +72,55 @@ public struct RetryRoundMemory: UserMemory {
     /// far as they were written. nil when the stores leave a gap before a later written byte or
     /// fall outside the ranges — the caller then answers through `exactOutput`.
     public func replyData() -> [UInt8]? {
-        var data: [UInt8] = []
-        var placed = 0
-        var ended = false
+        let order = Self.outputOrder(writes)
         // Each store belongs to the first range (in output order) that holds it: a reservation may
         // reach past the caller's buffer over a cell that is an out range of its own (`*reslen`
-        // right after `resbuf`). The written prefixes must then not overlap one another.
-        var claimed = [Bool](repeating: false, count: stores.count)
+        // right after `resbuf`). The written parts must then not overlap one another.
+        var owned = [[Int]](repeating: [], count: order.count)
+        for i in stores.indices {
+            let s = stores[i]
+            guard let k = order.firstIndex(where: { s.address >= $0.address && s.address - $0.address < UInt64($0.count) })
+            else { return nil }
+            owned[k].append(i)
+        }
+        guard let last = owned.lastIndex(where: { !$0.isEmpty }) else { return [] }
+        let originals = probedOriginals()
+        var data: [UInt8] = []
         var written: [(start: UInt64, end: UInt64)] = []
-        for range in Self.outputOrder(writes) {
-            let inside = stores.indices.filter { i in
-                !claimed[i] && stores[i].address >= range.address && stores[i].address - range.address < UInt64(range.count)
-            }.sorted { stores[$0].address < stores[$1].address }
-            if inside.isEmpty { ended = true; continue }
-            if ended { return nil }
-            var filled = 0
-            for i in inside {
+        for k in 0...last {
+            let range = order[k]
+            // A probed range starts from the caller's own bytes, so writing part of it leaves no
+            // gap; any other range must be written from its start without holes.
+            let original = originals.first { $0.range == range }?.bytes
+            var bytes = original ?? []
+            for i in owned[k].sorted(by: { stores[$0].address < stores[$1].address }) {
                 let s = stores[i]
-                claimed[i] = true
                 let offset = Int(s.address - range.address)
-                guard offset <= filled, offset + s.bytes.count <= range.count else { return nil }
-                let skip = filled - offset
-                if skip < s.bytes.count { data.append(contentsOf: s.bytes[skip...]); filled = offset + s.bytes.count }
-                placed += 1
+                guard offset <= bytes.count, offset + s.bytes.count <= range.count else { return nil }
+                if offset + s.bytes.count > bytes.count {
+                    bytes.append(contentsOf: repeatElement(0, count: offset + s.bytes.count - bytes.count))
+                }
+                bytes.replaceSubrange(offset..<offset + s.bytes.count, with: s.bytes)
             }
-            let span = (start: range.address, end: range.address + UInt64(filled))
+            if k < last && bytes.count < range.count { return nil }
+            let span = (start: range.address, end: range.address + UInt64(bytes.count))
             if written.contains(where: { $0.start < span.end && span.start < $0.end }) { return nil }
             written.append(span)
-            if filled < range.count { ended = true }
+            data.append(contentsOf: bytes)
         }
-        return placed == stores.count ? data : nil
+        return data
+    }
+
+    /// The caller's bytes of the probed out ranges, which the kernel fetched after the reads.
+    private func probedOriginals() -> [(range: UserRange, bytes: [UInt8])] {
+        var at = reads.reduce(0) { $0 + $1.count }
+        var out: [(range: UserRange, bytes: [UInt8])] = []
+        for p in Self.probes(writes) {
+            guard at + p.count <= input.count else { return out }
+            out.append((p, Array(input[at..<at + p.count])))
+            at += p.count
+        }
+        return out
     }
 
     /// The stores as exact ranges and bytes, for the rare reply whose writes are not a prefix:

@@ -120,7 +120,25 @@ extension Array where Element == UInt8 {
     }
 
     @Test func writesThatAreNotAPrefixGoThroughExactOutput() {
-        // Writes the big buffer but not the small one before it: not a prefix of the out ranges.
+        // Two reservations too big to probe; the engine writes the bigger one but not the smaller
+        // one before it: not a prefix of the out ranges, and no caller bytes to fill the gap with.
+        var k = KernelSimulator()
+        k.map([UInt8](repeating: 0xEE, count: 5000), at: 0x10000)
+        k.map([UInt8](repeating: 0xEE, count: 6000), at: 0x20000)
+        let rc = k.ioctl { (m: inout RetryRoundMemory) throws(NeedsRound) -> Int32 in
+            _ = try m.fetch(reads: [], writes: [UserRange(address: 0x10000, count: 5000), UserRange(address: 0x20000, count: 6000)])
+            _ = m.store([9, 9, 9, 9, 9, 9, 9, 9], at: 0x20000)
+            return 0
+        }
+        #expect(rc == 0)
+        #expect(k.calls == 3)
+        #expect(k.bytes(UserRange(address: 0x20000, count: 9)) == [9, 9, 9, 9, 9, 9, 9, 9, 0xEE])
+        #expect(k.bytes(UserRange(address: 0x10000, count: 5000)) == [UInt8](repeating: 0xEE, count: 5000))   // untouched
+        let m = RetryRoundMemory(input: [], outputCapacity: 0)
+        #expect(m.replyData() == [])
+    }
+
+    @Test func anUnwrittenSmallRangeBeforeAWrittenOneIsRefilledWithTheCallersBytes() {
         var k = kernel(capacity: 64)
         let rc = k.ioctl { (m: inout RetryRoundMemory) throws(NeedsRound) -> Int32 in
             _ = try m.fetch(reads: [], writes: [UserRange(address: 0x2000, count: 4), UserRange(address: 0x3000, count: 8)])
@@ -128,11 +146,9 @@ extension Array where Element == UInt8 {
             return 0
         }
         #expect(rc == 0)
-        #expect(k.calls == 3)
+        #expect(k.calls == 2)
         #expect(k.bytes(UserRange(address: 0x3000, count: 8)) == [9, 9, 9, 9, 9, 9, 9, 9])
-        #expect(k.bytes(UserRange(address: 0x2000, count: 4)) == [64, 0, 0, 0])   // untouched
-        let m = RetryRoundMemory(input: [], outputCapacity: 0)
-        #expect(m.replyData() == [])
+        #expect(k.bytes(UserRange(address: 0x2000, count: 4)) == [64, 0, 0, 0])   // the caller's own bytes
     }
 
     @Test func aReservationReachingOverTheLengthCellStaysOneReply() {
@@ -172,6 +188,24 @@ extension Array where Element == UInt8 {
         #expect(rc == nil)        // EFAULT from the kernel's copy-in of the probe
         #expect(actions == 0)     // the engine never reached its action
         #expect(k.calls == 1)
+    }
+
+    @Test func aPartlyWrittenSmallRangeKeepsTheCallersBytesAndNeedsNoExtraCall() {
+        // Like PASSTHRU: a 64-byte reply area of which the reply fills 24 bytes, then a result buffer.
+        var k = KernelSimulator()
+        k.map([UInt8](repeating: 0xAB, count: 64), at: 0x5000)
+        k.map([UInt8](repeating: 0xCD, count: 256), at: 0x6000)
+        let rc = k.ioctl { (m: inout RetryRoundMemory) throws(NeedsRound) -> Int32 in
+            _ = try m.fetch(reads: [], writes: [UserRange(address: 0x5000, count: 64), UserRange(address: 0x6000, count: 256)])
+            _ = m.store([UInt8](repeating: 1, count: 24), at: 0x5000)
+            _ = m.store([UInt8](repeating: 2, count: 256), at: 0x6000)
+            return 0
+        }
+        #expect(rc == 0)
+        #expect(k.calls == 2)
+        #expect(k.bytes(UserRange(address: 0x5000, count: 24)) == [UInt8](repeating: 1, count: 24))
+        #expect(k.bytes(UserRange(address: 0x5000 + 24, count: 40)) == [UInt8](repeating: 0xAB, count: 40))
+        #expect(k.bytes(UserRange(address: 0x6000, count: 256)) == [UInt8](repeating: 2, count: 256))
     }
 
     @Test func noFetchMeansOneCall() {
