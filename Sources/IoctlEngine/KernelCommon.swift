@@ -228,9 +228,12 @@ extension KernelPersonality {
         let unit = IOPUnit(rawValue: a.iop)
         guard call.engine.peek({ $0.machine.iops[unit] != nil }) else { return .error(.ENXIO) }
         guard Int(size) <= KernelLimits.dmaBytes else { return .error(.ENOMEM) }
-        var fragment = [UInt8](repeating: 0, count: Int(size))
-        if size > 0, let b = try memory.fetch(reads: [UserRange(address: a.buf, count: Int(size))], writes: []).bytes(0),
-           b.count == Int(size) {
+        // The kernel ignores a faulting copy (zeroes go to the IOP); a CUSE transport cannot read
+        // past a fault and carry on, so here — in every transport alike — the fault is EFAULT.
+        var fragment: [UInt8] = []
+        if size > 0 {
+            guard let b = try memory.fetch(reads: [UserRange(address: a.buf, count: Int(size))], writes: []).bytes(0),
+                  b.count == Int(size) else { return .error(.EFAULT) }
             fragment = b
         }
         let kernel = self.kernel

@@ -26,7 +26,7 @@ extension PersonalityName {
             return [
                 .init(call: "I2OPARMGET/SET", behaviour: "success: *reslen = 0, nothing copied; IOP failure: *reslen = ReqStatus; no reply → EAGAIN; no NULL-resbuf check"),
                 .init(call: "32-bit callers", behaviour: "only I2OGETIOPS and I2OPASSTHRU32; everything else EINVAL"),
-                .init(call: "I2OSWDL/SWUL", behaviour: "IOP failure: ioctl returns the positive ReqStatus; SWUL never writes *swlen/*maxfrag; SWDL ignores a faulting buf (zeroes sent)"),
+                .init(call: "I2OSWDL/SWUL", behaviour: "IOP failure: ioctl returns the positive ReqStatus; SWUL never writes *swlen/*maxfrag"),
                 .init(call: "I2OSWDEL, I2OVALIDATE", behaviour: "every failure → ETIMEDOUT; no *swlen write-back; VALIDATE targets TID = unit"),
                 .init(call: "I2OEVTREG/EVTGET", behaviour: "the mask never reaches the IOP (4-word frame); no event ever queued; EVTGET → ENOENT"),
                 .init(call: "I2OLCTGET", behaviour: "header words 1 and 2 swapped (CurrentChangeIndicator at byte 4, IopFlags at byte 8)"),

@@ -311,7 +311,7 @@ static const struct check_row checks[] = {
 				"SWDL of a single 10000-byte fragment" },
 	{ "swdl.nullbuf",		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
 				"SWDL with buf NULL" },
-	{ "swdl.badbuf",		{ DOC = ERR(EFAULT), K18 = OK, K24 = OK, K18C = ERR(EINVAL) },
+	{ "swdl.badbuf",		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
 				"SWDL with a bad buf" },
 	{ "swdl.badswlen",		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
 				"SWDL with a bad swlen pointer" },

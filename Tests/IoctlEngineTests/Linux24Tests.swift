@@ -103,7 +103,7 @@ import IOPModel
         // Absent module: the IOP's DetailedStatus (INVALID_PARAMETER, 0x11) as the value.
         let absent = Int32(DetailedStatus.invalidParameter.rawValue)
         #expect(h.sw(.swUpload, swID: 6, buf: up, swlen: 100, maxfrag: 1, curfrag: 1).0 == .value(absent))
-        #expect(h.sw(.swDownload, swID: 6, buf: buf, swlen: 20000, maxfrag: 3, curfrag: 2).0 == .value(absent))
+        #expect(h.sw(.swDownload, swID: 6, buf: up, swlen: 20000, maxfrag: 3, curfrag: 2).0 == .value(absent))
         // access_ok(WRITE) refuses it for a 32-bit caller; for a 64-bit one the copy faults.
         #expect(h.sw(.swUpload, swID: 5, buf: 0xFFFF_FFF0, swlen: 100, maxfrag: 1, curfrag: 1).0 == .error(.EFAULT))
         #expect(h.sw(.swUpload, swID: 5, buf: 0, swlen: 100, maxfrag: 1, curfrag: 1).0 == .error(.EFAULT))

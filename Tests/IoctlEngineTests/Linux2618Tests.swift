@@ -205,9 +205,10 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         let l = h.mem.placeU32(100), m = h.mem.placeU32(1)
         #expect(h.call(.swDownload, Encode.swxfer(iop: 0, flags: 0, swType: 0x22, swID: 1, buf: buf, swlen: l, maxfrag: m,
                                                   curfrag: FakeUserMemory.unmapped, .lp64)) == .error(.EFAULT))
-        // An unreadable buffer that passes access_ok: the copy's failure is ignored, zeroes go down.
-        #expect(h.sw(.swDownload, swID: 2, buf: FakeUserMemory.unmapped, swlen: 100, maxfrag: 1, curfrag: 1).0 == .success)
-        #expect(h.iop0.store.module(SoftwareKey(swType: 0x22, swID: 2))?.bytes == [UInt8](repeating: 0, count: 100))
+        // An unreadable buffer that passes access_ok: the kernel ignored the copy's failure; no
+        // transport can read past a fault, so it is EFAULT here, and nothing reaches the IOP.
+        #expect(h.sw(.swDownload, swID: 2, buf: FakeUserMemory.unmapped, swlen: 100, maxfrag: 1, curfrag: 1).0 == .error(.EFAULT))
+        #expect(h.iop0.store.module(SoftwareKey(swType: 0x22, swID: 2)) == nil)
         #expect(h.sw(.swUpload, swID: 0x001B_0001, buf: 0, swlen: 20000, maxfrag: 3, curfrag: 1).0 == .error(.EFAULT))
         #expect(h.sw(.swUpload, swID: 0x001B_0001, buf: FakeUserMemory.unmapped, swlen: 20000, maxfrag: 3, curfrag: 1).0
             == .error(.EFAULT))
