@@ -21,10 +21,17 @@ public final class Engine: Sendable {
     let personality: any Personality
     let observer: (any EngineObserver)?
 
-    public init(machine: Machine, personality: PersonalityName = .documented, observer: (any EngineObserver)? = nil) {
+    /// The waits of this engine's personality, already multiplied by the scale factor.
+    public let timeouts: Timeouts
+
+    /// - Parameter timeoutScale: multiplies every entry of the personality's `Timeouts`; nil =
+    ///   `$I2OSIM_TIMEOUT_SCALE`, else 1.
+    public init(machine: Machine, personality: PersonalityName = .documented, observer: (any EngineObserver)? = nil,
+                timeoutScale: Double? = nil) {
         state = Mutex(EngineState(machine: machine))
         self.personality = personality.implementation
         self.observer = observer
+        timeouts = personality.timeouts.scaled(by: timeoutScale ?? Timeouts.environmentScale())
     }
 
     /// The personality this engine imitates.
@@ -60,7 +67,7 @@ public final class Engine: Sendable {
     public func ioctl(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
                       memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard state.withLock({ $0.files[file] != nil }) else { return .error(.EBADF) }
-        guard let cmd = IoctlCommand.decode(command, abi: abi) else { return .error(.EINVAL) }
+        guard let cmd = IoctlCommand.decode(command, abi: abi), personality.accepts(cmd) else { return .error(.EINVAL) }
         let call = IoctlCall(engine: self, file: file, command: cmd, argument: argument)
         let p = personality
         switch cmd.kind {
@@ -85,7 +92,7 @@ public final class Engine: Sendable {
     /// `write()`.
     public func write(_ file: OpenFileID, count: Int) -> IoctlResult { personality.write(self, file: file, count: count) }
     /// `poll()`: whether the file is readable now (POLLIN).
-    public func isReadable(_ file: OpenFileID) -> Bool { state.withLock { !($0.files[file]?.queue.isEmpty ?? true) } }
+    public func isReadable(_ file: OpenFileID) -> Bool { personality.isReadable(self, file: file) }
 
     /// Runs `body` on the machine under the engine's lock — to inject an event, hot-plug a
     /// device, or read state — then delivers the event replies the IOPs queued meanwhile to the
@@ -124,14 +131,18 @@ public final class Engine: Sendable {
     func peek<R: Sendable>(_ body: (EngineState) -> R) -> R { state.withLock { body($0) } }
 }
 
-/// Which host driver the engine imitates (`contract.md`). Only `documented` exists so far;
-/// the kernel personalities (`linux-2.6.18`, `linux-2.4`) plug in here.
+/// Which host driver the engine imitates (`contract.md`): the seed document's interface, or a
+/// kernel reproduced bug for bug (`i2o-reference.md` §5).
 public enum PersonalityName: String, Sendable, CaseIterable {
     case documented
+    case linux2618 = "linux-2.6.18"
+    case linux24 = "linux-2.4"
 
     var implementation: any Personality {
         switch self {
         case .documented: DocumentedPersonality()
+        case .linux2618: Linux2618Personality()
+        case .linux24: Linux24Personality()
         }
     }
 }

@@ -24,6 +24,19 @@ protocol Personality: Sendable {
     func passthru(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
     func read(_ engine: Engine, file: OpenFileID, capacity: Int) -> ReadResult
     func write(_ engine: Engine, file: OpenFileID, count: Int) -> IoctlResult
+    /// Whether the personality implements `command` at all (else EINVAL before any handler).
+    func accepts(_ command: IoctlCommand) -> Bool
+    /// `poll()`: whether the file is readable now (POLLIN).
+    func isReadable(_ engine: Engine, file: OpenFileID) -> Bool
+}
+
+extension Personality {
+    /// Every ioctl of reference §2, in both ABIs.
+    func accepts(_ command: IoctlCommand) -> Bool { true }
+    /// POLLIN while the open file's event queue is non-empty.
+    func isReadable(_ engine: Engine, file: OpenFileID) -> Bool {
+        engine.peek { !($0.files[file]?.queue.isEmpty ?? true) }
+    }
 }
 
 /// `contract.md`: the seed document's interface without the kernels' bugs. Every handler is the

@@ -2,6 +2,7 @@ import ArgumentParser
 import Fixtures
 import Foundation
 import IOPModel
+import IoctlEngine
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +27,7 @@ struct Show: ParsableCommand {
           i2osim show
           i2osim show fixtures/adaptec-3210s.yaml
           i2osim show --json fixtures/intel-u3-1l.yaml
+          i2osim show --personality linux-2.6.18     (how that personality differs from documented)
         """)
 
     @Argument(help: ArgumentHelp("A fixture file; the built-in default machine when omitted.", valueName: "FIXTURE"))
@@ -34,7 +36,21 @@ struct Show: ParsableCommand {
     @Flag(help: "Print machine-readable JSON instead of tables.")
     var json = false
 
+    @Option(help: ArgumentHelp("Print how this personality differs from documented, instead of a machine.",
+                               valueName: "P"))
+    var personality: PersonalityName?
+
     func run() throws {
+        if let personality {
+            print("\(personality.rawValue): \(personality.purpose)")
+            let width = personality.differences.map(\.call.count).max() ?? 0
+            for d in personality.differences {
+                print("  " + d.call.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + d.behaviour)
+            }
+            if personality.differences.isEmpty { print("  (the reference: contract.md)") }
+            print("  waits: \(personality.timeouts)")
+            return
+        }
         let machine = try loadMachine(fixture)
         let report = MachineReport(machine)
         if json {

@@ -104,6 +104,17 @@ suite_run() {   # name, suite binary, [user prefix...]
 }
 suite_run "C suite, 64-bit" "$work/csuite/i2o-suite"
 suite_run "C suite, 32-bit" "$work/csuite/i2o-suite32"
+# The kernel personalities: served with --personality P, judged by the suite's column P.
+for p in linux-2.6.18 linux-2.4; do
+    for bits in 64 32; do
+        suite=$work/csuite/i2o-suite; [ $bits = 32 ] && suite=$work/csuite/i2o-suite32
+        [ -x "$suite" ] || { echo "skip - C suite $p, $bits-bit (C suite not built)"; continue; }
+        out=$("$i2osim" run --personality "$p" -- "$suite" -p "$p" -t 60 2>&1)
+        st=$?
+        echo "$out" | grep -E '^FAIL' | sed 's/^/    /' | head -20
+        check "C suite --personality $p, $bits-bit: $(echo "$out" | tail -1)" test $st = 0
+    done
+done
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     # As nobody the whole thing runs unprivileged: daemon and client are both nobody, the
     # socket is in nobody's own private directory under TMPDIR (1777 here).

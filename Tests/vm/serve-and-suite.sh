@@ -2,8 +2,9 @@
 # Runs inside the cuse-vm guest (as root, host file system read-only, /tmp writable):
 # starts `i2osim serve` on the real CUSE driver, runs the C client suite (64- and 32-bit)
 # against /dev/i2o/ctl, and checks what a user sees: the ready line, the suite through both names,
-# a second serve on the same name refused, Ctrl-C removing the node, a restart, and a broken
-# fixture refused before any node appears.
+# a second serve on the same name refused, Ctrl-C removing the node, a restart, a broken
+# fixture refused before any node appears, and the suite (64/32) under `serve --personality P`
+# for linux-2.6.18 and linux-2.4 (one serve each).
 #   serve-and-suite.sh I2OSIM SUITE_DIR
 # Prints one line per check and `N passed, N failed`.
 set -u
@@ -65,6 +66,23 @@ printf 'machine: broken\niops:\n  - unit: 0\n    devices:\n      - tid: 0\n     
 rc=$?
 if [ $rc -ne 0 ] && [ ! -e /dev/i2o/ctl ] && grep -q 'broken.yaml:' /tmp/serve3.err; then ok "a broken fixture is refused before any node: $(head -1 /tmp/serve3.err)"
 else bad "broken fixture: rc=$rc $(cat /tmp/serve3.err)"; fi
+
+# The kernel personalities: one serve each, the suite judged by that personality's column.
+for p in linux-2.6.18 linux-2.4; do
+	if start_serve --personality "$p"; then
+		ok "serve --personality $p is ready"
+		if "$suite/i2o-suite" -d /dev/i2o/ctl -p "$p" >/tmp/c.out 2>&1; then ok "C suite 64-bit, $p: $(tail -1 /tmp/c.out)"
+		else bad "C suite 64-bit, $p: $(grep ^FAIL /tmp/c.out | head -5) $(tail -1 /tmp/c.out)"; fi
+		if "$suite/i2o-suite32" -d /dev/i2o/ctl -p "$p" >/tmp/c.out 2>&1; then ok "C suite 32-bit, $p: $(tail -1 /tmp/c.out)"
+		else bad "C suite 32-bit, $p: $(grep ^FAIL /tmp/c.out | head -5) $(tail -1 /tmp/c.out)"; fi
+		kill -TERM $serve_pid
+		wait $serve_pid
+		i=0
+		while [ -e /dev/i2o/ctl ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	else
+		bad "serve --personality $p did not become ready: $(cat /tmp/serve.err)"
+	fi
+done
 
 if [ $fail -ne 0 ]; then echo "# serve's log (last lines):"; grep -v -E "EIO|EINVAL|ENXIO|ENODEV|ENOBUFS" /tmp/serve.err | tail -n 40 | sed 's/^/#   /'; fi
 echo "$pass passed, $fail failed"

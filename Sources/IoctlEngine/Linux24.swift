@@ -1,0 +1,127 @@
+import I2OFormats
+import IOPModel
+
+/// `linux-2.4`: bug-compatible with `drivers/message/i2o/i2o_config.c` + `i2o_core.c` of Linux
+/// 2.4.20 (reference §5, "2.4"). Handlers not listed behave as `documented` (GETIOPS, LCTGET —
+/// the IOP's LCT unmodified —, EVTGET with its 32-entry ring, pending and lost).
+///
+/// - No PASSTHRU: both numbers → EINVAL. Both ABIs get ioctls 0–11 (a 2.4 kernel ran 32-bit
+///   tools natively).
+/// - HRTGET copies the table even when it answers ENOBUFS (up to `*reslen` bytes here).
+/// - PARMGET/PARMSET: real result-list lengths (4 + Σ BlockSize × 4); a single failing block
+///   (−BlockStatus) and timeouts → EAGAIN; a positive DetailedStatus is taken as the length.
+/// - SWDL/SWUL: the positive DetailedStatus as the ioctl's value; SWDEL/VALIDATE: every
+///   failure → ETIMEDOUT, no write-back of `*swlen`; VALIDATE targets TID = unit.
+/// - HTML: implemented, ENOMEM (not ENOBUFS) for a short buffer, with the page copied anyway.
+/// - EVTREG: reply failures ignored; events are queued as in `documented`. SIGIO is not sent.
+/// - `read()` returns 0 bytes (EOF), `write()` returns 0; `poll()` always readable.
+struct Linux24Personality: KernelPersonality {
+    var name: PersonalityName { .linux24 }
+    var kernel: Kernel { .linux24 }
+
+    func accepts(_ command: IoctlCommand) -> Bool { command.kind != .passthru && command.kind != .passthru32 }
+
+    func hrtGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelTableGet(call, memory: &memory, function: .execHrtGet, copyOnShort: true)
+    }
+    func parmGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelParams(call, memory: &memory, function: .utilParamsGet)
+    }
+    func parmSet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelParams(call, memory: &memory, function: .utilParamsSet)
+    }
+    func swDownload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelSwDownload(call, memory: &memory)
+    }
+    func swUpload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelSwUpload(call, memory: &memory)
+    }
+    func swDelete(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelSwDelete(call, memory: &memory)
+    }
+    func validate(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        kernelValidate(call)
+    }
+    func passthru(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult { .error(.EINVAL) }
+
+    /// HTML as 2.4's `ioctl_html` (reference §5.9). Order: struct → EFAULT; `*reslen` → EFAULT;
+    /// NULL `resbuf` → EFAULT; IOP → ENXIO; `qlen` above kmalloc's limit → ENOMEM; `qbuf` →
+    /// EFAULT; UtilConfigDialog to `tid` (not checked) for `page` with a 65536-byte reply buffer
+    /// (7 words, or 9 with the query); no reply → ETIMEDOUT; a failing reply is ignored;
+    /// len = strnlen(page, 65536) to `*reslen`; len > `*reslen` → ENOMEM with the page copied
+    /// anyway — here its first `*reslen` bytes, never beyond the caller's buffer; else the
+    /// `len` bytes, 0.
+    func html(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
+        let a = Layouts.HTML(raw, abi: call.abi)
+        let unit = IOPUnit(rawValue: a.iop)
+        let qlen = Int(a.qlen)
+        let readQuery = qlen > 0 && qlen <= KernelLimits.kmallocBytes
+        guard let capacity = try memory.fetch(reads: [.u32(a.reslen)], writes: []).u32(0) else { return .error(.EFAULT) }
+        let bound = call.engine.peek { s in
+            EngineState.pageBound(s.machine.iops[unit], tid: a.tid, page: a.page, queryBytes: qlen)
+        }
+        let initial = min(Int(capacity), bound, KernelLimits.htmlReplyBytes)
+        return try call.run(reserve: initial, memory: &memory, ranges: { n in
+            (reads: [.u32(a.reslen)] + (readQuery ? [UserRange(address: a.qbuf, count: qlen)] : []),
+             writes: [.u32(a.reslen)] + (a.resbuf != 0 && n > 0 ? [UserRange(address: a.resbuf, count: n)] : []))
+        }, decide: { got, reserved, s in
+            guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
+            guard a.resbuf != 0 else { return .fail(.EFAULT) }
+            guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
+            guard qlen <= KernelLimits.kmallocBytes else { return .fail(.ENOMEM) }
+            let bus = BusMemory()
+            var query: [UInt8]?
+            if qlen > 0 {
+                guard let q = got.bytes(1), q.count == qlen else { return .fail(.EFAULT) }
+                query = q
+            }
+            let pageAddress = bus.map(zeroes: KernelLimits.htmlReplyBytes)
+            let element = UInt32(KernelLimits.htmlReplyBytes & 0xFF_FFFF)
+            var payload: [UInt32] = [a.page]
+            if let query {
+                payload += [0x5000_0000 | element, UInt32(truncatingIfNeeded: pageAddress),
+                            0xD400_0000 | UInt32(qlen), UInt32(truncatingIfNeeded: bus.map(query))]
+            } else {
+                payload += [0xD000_0000 | element, UInt32(truncatingIfNeeded: pageAddress)]
+            }
+            let frame = MessageFrame(function: .utilConfigDialog, target: TID(rawValue: UInt16(a.tid & 0xFFF)),
+                                     initiatorContext: EngineState.initiatorContext, sglOffset: 5, payload: payload)
+            guard let (reply, after) = s.attempt(frame, on: unit, memory: bus) else { return .fail(.ENXIO) }
+            if case let .failed(e) = Kernel.linux24.postWait(reply) { return .fail(e) }
+            let buffer = bus.read(pageAddress, count: KernelLimits.htmlReplyBytes) ?? []
+            let length = buffer.firstIndex(of: 0) ?? buffer.count
+            let copy = min(length, Int(capacity))
+            if copy > reserved { return .grow(copy) }
+            s.commit(after, unit: unit)
+            let writes = [UserWrite.u32(UInt32(length), at: a.reslen), UserWrite(address: a.resbuf, bytes: Array(buffer.prefix(copy)))]
+            return .finish(writes, UInt32(length) > capacity ? .error(.ENOMEM) : .success)
+        })
+    }
+
+    /// EVTREG (reference §5.10). Order: struct → EFAULT; IOP → ENXIO; TID → ENODEV; a
+    /// UtilEventRegister declaring 4 words but posted with 5 (the mask in word 4 reaches the
+    /// IOP); its outcome is ignored; 0. Mask 0 cancels the open file's registration.
+    func eventRegister(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        guard let raw = try call.fetchStruct(&memory), let id = try? EventID.decode(raw) else { return .error(.EFAULT) }
+        let unit = IOPUnit(rawValue: id.iop)
+        let file = call.file
+        return call.engine.locked { s in
+            guard let iop = s.machine.iops[unit] else { return .error(.ENXIO) }
+            guard EngineState.knows(iop, tid: id.tid) else { return .error(.ENODEV) }
+            guard s.files[file] != nil else { return .error(.EBADF) }
+            let tid = TID(rawValue: UInt16(id.tid))
+            var words = EngineState.eventRegisterFrame(tid: tid, mask: id.eventMask, file: file).words
+            words[0] = words[0] & 0xFFFF | 4 << 16
+            _ = s.post(MessageFrame(words: words), to: unit, memory: BusMemory())
+            let key = EventRegistrationKey(unit: unit, tid: tid)
+            if id.eventMask == 0 { s.files[file]?.registrations.remove(key) } else { s.files[file]?.registrations.insert(key) }
+            return .success
+        }
+    }
+
+    /// `read()` always returns 0 (end of file), whatever is queued.
+    func read(_ engine: Engine, file: OpenFileID, capacity: Int) -> ReadResult { .data([]) }
+    /// `write()` logs "not yet supported" in 2.4 and returns 0.
+    func write(_ engine: Engine, file: OpenFileID, count: Int) -> IoctlResult { .success }
+}

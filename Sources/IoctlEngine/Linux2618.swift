@@ -1,0 +1,197 @@
+import I2OFormats
+import IOPModel
+
+/// `linux-2.6.18`: bug-compatible with `drivers/message/i2o/i2o_config.c` of Linux 2.6.18
+/// (reference §5, "2.6.18" in every row). Handlers not listed behave as `documented` (GETIOPS,
+/// EVTGET — whose queue never fills here).
+///
+/// - 32-bit callers get GETIOPS and PASSTHRU32 only; everything else → EINVAL (§3.7). A
+///   64-bit caller using the PASSTHRU32 number → EINVAL. HTML is not implemented → EINVAL.
+/// - HRTGET copies the table even when it answers ENOBUFS (up to `*reslen` bytes here).
+/// - LCTGET: header words 1 and 2 swapped.
+/// - PARMGET/PARMSET: `*reslen` = 0 and nothing copied on success; the ReqStatus as length on
+///   an IOP failure; any core failure → EAGAIN; no NULL-`resbuf` check, TID unknown → ENXIO.
+/// - SWDL/SWUL: the positive ReqStatus as the ioctl's value; SWDEL/VALIDATE: every failure →
+///   ETIMEDOUT; VALIDATE targets TID = unit.
+/// - EVTREG: a 4-word UtilEventRegister (the mask never reaches the IOP); no event is ever
+///   queued, EVTGET → ENOENT.
+/// - PASSTHRU: the reply area is zero-filled except the caller's contexts (words 2–3) and,
+///   on failure, word 4 = status << 24; the positive ReqStatus is the ioctl's value.
+/// - `read()`/`write()` → EINVAL; `poll()` always readable.
+struct Linux2618Personality: KernelPersonality {
+    var name: PersonalityName { .linux2618 }
+    var kernel: Kernel { .linux2618 }
+
+    func accepts(_ command: IoctlCommand) -> Bool {
+        if command.abi == .ilp32 { return command.kind == .getIOPs || command.kind == .passthru32 }
+        return command.kind != .html && command.kind != .passthru32
+    }
+
+    func hrtGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelTableGet(call, memory: &memory, function: .execHrtGet, copyOnShort: true)
+    }
+    func lctGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelTableGet(call, memory: &memory, function: .execLctNotify, copyOnShort: false,
+                           transform: EngineState.lct2618)
+    }
+    func parmGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelParams(call, memory: &memory, function: .utilParamsGet)
+    }
+    func parmSet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelParams(call, memory: &memory, function: .utilParamsSet)
+    }
+    func swDownload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelSwDownload(call, memory: &memory)
+    }
+    func swUpload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelSwUpload(call, memory: &memory)
+    }
+    func swDelete(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelSwDelete(call, memory: &memory)
+    }
+    func validate(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        kernelValidate(call)
+    }
+    /// Not implemented in 2.6.18 (`accepts` already refuses it).
+    func html(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult { .error(.EINVAL) }
+
+    /// EVTREG (reference §5.10). Order: struct → EFAULT; IOP → ENXIO; TID → ENODEV; a
+    /// UtilEventRegister declaring 4 words, of which only the 4 are posted — the EventMask
+    /// (word 4) never reaches the IOP — without waiting; 0. Nothing is registered for the open
+    /// file: 2.6.18's config OSM has no event handler, so no event is ever delivered.
+    func eventRegister(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        guard let raw = try call.fetchStruct(&memory), let id = try? EventID.decode(raw) else { return .error(.EFAULT) }
+        let unit = IOPUnit(rawValue: id.iop)
+        let file = call.file
+        return call.engine.locked { s in
+            guard let iop = s.machine.iops[unit] else { return .error(.ENXIO) }
+            guard EngineState.knows(iop, tid: id.tid) else { return .error(.ENODEV) }
+            let full = EngineState.eventRegisterFrame(tid: TID(rawValue: UInt16(id.tid)), mask: id.eventMask, file: file)
+            var words = Array(full.words.prefix(4))
+            words[0] = words[0] & 0xFFFF | 4 << 16
+            _ = s.post(MessageFrame(words: words), to: unit, memory: BusMemory())
+            return .success
+        }
+    }
+
+    func eventGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        // The queue of a 2.6.18 open file never receives anything.
+        .error(.ENOENT)
+    }
+
+    func passthru(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try passthru2618(call, memory: &memory)
+    }
+
+    /// No `read` method: the VFS answers EINVAL.
+    func read(_ engine: Engine, file: OpenFileID, capacity: Int) -> ReadResult { .error(.EINVAL) }
+    /// No `write` method: EINVAL.
+    func write(_ engine: Engine, file: OpenFileID, count: Int) -> IoctlResult { .error(.EINVAL) }
+}
+
+extension Linux2618Personality {
+    /// PASSTHRU / PASSTHRU32 as `i2o_cfg_passthru` (reference §5.12). Order: struct → EFAULT;
+    /// IOP → ENXIO; word 0 → EFAULT; S above the IOP's InboundFrameSize → **EFAULT**; the S
+    /// words → EFAULT; the reply area's word 0 → EFAULT, R = its MessageSize × 4 bytes above
+    /// kmalloc's limit → ENOMEM; SGL (offset from word 0): offset not inside the frame →
+    /// EFAULT; ⌊(S − offset) / 2⌋ elements, more than 30 → EINVAL; per element in order: no
+    /// 0x10000000 flag bit → EINVAL, a length above kmalloc's limit → ENOMEM, a host→IOP buffer
+    /// that faults → EFAULT; the frame is posted with its contexts replaced (words 2–3, as the
+    /// kernel's post-wait does); on success the IOP→host buffers are copied back; the reply
+    /// area gets R bytes of zeroes except words 2–3 = the caller's contexts and, on failure,
+    /// word 4 = status << 24 (0x92000000 for no reply). Returns 0, the positive ReqStatus, or
+    /// ETIMEDOUT (no reply).
+    ///
+    /// The buffers the kernel would write after posting (IOP→host elements, the reply area)
+    /// are reserved before posting: a bad one ends the ioctl with EFAULT before the IOP sees it.
+    func passthru2618(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
+        let a = Layouts.Passthru(raw, kind: call.command.kind, abi: call.abi)
+        let unit = IOPUnit(rawValue: a.iop)
+        guard let inbound = call.engine.peek({ $0.machine.iops[unit]?.status.inboundFrameSize.rawValue }) else {
+            return .error(.ENXIO)
+        }
+        guard let w0 = try memory.fetch(reads: [.u32(a.msg)], writes: []).u32(0) else { return .error(.EFAULT) }
+        let size = Int(w0 >> 16)
+        guard size <= inbound else { return .error(.EFAULT) }
+        let replyAt = a.msg &+ UInt64(size * 4)
+        let got = try memory.fetch(reads: [UserRange(address: a.msg, count: size * 4), .u32(replyAt)], writes: [])
+        guard let frameBytes = got.bytes(0), frameBytes.count == size * 4,
+              let userWords = try? frameBytes.littleEndianWords(what: "passthru frame") else { return .error(.EFAULT) }
+        guard let replyWord0 = got.u32(1) else { return .error(.EFAULT) }
+        let replyBytes = Int(replyWord0 >> 16) * 4
+        guard replyBytes <= KernelLimits.kmallocBytes else { return .error(.ENOMEM) }
+
+        // The SGL, element by element; `stop` is the first element's own failure, if any.
+        var elements: [PassthruElement] = []
+        var stop: Errno?
+        let offset = Int(w0 >> 4 & 0xF)
+        if offset != 0 {
+            guard offset < size else { return .error(.EFAULT) }
+            let n = (size - offset) / 2
+            guard n <= Limits.passthruElements else { return .error(.EINVAL) }
+            for i in 0..<n {
+                let at = offset + 2 * i
+                guard userWords[at] & 0x1000_0000 != 0 else { stop = .EINVAL; break }
+                let count = Int(userWords[at] & 0xFF_FFFF)
+                guard count <= KernelLimits.kmallocBytes else { stop = .ENOMEM; break }
+                elements.append(PassthruElement(index: at, flags: UInt8(userWords[at] >> 24), count: count,
+                                                user: UInt64(userWords[at + 1])))
+            }
+        }
+        let toIOP: (PassthruElement) -> Bool = { $0.flags & SGLFlags.hostToIOP.rawValue != 0 }
+        let outgoing = elements.filter { toIOP($0) && $0.count > 0 }
+        let incoming = elements.filter { !toIOP($0) && $0.count > 0 }
+        let buffers = try memory.fetch(
+            reads: outgoing.map { UserRange(address: $0.user, count: $0.count) },
+            writes: stop != nil ? [] : incoming.map { UserRange(address: $0.user, count: $0.count) }
+                + (replyBytes > 0 ? [UserRange(address: replyAt, count: replyBytes)] : []))
+        var data: [Int: [UInt8]] = [:]
+        for (i, e) in outgoing.enumerated() {
+            guard let b = buffers.bytes(i), b.count == e.count else { return .error(.EFAULT) }
+            data[e.index] = b
+        }
+        if let stop { return .error(stop) }
+
+        let step: Step = call.engine.locked { s in
+            guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
+            let bus = BusMemory()
+            var words = userWords
+            while words.count < MessageFrame.headerWords { words.append(0) }
+            var mapped: [(PassthruElement, UInt64)] = []
+            for e in elements {
+                let address = bus.map(data[e.index] ?? [UInt8](repeating: 0, count: e.count))
+                words[e.index + 1] = UInt32(truncatingIfNeeded: address)
+                mapped.append((e, address))
+            }
+            // i2o_msg_post_wait replaces both contexts.
+            words[2] = EngineState.initiatorContext
+            words[3] = 0x8000_0000
+            let outcome = Kernel.linux2618.postWait(s.post(MessageFrame(words: words), to: unit, memory: bus))
+            var writes: [UserWrite] = []
+            if outcome.isOK {
+                for (e, address) in mapped where !toIOP(e) && e.count > 0 {
+                    writes.append(UserWrite(address: e.user, bytes: bus.read(address, count: e.count) ?? []))
+                }
+            }
+            if replyBytes > 0 {
+                var reply = [UInt8](repeating: 0, count: max(replyBytes, 20))
+                if userWords.count >= 4 {
+                    reply.writeLE32(userWords[2], at: 8)
+                    reply.writeLE32(userWords[3], at: 12)
+                }
+                switch outcome {
+                case .ok: break
+                case let .status(n): reply.writeLE32(UInt32(bitPattern: n) << 24, at: 16)
+                case let .failed(e): reply.writeLE32(UInt32(bitPattern: -e.rawValue) << 24, at: 16)
+                }
+                writes.append(UserWrite(address: replyAt, bytes: Array(reply.prefix(replyBytes))))
+            }
+            return .finish(writes, outcome.result)
+        }
+        switch step {
+        case let .finish(writes, result): return call.finish(writes, result, memory: &memory)
+        case .grow: return .error(.EIO)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// One way a personality differs from `documented`, for people (`i2osim show --personality P`).
+public struct PersonalityDifference: Sendable, Hashable {
+    /// The ioctl or system call (`I2OPARMGET`, `read()`, `32-bit callers`).
+    public var call: String
+    /// What this personality does there.
+    public var behaviour: String
+}
+
+extension PersonalityName {
+    /// What to use this personality for, in one line.
+    public var purpose: String {
+        switch self {
+        case .documented: "the seed document's interface without the kernels' bugs — write new clients against this"
+        case .linux2618: "bug-compatible with Linux 2.6.18 — test a client against what real 2.6 machines did"
+        case .linux24: "bug-compatible with Linux 2.4.20 — test a client of the 2.4 era (events, HTML)"
+        }
+    }
+
+    /// How this personality differs from `documented` (empty for `documented`), the ones that
+    /// bite clients most first.
+    public var differences: [PersonalityDifference] {
+        switch self {
+        case .documented:
+            return []
+        case .linux2618:
+            return [
+                .init(call: "I2OPARMGET/SET", behaviour: "success: *reslen = 0, nothing copied; IOP failure: *reslen = ReqStatus; no reply → EAGAIN; no NULL-resbuf check"),
+                .init(call: "32-bit callers", behaviour: "only I2OGETIOPS and I2OPASSTHRU32; everything else EINVAL"),
+                .init(call: "I2OSWDL/SWUL", behaviour: "IOP failure: ioctl returns the positive ReqStatus; SWUL never writes *swlen/*maxfrag"),
+                .init(call: "I2OSWDEL, I2OVALIDATE", behaviour: "every failure → ETIMEDOUT; no *swlen write-back; VALIDATE targets TID = unit"),
+                .init(call: "I2OEVTREG/EVTGET", behaviour: "the mask never reaches the IOP (4-word frame); no event ever queued; EVTGET → ENOENT"),
+                .init(call: "I2OLCTGET", behaviour: "header words 1 and 2 swapped (CurrentChangeIndicator at byte 4, IopFlags at byte 8)"),
+                .init(call: "I2OHRTGET", behaviour: "ENOBUFS still copies the table (up to *reslen bytes)"),
+                .init(call: "I2OPASSTHRU", behaviour: "reply zero-filled except words 2-3 (caller's contexts) and word 4 = status<<24 on failure; positive ReqStatus returned; frame > inbound size → EFAULT"),
+                .init(call: "I2OHTML", behaviour: "not implemented: EINVAL"),
+                .init(call: "read()/write()", behaviour: "EINVAL; poll() always readable"),
+            ]
+        case .linux24:
+            return [
+                .init(call: "I2OPARMGET/SET", behaviour: "real lengths; one failing block (read-only field, unknown group) → EAGAIN; IOP failure: *reslen = DetailedStatus; TID not checked"),
+                .init(call: "I2OSWDL/SWUL", behaviour: "IOP failure: ioctl returns the positive DetailedStatus; SWUL never writes *swlen/*maxfrag"),
+                .init(call: "I2OSWDEL, I2OVALIDATE", behaviour: "every failure → ETIMEDOUT; no *swlen write-back; VALIDATE targets TID = unit"),
+                .init(call: "I2OHTML", behaviour: "short buffer → ENOMEM with the page copied (up to *reslen); no such page/TID → 0 with *reslen 0"),
+                .init(call: "I2OHRTGET", behaviour: "ENOBUFS still copies the table (up to *reslen bytes)"),
+                .init(call: "I2OPASSTHRU", behaviour: "does not exist: EINVAL"),
+                .init(call: "read()/write()", behaviour: "read() returns 0 (EOF), write() returns 0; poll() always readable; no SIGIO"),
+            ]
+        }
+    }
+}
