@@ -52,6 +52,7 @@ extension IOP {
             case .execSwUpload: return try swUpload(request, memory: memory)
             case .execSwRemove: return try swRemove(request)
             case .execConfigValidate: return configValidate(request)
+            case .privateMessage: return try dptPrivate(request, memory: memory)
             default:
                 return MessageFrame.reply(to: request, status: .errorNoDataTransfer, detail: .unsupportedFunction)
             }
