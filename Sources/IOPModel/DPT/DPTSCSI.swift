@@ -179,7 +179,9 @@ extension DPTController {
             let page = c[2] & 0x3F
             let body: [UInt8]
             switch page {
-            case 0x30: body = lapPage(i)
+            case 0x30:
+                // LAP #2: the page length says 28; the member elements follow at page + 2 + 28.
+                return .good(Self.modeSense(ten: opcode == 0x5A, page: page, body: lapPage(i), pageLength: 28))
             case 0x3C: body = [UInt8](repeating: 0, count: 0x20)
             case 0x3D: body = [UInt8](repeating: 0, count: 0x10)
             case 0x08: body = [UInt8](repeating: 0, count: 0x12)
@@ -265,8 +267,10 @@ extension DPTController {
 
     /// MODE SENSE data: a header (4 bytes for the 6-byte CDB, 8 for the 10-byte one; no block
     /// descriptors), then the page (code, length, body).
-    static func modeSense(ten: Bool, page: UInt8, body: [UInt8]) -> [UInt8] {
-        let pageBytes = [page, UInt8(truncatingIfNeeded: body.count)] + body
+    /// `pageLength` is the page's length byte when it differs from the body (LAP #2: 28, with the
+    /// member elements after it).
+    static func modeSense(ten: Bool, page: UInt8, body: [UInt8], pageLength: Int? = nil) -> [UInt8] {
+        let pageBytes = [page, UInt8(truncatingIfNeeded: pageLength ?? body.count)] + body
         if ten {
             return be16(UInt16(truncatingIfNeeded: pageBytes.count + 6)) + [0, 0, 0, 0, 0, 0] + pageBytes
         }
