@@ -47,7 +47,7 @@ extension IOP {
             case .utilEventRegister: return eventRegister(request)
             case .execStatusGet: return try statusGet(request, memory: memory)
             case .execHrtGet: return try hrtGet(request, memory: memory)
-            case .execLctNotify: return try lctNotify(request, memory: memory)
+            case .execLctNotify: return try dpt == nil ? lctNotify(request, memory: memory) : dptLctNotify(request, memory: memory)
             case .execSwDownload: return try swDownload(request, memory: memory)
             case .execSwUpload: return try swUpload(request, memory: memory)
             case .execSwRemove: return try swRemove(request)

@@ -16,6 +16,19 @@ public enum DPTPrivateFunction {
 }
 
 extension IOP {
+    /// ExecLctNotify as DPT firmware answers it: like any IOP, but the header's TableSize is the
+    /// whole table's even when the buffer holds fewer entries. raidutils reads the 12-byte header
+    /// first and sizes its second read from TableSize (dpt-firmware.md §5).
+    mutating func dptLctNotify(_ request: MessageFrame, memory: BusMemory) throws(RequestFault) -> MessageFrame? {
+        guard let reply = try lctNotify(request, memory: memory) else { return nil }
+        guard reply.reqStatus == .success, let element = try Transfer.elements(of: request, minimum: 1).first else { return reply }
+        let out = try Transfer.buffer(element, memory: memory)
+        let fullWords = reply[word: 5] / 4
+        guard out.count >= 2, fullWords <= 0xFFFF else { return reply }
+        try Transfer.write([UInt8(fullWords & 0xFF), UInt8(fullWords >> 8)], to: out, memory: memory)
+        return reply
+    }
+
     /// Answers a DPT private message (dpt-firmware.md §5). An IOP without the DPT firmware
     /// module, or another OrganizationID, answers UNSUPPORTED_FUNCTION.
     mutating func dptPrivate(_ request: MessageFrame, memory: BusMemory) throws(RequestFault) -> MessageFrame {
