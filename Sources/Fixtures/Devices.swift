@@ -12,7 +12,8 @@ extension Interpreter {
     ]
     static let classNames = ClassID.names.sorted { $0.key < $1.key }.map(\.value)
 
-    func devices(_ node: Node, _ path: String) -> [DeviceDescription] {
+    /// - Parameter known: TIDs that exist without being written here (derived from a `dpt:` section).
+    func devices(_ node: Node, _ path: String, known: Set<TID> = []) -> [DeviceDescription] {
         guard let list = r.list(node, path, of: "devices") else { return [] }
         var out: [DeviceDescription] = []
         var seen: [TID: (index: Int, line: Int)] = [:]
@@ -30,11 +31,11 @@ extension Interpreter {
             if let parentNode { parents.append((d.entry.parentTID, parentNode, join(p, "parent"))) }
             out.append(d)
         }
-        for (t, n, p) in parents where t != .none && seen[t] == nil {
+        for (t, n, p) in parents where t != .none && seen[t] == nil && !known.contains(t) {
             r.error(n, p, "parent TID \(t) is not a device of this IOP",
                     hint: "use the TID of a device listed under devices (0 for the executive), or none")
         }
-        if allParsed, !out.contains(where: { $0.tid == .executive }) {
+        if allParsed, !known.contains(.executive), !out.contains(where: { $0.tid == .executive }) {
             r.error(node, path, "no executive: an IOP's devices must include TID 0",
                     hint: "add `- {tid: 0, class: EXECUTIVE}` first")
         }

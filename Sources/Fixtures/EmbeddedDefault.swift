@@ -4,26 +4,26 @@
 extension FixtureLoader {
     /// The text of fixtures/default.yaml, built into the binary.
     public static let embeddedDefaultText: String = #"""
-# The default machine of i2osim: one Adaptec SCSI RAID 3200S-style IOP (DPT/Adaptec
-# SmartRAID V family, i960 IOP, I2O organization 0x001B).
+# The default machine of i2osim: one Adaptec SCSI RAID 3200S-class IOP (DPT/Adaptec
+# SmartRAID V family, i960 IOP, I2O organization 0x001B) with a RAID-1 over two disks on
+# channel 0 and a spare disk on channel 1.
 #
-# Where the data comes from (/work/shared/real-cards.md):
-#   §4  dpt_i2o listings of Adaptec cards: bus-adapter ports at TIDs 0x008/0x009 with
-#       "ADAPTEC" "AIC-7899" "00000001"; logical drives and enclosures at 0x205-0x20D;
-#       "ESG-SHV" "SCA HSBP M15" "0.09" enclosure; claimed (hidden) disks carry the DPT
-#       private group 0x8000 (word0 = bus<<16 | flags<<8 | SCSI type, word1 = SCSI id,
-#       words 2-3 = LUN); on TID 0, 0x8000 is the DPT "IOP buffers" group.
-#   §3  the one real HRT: adapter 0x12, TID 0, state 0xF, bus 1, PCI, device 22 function 0.
-#   §5  PCI facts: Adaptec/DPT SmartRAID V, vendor 0x1044 device 0xA501.
-# Chosen plausibly (no dump shows them): the RAID-1 volume at 0x205 and its two Seagate
-# disks at 0x200/0x201 (users = 0x205), the enclosure at 0x204, the DDM at 0x010, the
-# executive's and DDM's user TID 0, change indicators, identity tags, event
-# capabilities, the disks' model strings, memory sizes, the stored module and HTML pages.
+# The `dpt:` section describes the controller as a person would; the loader derives from it
+# the LCT (ports 0x008/0x009, disks 0x200-0x202, the array 0x203), the HRT (one entry per
+# channel), the DPT groups 0x8000/0x0200 and 0xF101, and the firmware's answers to Adaptec's
+# raidutil (private messages 0xFF/0x001B: flash, SCSI SCB execute with its mode/log pages).
+#
+# Where the data comes from (/work/shared/real-cards.md, /work/shared/dpt-firmware.md):
+#   real-cards §4   Adaptec cards: ports at 0x008 onward with "ADAPTEC" "AIC-7899"; firmware
+#                   370F (2100S/3210S); the RAID ISM DDM.
+#   dpt-firmware §8 the model raidutil lists plausibly: SEAGATE ST336753LW 35003 MB disks,
+#                   NVRAM "CADP-2", serial "BA12345678", 64 MB cache, initiator ID 7.
+# Chosen plausibly (no dump shows them): the DDM at 0x010, the spare on channel 1, the
+# stored module and the HTML pages.
 machine: "Adaptec SCSI RAID 3200S"
 iops:
   - unit: 0
     status:
-      organization_id: 0x001B
       iop_id: 2
       i2o_version: 1            # I2O 1.5
       state: OPERATIONAL
@@ -33,89 +33,43 @@ iops:
       max_inbound_frames: 256
       current_inbound_frames: 256
       max_outbound_frames: 256
-      product_id: "ADAPTEC 3200S"
-      iop_capabilities: 0
-    hrt:
-      change_indicator: 1
-      entries:
-        - adapter_id: 0x12
-          controlling_tid: 0
-          state: 0xF
-          bus_number: 1
-          bus_type: PCI
-          pci: {function: 0, device: 22, bus: 1, vendor_id: 0x9005, device_id: 0x00CF}  # AIC-7899 on the private bus
     lct:
-      iop_flags: 0
       change_indicator: 6
-      boot_device: 0x205
+    dpt:
+      controller: {vendor: ADAPTEC, model: 3200S, firmware: 370F, nvram: CADP-2, serial: BA12345678,
+                   cache: "64 MiB", irq: 11, port_chip: AIC-7899}
+      buses:
+        - {initiator_id: 7}
+        - {initiator_id: 7}
+      disks:
+        - {vendor: SEAGATE, model: ST336753LW, revision: "0006", serial: 3HX1A2B3, capacity_mb: 35003, at: b0t0d0}
+        - {vendor: SEAGATE, model: ST336753LW, revision: "0006", serial: 3HX1C4D5, capacity_mb: 35003, at: b0t1d0}
+        - {vendor: SEAGATE, model: ST336753LW, revision: "0006", serial: 3HX1E6F7, capacity_mb: 35003, at: b1t0d0}  # spare
+      arrays:
+        - {raid: 1, members: [b0t0d0, b0t1d0]}
     devices:
       - tid: 0x000
         class: EXECUTIVE
-        org_id: 0x001B
-        subclass: 0
-        flags: PM
-        parent: none
-        user: 0
-        identity_tag: "SMRTRAID"
         event_capabilities: 0xC00007FF
-        groups:
-          DeviceIdentity: {VendorInfo: "ADAPTEC", ProductInfo: "3200S", Description: "SCSI RAID", ProductRevLevel: "370F"}
-          IOPHardware:
-            I2oVendorID: 0x001B
-            ProductID: 0xA501
-            ProcessorMemory: 0x02000000     # 32 MiB cache/working memory
-            PermMemory: 0x00100000          # 1 MiB flash
-            HWCapabilities: 0x13            # self boot, upgradable IRTOS, battery-backed RAM
-            ProcessorType: 0                # i960
-            ProcessorVersion: 0x03          # i960RN
-          0x8000:
-            name: "DPT IOP buffers"
-            fields:
-              - {name: DebugBufferOffset, type: u32}
-              - {name: DebugBufferSize, type: u32}
-              - {name: StringOffset, type: u32}
-            values: {DebugBufferOffset: 0x000F0000, DebugBufferSize: 0x4000, StringOffset: 0x000F4000}
         html:
           0: |
             <html><head><title>ADAPTEC 3200S</title></head><body>
             <h1>Adaptec SCSI RAID 3200S</h1>
-            <p>Firmware 370F, 32 MB cache, battery present.</p>
+            <p>Firmware 370F, 64 MB cache.</p>
             <ul>
             <li><a href="1">Array status</a></li>
-            <li><a href="2?volume=205">Volume details</a></li>
+            <li><a href="2?volume=203">Volume details</a></li>
             </ul>
             </body></html>
           1: |
             <html><body><h1>Array status</h1>
             <table><tr><th>TID</th><th>Array</th><th>State</th></tr>
-            <tr><td>0x205</td><td>RAID-1, 2 drives, 35003 MB</td><td>Optimal</td></tr></table>
+            <tr><td>0x203</td><td>RAID-1, 2 drives, 35001 MB</td><td>Optimal</td></tr></table>
             <p><a href="0">Back</a></p></body></html>
           2: |
             <html><body><h1>Volume details</h1>
             <p>You asked for: {query}</p>
             <p><a href="0">Back</a></p></body></html>
-
-      - tid: 0x008
-        class: BUS_ADAPTER
-        subclass: 1                 # SCSI
-        org_id: 0x001B
-        flags: PM
-        parent: 0
-        user: none
-        identity_tag: "CHAN0"
-        groups:
-          0xF100: {VendorInfo: "ADAPTEC", ProductInfo: "AIC-7899", ProductRevLevel: "00000001"}
-
-      - tid: 0x009
-        class: BUS_ADAPTER
-        subclass: 1
-        org_id: 0x001B
-        flags: PM
-        parent: 0
-        user: none
-        identity_tag: "CHAN1"
-        groups:
-          0xF100: {VendorInfo: "ADAPTEC", ProductInfo: "AIC-7899", ProductRevLevel: "00000001"}
 
       - tid: 0x010
         class: DDM
@@ -128,73 +82,16 @@ iops:
           0xF100: {VendorInfo: "ADAPTEC", ProductInfo: "I2O RAID ISM", ProductRevLevel: "370F"}
           DDMIdentity: {DdmTID: 0x010, ModuleName: "SmartRAID V RAID ISM", ModuleRevLevel: "370F"}
 
-      - tid: 0x200
-        class: SCSI_PERIPHERAL
-        subclass: 0                 # direct access
-        org_id: 0x001B
-        flags: PM
-        parent: 0x008
-        user: 0x205                 # claimed by the RAID-1 volume: hidden from dpt_i2o
-        groups:
-          0xF100: {VendorInfo: "SEAGATE", ProductInfo: "ST336607LC", ProductRevLevel: "0007",
-                   SNFormat: 2, SerialNumber: "3JA1B2C3"}
-          0x8000:
-            name: "DPT SCSI address"
-            fields:
-              - {name: ScsiType, type: u8}
-              - {name: Flags, type: u8}
-              - {name: Bus, type: u16}
-              - {name: ScsiID, type: u32}
-              - {name: Lun, type: u64}
-            values: {ScsiType: 0, Flags: 0, Bus: 0, ScsiID: 0, Lun: 0}
-
-      - tid: 0x201
-        class: SCSI_PERIPHERAL
-        subclass: 0
-        org_id: 0x001B
-        flags: PM
-        parent: 0x008
-        user: 0x205
-        groups:
-          0xF100: {VendorInfo: "SEAGATE", ProductInfo: "ST336607LC", ProductRevLevel: "0007",
-                   SNFormat: 2, SerialNumber: "3JA1B7Q9"}
-          0x8000:
-            name: "DPT SCSI address"
-            fields:
-              - {name: ScsiType, type: u8}
-              - {name: Flags, type: u8}
-              - {name: Bus, type: u16}
-              - {name: ScsiID, type: u32}
-              - {name: Lun, type: u64}
-            values: {ScsiType: 0, Flags: 0, Bus: 0, ScsiID: 1, Lun: 0}
-
-      - tid: 0x204
-        class: SCSI_PERIPHERAL
-        subclass: 3                 # SCSI processor: the hot-swap backplane
-        org_id: 0x001B
-        flags: PM
-        parent: 0x008
-        user: none
-        groups:
-          0xF100: {VendorInfo: "ESG-SHV", ProductInfo: "SCA HSBP M15", ProductRevLevel: "0.09"}
-
-      - tid: 0x205
+      - tid: 0x203                  # the RAID-1 array: its user information is writable
         class: RANDOM_BLOCK_STORAGE
-        subclass: 0
-        org_id: 0x001B
-        flags: PM
-        parent: 0
-        user: none
-        identity_tag: "ARRAY0"
         event_capabilities: 0xC0000000
         groups:
-          0xF100: {VendorInfo: "ADAPTEC", ProductInfo: "RAID-1", ProductRevLevel: "370F"}
           UserInformation:
             values: {DeviceName: "Array 0", ServiceName: "", PhysicalLocation: "channel 0, ids 0-1"}
             writable: [DeviceName, ServiceName, PhysicalLocation]
         html:
           0: |
-            <html><body><h1>RAID-1 volume (TID 0x205)</h1>
+            <html><body><h1>RAID-1 volume (TID 0x203)</h1>
             <p>Members: TID 0x200 (channel 0 id 0), TID 0x201 (channel 0 id 1). State: optimal.</p>
             </body></html>
 

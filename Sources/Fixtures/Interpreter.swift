@@ -33,6 +33,11 @@ struct Interpreter {
         return MachineDescription(name: name, iops: iops)
     }
 
+    static func has(_ node: Node, _ key: String) -> Bool {
+        if case let .mapping(m) = node { return m[key] != nil }
+        return false
+    }
+
     private func unitNode(_ node: Node) -> Node? {
         if case let .mapping(m) = node { return m["unit"] ?? node }
         return node
@@ -42,16 +47,19 @@ struct Interpreter {
 
     /// The IOP, and whether its unit was given and valid.
     func iop(_ node: Node, _ path: String) -> (IOPDescription, Bool)? {
-        guard let o = r.object(node, path, keys: ["unit", "status", "hrt", "lct", "devices", "software"],
-                               required: ["unit", "devices"],
+        guard let o = r.object(node, path, keys: ["unit", "status", "hrt", "lct", "devices", "software", "dpt"],
+                               required: ["unit"] + (Self.has(node, "dpt") ? [] : ["devices"]),
                                examples: ["unit": "0", "devices": "[{tid: 0, class: EXECUTIVE}]"]) else { return nil }
         var unit: UInt32?
         if let n = o["unit"] {
             unit = r.integer(n, o.sub("unit"), in: 0...Int128(IOPUnit.maxControllers - 1),
                              what: "an IOP unit (0…\(IOPUnit.maxControllers - 1))").map { UInt32($0) }
         }
-        let devices = o["devices"].map { self.devices($0, o.sub("devices")) } ?? []
-        var lctFlags: UInt32 = 0, lctChange: UInt32 = 1, boot = TID.none
+        // A DPT controller description derives the LCT; written devices are merged into it.
+        let dpt = o["dpt"].flatMap { self.dpt($0, o.sub("dpt")) }
+        var devices = o["devices"].map { self.devices($0, o.sub("devices"), known: Set(dpt?.derivedDevices().map(\.tid) ?? [])) } ?? []
+        if let dpt { devices = merge(dpt, written: devices, node: o["devices"], path: o.sub("devices")) }
+        var lctFlags: UInt32 = 0, lctChange: UInt32 = 1, boot = dpt?.derivedBootDevice ?? TID.none
         if let n = o["lct"], let l = r.object(n, o.sub("lct"), keys: ["iop_flags", "change_indicator", "boot_device"]) {
             if let v = l["iop_flags"] { lctFlags = r.u32(v, l.sub("iop_flags")) ?? 0 }
             if let v = l["change_indicator"] { lctChange = r.u32(v, l.sub("change_indicator")) ?? 1 }
@@ -65,13 +73,21 @@ struct Interpreter {
         }
         var sb = StatusBlock()
         sb.expectedLCTSize = UInt32(LCT(entries: devices.map(\.entry)).byteCount)
+        if let dpt {
+            sb.organizationID = DPTController.organizationID
+            sb.productID = dpt.productName
+        }
         if let n = o["status"] { status(n, o.sub("status"), into: &sb) }
-        var table = HRT(entries: [])
+        if dpt != nil, sb.organizationID != DPTController.organizationID {
+            r.error(o["status"], o.sub("status"), "a dpt: controller is an organization 0x001B IOP; status.organization_id says \(hex(sb.organizationID, width: 4))",
+                    hint: "remove organization_id or write 0x001B")
+        }
+        var table = dpt?.derivedHRT() ?? HRT(entries: [])
         if let n = o["hrt"] { table = hrt(n, o.sub("hrt")) }
         var st = SoftwareStore()
         if let n = o["software"] { st = store(n, o.sub("software")) }
         return (IOPDescription(unit: IOPUnit(rawValue: unit ?? 0), status: sb, hrt: table, lctIopFlags: lctFlags,
-                               lctChangeIndicator: lctChange, bootDevice: boot, devices: devices, store: st), unit != nil)
+                               lctChangeIndicator: lctChange, bootDevice: boot, devices: devices, store: st, dpt: dpt), unit != nil)
     }
 
     // MARK: - Status block

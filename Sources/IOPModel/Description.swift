@@ -89,12 +89,15 @@ public struct IOPDescription: Hashable, Sendable {
     /// The devices, executive (TID 0) included; the LCT lists the others in this order.
     public var devices: [DeviceDescription]
     public var store: SoftwareStore
+    /// The Adaptec/DPT firmware module (DPT private messages), for IOPs described as DPT controllers.
+    public var dpt: DPTController?
 
     public init(unit: IOPUnit, status: StatusBlock, hrt: HRT, lctIopFlags: UInt32 = 0, lctChangeIndicator: UInt32 = 1,
-                bootDevice: TID = .none, devices: [DeviceDescription], store: SoftwareStore = SoftwareStore()) {
+                bootDevice: TID = .none, devices: [DeviceDescription], store: SoftwareStore = SoftwareStore(),
+                dpt: DPTController? = nil) {
         self.unit = unit; self.status = status; self.hrt = hrt; self.lctIopFlags = lctIopFlags
         self.lctChangeIndicator = lctChangeIndicator; self.bootDevice = bootDevice; self.devices = devices
-        self.store = store
+        self.store = store; self.dpt = dpt
     }
 }
 

@@ -28,6 +28,8 @@ public struct IOP: Sendable {
     public internal(set) var downloads: [SoftwareKey: DownloadAssembly] = [:]
     /// The last query string UtilConfigDialog received, per TID.
     public internal(set) var lastConfigQuery: [TID: [UInt8]] = [:]
+    /// The Adaptec/DPT firmware module's state (nil: the IOP answers no DPT private messages).
+    public internal(set) var dpt: DPTController?
 
     public init(_ d: IOPDescription) {
         unit = d.unit
@@ -39,13 +41,14 @@ public struct IOP: Sendable {
         devices = Dictionary(d.devices.map { ($0.tid, $0) }, uniquingKeysWith: { a, _ in a })
         order = d.devices.map(\.tid)
         store = d.store
+        dpt = d.dpt
     }
 
     /// The description this IOP would be re-created from now (a snapshot).
     public var snapshot: IOPDescription {
         IOPDescription(unit: unit, status: status, hrt: hrt, lctIopFlags: lctIopFlags,
                        lctChangeIndicator: lctChangeIndicator, bootDevice: bootDevice,
-                       devices: order.compactMap { devices[$0] }, store: store)
+                       devices: order.compactMap { devices[$0] }, store: store, dpt: dpt)
     }
 
     /// The LCT in wire format as the IOP would write it for ExecLctNotify.

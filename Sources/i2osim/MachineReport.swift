@@ -139,9 +139,12 @@ struct IOPReport: Encodable {
     var unit: UInt32, status: StatusReport, hrt: [HRTEntryReport]
     var lctIopFlags: UInt32, lctChangeIndicator: UInt32, bootDevice: String
     var lct: [LCTRow], devices: [DeviceReport], software: StoreReport
+    /// The Adaptec/DPT firmware's view (what raidutil would list), for IOPs with a `dpt:` section.
+    var dpt: DPTListing?
 
     init(_ iop: IOPDescription) {
         unit = iop.unit.rawValue; status = StatusReport(iop.status); hrt = iop.hrt.entries.map(HRTEntryReport.init)
+        dpt = iop.dpt.map(DPTListing.init)
         lctIopFlags = iop.lctIopFlags; lctChangeIndicator = iop.lctChangeIndicator; bootDevice = tidText(iop.bootDevice)
         lct = iop.devices.map { d in
             let e = d.entry
@@ -194,6 +197,7 @@ struct IOPReport: Encodable {
              r.vendor ?? "-", r.product ?? "-", r.revision ?? "-"]
         }
         o += table([header] + rows, indent: "    ")
+        if let dpt { o += "  " + dpt.text }
         for d in devices {
             o += "  Device \(d.tid):\n"
             // Text shows the groups with content (not the 0xF000 descriptor table); --json has them all.

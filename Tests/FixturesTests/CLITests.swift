@@ -63,6 +63,6 @@ func run(_ args: [String]) throws -> (status: Int32, out: String) {
         #expect(status == 0)
         #expect(out.contains("Machine: Adaptec SCSI RAID 3200S"))
         #expect(out.contains("product \"ADAPTEC 3200S\""))
-        #expect(out.range(of: #"0x205\s+RANDOM_BLOCK_STORAGE\s+0x00\s+PM\s+0x000\s+none\s+ADAPTEC\s+RAID-1\s+370F"#, options: .regularExpression) != nil)
+        #expect(out.range(of: #"0x203\s+RANDOM_BLOCK_STORAGE\s+0x00\s+PM\s+0x000\s+none\s+ADAPTEC\s+RAID-1\s+370F"#, options: .regularExpression) != nil)
     }
 }

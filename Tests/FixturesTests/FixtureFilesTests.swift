@@ -50,18 +50,25 @@ func identity(_ d: DeviceDescription) -> (vendor: String, product: String, revis
         #expect(iop.status.organizationID == 0x001B)
         #expect(iop.status.inboundFrameSize == 128)
         #expect(iop.status.iopState == IOPState.operational.rawValue)
-        #expect(iop.hrt.entries.count == 1)
+        // The dpt: section derives one HRT entry per channel: AdapterID = bus << 16 | port TID.
+        #expect(iop.hrt.entries.map(\.adapterID) == [0x0000_0008, 0x0001_0009])
         let h = try #require(iop.hrt.entries.first)
-        #expect(h.busType == HRTBusType.pci.rawValue && h.pciDevice == 22 && h.pciBus == 1 && h.adapterID == 0x12)
-        #expect(iop.devices.map(\.tid.rawValue) == [0x000, 0x008, 0x009, 0x010, 0x200, 0x201, 0x204, 0x205])
-        let vol = try #require(iop.devices.first { $0.tid == 0x205 })
+        #expect(h.busType == HRTBusType.pci.rawValue && h.pciVendorID == 0x1044 && h.pciDeviceID == 0xA501)
+        // Derived: ports 0x008/0x009, disks 0x200-0x202, the RAID-1 at 0x203; then the written DDM.
+        #expect(iop.devices.map(\.tid.rawValue) == [0x000, 0x008, 0x009, 0x200, 0x201, 0x202, 0x203, 0x010])
+        #expect(iop.dpt?.arrays.count == 1)
+        let vol = try #require(iop.devices.first { $0.tid == 0x203 })
         #expect(vol.entry.classID == .randomBlockStorage && vol.entry.userTID == .none)
         #expect(identity(vol)! == ("ADAPTEC", "RAID-1", "370F"))
+        #expect(vol.groups[0xF102] != nil)
         for disk in iop.devices where disk.tid == 0x200 || disk.tid == 0x201 {
-            #expect(disk.entry.userTID == 0x205)
+            #expect(disk.entry.userTID == 0x203)
             #expect(disk.groups[0x8000]?.schema.rowWidth == 16)
         }
+        #expect(iop.devices.first { $0.tid == 0x202 }?.entry.userTID == TID.none)   // the spare
+        // bus u16 at 2, target u32 at 4, LUN in LunInfo byte 1 (byte 9)
         #expect(iop.devices.first { $0.tid == 0x201 }?.groups[0x8000]?.rows == [[0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]])
+        #expect(iop.devices.first { $0.tid == 0x202 }?.groups[0x8000]?.rows == [[0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]])
         let exec = try #require(iop.devices.first)
         #expect(identity(exec)?.vendor == "ADAPTEC")
         #expect(exec.htmlPages.keys.sorted() == [0, 1, 2])
@@ -71,7 +78,7 @@ func identity(_ d: DeviceDescription) -> (vendor: String, product: String, revis
         #expect(iop.store.modules.first?.bytes.count == 65536)
         #expect(Array(iop.store.modules.first?.bytes.prefix(5) ?? []) == [0x7F, 0x44, 0x44, 0x4D, 0x7F])
         #expect(iop.store.capacity == 1 << 20)
-        #expect(iop.bootDevice == 0x205)
+        #expect(iop.bootDevice == 0x203)
         #expect(iop.status.expectedLCTSize == UInt32((3 + 9 * 8) * 4))
     }
 }

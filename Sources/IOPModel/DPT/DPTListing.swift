@@ -1,0 +1,52 @@
+import I2OFormats
+
+/// What Adaptec's `raidutil -L all` would list for a DPT controller (dpt-firmware.md §8),
+/// computed from the description: for `i2osim show` and for test expectations.
+public struct DPTListing: Encodable, Hashable, Sendable {
+    public struct Disk: Encodable, Hashable, Sendable {
+        public var address: String, tid: Int, vendor: String, product: String, revision: String
+        public var bus: Int, id: Int, lun: Int, megabytes: UInt32, blocks: UInt32, magic: UInt32, status: String
+        public var array: Int?
+    }
+    public struct Array: Encodable, Hashable, Sendable {
+        public var address: String, tid: Int, raidLevel: Int, bus: Int, id: Int, lun: Int
+        public var megabytes: UInt32, blocks: UInt32, magic: UInt32, status: String, members: [String]
+    }
+    public var vendor: String, model: String, firmware: String, nvram: String, serial: String
+    public var cacheMegabytes: UInt32, initiatorIDs: [Int], failEveryMessage: Bool
+    public var disks: [Disk], arrays: [Array]
+
+    public init(_ c: DPTController) {
+        vendor = c.vendor; model = c.model; firmware = c.firmware; nvram = c.nvramVersion; serial = c.serial
+        cacheMegabytes = c.cacheBytes >> 20; initiatorIDs = c.buses.map { Int($0.initiatorID) }
+        failEveryMessage = c.failEveryMessage != nil
+        disks = c.disks.enumerated().map { i, d in
+            Disk(address: d.address, tid: Int(c.diskTID(i).rawValue), vendor: d.vendor, product: d.product, revision: d.revision,
+                 bus: Int(d.bus), id: Int(d.id), lun: Int(d.lun), megabytes: d.blocks / 2048, blocks: d.blocks,
+                 magic: c.diskMagic(i), status: d.status == .failed ? "Failed" : "Optimal", array: c.array(of: i))
+        }
+        arrays = c.arrays.indices.map { i in
+            let a = c.arrayAddress(i)
+            return Array(address: "b\(a.bus)t\(a.id)d\(a.lun)", tid: Int(c.arrayTID(i).rawValue), raidLevel: Int(c.arrays[i].level),
+                         bus: Int(a.bus), id: Int(a.id), lun: Int(a.lun), megabytes: c.arrayBlocks(i) / 2048,
+                         blocks: c.arrayBlocks(i), magic: c.arrayMagic(i), status: c.arrayStatus(i).name,
+                         members: c.arrays[i].members.compactMap { c.disks.indices.contains($0) ? c.disks[$0].address : nil })
+        }
+    }
+
+    /// The listing as text, in raidutil's layout.
+    public var text: String {
+        var out = "DPT firmware: \(vendor) \(model) FW \(firmware) NVRAM \(nvram) serial \(serial), cache \(cacheMegabytes)MB, "
+            + "initiator IDs \(initiatorIDs.map(String.init).joined(separator: "/"))"
+            + (failEveryMessage ? ", every message fails" : "") + "\n"
+        out += "  Physical View\n"
+        for d in disks {
+            out += "    d0\(d.address)  TID \(hex(d.tid, width: 3))  \(d.vendor) \(d.product) \(d.megabytes)MB  \(d.status)  magic \(hex(d.magic, width: 8))\n"
+        }
+        out += "  Logical View\n"
+        for a in arrays {
+            out += "    d0\(a.address)  TID \(hex(a.tid, width: 3))  RAID \(a.raidLevel) \(a.megabytes)MB  \(a.status)  members \(a.members.joined(separator: " "))\n"
+        }
+        return out
+    }
+}

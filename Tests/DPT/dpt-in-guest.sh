@@ -1,0 +1,43 @@
+#!/bin/sh
+# Runs inside the cuse-vm guest (root, host fs read-only): `i2osim serve` on the real CUSE
+# driver as /dev/i2octl (raidutil's node), then the DPT client (i386, PASSTHRU32 through
+# CUSE's unrestricted-ioctl retries) against the default and the two-array fixtures, and the
+# 'D' ioctls in both ABIs.
+#   dpt-in-guest.sh I2OSIM CLIENT_DIR FIXTURES_DIR
+# CLIENT_DIR holds dpt-client32, dpt-client, default.x and two-arrays.x (Tests/DPT/build.sh,
+# Tests/DPT/expect.py). Prints one line per check and `N passed, N failed`.
+set -u
+i2osim=$1 dir=$2 fixtures=$3
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
+
+serve() {
+	"$i2osim" serve --fixture "$1" --name i2octl >/tmp/dpt-serve.out 2>/tmp/dpt-serve.err &
+	serve_pid=$!
+	i=0
+	while [ $i -lt 300 ]; do
+		grep -q '^ready:' /tmp/dpt-serve.out 2>/dev/null && return 0
+		kill -0 $serve_pid 2>/dev/null || return 1
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+stop() { kill -TERM $serve_pid; wait $serve_pid; }
+
+for case in default:default.yaml two-arrays:adaptec-2-arrays.yaml; do
+	name=${case%%:*} file=${case#*:}
+	if ! serve "$fixtures/$file"; then bad "$name: serve did not start: $(cat /tmp/dpt-serve.err)"; continue; fi
+	out=$("$dir/dpt-client32" -d /dev/i2octl -x "$dir/$name.x" 2>&1); rc=$?
+	last=$(printf '%s\n' "$out" | tail -1)
+	if [ $rc -eq 0 ]; then ok "$name through CUSE: $last"; else printf '%s\n' "$out" | grep -v '^ok' | sed 's/^/# /'; bad "$name through CUSE: $last"; fi
+	if [ "$name" = default ]; then
+		for c in dpt-client32 dpt-client; do
+			last=$("$dir/$c" -d /dev/i2octl -e 2>&1 | tail -1)
+			[ "$last" = "4 passed, 0 failed" ] && ok "'D' ioctls EINVAL through CUSE ($c)" || bad "'D' ioctls through CUSE ($c): $last"
+		done
+	fi
+	stop
+done
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
