@@ -67,7 +67,7 @@ struct Run: ParsableCommand {
         let hub = PreloadEventHub()
         let engine = Engine(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
                             observer: hub)
-        try daemon.attach(engine, state: stateDirectory)
+        try daemon.attach(engine, state: stateDirectory, fixture: fixture)
         let server: PreloadServer
         do {
             server = try PreloadServer(backend: engine, hub: hub)
