@@ -271,7 +271,7 @@ struct Request {
             throw ControlError("\(command) needs \"\(key)\"")
         }
         if let s = v as? String, let n = parseNumber(s) { return n }
-        if let n = v as? NSNumber, !(v is Bool), n.doubleValue >= 0, n.doubleValue == n.doubleValue.rounded() { return n.uint64Value }
+        if let n = v as? NSNumber, n.doubleValue >= 0, n.doubleValue == n.doubleValue.rounded() { return n.uint64Value }
         throw ControlError("\"\(key)\": \(v) is not a number")
     }
     func u32(_ key: String, default d: UInt32? = nil) throws -> UInt32 {
