@@ -58,7 +58,7 @@ public final class ControlHandler: Sendable {
         case "add-device":
             let unit = IOPUnit(rawValue: try r.u32("iop"))
             let tid = TID(rawValue: try r.u16("tid"))
-            var entry = LCTEntry(localTID: tid, classID: ClassID(rawValue: try r.u16("class")),
+            var entry = LCTEntry(localTID: tid, classID: try r.classID("class"),
                                  subClass: try r.u32("subclass", default: 0),
                                  parentTID: TID(rawValue: try r.u16("parent", default: 0)))
             entry.userTID = TID(rawValue: try r.u16("user", default: 0xFFF))
@@ -83,7 +83,7 @@ public final class ControlHandler: Sendable {
         case "replace-entry":
             let unit = IOPUnit(rawValue: try r.u32("iop"))
             let tid = TID(rawValue: try r.u16("tid"))
-            let cls = r.has("class") ? ClassID(rawValue: try r.u16("class")) : nil
+            let cls = r.has("class") ? try r.classID("class") : nil
             let sub = r.has("subclass") ? try r.u32("subclass") : nil
             let user = r.has("user") ? TID(rawValue: try r.u16("user")) : nil
             let parent = r.has("parent") ? TID(rawValue: try r.u16("parent")) : nil
@@ -306,6 +306,14 @@ struct Request {
             out.append(b); i = j
         }
         return out
+    }
+    /// A device class by name (`RANDOM_BLOCK_STORAGE`) or number.
+    func classID(_ key: String) throws -> ClassID {
+        if let s = object[key] as? String, parseNumber(s) == nil {
+            guard let c = ClassID(name: s) else { throw ControlError("unknown device class '\(s)'") }
+            return c
+        }
+        return ClassID(rawValue: try u16(key))
     }
     func indicator(_ key: String) throws -> EventIndicator {
         if let s = object[key] as? String, let v = Self.indicators[s.uppercased().replacingOccurrences(of: "-", with: "_")] {
