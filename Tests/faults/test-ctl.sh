@@ -29,7 +29,7 @@ ctl=$work/private/ctl.sock
 "$i2osim" serve --socket "$sock" --control "$ctl" --preload-dir "$bindir" >"$work/out" 2>"$work/err" &
 pid=$!
 n=0
-while [ ! -S "$ctl" ] || [ ! -S "$sock" ]; do
+while [ ! -S "$ctl" ] || ! grep -q '^export' "$work/out" 2>/dev/null; do
     n=$((n + 1)); [ $n -gt 500 ] && { echo "daemon did not start: $(cat "$work/err")"; echo "0 passed, 1 failed"; exit 1; }
     sleep 0.02
 done

@@ -33,13 +33,15 @@ state=$work/state
 journal=$work/journal
 preload="$bindir/i2osim-preload/\$PLATFORM/libi2osim-preload.so"
 
-# Starts the daemon; waits for its socket. Returns non-zero when it exited instead.
+# Starts the daemon; waits for its export line (printed once the socket listens: the socket
+# file alone appears at bind, before listen). Returns non-zero when it exited instead.
 start() {
     rm -f "$sock"
+    : >"$work/out"   # now, not in the background job: the old export line must be gone
     "$i2osim" serve --socket "$sock" --preload-dir "$bindir" --state-dir "$state" "$@" >"$work/out" 2>"$work/err" &
     pid=$!
     n=0
-    while [ ! -S "$sock" ]; do
+    while ! grep -q '^export' "$work/out" 2>/dev/null; do
         kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; pid=""; return 1; }
         n=$((n + 1)); [ $n -gt 1000 ] && return 1
         sleep 0.01
