@@ -42,8 +42,10 @@ let package = Package(
         .target(name: "CUSETransport", dependencies: ["CFuse", "IoctlEngine", "IOPModel", "I2OFormats"], swiftSettings: strict),
         // The daemon side of the LD_PRELOAD transport (the C library is Sources/CPreload, built by its build.sh).
         .target(name: "PreloadTransport", dependencies: ["IoctlEngine"], swiftSettings: strict),
+        // The control channel (docs/control.md): line-delimited JSON over a Unix socket.
+        .target(name: "Control", dependencies: ["IoctlEngine", "IOPModel", "I2OFormats"], swiftSettings: strict),
         .executableTarget(name: "i2osim", dependencies: [
-            "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "CUSETransport", "PreloadTransport",
+            "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "CUSETransport", "PreloadTransport", "Control",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         // Benchmarks (scripts/bench): the in-process benchmark and its allocation counter.
@@ -56,6 +58,7 @@ let package = Package(
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "IOPModel", "I2OFormats"]),
         .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "IoctlEngine"]),
         .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
         .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
     ]
 )

@@ -10,7 +10,7 @@ struct Interpreter {
     // MARK: - Machine
 
     func machine(_ root: Node) -> MachineDescription? {
-        guard let o = r.object(root, "", keys: ["machine", "iops"], required: ["machine", "iops"],
+        guard let o = r.object(root, "", keys: ["machine", "iops", "faults"], required: ["machine", "iops"],
                                examples: ["machine": "\"My RAID box\"", "iops": "[{unit: 0, devices: […]}]"]) else { return nil }
         var name = ""
         if let n = o["machine"] { name = r.text(n, o.sub("machine"), what: "the machine's name") ?? "" }

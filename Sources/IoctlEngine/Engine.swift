@@ -20,6 +20,8 @@ public final class Engine: Sendable {
     let state: Mutex<EngineState>
     let personality: any Personality
     let observer: (any EngineObserver)?
+    /// State directory, statistics, hung requests (StateHooks.swift).
+    let extras = EngineExtras()
 
     /// The waits of this engine's personality, already multiplied by the scale factor.
     public let timeouts: Timeouts
@@ -62,9 +64,9 @@ public final class Engine: Sendable {
     /// The open files now.
     public var openFiles: [OpenFileID] { state.withLock { $0.files.keys.sorted { $0.rawValue < $1.rawValue } } }
 
-    /// One `ioctl(fd, command, argument)` from a caller using `abi`.
+    /// The personality's handler of one ioctl (`ioctl` in StateHooks.swift wraps it).
     /// - Throws: `NeedsRound` when `memory` must do a round trip first (then call again).
-    public func ioctl(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
+    func dispatchIoctl(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
                       memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard state.withLock({ $0.files[file] != nil }) else { return .error(.EBADF) }
         guard let cmd = IoctlCommand.decode(command, abi: abi), personality.accepts(cmd) else { return .error(.EINVAL) }
@@ -180,6 +182,8 @@ struct EngineState: Sendable {
     var nextFile: UInt64 = 1
     /// Files that got events since the lock was taken.
     var notify: Set<OpenFileID> = []
+    /// Fault rules and failed IOPs (Faults.swift).
+    var faults = FaultTable()
 
     init(machine: Machine) { self.machine = machine }
 
@@ -189,6 +193,19 @@ struct EngineState: Sendable {
     /// Posts `frame` to IOP `unit` and delivers the event replies it produced; nil when the IOP
     /// does not exist or gives no reply now.
     mutating func post(_ frame: MessageFrame, to unit: IOPUnit, memory: BusMemory) -> MessageFrame? {
+        switch intercept(frame, unit: unit) {
+        case let .replaced(reply): return reply
+        case let .blockStatus(index, status, operation, frame):
+            return postWithBlockStatus(frame, index: index, status: status, operation: operation, unit: unit, memory: memory) {
+                $0.postToModel($1, to: unit, memory: memory)
+            }
+        case .pass: return postToModel(frame, to: unit, memory: memory)
+        }
+    }
+
+    /// Posts `frame` to the model, past the fault layer.
+    mutating func postToModel(_ frame: MessageFrame, to unit: IOPUnit, memory: BusMemory) -> MessageFrame? {
+        defer { patchFailedStatus(frame, unit: unit, memory: memory) }
         guard let reply = machine.iops[unit]?.post(frame, memory: memory) else {
             drain(unit)
             return nil
@@ -200,10 +217,19 @@ struct EngineState: Sendable {
     /// Posts `frame` to a copy of IOP `unit`: the caller decides with `commit` whether the
     /// outcome (state changes, events) becomes real. Lets a request that the ioctl will refuse
     /// afterwards (ENOBUFS) leave no trace. nil when there is no such IOP.
-    func attempt(_ frame: MessageFrame, on unit: IOPUnit, memory: BusMemory) -> (reply: MessageFrame?, iop: IOP)? {
+    mutating func attempt(_ frame: MessageFrame, on unit: IOPUnit, memory: BusMemory) -> (reply: MessageFrame?, iop: IOP)? {
         guard var iop = machine.iops[unit] else { return nil }
-        let reply = iop.post(frame, memory: memory)
-        return (reply, iop)
+        switch intercept(frame, unit: unit) {
+        case let .replaced(reply): return (reply, iop)
+        case let .blockStatus(index, status, operation, frame):
+            var copy = self
+            let reply = copy.postWithBlockStatus(frame, index: index, status: status, operation: operation, unit: unit,
+                                                 memory: memory) { s, f in s.machine.iops[unit]?.post(f, memory: memory) }
+            return (reply, copy.machine.iops[unit] ?? iop)
+        case .pass:
+            let reply = iop.post(frame, memory: memory)
+            return (reply, iop)
+        }
     }
 
     /// Makes an `attempt` real.

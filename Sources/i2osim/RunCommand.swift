@@ -44,6 +44,8 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Where the preload libraries are.", valueName: "DIR"))
     var preloadDir: String?
 
+    @OptionGroup var daemon: DaemonOptions
+
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments (after --).", valueName: "COMMAND"))
     var command: [String] = []
 
@@ -62,10 +64,12 @@ struct Run: ParsableCommand {
     func run() throws {
         ChildProcess.blockForwardedSignals()   // before any thread exists
         let library = try PreloadSetup.libraryDirectory(preloadDir)
-        let description = try loadMachine(fixture)
+        var description = try loadMachine(fixture)
+        let stateDirectory = try daemon.openState(&description)
         let hub = PreloadEventHub()
         let engine = Engine(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
                             observer: hub)
+        try daemon.attach(engine, state: stateDirectory, fixture: fixture)
         let server: PreloadServer
         do {
             server = try PreloadServer(backend: engine, hub: hub)

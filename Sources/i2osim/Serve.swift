@@ -58,6 +58,8 @@ struct Serve: ParsableCommand {
                                valueName: "DIR"))
     var preloadDir: String?
 
+    @OptionGroup var daemon: DaemonOptions
+
     mutating func validate() throws {
         guard let m = UInt32(socketMode, radix: 8), m <= 0o777 else {
             throw ValidationError("--socket-mode \(socketMode) is not an octal mode such as 0600 or 0666")
@@ -74,12 +76,14 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
-        let description = try loadMachine(fixture)
+        var description = try loadMachine(fixture)
+        let stateDirectory = try daemon.openState(&description)
         if let socket {
             ChildProcess.blockForwardedSignals()
             let library = try PreloadSetup.libraryDirectory(preloadDir)
             let hub = PreloadEventHub()
             let engine = Engine(machine: Machine(description), personality: personality, observer: hub)
+            try daemon.attach(engine, state: stateDirectory, fixture: fixture)
             try servePreloadSocket(engine: engine, hub: hub, path: socket, mode: mode_t(UInt32(socketMode, radix: 8) ?? 0o600),
                                    libraryDir: library, devices: names.map { "/dev/" + $0 })
             return
@@ -98,6 +102,7 @@ struct Serve: ParsableCommand {
 
         let wakeups = CUSEWakeups()
         let engine = Engine(machine: Machine(description), personality: personality, observer: wakeups)
+        try daemon.attach(engine, state: stateDirectory, fixture: fixture)
         let mode = self.mode.flatMap { mode_t($0, radix: 8) }
         let gid = group.flatMap { getgrnam($0)?.pointee.gr_gid }
         for name in names {

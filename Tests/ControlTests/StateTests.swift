@@ -1,0 +1,102 @@
+import Fixtures
+import Foundation
+import I2OFormats
+import IOPModel
+import IoctlEngine
+import Testing
+
+@Suite struct StateTests {
+    @Test func parameterSetIsWrittenAndLoadedBack() throws {
+        let dir = T.tempDir()
+        let base = try T.defaultMachine()
+        do {
+            let state = try StateDirectory(path: dir, baseline: base)
+            #expect(try state.load() == nil)
+            let engine = Engine(machine: Machine(base))
+            engine.attachState(state)
+            var value = Array("Kept".utf8); value += [UInt8](repeating: 0, count: 60)
+            #expect(engine.setParameter(unit: IOPUnit(rawValue: 0), tid: TID(rawValue: 0x205), group: 0xF102, field: 0, value: value) == nil)
+            #expect(state.writeCount == 1)
+        }
+        // A new daemon (the lock is released with the first StateDirectory).
+        let again = try StateDirectory(path: dir, baseline: base)
+        let loaded = try #require(try again.load())
+        var d = base
+        #expect(loaded.apply(to: &d).isEmpty)
+        let machine = Machine(d)
+        let row = try #require(machine.iops[IOPUnit(rawValue: 0)]?.parameterGroup(0xF102, of: TID(rawValue: 0x205))?.rows.first)
+        #expect(Array(row.prefix(5)) == [0x4B, 0x65, 0x70, 0x74, 0])   // "Kept\0"
+    }
+
+    @Test func onlyPermanentModulesAreKeptWithTheirValidation() throws {
+        var d = try T.defaultMachine()
+        d.iops[0].store.modules = [
+            SoftwareModule(swType: 0x22, swID: 1, bytes: [1, 2, 3], permanent: true, experimental: true, name: "p"),
+            SoftwareModule(swType: 0x22, swID: 2, bytes: [4], permanent: false),
+        ]
+        let s = PersistentState(machine: Machine(d), baseline: try T.defaultMachine())
+        #expect(s.iops.count == 1)
+        #expect(s.iops[0].modules.map(\.swID) == [1])
+        #expect(s.iops[0].modules[0].experimental)
+        #expect(s.iops[0].modules[0].module?.bytes == [1, 2, 3])
+        // Loading replaces the fixture's permanent modules (a deleted one stays deleted).
+        var fresh = try T.defaultMachine()
+        #expect(!fresh.iops[0].store.modules.isEmpty)
+        _ = s.apply(to: &fresh)
+        #expect(fresh.iops[0].store.modules.map(\.swID) == [1])
+    }
+
+    @Test func secondDaemonIsRefused() throws {
+        let dir = T.tempDir()
+        let base = try T.defaultMachine()
+        let first = try StateDirectory(path: dir, baseline: base)
+        #expect(throws: StateError.locked(dir)) { try StateDirectory(path: dir, baseline: base) }
+        _ = first
+    }
+
+    @Test func damagedFileIsNamedAndMovedAsideNotDeleted() throws {
+        let dir = T.tempDir()
+        let base = try T.defaultMachine()
+        try Data("{\"version\": 1, \"iops\": [".utf8).write(to: URL(fileURLWithPath: dir + "/state.json"))
+        let state = try StateDirectory(path: dir, baseline: base)
+        do {
+            _ = try state.load()
+            Issue.record("a damaged file loaded")
+        } catch {
+            guard case let .damaged(path, why) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(path == dir + "/state.json")
+            #expect(why.contains("not valid JSON"))
+        }
+        let moved = try #require(try state.moveAside())
+        #expect(moved.hasPrefix(dir + "/state.json.damaged-"))
+        #expect(FileManager.default.contents(atPath: moved) == Data("{\"version\": 1, \"iops\": [".utf8))
+        #expect(try state.load() == nil)
+    }
+
+    @Test func wrongVersionIsDamaged() throws {
+        let dir = T.tempDir()
+        try Data("{\"version\": 9, \"iops\": []}".utf8).write(to: URL(fileURLWithPath: dir + "/state.json"))
+        let state = try StateDirectory(path: dir, baseline: try T.defaultMachine())
+        #expect(throws: StateError.self) { _ = try state.load() }
+    }
+
+    @Test func parmsetIoctlWritesBeforeReturning() throws {
+        let dir = T.tempDir()
+        let base = try T.defaultMachine()
+        let state = try StateDirectory(path: dir, baseline: base)
+        let engine = Engine(machine: Machine(base))
+        engine.attachState(state)
+        let f = engine.open()
+        var value = Array("Volume".utf8); value += [UInt8](repeating: 0, count: 58)
+        let ops = OperationList([ParamOperation(code: .fieldSet, group: 0xF102, fields: .indices([0]), values: value)]).encoded()
+        let (r, _) = try T.params(engine, f, set: true, tid: 0x205, ops: ops)
+        #expect(r == .success)
+        // The file holds the value now (no later call needed).
+        let text = String(decoding: FileManager.default.contents(atPath: dir + "/state.json") ?? Data(), as: UTF8.self)
+        #expect(text.contains("566f6c756d65"))   // "Volume" in hex
+        // A PARMGET changes nothing: no new write.
+        let writes = state.writeCount
+        _ = try T.params(engine, f, tid: 0x205, ops: T.fieldGet(0xF102))
+        #expect(state.writeCount == writes)
+    }
+}

@@ -1,0 +1,87 @@
+#!/bin/sh
+# `i2osim ctl` against a running daemon (docs/control.md), end to end through the preload
+# transport: hot-plug seen by a client through an event and a fresh LCT, fault rules seen by a
+# client, stats, the socket's mode, snapshot/restore, errors.
+#
+#   Tests/faults/test-ctl.sh [I2OSIM]      (default: SwiftPM's debug i2osim)
+#
+# Prints "N passed, N failed".
+set -u
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+i2osim=${1:-$(cd "$repo" && swift build --show-bin-path)/i2osim}
+bindir=$(dirname "$i2osim")
+work=$(mktemp -d /tmp/i2osim-ctl.XXXXXX)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
+check() { name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+
+[ -x "$i2osim" ] || { echo "no i2osim at $i2osim"; echo "0 passed, 1 failed"; exit 1; }
+"$repo/Sources/CPreload/build.sh" "$bindir" >/dev/null 2>&1 || { echo "cannot build the preload library"; echo "0 passed, 1 failed"; exit 1; }
+cc -O2 -Wall -o "$work/hotplug-client" "$repo/Tests/faults/hotplug-client.c" || { echo "0 passed, 1 failed"; exit 1; }
+
+sock=$work/i2o.sock
+ctl=$work/private/ctl.sock
+"$i2osim" serve --socket "$sock" --control "$ctl" --preload-dir "$bindir" >"$work/out" 2>"$work/err" &
+pid=$!
+n=0
+while [ ! -S "$ctl" ] || ! grep -q '^export' "$work/out" 2>/dev/null; do
+    n=$((n + 1)); [ $n -gt 500 ] && { echo "daemon did not start: $(cat "$work/err")"; echo "0 passed, 1 failed"; exit 1; }
+    sleep 0.02
+done
+client() { env LD_PRELOAD="$bindir/i2osim-preload/\$PLATFORM/libi2osim-preload.so" I2OSIM_SOCKET="$sock" "$work/hotplug-client" "$@"; }
+c() { "$i2osim" ctl "$ctl" "$@"; }
+
+check "the control socket is 0600" test "$(stat -c %a "$ctl")" = 600
+check "its directory was created 0700" test "$(stat -c %a "$work/private")" = 700
+check "list shows the LCT" sh -c "'$i2osim' ctl '$ctl' list | grep -q 'TID 0x205 RANDOM_BLOCK_STORAGE'"
+
+# Hot-plug, seen by a client waiting for events.
+client watch 0x210 >"$work/watch" 2>&1 &
+wpid=$!
+n=0
+while ! grep -q registered "$work/watch" 2>/dev/null; do n=$((n + 1)); [ $n -gt 250 ] && break; sleep 0.02; done
+check "add-device answers with the new change indicator" sh -c "'$i2osim' ctl '$ctl' add-device --iop 0 --tid 0x210 --class 0x10 | grep -q 'added TID 0x210'"
+wait "$wpid"
+check "the client got NEW_LCT_ENTRY for TID 0x210" grep -q "event 0x100 tid 0x210" "$work/watch"
+check "and a fresh LCT with TID 0x210" grep -q "lct has 0x210" "$work/watch"
+
+client watch 0x210 >"$work/watch2" 2>&1 &
+wpid=$!
+n=0
+while ! grep -q registered "$work/watch2" 2>/dev/null; do n=$((n + 1)); [ $n -gt 250 ] && break; sleep 0.02; done
+c remove-device --iop 0 --tid 0x210 >/dev/null
+wait "$wpid"
+check "remove-device: MODIFIED_LCT, and the LCT lacks it" sh -c "grep -q 'event 0x200 tid 0x210' '$work/watch2' && grep -q 'lct lacks 0x210' '$work/watch2'"
+
+# Faults.
+c fault-add --ioctl I2OGETIOPS --action errno --errno ENODEV --count once >/dev/null
+check "an errno rule fires once" test "$(client getiops) $(client getiops)" = "getiops ENODEV getiops 0"
+check "fault-list shows it spent" sh -c "'$i2osim' ctl '$ctl' fault-list | grep -q 'matched 1, fired 1 (spent)'"
+c fail-iop --iop 0 >/dev/null
+check "list shows a failed IOP" sh -c "'$i2osim' ctl '$ctl' list | grep -q 'FAILED (injected)'"
+c recover-iop --iop 0 >/dev/null
+check "stats --json counts requests and the injected fault" \
+    sh -c "'$i2osim' ctl '$ctl' stats --json | grep -q '\"errno\":1'"
+check "stats (human) lists I2OGETIOPS" sh -c "'$i2osim' ctl '$ctl' stats | grep -q 'I2OGETIOPS'"
+
+# Parameters, snapshot, restore.
+check "set-param" c set-param --iop 0 --tid 0x205 --group 0xF102 --field DeviceName --value "From ctl"
+c snapshot --path "$work/snap.yaml" >/dev/null
+check "the snapshot is a valid fixture" "$i2osim" validate "$work/snap.yaml"
+check "it holds the value set" grep -q '"DeviceName": {hex: "46 72 6f 6d 20 63 74 6c' "$work/snap.yaml"
+check "restore loads it" sh -c "'$i2osim' ctl '$ctl' restore --path '$work/snap.yaml' | grep -q restored"
+
+# Errors.
+out=$("$i2osim" ctl "$ctl" frobnicate 2>&1); rc=$?
+if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'unknown command'; then ok "an unknown command: a message and a non-zero status"; else fail "unknown command: rc $rc, '$out'"; fi
+out=$("$i2osim" ctl "$work/nothing.sock" list 2>&1); rc=$?
+if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'cannot connect'; then ok "no daemon: a clear message"; else fail "no daemon: rc $rc, '$out'"; fi
+
+kill "$pid"; wait "$pid" 2>/dev/null; pid=""
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
