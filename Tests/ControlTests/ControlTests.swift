@@ -53,11 +53,11 @@ import Testing
 
     @Test func setParamByFieldName() throws {
         let e = try T.engine(); let h = handler(e)
-        let a = try answer(h, #"{"command": "set-param", "iop": 0, "tid": "0x205", "group": "0xF102", "field": "DeviceName", "value": "Array 9"}"#)
+        let a = try answer(h, #"{"command": "set-param", "iop": 0, "tid": "0x203", "group": "0xF102", "field": "DeviceName", "value": "Array 9"}"#)
         #expect(a["ok"] as? Bool == true)
-        let row = e.machine.iops[IOPUnit(rawValue: 0)]?.parameterGroup(0xF102, of: TID(rawValue: 0x205))?.rows.first ?? []
+        let row = e.machine.iops[IOPUnit(rawValue: 0)]?.parameterGroup(0xF102, of: TID(rawValue: 0x203))?.rows.first ?? []
         #expect(Array(row.prefix(8)) == Array("Array 9".utf8) + [0])
-        let ro = try answer(h, #"{"command": "set-param", "iop": 0, "tid": "0x205", "group": "0xF100", "field": "VendorInfo", "value": "X"}"#)
+        let ro = try answer(h, #"{"command": "set-param", "iop": 0, "tid": "0x203", "group": "0xF100", "field": "VendorInfo", "value": "X"}"#)
         #expect(ro["ok"] as? Bool == false)
         #expect((ro["error"] as? String)?.contains("FIELD_UNWRITEABLE") == true)
     }
@@ -85,7 +85,7 @@ import Testing
     @Test func snapshotLoadsBackToTheSameMachine() throws {
         let e = try T.engine(); let h = handler(e)
         _ = try answer(h, #"{"command": "add-device", "iop": 0, "tid": "0x210", "class": "0x10"}"#)
-        _ = try answer(h, #"{"command": "set-param", "iop": 0, "tid": "0x205", "group": "0xF102", "field": "DeviceName", "value": "Snap"}"#)
+        _ = try answer(h, #"{"command": "set-param", "iop": 0, "tid": "0x203", "group": "0xF102", "field": "DeviceName", "value": "Snap"}"#)
         let snap = e.machine.snapshot
         let text = SnapshotWriter.yaml(snap)
         let loaded = try FixtureLoader.load(text: text)
@@ -115,7 +115,7 @@ import Testing
         let result = try #require(a["result"] as? [String: Any])
         let iops = try #require(result["iops"] as? [[String: Any]])
         #expect(iops.count == 1)
-        #expect((iops[0]["devices"] as? [[String: Any]])?.contains { $0["tid"] as? Int == 0x205 } == true)
+        #expect((iops[0]["devices"] as? [[String: Any]])?.contains { $0["tid"] as? Int == 0x203 } == true)
         #expect((result["files"] as? [[String: Any]])?.first?["id"] as? Int == Int(f.rawValue))
         #expect(try answer(h, "not json")["ok"] as? Bool == false)
         #expect(try answer(h, #"{"command": "nope"}"#)["ok"] as? Bool == false)
@@ -143,14 +143,14 @@ import Testing
         iops: []
         faults:
           - {ioctl: I2OPARMGET, action: errno, errno: EIO, count: every, n: 2}
-          - {iop: 0, tid: 0x205, group: 0xF100, action: block-status, block-status: BAD_KEY_ABORT}
+          - {iop: 0, tid: 0x203, group: 0xF100, action: block-status, block-status: BAD_KEY_ABORT}
         """
         let objects = try FixtureFaultRules.load(text: text)
         #expect(objects.count == 2)
         let r0 = try FaultRules.rule(fromFixture: objects[0])
         #expect(r0.count == .every(2) && r0.action == .errno(.EIO) && r0.origin == "fixture")
         let r1 = try FaultRules.rule(fromFixture: objects[1])
-        #expect(r1.match == FaultMatch(iop: 0, tid: 0x205, group: 0xF100))
+        #expect(r1.match == FaultMatch(iop: 0, tid: 0x203, group: 0xF100))
         #expect(r1.action == .blockStatus(.badKeyAbort))
     }
 }

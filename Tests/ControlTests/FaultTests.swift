@@ -49,17 +49,17 @@ import Testing
 
     @Test func replyStatusByTidAndGroup() throws {
         let e = try T.engine(); let f = e.open()
-        e.addFault(FaultRule(match: FaultMatch(iop: 0, tid: 0x205, group: 0xF100),
+        e.addFault(FaultRule(match: FaultMatch(iop: 0, tid: 0x203, group: 0xF100),
                              action: .status(.errorPartialTransfer, .unknownError), count: .always))
-        #expect(try T.params(e, f, tid: 0x205, ops: T.fieldGet(0xF100)).0 == .error(.EIO))
-        #expect(try T.params(e, f, tid: 0x205, ops: T.fieldGet(0xF102)).0 == .success)   // other group
+        #expect(try T.params(e, f, tid: 0x203, ops: T.fieldGet(0xF100)).0 == .error(.EIO))
+        #expect(try T.params(e, f, tid: 0x203, ops: T.fieldGet(0xF102)).0 == .success)   // other group
         #expect(try T.params(e, f, tid: 0x008, ops: T.fieldGet(0xF100)).0 == .success)   // other TID
     }
 
     @Test func errnoByFunction() throws {
         let e = try T.engine(); let f = e.open()
         e.addFault(FaultRule(match: FaultMatch(function: I2OFunction.utilParamsGet.rawValue), action: .errno(.ENOMEM)))
-        #expect(try T.params(e, f, tid: 0x205, ops: T.fieldGet(0xF100)).0 == .error(.ENOMEM))
+        #expect(try T.params(e, f, tid: 0x203, ops: T.fieldGet(0xF100)).0 == .error(.ENOMEM))
         #expect(try T.getIOPs(e, f).0 == .success)   // posts nothing
     }
 
@@ -69,7 +69,7 @@ import Testing
                              action: .blockStatus(.badKeyAbort)))
         let ops = OperationList([ParamOperation(code: .fieldGet, group: 0xF100),
                                  ParamOperation(code: .fieldGet, group: 0xF102)]).encoded()
-        let (r, list) = try T.params(e, f, tid: 0x205, ops: ops)
+        let (r, list) = try T.params(e, f, tid: 0x203, ops: ops)
         #expect(r == .success)
         let decoded = try ResultList.decode(list)
         #expect(decoded.blocks.count == 2)
@@ -84,22 +84,22 @@ import Testing
         e.addFault(FaultRule(match: FaultMatch(group: 0xF102), action: .blockStatus(.fieldUnwriteable)))
         var value = Array("X".utf8); value += [UInt8](repeating: 0, count: 63)
         let ops = OperationList([ParamOperation(code: .fieldSet, group: 0xF102, fields: .indices([0]), values: value)]).encoded()
-        let (r, list) = try T.params(e, f, set: true, tid: 0x205, ops: ops)
+        let (r, list) = try T.params(e, f, set: true, tid: 0x203, ops: ops)
         #expect(r == .success)
         #expect(try ResultList.decode(list).blocks.map(\.status) == [.fieldUnwriteable])
-        let row = e.machine.iops[IOPUnit(rawValue: 0)]?.parameterGroup(0xF102, of: TID(rawValue: 0x205))?.rows.first ?? []
+        let row = e.machine.iops[IOPUnit(rawValue: 0)]?.parameterGroup(0xF102, of: TID(rawValue: 0x203))?.rows.first ?? []
         #expect(Array(row.prefix(7)) == Array("Array 0".utf8))
     }
 
     @Test func failedIOPAnswersNothingUntilRecovered() throws {
         let e = try T.engine(); let f = e.open()
         e.addFault(FaultRule(match: FaultMatch(ioctl: "I2OPARMGET", iop: 0), action: .failIOP, count: .once))
-        #expect(try T.params(e, f, tid: 0x205, ops: T.fieldGet(0xF100)).0 == .error(.ETIMEDOUT))
+        #expect(try T.params(e, f, tid: 0x203, ops: T.fieldGet(0xF100)).0 == .error(.ETIMEDOUT))
         #expect(e.faults.failedIOPs == [IOPUnit(rawValue: 0)])
         // Everything else now times out too, whatever the rule says (it is spent).
         #expect(try T.params(e, f, tid: 0x008, ops: T.fieldGet(0xF100)).0 == .error(.ETIMEDOUT))
         e.setIOPFailed(IOPUnit(rawValue: 0), false)
-        #expect(try T.params(e, f, tid: 0x205, ops: T.fieldGet(0xF100)).0 == .success)
+        #expect(try T.params(e, f, tid: 0x203, ops: T.fieldGet(0xF100)).0 == .success)
     }
 
     @Test func delayIsObserved() throws {
@@ -129,10 +129,10 @@ import Testing
         #expect(r == .success)
         #expect(bytes[0] == 0xFE && bytes[1] == 0xFF)   // 1, 0 inverted
         e.addFault(FaultRule(match: FaultMatch(ioctl: "I2OPARMGET"), action: .short, count: .once))
-        let (r2, list) = try T.params(e, f, tid: 0x205, ops: T.fieldGet(0xF100))
+        let (r2, list) = try T.params(e, f, tid: 0x203, ops: T.fieldGet(0xF100))
         #expect(r2 == .success)
         // Only the first half of the result list was stored: the rest of the buffer stays zero.
-        let (_, full) = try T.params(e, f, tid: 0x205, ops: T.fieldGet(0xF100))
+        let (_, full) = try T.params(e, f, tid: 0x203, ops: T.fieldGet(0xF100))
         #expect(list.count == full.count)
         #expect(Array(list.prefix(full.count / 2)) == Array(full.prefix(full.count / 2)))
         #expect(list[(full.count / 2)...].allSatisfy { $0 == 0 })

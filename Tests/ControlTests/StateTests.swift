@@ -15,7 +15,7 @@ import Testing
             let engine = Engine(machine: Machine(base))
             engine.attachState(state)
             var value = Array("Kept".utf8); value += [UInt8](repeating: 0, count: 60)
-            #expect(engine.setParameter(unit: IOPUnit(rawValue: 0), tid: TID(rawValue: 0x205), group: 0xF102, field: 0, value: value) == nil)
+            #expect(engine.setParameter(unit: IOPUnit(rawValue: 0), tid: TID(rawValue: 0x203), group: 0xF102, field: 0, value: value) == nil)
             #expect(state.writeCount == 1)
         }
         // A new daemon (the lock is released with the first StateDirectory).
@@ -24,7 +24,7 @@ import Testing
         var d = base
         #expect(loaded.apply(to: &d).isEmpty)
         let machine = Machine(d)
-        let row = try #require(machine.iops[IOPUnit(rawValue: 0)]?.parameterGroup(0xF102, of: TID(rawValue: 0x205))?.rows.first)
+        let row = try #require(machine.iops[IOPUnit(rawValue: 0)]?.parameterGroup(0xF102, of: TID(rawValue: 0x203))?.rows.first)
         #expect(Array(row.prefix(5)) == [0x4B, 0x65, 0x70, 0x74, 0])   // "Kept\0"
     }
 
@@ -89,14 +89,14 @@ import Testing
         let f = engine.open()
         var value = Array("Volume".utf8); value += [UInt8](repeating: 0, count: 58)
         let ops = OperationList([ParamOperation(code: .fieldSet, group: 0xF102, fields: .indices([0]), values: value)]).encoded()
-        let (r, _) = try T.params(engine, f, set: true, tid: 0x205, ops: ops)
+        let (r, _) = try T.params(engine, f, set: true, tid: 0x203, ops: ops)
         #expect(r == .success)
         // The file holds the value now (no later call needed).
         let text = String(decoding: FileManager.default.contents(atPath: dir + "/state.json") ?? Data(), as: UTF8.self)
         #expect(text.contains("566f6c756d65"))   // "Volume" in hex
         // A PARMGET changes nothing: no new write.
         let writes = state.writeCount
-        _ = try T.params(engine, f, tid: 0x205, ops: T.fieldGet(0xF102))
+        _ = try T.params(engine, f, tid: 0x203, ops: T.fieldGet(0xF102))
         #expect(state.writeCount == writes)
     }
 }

@@ -1,6 +1,6 @@
 /*
  * The client of Tests/faults/test-kill9.sh: makes acknowledged changes of persistent state
- * (SWDL of permanent modules, SWDEL, PARMSET of 0xF102 DeviceName of TID 0x205) and logs
+ * (SWDL of permanent modules, SWDEL, PARMSET of 0xF102 DeviceName of TID 0x203) and logs
  * each one to a journal with fsync, then checks after a restart that every one is kept.
  *
  *   state-client write JOURNAL SEED      changes until an ioctl fails (the daemon was killed)
@@ -25,7 +25,7 @@
 
 #define NMOD 6
 #define SWTYPE 0x22
-#define TID 0x205
+#define TID 0x203
 static const char *dev = "/dev/i2o/ctl";
 static int fd = -1;
 static FILE *journal;

@@ -38,7 +38,7 @@ c() { "$i2osim" ctl "$ctl" "$@"; }
 
 check "the control socket is 0600" test "$(stat -c %a "$ctl")" = 600
 check "its directory was created 0700" test "$(stat -c %a "$work/private")" = 700
-check "list shows the LCT" sh -c "'$i2osim' ctl '$ctl' list | grep -q 'TID 0x205 RANDOM_BLOCK_STORAGE'"
+check "list shows the LCT" sh -c "'$i2osim' ctl '$ctl' list | grep -q 'TID 0x203 RANDOM_BLOCK_STORAGE'"
 
 # Hot-plug, seen by a client waiting for events.
 client watch 0x210 >"$work/watch" 2>&1 &
@@ -70,7 +70,7 @@ check "stats --json counts requests and the injected fault" \
 check "stats (human) lists I2OGETIOPS" sh -c "'$i2osim' ctl '$ctl' stats | grep -q 'I2OGETIOPS'"
 
 # Parameters, snapshot, restore.
-check "set-param" c set-param --iop 0 --tid 0x205 --group 0xF102 --field DeviceName --value "From ctl"
+check "set-param" c set-param --iop 0 --tid 0x203 --group 0xF102 --field DeviceName --value "From ctl"
 c snapshot --path "$work/snap.yaml" >/dev/null
 check "the snapshot is a valid fixture" "$i2osim" validate "$work/snap.yaml"
 check "it holds the value set" grep -q '"DeviceName": {hex: "46 72 6f 6d 20 63 74 6c' "$work/snap.yaml"
