@@ -156,7 +156,7 @@ static int do_verify(const char *path) {
         } else if (op == 'D' && sscanf(line + 4, "%d %u", &type, &id) == 2 && id <= NMOD) {
             struct mod m = {1, 0, 0, 0};
             if (k == 'A') { acked[id] = m; flightmod = -1; } else { inflight[id] = m; flightmod = (int)id; }
-        } else if (op == 'P' && sscanf(line + 4, "%64s", v) == 1) {
+        } else if (op == 'P' && sscanf(line + 4, "%64[^\n]", v) == 1) {
             if (k == 'A') { strcpy(packed, v); pknown = 1; flightp = 0; } else { strcpy(pflight, v); flightp = 1; }
         }
     }
