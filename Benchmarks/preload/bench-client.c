@@ -11,6 +11,9 @@
 //   bench-client serve-first DEVICE -- CMD...       starts the daemon CMD, polls DEVICE until an ioctl
 //                                                   works; prints ns to first ioctl and the daemon's VmRSS,
 //                                                   idle and with 64 open files
+//   bench-client reslen DEVICE                      one PARMGET (FieldGet 0xF100); prints the result's length
+//   bench-client ready -- CMD...                    starts the daemon CMD, prints ns until it printed a line
+//                                                   starting `ready:`, then stops it with SIGINT
 // OP: getiops parmget lctget hrtget swdl html passthru validate
 // Output: key=value pairs on one line. Exit 0 when every ioctl succeeded.
 #define _GNU_SOURCE
@@ -383,6 +386,38 @@ static int serve_first(const char *device, char **argv) {
 	return 0;
 }
 
+static int reslen(const char *device) {
+	struct opctx c = {0};
+	c.fd = open(device, O_RDWR);
+	if (c.fd < 0) die("open device");
+	c.op = 1;
+	setup(&c);
+	if (run_op(&c) < 0) die("PARMGET");
+	printf("reslen=%u\n", c.reslen);
+	close(c.fd);
+	return 0;
+}
+
+static int ready(char **argv) {
+	int p[2];
+	if (pipe(p) < 0) die("pipe");
+	uint64_t start = now_ns();
+	pid_t pid = fork();
+	if (pid == 0) { dup2(p[1], 1); close(p[0]); close(p[1]); execvp(argv[0], argv); _exit(127); }
+	close(p[1]);
+	FILE *f = fdopen(p[0], "r");
+	char line[512];
+	uint64_t t = 0;
+	while (fgets(line, sizeof line, f)) if (!strncmp(line, "ready:", 6)) { t = now_ns() - start; break; }
+	kill(pid, SIGINT);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	fclose(f);
+	if (!t) { fprintf(stderr, "bench-client: no ready line\n"); return 1; }
+	printf("ready_ns=%llu\n", (unsigned long long)t);
+	return 0;
+}
+
 int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 6 && !strcmp(argv[1], "lat")) return latency(argv[2], NULL, atof(argv[3]), atoi(argv[4]), op_index(argv[5]), 0, 0, 1);
@@ -393,6 +428,8 @@ int main(int argc, char **argv) {
 	if (argc >= 4 && !strcmp(argv[1], "spawn") && !strcmp(argv[2], "--")) return spawn(argv + 3);
 	if (argc >= 3 && !strcmp(argv[1], "first")) return first(argv[2]);
 	if (argc >= 5 && !strcmp(argv[1], "serve-first") && !strcmp(argv[3], "--")) return serve_first(argv[2], argv + 4);
+	if (argc >= 3 && !strcmp(argv[1], "reslen")) return reslen(argv[2]);
+	if (argc >= 4 && !strcmp(argv[1], "ready") && !strcmp(argv[2], "--")) return ready(argv + 3);
 	fprintf(stderr, "usage: see the comment at the top of bench-client.c\n");
 	return 2;
 }

@@ -545,6 +545,46 @@ static int recv_frame(int fd, uint32_t *type, unsigned char **body, size_t *len)
     return 0;
 }
 
+/* An ioctl's answer (NEED, STORE..., RESULT) read in as few recv calls as the daemon's sends
+ * allow: the daemon answers only what was asked, so nothing past RESULT can be in the buffer. */
+struct rbuf { unsigned char data[4096]; size_t start, end; };
+
+static int recv_some(int fd, struct rbuf *b) {
+    if (b->start == b->end) b->start = b->end = 0;
+    else if (b->end == sizeof b->data) {
+        memmove(b->data, b->data + b->start, b->end - b->start);
+        b->end -= b->start;
+        b->start = 0;
+    }
+    for (;;) {
+        ssize_t n = recv(fd, b->data + b->end, sizeof b->data - b->end, 0);
+        if (n == 0) { errno = EPIPE; return -1; }
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) { if (wait_fd(fd, POLLIN) == 0) continue; }
+            return -1;
+        }
+        b->end += (size_t)n;
+        return 0;
+    }
+}
+
+static int recv_frame_buffered(int fd, struct rbuf *b, uint32_t *type, unsigned char **body, size_t *len) {
+    while (b->end - b->start < 8) if (recv_some(fd, b) != 0) return -1;
+    uint32_t n = get32(b->data + b->start);
+    if (n < 4 || n > I2OSIM_MAX_FRAME) { errno = EPROTO; return -1; }
+    *type = get32(b->data + b->start + 4);
+    *len = n - 4;
+    b->start += 8;
+    *body = malloc(*len ? *len : 1);
+    if (!*body) return -1;
+    size_t have = b->end - b->start < *len ? b->end - b->start : *len;
+    memcpy(*body, b->data + b->start, have);
+    b->start += have;
+    if (have < *len && recv_all(fd, *body + have, *len - have) != 0) { free(*body); return -1; }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- connections */
 
 /* Connects to the daemon and says HELLO. Returns the socket or -1 with errno
@@ -806,7 +846,13 @@ static int eager_size(uint32_t cmd) {
 }
 
 /* Answers one NEED frame with a DATA frame. */
-static int answer_need(int s, const unsigned char *body, size_t len) {
+/* Whether [addr, addr+n) lies inside [base, base+size). */
+static int inside(uint64_t addr, uint64_t n, uint64_t base, uint64_t size) {
+    return size > 0 && addr >= base && n <= size && addr - base <= size - n;
+}
+
+/* `eager`/`eager_size`: the ioctl's struct, already proven writable (0 size: not proven). */
+static int answer_need(int s, const unsigned char *body, size_t len, uint64_t eager, uint64_t eager_size) {
     if (len < 8) { errno = EPROTO; return -1; }
     uint32_t nr = get32(body), nw = get32(body + 4);
     if ((uint64_t)nr + nw > (len - 8) / 16) { errno = EPROTO; return -1; }
@@ -832,7 +878,7 @@ static int answer_need(int s, const unsigned char *body, size_t len) {
         /* Small out ranges (lengths, records) are probed now, so a bad pointer fails before the
          * daemon acts. Big ones are reservations (PARMGET reserves 64 KiB for a result that is
          * usually far shorter): only the bytes really written are checked, when they are stored. */
-        int ok = n > PROBE_LIMIT || mem_probe_write(get64(r), n) == 0;
+        int ok = n > PROBE_LIMIT || inside(get64(r), n, eager, eager_size) || mem_probe_write(get64(r), n) == 0;
         put32(out + o, ok ? 0 : EFAULT);
         o += 4;
     }
@@ -867,17 +913,23 @@ static int dev_ioctl(struct devfd *e, int fd, unsigned long request, uintptr_t a
     if (rc != 0) { errno = EIO; return -1; }
     (void)e;
     int fault = 0;
+    /* The struct was just read and written back: ranges inside it need no more checks. */
+    uint64_t proven = (flags & EAGER_WRITABLE) ? (uint64_t)size : 0;
+    struct rbuf rb;
+    rb.start = rb.end = 0;
     for (;;) {
         uint32_t type;
         unsigned char *body;
         size_t len;
-        if (recv_frame(fd, &type, &body, &len) != 0) { errno = EIO; return -1; }
+        if (recv_frame_buffered(fd, &rb, &type, &body, &len) != 0) { errno = EIO; return -1; }
         if (type == MSG_NEED) {
-            int r = answer_need(fd, body, len);
+            int r = answer_need(fd, body, len, arg, proven);
             free(body);
             if (r != 0) { errno = EIO; return -1; }
         } else if (type == MSG_STORE && len >= 8) {
-            if (mem_write(get64(body), body + 8, len - 8) != 0) fault = 1;
+            uint64_t to = get64(body);
+            if (inside(to, len - 8, arg, proven)) memcpy((void *)(uintptr_t)to, body + 8, len - 8);
+            else if (mem_write(to, body + 8, len - 8) != 0) fault = 1;
             free(body);
         } else if (type == MSG_RESULT && len >= 8) {
             int32_t value = (int32_t)get32(body), err = (int32_t)get32(body + 4);

@@ -26,6 +26,8 @@ public final class CUSEDevice: Sendable {
     private struct FileState {
         var pollHandle: FuseHandle?
         var parkedReads: [(request: FuseHandle, capacity: Int)] = []
+        /// With `I2OSIM_CUSE_STATS`: ioctl callbacks (daemon calls) and ioctls answered for good.
+        var calls = 0, ioctls = 0
     }
     private struct State {
         var files: [OpenFileID: FileState] = [:]
@@ -38,6 +40,9 @@ public final class CUSEDevice: Sendable {
     private let state = Mutex(State())
     private let failures = Atomic<Int>(0)
     private let debug = getenv("I2OSIM_CUSE_DEBUG") != nil
+    /// `I2OSIM_CUSE_STATS=FILE` (benchmarks): count daemon calls per ioctl; each released file
+    /// appends `calls=N ioctls=M` to FILE.
+    private let statsPath = getenv("I2OSIM_CUSE_STATS").map { String(cString: $0) }
     private let onReady: @Sendable (String) -> Void
     private let log: @Sendable (String) -> Void
 
@@ -164,6 +169,7 @@ public final class CUSEDevice: Sendable {
     fileprivate func release(_ req: OpaquePointer, _ fi: UnsafeMutablePointer<fuse_file_info>) {
         let file = OpenFileID(rawValue: fi.pointee.fh)
         let st = state.withLock { $0.files.removeValue(forKey: file) }
+        if let statsPath, let st { appendStats(statsPath, "calls=\(st.calls) ioctls=\(st.ioctls)\n") }
         if let ph = st?.pollHandle { fuse_pollhandle_destroy(ph.raw) }
         for r in st?.parkedReads ?? [] { fuse_reply_err(r.request.raw, EBADF) }
         engine.release(file)
@@ -215,6 +221,8 @@ public final class CUSEDevice: Sendable {
         let abi: CallerABI = flags & i2osim_fuse_ioctl_32bit() != 0 ? .ilp32 : .lp64
         let pid = fuse_req_ctx(req)?.pointee.pid ?? 0
         let key = StashKey(file: file.rawValue, pid: pid, command: command, argument: argument)
+        var finalReply = true
+        defer { if statsPath != nil { countCall(file, final: finalReply) } }
 
         // The second half of a reply whose writes were not a prefix of the out ranges.
         if let s = state.withLock({ $0.stashed.removeValue(forKey: key) }), s.inSize == inSize, s.data.count == outSize {
@@ -227,6 +235,7 @@ public final class CUSEDevice: Sendable {
         do {
             result = try engine.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)
         } catch {
+            finalReply = false
             replyRetry(req, reads: error.reads, writes: error.writes)
             return
         }
@@ -249,8 +258,23 @@ public final class CUSEDevice: Sendable {
             let exact = memory.exactOutput
             let keep = Array(memory.reads.prefix(1))
             state.withLock { $0.stashed[key] = (rc, exact.data, keep.first?.count ?? 0) }
+            finalReply = false
             replyRetry(req, reads: keep, writes: exact.ranges)
         }
+    }
+
+    private func countCall(_ file: OpenFileID, final: Bool) {
+        state.withLock { s in
+            s.files[file]?.calls += 1
+            if final { s.files[file]?.ioctls += 1 }
+        }
+    }
+
+    private func appendStats(_ path: String, _ line: String) {
+        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        _ = line.withCString { Glibc.write(fd, $0, strlen($0)) }
+        close(fd)
     }
 
     private func replyRetry(_ req: OpaquePointer, reads: [UserRange], writes: [UserRange]) {

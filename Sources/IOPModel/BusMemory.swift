@@ -11,33 +11,40 @@ import Synchronization
 /// A reference type: a request whose reply comes later (ExecLctNotify waiting for a change)
 /// keeps the memory it was posted with, as a real IOP keeps the host's bus addresses.
 public final class BusMemory: Sendable {
-    private struct State { var buffers: [UInt64: [UInt8]] = [:]; var nextAddress: UInt64 }
+    /// A mapped buffer of `size` bytes; only its first `bytes.count` are stored, the rest are
+    /// zero (a 64 KiB result reservation costs nothing until the IOP writes into it).
+    private struct Mapped { var bytes: [UInt8]; var size: Int }
+    private struct State { var buffers: [UInt64: Mapped] = [:]; var nextAddress: UInt64 }
     private let state: Mutex<State>
 
     /// Addresses start at `base` (page aligned), leaving 0 unmapped so a NULL address is a bus error.
     public init(base: UInt64 = 0x1000) { state = Mutex(State(nextAddress: base)) }
 
     /// Maps a copy of `bytes` and returns its bus address.
-    public func map(_ bytes: [UInt8]) -> UInt64 {
+    public func map(_ bytes: [UInt8]) -> UInt64 { map(Mapped(bytes: bytes, size: bytes.count)) }
+    /// Maps `count` zero bytes and returns its bus address.
+    public func map(zeroes count: Int) -> UInt64 { map(Mapped(bytes: [], size: max(count, 0))) }
+
+    private func map(_ m: Mapped) -> UInt64 {
         state.withLock { s in
             let address = s.nextAddress
-            s.buffers[address] = bytes
-            s.nextAddress += UInt64((max(bytes.count, 1) + 0xFFF) & ~0xFFF)
+            s.buffers[address] = m
+            s.nextAddress += UInt64((max(m.size, 1) + 0xFFF) & ~0xFFF)
             return address
         }
     }
-    /// Maps `count` zero bytes and returns its bus address.
-    public func map(zeroes count: Int) -> UInt64 { map([UInt8](repeating: 0, count: count)) }
 
     /// The whole buffer mapped at `address`, if one starts there.
-    public func buffer(at address: UInt64) -> [UInt8]? { state.withLock { $0.buffers[address] } }
+    public func buffer(at address: UInt64) -> [UInt8]? {
+        state.withLock { s in s.buffers[address].map { $0.bytes + repeatElement(0, count: $0.size - $0.bytes.count) } }
+    }
 
-    private static func locate(_ buffers: [UInt64: [UInt8]], _ address: UInt64, _ count: Int) -> (base: UInt64, offset: Int)? {
+    private static func locate(_ buffers: [UInt64: Mapped], _ address: UInt64, _ count: Int) -> (base: UInt64, offset: Int)? {
         guard count >= 0 else { return nil }
         // Buffers are few per request: a linear search is the honest, fast choice.
-        for (base, bytes) in buffers where address >= base {
+        for (base, m) in buffers where address >= base {
             // Overflow-safe: offset and count each within the buffer, and together too.
-            let offset = address - base, size = UInt64(bytes.count)
+            let offset = address - base, size = UInt64(m.size)
             if offset <= size && UInt64(count) <= size - offset { return (base, Int(offset)) }
         }
         return nil
@@ -49,16 +56,27 @@ public final class BusMemory: Sendable {
     /// `count` bytes at `address`, or nil when the range is not mapped.
     public func read(_ address: UInt64, count: Int) -> [UInt8]? {
         state.withLock { s in
-            guard let (base, offset) = Self.locate(s.buffers, address, count) else { return nil }
-            return Array(s.buffers[base]![offset..<offset + count])
+            guard let (base, offset) = Self.locate(s.buffers, address, count), let m = s.buffers[base] else { return nil }
+            let stored = m.bytes.count
+            if offset + count <= stored { return Array(m.bytes[offset..<offset + count]) }
+            var out = offset < stored ? Array(m.bytes[offset..<stored]) : []
+            out.append(contentsOf: repeatElement(0, count: count - out.count))
+            return out
         }
     }
     /// Writes `bytes` at `address`; false when the range is not mapped.
     @discardableResult
     public func write(_ bytes: [UInt8], at address: UInt64) -> Bool {
         state.withLock { s in
-            guard let (base, offset) = Self.locate(s.buffers, address, bytes.count) else { return false }
-            s.buffers[base]!.replaceSubrange(offset..<offset + bytes.count, with: bytes)
+            guard let (base, offset) = Self.locate(s.buffers, address, bytes.count), s.buffers[base] != nil else { return false }
+            let end = offset + bytes.count
+            let stored = s.buffers[base]!.bytes.count
+            if end > stored {
+                // One allocation of the whole size (not zeroed) rather than growing write by write.
+                if stored == 0 { s.buffers[base]!.bytes.reserveCapacity(s.buffers[base]!.size) }
+                s.buffers[base]!.bytes.append(contentsOf: repeatElement(0, count: end - stored))
+            }
+            s.buffers[base]!.bytes.replaceSubrange(offset..<end, with: bytes)
             return true
         }
     }

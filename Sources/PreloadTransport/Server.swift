@@ -294,6 +294,9 @@ public final class PreloadServer: Sendable {
                     }
                     result = .error(.EFAULT)
                 }
+                // The STORE frames and the RESULT go out in one send: one write, one wake-up of the
+                // client (the frames are the protocol's; only their batching changed).
+                var out: [UInt8] = []
                 for s in memory.writeFault ? [] : memory.stores {
                     var offset = 0
                     repeat {   // chunks that fit a frame
@@ -301,7 +304,7 @@ public final class PreloadServer: Sendable {
                         var b: [UInt8] = []
                         b.appendLE(s.address + UInt64(offset))
                         b.append(contentsOf: s.bytes[offset..<offset + n])
-                        guard socket.send(.store, b) else { return }
+                        out.append(contentsOf: PreloadProtocol.frame(.store, b))
                         offset += n
                     } while offset < s.bytes.count
                 }
@@ -310,7 +313,8 @@ public final class PreloadServer: Sendable {
                 case let .value(v): b.appendLE(v); b.appendLE(Int32(0))
                 case let .error(e): b.appendLE(Int32(-1)); b.appendLE(e.rawValue)
                 }
-                guard socket.send(.result, b) else { return }
+                out.append(contentsOf: PreloadProtocol.frame(.result, b))
+                guard socket.send(out) else { return }
             case .read:
                 let capacity = min(Int(try r.u32()), PreloadProtocol.maxFrame - 16)
                 try r.expectEnd("READ")

@@ -1,0 +1,57 @@
+#!/bin/sh
+# Runs inside the cuse-vm guest (scripts/bench's CUSE part; root, one CPU, host fs read-only):
+#   in-guest.sh I2OSIM BENCH_CLIENT CUSE_BASELINE SECONDS
+# 1. start-up: `i2osim serve` start → its `ready:` line, against `cuse-baseline` start → its
+#    `ready:` line (best of 3 each);
+# 2. per ioctl: latency (bench-client lat, 1 thread) and daemon calls per ioctl (the daemons'
+#    stats files: I2OSIM_CUSE_STATS for i2osim, the third argument of cuse-baseline) through
+#    /dev/i2o/ctl (i2osim) and /dev/i2obase (the C server) in the same boot.
+# Prints key=value lines (`startup who=... ns=...`, `op who=... name=... p50_ns=... calls=...`)
+# for scripts/bench to turn into rows.
+set -u
+i2osim=$1
+client=$2
+base=$3
+secs=$4
+
+best() { sort -n | head -1; }
+kv() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"; }
+
+s=$(for _ in 1 2 3; do "$client" ready -- "$i2osim" serve 2>/dev/null | kv ready_ns; done | best)
+b=$(for _ in 1 2 3; do "$client" ready -- "$base" i2obase 64 2>/dev/null | kv ready_ns; done | best)
+echo "startup who=i2osim ns=${s:-0}"
+echo "startup who=baseline ns=${b:-0}"
+
+wait_ready() {   # FILE PID
+	i=0
+	while [ $i -lt 600 ]; do
+		grep -q '^ready:' "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.05; i=$((i + 1))
+	done
+	return 1
+}
+
+I2OSIM_CUSE_STATS=/tmp/i2osim.stats "$i2osim" serve >/tmp/serve.out 2>/tmp/serve.err &
+serve_pid=$!
+wait_ready /tmp/serve.out $serve_pid || { echo "error serve not ready: $(cat /tmp/serve.err)"; exit 2; }
+n=$("$client" reslen /dev/i2o/ctl | kv reslen)
+"$base" i2obase "${n:-0}" /tmp/base.stats >/tmp/base.out 2>/tmp/base.err &
+base_pid=$!
+wait_ready /tmp/base.out $base_pid || { echo "error baseline not ready: $(cat /tmp/base.err)"; exit 2; }
+echo "parmget_result bytes=$n"
+
+measure() {   # WHO DEVICE STATS OP
+	: >"$3"
+	l=$("$client" lat "$2" "$secs" 1 "$4")
+	i=0
+	while [ ! -s "$3" ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
+	echo "op who=$1 name=$4 $l $(tail -1 "$3")"
+}
+for op in getiops parmget validate lctget hrtget html passthru; do
+	measure i2osim /dev/i2o/ctl /tmp/i2osim.stats $op
+	case $op in getiops|parmget|validate) measure baseline /dev/i2obase /tmp/base.stats $op ;; esac
+done
+# No wait: libfuse's multithreaded loop may sit in read() after SIGINT; the guest powers off
+# when this script exits, which ends both daemons.
+kill -INT $serve_pid $base_pid
