@@ -53,9 +53,12 @@ public struct RetryRoundMemory: UserMemory {
     /// Small out ranges are also fetched in (their bytes are not used): a range the caller cannot
     /// access then fails the ioctl with EFAULT in the kernel *before* the engine acts, so a bad
     /// `i2o_evt_get` pointer does not cost the event, as the contract wants ("a failing request
-    /// changes no state"). Big result buffers are not probed: copying them in would double the
-    /// traffic; a fault there is reported after the fact, as the kernel itself does.
-    public static let probeLimit = 4096
+    /// changes no state"). Ranges up to 64 KiB are probed — the PARMGET/PARMSET result
+    /// reservation, so a PARMSET with a bad `resbuf` fails before the set is carried out (found
+    /// by Tests/hardening: it used to change the parameter, raise the event, then fail EFAULT).
+    /// Bigger buffers (PASSTHRU SGL buffers up to 1 MiB) are not probed: copying them in would
+    /// double the traffic; a fault there is reported after the fact, as the kernel itself does.
+    public static let probeLimit = 65536
     static func probes(_ writes: [UserRange]) -> [UserRange] { writes.filter { $0.count <= probeLimit } }
 
     public mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {

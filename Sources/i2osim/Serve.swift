@@ -58,7 +58,14 @@ struct Serve: ParsableCommand {
                                valueName: "DIR"))
     var preloadDir: String?
 
+    @Option(help: ArgumentHelp("Drop root to this user (and its group) once the node(s) exist (with --socket: before the socket is made).",
+                               valueName: "USER"))
+    var user: String?
+
     mutating func validate() throws {
+        if let user, Privileges.lookup(user) == nil {
+            throw ValidationError("--user \(user): no such user")
+        }
         guard let m = UInt32(socketMode, radix: 8), m <= 0o777 else {
             throw ValidationError("--socket-mode \(socketMode) is not an octal mode such as 0600 or 0666")
         }
@@ -76,6 +83,7 @@ struct Serve: ParsableCommand {
     func run() throws {
         let description = try loadMachine(fixture)
         if let socket {
+            if let user { try dropRoot(to: user) }
             ChildProcess.blockForwardedSignals()
             let library = try PreloadSetup.libraryDirectory(preloadDir)
             let hub = PreloadEventHub()
@@ -100,6 +108,7 @@ struct Serve: ParsableCommand {
         let engine = Engine(machine: Machine(description), personality: personality, observer: wakeups)
         let mode = self.mode.flatMap { mode_t($0, radix: 8) }
         let gid = group.flatMap { getgrnam($0)?.pointee.gr_gid }
+        let ready = DispatchSemaphore(value: 0)
         for name in names {
             let device = CUSEDevice(
                 name: name, engine: engine,
@@ -107,6 +116,7 @@ struct Serve: ParsableCommand {
                     if let mode { chmod(path, mode) }
                     if let gid { chown(path, uid_t.max, gid) }
                     FileHandle.standardOutput.write(Data("ready: \(path)\n".utf8))
+                    ready.signal()
                 },
                 log: { line in printError("i2osim: \(line)") })
             wakeups.attach(device)
@@ -118,11 +128,30 @@ struct Serve: ParsableCommand {
             }
             devices.withLock { $0.append(device) }
         }
+        if let user {
+            // Every node exists (its session holds /dev/cuse open): root is no longer needed.
+            for _ in names where ready.wait(timeout: .now() + 120) == .timedOut {
+                printError("i2osim: --user \(user): the node(s) did not appear within 120 s")
+                Foundation.exit(1)
+            }
+            try dropRoot(to: user)
+        }
         var caught: Int32 = 0
         sigwait(&signals, &caught)
         for d in devices.withLock({ $0 }) { d.stop() }
         printError("i2osim: stopped by signal \(caught); nodes removed")
         Foundation.exit(0)
+    }
+}
+
+/// `--user`: drops root or ends the command.
+private func dropRoot(to user: String) throws {
+    do throws(Privileges.Failure) {
+        try Privileges.drop(to: user)
+        printError("i2osim: running as user \(user) (uid \(getuid()), gid \(getgid()))")
+    } catch {
+        printError("i2osim: \(error)")
+        throw ExitCode.failure
     }
 }
 
