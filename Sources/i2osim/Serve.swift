@@ -83,9 +83,9 @@ struct Serve: ParsableCommand {
     func run() throws {
         let description = try loadMachine(fixture)
         if let socket {
-            if let user { try dropRoot(to: user) }
             ChildProcess.blockForwardedSignals()
             let library = try PreloadSetup.libraryDirectory(preloadDir)
+            if let user { try dropRoot(to: user) }   // the library is found (or built); the socket is made as U
             let hub = PreloadEventHub()
             let engine = Engine(machine: Machine(description), personality: personality, observer: hub)
             try servePreloadSocket(engine: engine, hub: hub, path: socket, mode: mode_t(UInt32(socketMode, radix: 8) ?? 0o600),
