@@ -53,6 +53,11 @@ let package = Package(
         .executableTarget(name: "i2osim-bench", dependencies: [
             "CAllocCounter", "IoctlEngine", "IOPModel", "I2OFormats", "Fixtures", "CUSETransport", .product(name: "Yams", package: "Yams"),
         ], path: "Benchmarks/I2OSimBench", swiftSettings: strict),
+        // Fuzz targets (scripts/fuzz builds them with libFuzzer; plainly built, it replays corpus files).
+        .executableTarget(name: "i2osim-fuzz", dependencies: ["I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "PreloadTransport"],
+                          path: "Fuzz/i2osim-fuzz"),
+        .testTarget(name: "HardeningTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"],
+                    path: "Tests/hardening/HardeningTests"),
         .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "IOPModel", "I2OFormats"]),

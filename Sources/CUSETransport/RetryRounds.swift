@@ -53,8 +53,11 @@ public struct RetryRoundMemory: UserMemory {
     /// Small out ranges are also fetched in (their bytes are not used): a range the caller cannot
     /// access then fails the ioctl with EFAULT in the kernel *before* the engine acts, so a bad
     /// `i2o_evt_get` pointer does not cost the event, as the contract wants ("a failing request
-    /// changes no state"). Big result buffers are not probed: copying them in would double the
-    /// traffic; a fault there is reported after the fact, as the kernel itself does.
+    /// changes no state"; a PARMSET asks for exactly its result's room, so a bad `resbuf` fails
+    /// before the set is carried out). Bigger ranges are reservations (PARMGET's 64 KiB for a
+    /// result usually far shorter, PASSTHRU's SGL buffers): probing them would double the traffic
+    /// and would refuse a small buffer near the end of a mapping, which the kernel accepts; a
+    /// fault there shows when the bytes are copied out, as with the kernel itself.
     public static let probeLimit = 4096
     static func probes(_ writes: [UserRange]) -> [UserRange] { writes.filter { $0.count <= probeLimit } }
 

@@ -51,6 +51,9 @@ extension IOP {
     }
 
     /// Operations that only tables take (SIZE_GET takes both kinds).
+    /// The most row bytes ROW_ADD lets a table hold (docs/decisions.md, Limits).
+    static let maxTableBytes = 65536
+
     static let tableOperations: Set<ParamOperationCode> = [.listGet, .moreGet, .tableGet, .listSet, .rowAdd, .rowDelete, .tableClear]
 
     static func widths(for device: DeviceDescription) -> ParamSchemaWidths {
@@ -251,6 +254,11 @@ extension IOP {
                 apply(op.values[n * width..<(n + 1) * width], to: &row)
                 let k = Array(key(of: row))
                 if rowIndex(k) != nil { return fail(.badKeyAbort, keys: [k]) }
+                // A table never outgrows what one PARMGET can return (64 KiB, at most 65535 rows):
+                // else repeated ROW_ADDs would make the IOP hold memory without bound.
+                guard (group.rows.count + 1) * max(schema.rowWidth, 1) <= Self.maxTableBytes, group.rows.count < 0xFFFF else {
+                    return fail(.tableError)
+                }
                 group.rows.append(row)
             }
             return OperationOutcome(block: ResultBlock(), commit: op.rowCount == 0 ? nil : group)

@@ -57,7 +57,9 @@ extension IOP {
     /// (ERROR_NO_DATA_TRANSFER): INVALID_PARAMETER for Total 0, Current 0 or > Total, a SwSize
     /// Total fragments cannot carry, a wrong fragment size, a fragment out of order or not
     /// matching the assembly's Total/SwSize; INSUFFICIENT_RESOURCE_HARD when the store lacks room
-    /// (capacity or module limit). A rejected fragment changes nothing, the assembly included.
+    /// (capacity or module limit) — for fragment 1 also when the module is bigger than the
+/// capacity or as many other assemblies as the module limit are under way. A rejected
+/// fragment changes nothing, the assembly included.
     /// A committed module raises DDM_AVAILABILITY on TID 0.
     mutating func swDownload(_ request: MessageFrame, memory: BusMemory) throws(RequestFault) -> MessageFrame? {
         try Transfer.require(request, words: 7)
@@ -72,6 +74,13 @@ extension IOP {
         guard elements[0].byteCount == expected else { throw .invalid }
         var assembly: DownloadAssembly
         if w.current == 1 {
+            // Assemblies under way are bounded by the store: each no bigger than its capacity (it
+            // could never be stored) and no more of them than its module limit — else a client
+            // starting downloads under ever new SwIDs would make the IOP hold memory without bound.
+            let others = downloads.keys.filter { $0 != key }.count
+            guard swSize <= store.capacity, others < store.moduleLimit else {
+                throw RequestFault(.errorNoDataTransfer, .insufficientResourceHard)
+            }
             assembly = DownloadAssembly(totalFragments: w.total, swSize: swSize, nextFragment: 1, bytes: [],
                                         permanent: w.flags & 0x01 != 0, experimental: w.flags & 0x02 == 0)
             assembly.bytes.reserveCapacity(swSize)

@@ -20,8 +20,12 @@ extension Personality {
     /// set — nothing changed; else the length to `*reslen` and the list to `resbuf`.
     /// Per-operation failures are BlockStatus values inside the list: the ioctl returns 0.
     ///
-    /// The `resbuf` write reservation is `Limits.paramsResultBytes` (the buffer the IOP gets),
-    /// never `*reslen`.
+    /// The IOP always gets a `Limits.paramsResultBytes` result buffer (the kernel's DMA buffer).
+    /// The `resbuf` reservation in the caller's memory is that size for PARMGET — a reservation
+    /// only: transports check just the bytes written — but for PARMSET exactly the result's
+    /// length, asked for in one more round once a dry run on a copy of the IOP knows it, so a
+    /// transport can check `resbuf` before the set is carried out (a bad buffer then changes
+    /// nothing) without ever requiring 64 KiB behind a small buffer. Never `*reslen`.
     func params(_ call: IoctlCall, memory: inout some UserMemory, function: I2OFunction) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
         let a = Layouts.PsetGet(raw, abi: call.abi)
@@ -29,9 +33,10 @@ extension Personality {
         let peekLimit = call.engine.peek { s in s.machine.iops[unit].map { EngineState.maxOperationListBytes($0) } ?? 0 }
         let oplen = Int(a.oplen)
         let readOps = oplen > 0 && oplen <= peekLimit
-        return try call.run(reserve: Limits.paramsResultBytes, memory: &memory, ranges: { n in
+        let isSet = function == .utilParamsSet
+        return try call.run(reserve: isSet ? 0 : Limits.paramsResultBytes, memory: &memory, ranges: { n in
             (reads: [.u32(a.reslen)] + (readOps ? [UserRange(address: a.opbuf, count: oplen)] : []),
-             writes: [.u32(a.reslen)] + (a.resbuf != 0 ? [UserRange(address: a.resbuf, count: n)] : []))
+             writes: [.u32(a.reslen)] + (a.resbuf != 0 && n > 0 ? [UserRange(address: a.resbuf, count: n)] : []))
         }, decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
@@ -51,8 +56,9 @@ extension Personality {
             }
             guard EngineState.parses(ops, iop: iop, tid: tid) else { return .fail(.EINVAL) }
             let memory = BusMemory()
-            let result = memory.map(zeroes: reserved)
-            let frame = EngineState.paramsFrame(function, tid: tid, operations: ops, resultCapacity: reserved,
+            let iopCapacity = Limits.paramsResultBytes
+            let result = memory.map(zeroes: iopCapacity)
+            let frame = EngineState.paramsFrame(function, tid: tid, operations: ops, resultCapacity: iopCapacity,
                                                 resultAddress: result)
             guard let (reply, after) = s.attempt(frame, on: unit, memory: memory) else { return .fail(.ENXIO) }
             if let e = EngineState.failure(of: reply) {
@@ -60,8 +66,10 @@ extension Personality {
                 return .fail(e)
             }
             let length = Int(reply?[word: 5] ?? 0)
-            guard length <= reserved, let list = memory.read(result, count: length) else { return .fail(.EIO) }
+            guard length <= iopCapacity, let list = memory.read(result, count: length) else { return .fail(.EIO) }
             if UInt32(length) > capacity { return .finish([.u32(UInt32(length), at: a.reslen)], .error(.ENOBUFS)) }
+            // A set is carried out only once the caller's buffer for its result is in hand.
+            if reserved < length { return .grow(length) }
             s.commit(after, unit: unit)
             return .finish([.u32(UInt32(length), at: a.reslen), UserWrite(address: a.resbuf, bytes: list)], .success)
         })

@@ -59,8 +59,14 @@ struct Serve: ParsableCommand {
     var preloadDir: String?
 
     @OptionGroup var daemon: DaemonOptions
+    @Option(help: ArgumentHelp("Drop root to this user (and its group) once the node(s) exist (with --socket: before the socket is made).",
+                               valueName: "USER"))
+    var user: String?
 
     mutating func validate() throws {
+        if let user, Privileges.lookup(user) == nil {
+            throw ValidationError("--user \(user): no such user")
+        }
         guard let m = UInt32(socketMode, radix: 8), m <= 0o777 else {
             throw ValidationError("--socket-mode \(socketMode) is not an octal mode such as 0600 or 0666")
         }
@@ -81,6 +87,7 @@ struct Serve: ParsableCommand {
         if let socket {
             ChildProcess.blockForwardedSignals()
             let library = try PreloadSetup.libraryDirectory(preloadDir)
+            if let user { try dropRoot(to: user) }   // the library is found (or built); the socket is made as U
             let hub = PreloadEventHub()
             let engine = Engine(machine: Machine(description), personality: personality, observer: hub)
             try daemon.attach(engine, state: stateDirectory, fixture: fixture)
@@ -105,6 +112,7 @@ struct Serve: ParsableCommand {
         try daemon.attach(engine, state: stateDirectory, fixture: fixture)
         let mode = self.mode.flatMap { mode_t($0, radix: 8) }
         let gid = group.flatMap { getgrnam($0)?.pointee.gr_gid }
+        let ready = DispatchSemaphore(value: 0)
         for name in names {
             let device = CUSEDevice(
                 name: name, engine: engine,
@@ -112,6 +120,7 @@ struct Serve: ParsableCommand {
                     if let mode { chmod(path, mode) }
                     if let gid { chown(path, uid_t.max, gid) }
                     FileHandle.standardOutput.write(Data("ready: \(path)\n".utf8))
+                    ready.signal()
                 },
                 log: { line in printError("i2osim: \(line)") })
             wakeups.attach(device)
@@ -123,11 +132,30 @@ struct Serve: ParsableCommand {
             }
             devices.withLock { $0.append(device) }
         }
+        if let user {
+            // Every node exists (its session holds /dev/cuse open): root is no longer needed.
+            for _ in names where ready.wait(timeout: .now() + 120) == .timedOut {
+                printError("i2osim: --user \(user): the node(s) did not appear within 120 s")
+                Foundation.exit(1)
+            }
+            try dropRoot(to: user)
+        }
         var caught: Int32 = 0
         sigwait(&signals, &caught)
         for d in devices.withLock({ $0 }) { d.stop() }
         printError("i2osim: stopped by signal \(caught); nodes removed")
         Foundation.exit(0)
+    }
+}
+
+/// `--user`: drops root or ends the command.
+private func dropRoot(to user: String) throws {
+    do throws(Privileges.Failure) {
+        try Privileges.drop(to: user)
+        printError("i2osim: running as user \(user) (uid \(getuid()), gid \(getgid()))")
+    } catch {
+        printError("i2osim: \(error)")
+        throw ExitCode.failure
     }
 }
 

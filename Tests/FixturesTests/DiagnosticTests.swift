@@ -163,6 +163,6 @@ func machine(_ devices: String = "", extraIOP: String = "") -> String {
     @Test func fileTooLargeRefused() {
         let big = String(repeating: "#", count: FixtureLoader.maxFileBytes + 1)
         let d = diagnostics(big)
-        #expect(d.first?.message.contains("limited to 16777216 bytes") == true)
+        #expect(d.first?.message.contains("limited to \(FixtureLoader.maxFileBytes) bytes") == true)
     }
 }

@@ -1,0 +1,22 @@
+import IoctlEngine
+import Testing
+@testable import CUSETransport
+
+/// Regressions found by Tests/hardening (the bad-input matrix through real CUSE).
+struct HardeningRegressionTests {
+    /// PARMSET with an unwritable `resbuf`: the engine asks for exactly the result's room there;
+    /// the kernel's copy-in of the probe must fail the ioctl before the engine carries the set out.
+    @Test func aBadParamsResultBufferFailsBeforeTheEngineActs() {
+        var k = KernelSimulator()
+        var actions = 0
+        let rc = k.ioctl { (m: inout RetryRoundMemory) throws(NeedsRound) -> Int32 in
+            _ = try m.fetch(reads: [], writes: [UserRange(address: 0x2000, count: 4), UserRange(address: 0x9_0000, count: 24)])
+            actions += 1
+            return 0
+        }
+        #expect(rc == nil)        // EFAULT from the kernel's copy-in of the probe
+        #expect(actions == 0)
+        #expect(RetryRoundMemory.probes([UserRange(address: 0, count: 4096)]).count == 1)
+        #expect(RetryRoundMemory.probes([UserRange(address: 0, count: 65536)]).isEmpty)   // PARMGET's reservation
+    }
+}
