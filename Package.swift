@@ -42,8 +42,10 @@ let package = Package(
         .target(name: "CUSETransport", dependencies: ["CFuse", "IoctlEngine", "IOPModel", "I2OFormats"], swiftSettings: strict),
         // The daemon side of the LD_PRELOAD transport (the C library is Sources/CPreload, built by its build.sh).
         .target(name: "PreloadTransport", dependencies: ["IoctlEngine"], swiftSettings: strict),
+        // Request traces (JSON lines), fixture recording and trace replay.
+        .target(name: "Trace", dependencies: ["IoctlEngine", "IOPModel", "I2OFormats", "PreloadTransport"], swiftSettings: strict),
         .executableTarget(name: "i2osim", dependencies: [
-            "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "CUSETransport", "PreloadTransport",
+            "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "CUSETransport", "PreloadTransport", "Trace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
@@ -51,6 +53,7 @@ let package = Package(
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "IOPModel", "I2OFormats"]),
         .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "IoctlEngine"]),
         .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine"]),
+        .testTarget(name: "TraceTests", dependencies: ["Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
         .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
     ]
 )

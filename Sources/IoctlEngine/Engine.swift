@@ -20,6 +20,7 @@ public final class Engine: Sendable {
     let state: Mutex<EngineState>
     let personality: any Personality
     let observer: (any EngineObserver)?
+    let tracerSlot = TracerSlot()
 
     public init(machine: Machine, personality: PersonalityName = .documented, observer: (any EngineObserver)? = nil) {
         state = Mutex(EngineState(machine: machine))
@@ -32,17 +33,22 @@ public final class Engine: Sendable {
 
     /// `open()`: a new open file with an empty event queue.
     public func open() -> OpenFileID {
-        state.withLock { s in
+        let start = TraceContext.now()
+        let id = state.withLock { s in
             let id = OpenFileID(rawValue: s.nextFile)
             s.nextFile += 1
             s.files[id] = OpenFile()
             return id
         }
+        traceSimple("open", file: id, start: start) { _ in }
+        return id
     }
 
     /// `close()` of the last descriptor: drops its queue and registrations, cancelling each
     /// registration in the model (a UtilEventRegister with mask 0). Unknown files are ignored.
     public func release(_ file: OpenFileID) {
+        let start = TraceContext.now()
+        defer { traceSimple("release", file: file, start: start) { _ in } }
         locked { s in
             guard let f = s.files.removeValue(forKey: file) else { return }
             for r in f.registrations.sorted(by: { ($0.unit, $0.tid) < ($1.unit, $1.tid) }) {
@@ -59,6 +65,12 @@ public final class Engine: Sendable {
     /// - Throws: `NeedsRound` when `memory` must do a round trip first (then call again).
     public func ioctl(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
                       memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        if let tracer { return try tracedIoctl(tracer, file, command: command, argument: argument, abi: abi, memory: &memory) }
+        return try dispatch(file, command: command, argument: argument, abi: abi, memory: &memory)
+    }
+
+    func dispatch(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
+                  memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard state.withLock({ $0.files[file] != nil }) else { return .error(.EBADF) }
         guard let cmd = IoctlCommand.decode(command, abi: abi) else { return .error(.EINVAL) }
         let call = IoctlCall(engine: self, file: file, command: cmd, argument: argument)
@@ -81,9 +93,19 @@ public final class Engine: Sendable {
     }
 
     /// `read()` of up to `capacity` bytes.
-    public func read(_ file: OpenFileID, capacity: Int) -> ReadResult { personality.read(self, file: file, capacity: capacity) }
+    public func read(_ file: OpenFileID, capacity: Int) -> ReadResult {
+        let start = TraceContext.now()
+        let r = personality.read(self, file: file, capacity: capacity)
+        traceSimple("read", file: file, start: start) { rec in rec.traceRead(capacity: capacity, r) }
+        return r
+    }
     /// `write()`.
-    public func write(_ file: OpenFileID, count: Int) -> IoctlResult { personality.write(self, file: file, count: count) }
+    public func write(_ file: OpenFileID, count: Int) -> IoctlResult {
+        let start = TraceContext.now()
+        let r = personality.write(self, file: file, count: count)
+        traceSimple("write", file: file, start: start) { rec in rec.count = count; rec.setResult(r) }
+        return r
+    }
     /// `poll()`: whether the file is readable now (POLLIN).
     public func isReadable(_ file: OpenFileID) -> Bool { state.withLock { !($0.files[file]?.queue.isEmpty ?? true) } }
 
@@ -179,9 +201,11 @@ struct EngineState: Sendable {
     /// does not exist or gives no reply now.
     mutating func post(_ frame: MessageFrame, to unit: IOPUnit, memory: BusMemory) -> MessageFrame? {
         guard let reply = machine.iops[unit]?.post(frame, memory: memory) else {
+            if machine.iops[unit] != nil { FrameCollector.note(unit: unit, request: frame, reply: nil) }
             drain(unit)
             return nil
         }
+        FrameCollector.note(unit: unit, request: frame, reply: reply)
         drain(unit)
         return reply
     }
@@ -192,6 +216,7 @@ struct EngineState: Sendable {
     func attempt(_ frame: MessageFrame, on unit: IOPUnit, memory: BusMemory) -> (reply: MessageFrame?, iop: IOP)? {
         guard var iop = machine.iops[unit] else { return nil }
         let reply = iop.post(frame, memory: memory)
+        FrameCollector.note(unit: unit, request: frame, reply: reply)
         return (reply, iop)
     }
 

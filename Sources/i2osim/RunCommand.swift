@@ -44,6 +44,10 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Where the preload libraries are.", valueName: "DIR"))
     var preloadDir: String?
 
+    @Option(help: ArgumentHelp("Write a trace of every request to FILE (JSON lines; `i2osim trace show FILE`).",
+                               valueName: "FILE"))
+    var trace: String?
+
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments (after --).", valueName: "COMMAND"))
     var command: [String] = []
 
@@ -60,13 +64,18 @@ struct Run: ParsableCommand {
     func run() throws {
         ChildProcess.blockForwardedSignals()   // before any thread exists
         let library = try PreloadSetup.libraryDirectory(preloadDir)
-        let description = try loadMachine(fixture)
         let hub = PreloadEventHub()
-        let engine = Engine(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
-                            observer: hub)
+        let backend: any PreloadBackend
+        do {
+            let description = try loadMachine(fixture)
+            let engine = Engine(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
+                                observer: hub)
+            try attachTracer(trace, to: engine, dropRetries: false)
+            backend = engine
+        }
         let server: PreloadServer
         do {
-            server = try PreloadServer(backend: engine, hub: hub)
+            server = try PreloadServer(backend: backend, hub: hub)
         } catch {
             PreloadSetup.complain("cannot create the daemon socket: \(error)")
             throw ExitCode(125)

@@ -58,6 +58,10 @@ struct Serve: ParsableCommand {
                                valueName: "DIR"))
     var preloadDir: String?
 
+    @Option(help: ArgumentHelp("Write a trace of every request to FILE (JSON lines; `i2osim trace show FILE`).",
+                               valueName: "FILE"))
+    var trace: String?
+
     mutating func validate() throws {
         guard let m = UInt32(socketMode, radix: 8), m <= 0o777 else {
             throw ValidationError("--socket-mode \(socketMode) is not an octal mode such as 0600 or 0666")
@@ -80,6 +84,7 @@ struct Serve: ParsableCommand {
             let library = try PreloadSetup.libraryDirectory(preloadDir)
             let hub = PreloadEventHub()
             let engine = Engine(machine: Machine(description), personality: personality, observer: hub)
+            try attachTracer(trace, to: engine, dropRetries: false)
             try servePreloadSocket(engine: engine, hub: hub, path: socket, mode: mode_t(UInt32(socketMode, radix: 8) ?? 0o600),
                                    libraryDir: library, devices: names.map { "/dev/" + $0 })
             return
@@ -98,6 +103,7 @@ struct Serve: ParsableCommand {
 
         let wakeups = CUSEWakeups()
         let engine = Engine(machine: Machine(description), personality: personality, observer: wakeups)
+        try attachTracer(trace, to: engine, dropRetries: true)
         let mode = self.mode.flatMap { mode_t($0, radix: 8) }
         let gid = group.flatMap { getgrnam($0)?.pointee.gr_gid }
         for name in names {
