@@ -158,3 +158,6 @@ public func traceParseHex(_ s: String) -> UInt64? {
     if s.hasPrefix("0x") || s.hasPrefix("0X") { return UInt64(s.dropFirst(2), radix: 16) }
     return UInt64(s)
 }
+
+/// An errno is an error where a device call fails (`Result<_, Errno>`).
+extension Errno: Error {}
