@@ -155,6 +155,7 @@ extension Engine {
         rec.stores = traced.stores
         rec.frames = collector.frames.withLock { $0 }
         rec.micros = TraceContext.micros(since: start.mono)
+        rec.queued = queuedCounts()
         tracer.record(rec)
         if let thrown { throw thrown }
         return rec.ioctlResult ?? .error(.EIO)
@@ -166,13 +167,38 @@ extension Engine {
         var rec = TraceRecord(time: start.time, pid: TraceContext.callerPID, file: file.rawValue, op: op)
         fill(&rec)
         rec.micros = TraceContext.micros(since: start.mono)
+        if op == "read" || op == "write" { rec.queued = queuedCounts() }
         tracer.record(rec)
     }
 }
 
+extension Engine {
+    /// Open files with events queued: [file, count] pairs, by file.
+    func queuedCounts() -> [[UInt64]] {
+        state.withLock { s in
+            s.files.filter { !$0.value.queue.isEmpty }.map { [$0.key.rawValue, UInt64($0.value.queue.count)] }
+                .sorted { $0[0] < $1[0] }
+        }
+    }
+}
+
 /// Decodes an ioctl's argument struct by field.
-enum TraceArgs {
-    static func decode(_ cmd: IoctlCommand, _ b: [UInt8]) -> [TraceField] {
+public enum TraceArgs {
+    /// Byte offsets of the pointer fields of `cmd`'s struct, and the pointer width.
+    public static func pointerFields(_ cmd: IoctlCommand) -> (offsets: [Int], width: Int) {
+        let lp = cmd.abi == .lp64
+        switch cmd.kind {
+        case .hrtGet, .lctGet: return (lp ? [8, 16] : [4, 8], cmd.abi.pointerSize)
+        case .parmGet, .parmSet: return (lp ? [8, 24, 32] : [8, 16, 20], cmd.abi.pointerSize)
+        case .swDownload, .swUpload, .swDelete: return (lp ? [16, 24, 32, 40] : [12, 16, 20, 24], cmd.abi.pointerSize)
+        case .html: return (lp ? [16, 24, 32] : [12, 16, 20], cmd.abi.pointerSize)
+        case .passthru: return (lp ? [8] : [4], cmd.abi.pointerSize)
+        case .passthru32: return ([4], 4)
+        default: return ([], cmd.abi.pointerSize)
+        }
+    }
+
+    public static func decode(_ cmd: IoctlCommand, _ b: [UInt8]) -> [TraceField] {
         let abi = cmd.abi
         switch cmd.kind {
         case .getIOPs:

@@ -17,5 +17,5 @@ struct I2OSim: ParsableCommand {
           i2osim show --json fixtures/two-iops.yaml | jq '.iops[0].lct'
           i2osim validate fixtures/*.yaml      check fixtures; errors as file:line: key: problem — fix
         """,
-        subcommands: [Validate.self, Show.self, Serve.self, Run.self, Record.self, TraceCommand.self])
+        subcommands: [Validate.self, Show.self, Serve.self, Run.self, Record.self, TraceCommand.self, Replay.self])
 }
