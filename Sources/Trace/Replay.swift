@@ -234,6 +234,12 @@ struct RequestMatcher {
         addresses = a.sorted()
     }
 
+    /// The struct field (recorded) that points at `address`, for reports: "opbuf", else "".
+    func label(_ address: UInt64) -> String {
+        guard let f = record.args?.first(where: { traceParseHex($0.value) == address && $0.value.hasPrefix("0x") }) else { return "" }
+        return " (\(f.name))"
+    }
+
     static let small: UInt64 = 0x10000
     static let span: UInt64 = 1 << 20
 
@@ -319,7 +325,7 @@ struct RequestMatcher {
                         continue
                     }
                     if let diff = compare(e, c, isStruct: isStruct, isFrame: isFrame, cmd: cmd) {
-                        let what = isStruct ? "the \(cmd?.name ?? "ioctl") struct" : "round \(k + 1) read \(j)"
+                        let what = isStruct ? "the \(cmd?.name ?? "ioctl") struct" : "round \(k + 1) read \(j)\(label(r.address))"
                         return .mismatch("\(what): \(diff)", structArgs)
                     }
                 }
@@ -337,13 +343,20 @@ struct RequestMatcher {
 
     static func printable(_ b: UInt8) -> Bool { b >= 0x20 && b < 0x7F }
 
-    /// The run of printable text (at least 4 bytes, in both) around a differing byte at `i`.
+    /// The text around a differing byte at `i`: leftwards printable in both, rightwards printable
+    /// or NUL in both (NUL-padded text fields of another length), up to the last differing byte;
+    /// nil when it is not text (fewer than 4 printable bytes on either side).
     static func textRun(_ e: [UInt8], _ c: [UInt8], at i: Int) -> Range<Int>? {
-        guard printable(e[i]), printable(c[i]) else { return nil }
+        func textish(_ b: UInt8) -> Bool { b == 0 || printable(b) }
+        guard textish(e[i]), textish(c[i]) else { return nil }
         var a = i, b = i + 1
         while a > 0, printable(e[a - 1]), printable(c[a - 1]) { a -= 1 }
-        while b < e.count, printable(e[b]), printable(c[b]) { b += 1 }
-        return b - a >= 4 ? a..<b : nil
+        while b < e.count, textish(e[b]), textish(c[b]) { b += 1 }
+        var last = i
+        for k in i..<b where e[k] != c[k] { last = k }
+        let run = a..<(last + 1)
+        guard run.filter({ printable(e[$0]) }).count >= 4, run.filter({ printable(c[$0]) }).count >= 4 else { return nil }
+        return run
     }
 
     func substituted(_ bytes: [UInt8]) -> [UInt8] {
