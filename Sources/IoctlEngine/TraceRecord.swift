@@ -104,6 +104,9 @@ public struct TraceRecord: Codable, Sendable, Hashable {
     /// After the request: the open files with events queued, as [file, count] pairs (lets a
     /// replay answer poll() as the recording's device did).
     public var queued: [[UInt64]]?
+    /// "cuse" when written by the CUSE transport: a `needsRound` request there is either retried
+    /// (the next record of the file repeats it) or failed by the kernel with EFAULT.
+    public var transport: String?
     /// Time taken, microseconds.
     public var micros: Int
 

@@ -49,7 +49,19 @@ public final class ReplayBackend: PreloadBackend, @unchecked Sendable {
         self.mode = mode
         self.onDivergence = onDivergence
         self.records = records
-        for (i, r) in records.enumerated() {
+        // CUSE: an attempt that asked for a retry round and was retried (the file's next record
+        // repeats it) is not a request of its own.
+        var retried = Set<Int>()
+        var lastOfFile: [UInt64: Int] = [:]
+        for (i, r) in records.enumerated() where ["ioctl", "read", "write"].contains(r.op) {
+            if let p = lastOfFile[r.file], records[p].transport == "cuse", records[p].needsRound == true,
+               records[p].cmd == r.cmd, records[p].arg == r.arg, records[p].pid == r.pid,
+               Self.gotPast(records[p], r) {
+                retried.insert(p)
+            }
+            lastOfFile[r.file] = i
+        }
+        for (i, r) in records.enumerated() where !retried.contains(i) {
             switch r.op {
             case "open": openOrder.append(r.file)
             case "ioctl", "read", "write":
@@ -60,6 +72,15 @@ public final class ReplayBackend: PreloadBackend, @unchecked Sendable {
         }
     }
 
+    /// Whether `r` fetched, successfully, the round at which `p` stopped for a retry (so `r` is
+    /// the retried attempt of the same request, not the next request).
+    static func gotPast(_ p: TraceRecord, _ r: TraceRecord) -> Bool {
+        guard let pr = p.rounds, let last = pr.last, let rr = r.rounds, rr.count >= pr.count else { return false }
+        let same = rr[pr.count - 1]
+        func key(_ x: [TraceRange]) -> [String] { x.map { "\($0.addr)+\($0.count)" } }
+        return same.needsRound != true && key(same.reads) == key(last.reads) && key(same.writes) == key(last.writes)
+    }
+
     /// The first divergence, if any.
     public var firstDivergence: Divergence? { lock.withLock { divergence } }
 
@@ -67,7 +88,8 @@ public final class ReplayBackend: PreloadBackend, @unchecked Sendable {
     public func unconsumed() -> Divergence? {
         lock.withLock {
             if let divergence { return divergence }
-            let left = records.indices.filter { ["ioctl", "read", "write"].contains(records[$0].op) && !used.contains($0) }
+            let inStreams = Set(streams.values.joined())
+            let left = records.indices.filter { inStreams.contains($0) && !used.contains($0) }
             guard let first = left.first else { return nil }
             let d = Divergence(expected: Self.describe(records[first]), received: "nothing: the client ended",
                                difference: "\(left.count) recorded request(s) were not made")
@@ -161,7 +183,7 @@ public final class ReplayBackend: PreloadBackend, @unchecked Sendable {
     private func candidateIndices(_ file: OpenFileID, _ ok: (TraceRecord) -> Bool) -> [Int] {
         switch mode {
         case .keyed:
-            return records.indices.filter { !used.contains($0) && ok(records[$0]) }
+            return streams.values.joined().sorted().filter { !used.contains($0) && ok(records[$0]) }
         case .strict:
             if let rf = binding[file] {
                 guard let p = streams[rf], let n = position[rf], n < p.count else { return [] }
@@ -259,6 +281,16 @@ struct RequestMatcher {
         map.append((rec, cli))
     }
 
+    /// Bytes from the start of write range `w` to the end of the last recorded store inside it.
+    func storedExtent(in w: TraceRange) -> Int {
+        let start = w.address, end = w.address &+ UInt64(w.count)
+        var extent = 0
+        for st in record.stores ?? [] where st.address >= start && st.address < end {
+            extent = max(extent, Int(st.address - start) + st.bytes.count / 2)
+        }
+        return extent
+    }
+
     func isPointerValue(_ v: UInt64) -> Bool {
         v >= Self.small && addresses.contains { $0 >= v && $0 - v < Self.span }
     }
@@ -287,16 +319,28 @@ struct RequestMatcher {
             }
             for w in round.writes {
                 guard let a = translate(w.address) else { return .mismatch("round \(k + 1): no place for the recorded write at \(w.addr)", structArgs) }
-                writes.append(UserRange(address: a, count: w.count))
+                // A reservation the request ended with keeps its size (the fault is the answer);
+                // otherwise only what the recording stored there is asked for: how much a transport
+                // reserves is its own affair (the engine reserves 64 KiB for a UtilParamsGet result,
+                // CUSE probes less).
+                let count = round.needsRound == true ? w.count : min(w.count, storedExtent(in: w))
+                if count > 0 { writes.append(UserRange(address: a, count: count)) }
             }
             let got: [[UInt8]?]
             do {
                 got = try memory.fetch(reads: reads, writes: writes)
             } catch {
                 if round.needsRound == true, k == rounds.count - 1 { return .matched(.needsRound(error)) }
+                // Through CUSE the kernel copies the results out after the daemon answered: a copy-out
+                // fault never reached the trace, and the client got EFAULT. So does this one.
+                if record.transport == "cuse", !writes.isEmpty { return .matched(.needsRound(error)) }
                 return .mismatch("round \(k + 1): the client's memory refused ranges the recording had (reads \(reads), writes \(writes))", structArgs)
             }
             if round.needsRound == true {
+                // Through CUSE the kernel failed this round with EFAULT: so must this client's memory.
+                if record.transport == "cuse", k == rounds.count - 1, got.contains(where: { $0 == nil }) {
+                    return .matched(.value(.error(.EFAULT)))
+                }
                 return .mismatch("round \(k + 1): the recording's client refused these ranges; this client accepted them", structArgs)
             }
             for (j, r) in round.reads.enumerated() {

@@ -11,23 +11,22 @@ import Glibc
 public final class TraceWriter: EngineTracer, Sendable {
     private let fd: Int32
     private let seq = Mutex<Int>(0)
-    /// Drop records of attempts that stopped for a retry round (CUSE: the retried attempt
-    /// carries every round again).
-    private let dropRetries: Bool
+    /// Set in every record (`TraceRecord.transport`).
+    private let transport: String?
 
     /// Creates (truncates) `path`. Throws a readable message when it cannot.
-    public init(path: String, dropRetries: Bool = false) throws(TraceError) {
+    public init(path: String, transport: String? = nil) throws(TraceError) {
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw TraceError("\(path): \(String(cString: strerror(errno)))") }
         self.fd = fd
-        self.dropRetries = dropRetries
+        self.transport = transport
     }
 
     deinit { close(fd) }
 
     public func record(_ record: TraceRecord) {
-        if dropRetries, record.needsRound == true { return }
         var rec = record
+        rec.transport = transport
         // The sequence number and the write happen together, so lines are in seq order.
         seq.withLock { n in
             n += 1

@@ -48,6 +48,11 @@ struct Run: ParsableCommand {
                                valueName: "FILE"))
     var trace: String?
 
+    @Option(help: ArgumentHelp(
+        "Pass the requests through to this real device node instead of simulating a machine; with --trace, record a client against a real card (64-bit clients).",
+        valueName: "DEVICE"))
+    var recordFrom: String?
+
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments (after --).", valueName: "COMMAND"))
     var command: [String] = []
 
@@ -66,11 +71,13 @@ struct Run: ParsableCommand {
         let library = try PreloadSetup.libraryDirectory(preloadDir)
         let hub = PreloadEventHub()
         let backend: any PreloadBackend
-        do {
+        if let recordFrom {
+            backend = try passThroughBackend(device: recordFrom, trace: trace, hub: hub)
+        } else {
             let description = try loadMachine(fixture)
             let engine = Engine(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
                                 observer: hub)
-            try attachTracer(trace, to: engine, dropRetries: false)
+            try attachTracer(trace, to: engine)
             backend = engine
         }
         let server: PreloadServer

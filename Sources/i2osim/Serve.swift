@@ -84,7 +84,7 @@ struct Serve: ParsableCommand {
             let library = try PreloadSetup.libraryDirectory(preloadDir)
             let hub = PreloadEventHub()
             let engine = Engine(machine: Machine(description), personality: personality, observer: hub)
-            try attachTracer(trace, to: engine, dropRetries: false)
+            try attachTracer(trace, to: engine)
             try servePreloadSocket(engine: engine, hub: hub, path: socket, mode: mode_t(UInt32(socketMode, radix: 8) ?? 0o600),
                                    libraryDir: library, devices: names.map { "/dev/" + $0 })
             return
@@ -103,7 +103,7 @@ struct Serve: ParsableCommand {
 
         let wakeups = CUSEWakeups()
         let engine = Engine(machine: Machine(description), personality: personality, observer: wakeups)
-        try attachTracer(trace, to: engine, dropRetries: true)
+        try attachTracer(trace, to: engine, transport: "cuse")
         let mode = self.mode.flatMap { mode_t($0, radix: 8) }
         let gid = group.flatMap { getgrnam($0)?.pointee.gr_gid }
         for name in names {

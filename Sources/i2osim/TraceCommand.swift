@@ -1,15 +1,33 @@
 import ArgumentParser
 import Foundation
 import IoctlEngine
+import PreloadTransport
 import Trace
 
 /// Sets a `TraceWriter` on `engine` when `path` is given; a file that cannot be created ends the command.
-func attachTracer(_ path: String?, to engine: Engine, dropRetries: Bool) throws {
+func attachTracer(_ path: String?, to engine: Engine, transport: String? = nil) throws {
     guard let path else { return }
     do {
-        engine.tracer = try TraceWriter(path: path, dropRetries: dropRetries)
+        engine.tracer = try TraceWriter(path: path, transport: transport)
     } catch {
         printError("i2osim: --trace \(error)")
+        throw ExitCode(125)
+    }
+}
+
+/// `run --record-from DEVICE [--trace FILE]`: the requests go to the real node, traced.
+func passThroughBackend(device: String, trace: String?, hub: PreloadEventHub) throws -> any PreloadBackend {
+    var tracer: (any EngineTracer)?
+    if let trace {
+        do { tracer = try TraceWriter(path: trace) } catch {
+            printError("i2osim: --trace \(error)")
+            throw ExitCode(125)
+        }
+    }
+    do {
+        return try PassThroughBackend(device: device, tracer: tracer, hub: hub)
+    } catch {
+        printError("i2osim: --record-from \(error)")
         throw ExitCode(125)
     }
 }

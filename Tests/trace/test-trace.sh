@@ -72,6 +72,23 @@ out=$("$bin" replay --strict "$work/c.trace" -- "$work/trace-client" reordered 2
 out=$("$bin" replay "$work/c.trace" -- true 2>&1); rc=$?
 [ $rc -ne 0 ] && grep -q "recorded request(s) were not made" <<<"$out" && ok "a client that stops early diverges" || no "early stop (rc $rc): $out"
 
+# 3b. --record-from without a VM: an outer `i2osim run` serves the machine to an inner
+#     `i2osim run --record-from`, whose daemon's own open/ioctl calls go through the outer
+#     preload library — the same path as a real node. The trace replays without either.
+out=$("$bin" run -- "$bin" run --record-from /dev/i2o/ctl --trace "$work/pt.trace" -- "$csuite/i2o-suite" 2>&1 | tail -1)
+if [[ $out == *" 0 failed" ]]; then ok "the C suite passes through --record-from ($(wc -l <"$work/pt.trace") requests)"
+else no "C suite through --record-from: $out"; fi
+out=$("$bin" replay "$work/pt.trace" -- "$csuite/i2o-suite" 2>&1); rc=$?
+[ $rc -eq 0 ] && grep -q " 0 failed" <<<"$out" && ok "the --record-from trace replays --strict" \
+  || { no "replay of the --record-from trace (rc $rc)"; grep -v '^ok\|^#' <<<"$out" | tail -5; }
+
 # 4. Record round trip for every fixture.
 "$here/roundtrip.sh" "$bin" || fail=1
+
+# 5. --record-from a real node (CUSE in a VM), and a trace written through CUSE, replayed.
+if [[ " ${I2OSIM_SKIP_TIERS:-} " == *" cuse "* ]]; then
+  echo "################ SKIPPED trace VM part (cuse skipped) — NOT TESTED ################"
+else
+  "$root/scripts/cuse-vm" -- "$here/vm-record-from.sh" "$bin" "$csuite" || fail=1
+fi
 exit $fail
