@@ -476,7 +476,14 @@ struct RequestMatcher {
                 let names = TraceArgs.decode(cmd, e)
                 let fieldsE = names.map { "\($0.name)=\($0.value)" }
                 let fieldsC = TraceArgs.decode(cmd, c).map { "\($0.name)=\($0.value)" }
-                let diffs = zip(fieldsE, fieldsC).filter { $0 != $1 }.map { "\($1) (recorded \($0.split(separator: "=").last ?? ""))" }
+                let diffs = zip(zip(names, TraceArgs.decode(cmd, c)), zip(fieldsE, fieldsC)).filter { pair in
+                    let (fe, fc) = pair.0
+                    guard pair.1.0 != pair.1.1 else { return false }
+                    // A pointer that translates is not a difference.
+                    if let re = traceParseHex(fe.value), let rc = traceParseHex(fc.value), fe.value.hasPrefix("0x"),
+                       re >= Self.small, translate(re) == rc { return false }
+                    return true
+                }.map { "\($0.1.1) (recorded \($0.1.0.split(separator: "=").last ?? ""))" }
                 if !diffs.isEmpty { field = " — " + diffs.joined(separator: ", ") }
             }
             return "byte \(i): \(hex(c[i], width: 2)), recorded \(hex(e[i], width: 2))\(field)"
