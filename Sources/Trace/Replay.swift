@@ -270,7 +270,8 @@ struct RequestMatcher {
         if let m = map.first(where: { $0.rec == x }) { return m.cli }
         var best: (UInt64, UInt64)?
         for m in map where m.rec <= x && x - m.rec < Self.span {
-            if best == nil || m.rec > best!.0 { best = (m.rec, m.cli) }
+            if let b = best, b.0 >= m.rec { continue }
+            best = (m.rec, m.cli)
         }
         guard let (r, c) = best else { return nil }
         return c &+ (x - r)

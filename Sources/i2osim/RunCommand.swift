@@ -62,6 +62,9 @@ struct Run: ParsableCommand {
         }
         guard !argv.isEmpty else { throw ValidationError("missing COMMAND (i2osim run [OPTIONS] -- COMMAND [ARGS...])") }
         for d in devices where !d.hasPrefix("/") { throw ValidationError("--device needs an absolute path, not '\(d)'") }
+        if recordFrom != nil, fixture != nil {
+            throw ValidationError("--record-from passes the requests to a real device; it takes no --fixture")
+        }
     }
 
     private var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
