@@ -44,8 +44,10 @@ let package = Package(
         .target(name: "PreloadTransport", dependencies: ["IoctlEngine"], swiftSettings: strict),
         // The control channel (docs/control.md): line-delimited JSON over a Unix socket.
         .target(name: "Control", dependencies: ["IoctlEngine", "IOPModel", "I2OFormats"], swiftSettings: strict),
+        // Request traces (JSON lines), fixture recording and trace replay.
+        .target(name: "Trace", dependencies: ["IoctlEngine", "IOPModel", "I2OFormats", "PreloadTransport"], swiftSettings: strict),
         .executableTarget(name: "i2osim", dependencies: [
-            "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "CUSETransport", "PreloadTransport", "Control",
+            "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "CUSETransport", "PreloadTransport", "Control", "Trace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         // Benchmarks (scripts/bench): the in-process benchmark and its allocation counter.
@@ -64,6 +66,7 @@ let package = Package(
         .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "IoctlEngine"]),
         .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
+        .testTarget(name: "TraceTests", dependencies: ["Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
         .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
     ]
 )

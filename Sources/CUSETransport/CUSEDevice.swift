@@ -233,7 +233,9 @@ public final class CUSEDevice: Sendable {
         var memory = RetryRoundMemory(input: input, outputCapacity: outSize)
         let result: IoctlResult
         do {
-            result = try engine.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)
+            result = try TraceContext.withCallerPID(pid) { () throws(NeedsRound) in
+                try engine.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)
+            }
         } catch {
             finalReply = false
             replyRetry(req, reads: error.reads, writes: error.writes)

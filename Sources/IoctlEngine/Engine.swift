@@ -22,6 +22,8 @@ public final class Engine: Sendable {
     let observer: (any EngineObserver)?
     /// State directory, statistics, hung requests (StateHooks.swift).
     let extras = EngineExtras()
+    /// The tracer, if any (Trace*.swift).
+    let tracerSlot = TracerSlot()
 
     /// The waits of this engine's personality, already multiplied by the scale factor.
     public let timeouts: Timeouts
@@ -41,17 +43,22 @@ public final class Engine: Sendable {
 
     /// `open()`: a new open file with an empty event queue.
     public func open() -> OpenFileID {
-        state.withLock { s in
+        let start = TraceContext.now()
+        let id = state.withLock { s in
             let id = OpenFileID(rawValue: s.nextFile)
             s.nextFile += 1
             s.files[id] = OpenFile()
             return id
         }
+        traceSimple("open", file: id, start: start) { _ in }
+        return id
     }
 
     /// `close()` of the last descriptor: drops its queue and registrations, cancelling each
     /// registration in the model (a UtilEventRegister with mask 0). Unknown files are ignored.
     public func release(_ file: OpenFileID) {
+        let start = TraceContext.now()
+        defer { traceSimple("release", file: file, start: start) { _ in } }
         locked { s in
             guard let f = s.files.removeValue(forKey: file) else { return }
             for r in f.registrations.sorted(by: { ($0.unit, $0.tid) < ($1.unit, $1.tid) }) {
@@ -68,6 +75,12 @@ public final class Engine: Sendable {
     /// - Throws: `NeedsRound` when `memory` must do a round trip first (then call again).
     func dispatchIoctl(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
                       memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        if let tracer { return try tracedIoctl(tracer, file, command: command, argument: argument, abi: abi, memory: &memory) }
+        return try dispatch(file, command: command, argument: argument, abi: abi, memory: &memory)
+    }
+
+    func dispatch(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
+                  memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard state.withLock({ $0.files[file] != nil }) else { return .error(.EBADF) }
         guard let cmd = IoctlCommand.decode(command, abi: abi), personality.accepts(cmd) else { return .error(.EINVAL) }
         let call = IoctlCall(engine: self, file: file, command: cmd, argument: argument)
@@ -90,9 +103,19 @@ public final class Engine: Sendable {
     }
 
     /// `read()` of up to `capacity` bytes.
-    public func read(_ file: OpenFileID, capacity: Int) -> ReadResult { personality.read(self, file: file, capacity: capacity) }
+    public func read(_ file: OpenFileID, capacity: Int) -> ReadResult {
+        let start = TraceContext.now()
+        let r = personality.read(self, file: file, capacity: capacity)
+        traceSimple("read", file: file, start: start) { rec in rec.traceRead(capacity: capacity, r) }
+        return r
+    }
     /// `write()`.
-    public func write(_ file: OpenFileID, count: Int) -> IoctlResult { personality.write(self, file: file, count: count) }
+    public func write(_ file: OpenFileID, count: Int) -> IoctlResult {
+        let start = TraceContext.now()
+        let r = personality.write(self, file: file, count: count)
+        traceSimple("write", file: file, start: start) { rec in rec.count = count; rec.setResult(r) }
+        return r
+    }
     /// `poll()`: whether the file is readable now (POLLIN).
     public func isReadable(_ file: OpenFileID) -> Bool { personality.isReadable(self, file: file) }
 
@@ -207,9 +230,11 @@ struct EngineState: Sendable {
     mutating func postToModel(_ frame: MessageFrame, to unit: IOPUnit, memory: BusMemory) -> MessageFrame? {
         defer { patchFailedStatus(frame, unit: unit, memory: memory) }
         guard let reply = machine.iops[unit]?.post(frame, memory: memory) else {
+            if machine.iops[unit] != nil { FrameCollector.note(unit: unit, request: frame, reply: nil) }
             drain(unit)
             return nil
         }
+        FrameCollector.note(unit: unit, request: frame, reply: reply)
         drain(unit)
         return reply
     }
@@ -220,7 +245,9 @@ struct EngineState: Sendable {
     mutating func attempt(_ frame: MessageFrame, on unit: IOPUnit, memory: BusMemory) -> (reply: MessageFrame?, iop: IOP)? {
         guard var iop = machine.iops[unit] else { return nil }
         switch intercept(frame, unit: unit) {
-        case let .replaced(reply): return (reply, iop)
+        case let .replaced(reply):
+            FrameCollector.note(unit: unit, request: frame, reply: reply)
+            return (reply, iop)
         case let .blockStatus(index, status, operation, frame):
             var copy = self
             let reply = copy.postWithBlockStatus(frame, index: index, status: status, operation: operation, unit: unit,
@@ -228,6 +255,7 @@ struct EngineState: Sendable {
             return (reply, copy.machine.iops[unit] ?? iop)
         case .pass:
             let reply = iop.post(frame, memory: memory)
+            FrameCollector.note(unit: unit, request: frame, reply: reply)
             return (reply, iop)
         }
     }

@@ -197,7 +197,7 @@ public final class PreloadServer: Sendable {
             case .open:
                 var r2 = BodyReader(body2)
                 _ = try r2.u32()   // open flags: the engine has no use for them
-                let file = backend.open()
+                let file = TraceContext.withCallerPID(Int32(bitPattern: pid)) { backend.open() }
                 let handle = state.withLock { s -> UInt64 in
                     let h = s.nextHandle
                     s.nextHandle += 1
@@ -241,7 +241,9 @@ public final class PreloadServer: Sendable {
             guard let handle = attached, let file = state.withLock({ $0.files[handle]?.file }) else {
                 return finish(fd, attached, peer: peer)
             }
-            try deviceLoop(socket, file: file, abi: abi)
+            try TraceContext.withCallerPID(Int32(bitPattern: pid)) { () throws(PreloadProtocolError) in
+                try deviceLoop(socket, file: file, abi: abi)
+            }
         } catch {
             log("preload: connection of pid \(pid) closed: \(error)")
         }

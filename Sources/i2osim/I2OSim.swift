@@ -21,5 +21,5 @@ struct I2OSim: ParsableCommand {
           i2osim run -- ./my-i2o-tool         no root, no CUSE
           i2osim serve --socket /tmp/i2o.sock  long-lived, for LD_PRELOAD clients
         """,
-        subcommands: [Validate.self, Show.self, Serve.self, Run.self, Ctl.self])
+        subcommands: [Validate.self, Show.self, Serve.self, Run.self, Ctl.self, Record.self, TraceCommand.self, Replay.self])
 }

@@ -45,6 +45,14 @@ struct Run: ParsableCommand {
     var preloadDir: String?
 
     @OptionGroup var daemon: DaemonOptions
+    @Option(help: ArgumentHelp("Write a trace of every request to FILE (JSON lines; `i2osim trace show FILE`).",
+                               valueName: "FILE"))
+    var trace: String?
+
+    @Option(help: ArgumentHelp(
+        "Pass the requests through to this real device node instead of simulating a machine; with --trace, record a client against a real card (64-bit clients).",
+        valueName: "DEVICE"))
+    var recordFrom: String?
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments (after --).", valueName: "COMMAND"))
     var command: [String] = []
@@ -57,6 +65,9 @@ struct Run: ParsableCommand {
         }
         guard !argv.isEmpty else { throw ValidationError("missing COMMAND (i2osim run [OPTIONS] -- COMMAND [ARGS...])") }
         for d in devices where !d.hasPrefix("/") { throw ValidationError("--device needs an absolute path, not '\(d)'") }
+        if recordFrom != nil, fixture != nil {
+            throw ValidationError("--record-from passes the requests to a real device; it takes no --fixture")
+        }
     }
 
     private var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
@@ -64,15 +75,22 @@ struct Run: ParsableCommand {
     func run() throws {
         ChildProcess.blockForwardedSignals()   // before any thread exists
         let library = try PreloadSetup.libraryDirectory(preloadDir)
-        var description = try loadMachine(fixture)
-        let stateDirectory = try daemon.openState(&description)
         let hub = PreloadEventHub()
-        let engine = Engine(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
-                            observer: hub)
-        try daemon.attach(engine, state: stateDirectory, fixture: fixture)
+        let backend: any PreloadBackend
+        if let recordFrom {
+            backend = try passThroughBackend(device: recordFrom, trace: trace, hub: hub)
+        } else {
+            var description = try loadMachine(fixture)
+            let stateDirectory = try daemon.openState(&description)
+            let engine = Engine(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
+                                observer: hub)
+            try daemon.attach(engine, state: stateDirectory, fixture: fixture)
+            try attachTracer(trace, to: engine)
+            backend = engine
+        }
         let server: PreloadServer
         do {
-            server = try PreloadServer(backend: engine, hub: hub)
+            server = try PreloadServer(backend: backend, hub: hub)
         } catch {
             PreloadSetup.complain("cannot create the daemon socket: \(error)")
             throw ExitCode(125)

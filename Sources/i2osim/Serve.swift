@@ -62,6 +62,9 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("Drop root to this user (and its group) once the node(s) exist (with --socket: before the socket is made).",
                                valueName: "USER"))
     var user: String?
+    @Option(help: ArgumentHelp("Write a trace of every request to FILE (JSON lines; `i2osim trace show FILE`).",
+                               valueName: "FILE"))
+    var trace: String?
 
     mutating func validate() throws {
         if let user, Privileges.lookup(user) == nil {
@@ -91,6 +94,7 @@ struct Serve: ParsableCommand {
             let hub = PreloadEventHub()
             let engine = Engine(machine: Machine(description), personality: personality, observer: hub)
             try daemon.attach(engine, state: stateDirectory, fixture: fixture)
+            try attachTracer(trace, to: engine)
             try servePreloadSocket(engine: engine, hub: hub, path: socket, mode: mode_t(UInt32(socketMode, radix: 8) ?? 0o600),
                                    libraryDir: library, devices: names.map { "/dev/" + $0 })
             return
@@ -110,6 +114,7 @@ struct Serve: ParsableCommand {
         let wakeups = CUSEWakeups()
         let engine = Engine(machine: Machine(description), personality: personality, observer: wakeups)
         try daemon.attach(engine, state: stateDirectory, fixture: fixture)
+        try attachTracer(trace, to: engine, transport: "cuse")
         let mode = self.mode.flatMap { mode_t($0, radix: 8) }
         let gid = group.flatMap { getgrnam($0)?.pointee.gr_gid }
         let ready = DispatchSemaphore(value: 0)

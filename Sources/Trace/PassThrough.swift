@@ -1,0 +1,394 @@
+import Foundation
+import I2OFormats
+import IoctlEngine
+import PreloadTransport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `i2osim run --record-from DEVICE`: a `PreloadBackend` that passes every request of the
+/// client to a real control device node and traces it.
+///
+/// The daemon opens DEVICE itself (one descriptor per open file of the client) and performs
+/// each ioctl on it with a mirror of the client's memory: the struct and every input buffer it
+/// points to are fetched from the client (the same rounds the engine makes), copied into the
+/// daemon's memory (below 4 GiB, for PASSTHRU's 32-bit SGL addresses), the pointers rewritten,
+/// the real ioctl made, and the bytes the driver produced (by each ioctl's contract: *reslen
+/// bytes of resbuf, the EVTGET record, the reply frame …) stored back into the client. A
+/// client range that faults is mirrored by an inaccessible page, so the driver gives EFAULT as
+/// it would have. 64-bit clients only (the daemon cannot make a 32-bit process's ioctls).
+public final class PassThroughBackend: PreloadBackend, @unchecked Sendable {
+    let device: String
+    let tracer: (any EngineTracer)?
+    let hub: PreloadEventHub?
+    private let lock = NSLock()
+    private var fds: [OpenFileID: Int32] = [:]
+    private var next: UInt64 = 1
+    private var running = true
+
+    public init(device: String, tracer: (any EngineTracer)?, hub: PreloadEventHub?) throws(TraceError) {
+        let fd = Glibc.open(device, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw TraceError("\(device): \(String(cString: strerror(errno)))") }
+        close(fd)
+        self.device = device
+        self.tracer = tracer
+        self.hub = hub
+        let t = Thread { [self] in pollLoop() }
+        t.name = "i2osim-passthrough-poll"
+        t.start()
+    }
+
+    public func stop() { lock.withLock { running = false } }
+
+    /// Wakes WATCH connections when a real descriptor becomes readable (events queued).
+    private func pollLoop() {
+        while true {
+            let (go, files) = lock.withLock { (running, fds) }
+            guard go else { return }
+            for (file, fd) in files {
+                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if Glibc.poll(&p, 1, 0) > 0, p.revents & Int16(POLLIN) != 0 { hub?.eventQueued(for: file) }
+            }
+            usleep(20_000)
+        }
+    }
+
+    private func fd(_ file: OpenFileID) -> Int32 { lock.withLock { fds[file] ?? -1 } }
+
+    private func queued() -> [[UInt64]] {
+        lock.withLock { fds }.compactMap { file, fd in
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            return Glibc.poll(&p, 1, 0) > 0 && p.revents & Int16(POLLIN) != 0 ? [file.rawValue, 1] : nil
+        }.sorted { $0[0] < $1[0] }
+    }
+
+    private func trace(_ op: String, _ file: OpenFileID, start: (Double, UInt64), _ fill: (inout TraceRecord) -> Void) {
+        guard let tracer else { return }
+        var r = TraceRecord(time: start.0, pid: TraceContext.callerPID, file: file.rawValue, op: op)
+        fill(&r)
+        r.micros = Int((Self.mono() &- start.1) / 1000)
+        tracer.record(r)
+    }
+
+    static func mono() -> UInt64 {
+        var m = timespec(); clock_gettime(CLOCK_MONOTONIC, &m)
+        return UInt64(m.tv_sec) * 1_000_000_000 + UInt64(m.tv_nsec)
+    }
+    static func now() -> (Double, UInt64) {
+        var t = timespec(); clock_gettime(CLOCK_REALTIME, &t)
+        return (Double(t.tv_sec) + Double(t.tv_nsec) / 1e9, mono())
+    }
+
+    // MARK: PreloadBackend
+
+    public func open() -> OpenFileID {
+        let start = Self.now()
+        let fd = Glibc.open(device, O_RDWR | O_CLOEXEC | O_NONBLOCK)
+        let id = lock.withLock { () -> OpenFileID in
+            let id = OpenFileID(rawValue: next); next += 1
+            fds[id] = fd
+            return id
+        }
+        trace("open", id, start: start) { _ in }
+        return id
+    }
+
+    public func release(_ file: OpenFileID) {
+        let start = Self.now()
+        if let fd = lock.withLock({ fds.removeValue(forKey: file) }), fd >= 0 { close(fd) }
+        trace("release", file, start: start) { _ in }
+    }
+
+    public func isReadable(_ file: OpenFileID) -> Bool {
+        let fd = fd(file)
+        guard fd >= 0 else { return false }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return Glibc.poll(&p, 1, 0) > 0 && p.revents & Int16(POLLIN) != 0
+    }
+
+    public func read(_ file: OpenFileID, capacity: Int) -> ReadResult {
+        let start = Self.now()
+        var buf = [UInt8](repeating: 0, count: max(0, min(capacity, 1 << 20)))
+        let n = buf.withUnsafeMutableBytes { Glibc.read(fd(file), $0.baseAddress, $0.count) }
+        let r: ReadResult = n >= 0 ? .data(Array(buf.prefix(n))) : errno == EAGAIN ? .wouldBlock : .error(Errno(rawValue: errno))
+        trace("read", file, start: start) { rec in
+            rec.count = capacity
+            switch r {
+            case let .data(d): rec.data = traceHex(d); rec.result = Int32(d.count)
+            case .wouldBlock: rec.result = -1; rec.errno = "EAGAIN"; rec.errnoValue = Errno.EAGAIN.rawValue
+            case let .error(e): rec.result = -1; rec.errno = e.description; rec.errnoValue = e.rawValue
+            }
+            rec.queued = queued()
+        }
+        return r
+    }
+
+    public func write(_ file: OpenFileID, count: Int) -> IoctlResult {
+        let start = Self.now()
+        let buf = [UInt8](repeating: 0, count: max(0, min(count, 1 << 20)))
+        let n = buf.withUnsafeBytes { Glibc.write(fd(file), $0.baseAddress, $0.count) }
+        let r: IoctlResult = n >= 0 ? .value(Int32(n)) : .error(Errno(rawValue: errno))
+        trace("write", file, start: start) { rec in
+            rec.count = count
+            switch r {
+            case let .value(v): rec.result = v
+            case let .error(e): rec.result = -1; rec.errno = e.description; rec.errnoValue = e.rawValue
+            }
+            rec.queued = queued()
+        }
+        return r
+    }
+
+    public func ioctl<M: UserMemory>(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
+                                     memory: inout M) throws(NeedsRound) -> IoctlResult {
+        let start = Self.now()
+        var traced = TracingMemory(memory)
+        defer { memory = traced.base }
+        let cmd = IoctlCommand.decode(command, abi: abi)
+        var thrown: NeedsRound?
+        var result: IoctlResult = .error(.EINVAL)
+        do {
+            result = try perform(fd(file), command: command, cmd: cmd, argument: argument, abi: abi, memory: &traced)
+        } catch {
+            thrown = error
+        }
+        trace("ioctl", file, start: start) { rec in
+            rec.ioctl = cmd?.name ?? "unknown"
+            rec.cmd = hex(command, width: 8)
+            rec.abi = abi.rawValue
+            rec.arg = hex(argument)
+            if let cmd, let b = traced.rounds.first?.reads.first?.bytes.flatMap(traceBytes) { rec.args = TraceArgs.decode(cmd, b) }
+            rec.rounds = traced.rounds
+            rec.stores = traced.stores
+            rec.frames = []
+            if thrown != nil { rec.needsRound = true } else {
+                switch result {
+                case let .value(v): rec.result = v
+                case let .error(e): rec.result = -1; rec.errno = e.description; rec.errnoValue = e.rawValue
+                }
+            }
+            rec.queued = queued()
+        }
+        if let thrown { throw thrown }
+        return result
+    }
+
+    // MARK: the mirror
+
+    /// A client range mirrored in the daemon's memory.
+    struct Region {
+        var client: UInt64
+        var count: Int
+        var local: UInt64
+        var original: [UInt8]?
+    }
+
+    func perform<M: UserMemory>(_ fd: Int32, command: UInt32, cmd: IoctlCommand?, argument: UInt64, abi: CallerABI,
+                                memory: inout M) throws(NeedsRound) -> IoctlResult {
+        guard fd >= 0 else { return .error(.ENODEV) }
+        guard let cmd else {
+            // Unknown ioctl: the raw bytes are traced, and the real driver gets a copy of them
+            // (its number as it is).
+            let size = Int(command >> 16 & 0x3FFF)
+            guard size > 0, argument > 0xFFFF else { return Self.call(fd, command, argument) }
+            var bytes: [UInt8]? = [UInt8](repeating: 0, count: size)
+            if command >> 30 & 1 != 0 {
+                bytes = try memory.fetch(reads: [UserRange(address: argument, count: min(size, 4096))], writes: []).first ?? nil
+            }
+            let copy = KernelControlDevice.Arena()
+            guard let b = bytes, let p = copy.bytes(b, extra: size) else { return Self.call(fd, command, Self.faultPage) }
+            return Self.call(fd, command, KernelControlDevice.addr(p))
+        }
+        guard abi == .lp64 else { return .error(.EINVAL) }   // documented: 64-bit clients only
+        let arena = KernelControlDevice.Arena()
+        func local(_ bytes: [UInt8]?, _ count: Int) -> UInt64 {
+            guard let bytes, let p = arena.bytes(bytes, extra: max(0, count - bytes.count)) else { return Self.faultPage }
+            return KernelControlDevice.addr(p)
+        }
+        if cmd.kind == .validate { return Self.call(fd, command, argument) }
+        let size = cmd.structSize
+        // Round 1: the struct (EVTGET/GETIOPS: output only).
+        let outputOnly = cmd.kind == .eventGet || cmd.kind == .getIOPs
+        let structRange = UserRange(address: argument, count: size)
+        let got1 = try memory.fetch(reads: outputOnly ? [] : [structRange], writes: outputOnly ? [structRange] : [])
+        let raw: [UInt8]
+        if outputOnly { raw = [UInt8](repeating: 0, count: size) } else {
+            guard let b = got1.first ?? nil else { return Self.call(fd, command, Self.faultPage) }
+            raw = b
+        }
+        var s = raw
+        func ptr(_ o: Int) -> UInt64 { s.readLE64(at: o) }
+        func setPtr(_ o: Int, _ v: UInt64) { var b = [UInt8](); b.appendLE64(v); s.replaceSubrange(o..<o + 8, with: b) }
+        func u32(_ b: [UInt8]?) -> UInt32? { b.flatMap { $0.count >= 4 ? $0.readLE32(at: 0) : nil } }
+
+        // (client range, read it?, store back: how many bytes after the call)
+        var inOut: [(at: Int, range: UserRange)] = []   // u32 in/out fields, diff-stored
+        var outputs: [(range: UserRange, local: UInt64, length: () -> Int)] = []
+        var structLocal = UInt64(0)
+        let result: IoctlResult
+        switch cmd.kind {
+        case .getIOPs, .eventGet:
+            let p = local([], size)
+            structLocal = p
+            result = Self.call(fd, command, p)
+            if case .value = result {
+                _ = memory.store(KernelControlDevice.read(UnsafeMutableRawPointer(bitPattern: UInt(p))!, size), at: argument)
+            }
+            return result
+        case .eventRegister:
+            return Self.call(fd, command, local(raw, size))
+        case .hrtGet, .lctGet, .parmGet, .parmSet, .html:
+            let isParams = cmd.kind == .parmGet || cmd.kind == .parmSet
+            let isHTML = cmd.kind == .html
+            let (resO, lenO) = isParams ? (24, 32) : isHTML ? (16, 24) : (8, 16)
+            let resbuf = ptr(resO), reslen = ptr(lenO)
+            var reads = [UserRange.init(address: reslen, count: 4)]
+            var inputO: (ptr: Int, len: Int)?
+            if isParams { inputO = (8, Int(s.readLE32(at: 16))) }
+            if isHTML { inputO = (32, Int(s.readLE32(at: 40))) }
+            if let i = inputO, i.len > 0, i.len <= 1 << 20 { reads.append(UserRange(address: ptr(i.ptr), count: i.len)) }
+            // Round 2a: *reslen and the input buffer.
+            let got = try memory.fetch(reads: reads, writes: [UserRange(address: reslen, count: 4)])
+            let capacity = Int(min(u32(got.first ?? nil) ?? 0, 1 << 20))
+            let lenLocal = local(got.first ?? nil, 4)
+            setPtr(lenO, lenLocal)
+            inOut.append((0, UserRange(address: reslen, count: 4)))
+            if let i = inputO, reads.count > 1 { setPtr(i.ptr, local(got[1], i.len)) }
+            if resbuf != 0 {
+                // Round 2b: the result buffer, as a write reservation of *reslen bytes.
+                _ = try memory.fetch(reads: [], writes: capacity > 0 ? [UserRange(address: resbuf, count: capacity)] : [])
+                let l = local([], max(capacity, 65536))   // i2osim reserves 64 KiB for UtilParamsGet results
+                setPtr(resO, l)
+                outputs.append((UserRange(address: resbuf, count: capacity), l,
+                                { Int(KernelControlDevice.get32(UnsafeMutableRawPointer(bitPattern: UInt(lenLocal))!)) }))
+            }
+            structLocal = local(s, size)
+            result = Self.call(fd, command, structLocal)
+            return finish(result, inOut: [(lenLocal, UserRange(address: reslen, count: 4), got.first ?? nil)], outputs: outputs,
+                          memory: &memory)
+        case .swDownload, .swUpload, .swDelete:
+            let buf = ptr(16)
+            let fields = [ptr(24), ptr(32), ptr(40)]   // swlen, maxfrag, curfrag
+            let used = cmd.kind == .swDelete ? Array(fields.prefix(1)) : fields
+            let got = try memory.fetch(reads: used.map { UserRange(address: $0, count: 4) }, writes: used.map { UserRange(address: $0, count: 4) })
+            var mirrors: [(UInt64, UserRange, [UInt8]?)] = []
+            for (i, a) in used.enumerated() {
+                let l = local(got[i], 4)
+                setPtr(24 + 8 * i, l)
+                mirrors.append((l, UserRange(address: a, count: 4), got[i]))
+            }
+            if cmd.kind != .swDelete, buf != 0 {
+                let swlen = Int(u32(got[0]) ?? 0), maxfrag = Int(u32(got[1]) ?? 0), curfrag = Int(u32(got[2]) ?? 0)
+                if cmd.kind == .swDownload {
+                    let n = curfrag == maxfrag ? swlen - (maxfrag - 1) * 8192 : 8192
+                    let count = max(0, min(8192, n))
+                    let g = try memory.fetch(reads: [UserRange(address: buf, count: count)], writes: [])
+                    setPtr(16, local(g.first ?? nil, count))
+                } else {
+                    _ = try memory.fetch(reads: [], writes: [UserRange(address: buf, count: 8192)])
+                    let l = local([], 8192)
+                    setPtr(16, l)
+                    let swlenLocal = mirrors[0].0
+                    outputs.append((UserRange(address: buf, count: 8192), l, {
+                        let size = Int(KernelControlDevice.get32(UnsafeMutableRawPointer(bitPattern: UInt(swlenLocal))!))
+                        return max(0, min(8192, size - (curfrag - 1) * 8192))
+                    }))
+                }
+            }
+            structLocal = local(s, size)
+            result = Self.call(fd, command, structLocal)
+            return finish(result, inOut: mirrors, outputs: outputs, memory: &memory)
+        case .passthru, .passthru32:
+            let msg = ptr(8)
+            guard let w0 = u32(try memory.fetch(reads: [UserRange(address: msg, count: 4)], writes: []).first ?? nil) else {
+                setPtr(8, Self.faultPage)
+                return Self.call(fd, command, local(s, size))
+            }
+            let words = Int(w0 >> 16)
+            guard words >= 3, words <= 256 else { setPtr(8, local(got1.first ?? nil, 0) == Self.faultPage ? Self.faultPage : local([UInt8](w0Bytes(w0)), 4)); return Self.call(fd, command, local(s, size)) }
+            let replyAt = msg &+ UInt64(words * 4)
+            let got = try memory.fetch(reads: [UserRange(address: msg, count: words * 4), UserRange(address: replyAt, count: 4)], writes: [])
+            guard var frame = got[0], let rw0 = got[1] else { setPtr(8, Self.faultPage); return Self.call(fd, command, local(s, size)) }
+            let replyWords = min(128, Int(rw0.readLE32(at: 0) >> 16))
+            // The SGL: simple elements to the end of the frame; IOP→host buffers are outputs.
+            let offset = Int(w0 >> 4 & 0xF)
+            var reads: [UserRange] = [], writes: [UserRange] = [UserRange(address: replyAt, count: replyWords * 4)]
+            var elements: [(index: Int, range: UserRange, toIOP: Bool)] = []
+            if offset > 0 {
+                var at = offset
+                while (at + 2) * 4 <= frame.count, elements.count < 30 {
+                    let flags = frame.readLE32(at: at * 4) >> 24, count = Int(frame.readLE32(at: at * 4) & 0xFF_FFFF)
+                    let r = UserRange(address: UInt64(frame.readLE32(at: (at + 1) * 4)), count: min(count, 1 << 20))
+                    if flags & 0x30 == 0x10 {
+                        let toIOP = flags & 0x04 != 0
+                        elements.append((at + 1, r, toIOP))
+                        if toIOP { reads.append(r) } else { writes.append(r) }
+                    }
+                    at += 2
+                }
+            }
+            let g = try memory.fetch(reads: reads, writes: writes)
+            var ri = 0
+            for e in elements {
+                let l: UInt64
+                if e.toIOP { l = local(g[ri], e.range.count); ri += 1 } else {
+                    l = local([], e.range.count)
+                    outputs.append((e.range, l, { e.range.count }))
+                }
+                var w = [UInt8](); w.appendLE32(UInt32(truncatingIfNeeded: l))
+                frame.replaceSubrange(e.index * 4..<e.index * 4 + 4, with: w)
+            }
+            let m = local(frame + rw0, words * 4 + 128 * 4)
+            setPtr(8, m)
+            let replyLocal = m + UInt64(words * 4)
+            outputs.insert((UserRange(address: replyAt, count: replyWords * 4), replyLocal, {
+                min(replyWords, Int(KernelControlDevice.get32(UnsafeMutableRawPointer(bitPattern: UInt(replyLocal))!) >> 16)) * 4
+            }), at: 0)
+            structLocal = local(s, size)
+            result = Self.call(fd, command, structLocal)
+            return finish(result, inOut: [], outputs: outputs, memory: &memory)
+        case .validate:
+            return Self.call(fd, command, argument)
+        }
+    }
+
+    func w0Bytes(_ w: UInt32) -> [UInt8] { var b = [UInt8](); b.appendLE32(w); return b }
+
+    /// Stores what the driver produced: changed in/out words (whatever the result), the output
+    /// buffers on success.
+    func finish<M: UserMemory>(_ result: IoctlResult, inOut: [(UInt64, UserRange, [UInt8]?)],
+                               outputs: [(range: UserRange, local: UInt64, length: () -> Int)], memory: inout M) -> IoctlResult {
+        for (l, r, original) in inOut where l != Self.faultPage {
+            let now = KernelControlDevice.read(UnsafeMutableRawPointer(bitPattern: UInt(l))!, r.count)
+            if now != original { _ = memory.store(now, at: r.address) }
+        }
+        guard case .value = result else { return result }
+        for o in outputs where o.local != Self.faultPage {
+            let n = max(0, min(o.range.count, o.length()))
+            if n > 0 { _ = memory.store(KernelControlDevice.read(UnsafeMutableRawPointer(bitPattern: UInt(o.local))!, n), at: o.range.address) }
+        }
+        return result
+    }
+
+    /// An inaccessible page: a client range that faults is mirrored by it.
+    static let faultPage: UInt64 = {
+        let p = mmap(nil, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0)
+        guard let p, p != MAP_FAILED else { return 0x10 }
+        return UInt64(UInt(bitPattern: p))
+    }()
+
+    static func call(_ fd: Int32, _ command: UInt32, _ argument: UInt64) -> IoctlResult {
+        while true {
+            let rc: Int32
+            if let p = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: argument)), argument > 0xFFFF {
+                rc = Glibc.ioctl(fd, UInt(command), p)
+            } else {
+                rc = Glibc.ioctl(fd, UInt(command), CInt(truncatingIfNeeded: argument))
+            }
+            if rc >= 0 { return .value(rc) }
+            if errno == EINTR { continue }
+            return .error(Errno(rawValue: errno))
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import IoctlEngine
+import PreloadTransport
+import Trace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ReplayMode: EnumerableFlag {}
+
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Answer a client from a trace, without the card (through LD_PRELOAD).",
+        discussion: """
+        Runs COMMAND as `i2osim run` does, but every request on the device is answered from \
+        TRACE (written by --trace on run or serve, or recorded from a real card with \
+        `run --record-from DEVICE --trace TRACE`): the recorded rounds are replayed against the \
+        client's memory (its pointers translated), every byte the client passes is compared with \
+        the recording, and the recorded results and output bytes are given back.
+
+        --strict (the default): per open file, the same requests in the same order; an open \
+        file is bound at its first request to the earliest recorded open file whose first \
+        request matches; the order between open files (threads, processes) is free. \
+        --keyed: each request is matched with the earliest unused recorded request of the same \
+        ioctl and content (IOP, TID, operation), whatever the order.
+
+        At the first divergence the client is stopped (SIGTERM to the requesting process, and \
+        EIO to every request after it) and a report says what was expected, what came, and \
+        where they differ. A client that ends before making every recorded request diverges \
+        too. Exit status: COMMAND's when it followed the recording, 3 at a divergence.
+
+        Example:
+          i2osim run --trace suite.trace -- i2o-suite
+          i2osim replay suite.trace -- i2o-suite
+        """)
+
+    @Flag(help: "How requests are matched with the recording.")
+    var mode: ReplayMode = .strict
+
+    @Option(help: ArgumentHelp("Where the preload libraries are.", valueName: "DIR"))
+    var preloadDir: String?
+
+    @Option(name: .customLong("device"), help: ArgumentHelp(
+        "A device path to serve (repeatable); default /dev/i2o/ctl and /dev/i2octl.", valueName: "PATH"))
+    var devices: [String] = []
+
+    @Argument(help: ArgumentHelp("The trace to answer from.", valueName: "TRACE"))
+    var trace: String
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments (after --).", valueName: "COMMAND"))
+    var command: [String] = []
+
+    private var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+
+    func validate() throws {
+        guard !argv.isEmpty else { throw ValidationError("missing COMMAND (i2osim replay TRACE -- COMMAND [ARGS...])") }
+    }
+
+    func run() throws {
+        ChildProcess.blockForwardedSignals()
+        let library = try PreloadSetup.libraryDirectory(preloadDir)
+        let records: [TraceRecord]
+        do { records = try TraceCoding.read(path: trace) } catch {
+            PreloadSetup.complain("\(error)")
+            throw ExitCode(125)
+        }
+        let backend = ReplayBackend(records: records, mode: mode) { d in
+            PreloadServer.logToStandardError(d.description)
+            if let pid = TraceContext.callerPID, pid > 0 { kill(pid, SIGTERM) }
+        }
+        let hub = PreloadEventHub()
+        let server: PreloadServer
+        do {
+            server = try PreloadServer(backend: backend, hub: hub)
+        } catch {
+            PreloadSetup.complain("cannot create the daemon socket: \(error)")
+            throw ExitCode(125)
+        }
+        server.start()
+        let env = PreloadLibrary.clientEnvironment(base: ProcessInfo.processInfo.environment, libraryDir: library,
+                                                   socketPath: server.socketPath, devices: devices)
+        let outcome = ChildProcess.run(argv, environment: env)
+        server.stop()
+        if case let .notStarted(e) = outcome {
+            PreloadSetup.complain("\(argv[0]): \(String(cString: strerror(e)))")
+            throw ExitCode(outcome.shellStatus)
+        }
+        if backend.firstDivergence != nil { throw ExitCode(3) }
+        if let d = backend.unconsumed() {
+            PreloadServer.logToStandardError(d.description)
+            throw ExitCode(3)
+        }
+        PreloadSetup.complain("replay: the client followed the recording (\(records.count) records, \(mode.rawValue))")
+        throw ExitCode(outcome.shellStatus)
+    }
+}

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Runs inside the cuse-vm guest (root, real CUSE): `i2osim serve --trace` on /dev/i2o/ctl, the
+# C suite against it (a trace written through CUSE); then `i2osim run --record-from
+# /dev/i2o/ctl --trace` records the suite passing through to that real node, and both traces
+# are replayed without the node (`i2osim replay`, --strict).
+#   vm-record-from.sh I2OSIM SUITE_DIR
+set -u
+i2osim=$1
+suite=$2
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
+
+"$i2osim" serve --trace /tmp/cuse.trace >/tmp/serve.out 2>/tmp/serve.err &
+serve_pid=$!
+i=0
+while [ $i -lt 300 ] && ! grep -q '^ready: /dev/i2o/ctl' /tmp/serve.out 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+[ -c /dev/i2o/ctl ] && ok "serve --trace: /dev/i2o/ctl is there" || bad "serve did not start: $(cat /tmp/serve.err)"
+
+if "$suite/i2o-suite" -d /dev/i2o/ctl >/tmp/suite-cuse.out 2>&1; then ok "C suite through CUSE, traced ($(wc -l </tmp/cuse.trace) requests)"
+else bad "C suite through CUSE: $(tail -3 /tmp/suite-cuse.out)"; fi
+cp /tmp/cuse.trace /tmp/cuse-suite.trace   # the suite's requests only (every line is written whole)
+
+# The daemon opens the real node; the client sees its own (preloaded) /dev/i2o/ctl.
+if "$i2osim" run --record-from /dev/i2o/ctl --trace /tmp/real.trace -- "$suite/i2o-suite" >/tmp/suite-pt.out 2>&1; then
+	ok "C suite recorded through --record-from /dev/i2o/ctl ($(wc -l </tmp/real.trace) requests)"
+else bad "C suite through --record-from: $(grep FAIL /tmp/suite-pt.out | head -5; tail -2 /tmp/suite-pt.out)"; fi
+
+kill -INT $serve_pid
+wait $serve_pid
+[ ! -e /dev/i2o/ctl ] && ok "the node is gone: replays run without it" || bad "the node is still there"
+
+for t in real cuse-suite; do
+	if "$i2osim" replay --strict /tmp/$t.trace -- "$suite/i2o-suite" >/tmp/replay-$t.out 2>&1 \
+		&& grep -q " 0 failed" /tmp/replay-$t.out && grep -q "followed the recording" /tmp/replay-$t.out; then
+		ok "the $t trace replays --strict without the card"
+	else bad "replay of the $t trace: $(grep -v '^ok\|^#' /tmp/replay-$t.out | tail -5)"; fi
+done
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
