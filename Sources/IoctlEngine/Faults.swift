@@ -294,6 +294,7 @@ extension EngineState {
             }
             guard faults.rules[i].decide() else { continue }
             faults.note(r.action.kind)
+            FrameCollector.noteFault("rule \(r.id): \(r.action.kind.rawValue)")
             let a = r.action
             switch a.kind {
             case .errno:

@@ -65,12 +65,17 @@ extension Engine {
             switch entry?.kind {
             case .delay?: sleepMilliseconds(entry?.milliseconds ?? 0)
             case .hang?:
-                if !waitForRelease() { return finish(file, kind: kind, .error(.ETIMEDOUT), rounds: 1) }
+                if !waitForRelease() {
+                    traceEntryFault(file, command: command, argument: argument, abi: abi, .error(.ETIMEDOUT), "entry: hang")
+                    return finish(file, kind: kind, .error(.ETIMEDOUT), rounds: 1)
+                }
             default: break
             }
         }
         if let e = entry, e.kind == .errno {
-            return finish(file, kind: kind, .error(Errno(rawValue: e.errno ?? Errno.EIO.rawValue)), rounds: 1)
+            let result = IoctlResult.error(Errno(rawValue: e.errno ?? Errno.EIO.rawValue))
+            traceEntryFault(file, command: command, argument: argument, abi: abi, result, "entry: errno")
+            return finish(file, kind: kind, result, rounds: 1)
         }
         var wrapped = FaultingMemory(base: memory, scope: request.scope, entryData: entry?.kind == .short || entry?.kind == .corrupt ? entry?.kind : nil)
         let outcome: Result<IoctlResult, NeedsRound> = FaultScope.$current.withValue(request.scope) {
@@ -97,6 +102,21 @@ extension Engine {
         }
         let retries = extras.pending.withLock { $0[file]?.retries ?? 0 }
         return finish(file, kind: kind, result, rounds: wrapped.fetches + retries)
+    }
+
+    /// A request answered by a fault at the ioctl entry never reaches the handler (nor its
+    /// tracing): it gets a trace record of its own, marked as injected.
+    private func traceEntryFault(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
+                                 _ result: IoctlResult, _ what: String) {
+        guard let tracer else { return }
+        var rec = TraceRecord(time: TraceContext.now().time, pid: TraceContext.callerPID, file: file.rawValue, op: "ioctl")
+        rec.ioctl = IoctlCommand.decode(command, abi: abi)?.name ?? "unknown"
+        rec.cmd = hex(command, width: 8)
+        rec.abi = abi.rawValue
+        rec.arg = hex(argument)
+        rec.setResult(result)
+        rec.injected = [what]
+        tracer.record(rec)
     }
 
     private func finish(_ file: OpenFileID, kind: IoctlCommand.Kind?, _ result: IoctlResult, rounds: Int) -> IoctlResult {

@@ -60,6 +60,11 @@ public enum TraceContext {
 /// The frames posted during one traced request.
 final class FrameCollector: Sendable {
     let frames = Mutex<[TraceFrame]>([])
+    let injected = Mutex<[String]>([])
+    /// A fault rule fired while the traced request ran.
+    static func noteFault(_ description: String) {
+        TraceContext.frames?.injected.withLock { $0.append(description) }
+    }
     func add(unit: IOPUnit, request: MessageFrame, reply: MessageFrame?) {
         frames.withLock { $0.append(TraceFrame(iop: unit.rawValue, request: request, reply: reply)) }
     }
@@ -154,6 +159,8 @@ extension Engine {
         rec.rounds = traced.rounds
         rec.stores = traced.stores
         rec.frames = collector.frames.withLock { $0 }
+        let injected = collector.injected.withLock { $0 }
+        if !injected.isEmpty { rec.injected = injected }
         rec.micros = TraceContext.micros(since: start.mono)
         rec.queued = queuedCounts()
         tracer.record(rec)

@@ -101,6 +101,8 @@ public struct TraceRecord: Codable, Sendable, Hashable {
     public var errnoValue: Int32?
     /// True when the request stopped at a fetch the memory could not answer (see `TraceRound`).
     public var needsRound: Bool?
+    /// Faults injected into this request (fault rules that fired), as "rule N: action".
+    public var injected: [String]?
     /// After the request: the open files with events queued, as [file, count] pairs (lets a
     /// replay answer poll() as the recording's device did).
     public var queued: [[UInt64]]?
