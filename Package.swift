@@ -43,9 +43,9 @@ let package = Package(
         // The daemon side of the LD_PRELOAD transport (the C library is Sources/CPreload, built by its build.sh).
         .target(name: "PreloadTransport", dependencies: ["IoctlEngine"], swiftSettings: strict),
         // The control channel (docs/control.md): line-delimited JSON over a Unix socket.
-        .target(name: "Control", dependencies: ["IoctlEngine", "IOPModel", "I2OFormats"], swiftSettings: strict),
+        .target(name: "Control", dependencies: ["IoctlEngine", "IOPModel", "I2OFormats", "Fixtures"], swiftSettings: strict),
         // Request traces (JSON lines), fixture recording and trace replay.
-        .target(name: "Trace", dependencies: ["IoctlEngine", "IOPModel", "I2OFormats", "PreloadTransport"], swiftSettings: strict),
+        .target(name: "Trace", dependencies: ["IoctlEngine", "IOPModel", "I2OFormats", "PreloadTransport", "Fixtures"], swiftSettings: strict),
         .executableTarget(name: "i2osim", dependencies: [
             "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "CUSETransport", "PreloadTransport", "Control", "Trace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,3 +1,4 @@
+import Fixtures
 import I2OFormats
 import IOPModel
 
@@ -7,7 +8,7 @@ import IOPModel
 public enum SnapshotWriter {
     public static func yaml(_ d: MachineDescription) -> String {
         var o = "# i2osim snapshot (i2osim ctl SOCKET snapshot); load with --fixture\n"
-        o += "machine: \(q(d.name))\niops:\n"
+        o += "machine: \(FixtureYAML.quote(d.name))\niops:\n"
         for iop in d.iops { o += self.iop(iop) }
         return o
     }
@@ -15,65 +16,65 @@ public enum SnapshotWriter {
     static func iop(_ p: IOPDescription) -> String {
         let s = p.status
         var o = "  - unit: \(p.unit.rawValue)\n"
-        o += "    status: {organization_id: \(h(s.organizationID)), iop_id: \(h(s.iopID)), host_unit_id: \(h(s.hostUnitID)), "
-        o += "segment_number: \(h(s.segmentNumber)), i2o_version: \(s.i2oVersion), state: \(h(s.iopState)), "
-        o += "messenger_type: \(s.messengerType), inbound_frame_size: \(s.inboundFrameSize.rawValue), init_code: \(h(s.initCode)), "
+        o += "    status: {organization_id: \(hex(s.organizationID)), iop_id: \(hex(s.iopID)), host_unit_id: \(hex(s.hostUnitID)), "
+        o += "segment_number: \(hex(s.segmentNumber)), i2o_version: \(s.i2oVersion), state: \(hex(s.iopState)), "
+        o += "messenger_type: \(s.messengerType), inbound_frame_size: \(s.inboundFrameSize.rawValue), init_code: \(hex(s.initCode)), "
         o += "max_inbound_frames: \(s.maxInboundFrames), current_inbound_frames: \(s.currentInboundFrames), "
-        o += "max_outbound_frames: \(s.maxOutboundFrames), product_id: \(q(s.productID)), expected_lct_size: \(s.expectedLCTSize), "
-        o += "iop_capabilities: \(h(s.iopCapabilities)), desired_private_mem_size: \(h(s.desiredPrivateMemSize)), "
-        o += "current_private_mem_size: \(h(s.currentPrivateMemSize)), current_private_mem_base: \(h(s.currentPrivateMemBase)), "
-        o += "desired_private_io_size: \(h(s.desiredPrivateIOSize)), current_private_io_size: \(h(s.currentPrivateIOSize)), "
-        o += "current_private_io_base: \(h(s.currentPrivateIOBase))}\n"
+        o += "max_outbound_frames: \(s.maxOutboundFrames), product_id: \(FixtureYAML.quote(s.productID)), expected_lct_size: \(s.expectedLCTSize), "
+        o += "iop_capabilities: \(hex(s.iopCapabilities)), desired_private_mem_size: \(hex(s.desiredPrivateMemSize)), "
+        o += "current_private_mem_size: \(hex(s.currentPrivateMemSize)), current_private_mem_base: \(hex(s.currentPrivateMemBase)), "
+        o += "desired_private_io_size: \(hex(s.desiredPrivateIOSize)), current_private_io_size: \(hex(s.currentPrivateIOSize)), "
+        o += "current_private_io_base: \(hex(s.currentPrivateIOBase))}\n"
         o += "    hrt:\n      change_indicator: \(p.hrt.changeIndicator)\n      entry_length: \(p.hrt.entryLength.rawValue)\n"
         o += "      version: \(p.hrt.version)\n      entries:\n"
         if p.hrt.entries.isEmpty { o.removeLast("      entries:\n".count); o += "      entries: []\n" }
         for e in p.hrt.entries {
-            o += "        - {adapter_id: \(h(e.adapterID)), controlling_tid: \(h(e.controllingTID.rawValue)), state: \(e.adapterState), "
-            o += "bus_number: \(e.busNumber), bus_type: \(e.busType), bus_info: {hex: \(q(hexBytes(e.busInfo)))}"
-            if !e.extraWords.isEmpty { o += ", extra_words: [\(e.extraWords.map { h($0) }.joined(separator: ", "))]" }
+            o += "        - {adapter_id: \(hex(e.adapterID)), controlling_tid: \(hex(e.controllingTID.rawValue)), state: \(e.adapterState), "
+            o += "bus_number: \(e.busNumber), bus_type: \(e.busType), bus_info: {hex: \(FixtureYAML.quote(FixtureYAML.hexBytes(e.busInfo)))}"
+            if !e.extraWords.isEmpty { o += ", extra_words: [\(e.extraWords.map { hex($0) }.joined(separator: ", "))]" }
             o += "}\n"
         }
-        o += "    lct: {iop_flags: \(h(p.lctIopFlags)), change_indicator: \(p.lctChangeIndicator), boot_device: \(h(p.bootDevice.rawValue))}\n"
+        o += "    lct: {iop_flags: \(hex(p.lctIopFlags)), change_indicator: \(p.lctChangeIndicator), boot_device: \(hex(p.bootDevice.rawValue))}\n"
         o += "    devices:\n"
         for d in p.devices { o += device(d) }
         o += "    software:\n      capacity: \(p.store.capacity)\n      module_limit: \(p.store.moduleLimit)\n"
         if p.store.modules.isEmpty { o += "      modules: []\n" } else { o += "      modules:\n" }
         for m in p.store.modules {
-            o += "        - {sw_type: \(h(m.swType)), sw_id: \(h(m.swID)), name: \(q(m.name)), permanent: \(m.permanent), "
-            o += "experimental: \(m.experimental), hex: \(q(hexBytes(m.bytes)))}\n"
+            o += "        - {sw_type: \(hex(m.swType)), sw_id: \(hex(m.swID)), name: \(FixtureYAML.quote(m.name)), permanent: \(m.permanent), "
+            o += "experimental: \(m.experimental), hex: \(FixtureYAML.quote(FixtureYAML.hexBytes(m.bytes)))}\n"
         }
         return o
     }
 
     static func device(_ d: DeviceDescription) -> String {
         let e = d.entry
-        var o = "      - tid: \(h(e.localTID.rawValue))\n"
-        o += "        class: \(h(e.classID.rawValue))\n        subclass: \(h(e.subClass))\n        class_version: \(e.classVersion)\n"
-        o += "        org_id: \(h(e.organizationID))\n        flags: \(h(e.deviceFlags.rawValue))\n"
-        o += "        parent: \(h(e.parentTID.rawValue))\n        user: \(h(e.userTID.rawValue))\n"
+        var o = "      - tid: \(hex(e.localTID.rawValue))\n"
+        o += "        class: \(hex(e.classID.rawValue))\n        subclass: \(hex(e.subClass))\n        class_version: \(e.classVersion)\n"
+        o += "        org_id: \(hex(e.organizationID))\n        flags: \(hex(e.deviceFlags.rawValue))\n"
+        o += "        parent: \(hex(e.parentTID.rawValue))\n        user: \(hex(e.userTID.rawValue))\n"
         o += "        change_indicator: \(e.changeIndicator)\n        bios_info: \(e.biosInfo)\n"
-        o += "        identity_tag: {hex: \(q(hexBytes(e.identityTag)))}\n        event_capabilities: \(h(e.eventCapabilities))\n"
+        o += "        identity_tag: {hex: \(FixtureYAML.quote(FixtureYAML.hexBytes(e.identityTag)))}\n        event_capabilities: \(hex(e.eventCapabilities))\n"
         if !d.groups.isEmpty {
             o += "        groups:\n"
             for g in d.groups.keys.sorted() {
                 guard let group = d.groups[g] else { continue }
-                o += "          \(h(g, width: 4)):\n" + self.group(group, standard: isStandard(g, tid: e.localTID))
+                o += "          \(hex(g, width: 4)):\n" + self.group(group, standard: isStandard(g, tid: e.localTID))
             }
         }
         if !d.htmlPages.isEmpty {
             o += "        html:\n"
             for page in d.htmlPages.keys.sorted() {
-                o += "          \(page): \(q(String(decoding: d.htmlPages[page] ?? [], as: UTF8.self)))\n"
+                o += "          \(page): \(FixtureYAML.quote(String(decoding: d.htmlPages[page] ?? [], as: UTF8.self)))\n"
             }
         }
         if !d.failures.isEmpty {
             o += "        failures:\n"
             for f in d.failures {
                 var parts: [String] = []
-                if let fn = f.function { parts.append("function: \(h(fn.rawValue))") }
-                if let g = f.group { parts.append("group: \(h(g, width: 4))") }
-                parts.append("status: \(h(f.reqStatus.rawValue))")
-                parts.append("detail: \(h(f.detailedStatus.rawValue))")
+                if let fn = f.function { parts.append("function: \(hex(fn.rawValue))") }
+                if let g = f.group { parts.append("group: \(hex(g, width: 4))") }
+                parts.append("status: \(hex(f.reqStatus.rawValue))")
+                parts.append("detail: \(hex(f.detailedStatus.rawValue))")
                 o += "          - {\(parts.joined(separator: ", "))}\n"
             }
         }
@@ -89,11 +90,11 @@ public enum SnapshotWriter {
         let pad = "            "
         var o = ""
         if !standard {
-            o += "\(pad)name: \(q(s.name))\n\(pad)kind: \(s.kind.rawValue)\n\(pad)fields:\n"
-            for f in s.fields { o += "\(pad)  - {name: \(q(f.name)), type: \(f.type.description), writable: \(f.writable)}\n" }
+            o += "\(pad)name: \(FixtureYAML.quote(s.name))\n\(pad)kind: \(s.kind.rawValue)\n\(pad)fields:\n"
+            for f in s.fields { o += "\(pad)  - {name: \(FixtureYAML.quote(f.name)), type: \(f.type.description), writable: \(f.writable)}\n" }
             o += "\(pad)key_field: \(s.keyField)\n\(pad)rows_editable: \(s.rowsEditable)\n"
         } else {
-            let writable = s.fields.filter(\.writable).map { q($0.name) }
+            let writable = s.fields.filter(\.writable).map { FixtureYAML.quote($0.name) }
             o += "\(pad)writable: [\(writable.joined(separator: ", "))]\n"
         }
         if s.kind == .scalar {
@@ -103,42 +104,14 @@ public enum SnapshotWriter {
             for (i, f) in s.fields.enumerated() {
                 let end = min(row.count, offsets[i] + f.type.width)
                 let bytes = offsets[i] < end ? Array(row[offsets[i]..<end]) : []
-                o += "\(pad)  \(q(f.name)): {hex: \(q(hexBytes(bytes)))}\n"
+                o += "\(pad)  \(FixtureYAML.quote(f.name)): {hex: \(FixtureYAML.quote(FixtureYAML.hexBytes(bytes)))}\n"
             }
         } else if g.rows.isEmpty {
             o += "\(pad)rows: []\n"
         } else {
             o += "\(pad)rows:\n"
-            for r in g.rows { o += "\(pad)  - {hex: \(q(hexBytes(r)))}\n" }
+            for r in g.rows { o += "\(pad)  - {hex: \(FixtureYAML.quote(FixtureYAML.hexBytes(r)))}\n" }
         }
         return o
     }
-
-    static func h<T: BinaryInteger>(_ v: T, width: Int = 0) -> String {
-        var digits = String(v, radix: 16, uppercase: true)
-        if digits.count < width { digits = String(repeating: "0", count: width - digits.count) + digits }
-        return "0x" + digits
-    }
-
-    static func hexBytes(_ b: [UInt8]) -> String {
-        b.map { String(format: "%02x", $0) }.joined(separator: " ")
-    }
-
-    /// A YAML double-quoted scalar.
-    static func q(_ s: String) -> String {
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\t": o += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x7F { o += String(format: "\\x%02X", u.value) } else { o.unicodeScalars.append(u) }
-            }
-        }
-        return o + "\""
-    }
 }
-
-import Foundation

@@ -1,3 +1,4 @@
+import Fixtures
 import Foundation
 import I2OFormats
 import IOPModel
@@ -9,7 +10,7 @@ public enum FixtureWriter {
     public static func yaml(machine: String, source: String, iops: [RecordedIOP]) -> String {
         var o = "# Recorded by `i2osim record` from \(source) (docs/trace-format.md, \"record\").\n"
         o += "# Values are decoded by field where the group is standard, raw bytes otherwise.\n"
-        o += "machine: \(quote(machine))\n"
+        o += "machine: \(FixtureYAML.quote(machine))\n"
         o += "iops:\n"
         for iop in iops { o += write(iop) }
         return o
@@ -33,7 +34,7 @@ public enum FixtureWriter {
             for e in hrt.entries {
                 let bus = HRTBusType(rawValue: e.busType)?.name ?? hex(e.busType, width: 2)
                 o += "        - {adapter_id: \(hex(e.adapterID, width: 8)), controlling_tid: \(tid(e.controllingTID)), "
-                o += "state: \(hex(e.adapterState)), bus_number: \(e.busNumber), bus_type: \(bus), bus_info: {hex: \"\(spaced(e.busInfo))\"}"
+                o += "state: \(hex(e.adapterState)), bus_number: \(e.busNumber), bus_type: \(bus), bus_info: {hex: \"\(FixtureYAML.hexBytes(e.busInfo))\"}"
                 if !e.extraWords.isEmpty { o += ", extra_words: [\(e.extraWords.map { hex($0, width: 8) }.joined(separator: ", "))]" }
                 o += "}\n"
             }
@@ -49,7 +50,7 @@ public enum FixtureWriter {
             if let m = iop.moduleLimit { o += "      module_limit: \(m)\n" }
             o += "      modules:\(iop.modules.isEmpty ? " []" : "")\n"
             for m in iop.modules {
-                o += "        - {sw_type: \(hex(m.swType, width: 2)), sw_id: \(hex(m.swID, width: 8)), name: \(quote(m.name)), "
+                o += "        - {sw_type: \(hex(m.swType, width: 2)), sw_id: \(hex(m.swID, width: 8)), name: \(FixtureYAML.quote(m.name)), "
                 o += "permanent: \(m.permanent), experimental: \(m.experimental), " + contents(m.bytes) + "}\n"
             }
         }
@@ -68,7 +69,7 @@ public enum FixtureWriter {
         o += "        user: \(tid(e.userTID))\n"
         o += "        change_indicator: \(e.changeIndicator)\n"
         o += "        bios_info: \(e.biosInfo)\n"
-        o += "        identity_tag: {hex: \"\(spaced(e.identityTag))\"}\n"
+        o += "        identity_tag: {hex: \"\(FixtureYAML.hexBytes(e.identityTag))\"}\n"
         o += "        event_capabilities: \(hex(e.eventCapabilities, width: 8))\n"
         let exec = e.localTID == .executive
         var groups = ""
@@ -78,7 +79,7 @@ public enum FixtureWriter {
         if !groups.isEmpty { o += "        groups:\n" + groups }
         if !d.html.isEmpty {
             o += "        html:\n"
-            for p in d.html { o += "          \(p.page): \(quote(p.text))\n" }
+            for p in d.html { o += "          \(p.page): \(FixtureYAML.quote(p.text))\n" }
         }
         if !d.failures.isEmpty {
             o += "        failures:\n"
@@ -136,10 +137,10 @@ public enum FixtureWriter {
         if s.rowsEditable { o += "            rows_editable: true\n" }
         o += "            fields: [\(s.fields.map { "{name: \($0.name), type: \"\($0.type)\"}" }.joined(separator: ", "))]\n"
         if s.kind == .scalar {
-            if let row = g.rows.first { o += "            values: {hex: \"\(spaced(row))\"}\n" }
+            if let row = g.rows.first { o += "            values: {hex: \"\(FixtureYAML.hexBytes(row))\"}\n" }
         } else {
             o += "            rows:\(g.rows.isEmpty ? " []" : "")\n"
-            for row in g.rows { o += "              - {hex: \"\(spaced(row))\"}\n" }
+            for row in g.rows { o += "              - {hex: \"\(FixtureYAML.hexBytes(row))\"}\n" }
         }
         return o
     }
@@ -147,10 +148,10 @@ public enum FixtureWriter {
     static func fieldValue(_ b: [UInt8], _ t: ParamFieldType) -> String {
         switch t {
         case .string:
-            if let s = FieldText.text(b) { return quote(s) }
-            return "{hex: \"\(spaced(b))\"}"
+            if let s = FieldText.text(b) { return FixtureYAML.quote(s) }
+            return "{hex: \"\(FixtureYAML.hexBytes(b))\"}"
         case .bytes:
-            return "{hex: \"\(spaced(b))\"}"
+            return "{hex: \"\(FixtureYAML.hexBytes(b))\"}"
         default:
             var v: UInt64 = 0
             for (i, x) in b.enumerated() { v |= UInt64(x) << (8 * UInt64(i)) }
@@ -178,31 +179,10 @@ public enum FixtureWriter {
         if b.allSatisfy({ $0 == 0 }) { return "size: \(b.count)" }
         for n in 1...min(64, b.count) where b.count % n == 0 || n < b.count {
             let p = Array(b.prefix(n))
-            if b.indices.allSatisfy({ b[$0] == p[$0 % n] }) { return "size: \(b.count), pattern: \"\(spaced(p))\"" }
+            if b.indices.allSatisfy({ b[$0] == p[$0 % n] }) { return "size: \(b.count), pattern: \"\(FixtureYAML.hexBytes(p))\"" }
         }
         return "hex: \"\(traceHex(b))\""
     }
 
     static func tid(_ t: TID) -> String { t == .none ? "none" : hex(t.rawValue, width: 3) }
-
-    static func spaced(_ b: [UInt8]) -> String {
-        b.map { String(format: "%02x", $0) }.joined(separator: " ")
-    }
-
-    /// A YAML double-quoted scalar.
-    static func quote(_ s: String) -> String {
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\t": o += "\\t"
-            case "\r": o += "\\r"
-            default:
-                if u.value < 0x20 || u.value == 0x7F { o += String(format: "\\x%02x", u.value) } else { o.unicodeScalars.append(u) }
-            }
-        }
-        return o + "\""
-    }
 }
