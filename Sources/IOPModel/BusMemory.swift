@@ -36,7 +36,7 @@ public final class BusMemory: Sendable {
 
     /// The whole buffer mapped at `address`, if one starts there.
     public func buffer(at address: UInt64) -> [UInt8]? {
-        state.withLock { s in s.buffers[address].map { $0.bytes + repeatElement(0, count: $0.size - $0.bytes.count) } }
+        state.withLock { s in s.buffers[address].map { $0.bytes + [UInt8](repeating: 0, count: $0.size - $0.bytes.count) } }
     }
 
     private static func locate(_ buffers: [UInt64: Mapped], _ address: UInt64, _ count: Int) -> (base: UInt64, offset: Int)? {
@@ -59,8 +59,10 @@ public final class BusMemory: Sendable {
             guard let (base, offset) = Self.locate(s.buffers, address, count), let m = s.buffers[base] else { return nil }
             let stored = m.bytes.count
             if offset + count <= stored { return Array(m.bytes[offset..<offset + count]) }
-            var out = offset < stored ? Array(m.bytes[offset..<stored]) : []
-            out.append(contentsOf: repeatElement(0, count: count - out.count))
+            // Past what was written the buffer is zero: one zeroed allocation, then one copy
+            // (appending a lazy `repeatElement` goes element by element: far too slow for 64 KiB).
+            var out = [UInt8](repeating: 0, count: count)
+            if offset < stored { out.replaceSubrange(0..<stored - offset, with: m.bytes[offset..<stored]) }
             return out
         }
     }
@@ -74,7 +76,7 @@ public final class BusMemory: Sendable {
             if end > stored {
                 // One allocation of the whole size (not zeroed) rather than growing write by write.
                 if stored == 0 { s.buffers[base]!.bytes.reserveCapacity(s.buffers[base]!.size) }
-                s.buffers[base]!.bytes.append(contentsOf: repeatElement(0, count: end - stored))
+                s.buffers[base]!.bytes.append(contentsOf: [UInt8](repeating: 0, count: end - stored))
             }
             s.buffers[base]!.bytes.replaceSubrange(offset..<end, with: bytes)
             return true
