@@ -250,6 +250,8 @@ final class FaultScope: Sendable {
     let file: OpenFileID
     /// What a post-level rule asked the ioctl to do afterwards.
     let outcome = Mutex<FaultOutcome>(FaultOutcome())
+    /// The rule that fired at the ioctl entry, for the trace ("entry: delay" …).
+    let entryNote = Mutex<String?>(nil)
 
     init(kind: IoctlCommand.Kind?, file: OpenFileID) { self.kind = kind; self.file = file }
 }

@@ -62,6 +62,7 @@ extension Engine {
         if first, known {
             entry = locked { s in s.faults.atEntry(kind: kind, file: file) }
             extras.pending.withLock { $0[file]?.entry = entry }
+            if let entry { request.scope.entryNote.withLock { $0 = "entry: \(entry.kind.rawValue)" } }
             switch entry?.kind {
             case .delay?: sleepMilliseconds(entry?.milliseconds ?? 0)
             case .hang?:

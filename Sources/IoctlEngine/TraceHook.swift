@@ -159,7 +159,8 @@ extension Engine {
         rec.rounds = traced.rounds
         rec.stores = traced.stores
         rec.frames = collector.frames.withLock { $0 }
-        let injected = collector.injected.withLock { $0 }
+        let entryNote = FaultScope.current?.entryNote.withLock { $0 }
+        let injected = (entryNote.map { [$0] } ?? []) + collector.injected.withLock { $0 }
         if !injected.isEmpty { rec.injected = injected }
         rec.micros = TraceContext.micros(since: start.mono)
         rec.queued = queuedCounts()

@@ -30,6 +30,20 @@ import Testing
         _ = id
     }
 
+    @Test func aDelayOrCorruptionAtTheEntryIsTracedAsInjected() throws {
+        let e = Engine(machine: Machine(try FixtureLoader.loadDefault()))
+        let c = Collector()
+        e.tracer = c
+        let f = e.open()
+        _ = e.addFault(FaultRule(match: FaultMatch(ioctl: "I2OHRTGET"), action: FaultAction(kind: .corrupt),
+                                 count: FaultCount(kind: .once)))
+        _ = try hrtGet(e, f)
+        _ = try hrtGet(e, f)
+        let ioctls = c.records.withLock { $0 }.filter { $0.op == "ioctl" }
+        #expect(ioctls.first?.injected == ["entry: corrupt"])
+        #expect(ioctls.last?.injected == nil)
+    }
+
     @Test func aStatusOnThePostedFrameIsTracedAsInjected() throws {
         let e = Engine(machine: Machine(try FixtureLoader.loadDefault()))
         let c = Collector()
