@@ -71,22 +71,8 @@ struct Replay: ParsableCommand {
             if let pid = TraceContext.callerPID, pid > 0 { kill(pid, SIGTERM) }
         }
         let hub = PreloadEventHub()
-        let server: PreloadServer
-        do {
-            server = try PreloadServer(backend: backend, hub: hub)
-        } catch {
-            PreloadSetup.complain("cannot create the daemon socket: \(error)")
-            throw ExitCode(125)
-        }
-        server.start()
-        let env = PreloadLibrary.clientEnvironment(base: ProcessInfo.processInfo.environment, libraryDir: library,
-                                                   socketPath: server.socketPath, devices: devices)
-        let outcome = ChildProcess.run(argv, environment: env)
-        server.stop()
-        if case let .notStarted(e) = outcome {
-            PreloadSetup.complain("\(argv[0]): \(String(cString: strerror(e)))")
-            throw ExitCode(outcome.shellStatus)
-        }
+        let outcome = try PreloadSetup.runPrivately(argv, backend: backend, hub: hub, library: library, devices: devices)
+        if case .notStarted = outcome { throw ExitCode(outcome.shellStatus) }
         if backend.firstDivergence != nil { throw ExitCode(3) }
         if let d = backend.unconsumed() {
             PreloadServer.logToStandardError(d.description)

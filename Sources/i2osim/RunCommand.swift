@@ -88,11 +88,22 @@ struct Run: ParsableCommand {
             try attachTracer(trace, to: engine)
             backend = engine
         }
+        let outcome = try PreloadSetup.runPrivately(argv, backend: backend, hub: hub, library: library, devices: devices)
+        throw ExitCode(outcome.shellStatus)
+    }
+}
+
+/// What `run` and `serve --socket` share.
+enum PreloadSetup {
+    /// Serves `backend` on a private socket while COMMAND runs with the preload library, then
+    /// stops: what `run` and `replay` share. A command that could not start is reported here.
+    static func runPrivately(_ argv: [String], backend: any PreloadBackend, hub: PreloadEventHub, library: String,
+                             devices: [String]) throws -> ChildProcess.Outcome {
         let server: PreloadServer
         do {
             server = try PreloadServer(backend: backend, hub: hub)
         } catch {
-            PreloadSetup.complain("cannot create the daemon socket: \(error)")
+            complain("cannot create the daemon socket: \(error)")
             throw ExitCode(125)
         }
         server.start()
@@ -100,15 +111,10 @@ struct Run: ParsableCommand {
                                                    socketPath: server.socketPath, devices: devices)
         let outcome = ChildProcess.run(argv, environment: env)
         server.stop()
-        if case let .notStarted(e) = outcome {
-            PreloadSetup.complain("\(argv[0]): \(String(cString: strerror(e)))")
-        }
-        throw ExitCode(outcome.shellStatus)
+        if case let .notStarted(e) = outcome { complain("\(argv[0]): \(String(cString: strerror(e)))") }
+        return outcome
     }
-}
 
-/// What `run` and `serve --socket` share.
-enum PreloadSetup {
     static func complain(_ line: String) {
         FileHandle.standardError.write(Data("i2osim: \(line)\n".utf8))
     }
