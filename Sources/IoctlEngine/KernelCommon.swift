@@ -73,6 +73,29 @@ protocol KernelPersonality: Personality {
 }
 
 extension KernelPersonality {
+    // The handlers both kernels implement alike (each kernel's file has the ones that differ).
+    func hrtGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelTableGet(call, memory: &memory, function: .execHrtGet, copyOnShort: true)
+    }
+    func parmGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelParams(call, memory: &memory, function: .utilParamsGet)
+    }
+    func parmSet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelParams(call, memory: &memory, function: .utilParamsSet)
+    }
+    func swDownload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelSwDownload(call, memory: &memory)
+    }
+    func swUpload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelSwUpload(call, memory: &memory)
+    }
+    func swDelete(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelSwDelete(call, memory: &memory)
+    }
+    func validate(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        kernelValidate(call)
+    }
+
     // MARK: HRTGET / LCTGET
 
     /// HRTGET / LCTGET as both kernels do them (reference §5.2, §5.3). Order: struct → EFAULT;

@@ -21,27 +21,6 @@ struct Linux24Personality: KernelPersonality {
 
     func accepts(_ command: IoctlCommand) -> Bool { command.kind != .passthru && command.kind != .passthru32 }
 
-    func hrtGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        try kernelTableGet(call, memory: &memory, function: .execHrtGet, copyOnShort: true)
-    }
-    func parmGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        try kernelParams(call, memory: &memory, function: .utilParamsGet)
-    }
-    func parmSet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        try kernelParams(call, memory: &memory, function: .utilParamsSet)
-    }
-    func swDownload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        try kernelSwDownload(call, memory: &memory)
-    }
-    func swUpload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        try kernelSwUpload(call, memory: &memory)
-    }
-    func swDelete(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        try kernelSwDelete(call, memory: &memory)
-    }
-    func validate(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        kernelValidate(call)
-    }
     func passthru(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult { .error(.EINVAL) }
 
     /// HTML as 2.4's `ioctl_html` (reference §5.9). Order: struct → EFAULT; `*reslen` → EFAULT;

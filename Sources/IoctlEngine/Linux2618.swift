@@ -27,30 +27,9 @@ struct Linux2618Personality: KernelPersonality {
         return command.kind != .html && command.kind != .passthru32
     }
 
-    func hrtGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        try kernelTableGet(call, memory: &memory, function: .execHrtGet, copyOnShort: true)
-    }
     func lctGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         try kernelTableGet(call, memory: &memory, function: .execLctNotify, copyOnShort: false,
                            transform: EngineState.lct2618)
-    }
-    func parmGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        try kernelParams(call, memory: &memory, function: .utilParamsGet)
-    }
-    func parmSet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        try kernelParams(call, memory: &memory, function: .utilParamsSet)
-    }
-    func swDownload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        try kernelSwDownload(call, memory: &memory)
-    }
-    func swUpload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        try kernelSwUpload(call, memory: &memory)
-    }
-    func swDelete(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        try kernelSwDelete(call, memory: &memory)
-    }
-    func validate(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        kernelValidate(call)
     }
     /// Not implemented in 2.6.18 (`accepts` already refuses it).
     func html(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult { .error(.EINVAL) }
