@@ -395,21 +395,22 @@ extension EngineState {
 
 /// A `UserMemory` that counts fetch rounds and applies short/corrupt data faults to stores.
 struct FaultingMemory<Base: UserMemory>: UserMemory {
-    var base: Base
+    /// The caller's memory, borrowed for one `ioctl` call.
+    let base: UnsafeMutablePointer<Base>
     var fetches = 0
     let scope: FaultScope
     var entryData: FaultAction.Kind?
 
     mutating func fetch(reads: [UserRange], writes: [UserRange]) throws(NeedsRound) -> [[UInt8]?] {
         fetches += 1
-        return try base.fetch(reads: reads, writes: writes)
+        return try base.pointee.fetch(reads: reads, writes: writes)
     }
 
     mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
         switch entryData ?? scope.outcome.withLock({ $0.data }) {
-        case .short?: return base.store(Array(bytes.prefix(bytes.count / 2)), at: address)
-        case .corrupt?: return base.store(bytes.map { ~$0 }, at: address)
-        default: return base.store(bytes, at: address)
+        case .short?: return base.pointee.store(Array(bytes.prefix(bytes.count / 2)), at: address)
+        case .corrupt?: return base.pointee.store(bytes.map { ~$0 }, at: address)
+        default: return base.pointee.store(bytes, at: address)
         }
     }
 }

@@ -78,15 +78,20 @@ extension Engine {
             traceEntryFault(file, command: command, argument: argument, abi: abi, result, "entry: errno")
             return finish(file, kind: kind, result, rounds: 1)
         }
-        var wrapped = FaultingMemory(base: memory, scope: request.scope, entryData: entry?.kind == .short || entry?.kind == .corrupt ? entry?.kind : nil)
-        let outcome: Result<IoctlResult, NeedsRound> = FaultScope.$current.withValue(request.scope) {
-            do throws(NeedsRound) {
-                return .success(try dispatchIoctl(file, command: command, argument: argument, abi: abi, memory: &wrapped))
-            } catch {
-                return .failure(error)
+        let entryData = entry?.kind == .short || entry?.kind == .corrupt ? entry?.kind : nil
+        // The wrapper borrows the caller's memory: copying it would make every store copy the
+        // caller's buffers (copy on write).
+        let (outcome, fetches) = withUnsafeMutablePointer(to: &memory) { base in
+            var wrapped = FaultingMemory(base: base, scope: request.scope, entryData: entryData)
+            let outcome: Result<IoctlResult, NeedsRound> = FaultScope.$current.withValue(request.scope) {
+                do throws(NeedsRound) {
+                    return .success(try dispatchIoctl(file, command: command, argument: argument, abi: abi, memory: &wrapped))
+                } catch {
+                    return .failure(error)
+                }
             }
+            return (outcome, wrapped.fetches)
         }
-        memory = wrapped.base
         var result: IoctlResult
         switch outcome {
         case let .failure(round):
@@ -102,7 +107,7 @@ extension Engine {
             result = .error(.EIO)
         }
         let retries = extras.pending.withLock { $0[file]?.retries ?? 0 }
-        return finish(file, kind: kind, result, rounds: wrapped.fetches + retries)
+        return finish(file, kind: kind, result, rounds: fetches + retries)
     }
 
     /// A request answered by a fault at the ioctl entry never reaches the handler (nor its
