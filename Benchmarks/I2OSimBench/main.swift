@@ -1,6 +1,6 @@
 // i2osim-bench — the in-process part of `scripts/bench`.
 //
-//   i2osim-bench inprocess [SECONDS]   ioctl engine + IOP model: ops/s on one core, allocations/op
+//   i2osim-bench inprocess [SECONDS [NAME]]  ioctl engine (NAME: only workloads whose name starts so) + IOP model: ops/s on one core, allocations/op
 //   i2osim-bench cuse-rounds           daemon calls per ioctl under the kernel's CUSE retry protocol
 //   i2osim-bench fixture [DIR]         load time of a generated 32 IOPs × 500 TIDs fixture
 //
@@ -73,7 +73,7 @@ func defaultEngine() -> Engine {
 
 // MARK: in-process
 
-func inProcess(budget: Double) -> Bool {
+func inProcess(budget: Double, only: String? = nil) -> Bool {
     let engine = defaultEngine()
     let file = engine.open()
     var mem = FlatMemory()
@@ -86,7 +86,7 @@ func inProcess(budget: Double) -> Bool {
     }
     row("in-process", "GETIOPS (trivial ioctl, baseline)", rate(trivial.rate), "—", "1.00", "—", "ok")
     row("in-process", "GETIOPS allocations/op", fmt(trivial.allocs, 1), "—", "—", "—", "ok")
-    for w in workloads.dropFirst() {
+    for w in workloads.dropFirst() where only.map({ w.name.hasPrefix($0) }) ?? true {
         // Check it works, and record its memory traffic for the copy baseline.
         w.prepare(0, &mem, engine, file)
         mem.recording = true; mem.log = []
@@ -254,7 +254,7 @@ let mode = args.count > 1 ? args[1] : "all"
 let budget = args.count > 2 ? Double(args[2]) ?? 0.2 : 0.2
 var ok = true
 switch mode {
-case "inprocess": ok = inProcess(budget: budget)
+case "inprocess": ok = inProcess(budget: budget, only: args.count > 3 ? args[3] : nil)
 case "cuse-rounds": ok = cuseRounds(budget: budget)
 case "fixture": ok = fixtureLoad(dir: args.count > 2 ? args[2] : "/tmp")
 case "all":

@@ -85,8 +85,21 @@ public struct IoctlCommand: Hashable, Sendable, CustomStringConvertible {
     /// The ioctl `command` names for a caller of `abi`; nil for an unknown number, or one whose
     /// size field belongs to the other ABI (→ `EINVAL`).
     public static func decode(_ command: UInt32, abi: CallerABI) -> IoctlCommand? {
-        all(abi).first { $0.number == command }
+        // Every ioctl has its own `nr` but the two PASSTHRUs; a lookup by `nr`, no allocation.
+        let nr = UInt8(truncatingIfNeeded: command)
+        guard command >> 8 & 0xFF == 0x69, nr <= 12 else { return nil }
+        let kind: Kind
+        if nr == 12 {
+            kind = abi == .lp64 && command == Kind.passthru.number(.lp64) ? .passthru : .passthru32
+        } else {
+            kind = Self.byNr[Int(nr)]
+        }
+        return kind.number(abi) == command ? IoctlCommand(kind, abi: abi) : nil
     }
+
+    /// The kinds by `nr` (0…11; 12 is one of the PASSTHRUs).
+    private static let byNr: [Kind] = [.getIOPs, .hrtGet, .lctGet, .parmSet, .parmGet, .swDownload, .swUpload, .swDelete,
+                                       .validate, .html, .eventRegister, .eventGet]
 
     /// The ioctl with this macro name (`I2OHRTGET`), case-insensitive.
     public static func named(_ name: String, abi: CallerABI) -> IoctlCommand? {

@@ -398,7 +398,7 @@ struct FaultingMemory<Base: UserMemory>: UserMemory {
     /// The caller's memory, borrowed for one `ioctl` call.
     let base: UnsafeMutablePointer<Base>
     var fetches = 0
-    let scope: FaultScope
+    let scope: FaultScope?
     var entryData: FaultAction.Kind?
 
     mutating func fetch(reads: [UserRange], writes: [UserRange]) throws(NeedsRound) -> [[UInt8]?] {
@@ -407,7 +407,7 @@ struct FaultingMemory<Base: UserMemory>: UserMemory {
     }
 
     mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
-        switch entryData ?? scope.outcome.withLock({ $0.data }) {
+        switch entryData ?? scope?.outcome.withLock({ $0.data }) {
         case .short?: return base.pointee.store(Array(bytes.prefix(bytes.count / 2)), at: address)
         case .corrupt?: return base.pointee.store(bytes.map { ~$0 }, at: address)
         default: return base.pointee.store(bytes, at: address)

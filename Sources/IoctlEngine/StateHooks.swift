@@ -13,6 +13,8 @@ public final class EngineExtras: Sendable {
     /// Requests in progress per open file: their start and the entry fault decided for them
     /// (kept across the NeedsRound retries of one request).
     let pending = Mutex<[OpenFileID: PendingRequest]>([:])
+    /// How many requests `pending` holds: when none, a request need not look there.
+    let pendingCount = Atomic<Int>(0)
     /// Told after a state write fails (a log line).
     let log = Mutex<(@Sendable (String) -> Void)?>(nil)
     init() {}
@@ -22,7 +24,8 @@ struct PendingRequest: Sendable {
     var start: UInt64
     var retries: Int
     var entry: FaultAction?
-    var scope: FaultScope
+    /// The fault layer's view of the request; nil when no fault rule existed as it began.
+    var scope: FaultScope?
 }
 
 /// Gates that hung requests wait on: released all at once by `Engine.releaseHangs()`.
@@ -36,8 +39,6 @@ final class DispatchSemaphoreBox: Sendable {
 }
 
 extension Engine {
-    /// The ioctls that can change what a card keeps across a power cycle.
-    static let persistentKinds: Set<IoctlCommand.Kind> = [.parmSet, .swDownload, .swDelete, .validate, .passthru, .passthru32]
 
     /// One `ioctl(fd, command, argument)` from a caller using `abi`: the fault layer's entry,
     /// request statistics and the persistent state around the personality's handler.
@@ -50,64 +51,71 @@ extension Engine {
                       memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         let kind = IoctlCommand.decode(command, abi: abi)?.kind
         let now = DispatchTime.now().uptimeNanoseconds
-        let known = state.withLock { $0.files[file] != nil }
-        // The request's record: new on its first call, kept over retry rounds.
-        let (request, first) = extras.pending.withLock { p -> (PendingRequest, Bool) in
-            if let r = p[file] { return (r, false) }
-            let r = PendingRequest(start: now, retries: 0, entry: nil, scope: FaultScope(kind: kind, file: file))
-            p[file] = r
-            return (r, true)
+        let (known, hasRules) = state.withLock { ($0.files[file] != nil, !$0.faults.rules.isEmpty) }
+        // The request's record: kept over retry rounds (stored only when a round is needed).
+        var request: PendingRequest
+        let first: Bool
+        if extras.pendingCount.load(ordering: .acquiring) > 0, let r = extras.pending.withLock({ $0[file] }) {
+            request = r; first = false
+        } else {
+            // Without fault rules there is nothing for the fault layer to see: no scope.
+            request = PendingRequest(start: now, retries: 0, entry: nil, scope: hasRules ? FaultScope(kind: kind, file: file) : nil)
+            first = true
         }
-        var entry = request.entry
-        if first, known {
-            entry = locked { s in s.faults.atEntry(kind: kind, file: file) }
-            extras.pending.withLock { $0[file]?.entry = entry }
-            if let entry { request.scope.entryNote.withLock { $0 = "entry: \(entry.kind.rawValue)" } }
-            switch entry?.kind {
-            case .delay?: sleepMilliseconds(entry?.milliseconds ?? 0)
+        if first, known, hasRules {
+            request.entry = locked { s in s.faults.atEntry(kind: kind, file: file) }
+            if let entry = request.entry { request.scope?.entryNote.withLock { $0 = "entry: \(entry.kind.rawValue)" } }
+            switch request.entry?.kind {
+            case .delay?: sleepMilliseconds(request.entry?.milliseconds ?? 0)
             case .hang?:
                 if !waitForRelease() {
                     traceEntryFault(file, command: command, argument: argument, abi: abi, .error(.ETIMEDOUT), "entry: hang")
-                    return finish(file, kind: kind, .error(.ETIMEDOUT), rounds: 1)
+                    return finish(file, kind: kind, .error(.ETIMEDOUT), rounds: 1, start: request.start)
                 }
             default: break
             }
         }
+        let entry = request.entry
         if let e = entry, e.kind == .errno {
             let result = IoctlResult.error(Errno(rawValue: e.errno ?? Errno.EIO.rawValue))
             traceEntryFault(file, command: command, argument: argument, abi: abi, result, "entry: errno")
-            return finish(file, kind: kind, result, rounds: 1)
+            return finish(file, kind: kind, result, rounds: 1, start: request.start)
         }
         let entryData = entry?.kind == .short || entry?.kind == .corrupt ? entry?.kind : nil
         // The wrapper borrows the caller's memory: copying it would make every store copy the
         // caller's buffers (copy on write).
+        let scope = request.scope
         let (outcome, fetches) = withUnsafeMutablePointer(to: &memory) { base in
-            var wrapped = FaultingMemory(base: base, scope: request.scope, entryData: entryData)
-            let outcome: Result<IoctlResult, NeedsRound> = FaultScope.$current.withValue(request.scope) {
+            var wrapped = FaultingMemory(base: base, scope: scope, entryData: entryData)
+            func run() -> Result<IoctlResult, NeedsRound> {
                 do throws(NeedsRound) {
                     return .success(try dispatchIoctl(file, command: command, argument: argument, abi: abi, memory: &wrapped))
                 } catch {
                     return .failure(error)
                 }
             }
+            let outcome = scope.map { FaultScope.$current.withValue($0) { run() } } ?? run()
             return (outcome, wrapped.fetches)
         }
         var result: IoctlResult
         switch outcome {
         case let .failure(round):
-            extras.pending.withLock { $0[file]?.retries += 1 }
+            request.retries += 1
+            extras.pending.withLock { p in
+                if p.updateValue(request, forKey: file) == nil { extras.pendingCount.add(1, ordering: .releasing) }
+            }
             throw round
         case let .success(r): result = r
         }
-        let after = request.scope.outcome.withLock { $0 }
-        if let ms = after.delayMilliseconds { sleepMilliseconds(ms) }
-        if after.hang, !waitForRelease() { result = .error(.ETIMEDOUT) }
-        if let e = after.errno { result = .error(e) }
-        if case .value = result, let kind, Self.persistentKinds.contains(kind), !saveState() {
+        if let after = scope?.outcome.withLock({ $0 }) {
+            if let ms = after.delayMilliseconds { sleepMilliseconds(ms) }
+            if after.hang, !waitForRelease() { result = .error(.ETIMEDOUT) }
+            if let e = after.errno { result = .error(e) }
+        }
+        if case .value = result, kind?.isPersistent == true, !saveState() {
             result = .error(.EIO)
         }
-        let retries = extras.pending.withLock { $0[file]?.retries ?? 0 }
-        return finish(file, kind: kind, result, rounds: fetches + retries)
+        return finish(file, kind: kind, result, rounds: fetches + request.retries, start: request.start)
     }
 
     /// A request answered by a fault at the ioctl entry never reaches the handler (nor its
@@ -125,8 +133,12 @@ extension Engine {
         tracer.record(rec)
     }
 
-    private func finish(_ file: OpenFileID, kind: IoctlCommand.Kind?, _ result: IoctlResult, rounds: Int) -> IoctlResult {
-        let start = extras.pending.withLock { $0.removeValue(forKey: file)?.start } ?? DispatchTime.now().uptimeNanoseconds
+    private func finish(_ file: OpenFileID, kind: IoctlCommand.Kind?, _ result: IoctlResult, rounds: Int, start: UInt64) -> IoctlResult {
+        if extras.pendingCount.load(ordering: .acquiring) > 0 {
+            extras.pending.withLock { p in
+                if p.removeValue(forKey: file) != nil { extras.pendingCount.subtract(1, ordering: .releasing) }
+            }
+        }
         let elapsed = DispatchTime.now().uptimeNanoseconds &- start
         extras.stats.withLock { $0.record(kind: kind, result: result, rounds: rounds, nanoseconds: elapsed) }
         return result
@@ -261,18 +273,28 @@ struct StatsCollector: Sendable {
         var latencies: [UInt64] = []
         var next = 0
     }
-    var per: [String: One] = [:]
+    /// By `Kind.statsSlot`; the last slot is for unknown numbers. Updated in place: a copy of
+    /// `One` out and back would copy its latency window on every request.
+    var slots = [One](repeating: One(), count: IoctlCommand.Kind.allCases.count + 1)
     static let window = 1024
 
     mutating func record(kind: IoctlCommand.Kind?, result: IoctlResult, rounds: Int, nanoseconds: UInt64) {
-        let name = kind?.name ?? "unknown"
-        var o = per[name] ?? One()
-        o.requests += 1
-        if case let .error(e) = result { o.errors += 1; o.errnos[e.description, default: 0] += 1 }
-        o.rounds += rounds; o.roundsMax = max(o.roundsMax, rounds)
-        if o.latencies.count < Self.window { o.latencies.append(nanoseconds) } else { o.latencies[o.next] = nanoseconds }
-        o.next = (o.next + 1) % Self.window
-        per[name] = o
+        let i = kind?.statsSlot ?? slots.count - 1
+        slots[i].requests += 1
+        if case let .error(e) = result { slots[i].errors += 1; slots[i].errnos[e.description, default: 0] += 1 }
+        slots[i].rounds += rounds; slots[i].roundsMax = max(slots[i].roundsMax, rounds)
+        if slots[i].latencies.count < Self.window {
+            if slots[i].latencies.isEmpty { slots[i].latencies.reserveCapacity(Self.window) }
+            slots[i].latencies.append(nanoseconds)
+        } else {
+            slots[i].latencies[slots[i].next] = nanoseconds
+        }
+        slots[i].next = (slots[i].next + 1) % Self.window
+    }
+
+    /// The slots with their ioctl names.
+    var per: [(String, One)] {
+        zip(IoctlCommand.Kind.allCases.map(\.name) + ["unknown"], slots).filter { $0.1.requests > 0 }
     }
 
     func summary() -> EngineStatistics {
@@ -292,5 +314,26 @@ struct StatsCollector: Sendable {
             s.errors += o.errors
         }
         return s
+    }
+}
+
+extension IoctlCommand.Kind {
+    /// Its place in `StatsCollector.slots` (the order of `allCases`).
+    var statsSlot: Int {
+        switch self {
+        case .getIOPs: 0; case .hrtGet: 1; case .lctGet: 2; case .parmSet: 3; case .parmGet: 4; case .swDownload: 5
+        case .swUpload: 6; case .swDelete: 7; case .validate: 8; case .html: 9; case .eventRegister: 10
+        case .eventGet: 11; case .passthru: 12; case .passthru32: 13
+        }
+    }
+}
+
+extension IoctlCommand.Kind {
+    /// The ioctls that can change what a card keeps across a power cycle.
+    var isPersistent: Bool {
+        switch self {
+        case .parmSet, .swDownload, .swDelete, .validate, .passthru, .passthru32: true
+        default: false
+        }
     }
 }

@@ -34,6 +34,31 @@ import IOPModel
         #expect(IoctlCommand.named("i2oparmget", abi: .lp64)?.number == 0xC028_6904)
     }
 
+    @Test func statisticsSlotsFollowTheKindsInOrder() {
+        for (i, k) in IoctlCommand.Kind.allCases.enumerated() { #expect(k.statsSlot == i, "\(k)") }
+    }
+
+    /// The table lookup of `decode` agrees with a search of every ioctl's number, over every
+    /// direction, size and `nr` of type 'i' and a few other types.
+    @Test(arguments: CallerABI.allCases)
+    func decodeAgreesWithSearchingEveryNumber(_ abi: CallerABI) {
+        let all = IoctlCommand.all(abi)
+        var matched = 0
+        for type: UInt32 in [0x68, 0x69, 0x6A] {
+            for dir: UInt32 in 0...3 {
+                for size: UInt32 in 0...0x3FFF where size < 0x80 || size % 0x100 == 0 {
+                    for nr: UInt32 in 0...0x20 {
+                        let command = dir << 30 | size << 16 | type << 8 | nr
+                        let expected = all.first { $0.number == command }
+                        #expect(IoctlCommand.decode(command, abi: abi) == expected, "\(hex(command, width: 8))")
+                        if expected != nil { matched += 1 }
+                    }
+                }
+            }
+        }
+        #expect(matched == all.count)
+    }
+
     @Test(arguments: CallerABI.allCases)
     func unknownAndWrongABINumbersAreEINVAL(_ abi: CallerABI) {
         var h = Harness(abi)
