@@ -55,12 +55,17 @@ public struct LCTEntry: Hashable, Sendable {
 
     public static let words = 9
 
+    /// Word 3: ClassID | Version << 12 | OrganizationID << 16.
+    public var classWord: UInt32 {
+        UInt32(classID.rawValue) | UInt32(classVersion & 0xF) << 12 | UInt32(organizationID) << 16
+    }
+
     public var encodedWords: [UInt32] {
         [
             UInt32(Self.words) | UInt32(localTID.rawValue) << 16,
             changeIndicator,
             deviceFlags.rawValue,
-            UInt32(classID.rawValue) | UInt32(classVersion & 0xF) << 12 | UInt32(organizationID) << 16,
+            classWord,
             subClass,
             UInt32(userTID.rawValue) | UInt32(parentTID.rawValue) << 12 | UInt32(biosInfo) << 24,
             identityTag.readLE32(at: 0),

@@ -35,7 +35,10 @@ public struct MessageFrame: Hashable, Sendable, CustomStringConvertible {
         transactionContext: UInt32 = 0, sglOffset: WordCount = 0, flags: MessageFlags = [],
         version: MessageVersion = .v1_5, payload: [UInt32] = []
     ) {
-        words = [0, 0, initiatorContext, transactionContext] + payload
+        var w = [UInt32](); w.reserveCapacity(4 + payload.count)
+        w.append(0); w.append(0); w.append(initiatorContext); w.append(transactionContext)
+        w.append(contentsOf: payload)
+        words = w
         messageSize = WordCount(rawValue: words.count)
         self.version = version
         self.sglOffset = sglOffset
@@ -101,13 +104,16 @@ public struct MessageFrame: Hashable, Sendable, CustomStringConvertible {
         to request: MessageFrame, status: ReqStatus = .success, detail: DetailedStatus = .success,
         payload: [UInt32] = []
     ) -> MessageFrame {
-        var r = MessageFrame(
-            function: request.function, target: request.target, initiator: request.initiator,
-            initiatorContext: request.initiatorContext, transactionContext: request.transactionContext,
-            flags: [.reply], version: request.version,
-            payload: [UInt32(status.rawValue) << 24 | UInt32(detail.rawValue)] + payload)
-        r.messageSize = WordCount(rawValue: r.words.count)
-        return r
+        // Built in one allocation: replies are the model's hot path.
+        var w = [UInt32](); w.reserveCapacity(5 + payload.count)
+        let size = UInt32(UInt16(truncatingIfNeeded: 5 + payload.count))
+        w.append(size << 16 | UInt32(MessageFlags.reply.rawValue) << 8 | UInt32(request.version.rawValue))
+        w.append(UInt32(request.function.rawValue) << 24 | UInt32(request.initiator.rawValue & 0xFFF) << 12
+                 | UInt32(request.target.rawValue & 0xFFF))
+        w.append(request.initiatorContext); w.append(request.transactionContext)
+        w.append(UInt32(status.rawValue) << 24 | UInt32(detail.rawValue))
+        w.append(contentsOf: payload)
+        return MessageFrame(words: w)
     }
     public var reqStatus: ReqStatus { ReqStatus(rawValue: UInt8(self[word: 4] >> 24)) }
     public var detailedStatus: DetailedStatus { DetailedStatus(rawValue: UInt16(truncatingIfNeeded: self[word: 4])) }

@@ -249,14 +249,22 @@ public struct ResultBlock: Hashable, Sendable {
     }
     public func encoded() -> [UInt8] {
         var b = [UInt8]()
+        b.reserveCapacity(byteCount)
+        encode(into: &b)
+        return b
+    }
+    /// Bytes of the encoded block.
+    public var byteCount: Int { 4 + (rows == nil ? 0 : 4) + (data.count + 3) & ~3 + errorInfo.count }
+    /// Appends the encoded block to `b` (no temporary array).
+    public func encode(into b: inout [UInt8]) {
+        let start = b.count
         b.appendLE16(UInt16(truncatingIfNeeded: blockSize.rawValue))
         b.append(status.rawValue)
         b.append(UInt8(truncatingIfNeeded: errorInfo.count / 4))
         if let rows { b.appendLE16(rows.count); b.appendLE16(rows.more) }
         b.append(contentsOf: data)
-        b.padToWord()
+        while (b.count - start) % 4 != 0 { b.append(0) }
         b.append(contentsOf: errorInfo)
-        return b
     }
 }
 

@@ -56,39 +56,43 @@ public struct SGL: Hashable, Sendable {
         let start = frame.sglOffset.rawValue
         guard start != 0 else { return SGL(elements: []) }
         let end = min(frame.messageSize.rawValue, frame.words.count)
-        return try decode(words: Array(frame.words[min(start, end)..<end]))
+        return try decode(words: frame.words[min(start, end)..<end])
     }
 
-    public static func decode(words: [UInt32]) throws(I2OFormatError) -> SGL {
-        var i = 0
+    public static func decode(words: [UInt32]) throws(I2OFormatError) -> SGL { try decode(words: words[...]) }
+
+    public static func decode(words: ArraySlice<UInt32>) throws(I2OFormatError) -> SGL {
+        var i = words.startIndex
         var elements: [SGLElement] = []
+        elements.reserveCapacity(4)
         var wide = false
-        while i < words.count {
+        while i < words.endIndex {
             let w0 = words[i]
             let flagByte = UInt8(w0 >> 24)
             let count = Int(w0 & 0xFF_FFFF)
             let flags = SGLFlags(rawValue: flagByte)
             if flagByte & 0x7C == SGLElement.attributesType {
                 // SGL attributes element: 0x7C020002 then one word (page size). Switches to 64-bit.
-                guard i + 1 < words.count else { throw .truncated(what: "SGL attribute element", needed: (i + 2) * 4, available: words.count * 4) }
+                guard i + 1 < words.endIndex else { throw .truncated(what: "SGL attribute element", needed: (i - words.startIndex + 2) * 4, available: words.count * 4) }
                 wide = (w0 & 0x0002_0000) != 0
                 i += 2
                 continue
             }
             if flagByte & 0x30 == 0x10 {
                 let n = wide ? 3 : 2
-                guard i + n <= words.count else {
-                    throw .truncated(what: "SGL simple element \(elements.count)", needed: (i + n) * 4, available: words.count * 4)
+                guard i + n <= words.endIndex else {
+                    throw .truncated(what: "SGL simple element \(elements.count)", needed: (i - words.startIndex + n) * 4, available: words.count * 4)
                 }
                 let address = wide ? UInt64(words[i + 1]) | UInt64(words[i + 2]) << 32 : UInt64(words[i + 1])
                 elements.append(.simple(flags: flags, count: count, address: address))
                 i += n
             } else if flagByte & 0x3C == SGLElement.immediateType {
                 let n = (count + 3) / 4
-                guard i + 1 + n <= words.count else {
-                    throw .truncated(what: "SGL immediate data element", needed: (i + 1 + n) * 4, available: words.count * 4)
+                guard i + 1 + n <= words.endIndex else {
+                    throw .truncated(what: "SGL immediate data element", needed: (i - words.startIndex + 1 + n) * 4, available: words.count * 4)
                 }
-                let bytes = Array(Array(words[(i + 1)..<(i + 1 + n)]).littleEndianBytes.prefix(count))
+                var bytes = [UInt8](); bytes.reserveCapacity(count)
+                for k in 0..<count { bytes.append(UInt8(truncatingIfNeeded: words[i + 1 + k / 4] >> (8 * (k % 4)))) }
                 elements.append(.immediate(flags: flags, bytes: bytes))
                 i += 1 + n
             } else {

@@ -78,7 +78,7 @@ extension IOP {
         case 0xF100:
             var g = stored(number, schema: schema, device: d)
             let e = d.entry
-            Self.put(UInt64(e.encodedWords[3]), "ClassID", in: &g.rows[0], schema: schema)
+            Self.put(UInt64(e.classWord), "ClassID", in: &g.rows[0], schema: schema)
             Self.put(UInt64(e.userTID.rawValue), "OwnerTID", in: &g.rows[0], schema: schema)
             Self.put(UInt64(e.parentTID.rawValue), "ParentTID", in: &g.rows[0], schema: schema)
             return g

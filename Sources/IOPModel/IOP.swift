@@ -62,6 +62,8 @@ public struct IOP: Sendable {
 
     /// Takes the replies queued since the last call.
     public mutating func takeOutbound() -> [MessageFrame] {
+        // Nearly always empty: then nothing is copied or allocated.
+        guard !outbound.isEmpty else { return [] }
         defer { outbound.removeAll(keepingCapacity: true) }
         return outbound
     }

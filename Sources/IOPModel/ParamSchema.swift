@@ -60,7 +60,9 @@ public struct ParamGroupSchema: Hashable, Sendable {
     public var number: UInt16
     public var name: String
     public var kind: Kind
-    public var fields: [ParamField]
+    public var fields: [ParamField] { didSet { offsets = Self.offsets(of: fields) } }
+    /// Byte offset of each field inside a row (fields are packed, in order); kept with `fields`.
+    public private(set) var offsets: [Int]
     /// Tables: the index of the key field (LIST_GET, ROW_DELETE …). I2O tables key on field 0.
     public var keyField: Int
     /// Tables: ROW_ADD / ROW_DELETE / TABLE_CLEAR allowed (0xF000 Properties bits 0x02/0x04/0x08).
@@ -68,12 +70,12 @@ public struct ParamGroupSchema: Hashable, Sendable {
 
     public init(number: UInt16, name: String, kind: Kind, fields: [ParamField], keyField: Int = 0, rowsEditable: Bool = false) {
         self.number = number; self.name = name; self.kind = kind; self.fields = fields
+        offsets = Self.offsets(of: fields)
         self.keyField = keyField; self.rowsEditable = rowsEditable
     }
 
-    /// Byte offset of each field inside a row (fields are packed, in order).
-    public var offsets: [Int] {
-        var o: [Int] = []; var at = 0
+    private static func offsets(of fields: [ParamField]) -> [Int] {
+        var o: [Int] = []; o.reserveCapacity(fields.count); var at = 0
         for f in fields { o.append(at); at += f.type.width }
         return o
     }
@@ -88,5 +90,10 @@ public struct ParamGroupSchema: Hashable, Sendable {
             return w
         }
     }
-    public func field(named name: String) -> Int? { fields.firstIndex { $0.name.lowercased() == name.lowercased() } }
+    /// The index of the field called `name`, ignoring ASCII case (no string is built).
+    public func field(named name: String) -> Int? {
+        fields.firstIndex { f in
+            f.name.utf8.elementsEqual(name.utf8) { a, b in a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A) }
+        }
+    }
 }

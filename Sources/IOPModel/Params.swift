@@ -64,6 +64,18 @@ extension IOP {
             })
     }
 
+    /// Whether `bytes` parse as an operation list for device `tid` (value and key widths from
+    /// its schemas): a 4-byte header, and no operation that the list ends inside. An unknown
+    /// group, field or operation code is not a parse failure (the IOP reports it as BlockStatus).
+    /// False when there is no such device.
+    public func operationListParses(_ bytes: [UInt8], for tid: TID) -> Bool {
+        guard let device = devices[tid], let parsed = try? OperationList.parse(bytes, schema: Self.widths(for: device)) else {
+            return false
+        }
+        if let f = parsed.failure, case .truncated = f.error { return false }
+        return true
+    }
+
     mutating func paramsRequest(_ request: MessageFrame, memory: BusMemory, isSet: Bool) throws(RequestFault) -> MessageFrame? {
         try Transfer.require(request, words: 5)
         let elements = try Transfer.elements(of: request, minimum: 2)
@@ -74,11 +86,13 @@ extension IOP {
         let parsed: OperationList.Parsed
         do { parsed = try OperationList.parse(opBytes, schema: Self.widths(for: device)) } catch { throw .invalid }
 
-        let groups = parsed.operations.map(\.group) + (parsed.failure.map { [$0.group] } ?? [])
-        if let f = device.failures.first(where: { f in
-            (f.function == nil || f.function == request.function) && (f.group.map { groups.contains($0) } ?? true)
-        }) {
-            return MessageFrame.reply(to: request, status: f.reqStatus, detail: f.detailedStatus)
+        if !device.failures.isEmpty {
+            let groups = parsed.operations.map(\.group) + (parsed.failure.map { [$0.group] } ?? [])
+            if let f = device.failures.first(where: { f in
+                (f.function == nil || f.function == request.function) && (f.group.map { groups.contains($0) } ?? true)
+            }) {
+                return MessageFrame.reply(to: request, status: f.reqStatus, detail: f.detailedStatus)
+            }
         }
         guard result.count >= 8 else { throw RequestFault(.errorPartialTransfer, .replyBufferFull) }
 
@@ -100,21 +114,26 @@ extension IOP {
             blockCount += 1
             return true
         }
-        var pending: [(code: ParamOperationCode, group: UInt16, block: ResultBlock?)] =
-            parsed.operations.map { ($0.code, $0.group, nil) }
-        if let f = parsed.failure {
-            let status = parseFailureStatus(code: f.code, group: f.group, error: f.error, isSet: isSet, device: device)
-            pending.append((f.code, f.group, ResultBlock(status: status,
-                            errorInfo: ParamErrorInfo(operation: f.code, group: f.group).encoded())))
-        }
-        for (i, p) in pending.enumerated() {
+        // The parsed operations, then the one the parser stopped at (if any), which fails as a whole.
+        let count = parsed.operations.count + (parsed.failure == nil ? 0 : 1)
+        for i in 0..<count {
+            let code: ParamOperationCode, group: UInt16
+            var failed: ResultBlock?
+            if i < parsed.operations.count {
+                (code, group) = (parsed.operations[i].code, parsed.operations[i].group)
+            } else if let f = parsed.failure {
+                (code, group) = (f.code, f.group)
+                let status = parseFailureStatus(code: f.code, group: f.group, error: f.error, isSet: isSet, device: device)
+                failed = ResultBlock(status: status, errorInfo: ParamErrorInfo(operation: f.code, group: f.group).encoded())
+            } else {
+                break
+            }
             if !full {
                 let room = result.count - out.count
-                let outcome = p.block.map { OperationOutcome(block: $0) }
+                let outcome = failed.map { OperationOutcome(block: $0) }
                     ?? perform(parsed.operations[i], tid: tid, isSet: isSet, room: room)
-                let bytes = outcome.block.encoded()
-                if bytes.count <= room {
-                    out.append(contentsOf: bytes)
+                if outcome.block.byteCount <= room {
+                    outcome.block.encode(into: &out)
                     blockCount += 1
                     if let g = outcome.commit {
                         devices[tid]?.groups[g.schema.number] = g
@@ -125,7 +144,7 @@ extension IOP {
                 }
                 full = true
             }
-            if !appendBufferFull(p.code, p.group) { break }
+            if !appendBufferFull(code, group) { break }
         }
         out.writeLE16(UInt16(truncatingIfNeeded: blockCount), at: 0)
         try Transfer.write(out, to: result, memory: memory)
@@ -153,21 +172,27 @@ extension IOP {
         guard var group = parameterGroup(op.group, of: tid) else { return fail(.invalidGroupID) }
         let schema = group.schema
         let exec = tid == .executive
-        let selected: [Int]
-        switch op.fields {
-        case .all: selected = Array(schema.fields.indices)
-        case let .indices(ix):
-            if let bad = ix.first(where: { Int($0) >= schema.fields.count }) { return fail(.noSuchField, field: bad) }
-            selected = ix.map(Int.init)
+        if case let .indices(ix) = op.fields, let bad = ix.first(where: { Int($0) >= schema.fields.count }) {
+            return fail(.noSuchField, field: bad)
+        }
+        /// The selected field indices (built only by the operations that go field by field).
+        var selected: [Int] {
+            switch op.fields {
+            case .all: Array(schema.fields.indices)
+            case let .indices(ix): ix.map(Int.init)
+            }
         }
         let offsets = schema.offsets
         let isTable = schema.kind == .table
         if Self.tableOperations.contains(op.code) != isTable && op.code != .sizeGet { return fail(.wrongGroupType) }
 
         func extract(_ row: [UInt8]) -> [UInt8] {
-            if case .all = op.fields { return row }
+            guard case let .indices(ix) = op.fields else { return row }
             var d = [UInt8]()
-            for i in selected { d.append(contentsOf: row[offsets[i]..<offsets[i] + schema.fields[i].type.width]) }
+            for f in ix {
+                let i = Int(f)
+                d.append(contentsOf: row[offsets[i]..<offsets[i] + schema.fields[i].type.width])
+            }
             return d
         }
         let hasKey = schema.keyField >= 0 && schema.keyField < schema.fields.count
@@ -177,11 +202,12 @@ extension IOP {
         }
         func rowIndex(_ k: [UInt8]) -> Int? { group.rows.firstIndex { key(of: $0).elementsEqual(k) } }
         func unwriteable() -> Int? {
-            selected.first { !schema.fields[$0].writable || Self.isDerivedField(op.group, schema.fields[$0].name, executive: exec) }
+            return selected.first { !schema.fields[$0].writable || Self.isDerivedField(op.group, schema.fields[$0].name, executive: exec) }
         }
         func apply(_ values: ArraySlice<UInt8>, to row: inout [UInt8]) {
+            let chosen = selected
             var at = values.startIndex
-            for i in selected {
+            for i in chosen {
                 let w = schema.fields[i].type.width
                 row.replaceSubrange(offsets[i]..<offsets[i] + w, with: values[at..<at + w])
                 at += w
@@ -201,7 +227,11 @@ extension IOP {
             for r in rows.prefix(n) { data.append(contentsOf: extract(r)) }
             return OperationOutcome(block: ResultBlock(rows: (UInt16(truncatingIfNeeded: n), n < rows.count ? 1 : 0), data: data))
         }
-        let single: UInt16 = selected.count == 1 ? UInt16(truncatingIfNeeded: selected[0]) : 0xFFFF
+        let single: UInt16
+        switch op.fields {
+        case .all: single = schema.fields.count == 1 ? 0 : 0xFFFF
+        case let .indices(ix): single = ix.count == 1 ? ix[0] : 0xFFFF
+        }
         let valueWidth = schema.width(of: op.fields) ?? 0
         let valueRows = op.code == .fieldSet ? 1 : op.code == .listSet ? op.keys.count : op.code == .rowAdd ? op.rowCount : 0
         guard op.values.count >= valueWidth * valueRows else { return fail(.operationError) }

@@ -229,8 +229,9 @@ struct EngineState: Sendable {
     /// Posts `frame` to the model, past the fault layer.
     mutating func postToModel(_ frame: MessageFrame, to unit: IOPUnit, memory: BusMemory) -> MessageFrame? {
         defer { patchFailedStatus(frame, unit: unit, memory: memory) }
-        guard let reply = machine.iops[unit]?.post(frame, memory: memory) else {
-            if machine.iops[unit] != nil { FrameCollector.note(unit: unit, request: frame, reply: nil) }
+        guard let i = machine.iops.index(forKey: unit) else { return nil }
+        guard let reply = machine.iops.values[i].post(frame, memory: memory) else {
+            FrameCollector.note(unit: unit, request: frame, reply: nil)
             drain(unit)
             return nil
         }
@@ -270,7 +271,9 @@ struct EngineState: Sendable {
     /// this engine's context to the open file named by their TransactionContext. Other replies
     /// (late replies to passthru requests, events of closed files) are dropped.
     mutating func drain(_ unit: IOPUnit) {
-        guard let frames = machine.iops[unit]?.takeOutbound(), !frames.isEmpty else { return }
+        // Looked at before it is taken: a mutation through the dictionary's subscript costs allocations.
+        guard let i = machine.iops.index(forKey: unit), !machine.iops.values[i].outbound.isEmpty else { return }
+        let frames = machine.iops.values[i].takeOutbound()
         for f in frames where f.function == .utilEventRegister && f.initiatorContext == Self.initiatorContext {
             guard let file = files.keys.first(where: { UInt32(truncatingIfNeeded: $0.rawValue) == f.transactionContext }),
                   files[file]?.registrations.contains(EventRegistrationKey(unit: unit, tid: f.target)) == true
@@ -294,6 +297,6 @@ struct EngineState: Sendable {
     static func knows(_ iop: IOP, tid: UInt32) -> Bool {
         guard tid <= 0xFFF else { return false }
         let t = TID(rawValue: UInt16(tid))
-        return t == .executive || iop.lct.entry(for: t) != nil
+        return t == .executive || iop.devices[t] != nil
     }
 }

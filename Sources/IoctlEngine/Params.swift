@@ -35,8 +35,12 @@ extension Personality {
         let readOps = oplen > 0 && oplen <= peekLimit
         let isSet = function == .utilParamsSet
         return try call.run(reserve: isSet ? 0 : Limits.paramsResultBytes, memory: &memory, ranges: { n in
-            (reads: [.u32(a.reslen)] + (readOps ? [UserRange(address: a.opbuf, count: oplen)] : []),
-             writes: [.u32(a.reslen)] + (a.resbuf != 0 && n > 0 ? [UserRange(address: a.resbuf, count: n)] : []))
+            var reads = [UserRange](), writes = [UserRange]()
+            reads.reserveCapacity(2); writes.reserveCapacity(2)
+            reads.append(.u32(a.reslen)); writes.append(.u32(a.reslen))
+            if readOps { reads.append(UserRange(address: a.opbuf, count: oplen)) }
+            if a.resbuf != 0 && n > 0 { writes.append(UserRange(address: a.resbuf, count: n)) }
+            return (reads, writes)
         }, decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
@@ -60,9 +64,17 @@ extension Personality {
             let result = memory.map(zeroes: iopCapacity)
             let frame = EngineState.paramsFrame(function, tid: tid, operations: ops, resultCapacity: iopCapacity,
                                                 resultAddress: result)
-            guard let (reply, after) = s.attempt(frame, on: unit, memory: memory) else { return .fail(.ENXIO) }
+            // A get changes nothing: it goes to the IOP itself. A set goes to a copy, made real
+            // only once its result is known to reach the caller.
+            let reply: MessageFrame?, after: IOP?
+            if isSet {
+                guard let (r, a) = s.attempt(frame, on: unit, memory: memory) else { return .fail(.ENXIO) }
+                (reply, after) = (r, a)
+            } else {
+                (reply, after) = (s.post(frame, to: unit, memory: memory), nil)
+            }
             if let e = EngineState.failure(of: reply) {
-                if reply != nil { s.commit(after, unit: unit) }
+                if reply != nil, let after { s.commit(after, unit: unit) }
                 return .fail(e)
             }
             let length = Int(reply?[word: 5] ?? 0)
@@ -70,7 +82,7 @@ extension Personality {
             if UInt32(length) > capacity { return .finish([.u32(UInt32(length), at: a.reslen)], .error(.ENOBUFS)) }
             // A set is carried out only once the caller's buffer for its result is in hand.
             if reserved < length { return .grow(length) }
-            s.commit(after, unit: unit)
+            if let after { s.commit(after, unit: unit) }
             return .finish([.u32(UInt32(length), at: a.reslen), UserWrite(address: a.resbuf, bytes: list)], .success)
         })
     }
@@ -89,10 +101,18 @@ extension EngineState {
     /// `0xD0000000 | capacity` and the result buffer's address.
     static func paramsFrame(_ function: I2OFunction, tid: TID, operations: [UInt8], resultCapacity: Int,
                             resultAddress: UInt64) -> MessageFrame {
-        var padded = operations; padded.padToWord()
-        let words = (try? padded.littleEndianWords(what: "operation list")) ?? []
-        let payload: [UInt32] = [0, 0x4C00_0000 | UInt32(operations.count & 0xFF_FFFF)] + words
-            + [0xD000_0000 | UInt32(resultCapacity & 0xFF_FFFF), UInt32(truncatingIfNeeded: resultAddress)]
+        var payload = [UInt32](); payload.reserveCapacity(4 + (operations.count + 3) / 4)
+        payload.append(0)
+        payload.append(0x4C00_0000 | UInt32(operations.count & 0xFF_FFFF))
+        var i = 0
+        while i < operations.count {
+            var w: UInt32 = 0
+            for b in 0..<4 where i + b < operations.count { w |= UInt32(operations[i + b]) << (8 * b) }
+            payload.append(w)
+            i += 4
+        }
+        payload.append(0xD000_0000 | UInt32(resultCapacity & 0xFF_FFFF))
+        payload.append(UInt32(truncatingIfNeeded: resultAddress))
         return MessageFrame(function: function, target: tid, initiatorContext: initiatorContext, sglOffset: 5,
                             payload: payload)
     }
@@ -101,16 +121,6 @@ extension EngineState {
     /// inside. An unknown group, field or operation code is not a parse failure: the IOP
     /// reports it as BlockStatus.
     static func parses(_ ops: [UInt8], iop: IOP, tid: TID) -> Bool {
-        let widths = ParamSchemaWidths(
-            rowWidth: { g, f in iop.parameterGroup(g, of: tid)?.schema.width(of: f) },
-            keyWidth: { g in
-                iop.parameterGroup(g, of: tid).flatMap { s in
-                    s.schema.keyField >= 0 && s.schema.keyField < s.schema.fields.count
-                        ? s.schema.fields[s.schema.keyField].type.width : nil
-                }
-            })
-        guard let parsed = try? OperationList.parse(ops, schema: widths) else { return false }
-        if let f = parsed.failure, case .truncated = f.error { return false }
-        return true
+        iop.operationListParses(ops, for: tid)
     }
 }
