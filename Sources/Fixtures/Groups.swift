@@ -1,6 +1,5 @@
 import I2OFormats
 import IOPModel
-import Yams
 
 extension Interpreter {
     static func normalized(_ s: String) -> String { s.lowercased().filter { $0.isLetter || $0.isNumber } }
@@ -9,7 +8,7 @@ extension Interpreter {
     static func shortName(_ g: ParamGroupSchema) -> String { g.name.split(separator: " ").joined() }
 
     /// A group number, written as a number or as a standard group's name (`DeviceIdentity`, "Device Identity").
-    func groupNumber(_ node: Node, _ path: String, executive: Bool) -> UInt16? {
+    func groupNumber(_ node: FixtureNode, _ path: String, executive: Bool) -> UInt16? {
         guard case let .scalar(s) = node else { r.error(node, path, "expected a group number or name, found \(Reader.kindName(node))"); return nil }
         if Reader.parseInteger(s.string) != nil { return r.u16(node, path, what: "a group number (0…0xFFFF)") }
         if let g = Self.allStandard.first(where: { Self.normalized($0.name) == Self.normalized(s.string) }) { return g.number }
@@ -20,7 +19,7 @@ extension Interpreter {
         return nil
     }
 
-    func groups(_ node: Node, _ path: String, executive: Bool) -> [UInt16: ParamGroup] {
+    func groups(_ node: FixtureNode, _ path: String, executive: Bool) -> [UInt16: ParamGroup] {
         var out: [UInt16: ParamGroup] = [:]
         guard let pairs = r.pairs(node, path, of: "parameter groups (number or name: fields)") else { return out }
         for (k, text, value) in pairs {
@@ -48,9 +47,9 @@ extension Interpreter {
 
     /// A standard group: `{Field: value, …}` (scalar), `[{…}, …]` (table), or the long form
     /// `{values: {…} | rows: […], writable: [Field, …]}`.
-    func standardGroup(_ schema: ParamGroupSchema, _ node: Node, _ path: String) -> ParamGroup? {
+    func standardGroup(_ schema: ParamGroupSchema, _ node: FixtureNode, _ path: String) -> ParamGroup? {
         var schema = schema
-        var content: Node? = node
+        var content: FixtureNode? = node
         var contentPath = path
         if case let .mapping(m) = node, m["values"] != nil || m["rows"] != nil || m["writable"] != nil {
             guard let o = r.object(node, path, keys: ["values", "rows", "writable"]) else { return nil }
@@ -73,7 +72,7 @@ extension Interpreter {
     }
 
     /// The rows of a group from its field map (scalar) or list of rows (table).
-    func fill(_ schema: ParamGroupSchema, _ node: Node, _ path: String) -> [[UInt8]]? {
+    func fill(_ schema: ParamGroupSchema, _ node: FixtureNode, _ path: String) -> [[UInt8]]? {
         switch schema.kind {
         case .scalar:
             if case .sequence = node {
@@ -98,7 +97,7 @@ extension Interpreter {
     }
 
     /// One row: `{Field: value, …}` (missing fields are zero) or `{hex: "…"}` (exactly the row's width).
-    func row(_ schema: ParamGroupSchema, _ node: Node, _ path: String) -> [UInt8]? {
+    func row(_ schema: ParamGroupSchema, _ node: FixtureNode, _ path: String) -> [UInt8]? {
         let width = schema.rowWidth
         if Reader.isHexObject(node) {
             guard let b = r.hexObject(node, path) else { return nil }
@@ -122,7 +121,7 @@ extension Interpreter {
         return ok ? out : nil
     }
 
-    func unknownField(_ name: String, _ node: Node, _ path: String, _ schema: ParamGroupSchema) {
+    func unknownField(_ name: String, _ node: FixtureNode, _ path: String, _ schema: ParamGroupSchema) {
         let names = schema.fields.map(\.name)
         var hint = "fields of \(hex(schema.number, width: 4)) (\(schema.name)): " + names.joined(separator: ", ")
         if let near = Reader.nearest(name, in: names) { hint = "did you mean \(near)? (" + hint + ")" }
@@ -144,7 +143,7 @@ extension Interpreter {
     }
 
     /// A field's bytes (exactly its width).
-    func encode(_ field: ParamField, _ node: Node, _ path: String) -> [UInt8]? {
+    func encode(_ field: ParamField, _ node: FixtureNode, _ path: String) -> [UInt8]? {
         let w = field.type.width
         switch field.type {
         case .string, .bytes:
@@ -170,7 +169,7 @@ extension Interpreter {
 
     static let typeNames = ["u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "string(N)", "bytes(N)"]
 
-    func vendorGroup(_ number: UInt16, _ node: Node, _ path: String, executive: Bool) -> ParamGroup? {
+    func vendorGroup(_ number: UInt16, _ node: FixtureNode, _ path: String, executive: Bool) -> ParamGroup? {
         if let std = StandardGroups.schema(for: number, executive: executive) {
             r.error(node, path, "\(hex(number, width: 4)) is the standard group \(std.name); its layout is fixed",
                     hint: "remove `fields:` and fill its fields by name, e.g. {\(std.fields.first?.name ?? "Field"): …}")
