@@ -27,11 +27,11 @@ extension Interpreter {
                 continue
             }
             seen[d.tid] = (i, item.mark.line)
-            if let parentNode { parents.append((d.entry.parentTID, parentNode, join(p, "parent"))) }
+            if let parentNode { parents.append((d.entry.parentTID, parentNode, p)) }
             out.append(d)
         }
         for (t, n, p) in parents where t != .none && seen[t] == nil && !known.contains(t) {
-            r.error(n, p, "parent TID \(t) is not a device of this IOP",
+            r.error(n, join(p, "parent"), "parent TID \(t) is not a device of this IOP",
                     hint: "use the TID of a device listed under devices (0 for the executive), or none")
         }
         if allParsed, !known.contains(.executive), !out.contains(where: { $0.tid == .executive }) {

@@ -99,9 +99,9 @@ final class Reader {
     }
 
     /// The node's items when it is a list (else a diagnostic and nil).
-    func list(_ node: FixtureNode, _ path: String, of what: String) -> [FixtureNode]? {
+    func list(_ node: FixtureNode, _ path: @autoclosure () -> String, of what: String) -> [FixtureNode]? {
         guard case let .sequence(seq) = node else {
-            error(node, path, "expected a list of \(what), found \(Self.kindName(node))",
+            error(node, path(), "expected a list of \(what), found \(Self.kindName(node))",
                   hint: "write each item on its own `- ` line")
             return nil
         }
@@ -109,14 +109,14 @@ final class Reader {
     }
 
     /// The node's pairs when it is a mapping with any scalar keys (numbered maps: groups, html pages).
-    func pairs(_ node: FixtureNode, _ path: String, of what: String) -> [(key: FixtureNode, text: String, value: FixtureNode)]? {
+    func pairs(_ node: FixtureNode, _ path: @autoclosure () -> String, of what: String) -> [(key: FixtureNode, text: String, value: FixtureNode)]? {
         guard case let .mapping(map) = node else {
-            error(node, path, "expected a mapping of \(what), found \(Self.kindName(node))")
+            error(node, path(), "expected a mapping of \(what), found \(Self.kindName(node))")
             return nil
         }
         var out: [(key: FixtureNode, text: String, value: FixtureNode)] = []
         for (k, v) in map {
-            guard case let .scalar(ks) = k else { error(k, path, "a key must be a number or a name, found \(Self.kindName(k))"); continue }
+            guard case let .scalar(ks) = k else { error(k, path(), "a key must be a number or a name, found \(Self.kindName(k))"); continue }
             out.append((k, ks.string, v))
         }
         return out
@@ -125,9 +125,9 @@ final class Reader {
     // MARK: - Scalars
 
     /// Text of a scalar (whatever YAML would have resolved it to: `0201` stays "0201").
-    func text(_ node: FixtureNode, _ path: String, what: String = "text") -> String? {
+    func text(_ node: FixtureNode, _ path: @autoclosure () -> String, what: String = "text") -> String? {
         guard case let .scalar(s) = node else {
-            error(node, path, "expected \(what), found \(Self.kindName(node))")
+            error(node, path(), "expected \(what), found \(Self.kindName(node))")
             return nil
         }
         return s.string
@@ -217,63 +217,63 @@ final class Reader {
     }
 
     /// An integer in `range`. Quoted text is refused (it is a string, not a number).
-    func integer(_ node: FixtureNode, _ path: String, in range: ClosedRange<Int128>, what: String = "a number",
+    func integer(_ node: FixtureNode, _ path: @autoclosure () -> String, in range: ClosedRange<Int128>, what: String = "a number",
                  sizes: Bool = false) -> Int128? {
         guard case let .scalar(s) = node else {
-            error(node, path, "expected \(what), found \(Self.kindName(node))"); return nil
+            error(node, path(), "expected \(what), found \(Self.kindName(node))"); return nil
         }
         let parsed = sizes ? Self.parseSize(s.string) : Self.parseInteger(s.string)
         guard s.style == .plain || (sizes && parsed != nil) else {
-            error(node, path, "expected \(what), found the string \"\(s.string)\"",
+            error(node, path(), "expected \(what), found the string \"\(s.string)\"",
                   hint: parsed != nil ? "write it without quotes: \(s.string)" : "write a number such as 42 or 0x2A")
             return nil
         }
         guard let v = parsed else {
-            error(node, path, "expected \(what), found '\(s.string)'",
+            error(node, path(), "expected \(what), found '\(s.string)'",
                   hint: sizes ? "write a number such as 4096, 0x1000 or \"64 KiB\"" : "write a number such as 42 or 0x2A")
             return nil
         }
         guard range.contains(v) else {
-            error(node, path, "\(s.string) is out of range for \(what) (\(Self.rangeText(range)))",
+            error(node, path(), "\(s.string) is out of range for \(what) (\(Self.rangeText(range)))",
                   hint: "use a value in \(Self.rangeText(range))")
             return nil
         }
         return v
     }
 
-    func u8(_ n: FixtureNode, _ p: String, what: String = "an 8-bit number") -> UInt8? { integer(n, p, in: 0...0xFF, what: what).map { UInt8($0) } }
-    func u16(_ n: FixtureNode, _ p: String, what: String = "a 16-bit number") -> UInt16? { integer(n, p, in: 0...0xFFFF, what: what).map { UInt16($0) } }
-    func u32(_ n: FixtureNode, _ p: String, what: String = "a 32-bit number") -> UInt32? { integer(n, p, in: 0...0xFFFF_FFFF, what: what).map { UInt32($0) } }
+    func u8(_ n: FixtureNode, _ p: @autoclosure () -> String, what: String = "an 8-bit number") -> UInt8? { integer(n, p(), in: 0...0xFF, what: what).map { UInt8($0) } }
+    func u16(_ n: FixtureNode, _ p: @autoclosure () -> String, what: String = "a 16-bit number") -> UInt16? { integer(n, p(), in: 0...0xFFFF, what: what).map { UInt16($0) } }
+    func u32(_ n: FixtureNode, _ p: @autoclosure () -> String, what: String = "a 32-bit number") -> UInt32? { integer(n, p(), in: 0...0xFFFF_FFFF, what: what).map { UInt32($0) } }
 
-    func bool(_ node: FixtureNode, _ path: String) -> Bool? {
+    func bool(_ node: FixtureNode, _ path: @autoclosure () -> String) -> Bool? {
         guard case let .scalar(s) = node, s.style == .plain else {
-            error(node, path, "expected true or false, found \(Self.kindName(node))"); return nil
+            error(node, path(), "expected true or false, found \(Self.kindName(node))"); return nil
         }
         switch s.string.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
-        default: error(node, path, "expected true or false, found '\(s.string)'"); return nil
+        default: error(node, path(), "expected true or false, found '\(s.string)'"); return nil
         }
     }
 
     /// A TID: 0…0xFFF, or `none` (0xFFF) when `allowNone`.
-    func tid(_ node: FixtureNode, _ path: String, allowNone: Bool = true) -> TID? {
+    func tid(_ node: FixtureNode, _ path: @autoclosure () -> String, allowNone: Bool = true) -> TID? {
         if allowNone, case let .scalar(s) = node, s.string.lowercased() == "none" { return TID.none }
-        return integer(node, path, in: 0...0xFFF, what: allowNone ? "a TID (0…0xFFF or none)" : "a TID (0…0xFFF)")
+        return integer(node, path(), in: 0...0xFFF, what: allowNone ? "a TID (0…0xFFF or none)" : "a TID (0…0xFFF)")
             .map { TID(rawValue: UInt16($0)) }
     }
 
     /// A value by name (case-insensitive, `-`/space as `_`) or by number.
-    func named<T>(_ node: FixtureNode, _ path: String, what: String, names: [String], max: Int128,
+    func named<T>(_ node: FixtureNode, _ path: @autoclosure () -> String, what: String, names: [String], max: Int128,
                   byName: (String) -> T?, byNumber: (Int128) -> T) -> T? {
-        guard case let .scalar(s) = node else { error(node, path, "expected \(what), found \(Self.kindName(node))"); return nil }
+        guard case let .scalar(s) = node else { error(node, path(), "expected \(what), found \(Self.kindName(node))"); return nil }
         if Self.parseInteger(s.string) != nil {
-            return integer(node, path, in: 0...max, what: what).map(byNumber)
+            return integer(node, path(), in: 0...max, what: what).map(byNumber)
         }
         if let v = byName(s.string) { return v }
         var hint = "known names: " + names.joined(separator: ", ") + ", or a number"
         if let near = Self.nearest(s.string, in: names) { hint = "did you mean \(near)? (" + hint + ")" }
-        error(node, path, "unknown \(what) '\(s.string)'", hint: hint)
+        error(node, path(), "unknown \(what) '\(s.string)'", hint: hint)
         return nil
     }
 
@@ -297,8 +297,8 @@ final class Reader {
     }
 
     /// `{hex: "01 02 ff"}` → bytes.
-    func hexObject(_ node: FixtureNode, _ path: String) -> [UInt8]? {
-        guard let o = object(node, path, keys: ["hex"], required: ["hex"]), let h = o["hex"],
+    func hexObject(_ node: FixtureNode, _ path: @autoclosure () -> String) -> [UInt8]? {
+        guard let o = object(node, path(), keys: ["hex"], required: ["hex"]), let h = o["hex"],
               let t = text(h, o.sub("hex"), what: "hex digits") else { return nil }
         guard let b = Self.parseHex(t) else {
             error(h, o.sub("hex"), "'\(t)' is not hex bytes", hint: "write pairs of hex digits such as \"01 02 ff\"")
@@ -313,17 +313,17 @@ final class Reader {
     }
 
     /// Text (UTF-8) or `{hex: …}`, at most `width` bytes.
-    func textOrBytes(_ node: FixtureNode, _ path: String, width: Int, what: String) -> [UInt8]? {
+    func textOrBytes(_ node: FixtureNode, _ path: @autoclosure () -> String, width: Int, what: String) -> [UInt8]? {
         let bytes: [UInt8]
         if case .mapping = node {
-            guard let b = hexObject(node, path) else { return nil }
+            guard let b = hexObject(node, path()) else { return nil }
             bytes = b
         } else {
-            guard let t = text(node, path, what: "text or {hex: …}") else { return nil }
+            guard let t = text(node, path(), what: "text or {hex: …}") else { return nil }
             bytes = Array(t.utf8)
         }
         guard bytes.count <= width else {
-            error(node, path, "\(what) is \(bytes.count) bytes long; it holds at most \(width)",
+            error(node, path(), "\(what) is \(bytes.count) bytes long; it holds at most \(width)",
                   hint: "shorten it to \(width) bytes")
             return nil
         }
@@ -333,24 +333,24 @@ final class Reader {
     // MARK: - Files
 
     /// Reads a file named relative to the fixture's directory.
-    func readFile(_ node: FixtureNode, _ path: String, limit: Int) -> [UInt8]? {
-        guard let name = text(node, path, what: "a file path") else { return nil }
+    func readFile(_ node: FixtureNode, _ path: @autoclosure () -> String, limit: Int) -> [UInt8]? {
+        guard let name = text(node, path(), what: "a file path()") else { return nil }
         guard let base = baseDirectory else {
-            error(node, path, "a file reference needs a fixture loaded from a file",
-                  hint: "load it with FixtureLoader.load(path:) or pass baseDirectory:")
+            error(node, path(), "a file reference needs a fixture loaded from a file",
+                  hint: "load it with FixtureLoader.load(path():) or pass baseDirectory:")
             return nil
         }
         let full = name.hasPrefix("/") ? name : (base as NSString).appendingPathComponent(name)
         guard let attrs = try? FileManager.default.attributesOfItem(atPath: full),
               let size = (attrs[.size] as? NSNumber)?.intValue else {
-            error(node, path, "cannot read '\(full)'", hint: "the path is relative to the fixture's directory")
+            error(node, path(), "cannot read '\(full)'", hint: "the path() is relative to the fixture's directory")
             return nil
         }
         guard size <= limit else {
-            error(node, path, "'\(full)' is \(size) bytes, more than the \(limit) allowed"); return nil
+            error(node, path(), "'\(full)' is \(size) bytes, more than the \(limit) allowed"); return nil
         }
         guard let data = FileManager.default.contents(atPath: full) else {
-            error(node, path, "cannot read '\(full)'"); return nil
+            error(node, path(), "cannot read '\(full)'"); return nil
         }
         return [UInt8](data)
     }

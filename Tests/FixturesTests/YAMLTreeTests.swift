@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import IOPModel
 import Yams
 @testable import Fixtures
 
@@ -258,5 +259,20 @@ enum YamsReference {
         for _ in 0..<5000 { texts.append(String((0..<Int.random(in: 0...6, using: &g)).map { _ in alphabet.randomElement(using: &g)! })) }
         for t in texts { #expect(Reader.parseInteger(t) == Reader.parseIntegerSlow(t), "\(t.debugDescription)") }
         #expect(Reader.parseInteger("0x001B") == 0x1B && Reader.parseInteger("0201") == 201 && Reader.parseInteger("-7") == -7)
+    }
+
+    /// Field lookups try the exact spelling first: that finds what `field(named:)` finds only while
+    /// no two fields of a schema differ in case alone (vendor groups refuse such twins).
+    @Test func standardFieldNamesDifferInMoreThanCase() {
+        for schema in StandardGroups.utility + StandardGroups.executive {
+            let lowered = schema.fields.map { $0.name.lowercased() }
+            #expect(Set(lowered).count == lowered.count, "\(schema.name)")
+            for (i, f) in schema.fields.enumerated() {
+                #expect(Interpreter.field(schema, named: f.name) == i)
+                #expect(Interpreter.field(schema, named: f.name.uppercased()) == schema.field(named: f.name.uppercased()))
+            }
+        }
+        let d = diagnostics(machine("      - {tid: 8, class: DDM, groups: {0x9000: {fields: [{name: Key, type: u8}, {name: KEY, type: u8}]}}}"))
+        #expect(d.first?.message == "field 'KEY' is defined twice")
     }
 }
