@@ -16,7 +16,8 @@
 //
 // Dependencies, each on purpose:
 //   swift-argument-parser — the CLI, its help and its validation.
-//   Yams                  — YAML fixtures, with line/column marks for error messages.
+//   Yams                  — YAML fixtures, with line/column marks for error messages, and its bundled
+//                           libyaml (CYaml), whose event API the loader reads directly for speed.
 import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
@@ -62,7 +63,7 @@ let package = Package(
                     path: "Tests/hardening/HardeningTests"),
         .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),
-        .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "IOPModel", "I2OFormats"]),
+        .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "IoctlEngine"]),
         .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),

@@ -13,7 +13,7 @@ import CUSETransport
 import Fixtures
 import IOPModel
 import IoctlEngine
-import Yams
+internal import CYaml  // libyaml, bundled by Yams: the fixture row's baseline
 
 #if canImport(Glibc)
 import Glibc
@@ -220,6 +220,28 @@ func largeFixture(iops: Int, tids: Int) -> String {
     return s
 }
 
+/// The events libyaml gives for `text` (nil on a syntax error): the bare cost of tokenizing and
+/// parsing the fixture, no tree — what the loader cannot go below.
+func libyamlEventScan(_ text: String) -> Int? {
+    var text = text
+    return text.withUTF8 { bytes -> Int? in
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { return nil }
+        defer { yaml_parser_delete(&parser) }
+        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+        yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
+        var n = 0
+        var event = yaml_event_t()
+        while true {
+            guard yaml_parser_parse(&parser, &event) == 1 else { return nil }
+            n += 1
+            let end = event.type == YAML_STREAM_END_EVENT
+            yaml_event_delete(&event)
+            if end { return n }
+        }
+    }
+}
+
 func fixtureLoad(dir: String) -> Bool {
     let text = largeFixture(iops: 32, tids: 500)
     let path = dir + "/large-32x500.yaml"
@@ -237,12 +259,12 @@ func fixtureLoad(dir: String) -> Bool {
         } catch { row("start-up", "large fixture load", "failed: \(error)", "—", "—", "< 0.5 s", "MISS"); return false }
         best = min(best, seconds(clock.now - t0))
         let t1 = clock.now
-        _ = try? Yams.compose(yaml: text)
+        guard libyamlEventScan(text) != nil else { row("start-up", "large fixture scan", "failed", "—", "—", "< 0.5 s", "MISS"); return false }
         bestParse = min(bestParse, seconds(clock.now - t1))
     }
     let ok = best < 0.5
     row("start-up", "large fixture (32 IOPs × 500 TIDs, \(devices) devices, \(text.utf8.count / 1024) KiB) load + Machine",
-        fmt(best * 1000, 0) + " ms", "YAML parse only (Yams.compose) " + fmt(bestParse * 1000, 0) + " ms",
+        fmt(best * 1000, 0) + " ms", "libyaml event scan only " + fmt(bestParse * 1000, 0) + " ms",
         fmt(best / bestParse) + "×", "< 500 ms", ok ? "ok" : "MISS")
     return ok
 }

@@ -1,13 +1,12 @@
 import I2OFormats
 import IOPModel
-import Yams
 
 /// The `dpt:` section of an IOP: an Adaptec/DPT RAID controller as a person describes it.
 /// The LCT, the HRT, the DPT groups and the array pages are derived from it (docs/fixture-format.md).
 extension Interpreter {
     static let dptKeys = ["controller", "flash_regions", "buses", "disks", "arrays", "fail_every_message"]
 
-    func dpt(_ node: Node, _ path: String) -> DPTController? {
+    func dpt(_ node: FixtureNode, _ path: String) -> DPTController? {
         guard let o = r.object(node, path, keys: Self.dptKeys, required: ["controller"],
                                examples: ["controller": "{model: 3200S, firmware: 3B0A}"]) else { return nil }
         var c = DPTController(buses: [])
@@ -75,7 +74,7 @@ extension Interpreter {
         return c
     }
 
-    private func controller(_ node: Node, _ path: String, into c: inout DPTController) {
+    private func controller(_ node: FixtureNode, _ path: String, into c: inout DPTController) {
         guard let o = r.object(node, path, keys: ["vendor", "model", "firmware", "nvram", "serial", "cache", "irq", "port_chip"],
                                required: ["model"], examples: ["model": "3200S"]) else { return }
         func string(_ key: String, _ width: Int, _ set: (String) -> Void) {
@@ -95,7 +94,7 @@ extension Interpreter {
         if let v = o["irq"], let x = r.u8(v, o.sub("irq")) { c.irq = x }
     }
 
-    private func disk(_ node: Node, _ path: String) -> DPTDisk? {
+    private func disk(_ node: FixtureNode, _ path: String) -> DPTDisk? {
         guard let o = r.object(node, path, keys: ["vendor", "model", "revision", "serial", "capacity_mb", "blocks", "at", "status"],
                                required: ["vendor", "model", "at"],
                                examples: ["vendor": "SEAGATE", "model": "ST336753LW", "at": "b0t0d0"]) else { return nil }
@@ -141,7 +140,7 @@ extension Interpreter {
     /// The derived devices of `c`, with the devices the fixture writes itself merged in: an
     /// entry whose TID is derived adds its groups, pages and failures to the derived device
     /// (its class must agree); any other TID is appended to the LCT as written.
-    func merge(_ c: DPTController, written: [DeviceDescription], node: Node?, path: String) -> [DeviceDescription] {
+    func merge(_ c: DPTController, written: [DeviceDescription], node: FixtureNode?, path: String) -> [DeviceDescription] {
         var out = c.derivedDevices()
         for w in written {
             if let k = out.firstIndex(where: { $0.tid == w.tid }) {

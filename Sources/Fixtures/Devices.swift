@@ -1,6 +1,5 @@
 import I2OFormats
 import IOPModel
-import Yams
 
 extension Interpreter {
     static let deviceKeys = ["tid", "class", "class_version", "org_id", "subclass", "flags", "parent", "user",
@@ -13,11 +12,11 @@ extension Interpreter {
     static let classNames = ClassID.names.sorted { $0.key < $1.key }.map(\.value)
 
     /// - Parameter known: TIDs that exist without being written here (derived from a `dpt:` section).
-    func devices(_ node: Node, _ path: String, known: Set<TID> = []) -> [DeviceDescription] {
+    func devices(_ node: FixtureNode, _ path: String, known: Set<TID> = []) -> [DeviceDescription] {
         guard let list = r.list(node, path, of: "devices") else { return [] }
         var out: [DeviceDescription] = []
         var seen: [TID: (index: Int, line: Int)] = [:]
-        var parents: [(TID, Node?, String)] = []
+        var parents: [(TID, FixtureNode?, String)] = []
         var allParsed = true
         for (i, item) in list.enumerated() {
             let p = path + "[\(i)]"
@@ -27,12 +26,12 @@ extension Interpreter {
                         hint: "every device of an IOP needs its own TID")
                 continue
             }
-            seen[d.tid] = (i, item.mark?.line ?? 0)
-            if let parentNode { parents.append((d.entry.parentTID, parentNode, join(p, "parent"))) }
+            seen[d.tid] = (i, item.mark.line)
+            if let parentNode { parents.append((d.entry.parentTID, parentNode, p)) }
             out.append(d)
         }
         for (t, n, p) in parents where t != .none && seen[t] == nil && !known.contains(t) {
-            r.error(n, p, "parent TID \(t) is not a device of this IOP",
+            r.error(n, join(p, "parent"), "parent TID \(t) is not a device of this IOP",
                     hint: "use the TID of a device listed under devices (0 for the executive), or none")
         }
         if allParsed, !known.contains(.executive), !out.contains(where: { $0.tid == .executive }) {
@@ -42,13 +41,13 @@ extension Interpreter {
         return out
     }
 
-    private func tidNode(_ node: Node) -> Node? {
+    private func tidNode(_ node: FixtureNode) -> FixtureNode? {
         if case let .mapping(m) = node { return m["tid"] ?? node }
         return node
     }
 
     /// One device, and the node of its `parent:` key when one was written.
-    func device(_ node: Node, _ path: String) -> (DeviceDescription, Node?)? {
+    func device(_ node: FixtureNode, _ path: String) -> (DeviceDescription, FixtureNode?)? {
         guard let o = r.object(node, path, keys: Self.deviceKeys, required: ["tid", "class"],
                                examples: ["tid": "0x008", "class": "BUS_ADAPTER"]) else { return nil }
         guard let tidN = o["tid"], let tid = r.tid(tidN, o.sub("tid"), allowNone: false) else {
@@ -106,13 +105,13 @@ extension Interpreter {
         return (d, o["parent"])
     }
 
-    func classID(_ node: Node, _ path: String) -> ClassID? {
+    func classID(_ node: FixtureNode, _ path: String) -> ClassID? {
         r.named(node, path, what: "device class", names: Self.classNames, max: 0xFFF,
-                byName: { ClassID(name: $0) }, byNumber: { ClassID(rawValue: UInt16($0)) })
+                byName: { r.classIDs.name($0) }, byNumber: { ClassID(rawValue: UInt16($0)) })
     }
 
     /// `PM`/`CPM` letters as Linux prints them, a list of flag names, or a number.
-    func flags(_ node: Node, _ path: String) -> DeviceFlags? {
+    func flags(_ node: FixtureNode, _ path: String) -> DeviceFlags? {
         switch node {
         case let .sequence(seq):
             var f: DeviceFlags = []
@@ -138,10 +137,10 @@ extension Interpreter {
                 return nil
             }
             var f: DeviceFlags = []
-            if letters.contains("C") { f.insert(.configDialogRequest) }
-            if letters.contains("U") { f.insert(.multiUser) }
-            if !letters.contains("P") { f.insert(.peerServiceDisabled) }
-            if !letters.contains("M") { f.insert(.managementServiceDisabled) }
+            if letters.contains("C" as Character) { f.insert(.configDialogRequest) }
+            if letters.contains("U" as Character) { f.insert(.multiUser) }
+            if !letters.contains("P" as Character) { f.insert(.peerServiceDisabled) }
+            if !letters.contains("M" as Character) { f.insert(.managementServiceDisabled) }
             return f
         default:
             r.error(node, path, "expected flag letters (PM, CPM …), a list of flag names or a number, found a mapping")
@@ -155,7 +154,7 @@ extension Interpreter {
     static let reqStatusNames = (0...255).compactMap { ReqStatus(rawValue: UInt8($0)).name }
     static let detailNames = (0...0x40).compactMap { DetailedStatus(rawValue: UInt16($0)).name }
 
-    func failure(_ node: Node, _ path: String, executive: Bool) -> KnownFailure? {
+    func failure(_ node: FixtureNode, _ path: String, executive: Bool) -> KnownFailure? {
         guard let o = r.object(node, path, keys: ["function", "group", "status", "detail"], required: ["status"],
                                examples: ["status": "ERROR_PARTIAL_TRANSFER"]) else { return nil }
         var f = KnownFailure(function: nil, group: nil, reqStatus: .errorPartialTransfer, detailedStatus: .unknownError)

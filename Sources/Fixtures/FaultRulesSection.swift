@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// The `faults:` section of a fixture: static fault rules, like a card's known failures
 /// (docs/control.md). The machine loader accepts the key and leaves it alone; this reads it
@@ -21,17 +20,18 @@ public enum FixtureFaultRules {
             FixtureError(diagnostics: [Diagnostic(file: name, line: line, column: 0, keyPath: "faults", message: message,
                                                   hint: "each rule is a mapping such as {ioctl: I2OPARMGET, action: errno, errno: EIO, count: once}")])
         }
-        let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch { throw fail(0, "the YAML does not parse") }
-        guard let map = root?.mapping, let faults = map["faults"] else { return [] }
-        guard let list = faults.sequence else { throw fail(faults.mark.map { $0.line } ?? 0, "faults must be a list") }
+        let root: FixtureNode?
+        // The shape limits are the machine loader's business; this reads the section as it is.
+        do { root = try YAMLTree.compose(text, maxNodes: Int.max / 4, maxDepth: Int.max / 4) } catch { throw fail(0, "the YAML does not parse") }
+        guard let map = root?.mappingValue, let faults = map["faults"] else { return [] }
+        guard let list = faults.sequenceValue else { throw fail(faults.mark.line, "faults must be a list") }
         var rules: [[String: String]] = []
         for item in list {
-            guard let m = item.mapping else { throw fail(item.mark.map { $0.line } ?? 0, "a fault rule must be a mapping") }
+            guard let m = item.mappingValue else { throw fail(item.mark.line, "a fault rule must be a mapping") }
             var rule: [String: String] = [:]
             for (k, v) in m {
-                guard let key = k.string, let value = v.scalar?.string else {
-                    throw fail(v.mark.map { $0.line } ?? 0, "fault rule values are scalars")
+                guard let key = k.text, let value = v.scalar?.string else {
+                    throw fail(v.mark.line, "fault rule values are scalars")
                 }
                 rule[key] = value
             }

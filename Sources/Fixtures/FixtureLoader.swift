@@ -1,7 +1,6 @@
 import Foundation
 import I2OFormats
 import IOPModel
-import Yams
 
 /// Loads machine descriptions written in the fixture format (docs/fixture-format.md).
 ///
@@ -62,14 +61,11 @@ public enum FixtureLoader {
             r.error(line: 0, column: 0, "", "the text is \(text.utf8.count) bytes; fixtures are limited to \(maxFileBytes) bytes (\(maxFileBytes >> 20) MiB)")
             throw FixtureError(diagnostics: r.diagnostics)
         }
-        let root: Node?
+        let root: FixtureNode?
         do {
-            root = try Yams.compose(yaml: text)
-        } catch let e as YamlError {
-            syntaxError(e, r)
-            throw FixtureError(diagnostics: r.diagnostics)
+            root = try YAMLTree.compose(text, maxNodes: maxNodes, maxDepth: maxDepth)
         } catch {
-            r.error(line: 0, column: 0, "", "YAML error: \(error)")
+            r.error(line: error.line, column: error.column, "", error.message, hint: error.hint)
             throw FixtureError(diagnostics: r.diagnostics)
         }
         guard let root else {
@@ -77,56 +73,8 @@ public enum FixtureLoader {
                     hint: "start with `machine: \"name\"` and an `iops:` list")
             throw FixtureError(diagnostics: r.diagnostics)
         }
-        var budget = maxNodes
-        guard checkShape(root, depth: 1, budget: &budget, r) else { throw FixtureError(diagnostics: r.diagnostics) }
         let machine = Interpreter(r).machine(root)
         guard let machine, !r.failed else { throw FixtureError(diagnostics: r.diagnostics, truncated: r.truncated) }
         return machine
-    }
-
-    private static func syntaxError(_ e: YamlError, _ r: Reader) {
-        let hint = "check the indentation, the `key: value` colons and the quotes on this line and the one before"
-        switch e {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-             let .composer(context, problem, mark, _):
-            var msg = "YAML syntax error: \(problem)"
-            if let context { msg += " (\(context.text) at line \(context.mark.line))" }
-            r.error(line: mark.line, column: mark.column, "", msg, hint: hint)
-        case let .duplicatedKeysInMapping(duplicates, context):
-            r.error(line: context.mark.line, column: context.mark.column, "",
-                    "duplicate key '\(duplicates.first ?? "?")' in one mapping",
-                    hint: "each key may appear once; remove or merge the repeated one")
-        case let .reader(problem, offset, _, _):
-            r.error(line: 0, column: 0, "", "cannot read the YAML text: \(problem)" + (offset.map { " at byte \($0)" } ?? ""),
-                    hint: "save the file as UTF-8 without control characters")
-        default:
-            r.error(line: 0, column: 0, "", "YAML error: \(e)")
-        }
-    }
-
-    /// Refuses documents nested too deeply or expanding (through aliases) to too many nodes.
-    private static func checkShape(_ node: Node, depth: Int, budget: inout Int, _ r: Reader) -> Bool {
-        budget -= 1
-        if budget < 0 {
-            r.error(node, "", "the document expands to more than \(maxNodes) YAML nodes",
-                    hint: "aliases (*name) that repeat large parts multiply its size; write the parts out")
-            return false
-        }
-        if depth > maxDepth {
-            r.error(node, "", "mappings and lists are nested more than \(maxDepth) levels deep",
-                    hint: "a fixture needs about 10 levels; look for runaway nesting here")
-            return false
-        }
-        switch node {
-        case let .mapping(m):
-            for (k, v) in m {
-                guard checkShape(k, depth: depth + 1, budget: &budget, r),
-                      checkShape(v, depth: depth + 1, budget: &budget, r) else { return false }
-            }
-        case let .sequence(s):
-            for v in s { guard checkShape(v, depth: depth + 1, budget: &budget, r) else { return false } }
-        case .scalar, .alias: break
-        }
-        return true
     }
 }

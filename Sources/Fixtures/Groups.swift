@@ -1,6 +1,5 @@
 import I2OFormats
 import IOPModel
-import Yams
 
 extension Interpreter {
     static func normalized(_ s: String) -> String { s.lowercased().filter { $0.isLetter || $0.isNumber } }
@@ -9,35 +8,35 @@ extension Interpreter {
     static func shortName(_ g: ParamGroupSchema) -> String { g.name.split(separator: " ").joined() }
 
     /// A group number, written as a number or as a standard group's name (`DeviceIdentity`, "Device Identity").
-    func groupNumber(_ node: Node, _ path: String, executive: Bool) -> UInt16? {
-        guard case let .scalar(s) = node else { r.error(node, path, "expected a group number or name, found \(Reader.kindName(node))"); return nil }
-        if Reader.parseInteger(s.string) != nil { return r.u16(node, path, what: "a group number (0…0xFFFF)") }
+    func groupNumber(_ node: FixtureNode, _ path: @autoclosure () -> String, executive: Bool) -> UInt16? {
+        guard case let .scalar(s) = node else { r.error(node, path(), "expected a group number or name, found \(Reader.kindName(node))"); return nil }
+        if Reader.parseInteger(s.string) != nil { return r.u16(node, path(), what: "a group number (0…0xFFFF)") }
         if let g = Self.allStandard.first(where: { Self.normalized($0.name) == Self.normalized(s.string) }) { return g.number }
         let names = Self.allStandard.map(Self.shortName)
         var hint = "name a standard group (" + names.joined(separator: ", ") + ") or give its number (0xF100)"
         if let near = Reader.nearest(s.string, in: names) { hint = "did you mean \(near)? (or give the group's number)" }
-        r.error(node, path, "unknown parameter group '\(s.string)'", hint: hint)
+        r.error(node, path(), "unknown parameter group '\(s.string)'", hint: hint)
         return nil
     }
 
-    func groups(_ node: Node, _ path: String, executive: Bool) -> [UInt16: ParamGroup] {
+    func groups(_ node: FixtureNode, _ path: @autoclosure () -> String, executive: Bool) -> [UInt16: ParamGroup] {
         var out: [UInt16: ParamGroup] = [:]
-        guard let pairs = r.pairs(node, path, of: "parameter groups (number or name: fields)") else { return out }
+        guard let pairs = r.pairs(node, path(), of: "parameter groups (number or name: fields)") else { return out }
         for (k, text, value) in pairs {
-            let p = path + "." + text
-            guard let number = groupNumber(k, p, executive: executive) else { continue }
+            func p() -> String { path() + "." + text }
+            guard let number = groupNumber(k, p(), executive: executive) else { continue }
             if out[number] != nil {
-                r.error(k, p, "group \(hex(number, width: 4)) is given twice", hint: "merge the two into one entry")
+                r.error(k, p(), "group \(hex(number, width: 4)) is given twice", hint: "merge the two into one entry")
                 continue
             }
             let group: ParamGroup?
             if case let .mapping(m) = value, m["fields"] != nil {
-                group = vendorGroup(number, value, p, executive: executive)
+                group = vendorGroup(number, value, p(), executive: executive)
             } else if let schema = StandardGroups.schema(for: number, executive: executive) {
-                group = standardGroup(schema, value, p)
+                group = standardGroup(schema, value, p())
             } else {
                 let execOnly = StandardGroups.executive.contains { $0.number == number }
-                r.error(k, p, "group \(hex(number, width: 4)) is not a standard group" + (execOnly ? " of this device (it is the executive's, TID 0 only)" : ""),
+                r.error(k, p(), "group \(hex(number, width: 4)) is not a standard group" + (execOnly ? " of this device (it is the executive's, TID 0 only)" : ""),
                         hint: "define its layout: `\(text): {fields: [{name: Foo, type: u16}], values: {Foo: 1}}`")
                 group = nil
             }
@@ -48,9 +47,16 @@ extension Interpreter {
 
     /// A standard group: `{Field: value, …}` (scalar), `[{…}, …]` (table), or the long form
     /// `{values: {…} | rows: […], writable: [Field, …]}`.
-    func standardGroup(_ schema: ParamGroupSchema, _ node: Node, _ path: String) -> ParamGroup? {
+    func standardGroup(_ schema: ParamGroupSchema, _ node: FixtureNode, _ path: @autoclosure () -> String) -> ParamGroup? {
+        if case let .mapping(m) = node, m["values"] != nil || m["rows"] != nil || m["writable"] != nil {
+            return standardGroupLongForm(schema, node, path())
+        }
+        return fill(schema, node, path()).map { ParamGroup(schema: schema, rows: $0) }
+    }
+
+    private func standardGroupLongForm(_ schema: ParamGroupSchema, _ node: FixtureNode, _ path: String) -> ParamGroup? {
         var schema = schema
-        var content: Node? = node
+        var content: FixtureNode? = node
         var contentPath = path
         if case let .mapping(m) = node, m["values"] != nil || m["rows"] != nil || m["writable"] != nil {
             guard let o = r.object(node, path, keys: ["values", "rows", "writable"]) else { return nil }
@@ -73,56 +79,60 @@ extension Interpreter {
     }
 
     /// The rows of a group from its field map (scalar) or list of rows (table).
-    func fill(_ schema: ParamGroupSchema, _ node: Node, _ path: String) -> [[UInt8]]? {
+    func fill(_ schema: ParamGroupSchema, _ node: FixtureNode, _ path: @autoclosure () -> String) -> [[UInt8]]? {
         switch schema.kind {
         case .scalar:
             if case .sequence = node {
-                r.error(node, path, "\(hex(schema.number, width: 4)) (\(schema.name)) is a scalar group; give its fields as a mapping",
+                r.error(node, path(), "\(hex(schema.number, width: 4)) (\(schema.name)) is a scalar group; give its fields as a mapping",
                         hint: "write `{\(schema.fields.first?.name ?? "Field"): …}` instead of a list")
                 return nil
             }
-            return row(schema, node, path).map { [$0] }
+            return row(schema, node, path()).map { [$0] }
         case .table:
             guard case let .sequence(seq) = node else {
-                r.error(node, path, "\(hex(schema.number, width: 4)) (\(schema.name)) is a table; give its rows as a list",
+                r.error(node, path(), "\(hex(schema.number, width: 4)) (\(schema.name)) is a table; give its rows as a list",
                         hint: "write each row as `- {\(schema.fields.first?.name ?? "Field"): …}`")
                 return nil
             }
             var rows: [[UInt8]] = []
             var ok = true
             for (i, item) in seq.enumerated() {
-                if let row = row(schema, item, path + "[\(i)]") { rows.append(row) } else { ok = false }
+                if let row = row(schema, item, path() + "[\(i)]") { rows.append(row) } else { ok = false }
             }
             return ok ? rows : nil
         }
     }
 
     /// One row: `{Field: value, …}` (missing fields are zero) or `{hex: "…"}` (exactly the row's width).
-    func row(_ schema: ParamGroupSchema, _ node: Node, _ path: String) -> [UInt8]? {
+    func row(_ schema: ParamGroupSchema, _ node: FixtureNode, _ path: @autoclosure () -> String) -> [UInt8]? {
         let width = schema.rowWidth
         if Reader.isHexObject(node) {
-            guard let b = r.hexObject(node, path) else { return nil }
+            guard let b = r.hexObject(node, path()) else { return nil }
             guard b.count == width else {
-                r.error(node, path, "the raw row is \(b.count) bytes; a row of \(hex(schema.number, width: 4)) is \(width) bytes",
+                r.error(node, path(), "the raw row is \(b.count) bytes; a row of \(hex(schema.number, width: 4)) is \(width) bytes",
                         hint: "give exactly \(width) bytes")
                 return nil
             }
             return b
         }
-        guard let pairs = r.pairs(node, path, of: "fields (name: value)") else { return nil }
+        guard let pairs = r.pairs(node, path(), of: "fields (name: value)") else { return nil }
         var out = [UInt8](repeating: 0, count: width)
         let offsets = schema.offsets
         var ok = true
         for (k, name, value) in pairs {
-            let p = path + "." + name
-            guard let ix = schema.field(named: name) else { unknownField(name, k, p, schema); ok = false; continue }
-            guard let bytes = encode(schema.fields[ix], value, p) else { ok = false; continue }
+            guard let ix = Self.field(schema, named: name) else { unknownField(name, k, path() + "." + name, schema); ok = false; continue }
+            guard let bytes = encode(schema.fields[ix], value, path() + "." + name) else { ok = false; continue }
             out.replaceSubrange(offsets[ix]..<offsets[ix] + bytes.count, with: bytes)
         }
         return ok ? out : nil
     }
 
-    func unknownField(_ name: String, _ node: Node, _ path: String, _ schema: ParamGroupSchema) {
+    /// `schema.field(named:)`, the exact spelling looked up first (names of a schema differ in more than case).
+    static func field(_ schema: ParamGroupSchema, named name: String) -> Int? {
+        schema.fields.firstIndex { $0.name == name } ?? schema.field(named: name)
+    }
+
+    func unknownField(_ name: String, _ node: FixtureNode, _ path: String, _ schema: ParamGroupSchema) {
         let names = schema.fields.map(\.name)
         var hint = "fields of \(hex(schema.number, width: 4)) (\(schema.name)): " + names.joined(separator: ", ")
         if let near = Reader.nearest(name, in: names) { hint = "did you mean \(near)? (" + hint + ")" }
@@ -144,23 +154,23 @@ extension Interpreter {
     }
 
     /// A field's bytes (exactly its width).
-    func encode(_ field: ParamField, _ node: Node, _ path: String) -> [UInt8]? {
+    func encode(_ field: ParamField, _ node: FixtureNode, _ path: @autoclosure () -> String) -> [UInt8]? {
         let w = field.type.width
         switch field.type {
         case .string, .bytes:
-            guard let b = r.textOrBytes(node, path, width: w, what: "\(field.name) (\(field.type))") else { return nil }
+            guard let b = r.textOrBytes(node, path(), width: w, what: "\(field.name) (\(field.type))") else { return nil }
             return b + [UInt8](repeating: 0, count: w - b.count)
         default:
             if Reader.isHexObject(node) {
-                guard let b = r.hexObject(node, path) else { return nil }
+                guard let b = r.hexObject(node, path()) else { return nil }
                 guard b.count == w else {
-                    r.error(node, path, "\(field.name) is \(field.type), \(w) bytes; the raw value is \(b.count) bytes",
+                    r.error(node, path(), "\(field.name) is \(field.type), \(w) bytes; the raw value is \(b.count) bytes",
                             hint: "give exactly \(w) bytes, little-endian")
                     return nil
                 }
                 return b
             }
-            guard let v = r.integer(node, path, in: Self.range(of: field.type), what: "\(field.name) (\(field.type))") else { return nil }
+            guard let v = r.integer(node, path(), in: Self.range(of: field.type), what: "\(field.name) (\(field.type))") else { return nil }
             let bits = UInt128(truncatingIfNeeded: v)
             return (0..<w).map { UInt8(truncatingIfNeeded: bits >> (8 * $0)) }
         }
@@ -170,7 +180,7 @@ extension Interpreter {
 
     static let typeNames = ["u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "string(N)", "bytes(N)"]
 
-    func vendorGroup(_ number: UInt16, _ node: Node, _ path: String, executive: Bool) -> ParamGroup? {
+    func vendorGroup(_ number: UInt16, _ node: FixtureNode, _ path: String, executive: Bool) -> ParamGroup? {
         if let std = StandardGroups.schema(for: number, executive: executive) {
             r.error(node, path, "\(hex(number, width: 4)) is the standard group \(std.name); its layout is fixed",
                     hint: "remove `fields:` and fill its fields by name, e.g. {\(std.fields.first?.name ?? "Field"): …}")

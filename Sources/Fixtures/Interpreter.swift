@@ -1,6 +1,5 @@
 import I2OFormats
 import IOPModel
-import Yams
 
 /// Turns a composed YAML tree into a `MachineDescription`, reporting every problem to the reader.
 struct Interpreter {
@@ -9,7 +8,7 @@ struct Interpreter {
 
     // MARK: - Machine
 
-    func machine(_ root: Node) -> MachineDescription? {
+    func machine(_ root: FixtureNode) -> MachineDescription? {
         guard let o = r.object(root, "", keys: ["machine", "iops", "faults"], required: ["machine", "iops"],
                                examples: ["machine": "\"My RAID box\"", "iops": "[{unit: 0, devices: […]}]"]) else { return nil }
         var name = ""
@@ -33,12 +32,12 @@ struct Interpreter {
         return MachineDescription(name: name, iops: iops)
     }
 
-    static func has(_ node: Node, _ key: String) -> Bool {
+    static func has(_ node: FixtureNode, _ key: String) -> Bool {
         if case let .mapping(m) = node { return m[key] != nil }
         return false
     }
 
-    private func unitNode(_ node: Node) -> Node? {
+    private func unitNode(_ node: FixtureNode) -> FixtureNode? {
         if case let .mapping(m) = node { return m["unit"] ?? node }
         return node
     }
@@ -46,7 +45,7 @@ struct Interpreter {
     // MARK: - IOP
 
     /// The IOP, and whether its unit was given and valid.
-    func iop(_ node: Node, _ path: String) -> (IOPDescription, Bool)? {
+    func iop(_ node: FixtureNode, _ path: String) -> (IOPDescription, Bool)? {
         guard let o = r.object(node, path, keys: ["unit", "status", "hrt", "lct", "devices", "software", "dpt"],
                                required: ["unit"] + (Self.has(node, "dpt") ? [] : ["devices"]),
                                examples: ["unit": "0", "devices": "[{tid: 0, class: EXECUTIVE}]"]) else { return nil }
@@ -92,7 +91,7 @@ struct Interpreter {
 
     // MARK: - Status block
 
-    func status(_ node: Node, _ path: String, into sb: inout StatusBlock) {
+    func status(_ node: FixtureNode, _ path: String, into sb: inout StatusBlock) {
         let u32Keys: [(String, WritableKeyPath<StatusBlock, UInt32>)] = [
             ("max_inbound_frames", \.maxInboundFrames), ("current_inbound_frames", \.currentInboundFrames),
             ("max_outbound_frames", \.maxOutboundFrames), ("expected_lct_size", \.expectedLCTSize),
@@ -124,7 +123,7 @@ struct Interpreter {
 
     // MARK: - HRT
 
-    func hrt(_ node: Node, _ path: String) -> HRT {
+    func hrt(_ node: FixtureNode, _ path: String) -> HRT {
         var table = HRT(entries: [])
         guard let o = r.object(node, path, keys: ["change_indicator", "entry_length", "version", "entries"]) else { return table }
         if let v = o["change_indicator"], let x = r.u32(v, o.sub("change_indicator")) { table.changeIndicator = x }
@@ -143,7 +142,7 @@ struct Interpreter {
 
     static let busTypeNames = HRTBusType.allCases.map(\.name)
 
-    func hrtEntry(_ node: Node, _ path: String) -> HRTEntry? {
+    func hrtEntry(_ node: FixtureNode, _ path: String) -> HRTEntry? {
         guard let o = r.object(node, path, keys: ["adapter_id", "controlling_tid", "state", "bus_number", "bus_type",
                                                   "pci", "bus_info", "extra_words"],
                                required: ["adapter_id", "bus_type"], examples: ["adapter_id": "0x12", "bus_type": "PCI"])
@@ -188,7 +187,7 @@ struct Interpreter {
 
     // MARK: - Software store
 
-    func store(_ node: Node, _ path: String) -> SoftwareStore {
+    func store(_ node: FixtureNode, _ path: String) -> SoftwareStore {
         var st = SoftwareStore()
         guard let o = r.object(node, path, keys: ["capacity", "module_limit", "modules"]) else { return st }
         if let v = o["capacity"], let x = r.integer(v, o.sub("capacity"), in: 0...0xFFFF_FFFF, what: "a size in bytes", sizes: true) {
@@ -221,7 +220,7 @@ struct Interpreter {
         return st
     }
 
-    func module(_ node: Node, _ path: String) -> SoftwareModule? {
+    func module(_ node: FixtureNode, _ path: String) -> SoftwareModule? {
         guard let o = r.object(node, path, keys: ["sw_type", "sw_id", "name", "size", "pattern", "hex", "file",
                                                   "permanent", "experimental"],
                                required: ["sw_type", "sw_id"], examples: ["sw_type": "0x01", "sw_id": "0x00000001"])
