@@ -35,17 +35,14 @@ public struct MessageFrame: Hashable, Sendable, CustomStringConvertible {
         transactionContext: UInt32 = 0, sglOffset: WordCount = 0, flags: MessageFlags = [],
         version: MessageVersion = .v1_5, payload: [UInt32] = []
     ) {
+        // Words 0 and 1 composed here, so the array is made once and never copied.
+        let size = UInt32(UInt16(truncatingIfNeeded: 4 + payload.count))
         var w = [UInt32](); w.reserveCapacity(4 + payload.count)
-        w.append(0); w.append(0); w.append(initiatorContext); w.append(transactionContext)
+        w.append(size << 16 | UInt32(flags.rawValue) << 8 | UInt32(sglOffset.rawValue & 0xF) << 4 | UInt32(version.rawValue))
+        w.append(UInt32(function.rawValue) << 24 | UInt32(initiator.rawValue & 0xFFF) << 12 | UInt32(target.rawValue & 0xFFF))
+        w.append(initiatorContext); w.append(transactionContext)
         w.append(contentsOf: payload)
         words = w
-        messageSize = WordCount(rawValue: words.count)
-        self.version = version
-        self.sglOffset = sglOffset
-        self.flags = flags
-        self.function = function
-        self.target = target
-        self.initiator = initiator
     }
 
     public subscript(word i: Int) -> UInt32 {

@@ -87,13 +87,23 @@ public struct ParamOperation: Hashable, Sendable {
 
 /// The widths the schema gives a parser: for (group, selection) the byte width of one row of
 /// those fields, and the width of the group's key field; nil when the group is unknown.
-public struct ParamSchemaWidths: Sendable {
+public struct ParamSchemaWidths: ParamWidthSource, Sendable {
     public var rowWidth: @Sendable (_ group: UInt16, _ fields: FieldSelection) -> Int?
     public var keyWidth: @Sendable (_ group: UInt16) -> Int?
     public init(rowWidth: @escaping @Sendable (UInt16, FieldSelection) -> Int?,
                 keyWidth: @escaping @Sendable (UInt16) -> Int?) {
         self.rowWidth = rowWidth; self.keyWidth = keyWidth
     }
+    public func rowWidth(group: UInt16, fields: FieldSelection) -> Int? { rowWidth(group, fields) }
+    public func keyWidth(group: UInt16) -> Int? { keyWidth(group) }
+}
+
+/// What a parser asks a schema: the byte width of one row of the selected fields of `group`,
+/// and the width of the group's key field; nil when the group (or a field) is unknown.
+/// A type (rather than closures) lets a caller answer without allocating.
+public protocol ParamWidthSource {
+    func rowWidth(group: UInt16, fields: FieldSelection) -> Int?
+    func keyWidth(group: UInt16) -> Int?
 }
 
 /// An operation list (`opbuf`): u16 OperationCount, u16 reserved, then the operations.
@@ -119,7 +129,7 @@ public struct OperationList: Hashable, Sendable {
 
     /// Parses the header strictly (a list shorter than 4 bytes is an error) and the operations as
     /// far as they go; widths of values and keys come from `schema`.
-    public static func parse(_ bytes: [UInt8], schema: ParamSchemaWidths) throws(I2OFormatError) -> Parsed {
+    public static func parse(_ bytes: [UInt8], schema: some ParamWidthSource) throws(I2OFormatError) -> Parsed {
         var r = ByteReader(bytes, what: "operation list")
         let count = Int(try r.u16())
         _ = try r.u16()
@@ -139,7 +149,7 @@ public struct OperationList: Hashable, Sendable {
         return Parsed(operations: ops, declaredCount: count, failure: nil)
     }
 
-    static func parseOne(_ r: inout ByteReader, schema: ParamSchemaWidths) throws(I2OFormatError) -> ParamOperation {
+    static func parseOne(_ r: inout ByteReader, schema: some ParamWidthSource) throws(I2OFormatError) -> ParamOperation {
         let code = ParamOperationCode(rawValue: try r.u16())
         let group = try r.u16()
         func fields() throws(I2OFormatError) -> FieldSelection {
@@ -151,13 +161,13 @@ public struct OperationList: Hashable, Sendable {
             return .indices(ix)
         }
         func keyWidth() throws(I2OFormatError) -> Int {
-            guard let w = schema.keyWidth(group) else {
+            guard let w = schema.keyWidth(group: group) else {
                 throw .invalid(what: "operation on group \(hex(group, width: 4))", reason: "unknown group: key width unknown")
             }
             return w
         }
         func rowWidth(_ f: FieldSelection) throws(I2OFormatError) -> Int {
-            guard let w = schema.rowWidth(group, f) else {
+            guard let w = schema.rowWidth(group: group, fields: f) else {
                 throw .invalid(what: "operation on group \(hex(group, width: 4))", reason: "unknown group or field: value width unknown")
             }
             return w

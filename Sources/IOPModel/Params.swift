@@ -56,12 +56,15 @@ extension IOP {
 
     static let tableOperations: Set<ParamOperationCode> = [.listGet, .moreGet, .tableGet, .listSet, .rowAdd, .rowDelete, .tableClear]
 
-    static func widths(for device: DeviceDescription) -> ParamSchemaWidths {
-        ParamSchemaWidths(
-            rowWidth: { g, f in Self.schema(g, in: device)?.width(of: f) },
-            keyWidth: { g in
-                Self.schema(g, in: device).flatMap { s in s.keyField >= 0 && s.keyField < s.fields.count ? s.fields[s.keyField].type.width : nil }
-            })
+    static func widths(for device: DeviceDescription) -> DeviceWidths { DeviceWidths(device: device) }
+
+    /// The value and key widths of a device's groups, for the operation list parser.
+    struct DeviceWidths: ParamWidthSource {
+        let device: DeviceDescription
+        func rowWidth(group: UInt16, fields: FieldSelection) -> Int? { IOP.schema(group, in: device)?.width(of: fields) }
+        func keyWidth(group: UInt16) -> Int? {
+            IOP.schema(group, in: device).flatMap { s in s.keyField >= 0 && s.keyField < s.fields.count ? s.fields[s.keyField].type.width : nil }
+        }
     }
 
     /// Whether `bytes` parse as an operation list for device `tid` (value and key widths from
