@@ -120,17 +120,13 @@ extension Interpreter {
         let offsets = schema.offsets
         var ok = true
         for (k, name, value) in pairs {
-            guard let ix = Self.field(schema, named: name) else { unknownField(name, k, path() + "." + name, schema); ok = false; continue }
+            guard let ix = schema.field(named: name) else { unknownField(name, k, path() + "." + name, schema); ok = false; continue }
             guard let bytes = encode(schema.fields[ix], value, path() + "." + name) else { ok = false; continue }
             out.replaceSubrange(offsets[ix]..<offsets[ix] + bytes.count, with: bytes)
         }
         return ok ? out : nil
     }
 
-    /// `schema.field(named:)`, the exact spelling looked up first (names of a schema differ in more than case).
-    static func field(_ schema: ParamGroupSchema, named name: String) -> Int? {
-        schema.fields.firstIndex { $0.name == name } ?? schema.field(named: name)
-    }
 
     func unknownField(_ name: String, _ node: FixtureNode, _ path: String, _ schema: ParamGroupSchema) {
         let names = schema.fields.map(\.name)

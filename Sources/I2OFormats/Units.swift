@@ -58,3 +58,22 @@ extension String {
 public func hex(_ value: some BinaryInteger, width: Int = 0) -> String {
     "0x" + String(value, radix: 16, uppercase: true).leftPadded(to: width)
 }
+
+// Dictionaries and sets keyed by TID and IOP unit sit on every request's path (devices by TID,
+// IOPs by unit): their hash is a multiplicative mix of the value and the table's seed instead of
+// a whole SipHash per lookup. Flooding is no concern: a TID has 12 bits, and units come from
+// the machine's description. Equal values still hash equally (the value is all there is).
+@inlinable
+public func i2oFastHash(_ value: UInt64, seed: Int) -> Int {
+    var x = (value ^ UInt64(bitPattern: Int64(seed))) &* 0x9E37_79B9_7F4A_7C15
+    x ^= x >> 29
+    return Int(truncatingIfNeeded: x)
+}
+
+extension TID {
+    public func _rawHashValue(seed: Int) -> Int { i2oFastHash(UInt64(rawValue), seed: seed) }
+}
+
+extension IOPUnit {
+    public func _rawHashValue(seed: Int) -> Int { i2oFastHash(UInt64(rawValue), seed: seed) }
+}

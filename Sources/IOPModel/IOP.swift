@@ -8,40 +8,108 @@ import I2OFormats
 /// `outbound` and taken with `takeOutbound()`, as a host drains an outbound FIFO.
 public struct IOP: Sendable {
     public private(set) var unit: IOPUnit
-    public internal(set) var status: StatusBlock
-    public internal(set) var hrt: HRT
     public internal(set) var lctIopFlags: UInt32
     public internal(set) var lctChangeIndicator: UInt32
     public internal(set) var bootDevice: TID
+
+    /// The parts that hold references, in one copy-on-write box: copying an IOP (every request
+    /// the engine looks at, every `attempt`) is then one retain, not one per table.
+    final class Storage: @unchecked Sendable {   // Sendable: never mutated while shared (see `unique`).
+        var status: StatusBlock
+        var hrt: HRT
+        var devices: [TID: DeviceDescription]
+        var order: [TID]
+        var store: SoftwareStore
+        var outbound: [MessageFrame]
+        var eventRegistrations: [EventRegistration]
+        var pendingLctNotifies: [PendingLctNotify]
+        var downloads: [SoftwareKey: DownloadAssembly]
+        var lastConfigQuery: [TID: [UInt8]]
+        var dpt: DPTController?
+
+        init(status: StatusBlock, hrt: HRT, devices: [TID: DeviceDescription], order: [TID], store: SoftwareStore,
+             outbound: [MessageFrame] = [], eventRegistrations: [EventRegistration] = [],
+             pendingLctNotifies: [PendingLctNotify] = [], downloads: [SoftwareKey: DownloadAssembly] = [:],
+             lastConfigQuery: [TID: [UInt8]] = [:], dpt: DPTController?) {
+            self.status = status; self.hrt = hrt; self.devices = devices; self.order = order; self.store = store
+            self.outbound = outbound; self.eventRegistrations = eventRegistrations
+            self.pendingLctNotifies = pendingLctNotifies; self.downloads = downloads
+            self.lastConfigQuery = lastConfigQuery; self.dpt = dpt
+        }
+        func copy() -> Storage {
+            Storage(status: status, hrt: hrt, devices: devices, order: order, store: store, outbound: outbound,
+                    eventRegistrations: eventRegistrations, pendingLctNotifies: pendingLctNotifies, downloads: downloads,
+                    lastConfigQuery: lastConfigQuery, dpt: dpt)
+        }
+    }
+    private var storage: Storage
+
+    /// Makes the box this IOP's own before a change.
+    private mutating func unique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    }
+
+    public internal(set) var status: StatusBlock {
+        _read { yield storage.status }
+        _modify { unique(); yield &storage.status }
+    }
+    public internal(set) var hrt: HRT {
+        _read { yield storage.hrt }
+        _modify { unique(); yield &storage.hrt }
+    }
     /// Devices by TID, executive (TID 0) included.
-    public internal(set) var devices: [TID: DeviceDescription]
+    public internal(set) var devices: [TID: DeviceDescription] {
+        _read { yield storage.devices }
+        _modify { unique(); yield &storage.devices }
+    }
     /// LCT order of TIDs.
-    public internal(set) var order: [TID]
-    public internal(set) var store: SoftwareStore
+    public internal(set) var order: [TID] {
+        _read { yield storage.order }
+        _modify { unique(); yield &storage.order }
+    }
+    public internal(set) var store: SoftwareStore {
+        _read { yield storage.store }
+        _modify { unique(); yield &storage.store }
+    }
     /// Replies produced after their request (events, completed LctNotify).
-    public internal(set) var outbound: [MessageFrame] = []
+    public internal(set) var outbound: [MessageFrame] {
+        _read { yield storage.outbound }
+        _modify { unique(); yield &storage.outbound }
+    }
     /// UtilEventRegister registrations, in the order they were made.
-    public internal(set) var eventRegistrations: [EventRegistration] = []
+    public internal(set) var eventRegistrations: [EventRegistration] {
+        _read { yield storage.eventRegistrations }
+        _modify { unique(); yield &storage.eventRegistrations }
+    }
     /// ExecLctNotify requests waiting for the LCT to change.
-    var pendingLctNotifies: [PendingLctNotify] = []
+    var pendingLctNotifies: [PendingLctNotify] {
+        _read { yield storage.pendingLctNotifies }
+        _modify { unique(); yield &storage.pendingLctNotifies }
+    }
     /// ExecSwDownload assemblies in progress, by (SwType, SwID).
-    public internal(set) var downloads: [SoftwareKey: DownloadAssembly] = [:]
+    public internal(set) var downloads: [SoftwareKey: DownloadAssembly] {
+        _read { yield storage.downloads }
+        _modify { unique(); yield &storage.downloads }
+    }
     /// The last query string UtilConfigDialog received, per TID.
-    public internal(set) var lastConfigQuery: [TID: [UInt8]] = [:]
+    public internal(set) var lastConfigQuery: [TID: [UInt8]] {
+        _read { yield storage.lastConfigQuery }
+        _modify { unique(); yield &storage.lastConfigQuery }
+    }
     /// The Adaptec/DPT firmware module's state (nil: the IOP answers no DPT private messages).
-    public internal(set) var dpt: DPTController?
+    public internal(set) var dpt: DPTController? {
+        _read { yield storage.dpt }
+        _modify { unique(); yield &storage.dpt }
+    }
 
     public init(_ d: IOPDescription) {
         unit = d.unit
-        status = d.status
-        hrt = d.hrt
         lctIopFlags = d.lctIopFlags
         lctChangeIndicator = d.lctChangeIndicator
         bootDevice = d.bootDevice
-        devices = Dictionary(d.devices.map { ($0.tid, $0) }, uniquingKeysWith: { a, _ in a })
-        order = d.devices.map(\.tid)
-        store = d.store
-        dpt = d.dpt
+        storage = Storage(status: d.status, hrt: d.hrt,
+                          devices: Dictionary(d.devices.map { ($0.tid, $0) }, uniquingKeysWith: { a, _ in a }),
+                          order: d.devices.map(\.tid), store: d.store, dpt: d.dpt)
     }
 
     /// The description this IOP would be re-created from now (a snapshot).

@@ -92,7 +92,10 @@ public struct ParamGroupSchema: Hashable, Sendable {
     }
     /// The index of the field called `name`, ignoring ASCII case (no string is built).
     public func field(named name: String) -> Int? {
-        fields.firstIndex { f in
+        // The exact spelling first (the model's own lookups always match so); schemas never hold
+        // two names that differ only in case (fixtures refuse them), so the answer is the same.
+        if let i = fields.firstIndex(where: { $0.name == name }) { return i }
+        return fields.firstIndex { f in
             f.name.utf8.elementsEqual(name.utf8) { a, b in a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A) }
         }
     }

@@ -54,16 +54,28 @@ extension IOP {
     /// The most row bytes ROW_ADD lets a table hold (docs/decisions.md, Limits).
     static let maxTableBytes = 65536
 
-    static let tableOperations: Set<ParamOperationCode> = [.listGet, .moreGet, .tableGet, .listSet, .rowAdd, .rowDelete, .tableClear]
+    static func isTableOperation(_ code: ParamOperationCode) -> Bool {
+        switch code {
+        case .listGet, .moreGet, .tableGet, .listSet, .rowAdd, .rowDelete, .tableClear: true
+        default: false
+        }
+    }
 
-    static func widths(for device: DeviceDescription) -> DeviceWidths { DeviceWidths(device: device) }
+    static func widths(for device: borrowing DeviceDescription) -> DeviceWidths {
+        DeviceWidths(groups: device.groups, executive: device.tid == .executive)
+    }
 
     /// The value and key widths of a device's groups, for the operation list parser.
     struct DeviceWidths: ParamWidthSource {
-        let device: DeviceDescription
-        func rowWidth(group: UInt16, fields: FieldSelection) -> Int? { IOP.schema(group, in: device)?.width(of: fields) }
+        let groups: [UInt16: ParamGroup]
+        let executive: Bool
+        func rowWidth(group: UInt16, fields: FieldSelection) -> Int? {
+            IOP.schema(group, groups: groups, executive: executive)?.width(of: fields)
+        }
         func keyWidth(group: UInt16) -> Int? {
-            IOP.schema(group, in: device).flatMap { s in s.keyField >= 0 && s.keyField < s.fields.count ? s.fields[s.keyField].type.width : nil }
+            IOP.schema(group, groups: groups, executive: executive).flatMap { s in
+                s.keyField >= 0 && s.keyField < s.fields.count ? s.fields[s.keyField].type.width : nil
+            }
         }
     }
 
@@ -72,7 +84,8 @@ extension IOP {
     /// group, field or operation code is not a parse failure (the IOP reports it as BlockStatus).
     /// False when there is no such device.
     public func operationListParses(_ bytes: [UInt8], for tid: TID) -> Bool {
-        guard let device = devices[tid], let parsed = try? OperationList.parse(bytes, schema: Self.widths(for: device)) else {
+        guard let i = devices.index(forKey: tid),
+              let parsed = try? OperationList.parse(bytes, schema: Self.widths(for: devices.values[i])) else {
             return false
         }
         if let f = parsed.failure, case .truncated = f.error { return false }
@@ -85,11 +98,13 @@ extension IOP {
         let opBytes = try Transfer.bytes(of: elements[0], memory: memory)
         let result = try Transfer.buffer(elements[1], memory: memory)
         let tid = request.target
-        guard let device = devices[tid] else { throw RequestFault(.invalidTargetAddress) }
+        // The device is read in place (a copy of its description would retain each of its parts).
+        guard let di = devices.index(forKey: tid) else { throw RequestFault(.invalidTargetAddress) }
         let parsed: OperationList.Parsed
-        do { parsed = try OperationList.parse(opBytes, schema: Self.widths(for: device)) } catch { throw .invalid }
+        do { parsed = try OperationList.parse(opBytes, schema: Self.widths(for: devices.values[di])) } catch { throw .invalid }
 
-        if !device.failures.isEmpty {
+        if !devices.values[di].failures.isEmpty {
+            let device = devices.values[di]
             let groups = parsed.operations.map(\.group) + (parsed.failure.map { [$0.group] } ?? [])
             if let f = device.failures.first(where: { f in
                 (f.function == nil || f.function == request.function) && (f.group.map { groups.contains($0) } ?? true)
@@ -126,7 +141,7 @@ extension IOP {
                 (code, group) = (parsed.operations[i].code, parsed.operations[i].group)
             } else if let f = parsed.failure {
                 (code, group) = (f.code, f.group)
-                let status = parseFailureStatus(code: f.code, group: f.group, error: f.error, isSet: isSet, device: device)
+                let status = parseFailureStatus(code: f.code, group: f.group, error: f.error, isSet: isSet, tid: tid)
                 failed = ResultBlock(status: status, errorInfo: ParamErrorInfo(operation: f.code, group: f.group).encoded())
             } else {
                 break
@@ -156,9 +171,9 @@ extension IOP {
 
     /// The BlockStatus of an operation the list parser could not read.
     func parseFailureStatus(code: ParamOperationCode, group: UInt16, error: I2OFormatError, isSet: Bool,
-                            device: DeviceDescription) -> BlockStatus {
+                            tid: TID) -> BlockStatus {
         guard (1...10).contains(code.rawValue), code.isGet != isSet else { return .invalidOperation }
-        guard Self.schema(group, in: device) != nil else { return .invalidGroupID }
+        guard let d = devices[tid], Self.schema(group, in: d) != nil else { return .invalidGroupID }
         // With the group known, a width the schema cannot give means a field index out of range.
         if case .invalid = error { return .noSuchField }
         return .operationError
@@ -187,7 +202,7 @@ extension IOP {
         }
         let offsets = schema.offsets
         let isTable = schema.kind == .table
-        if Self.tableOperations.contains(op.code) != isTable && op.code != .sizeGet { return fail(.wrongGroupType) }
+        if Self.isTableOperation(op.code) != isTable && op.code != .sizeGet { return fail(.wrongGroupType) }
 
         func extract(_ row: [UInt8]) -> [UInt8] {
             guard case let .indices(ix) = op.fields else { return row }

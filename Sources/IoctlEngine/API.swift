@@ -81,6 +81,8 @@ public struct OpenFileID: RawRepresentable, Hashable, Sendable, CustomStringConv
     public let rawValue: UInt64
     public init(rawValue: UInt64) { self.rawValue = rawValue }
     public var description: String { "file#\(rawValue)" }
+    /// Open files are looked up on every request: the cheap hash of `I2OFormats` (ids are ours, sequential).
+    public func _rawHashValue(seed: Int) -> Int { i2oFastHash(rawValue, seed: seed) }
 }
 
 /// What an ioctl returns to the caller: 0 (or, for kernel personalities, a positive value) or an errno.

@@ -274,7 +274,7 @@ extension EngineState {
     }
 
     mutating func intercept(_ frame: MessageFrame, unit: IOPUnit) -> Intercept {
-        if faults.failedIOPs.contains(unit) {
+        if !faults.failedIOPs.isEmpty, faults.failedIOPs.contains(unit) {
             return frame.function == .execStatusGet ? .pass : .replaced(nil)
         }
         guard let scope = FaultScope.current, !faults.rules.isEmpty else { return .pass }
@@ -387,7 +387,7 @@ extension EngineState {
 
     /// A failed IOP's status block says FAILED: patches IopState of the block ExecStatusGet wrote.
     func patchFailedStatus(_ frame: MessageFrame, unit: IOPUnit, memory: BusMemory) {
-        guard faults.failedIOPs.contains(unit), frame.function == .execStatusGet, frame.words.count >= 9 else { return }
+        guard !faults.failedIOPs.isEmpty, faults.failedIOPs.contains(unit), frame.function == .execStatusGet, frame.words.count >= 9 else { return }
         let address = UInt64(frame.words[6]) | UInt64(frame.words[7]) << 32
         if frame.words[8] > 10 { _ = memory.write([IOPState.failed.rawValue], at: address + 10) }
     }
