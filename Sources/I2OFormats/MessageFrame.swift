@@ -112,6 +112,18 @@ public struct MessageFrame: Hashable, Sendable, CustomStringConvertible {
         w.append(contentsOf: payload)
         return MessageFrame(words: w)
     }
+    /// A successful reply whose one payload word (word 5) is `word` — the TransferCount most
+    /// replies carry. (No array for the payload: replies are the model's hot path.)
+    public static func reply(to request: MessageFrame, word: UInt32) -> MessageFrame {
+        var w = [UInt32](); w.reserveCapacity(6)
+        w.append(6 << 16 | UInt32(MessageFlags.reply.rawValue) << 8 | UInt32(request.version.rawValue))
+        w.append(UInt32(request.function.rawValue) << 24 | UInt32(request.initiator.rawValue & 0xFFF) << 12
+                 | UInt32(request.target.rawValue & 0xFFF))
+        w.append(request.initiatorContext); w.append(request.transactionContext)
+        w.append(0)
+        w.append(word)
+        return MessageFrame(words: w)
+    }
     public var reqStatus: ReqStatus { ReqStatus(rawValue: UInt8(self[word: 4] >> 24)) }
     public var detailedStatus: DetailedStatus { DetailedStatus(rawValue: UInt16(truncatingIfNeeded: self[word: 4])) }
 

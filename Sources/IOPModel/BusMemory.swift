@@ -14,8 +14,35 @@ public final class BusMemory: Sendable {
     /// A mapped buffer of `size` bytes; only its first `bytes.count` are stored, the rest are
     /// zero (a 64 KiB result reservation costs nothing until the IOP writes into it).
     private struct Mapped { var base: UInt64; var bytes: [UInt8]; var size: Int }
-    /// Buffers are few per request (two or three): a list searched linearly is the honest, fast choice.
-    private struct State { var buffers: [Mapped] = []; var nextAddress: UInt64 }
+    /// Buffers are few per request (two or three): the first two live inline (a request maps
+    /// them without an allocation), any more in a list; all searched linearly.
+    private struct State {
+        var first: Mapped?, second: Mapped?
+        var more: [Mapped] = []
+        var nextAddress: UInt64
+        var count: Int { (first == nil ? 0 : 1) + (second == nil ? 0 : 1) + more.count }
+        /// Buffer `i` (0 ..< count).
+        subscript(i: Int) -> Mapped { i == 0 ? first! : i == 1 ? second! : more[i - 2] }
+        /// Changes buffer `i` in place (no second reference to its bytes, so no copy of them).
+        mutating func update(_ i: Int, _ body: (inout Mapped) -> Void) {
+            if i == 0 { body(&first!) } else if i == 1 { body(&second!) } else { body(&more[i - 2]) }
+        }
+        /// The buffer holding `count` bytes at `address`, and the offset there.
+        func locate(_ address: UInt64, _ count: Int) -> (index: Int, offset: Int)? {
+            guard count >= 0 else { return nil }
+            for i in 0..<self.count {
+                let m = self[i]
+                guard address >= m.base else { continue }
+                // Overflow-safe: offset and count each within the buffer, and together too.
+                let offset = address - m.base, size = UInt64(m.size)
+                if offset <= size && UInt64(count) <= size - offset { return (i, Int(offset)) }
+            }
+            return nil
+        }
+        mutating func append(_ m: Mapped) {
+            if first == nil { first = m } else if second == nil { second = m } else { more.append(m) }
+        }
+    }
     private let state: Mutex<State>
 
     /// Addresses start at `base` (page aligned), leaving 0 unmapped so a NULL address is a bus error.
@@ -29,8 +56,7 @@ public final class BusMemory: Sendable {
     private func map(bytes: [UInt8], size: Int) -> UInt64 {
         state.withLock { s in
             let address = s.nextAddress
-            if s.buffers.isEmpty { s.buffers.reserveCapacity(4) }
-            s.buffers.append(Mapped(base: address, bytes: bytes, size: size))
+            s.append(Mapped(base: address, bytes: bytes, size: size))
             s.nextAddress += UInt64((max(size, 1) + 0xFFF) & ~0xFFF)
             return address
         }
@@ -39,30 +65,24 @@ public final class BusMemory: Sendable {
     /// The whole buffer mapped at `address`, if one starts there.
     public func buffer(at address: UInt64) -> [UInt8]? {
         state.withLock { s in
-            s.buffers.first { $0.base == address }.map { $0.bytes + [UInt8](repeating: 0, count: $0.size - $0.bytes.count) }
+            guard let i = (0..<s.count).first(where: { s[$0].base == address }) else { return nil }
+            let m = s[i]
+            return m.bytes + [UInt8](repeating: 0, count: m.size - m.bytes.count)
         }
     }
 
-    /// The buffer holding `count` bytes at `address`, and the offset there.
-    private static func locate(_ buffers: [Mapped], _ address: UInt64, _ count: Int) -> (index: Int, offset: Int)? {
-        guard count >= 0 else { return nil }
-        for (i, m) in buffers.enumerated() where address >= m.base {
-            // Overflow-safe: offset and count each within the buffer, and together too.
-            let offset = address - m.base, size = UInt64(m.size)
-            if offset <= size && UInt64(count) <= size - offset { return (i, Int(offset)) }
-        }
-        return nil
-    }
     /// Whether `count` bytes at `address` lie inside one mapped buffer (no copy is made).
     public func isMapped(_ address: UInt64, count: Int) -> Bool {
-        state.withLock { Self.locate($0.buffers, address, count) != nil }
+        state.withLock { $0.locate(address, count) != nil }
     }
     /// `count` bytes at `address`, or nil when the range is not mapped.
     public func read(_ address: UInt64, count: Int) -> [UInt8]? {
         state.withLock { s in
-            guard let (i, offset) = Self.locate(s.buffers, address, count) else { return nil }
-            let m = s.buffers[i]
+            guard let (i, offset) = s.locate(address, count) else { return nil }
+            let m = s[i]
             let stored = m.bytes.count
+            // Exactly what was written (a result read back whole): the bytes themselves, no copy.
+            if offset == 0 && count == stored { return m.bytes }
             if offset + count <= stored { return Array(m.bytes[offset..<offset + count]) }
             // Past what was written the buffer is zero: one zeroed allocation, then one copy
             // (appending a lazy `repeatElement` goes element by element: far too slow for 64 KiB).
@@ -75,19 +95,24 @@ public final class BusMemory: Sendable {
     @discardableResult
     public func write(_ bytes: [UInt8], at address: UInt64) -> Bool {
         state.withLock { s in
-            guard let (i, offset) = Self.locate(s.buffers, address, bytes.count) else { return false }
+            guard let (i, offset) = s.locate(address, bytes.count) else { return false }
             let end = offset + bytes.count
-            let stored = s.buffers[i].bytes.count
-            if offset == stored {
-                // Writing on from what is stored (the usual case: a result from its start).
-                s.buffers[i].bytes.append(contentsOf: bytes)
-                return true
+            s.update(i) { m in
+                let stored = m.bytes.count
+                if stored == 0 && offset == 0 {
+                    // The first write at the start (a result list): keep the bytes themselves.
+                    m.bytes = bytes
+                } else if offset == stored {
+                    // Writing on from what is stored.
+                    m.bytes.append(contentsOf: bytes)
+                } else {
+                    if end > stored {
+                        // Zeroes up to `end` in one allocation, rather than growing element by element.
+                        m.bytes.append(contentsOf: [UInt8](repeating: 0, count: end - stored))
+                    }
+                    m.bytes.replaceSubrange(offset..<end, with: bytes)
+                }
             }
-            if end > stored {
-                // Zeroes up to `end` in one allocation, rather than growing element by element.
-                s.buffers[i].bytes.append(contentsOf: [UInt8](repeating: 0, count: end - stored))
-            }
-            s.buffers[i].bytes.replaceSubrange(offset..<end, with: bytes)
             return true
         }
     }

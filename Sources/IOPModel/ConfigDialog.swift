@@ -30,7 +30,7 @@ extension IOP {
         let length = text.count
         text.append(0)
         try Transfer.write(text, to: buffer, memory: memory)
-        return MessageFrame.reply(to: request, payload: [UInt32(length)])
+        return MessageFrame.reply(to: request, word: UInt32(length))
     }
 
     /// `haystack` with every occurrence of `needle` replaced by `replacement`.

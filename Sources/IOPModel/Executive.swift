@@ -63,7 +63,7 @@ extension IOP {
         let buffer = try Transfer.buffer(elements[0], memory: memory)
         let bytes = hrt.encoded()
         try Transfer.write(bytes, to: buffer, memory: memory)
-        return MessageFrame.reply(to: request, payload: [UInt32(bytes.count)])
+        return MessageFrame.reply(to: request, word: UInt32(bytes.count))
     }
 
     // MARK: ExecLctNotify
@@ -93,7 +93,7 @@ extension IOP {
                            classIdentifier: UInt32) throws(RequestFault) -> MessageFrame {
         let (bytes, full) = lctBytes(classIdentifier: classIdentifier, capacity: buffer.count)
         try Transfer.write(bytes, to: buffer, memory: memory)
-        return MessageFrame.reply(to: request, payload: [UInt32(full)])
+        return MessageFrame.reply(to: request, word: UInt32(full))
     }
 
     static func matches(_ entry: LCTEntry, classIdentifier: UInt32) -> Bool {

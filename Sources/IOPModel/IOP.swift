@@ -50,55 +50,55 @@ public struct IOP: Sendable {
     }
 
     public internal(set) var status: StatusBlock {
-        _read { yield storage.status }
+        get { storage.status }
         _modify { unique(); yield &storage.status }
     }
     public internal(set) var hrt: HRT {
-        _read { yield storage.hrt }
+        get { storage.hrt }
         _modify { unique(); yield &storage.hrt }
     }
     /// Devices by TID, executive (TID 0) included.
     public internal(set) var devices: [TID: DeviceDescription] {
-        _read { yield storage.devices }
+        get { storage.devices }
         _modify { unique(); yield &storage.devices }
     }
     /// LCT order of TIDs.
     public internal(set) var order: [TID] {
-        _read { yield storage.order }
+        get { storage.order }
         _modify { unique(); yield &storage.order }
     }
     public internal(set) var store: SoftwareStore {
-        _read { yield storage.store }
+        get { storage.store }
         _modify { unique(); yield &storage.store }
     }
     /// Replies produced after their request (events, completed LctNotify).
     public internal(set) var outbound: [MessageFrame] {
-        _read { yield storage.outbound }
+        get { storage.outbound }
         _modify { unique(); yield &storage.outbound }
     }
     /// UtilEventRegister registrations, in the order they were made.
     public internal(set) var eventRegistrations: [EventRegistration] {
-        _read { yield storage.eventRegistrations }
+        get { storage.eventRegistrations }
         _modify { unique(); yield &storage.eventRegistrations }
     }
     /// ExecLctNotify requests waiting for the LCT to change.
     var pendingLctNotifies: [PendingLctNotify] {
-        _read { yield storage.pendingLctNotifies }
+        get { storage.pendingLctNotifies }
         _modify { unique(); yield &storage.pendingLctNotifies }
     }
     /// ExecSwDownload assemblies in progress, by (SwType, SwID).
     public internal(set) var downloads: [SoftwareKey: DownloadAssembly] {
-        _read { yield storage.downloads }
+        get { storage.downloads }
         _modify { unique(); yield &storage.downloads }
     }
     /// The last query string UtilConfigDialog received, per TID.
     public internal(set) var lastConfigQuery: [TID: [UInt8]] {
-        _read { yield storage.lastConfigQuery }
+        get { storage.lastConfigQuery }
         _modify { unique(); yield &storage.lastConfigQuery }
     }
     /// The Adaptec/DPT firmware module's state (nil: the IOP answers no DPT private messages).
     public internal(set) var dpt: DPTController? {
-        _read { yield storage.dpt }
+        get { storage.dpt }
         _modify { unique(); yield &storage.dpt }
     }
 

@@ -166,7 +166,7 @@ extension IOP {
         }
         out.writeLE16(UInt16(truncatingIfNeeded: blockCount), at: 0)
         try Transfer.write(out, to: result, memory: memory)
-        return MessageFrame.reply(to: request, payload: [UInt32(out.count)])
+        return MessageFrame.reply(to: request, word: UInt32(out.count))
     }
 
     /// The BlockStatus of an operation the list parser could not read.

@@ -152,6 +152,6 @@ extension IOP {
         guard size == 0 || size == real else { throw .invalid }
         store.modules.remove(at: i)
         raiseEvent(tid: .executive, indicator: .ddmAvailability, data: ddmAvailabilityData(key, removed: true))
-        return MessageFrame.reply(to: request, payload: [UInt32(real)])
+        return MessageFrame.reply(to: request, word: UInt32(real))
     }
 }

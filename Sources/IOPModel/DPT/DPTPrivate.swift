@@ -101,7 +101,7 @@ extension IOP {
             } else if scbFlags & DPTPrivateFunction.dataToDevice != 0 {
                 written = dataOut.count
             }
-            return MessageFrame.reply(to: request, payload: [UInt32(written)])
+            return MessageFrame.reply(to: request, word: UInt32(written))
         case let .checkCondition(s):
             let senseBytes = s.bytes
             if let sense, case .simple = sense, let out = try? Transfer.buffer(sense, memory: memory) {
