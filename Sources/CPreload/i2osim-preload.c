@@ -422,29 +422,55 @@ static int range_ok(uint64_t addr, uint64_t len) {
     return 1;
 }
 
+/* Memory of this process, through process_vm_readv/writev on `pid` — the caller's getpid(),
+ * taken once per call by acquire() (never cached across calls: a fork, vfork or raw clone
+ * child has another pid and the same code runs in it).
+ *
+ * Batches: `n` pairs local[i]/remote[i] of equal lengths move in as few calls as UIO_MAXIOV
+ * allows. 1: every byte moved; 0: short (some range faults — the caller finds which, range by
+ * range, as the protocol answers per range); -1: the calls are refused (seccomp), the pipe
+ * fallback is switched on for good. Partial transfers never matter: on 0 the caller redoes
+ * each range on its own.
+ *
+ * A readv whose local iovec is the remote range itself reads the range and writes the same
+ * bytes back in one call: remote read faults on an unreadable range, the local copy on an
+ * unwritable one. That is the writability probe. */
+#define PVM_MAXIOV 1024
+static int pvm_pairs(pid_t pid, int write, const struct iovec *local, const struct iovec *remote, size_t n) {
+    for (size_t i = 0; i < n; i += PVM_MAXIOV) {
+        size_t k = n - i < PVM_MAXIOV ? n - i : PVM_MAXIOV;
+        size_t want = 0;
+        for (size_t j = 0; j < k; j++) want += remote[i + j].iov_len;
+        ssize_t got = syscall(write ? SYS_process_vm_writev : SYS_process_vm_readv, pid, local + i, k, remote + i, k, 0);
+        if (got == (ssize_t)want) continue;
+        if (got >= 0 || errno == EFAULT) return 0;
+        __atomic_store_n(&use_pipe_memory, 1, __ATOMIC_RELAXED);   /* ENOSYS/EPERM: seccomp */
+        return -1;
+    }
+    return 1;
+}
+
+static int pipe_memory(void) { return __atomic_load_n(&use_pipe_memory, __ATOMIC_RELAXED); }
+
 /* 0 on success, -1 when [addr, addr+len) is not readable. */
-static int mem_read(uint64_t addr, void *dst, size_t len) {
+static int mem_read(pid_t pid, uint64_t addr, void *dst, size_t len) {
     if (len == 0) return 0;
     if (!range_ok(addr, len)) return -1;
-    if (!__atomic_load_n(&use_pipe_memory, __ATOMIC_RELAXED)) {
+    if (!pipe_memory()) {
         struct iovec local = {dst, len}, remote = {(void *)(uintptr_t)addr, len};
-        ssize_t n = syscall(SYS_process_vm_readv, getpid(), &local, 1, &remote, 1, 0);
-        if (n == (ssize_t)len) return 0;
-        if (n >= 0 || errno == EFAULT) return -1;
-        __atomic_store_n(&use_pipe_memory, 1, __ATOMIC_RELAXED);   /* ENOSYS/EPERM: seccomp */
+        int r = pvm_pairs(pid, 0, &local, &remote, 1);
+        if (r >= 0) return r ? 0 : -1;
     }
     return pipe_copy(1, (uintptr_t)addr, dst, len);
 }
 
-static int mem_write(uint64_t addr, const void *src, size_t len) {
+static int mem_write(pid_t pid, uint64_t addr, const void *src, size_t len) {
     if (len == 0) return 0;
     if (!range_ok(addr, len)) return -1;
-    if (!__atomic_load_n(&use_pipe_memory, __ATOMIC_RELAXED)) {
+    if (!pipe_memory()) {
         struct iovec local = {(void *)src, len}, remote = {(void *)(uintptr_t)addr, len};
-        ssize_t n = syscall(SYS_process_vm_writev, getpid(), &local, 1, &remote, 1, 0);
-        if (n == (ssize_t)len) return 0;
-        if (n >= 0 || errno == EFAULT) return -1;
-        __atomic_store_n(&use_pipe_memory, 1, __ATOMIC_RELAXED);
+        int r = pvm_pairs(pid, 1, &local, &remote, 1);
+        if (r >= 0) return r ? 0 : -1;
     }
     return pipe_copy(0, (uintptr_t)addr, (void *)src, len);
 }
@@ -454,13 +480,18 @@ static int mem_write(uint64_t addr, const void *src, size_t len) {
 
 /* Whether a range is writable: read it and write the same bytes back (documented race:
  * a concurrent writer of the same bytes in another thread could lose its write). */
-static int mem_probe_write(uint64_t addr, size_t len) {
+static int mem_probe_write(pid_t pid, uint64_t addr, size_t len) {
     if (len == 0) return 0;
     if (!range_ok(addr, len)) return -1;
+    if (!pipe_memory()) {
+        struct iovec same = {(void *)(uintptr_t)addr, len};
+        int r = pvm_pairs(pid, 0, &same, &same, 1);
+        if (r >= 0) return r ? 0 : -1;
+    }
     char stack[4096];
     char *tmp = len <= sizeof stack ? stack : malloc(len);
     if (!tmp) return -1;
-    int r = mem_read(addr, tmp, len) == 0 && mem_write(addr, tmp, len) == 0 ? 0 : -1;
+    int r = pipe_copy(1, (uintptr_t)addr, tmp, len) == 0 && pipe_copy(0, (uintptr_t)addr, tmp, len) == 0 ? 0 : -1;
     if (tmp != stack) free(tmp);
     return r;
 }
@@ -679,7 +710,13 @@ static int attach_new(int fd, uint64_t handle, int by_name, int cloexec, uint64_
 
 /* Locks the entry of a device fd and makes sure this process owns its connection.
  * Returns the locked entry, NULL when fd is not (or no longer) a device — errno set to 0 —
- * or NULL with errno set when the re-attach failed. */
+ * or NULL with errno set when the re-attach failed. On success e->pid is this process's pid
+ * (getpid() of this call: the one getpid of a request; pass it on to mem_*).
+ *
+ * The fstat of the socket stays on every call: a device descriptor can be closed without our
+ * close() (fclose and closefrom close inside libc, close_range, raw syscalls) and its number
+ * reused by a socket, pipe or eventfd that no wrapper sees being made; only the kernel's fd
+ * table can tell, and without this check a request's frames would go into that file. */
 static struct devfd *acquire(int fd) {
     struct devfd *e = entry(fd, 0);
     if (!e) { errno = 0; return NULL; }
@@ -692,7 +729,8 @@ static struct devfd *acquire(int fd) {
         errno = 0;
         return NULL;
     }
-    if (e->pid != getpid()) {
+    pid_t self = getpid();
+    if (e->pid != self) {
         /* Inherited through fork or exec: get a connection of our own to the same open file,
          * so frames of two processes can never interleave on one socket. */
         int fdflags = real_fcntl(fd, F_GETFD);
@@ -713,7 +751,7 @@ static struct devfd *acquire(int fd) {
         }
         real_close(s);
         sock_identity(fd, &sdev, &sino, NULL);
-        e->pid = getpid();
+        e->pid = self;
         e->handle = h;
         e->sdev = sdev;
         e->sino = sino;
@@ -845,49 +883,153 @@ static int eager_size(uint32_t cmd) {
     return (int)_IOC_SIZE(cmd);
 }
 
-/* Answers one NEED frame with a DATA frame. */
 /* Whether [addr, addr+n) lies inside [base, base+size). */
 static int inside(uint64_t addr, uint64_t n, uint64_t base, uint64_t size) {
     return size > 0 && addr >= base && n <= size && addr - base <= size - n;
 }
 
-/* `eager`/`eager_size`: the ioctl's struct, already proven writable (0 size: not proven). */
-static int answer_need(int s, const unsigned char *body, size_t len, uint64_t eager, uint64_t eager_size) {
+/* Scratch iovecs: on the stack for the usual handful of ranges, on the heap beyond. */
+#define SMALL_RANGES 16
+
+/* Answers one NEED frame with a DATA frame: all reads and all write probes in one
+ * process_vm_readv (a probe is a pair whose local side is the range itself); only when it
+ * comes back short is each range redone alone, to answer which one faults.
+ * `eager`/`eager_size`: the ioctl's struct, already proven writable (0 size: not proven). */
+static int answer_need(int s, pid_t pid, const unsigned char *body, size_t len, uint64_t eager, uint64_t eager_size) {
     if (len < 8) { errno = EPROTO; return -1; }
     uint32_t nr = get32(body), nw = get32(body + 4);
     if ((uint64_t)nr + nw > (len - 8) / 16) { errno = EPROTO; return -1; }
-    size_t out_len = 0;
-    for (uint32_t i = 0; i < nr; i++) out_len += 8 + get32(body + 8 + 16 * i + 8);
-    out_len += 4 * (size_t)nw;
+    uint64_t out_len = 0;
+    for (uint32_t i = 0; i < nr; i++) out_len += 8 + (uint64_t)get32(body + 8 + 16 * i + 8);
+    out_len += 4 * (uint64_t)nw;
     if (out_len + 4 > I2OSIM_MAX_FRAME) { errno = EPROTO; return -1; }
-    unsigned char *out = malloc(out_len ? out_len : 1);
-    if (!out) return -1;
-    size_t o = 0;
-    for (uint32_t i = 0; i < nr; i++) {
+    size_t nranges = (size_t)nr + nw;
+    struct iovec lstack[SMALL_RANGES], rstack[SMALL_RANGES];
+    unsigned char sstack[SMALL_RANGES];
+    int small = nranges <= SMALL_RANGES;
+    unsigned char *out = malloc(out_len ? (size_t)out_len : 1);
+    struct iovec *liov = small ? lstack : malloc(nranges * sizeof *liov);
+    struct iovec *riov = small ? rstack : malloc(nranges * sizeof *riov);
+    unsigned char *st = small ? sstack : malloc(nranges);   /* 0 faults, 1 fine, 2 to be tried */
+    int rc = -1;
+    if (!out || !liov || !riov || !st) goto done;
+    for (size_t i = 0; i < nranges; i++) {
         const unsigned char *r = body + 8 + 16 * i;
         uint64_t addr = get64(r);
         uint32_t n = get32(r + 8);
-        int ok = mem_read(addr, out + o + 8, n) == 0;
-        put32(out + o, ok ? 0 : EFAULT);
-        put32(out + o + 4, ok ? n : 0);
-        o += 8 + (ok ? n : 0);
-    }
-    for (uint32_t i = 0; i < nw; i++) {
-        const unsigned char *r = body + 8 + 16 * (nr + i);
-        uint32_t n = get32(r + 8);
+        if (n == 0) st[i] = 1;
+        else if (i >= nr && (n > PROBE_LIMIT || inside(addr, n, eager, eager_size))) st[i] = 1;
         /* Small out ranges (lengths, records) are probed now, so a bad pointer fails before the
          * daemon acts. Big ones are reservations (PARMGET reserves 64 KiB for a result that is
          * usually far shorter): only the bytes really written are checked, when they are stored. */
-        int ok = n > PROBE_LIMIT || inside(get64(r), n, eager, eager_size) || mem_probe_write(get64(r), n) == 0;
-        put32(out + o, ok ? 0 : EFAULT);
-        o += 4;
+        else st[i] = range_ok(addr, n) ? 2 : 0;
     }
-    int rc = send_frame(s, MSG_DATA, out, o, NULL, 0);
+    /* The layout of DATA if every range still to be tried is fine. */
+    int batched = 0;
+    if (!pipe_memory()) {
+        size_t k = 0, o = 0;
+        for (size_t i = 0; i < nranges; i++) {
+            const unsigned char *r = body + 8 + 16 * i;
+            void *addr = (void *)(uintptr_t)get64(r);
+            uint32_t n = get32(r + 8);
+            if (i < nr) {
+                if (st[i] == 2) { liov[k] = (struct iovec){out + o + 8, n}; riov[k] = (struct iovec){addr, n}; k++; }
+                o += 8 + (st[i] ? n : 0);
+            } else if (st[i] == 2) {
+                liov[k] = riov[k] = (struct iovec){addr, n};
+                k++;
+            }
+        }
+        batched = pvm_pairs(pid, 0, liov, riov, k) == 1;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < nranges; i++) {
+        const unsigned char *r = body + 8 + 16 * i;
+        uint64_t addr = get64(r);
+        uint32_t n = get32(r + 8);
+        if (i < nr) {
+            if (st[i] == 2 && !batched) st[i] = mem_read(pid, addr, out + o + 8, n) == 0;
+            put32(out + o, st[i] ? 0 : EFAULT);
+            put32(out + o + 4, st[i] ? n : 0);
+            o += 8 + (st[i] ? n : 0);
+        } else {
+            if (st[i] == 2 && !batched) st[i] = mem_probe_write(pid, addr, n) == 0;
+            put32(out + o, st[i] ? 0 : EFAULT);
+            o += 4;
+        }
+    }
+    rc = send_frame(s, MSG_DATA, out, o, NULL, 0);
+done:
     free(out);
+    if (!small) { free(liov); free(riov); free(st); }
     return rc;
 }
 
+/* The ioctl's struct: its bytes, and whether it is readable and writable (the same bytes
+ * written back) — one process_vm_readv reads it twice, into `bytes` and onto itself. */
+static uint32_t eager_probe(pid_t pid, uintptr_t arg, unsigned char *bytes, size_t size) {
+    if (!range_ok(arg, size)) return 0;
+    if (!pipe_memory()) {
+        struct iovec local[2] = {{bytes, size}, {(void *)arg, size}};
+        struct iovec remote[2] = {{(void *)arg, size}, {(void *)arg, size}};
+        ssize_t got = syscall(SYS_process_vm_readv, pid, local, 2, remote, 2, 0);
+        /* The local side fills in order: `bytes` is complete once `size` bytes came. */
+        if (got == (ssize_t)(2 * size)) return EAGER_READABLE | EAGER_WRITABLE;
+        if (got >= (ssize_t)size) return EAGER_READABLE;
+        if (got >= 0 || errno == EFAULT) return 0;
+        __atomic_store_n(&use_pipe_memory, 1, __ATOMIC_RELAXED);   /* ENOSYS/EPERM: seccomp */
+    }
+    uint32_t flags = 0;
+    if (mem_read(pid, arg, bytes, size) == 0) flags |= EAGER_READABLE;
+    if ((flags & EAGER_READABLE) && mem_write(pid, arg, bytes, size) == 0) flags |= EAGER_WRITABLE;
+    return flags;
+}
+
+/* A STORE kept until RESULT (body: the frame's body, freed after). */
+struct store { unsigned char *body; uint64_t to; size_t len; };
+
+/* Applies an ioctl's STOREs in order: one process_vm_writev for all; when it comes back
+ * short, store by store as before (stores inside the proven struct by memcpy), each fault
+ * remembered. Returns 1 when some store faulted (the ioctl then fails with EFAULT), else 0. */
+static int apply_stores(pid_t pid, const struct store *sv, size_t n, uint64_t arg, uint64_t proven) {
+    int all_proven = 1, batchable = 1;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (sv[i].len == 0) continue;
+        k++;
+        if (!inside(sv[i].to, sv[i].len, arg, proven)) all_proven = 0;
+        if (!range_ok(sv[i].to, sv[i].len)) batchable = 0;
+    }
+    if (k && !all_proven && batchable && !pipe_memory()) {
+        struct iovec lstack[SMALL_RANGES], rstack[SMALL_RANGES];
+        struct iovec *liov = k <= SMALL_RANGES ? lstack : malloc(k * sizeof *liov);
+        struct iovec *riov = k <= SMALL_RANGES ? rstack : malloc(k * sizeof *riov);
+        int ok = 0;
+        if (liov && riov) {
+            size_t j = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (sv[i].len == 0) continue;
+                liov[j] = (struct iovec){sv[i].body + 8, sv[i].len};
+                riov[j] = (struct iovec){(void *)(uintptr_t)sv[i].to, sv[i].len};
+                j++;
+            }
+            ok = pvm_pairs(pid, 1, liov, riov, k) == 1;
+        }
+        if (liov != lstack) free(liov);
+        if (riov != rstack) free(riov);
+        if (ok) return 0;
+    }
+    int fault = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (sv[i].len == 0) continue;
+        if (inside(sv[i].to, sv[i].len, arg, proven)) memcpy((void *)(uintptr_t)sv[i].to, sv[i].body + 8, sv[i].len);
+        else if (mem_write(pid, sv[i].to, sv[i].body + 8, sv[i].len) != 0) fault = 1;
+    }
+    return fault;
+}
+
 static int dev_ioctl(struct devfd *e, int fd, unsigned long request, uintptr_t arg) {
+    pid_t pid = e->pid;   /* this process (acquire checked it) */
     uint32_t cmd = (uint32_t)request;
     int size = eager_size(cmd);
     unsigned char head[32];
@@ -897,10 +1039,9 @@ static int dev_ioctl(struct devfd *e, int fd, unsigned long request, uintptr_t a
     if (size > 0) {
         bytes = (size_t)size <= sizeof stack ? stack : malloc((size_t)size);
         if (!bytes) { errno = ENOMEM; return -1; }
-        if (mem_read(arg, bytes, (size_t)size) == 0) flags |= EAGER_READABLE;
         /* Always say whether it is writable (the same bytes written back): the daemon then
          * knows the struct's fate without asking. */
-        if ((flags & EAGER_READABLE) && mem_write(arg, bytes, (size_t)size) == 0) flags |= EAGER_WRITABLE;
+        flags = eager_probe(pid, arg, bytes, (size_t)size);
     }
     put32(head, cmd);
     put32(head + 4, 0);
@@ -911,38 +1052,50 @@ static int dev_ioctl(struct devfd *e, int fd, unsigned long request, uintptr_t a
     int rc = send_frame(fd, MSG_IOCTL, head, sizeof head, bytes, (flags & EAGER_READABLE) ? (size_t)size : 0);
     if (bytes && bytes != stack) free(bytes);
     if (rc != 0) { errno = EIO; return -1; }
-    (void)e;
-    int fault = 0;
     /* The struct was just read and written back: ranges inside it need no more checks. */
     uint64_t proven = (flags & EAGER_WRITABLE) ? (uint64_t)size : 0;
+    /* STOREs are applied together when RESULT comes (in order, as they came). */
+    struct store sstack[8];
+    struct store *sv = sstack;
+    size_t ns = 0, scap = sizeof sstack / sizeof sstack[0];
+    int result = -1, err = EIO;
     struct rbuf rb;
     rb.start = rb.end = 0;
     for (;;) {
         uint32_t type;
         unsigned char *body;
         size_t len;
-        if (recv_frame_buffered(fd, &rb, &type, &body, &len) != 0) { errno = EIO; return -1; }
+        if (recv_frame_buffered(fd, &rb, &type, &body, &len) != 0) break;
         if (type == MSG_NEED) {
-            int r = answer_need(fd, body, len, arg, proven);
+            int r = answer_need(fd, pid, body, len, arg, proven);
             free(body);
-            if (r != 0) { errno = EIO; return -1; }
+            if (r != 0) break;
         } else if (type == MSG_STORE && len >= 8) {
-            uint64_t to = get64(body);
-            if (inside(to, len - 8, arg, proven)) memcpy((void *)(uintptr_t)to, body + 8, len - 8);
-            else if (mem_write(to, body + 8, len - 8) != 0) fault = 1;
-            free(body);
+            if (ns == scap) {
+                struct store *bigger = malloc(2 * scap * sizeof *bigger);
+                if (!bigger) { free(body); break; }
+                memcpy(bigger, sv, ns * sizeof *sv);
+                if (sv != sstack) free(sv);
+                sv = bigger;
+                scap *= 2;
+            }
+            sv[ns++] = (struct store){body, get64(body), len - 8};
         } else if (type == MSG_RESULT && len >= 8) {
-            int32_t value = (int32_t)get32(body), err = (int32_t)get32(body + 4);
+            int32_t value = (int32_t)get32(body), rerr = (int32_t)get32(body + 4);
             free(body);
-            if (fault) { errno = EFAULT; return -1; }
-            if (err) { errno = err; return -1; }
-            return value;
+            if (apply_stores(pid, sv, ns, arg, proven)) err = EFAULT;
+            else if (rerr) err = rerr;
+            else { result = value; err = 0; }
+            break;
         } else {
             free(body);
-            errno = EIO;
-            return -1;
+            break;
         }
     }
+    for (size_t i = 0; i < ns; i++) free(sv[i].body);
+    if (sv != sstack) free(sv);
+    if (err) { errno = err; return -1; }
+    return result;
 }
 
 EXPORT int ioctl(int fd, unsigned long request, ...) {
@@ -1174,9 +1327,10 @@ static ssize_t dev_read(int fd, void *buf, size_t count) {
         struct devfd *e = acquire(fd);
         if (!e) return errno ? -1 : -2;
         uint64_t handle = e->handle;
+        pid_t pid = e->pid;
         /* Check the buffer first: events taken from the queue must not be lost to a bad pointer. */
         size_t cap = count > I2OSIM_MAX_FRAME - 64 ? I2OSIM_MAX_FRAME - 64 : count;
-        if (cap && mem_probe_write((uintptr_t)buf, cap) != 0) { release(e); errno = EFAULT; return -1; }
+        if (cap && mem_probe_write(pid, (uintptr_t)buf, cap) != 0) { release(e); errno = EFAULT; return -1; }
         unsigned char c[4];
         put32(c, (uint32_t)cap);
         uint32_t type;
@@ -1193,7 +1347,7 @@ static ssize_t dev_read(int fd, void *buf, size_t count) {
         int32_t err = (int32_t)get32(body);
         if (err == 0) {
             size_t n = len - 4;
-            int bad = mem_write((uintptr_t)buf, body + 4, n) != 0;
+            int bad = mem_write(pid, (uintptr_t)buf, body + 4, n) != 0;
             free(body);
             if (bad) { errno = EFAULT; return -1; }
             return (ssize_t)n;

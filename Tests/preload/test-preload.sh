@@ -5,7 +5,8 @@
 #
 # Builds the preload libraries next to the binary (Sources/CPreload/build.sh), the C suite
 # (Tests/CSuite/build.sh) and a small stat probe, then checks the node, exit statuses, signal
-# forwarding, cleanup, a missing daemon, serve --socket, and runs the C suite 64- and 32-bit,
+# forwarding, cleanup, a missing daemon, serve --socket, and runs the C suite 64- and 32-bit
+# (also with process_vm_* refused by seccomp: Tests/preload/nopvm.c, the pipe fallback),
 # also as the unprivileged user nobody when we are root. Prints "N passed, N failed".
 set -u
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -104,6 +105,19 @@ suite_run() {   # name, suite binary, [user prefix...]
 }
 suite_run "C suite, 64-bit" "$work/csuite/i2o-suite"
 suite_run "C suite, 32-bit" "$work/csuite/i2o-suite32"
+# Where seccomp refuses process_vm_readv/writev the library copies through pipes instead.
+if cc -O2 -Wall -Wextra -Werror -o "$work/nopvm" "$repo/Tests/preload/nopvm.c" 2>/dev/null; then
+    for bits in 64 32; do
+        suite=$work/csuite/i2o-suite; [ $bits = 32 ] && suite=$work/csuite/i2o-suite32
+        [ -x "$suite" ] || { echo "skip - C suite without process_vm_*, $bits-bit (C suite not built)"; continue; }
+        out=$("$i2osim" run -- "$work/nopvm" "$suite" -t 60 2>&1)
+        st=$?
+        echo "$out" | grep -E '^FAIL' | sed 's/^/    /' | head -20
+        check "C suite with process_vm_* refused (pipe fallback), $bits-bit: $(echo "$out" | tail -1)" test $st = 0
+    done
+else
+    echo "skip - C suite without process_vm_* (nopvm not built)"
+fi
 # The kernel personalities: served with --personality P, judged by the suite's column P.
 for p in linux-2.6.18 linux-2.4; do
     for bits in 64 32; do
