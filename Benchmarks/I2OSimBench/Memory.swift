@@ -46,6 +46,12 @@ struct FlatMemory: UserMemory {
         return reads.map { read($0) }
     }
 
+    mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]? {
+        if recording { return try fetch(reads: [range], writes: []).first ?? nil }
+        fetches += 1
+        return read(range)
+    }
+
     mutating func store(_ b: [UInt8], at address: UInt64) -> Bool {
         if recording { log.append(.store(b, address)) }
         guard address >= Self.base else { return false }

@@ -35,13 +35,24 @@ public struct MessageFrame: Hashable, Sendable, CustomStringConvertible {
         transactionContext: UInt32 = 0, sglOffset: WordCount = 0, flags: MessageFlags = [],
         version: MessageVersion = .v1_5, payload: [UInt32] = []
     ) {
-        // Words 0 and 1 composed here, so the array is made once and never copied.
-        let size = UInt32(UInt16(truncatingIfNeeded: 4 + payload.count))
-        var w = [UInt32](); w.reserveCapacity(4 + payload.count)
-        w.append(size << 16 | UInt32(flags.rawValue) << 8 | UInt32(sglOffset.rawValue & 0xF) << 4 | UInt32(version.rawValue))
+        self.init(function: function, target: target, initiator: initiator, initiatorContext: initiatorContext,
+                  transactionContext: transactionContext, sglOffset: sglOffset, flags: flags, version: version,
+                  payloadCount: payload.count) { $0.append(contentsOf: payload) }
+    }
+
+    /// A request whose `payloadCount` payload words `fill` appends (the frame's one array is
+    /// made once: no payload array to copy). MessageSize is set from the words appended.
+    public init(
+        function: I2OFunction, target: TID, initiator: TID = .host, initiatorContext: UInt32 = 0,
+        transactionContext: UInt32 = 0, sglOffset: WordCount = 0, flags: MessageFlags = [],
+        version: MessageVersion = .v1_5, payloadCount: Int, fill: (inout [UInt32]) -> Void
+    ) {
+        var w = [UInt32](); w.reserveCapacity(4 + payloadCount)
+        w.append(UInt32(flags.rawValue) << 8 | UInt32(sglOffset.rawValue & 0xF) << 4 | UInt32(version.rawValue))
         w.append(UInt32(function.rawValue) << 24 | UInt32(initiator.rawValue & 0xFFF) << 12 | UInt32(target.rawValue & 0xFFF))
         w.append(initiatorContext); w.append(transactionContext)
-        w.append(contentsOf: payload)
+        fill(&w)
+        w[0] |= UInt32(UInt16(truncatingIfNeeded: w.count)) << 16
         words = w
     }
 

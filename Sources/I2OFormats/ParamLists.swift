@@ -149,6 +149,77 @@ public struct OperationList: Hashable, Sendable {
         return Parsed(operations: ops, declaredCount: count, failure: nil)
     }
 
+    /// Whether `parse` would find the list cut short: a header under 4 bytes, or an operation the
+    /// list ends inside (before any operation that stops parsing for another reason). The same
+    /// walk as `parse`, building nothing: a host checks a list this way before it posts it.
+    public static func isTruncated(_ bytes: [UInt8], schema: some ParamWidthSource) -> Bool {
+        var r = ByteReader(bytes, what: "operation list")
+        guard let count = try? r.u16(), (try? r.u16()) != nil else { return true }
+        for _ in 0..<Int(count) {
+            do throws(I2OFormatError) {
+                try skipOne(&r, schema: schema)
+                r.alignToWord()
+            } catch {
+                if case .truncated = error { return true }
+                return false
+            }
+        }
+        return false
+    }
+
+    /// `parseOne`'s walk over one operation, in the same order of reads and width lookups.
+    static func skipOne(_ r: inout ByteReader, schema: some ParamWidthSource) throws(I2OFormatError) {
+        let code = ParamOperationCode(rawValue: try r.u16())
+        let group = try r.u16()
+        /// Skips the field list; the selection itself only when a width must be looked up.
+        func fields(needed: Bool) throws(I2OFormatError) -> FieldSelection? {
+            let n = try r.u16()
+            if n == 0xFFFF { return .all }
+            guard needed else { try r.skip(Int(n) * 2); return nil }
+            var ix: [UInt16] = []
+            for _ in 0..<n { ix.append(try r.u16()) }
+            return ix == [0xFFFF] ? .all : .indices(ix)
+        }
+        func skipKeys(_ n: Int) throws(I2OFormatError) {
+            guard n > 0 else { return }
+            guard let w = schema.keyWidth(group: group) else {
+                throw .invalid(what: "operation on group \(hex(group, width: 4))", reason: "unknown group: key width unknown")
+            }
+            try r.skip(n * w)
+        }
+        func rowWidth(_ f: FieldSelection?) throws(I2OFormatError) -> Int {
+            guard let f, let w = schema.rowWidth(group: group, fields: f) else {
+                throw .invalid(what: "operation on group \(hex(group, width: 4))", reason: "unknown group or field: value width unknown")
+            }
+            return w
+        }
+        switch code {
+        case .fieldGet, .tableGet, .sizeGet:
+            _ = try fields(needed: false)
+        case .listGet, .moreGet:
+            _ = try fields(needed: false)
+            try skipKeys(Int(try r.u16()))
+        case .fieldSet:
+            let f = try fields(needed: true)
+            try r.skip(try rowWidth(f))
+        case .listSet:
+            let f = try fields(needed: true)
+            let n = Int(try r.u16())
+            try skipKeys(n)
+            try r.skip(n * (try rowWidth(f)))
+        case .rowAdd:
+            let f = try fields(needed: true)
+            let n = Int(try r.u16())
+            try r.skip(n * (try rowWidth(f)))
+        case .rowDelete:
+            try skipKeys(Int(try r.u16()))
+        case .tableClear:
+            break
+        default:
+            throw .invalid(what: "operation on group \(hex(group, width: 4))", reason: "unknown operation code")
+        }
+    }
+
     static func parseOne(_ r: inout ByteReader, schema: some ParamWidthSource) throws(I2OFormatError) -> ParamOperation {
         let code = ParamOperationCode(rawValue: try r.u16())
         let group = try r.u16()

@@ -84,12 +84,8 @@ extension IOP {
     /// group, field or operation code is not a parse failure (the IOP reports it as BlockStatus).
     /// False when there is no such device.
     public func operationListParses(_ bytes: [UInt8], for tid: TID) -> Bool {
-        guard let i = devices.index(forKey: tid),
-              let parsed = try? OperationList.parse(bytes, schema: Self.widths(for: devices.values[i])) else {
-            return false
-        }
-        if let f = parsed.failure, case .truncated = f.error { return false }
-        return true
+        guard let i = devices.index(forKey: tid) else { return false }
+        return !OperationList.isTruncated(bytes, schema: Self.widths(for: devices.values[i]))
     }
 
     mutating func paramsRequest(_ request: MessageFrame, memory: BusMemory, isSet: Bool) throws(RequestFault) -> MessageFrame? {

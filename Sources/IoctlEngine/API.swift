@@ -74,6 +74,15 @@ public protocol UserMemory {
     /// Writes `bytes` at `address` (inside a range reserved by an earlier `fetch`).
     /// - Returns: false when the range faults.
     mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool
+    /// `fetch(reads: [range], writes: [])`'s one result: a memory that can answer a single read
+    /// without building the lists implements it (the default goes through `fetch(reads:writes:)`).
+    mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]?
+}
+
+extension UserMemory {
+    public mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]? {
+        try fetch(reads: [range], writes: []).first ?? nil
+    }
 }
 
 /// Identifies one open file of the device (one `open()`), with its event queue and registrations.

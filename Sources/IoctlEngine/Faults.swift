@@ -406,6 +406,11 @@ struct FaultingMemory<Base: UserMemory>: UserMemory {
         return try base.pointee.fetch(reads: reads, writes: writes)
     }
 
+    mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]? {
+        fetches += 1
+        return try base.pointee.fetch(range)
+    }
+
     mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
         switch entryData ?? scope?.outcome.withLock({ $0.data }) {
         case .short?: return base.pointee.store(Array(bytes.prefix(bytes.count / 2)), at: address)

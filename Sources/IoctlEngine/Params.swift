@@ -101,20 +101,20 @@ extension EngineState {
     /// `0xD0000000 | capacity` and the result buffer's address.
     static func paramsFrame(_ function: I2OFunction, tid: TID, operations: [UInt8], resultCapacity: Int,
                             resultAddress: UInt64) -> MessageFrame {
-        var payload = [UInt32](); payload.reserveCapacity(4 + (operations.count + 3) / 4)
-        payload.append(0)
-        payload.append(0x4C00_0000 | UInt32(operations.count & 0xFF_FFFF))
-        var i = 0
-        while i < operations.count {
-            var w: UInt32 = 0
-            for b in 0..<4 where i + b < operations.count { w |= UInt32(operations[i + b]) << (8 * b) }
-            payload.append(w)
-            i += 4
+        MessageFrame(function: function, target: tid, initiatorContext: initiatorContext, sglOffset: 5,
+                     payloadCount: 4 + (operations.count + 3) / 4) { payload in
+            payload.append(0)
+            payload.append(0x4C00_0000 | UInt32(operations.count & 0xFF_FFFF))
+            var i = 0
+            while i < operations.count {
+                var w: UInt32 = 0
+                for b in 0..<4 where i + b < operations.count { w |= UInt32(operations[i + b]) << (8 * b) }
+                payload.append(w)
+                i += 4
+            }
+            payload.append(0xD000_0000 | UInt32(resultCapacity & 0xFF_FFFF))
+            payload.append(UInt32(truncatingIfNeeded: resultAddress))
         }
-        payload.append(0xD000_0000 | UInt32(resultCapacity & 0xFF_FFFF))
-        payload.append(UInt32(truncatingIfNeeded: resultAddress))
-        return MessageFrame(function: function, target: tid, initiatorContext: initiatorContext, sglOffset: 5,
-                            payload: payload)
     }
 
     /// Whether an operation list parses: a 4-byte header, and no operation that the list ends

@@ -92,8 +92,7 @@ struct IoctlCall: Sendable {
     /// The ioctl's struct at `argument` (its size by ABI), nil when it faults.
     func fetchStruct(_ memory: inout some UserMemory) throws(NeedsRound) -> [UInt8]? {
         let size = command.structSize
-        let got = try memory.fetch(reads: [UserRange(address: argument, count: size)], writes: [])
-        guard let b = got.first ?? nil, b.count >= size else { return nil }
+        guard let b = try memory.fetch(UserRange(address: argument, count: size)), b.count >= size else { return nil }
         return b
     }
 

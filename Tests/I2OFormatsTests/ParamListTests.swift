@@ -114,3 +114,53 @@ let toySchema = ParamSchemaWidths(
         #expect(TID(0x205).description == "0x205")
     }
 }
+
+/// `OperationList.isTruncated` walks a list as `parse` does without building it: on every
+/// prefix and single-byte corruption of lists holding each of the ten operations, it answers
+/// exactly what `parse` says (a short header, or a failure that is `.truncated`).
+@Suite struct OperationListTruncationTests {
+    static func parseSaysTruncated(_ b: [UInt8]) -> Bool {
+        guard let p = try? OperationList.parse(b, schema: toySchema) else { return true }
+        if let f = p.failure, case .truncated = f.error { return true }
+        return false
+    }
+
+    @Test func agreesWithParseOnPrefixesAndCorruptions() {
+        let ops = [
+            ParamOperation(code: .fieldGet, group: 0xF100, fields: .all),
+            ParamOperation(code: .fieldGet, group: 0xF100, fields: .indices([0, 3])),
+            ParamOperation(code: .tableGet, group: 0x8000, fields: .all),
+            ParamOperation(code: .sizeGet, group: 0x8000, fields: .indices([1])),
+            ParamOperation(code: .listGet, group: 0x8000, fields: .all, keys: [[1, 0], [2, 0]]),
+            ParamOperation(code: .moreGet, group: 0x8000, fields: .indices([0]), keys: [[7, 0]]),
+            ParamOperation(code: .fieldSet, group: 0xF100, fields: .indices([1]), values: [1, 2, 3, 4]),
+            ParamOperation(code: .listSet, group: 0x8000, fields: .indices([1]), keys: [[1, 0]], values: [9, 9]),
+            ParamOperation(code: .rowAdd, group: 0x8000, fields: .all, values: Array(repeating: 5, count: 16), rowCount: 2),
+            ParamOperation(code: .rowDelete, group: 0x8000, keys: [[3, 0]]),
+            ParamOperation(code: .tableClear, group: 0x8000),
+            ParamOperation(code: .fieldGet, group: 0x7777, fields: .all),   // unknown group: not truncation
+        ]
+        var checked = 0, truncated = 0
+        for op in ops {
+            for list in [OperationList([op]), OperationList([op, ops[0]]), OperationList([ops[2], op])] {
+                let full = list.encoded()
+                for n in 0...full.count {
+                    let b = Array(full.prefix(n))
+                    let expected = Self.parseSaysTruncated(b)
+                    #expect(OperationList.isTruncated(b, schema: toySchema) == expected, "\(op.code) prefix \(n)")
+                    if expected { truncated += 1 }
+                    checked += 1
+                }
+                for i in full.indices {
+                    for v: UInt8 in [0x00, 0x01, 0x09, 0xFF] {
+                        var b = full; b[i] = v
+                        #expect(OperationList.isTruncated(b, schema: toySchema) == Self.parseSaysTruncated(b), "\(op.code) byte \(i) = \(v)")
+                        checked += 1
+                    }
+                }
+            }
+        }
+        #expect(checked > 2000)
+        #expect(truncated > 100)   // the walk did meet lists cut short, not only whole ones
+    }
+}
