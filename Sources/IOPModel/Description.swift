@@ -30,20 +30,57 @@ public struct KnownFailure: Hashable, Sendable {
 
 /// One device (one LCT entry, or the executive at TID 0) as a fixture describes it.
 public struct DeviceDescription: Hashable, Sendable {
+    /// The parts, in one copy-on-write box: a device is copied out of its IOP's table on many
+    /// requests, and a copy is then one retain rather than one per part.
+    final class Storage: @unchecked Sendable {   // Sendable: never mutated while shared (see `unique`).
+        var entry: LCTEntry
+        var groups: [UInt16: ParamGroup]
+        var htmlPages: [UInt32: [UInt8]]
+        var failures: [KnownFailure]
+        init(entry: LCTEntry, groups: [UInt16: ParamGroup], htmlPages: [UInt32: [UInt8]], failures: [KnownFailure]) {
+            self.entry = entry; self.groups = groups; self.htmlPages = htmlPages; self.failures = failures
+        }
+        func copy() -> Storage { Storage(entry: entry, groups: groups, htmlPages: htmlPages, failures: failures) }
+    }
+    private var storage: Storage
+    private mutating func unique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    }
+
     /// The LCT entry. For TID 0 this is the executive's own entry.
-    public var entry: LCTEntry
+    public var entry: LCTEntry {
+        get { storage.entry }
+        _modify { unique(); yield &storage.entry }
+    }
     /// Parameter groups by number. Standard groups the model derives (0xF000, 0xF100's ClassID,
     /// 0x0004/0x0005, 0x0100–0x0102) are computed from state and need not be present.
-    public var groups: [UInt16: ParamGroup]
+    public var groups: [UInt16: ParamGroup] {
+        get { storage.groups }
+        _modify { unique(); yield &storage.groups }
+    }
     /// HTML configuration pages by page number (UtilConfigDialog).
-    public var htmlPages: [UInt32: [UInt8]]
-    public var failures: [KnownFailure]
+    public var htmlPages: [UInt32: [UInt8]] {
+        get { storage.htmlPages }
+        _modify { unique(); yield &storage.htmlPages }
+    }
+    public var failures: [KnownFailure] {
+        get { storage.failures }
+        _modify { unique(); yield &storage.failures }
+    }
 
     public init(entry: LCTEntry, groups: [UInt16: ParamGroup] = [:], htmlPages: [UInt32: [UInt8]] = [:],
                 failures: [KnownFailure] = []) {
-        self.entry = entry; self.groups = groups; self.htmlPages = htmlPages; self.failures = failures
+        storage = Storage(entry: entry, groups: groups, htmlPages: htmlPages, failures: failures)
     }
     public var tid: TID { entry.localTID }
+
+    public static func == (a: DeviceDescription, b: DeviceDescription) -> Bool {
+        a.storage === b.storage
+            || (a.entry == b.entry && a.groups == b.groups && a.htmlPages == b.htmlPages && a.failures == b.failures)
+    }
+    public func hash(into h: inout Hasher) {
+        h.combine(entry); h.combine(groups); h.combine(htmlPages); h.combine(failures)
+    }
 }
 
 /// A module in an IOP's software store, keyed by (SwType, SwID).
