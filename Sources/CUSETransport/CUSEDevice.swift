@@ -225,7 +225,8 @@ public final class CUSEDevice: Sendable {
         defer { if statsPath != nil { countCall(file, final: finalReply) } }
 
         // The second half of a reply whose writes were not a prefix of the out ranges.
-        if let s = state.withLock({ $0.stashed.removeValue(forKey: key) }), s.inSize == inSize, s.data.count == outSize {
+        if let s = state.withLock({ $0.stashed.isEmpty ? nil : $0.stashed.removeValue(forKey: key) }), s.inSize == inSize,
+           s.data.count == outSize {
             s.data.withUnsafeBytes { _ = fuse_reply_ioctl(req, s.result, $0.baseAddress, s.data.count) }
             return
         }
@@ -233,8 +234,13 @@ public final class CUSEDevice: Sendable {
         var memory = RetryRoundMemory(input: input, outputCapacity: outSize)
         let result: IoctlResult
         do {
-            result = try TraceContext.withCallerPID(pid) { () throws(NeedsRound) in
-                try engine.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)
+            // The caller's pid is bound only for a tracer (the binding costs an allocation per call).
+            if engine.tracer == nil {
+                result = try engine.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)
+            } else {
+                result = try TraceContext.withCallerPID(pid) { () throws(NeedsRound) in
+                    try engine.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)
+                }
             }
         } catch {
             finalReply = false
