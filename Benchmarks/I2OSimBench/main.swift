@@ -202,7 +202,7 @@ func loop(name: String, count: Int) -> Bool {
     let engine = defaultEngine()
     let file = engine.open()
     var mem = FlatMemory()
-    guard let w = Workloads.make(&mem).first(where: { $0.name.hasPrefix(name) }) else {
+    guard let w = (Workloads.make(&mem) + Workloads.countingOnly(&mem)).first(where: { $0.name.hasPrefix(name) }) else {
         print("i2osim-bench: no workload named \(name)"); return false
     }
     for i in 0..<count {

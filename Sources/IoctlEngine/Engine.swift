@@ -144,11 +144,12 @@ public final class Engine: Sendable {
     func locked<R: Sendable>(_ body: (inout EngineState) -> R) -> R {
         let (r, notify): (R, [OpenFileID]) = state.withLock { s in
             let r = body(&s)
+            guard !s.notify.isEmpty else { return (r, []) }
             let n = s.notify.sorted { $0.rawValue < $1.rawValue }
             s.notify.removeAll()
             return (r, n)
         }
-        if let observer { for f in notify { observer.eventQueued(for: f) } }
+        if !notify.isEmpty, let observer { for f in notify { observer.eventQueued(for: f) } }
         return r
     }
 

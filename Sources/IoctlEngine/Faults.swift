@@ -277,7 +277,7 @@ extension EngineState {
         if !faults.failedIOPs.isEmpty, faults.failedIOPs.contains(unit) {
             return frame.function == .execStatusGet ? .pass : .replaced(nil)
         }
-        guard let scope = FaultScope.current, !faults.rules.isEmpty else { return .pass }
+        guard !faults.rules.isEmpty, let scope = FaultScope.current else { return .pass }
         let operations = paramOperations(of: frame, unit: unit)
         for i in faults.rules.indices {
             let r = faults.rules[i]

@@ -8,7 +8,10 @@ extension Personality {
     func getIOPs(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         _ = try memory.fetch(reads: [], writes: [UserRange(address: call.argument, count: IOPUnit.maxControllers)])
         let table: [UInt8] = call.engine.peek { s in
-            (0..<IOPUnit.maxControllers).map { s.machine.iops[IOPUnit(rawValue: UInt32($0))] == nil ? 0 : 1 }
+            // One pass over the IOPs there are, not a lookup per slot.
+            var t = [UInt8](repeating: 0, count: IOPUnit.maxControllers)
+            for unit in s.machine.iops.keys where unit.rawValue < UInt32(IOPUnit.maxControllers) { t[Int(unit.rawValue)] = 1 }
+            return t
         }
         return call.finish([UserWrite(address: call.argument, bytes: table)], .success, memory: &memory)
     }

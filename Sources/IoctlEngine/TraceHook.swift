@@ -32,6 +32,8 @@ public enum TraceContext {
     }
 
     static func withFrames<R, E: Error>(_ c: FrameCollector, _ body: () throws(E) -> R) throws(E) -> R {
+        FrameCollector.active.add(1, ordering: .relaxed)
+        defer { FrameCollector.active.subtract(1, ordering: .relaxed) }
         var out: Result<R, E>?
         $frames.withValue(c) { out = Result { () throws(E) -> R in try body() } }
         switch out {
@@ -61,14 +63,19 @@ public enum TraceContext {
 final class FrameCollector: Sendable {
     let frames = Mutex<[TraceFrame]>([])
     let injected = Mutex<[String]>([])
+    /// Traced requests running now, in any engine: while there are none, nobody collects, and
+    /// posting a frame need not look for a collector (a task-local read on every request).
+    static let active = Atomic<Int>(0)
     /// A fault rule fired while the traced request ran.
     static func noteFault(_ description: String) {
+        guard active.load(ordering: .relaxed) > 0 else { return }
         TraceContext.frames?.injected.withLock { $0.append(description) }
     }
     func add(unit: IOPUnit, request: MessageFrame, reply: MessageFrame?) {
         frames.withLock { $0.append(TraceFrame(iop: unit.rawValue, request: request, reply: reply)) }
     }
     static func note(unit: IOPUnit, request: MessageFrame, reply: MessageFrame?) {
+        guard active.load(ordering: .relaxed) > 0 else { return }
         TraceContext.frames?.add(unit: unit, request: request, reply: reply)
     }
 }

@@ -12,57 +12,105 @@ final class FrameSocket {
     enum ReadOutcome { case frame(PreloadProtocol.MessageType, [UInt8]), closed }
 
     /// Reads one frame. `.closed` on a clean EOF at a frame boundary.
+    /// Bytes received ahead of the frame being read: `inbox[head..<tail]`. One `recv` usually
+    /// brings a whole small frame (or several), where reading header and body exactly took two.
+    /// Small, so that many open files cost little memory; a bigger frame's body is read directly.
+    private var inbox = [UInt8](repeating: 0, count: 4096)
+    private var head = 0, tail = 0
+
     func readFrame() throws(PreloadProtocolError) -> ReadOutcome {
-        var header = [UInt8](repeating: 0, count: 8)
-        switch readExact(&header, allowEOF: true) {
+        switch fill(8, allowEOF: true) {
         case .eof: return .closed
         case .failed(let why): throw PreloadProtocolError(why)
         case .ok: break
         }
-        let length = Int(UInt32(header[0]) | UInt32(header[1]) << 8 | UInt32(header[2]) << 16 | UInt32(header[3]) << 24)
-        let rawType = UInt32(header[4]) | UInt32(header[5]) << 8 | UInt32(header[6]) << 16 | UInt32(header[7]) << 24
+        let (length, rawType) = inbox.withUnsafeBytes { b in
+            (Int(b.loadUnaligned(fromByteOffset: head, as: UInt32.self).littleEndian),
+             b.loadUnaligned(fromByteOffset: head + 4, as: UInt32.self).littleEndian)
+        }
+        head += 8
         guard length >= 4, length <= PreloadProtocol.maxFrame else {
             throw PreloadProtocolError("bad frame length \(length)")
         }
         guard let type = PreloadProtocol.MessageType(rawValue: rawType) else {
             throw PreloadProtocolError("unknown message type \(rawType)")
         }
-        var body = [UInt8](repeating: 0, count: length - 4)
-        if !body.isEmpty {
-            switch readExact(&body, allowEOF: false) {
+        let n = length - 4
+        if n <= inbox.count {
+            switch fill(n, allowEOF: false) {
             case .ok: break
             case .eof: throw PreloadProtocolError("connection closed inside a frame")
             case .failed(let why): throw PreloadProtocolError(why)
             }
+            let body = Array(inbox[head..<head + n])
+            head += n
+            return .frame(type, body)
         }
-        return .frame(type, body)
+        // A big body: what is buffered, then the rest straight into it.
+        var body = [UInt8](repeating: 0, count: n)
+        let have = tail - head
+        body.replaceSubrange(0..<have, with: inbox[head..<tail])
+        head = 0; tail = 0
+        switch readExact(&body, from: have) {
+        case .ok: return .frame(type, body)
+        case .eof: throw PreloadProtocolError("connection closed inside a frame")
+        case .failed(let why): throw PreloadProtocolError(why)
+        }
     }
 
     private enum ExactOutcome { case ok, eof, failed(String) }
 
-    private func readExact(_ buffer: inout [UInt8], allowEOF: Bool) -> ExactOutcome {
-        var done = 0
-        let count = buffer.count
-        while done < count {
-            let n = buffer.withUnsafeMutableBytes { raw in
-                recv(fd, raw.baseAddress! + done, count - done, 0)
+    /// Makes at least `n` (≤ the inbox's size) bytes buffered. EOF before any byte of a frame
+    /// is `.eof` when allowed; inside a frame it is a failure.
+    private func fill(_ n: Int, allowEOF: Bool) -> ExactOutcome {
+        if tail - head >= n { return .ok }
+        if head + n > inbox.count {
+            inbox.replaceSubrange(0..<tail - head, with: inbox[head..<tail])
+            tail -= head; head = 0
+        }
+        while tail - head < n {
+            let got = inbox.withUnsafeMutableBytes { raw in recv(fd, raw.baseAddress! + tail, raw.count - tail, 0) }
+            switch received(got, frameStarted: tail > head, allowEOF: allowEOF) {
+            case .ok: tail += got
+            case .retry: continue
+            case let .stop(outcome): return outcome
             }
-            if n == 0 {
-                return done == 0 && allowEOF ? .eof : .failed("connection closed inside a frame")
-            }
-            if n < 0 {
-                let e = errno
-                if e == EINTR { continue }
-                if e == ECONNRESET && done == 0 && allowEOF { return .eof }
-                if e == EAGAIN || e == EWOULDBLOCK { return .failed("nothing received in time") }
-                return .failed("receive failed: \(String(cString: strerror(e)))")
-            }
-            done += n
         }
         return .ok
     }
 
-    /// Sends bytes; false when the peer is gone.
+    /// Reads `buffer[done...]` exactly.
+    private func readExact(_ buffer: inout [UInt8], from done: Int) -> ExactOutcome {
+        var done = done
+        let count = buffer.count
+        while done < count {
+            let got = buffer.withUnsafeMutableBytes { raw in recv(fd, raw.baseAddress! + done, count - done, 0) }
+            switch received(got, frameStarted: true, allowEOF: false) {
+            case .ok: done += got
+            case .retry: continue
+            case let .stop(outcome): return outcome
+            }
+        }
+        return .ok
+    }
+
+    private enum Received { case ok, retry, stop(ExactOutcome) }
+
+    /// What a `recv` result means.
+    private func received(_ n: Int, frameStarted: Bool, allowEOF: Bool) -> Received {
+        if n == 0 {
+            return .stop(!frameStarted && allowEOF ? .eof : .failed("connection closed inside a frame"))
+        }
+        if n < 0 {
+            let e = errno
+            if e == EINTR { return .retry }
+            if e == ECONNRESET && !frameStarted && allowEOF { return .stop(.eof) }
+            if e == EAGAIN || e == EWOULDBLOCK { return .stop(.failed("nothing received in time")) }
+            return .stop(.failed("receive failed: \(String(cString: strerror(e)))"))
+        }
+        return .ok
+    }
+
     @discardableResult
     func send(_ bytes: [UInt8]) -> Bool {
         var done = 0
