@@ -3,6 +3,7 @@
 //   i2osim-bench inprocess [SECONDS [NAME]]  ioctl engine (NAME: only workloads whose name starts so) + IOP model: ops/s on one core, allocations/op
 //   i2osim-bench cuse-rounds           daemon calls per ioctl under the kernel's CUSE retry protocol
 //   i2osim-bench loop NAME COUNT       runs one workload COUNT times (for perf stat / perf record)
+//   i2osim-bench loop-cuse NAME COUNT  the same through RetryRoundMemory's retry rounds
 //   i2osim-bench fixture [DIR]         load time of a generated 32 IOPs × 500 TIDs fixture
 //
 // Every figure is printed with a baseline measured in the same process, as one tab-separated line
@@ -198,7 +199,7 @@ func cuseRounds(budget: Double) -> Bool {
 /// A profiling aid, not a measurement: runs the workload whose name starts with `name` exactly
 /// `count` times and nothing else (`perf stat -e instructions:u i2osim-bench loop PARMGET 1000000`
 /// gives instructions per operation, which a busy machine does not disturb).
-func loop(name: String, count: Int) -> Bool {
+func loop(name: String, count: Int, cuse: Bool = false) -> Bool {
     let engine = defaultEngine()
     let file = engine.open()
     var mem = FlatMemory()
@@ -207,7 +208,11 @@ func loop(name: String, count: Int) -> Bool {
     }
     for i in 0..<count {
         w.prepare(i, &mem, engine, file)
-        _ = try? engine.ioctl(file, command: w.command, argument: w.argument, abi: .lp64, memory: &mem)
+        if cuse {
+            _ = cuseCalls(engine, file, w, &mem)
+        } else {
+            _ = try? engine.ioctl(file, command: w.command, argument: w.argument, abi: .lp64, memory: &mem)
+        }
     }
     return true
 }
@@ -298,11 +303,12 @@ case "inprocess": ok = inProcess(budget: budget, only: args.count > 3 ? args[3] 
 case "cuse-rounds": ok = cuseRounds(budget: budget)
 case "fixture": ok = fixtureLoad(dir: args.count > 2 ? args[2] : "/tmp")
 case "loop": ok = loop(name: args.count > 2 ? args[2] : "PARMGET", count: args.count > 3 ? Int(args[3]) ?? 1_000_000 : 1_000_000)
+case "loop-cuse": ok = loop(name: args.count > 2 ? args[2] : "PARMGET", count: args.count > 3 ? Int(args[3]) ?? 1_000_000 : 1_000_000, cuse: true)
 case "all":
     ok = inProcess(budget: budget)
     ok = cuseRounds(budget: budget) && ok
     ok = fixtureLoad(dir: "/tmp") && ok
 default:
-    print("usage: i2osim-bench inprocess|cuse-rounds [SECONDS] | fixture [DIR] | loop NAME COUNT | all"); exit(2)
+    print("usage: i2osim-bench inprocess|cuse-rounds [SECONDS] | fixture [DIR] | loop[-cuse] NAME COUNT | all"); exit(2)
 }
 exit(ok ? 0 : 1)

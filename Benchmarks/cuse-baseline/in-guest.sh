@@ -2,11 +2,12 @@
 # Runs inside the cuse-vm guest (scripts/bench's CUSE part; root, one CPU, host fs read-only):
 #   in-guest.sh I2OSIM BENCH_CLIENT CUSE_BASELINE SECONDS
 # 1. start-up: `i2osim serve` start → its `ready:` line, against `cuse-baseline` start → its
-#    `ready:` line (best of 3 each);
+#    `ready:` line, and `i2osim --help` start → exit (best of 3 each);
 # 2. per ioctl: latency (bench-client lat, 1 thread) and daemon calls per ioctl (the daemons'
 #    stats files: I2OSIM_CUSE_STATS for i2osim, the third argument of cuse-baseline) through
 #    /dev/i2o/ctl (i2osim) and /dev/i2obase (the C server) in the same boot.
-# Prints key=value lines (`startup who=... ns=...`, `op who=... name=... p50_ns=... calls=...`)
+# 3. the daemons' CPU time per ioctl (all threads, user + system, from /proc/PID/stat over the run).
+# Prints key=value lines (`startup who=... ns=...`, `op who=... name=... p50_ns=... cpu_ns=... calls=...`)
 # for scripts/bench to turn into rows.
 set -u
 i2osim=$1
@@ -19,8 +20,12 @@ kv() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"; }
 
 s=$(for _ in 1 2 3; do "$client" ready -- "$i2osim" serve 2>/dev/null | kv ready_ns; done | best)
 b=$(for _ in 1 2 3; do "$client" ready -- "$base" i2obase 64 2>/dev/null | kv ready_ns; done | best)
+# The guest's slowness for this very binary: `i2osim --help`, start to exit (scripts/bench times
+# the same natively), to scale the guest's start-up to a native estimate.
+h=$(for _ in 1 2 3; do "$client" spawn -- "$i2osim" --help 2>/dev/null | tail -1 | kv total_ns; done | best)
 echo "startup who=i2osim ns=${s:-0}"
 echo "startup who=baseline ns=${b:-0}"
+echo "startup who=help ns=${h:-0}"
 
 wait_ready() {   # FILE PID
 	i=0
@@ -41,16 +46,24 @@ base_pid=$!
 wait_ready /tmp/base.out $base_pid || { echo "error baseline not ready: $(cat /tmp/base.err)"; exit 2; }
 echo "parmget_result bytes=$n"
 
-measure() {   # WHO DEVICE STATS OP
+# The daemon's CPU time (all its threads, user + system) in clock ticks, from /proc/PID/stat.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+measure() {   # WHO DEVICE STATS OP PID
 	: >"$3"
+	t0=$(ticks "$5")
 	l=$("$client" lat "$2" "$secs" 1 "$4")
+	t1=$(ticks "$5")
 	i=0
 	while [ ! -s "$3" ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
-	echo "op who=$1 name=$4 $l $(tail -1 "$3")"
+	ops=$(echo "$l" | kv ops)
+	cpu=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="${ops:-0}" 'BEGIN { if (n > 0) printf "%.0f", t * 1e9 / hz / n; else print 0 }')
+	echo "op who=$1 name=$4 $l cpu_ns=$cpu $(tail -1 "$3")"
 }
 for op in getiops parmget validate lctget hrtget html passthru; do
-	measure i2osim /dev/i2o/ctl /tmp/i2osim.stats $op
-	case $op in getiops|parmget|validate) measure baseline /dev/i2obase /tmp/base.stats $op ;; esac
+	measure i2osim /dev/i2o/ctl /tmp/i2osim.stats $op $serve_pid
+	case $op in getiops|parmget|validate) measure baseline /dev/i2obase /tmp/base.stats $op $base_pid ;; esac
 done
 # No wait: libfuse's multithreaded loop may sit in read() after SIGINT; the guest powers off
 # when this script exits, which ends both daemons.

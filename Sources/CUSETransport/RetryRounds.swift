@@ -32,15 +32,7 @@ public struct RetryRoundMemory: UserMemory {
     }
 
     public mutating func fetch(reads r: [UserRange], writes w: [UserRange]) throws(NeedsRound) -> [[UInt8]?] {
-        let allReads = reads + r
-        let allWrites = writes + w
-        let probes = Self.probes(allWrites)
-        let readBytes = allReads.reduce(0) { $0 + $1.count } + probes.reduce(0) { $0 + $1.count }
-        guard readBytes <= input.count, allWrites.reduce(0, { $0 + $1.count }) <= outputCapacity else {
-            throw NeedsRound(reads: allReads + probes, writes: Self.outputOrder(allWrites))
-        }
-        reads = allReads
-        writes = allWrites
+        try admit(reads: r, writes: w)
         var out: [[UInt8]?] = []
         out.reserveCapacity(r.count)
         for range in r {
@@ -48,6 +40,30 @@ public struct RetryRoundMemory: UserMemory {
             consumed += range.count
         }
         return out
+    }
+
+    /// One read (the ioctl's struct) without building lists when the input holds it.
+    public mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]? {
+        try admit(reads: CollectionOfOne(range), writes: EmptyCollection())
+        defer { consumed += range.count }
+        return Array(input[consumed..<consumed + range.count])
+    }
+
+    /// Records `r` and `w` after every range asked so far, or throws the round that brings them
+    /// all (reads, then the probes of the small writes; the writes in output order).
+    private mutating func admit(reads r: some Collection<UserRange>, writes w: some Collection<UserRange>) throws(NeedsRound) {
+        // Sums first: the lists are only built when they are kept or thrown.
+        var readBytes = 0, writeBytes = 0
+        for x in reads { readBytes += x.count }
+        for x in r { readBytes += x.count }
+        for x in writes { writeBytes += x.count; if x.count <= Self.probeLimit { readBytes += x.count } }
+        for x in w { writeBytes += x.count; if x.count <= Self.probeLimit { readBytes += x.count } }
+        guard readBytes <= input.count, writeBytes <= outputCapacity else {
+            let allReads = reads + r, allWrites = writes + w
+            throw NeedsRound(reads: allReads + Self.probes(allWrites), writes: Self.outputOrder(allWrites))
+        }
+        if !r.isEmpty { if reads.isEmpty { reads.reserveCapacity(4) }; reads.append(contentsOf: r) }
+        if !w.isEmpty { if writes.isEmpty { writes.reserveCapacity(4) }; writes.append(contentsOf: w) }
     }
 
     /// Small out ranges are also fetched in (their bytes are not used): a range the caller cannot
@@ -68,7 +84,15 @@ public struct RetryRoundMemory: UserMemory {
 
     /// The order the out ranges are given to the kernel: by size, smallest first (stable).
     public static func outputOrder(_ writes: [UserRange]) -> [UserRange] {
-        writes.enumerated().sorted { ($0.element.count, $0.offset) < ($1.element.count, $1.offset) }.map(\.element)
+        // A stable insertion sort by size: the lists are a handful of ranges, and this makes one array.
+        var out = writes
+        for i in out.indices.dropFirst() {
+            let x = out[i]
+            var j = i
+            while j > 0 && out[j - 1].count > x.count { out[j] = out[j - 1]; j -= 1 }
+            out[j] = x
+        }
+        return out
     }
 
     /// The reply data for the kernel: the out ranges (in `outputOrder`) filled from the stores, as
@@ -79,51 +103,57 @@ public struct RetryRoundMemory: UserMemory {
         // Each store belongs to the first range (in output order) that holds it: a reservation may
         // reach past the caller's buffer over a cell that is an out range of its own (`*reslen`
         // right after `resbuf`). The written parts must then not overlap one another.
-        var owned = [[Int]](repeating: [], count: order.count)
-        for i in stores.indices {
-            let s = stores[i]
+        var owner: [Int] = []
+        owner.reserveCapacity(stores.count)
+        var last = -1
+        for s in stores {
             guard let k = order.firstIndex(where: { s.address >= $0.address && s.address - $0.address < UInt64($0.count) })
             else { return nil }
-            owned[k].append(i)
+            owner.append(k)
+            last = max(last, k)
         }
-        guard let last = owned.lastIndex(where: { !$0.isEmpty }) else { return [] }
-        let originals = probedOriginals()
+        guard last >= 0 else { return [] }
+        // The stores by address (stable), walked once per range.
+        let byAddress = stores.indices.sorted { (stores[$0].address, $0) < (stores[$1].address, $1) }
         var data: [UInt8] = []
         var written: [(start: UInt64, end: UInt64)] = []
+        written.reserveCapacity(last + 1)
         for k in 0...last {
             let range = order[k]
-            // A probed range starts from the caller's own bytes, so writing part of it leaves no
-            // gap; any other range must be written from its start without holes.
-            let original = originals.first { $0.range == range }?.bytes
-            var bytes = original ?? []
-            for i in owned[k].sorted(by: { stores[$0].address < stores[$1].address }) {
+            // The range's bytes go to `data` from `base` on. A probed range starts from the
+            // caller's own bytes, so writing part of it leaves no gap; any other range must be
+            // written from its start without holes.
+            let base = data.count
+            if let original = probedOriginal(of: range) { data.append(contentsOf: original) }
+            for i in byAddress where owner[i] == k {
                 let s = stores[i]
                 let offset = Int(s.address - range.address)
-                guard offset <= bytes.count, offset + s.bytes.count <= range.count else { return nil }
-                if offset + s.bytes.count > bytes.count {
-                    bytes.append(contentsOf: repeatElement(0, count: offset + s.bytes.count - bytes.count))
-                }
-                bytes.replaceSubrange(offset..<offset + s.bytes.count, with: s.bytes)
+                guard offset <= data.count - base, offset + s.bytes.count <= range.count else { return nil }
+                let end = base + offset + s.bytes.count
+                if end > data.count { data.append(contentsOf: repeatElement(0, count: end - data.count)) }
+                data.replaceSubrange(base + offset..<end, with: s.bytes)
             }
-            if k < last && bytes.count < range.count { return nil }
-            let span = (start: range.address, end: range.address + UInt64(bytes.count))
+            let length = data.count - base
+            if k < last && length < range.count { return nil }
+            let span = (start: range.address, end: range.address + UInt64(length))
             if written.contains(where: { $0.start < span.end && span.start < $0.end }) { return nil }
             written.append(span)
-            data.append(contentsOf: bytes)
         }
         return data
     }
 
-    /// The caller's bytes of the probed out ranges, which the kernel fetched after the reads.
-    private func probedOriginals() -> [(range: UserRange, bytes: [UInt8])] {
-        var at = reads.reduce(0) { $0 + $1.count }
-        var out: [(range: UserRange, bytes: [UInt8])] = []
-        for p in Self.probes(writes) {
-            guard at + p.count <= input.count else { return out }
-            out.append((p, Array(input[at..<at + p.count])))
+    /// The caller's bytes of probed out range `range`, which the kernel fetched after the reads
+    /// (the first probe equal to it); nil when it was not probed or the input stops short of it.
+    private func probedOriginal(of range: UserRange) -> ArraySlice<UInt8>? {
+        guard range.count <= Self.probeLimit else { return nil }
+        var at = 0
+        for r in reads { at += r.count }
+        for p in writes where p.count <= Self.probeLimit {
+            guard at + p.count <= input.count else { return nil }
+            if p == range { return input[at..<at + p.count] }
             at += p.count
         }
-        return out
+        return nil
     }
 
     /// The stores as exact ranges and bytes, for the rare reply whose writes are not a prefix:
