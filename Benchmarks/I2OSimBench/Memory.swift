@@ -46,6 +46,23 @@ struct FlatMemory: UserMemory {
         return reads.map { read($0) }
     }
 
+    /// The reads' bytes in one buffer, as an embedding memory would hand them over.
+    mutating func fetch(_ reads: UserRanges, _ writes: UserRanges) throws(NeedsRound) -> FetchedRanges {
+        if recording { return FetchedRanges(try fetch(reads: Array(reads), writes: Array(writes))) }
+        fetches += 1
+        var total = 0
+        for r in reads { total += max(r.count, 0) }
+        var got = FetchedRanges(reservingCapacity: total)
+        for r in reads {
+            guard r.address >= Self.base, r.count >= 0, Int(r.address - Self.base) + r.count <= bytes.count else {
+                got.appendFault(); continue
+            }
+            let o = Int(r.address - Self.base)
+            got.append(bytes[o..<o + r.count])
+        }
+        return got
+    }
+
     mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]? {
         if recording { return try fetch(reads: [range], writes: []).first ?? nil }
         fetches += 1

@@ -42,6 +42,17 @@ public struct RetryRoundMemory: UserMemory {
         return out
     }
 
+    /// A handful of ranges: the reads are spans of the kernel's input, nothing is copied.
+    public mutating func fetch(_ r: UserRanges, _ w: UserRanges) throws(NeedsRound) -> FetchedRanges {
+        try admit(reads: r, writes: w)
+        var got = FetchedRanges(sharing: input)
+        for range in r {
+            got.appendSpan(consumed..<consumed + range.count)
+            consumed += range.count
+        }
+        return got
+    }
+
     /// One read (the ioctl's struct) without building lists when the input holds it.
     public mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]? {
         try admit(reads: CollectionOfOne(range), writes: EmptyCollection())

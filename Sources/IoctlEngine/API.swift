@@ -77,6 +77,9 @@ public protocol UserMemory {
     /// `fetch(reads: [range], writes: [])`'s one result: a memory that can answer a single read
     /// without building the lists implements it (the default goes through `fetch(reads:writes:)`).
     mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]?
+    /// `fetch(reads:writes:)` for a handful of ranges, the read bytes in one buffer
+    /// (FetchedRanges.swift); the default goes through `fetch(reads:writes:)`.
+    mutating func fetch(_ reads: UserRanges, _ writes: UserRanges) throws(NeedsRound) -> FetchedRanges
 }
 
 extension UserMemory {

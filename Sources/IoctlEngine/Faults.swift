@@ -411,6 +411,11 @@ struct FaultingMemory<Base: UserMemory>: UserMemory {
         return try base.pointee.fetch(range)
     }
 
+    mutating func fetch(_ reads: UserRanges, _ writes: UserRanges) throws(NeedsRound) -> FetchedRanges {
+        fetches += 1
+        return try base.pointee.fetch(reads, writes)
+    }
+
     mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
         switch entryData ?? scope?.outcome.withLock({ $0.data }) {
         case .short?: return base.pointee.store(Array(bytes.prefix(bytes.count / 2)), at: address)

@@ -35,9 +35,7 @@ extension Personality {
         let readOps = oplen > 0 && oplen <= peekLimit
         let isSet = function == .utilParamsSet
         return try call.run(reserve: isSet ? 0 : Limits.paramsResultBytes, memory: &memory, ranges: { n in
-            var reads = [UserRange](), writes = [UserRange]()
-            reads.reserveCapacity(2); writes.reserveCapacity(2)
-            reads.append(.u32(a.reslen)); writes.append(.u32(a.reslen))
+            var reads: UserRanges = [.u32(a.reslen)], writes: UserRanges = [.u32(a.reslen)]
             if readOps { reads.append(UserRange(address: a.opbuf, count: oplen)) }
             if a.resbuf != 0 && n > 0 { writes.append(UserRange(address: a.resbuf, count: n)) }
             return (reads, writes)

@@ -108,12 +108,12 @@ struct IoctlCall: Sendable {
     /// reservation of `reserve` bytes, decide under the lock, store. On `.grow` the round is
     /// repeated with the larger reservation (the IOP changed between sizing and posting).
     func run(reserve initial: Int, memory: inout some UserMemory,
-             ranges: (Int) -> (reads: [UserRange], writes: [UserRange]),
-             decide: ([[UInt8]?], Int, inout EngineState) -> Step) throws(NeedsRound) -> IoctlResult {
+             ranges: (Int) -> (reads: UserRanges, writes: UserRanges),
+             decide: (FetchedRanges, Int, inout EngineState) -> Step) throws(NeedsRound) -> IoctlResult {
         var reserve = initial
         for _ in 0..<4 {
             let r = ranges(reserve)
-            let got = try memory.fetch(reads: r.reads, writes: r.writes)
+            let got = try memory.fetch(r.reads, r.writes)
             let reserved = reserve
             let step = engine.locked { s in decide(got, reserved, &s) }
             switch step {
@@ -131,7 +131,7 @@ extension UserRange {
     static func u32(_ address: UInt64) -> UserRange { UserRange(address: address, count: 4) }
 }
 
-/// Helpers to read fetched ranges.
+/// Helpers to read what `fetch(reads:writes:)` gave (`FetchedRanges` has the same two).
 extension Array where Element == [UInt8]? {
     /// Range `i` as a u32, nil when it faulted (or was not fetched).
     func u32(_ i: Int) -> UInt32? {

@@ -175,6 +175,35 @@ extension Array where Element == UInt8 {
         #expect(m.exactOutput.ranges == [UserRange(address: 0x2400, count: 4), UserRange(address: 0x2000, count: 0x500)])
     }
 
+    /// The list-free fetches answer and throw exactly as `fetch(reads:writes:)` does.
+    @Test func listFreeFetchesMatchTheArrayFetch() throws {
+        let input: [UInt8] = [1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0xEE, 0xEE, 0xEE, 0xEE]
+        let struct0 = UserRange(address: 0x100, count: 4)
+        let reads = [UserRange(address: 0x200, count: 4), UserRange(address: 0x300, count: 4)]
+        let writes = [UserRange(address: 0x400, count: 4), UserRange(address: 0x500, count: 8192)]
+        var a = RetryRoundMemory(input: input, outputCapacity: 8196)
+        var b = RetryRoundMemory(input: input, outputCapacity: 8196)
+        let s1 = try a.fetch(reads: [struct0], writes: []).first ?? nil
+        let s2 = try b.fetch(struct0)
+        #expect(s1 == s2 && s2 == [1, 0, 0, 0])
+        let g1 = try a.fetch(reads: reads, writes: writes)
+        let g2 = try b.fetch(UserRanges(reads), UserRanges(writes))
+        #expect(g1.count == 2 && g2.count == 2)
+        for i in 0..<2 { #expect(g1[i] == g2.bytes(i)) }
+        #expect(g2.u32(0) == 2 && g2.u32(1) == 3)
+        #expect(a.reads == b.reads && a.writes == b.writes)
+        // Input that runs out: both throw the same round.
+        var c = RetryRoundMemory(input: Array(input.prefix(8)), outputCapacity: 0)
+        var d = RetryRoundMemory(input: Array(input.prefix(8)), outputCapacity: 0)
+        _ = try c.fetch(struct0); _ = try d.fetch(struct0)
+        var e1: NeedsRound?, e2: NeedsRound?
+        do { _ = try c.fetch(reads: reads, writes: writes) } catch { e1 = error }
+        do { _ = try d.fetch(UserRanges(reads), UserRanges(writes)) } catch { e2 = error }
+        #expect(e1 != nil && e1 == e2)
+        #expect(e1?.reads == [struct0] + reads + [writes[0]])   // the small write is probed
+        #expect(e1?.writes == writes)
+    }
+
     @Test func aBadSmallOutRangeFailsBeforeTheEngineActs() {
         // Like EVTGET with an unwritable i2o_evt_get: the engine would take an event on its final run.
         var k = KernelSimulator()
