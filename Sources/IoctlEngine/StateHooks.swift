@@ -39,7 +39,6 @@ final class DispatchSemaphoreBox: Sendable {
 }
 
 extension Engine {
-
     /// One `ioctl(fd, command, argument)` from a caller using `abi`: the fault layer's entry,
     /// request statistics and the persistent state around the personality's handler.
     ///
