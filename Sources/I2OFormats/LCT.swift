@@ -60,6 +60,19 @@ public struct LCTEntry: Hashable, Sendable {
         UInt32(classID.rawValue) | UInt32(classVersion & 0xF) << 12 | UInt32(organizationID) << 16
     }
 
+    /// Appends the entry's nine words as bytes (no array of words in between).
+    public func encode(into b: inout [UInt8]) {
+        b.appendLE32(UInt32(Self.words) | UInt32(localTID.rawValue) << 16)
+        b.appendLE32(changeIndicator)
+        b.appendLE32(deviceFlags.rawValue)
+        b.appendLE32(classWord)
+        b.appendLE32(subClass)
+        b.appendLE32(UInt32(userTID.rawValue) | UInt32(parentTID.rawValue) << 12 | UInt32(biosInfo) << 24)
+        b.appendLE32(identityTag.readLE32(at: 0))
+        b.appendLE32(identityTag.readLE32(at: 4))
+        b.appendLE32(eventCapabilities)
+    }
+
     public var encodedWords: [UInt32] {
         [
             UInt32(Self.words) | UInt32(localTID.rawValue) << 16,
@@ -121,7 +134,17 @@ public struct LCT: Hashable, Sendable {
         for e in entries { w.append(contentsOf: e.encodedWords) }
         return w
     }
-    public func encoded() -> [UInt8] { encodedWords.littleEndianBytes }
+    /// The table as bytes, written in one array.
+    public func encoded() -> [UInt8] {
+        var b = [UInt8]()
+        b.reserveCapacity(byteCount)
+        b.appendLE32(UInt32(UInt16(truncatingIfNeeded: tableSize.rawValue)) | UInt32(bootDeviceTID.rawValue) << 16
+                     | UInt32(lctVersion & 0xF) << 28)
+        b.appendLE32(iopFlags)
+        b.appendLE32(changeIndicator)
+        for e in entries { e.encode(into: &b) }
+        return b
+    }
 
     public static func decode(_ bytes: [UInt8]) throws(I2OFormatError) -> LCT {
         guard bytes.count >= headerWords * 4 else { throw .truncated(what: "LCT header", needed: 12, available: bytes.count) }

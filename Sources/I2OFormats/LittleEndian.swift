@@ -25,7 +25,8 @@ extension Array where Element == UInt8 {
         append(UInt8(truncatingIfNeeded: value)); append(UInt8(truncatingIfNeeded: value >> 8))
     }
     @inlinable public mutating func appendLE32(_ value: UInt32) {
-        for i in 0..<4 { append(UInt8(truncatingIfNeeded: value >> (8 * UInt32(i)))) }
+        append(UInt8(truncatingIfNeeded: value)); append(UInt8(truncatingIfNeeded: value >> 8))
+        append(UInt8(truncatingIfNeeded: value >> 16)); append(UInt8(truncatingIfNeeded: value >> 24))
     }
     @inlinable public mutating func appendLE64(_ value: UInt64) {
         appendLE32(UInt32(truncatingIfNeeded: value)); appendLE32(UInt32(truncatingIfNeeded: value >> 32))

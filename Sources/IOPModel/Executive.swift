@@ -49,7 +49,7 @@ extension IOP {
     /// The status block as ExecStatusGet writes it now.
     public var currentStatusBlock: StatusBlock {
         var s = status
-        s.expectedLCTSize = max(s.expectedLCTSize, UInt32(lct.byteCount))
+        s.expectedLCTSize = max(s.expectedLCTSize, UInt32(lctByteCount))
         return s
     }
 

@@ -125,6 +125,9 @@ public struct IOP: Sendable {
             changeIndicator: lctChangeIndicator, bootDeviceTID: bootDevice)
     }
 
+    /// The LCT's length in bytes (`lct.byteCount` without building the table).
+    public var lctByteCount: Int { (LCT.headerWords + order.count * LCTEntry.words) * 4 }
+
     /// How many ExecLctNotify requests are waiting for an LCT change.
     public var pendingLctNotifyCount: Int { pendingLctNotifies.count }
 

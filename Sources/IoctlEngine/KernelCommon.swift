@@ -111,7 +111,7 @@ extension KernelPersonality {
         let a = Layouts.HrtLct(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         var initial = call.engine.peek { s in
-            s.machine.iops[unit].map { function == .execHrtGet ? $0.hrt.byteCount : $0.lct.byteCount } ?? 0
+            s.machine.iops[unit].map { function == .execHrtGet ? $0.hrt.byteCount : $0.lctByteCount } ?? 0
         }
         if copyOnShort {
             // The copy may be as long as *reslen: learn it before reserving.

@@ -23,7 +23,7 @@ extension Personality {
 
     /// I2OLCTGET: the LCT in wire format (ExecLctNotify, LastReportedChangeIndicator 0).
     func lctGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        try tableGet(call, memory: &memory, function: .execLctNotify) { $0.lct.byteCount }
+        try tableGet(call, memory: &memory, function: .execLctNotify) { $0.lctByteCount }
     }
 
     /// HRTGET / LCTGET. Order: struct → EFAULT; `*reslen` → EFAULT; NULL `resbuf` → EFAULT;
