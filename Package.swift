@@ -59,15 +59,18 @@ let package = Package(
         // Fuzz targets (scripts/fuzz builds them with libFuzzer; plainly built, it replays corpus files).
         .executableTarget(name: "i2osim-fuzz", dependencies: ["I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "PreloadTransport"],
                           path: "Fuzz/i2osim-fuzz"),
-        .testTarget(name: "HardeningTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"],
+        // Test support shared by the test targets that drive the engine (a fake caller address space).
+        .target(name: "EngineTestSupport", dependencies: ["IoctlEngine", "I2OFormats"], path: "Tests/Support/EngineTestSupport",
+                swiftSettings: strict),
+        .testTarget(name: "HardeningTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport"],
                     path: "Tests/hardening/HardeningTests"),
         .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "IoctlEngine"]),
         .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine"]),
-        .testTarget(name: "ControlTests", dependencies: ["Control", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
-        .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
+        .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport"]),
     ]
 )

@@ -790,62 +790,40 @@ static mode_t open_mode(int flags, va_list ap) {
 /* A descriptor number that a real open reuses can no longer be a device. */
 static int opened(int fd) { if (fd >= 0) forget(fd); return fd; }
 
-EXPORT int open(const char *path, int flags, ...) {
-    init();
-    va_list ap;
-    va_start(ap, flags);
-    mode_t mode = open_mode(flags, ap);
-    va_end(ap);
-    if (is_device_path(AT_FDCWD, path)) return dev_open(path, flags);
-    return opened(real_open(path, flags, mode));
-}
-EXPORT int open64(const char *path, int flags, ...) {
-    init();
-    va_list ap;
-    va_start(ap, flags);
-    mode_t mode = open_mode(flags, ap);
-    va_end(ap);
-    if (is_device_path(AT_FDCWD, path)) return dev_open(path, flags);
-    return opened(real_open64(path, flags, mode));
-}
-EXPORT int openat(int dirfd, const char *path, int flags, ...) {
-    init();
-    va_list ap;
-    va_start(ap, flags);
-    mode_t mode = open_mode(flags, ap);
-    va_end(ap);
-    if (is_device_path(dirfd, path)) return dev_open(path, flags);
-    return opened(real_openat(dirfd, path, flags, mode));
-}
-EXPORT int openat64(int dirfd, const char *path, int flags, ...) {
-    init();
-    va_list ap;
-    va_start(ap, flags);
-    mode_t mode = open_mode(flags, ap);
-    va_end(ap);
-    if (is_device_path(dirfd, path)) return dev_open(path, flags);
-    return opened(real_openat64(dirfd, path, flags, mode));
-}
-EXPORT int __open_2(const char *path, int flags) {
-    init();
-    if (is_device_path(AT_FDCWD, path)) return dev_open(path, flags);
-    return opened(real___open_2(path, flags));
-}
-EXPORT int __open64_2(const char *path, int flags) {
-    init();
-    if (is_device_path(AT_FDCWD, path)) return dev_open(path, flags);
-    return opened(real___open64_2(path, flags));
-}
-EXPORT int __openat_2(int dirfd, const char *path, int flags) {
-    init();
-    if (is_device_path(dirfd, path)) return dev_open(path, flags);
-    return opened(real___openat_2(dirfd, path, flags));
-}
-EXPORT int __openat64_2(int dirfd, const char *path, int flags) {
-    init();
-    if (is_device_path(dirfd, path)) return dev_open(path, flags);
-    return opened(real___openat64_2(dirfd, path, flags));
-}
+/* Declares `mode`: the variadic open's mode argument, read only when flags say there is one. */
+#define OPEN_MODE_ARG(flags)                                                                   \
+    va_list ap;                                                                                \
+    va_start(ap, flags);                                                                       \
+    mode_t mode = open_mode(flags, ap);                                                        \
+    va_end(ap)
+
+/* open, openat and their _FORTIFY_SOURCE forms __open_2, __openat_2, for SFX "" and 64
+ * (open64, __open64_2, ...): the device path is served here, any other goes to real_NAME. */
+#define OPEN_WRAPPERS(SFX)                                                 \
+    EXPORT int open##SFX(const char *path, int flags, ...) {               \
+        init();                                                            \
+        OPEN_MODE_ARG(flags);                                              \
+        if (is_device_path(AT_FDCWD, path)) return dev_open(path, flags);  \
+        return opened(real_open##SFX(path, flags, mode));                  \
+    }                                                                      \
+    EXPORT int openat##SFX(int dirfd, const char *path, int flags, ...) {  \
+        init();                                                            \
+        OPEN_MODE_ARG(flags);                                              \
+        if (is_device_path(dirfd, path)) return dev_open(path, flags);     \
+        return opened(real_openat##SFX(dirfd, path, flags, mode));         \
+    }                                                                      \
+    EXPORT int __open##SFX##_2(const char *path, int flags) {              \
+        init();                                                            \
+        if (is_device_path(AT_FDCWD, path)) return dev_open(path, flags);  \
+        return opened(real___open##SFX##_2(path, flags));                  \
+    }                                                                      \
+    EXPORT int __openat##SFX##_2(int dirfd, const char *path, int flags) { \
+        init();                                                            \
+        if (is_device_path(dirfd, path)) return dev_open(path, flags);     \
+        return opened(real___openat##SFX##_2(dirfd, path, flags));         \
+    }
+OPEN_WRAPPERS()
+OPEN_WRAPPERS(64)
 
 static FILE *dev_fopen(const char *path, const char *mode) {
     int flags = strchr(mode, '+') ? O_RDWR : mode[0] == 'r' ? O_RDONLY : O_WRONLY;
@@ -856,20 +834,16 @@ static FILE *dev_fopen(const char *path, const char *mode) {
     if (!f) { int e = errno; forget(fd); real_close(fd); errno = e; }
     return f;
 }
-EXPORT FILE *fopen(const char *path, const char *mode) {
-    init();
-    if (is_device_path(AT_FDCWD, path)) return dev_fopen(path, mode);
-    FILE *f = real_fopen(path, mode);
-    if (f) forget(fileno(f));
-    return f;
-}
-EXPORT FILE *fopen64(const char *path, const char *mode) {
-    init();
-    if (is_device_path(AT_FDCWD, path)) return dev_fopen(path, mode);
-    FILE *f = real_fopen64(path, mode);
-    if (f) forget(fileno(f));
-    return f;
-}
+#define FOPEN_WRAPPER(NAME)                                               \
+    EXPORT FILE *NAME(const char *path, const char *mode) {               \
+        init();                                                           \
+        if (is_device_path(AT_FDCWD, path)) return dev_fopen(path, mode); \
+        FILE *f = real_##NAME(path, mode);                                \
+        if (f) forget(fileno(f));                                         \
+        return f;                                                         \
+    }
+FOPEN_WRAPPER(fopen)
+FOPEN_WRAPPER(fopen64)
 
 /* ---------------------------------------------------------------- ioctl */
 
@@ -1535,22 +1509,17 @@ static int fcntl_common(int (*realf)(int, int, ...), int fd, int cmd, uintptr_t 
     return r;
 }
 
-EXPORT int fcntl(int fd, int cmd, ...) {
-    init();
-    va_list ap;
-    va_start(ap, cmd);
-    uintptr_t arg = va_arg(ap, uintptr_t);
-    va_end(ap);
-    return fcntl_common(real_fcntl, fd, cmd, arg);
-}
-EXPORT int fcntl64(int fd, int cmd, ...) {
-    init();
-    va_list ap;
-    va_start(ap, cmd);
-    uintptr_t arg = va_arg(ap, uintptr_t);
-    va_end(ap);
-    return fcntl_common(real_fcntl64, fd, cmd, arg);
-}
+#define FCNTL_WRAPPER(NAME)                             \
+    EXPORT int NAME(int fd, int cmd, ...) {             \
+        init();                                         \
+        va_list ap;                                     \
+        va_start(ap, cmd);                              \
+        uintptr_t arg = va_arg(ap, uintptr_t);          \
+        va_end(ap);                                     \
+        return fcntl_common(real_##NAME, fd, cmd, arg); \
+    }
+FCNTL_WRAPPER(fcntl)
+FCNTL_WRAPPER(fcntl64)
 
 /* ---------------------------------------------------------------- stat and access */
 
@@ -1586,92 +1555,53 @@ static int fd_is_device(int fd) {
     return 1;
 }
 
-EXPORT int stat(const char *path, struct stat *st) {
-    init();
-    return is_device_path(AT_FDCWD, path) ? fake_stat(st) : real_stat(path, st);
-}
-EXPORT int lstat(const char *path, struct stat *st) {
-    init();
-    return is_device_path(AT_FDCWD, path) ? fake_stat(st) : real_lstat(path, st);
-}
-EXPORT int fstat(int fd, struct stat *st) {
-    init();
-    return fd_is_device(fd) ? fake_stat(st) : real_fstat(fd, st);
-}
-EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags) {
-    init();
-    if (empty_path(path) && (flags & AT_EMPTY_PATH) && fd_is_device(dirfd)) return fake_stat(st);
-    return is_device_path(dirfd, path) ? fake_stat(st) : real_fstatat(dirfd, path, st, flags);
-}
-EXPORT int stat64(const char *path, struct stat64 *st) {
-    init();
-    return is_device_path(AT_FDCWD, path) ? fake_stat64(st) : real_stat64(path, st);
-}
-EXPORT int lstat64(const char *path, struct stat64 *st) {
-    init();
-    return is_device_path(AT_FDCWD, path) ? fake_stat64(st) : real_lstat64(path, st);
-}
-EXPORT int fstat64(int fd, struct stat64 *st) {
-    init();
-    return fd_is_device(fd) ? fake_stat64(st) : real_fstat64(fd, st);
-}
-EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags) {
-    init();
-    if (empty_path(path) && (flags & AT_EMPTY_PATH) && fd_is_device(dirfd)) return fake_stat64(st);
-    return is_device_path(dirfd, path) ? fake_stat64(st) : real_fstatat64(dirfd, path, st, flags);
-}
+/* The stat family for SFX "" (struct stat) and 64 (struct stat64): stat, lstat, fstat,
+ * fstatat, and the pre-2.33 glibc entry points __xstat, __lxstat, __fxstat, __fxstatat
+ * (binaries built against older glibc call these; ENOSYS where this glibc lacks them). */
+/* real_NAME(...), or -1 with ENOSYS where the next library has no NAME. */
+#define REAL_OR_ENOSYS(NAME, ...) (real_##NAME ? real_##NAME(__VA_ARGS__) : (errno = ENOSYS, -1))
 
-/* The pre-2.33 glibc entry points (binaries built against older glibc call these). */
-EXPORT int __xstat(int ver, const char *path, struct stat *st) {
-    init();
-    if (is_device_path(AT_FDCWD, path)) return fake_stat(st);
-    if (!real___xstat) { errno = ENOSYS; return -1; }
-    return real___xstat(ver, path, st);
-}
-EXPORT int __lxstat(int ver, const char *path, struct stat *st) {
-    init();
-    if (is_device_path(AT_FDCWD, path)) return fake_stat(st);
-    if (!real___lxstat) { errno = ENOSYS; return -1; }
-    return real___lxstat(ver, path, st);
-}
-EXPORT int __fxstat(int ver, int fd, struct stat *st) {
-    init();
-    if (fd_is_device(fd)) return fake_stat(st);
-    if (!real___fxstat) { errno = ENOSYS; return -1; }
-    return real___fxstat(ver, fd, st);
-}
-EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags) {
-    init();
-    if (empty_path(path) && (flags & AT_EMPTY_PATH) && fd_is_device(dirfd)) return fake_stat(st);
-    if (is_device_path(dirfd, path)) return fake_stat(st);
-    if (!real___fxstatat) { errno = ENOSYS; return -1; }
-    return real___fxstatat(ver, dirfd, path, st, flags);
-}
-EXPORT int __xstat64(int ver, const char *path, struct stat64 *st) {
-    init();
-    if (is_device_path(AT_FDCWD, path)) return fake_stat64(st);
-    if (!real___xstat64) { errno = ENOSYS; return -1; }
-    return real___xstat64(ver, path, st);
-}
-EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st) {
-    init();
-    if (is_device_path(AT_FDCWD, path)) return fake_stat64(st);
-    if (!real___lxstat64) { errno = ENOSYS; return -1; }
-    return real___lxstat64(ver, path, st);
-}
-EXPORT int __fxstat64(int ver, int fd, struct stat64 *st) {
-    init();
-    if (fd_is_device(fd)) return fake_stat64(st);
-    if (!real___fxstat64) { errno = ENOSYS; return -1; }
-    return real___fxstat64(ver, fd, st);
-}
-EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags) {
-    init();
-    if (empty_path(path) && (flags & AT_EMPTY_PATH) && fd_is_device(dirfd)) return fake_stat64(st);
-    if (is_device_path(dirfd, path)) return fake_stat64(st);
-    if (!real___fxstatat64) { errno = ENOSYS; return -1; }
-    return real___fxstatat64(ver, dirfd, path, st, flags);
-}
+#define STAT_WRAPPERS(SFX)                                                                                         \
+    EXPORT int stat##SFX(const char *path, struct stat##SFX *st) {                                                 \
+        init();                                                                                                    \
+        return is_device_path(AT_FDCWD, path) ? fake_stat##SFX(st) : real_stat##SFX(path, st);                     \
+    }                                                                                                              \
+    EXPORT int lstat##SFX(const char *path, struct stat##SFX *st) {                                                \
+        init();                                                                                                    \
+        return is_device_path(AT_FDCWD, path) ? fake_stat##SFX(st) : real_lstat##SFX(path, st);                    \
+    }                                                                                                              \
+    EXPORT int fstat##SFX(int fd, struct stat##SFX *st) {                                                          \
+        init();                                                                                                    \
+        return fd_is_device(fd) ? fake_stat##SFX(st) : real_fstat##SFX(fd, st);                                    \
+    }                                                                                                              \
+    EXPORT int fstatat##SFX(int dirfd, const char *path, struct stat##SFX *st, int flags) {                        \
+        init();                                                                                                    \
+        if (empty_path(path) && (flags & AT_EMPTY_PATH) && fd_is_device(dirfd))                                    \
+            return fake_stat##SFX(st);                                                                             \
+        return is_device_path(dirfd, path) ? fake_stat##SFX(st)                                                    \
+                                           : real_fstatat##SFX(dirfd, path, st, flags);                            \
+    }                                                                                                              \
+    EXPORT int __xstat##SFX(int ver, const char *path, struct stat##SFX *st) {                                     \
+        init();                                                                                                    \
+        return is_device_path(AT_FDCWD, path) ? fake_stat##SFX(st) : REAL_OR_ENOSYS(__xstat##SFX, ver, path, st);  \
+    }                                                                                                              \
+    EXPORT int __lxstat##SFX(int ver, const char *path, struct stat##SFX *st) {                                    \
+        init();                                                                                                    \
+        return is_device_path(AT_FDCWD, path) ? fake_stat##SFX(st) : REAL_OR_ENOSYS(__lxstat##SFX, ver, path, st); \
+    }                                                                                                              \
+    EXPORT int __fxstat##SFX(int ver, int fd, struct stat##SFX *st) {                                              \
+        init();                                                                                                    \
+        return fd_is_device(fd) ? fake_stat##SFX(st) : REAL_OR_ENOSYS(__fxstat##SFX, ver, fd, st);                 \
+    }                                                                                                              \
+    EXPORT int __fxstatat##SFX(int ver, int dirfd, const char *path, struct stat##SFX *st, int flags) {            \
+        init();                                                                                                    \
+        if (empty_path(path) && (flags & AT_EMPTY_PATH) && fd_is_device(dirfd))                                    \
+            return fake_stat##SFX(st);                                                                             \
+        return is_device_path(dirfd, path) ? fake_stat##SFX(st)                                                    \
+                                           : REAL_OR_ENOSYS(__fxstatat##SFX, ver, dirfd, path, st, flags);         \
+    }
+STAT_WRAPPERS()
+STAT_WRAPPERS(64)
 
 static int fake_statx(struct statx *sx) {
     if (!sx) { errno = EFAULT; return -1; }
@@ -1695,9 +1625,7 @@ static int fake_statx(struct statx *sx) {
 EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *sx) {
     init();
     if (empty_path(path) && (flags & AT_EMPTY_PATH) && fd_is_device(dirfd)) return fake_statx(sx);
-    if (is_device_path(dirfd, path)) return fake_statx(sx);
-    if (!real_statx) { errno = ENOSYS; return -1; }
-    return real_statx(dirfd, path, flags, mask, sx);
+    return is_device_path(dirfd, path) ? fake_statx(sx) : REAL_OR_ENOSYS(statx, dirfd, path, flags, mask, sx);
 }
 
 /* The node is root:root with node_mode: root may read and write, everyone else goes

@@ -9,6 +9,20 @@ extension Personality {
     /// kernel); a UtilEventRegister (5 words, word 4 = mask, TransactionContext = the open file)
     /// is posted without waiting; a failing reply → EIO.
     func eventRegister(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try registerOnFile(call, memory: &memory) { s, frame, unit in
+            let reply = s.post(frame, to: unit, memory: BusMemory())
+            if let reply, reply.reqStatus != .success { return .error(.EIO) }
+            return nil
+        }
+    }
+
+    /// I2OEVTREG where the registration is kept on the open file (documented, linux-2.4): struct
+    /// → EFAULT; IOP → ENXIO; TID not in the LCT and not 0 → ENODEV; the open file gone → EBADF;
+    /// then `post` sends the UtilEventRegister `frame` (5 words) to `unit` as the personality
+    /// does, returning an error to give instead of success (nil: none); mask 0 cancels the
+    /// registration, any other mask registers (iop, tid).
+    func registerOnFile(_ call: IoctlCall, memory: inout some UserMemory,
+                        post: (inout EngineState, MessageFrame, IOPUnit) -> IoctlResult?) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory), let id = try? EventID.decode(raw) else { return .error(.EFAULT) }
         let unit = IOPUnit(rawValue: id.iop)
         let file = call.file
@@ -17,9 +31,9 @@ extension Personality {
             guard EngineState.knows(iop, tid: id.tid) else { return .error(.ENODEV) }
             guard s.files[file] != nil else { return .error(.EBADF) }
             let tid = TID(rawValue: UInt16(id.tid))
-            let frame = EngineState.eventRegisterFrame(tid: tid, mask: id.eventMask, file: file)
-            let reply = s.post(frame, to: unit, memory: BusMemory())
-            if let reply, reply.reqStatus != .success { return .error(.EIO) }
+            if let refused = post(&s, EngineState.eventRegisterFrame(tid: tid, mask: id.eventMask, file: file), unit) {
+                return refused
+            }
             let key = EventRegistrationKey(unit: unit, tid: tid)
             if id.eventMask == 0 { s.files[file]?.registrations.remove(key) } else { s.files[file]?.registrations.insert(key) }
             return .success

@@ -82,20 +82,11 @@ struct Linux24Personality: KernelPersonality {
     /// UtilEventRegister declaring 4 words but posted with 5 (the mask in word 4 reaches the
     /// IOP); its outcome is ignored; 0. Mask 0 cancels the open file's registration.
     func eventRegister(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        guard let raw = try call.fetchStruct(&memory), let id = try? EventID.decode(raw) else { return .error(.EFAULT) }
-        let unit = IOPUnit(rawValue: id.iop)
-        let file = call.file
-        return call.engine.locked { s in
-            guard let iop = s.machine.iops[unit] else { return .error(.ENXIO) }
-            guard EngineState.knows(iop, tid: id.tid) else { return .error(.ENODEV) }
-            guard s.files[file] != nil else { return .error(.EBADF) }
-            let tid = TID(rawValue: UInt16(id.tid))
-            var words = EngineState.eventRegisterFrame(tid: tid, mask: id.eventMask, file: file).words
+        try registerOnFile(call, memory: &memory) { s, frame, unit in
+            var words = frame.words
             words[0] = words[0] & 0xFFFF | 4 << 16
             _ = s.post(MessageFrame(words: words), to: unit, memory: BusMemory())
-            let key = EventRegistrationKey(unit: unit, tid: tid)
-            if id.eventMask == 0 { s.files[file]?.registrations.remove(key) } else { s.files[file]?.registrations.insert(key) }
-            return .success
+            return nil
         }
     }
 

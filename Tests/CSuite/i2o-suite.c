@@ -514,10 +514,16 @@ static const struct check_row *row(const char *id)
 	return NULL;
 }
 
-/* Returns the expectation for id, or prints the skip line / the table error and returns NULL
- * with *res set (1 skip, 0 failure). */
-static const struct expect *expectation(const char *id, const char *name, int *res)
+#define NAME_CAP 160
+
+/* Writes the check's full name (id, or id/sfx) to name[NAME_CAP]. Returns the expectation for
+ * id, or prints the skip line / the table error and returns NULL with *res set (1 skip, 0 failure). */
+static const struct expect *expectation(const char *id, const char *sfx, char *name, int *res)
 {
+	if (sfx && *sfx)
+		snprintf(name, NAME_CAP, "%s/%s", id, sfx);
+	else
+		snprintf(name, NAME_CAP, "%s", id);
 	const struct check_row *r = row(id);
 	if (!r) {
 		out("FAIL - %s: expected a row \"%s\" in the expectation table, got none (suite bug)\n", name, id);
@@ -534,14 +540,6 @@ static const struct expect *expectation(const char *id, const char *name, int *r
 		return NULL;
 	}
 	return x;
-}
-
-static void fullname(char *buf, size_t cap, const char *id, const char *sfx)
-{
-	if (sfx && *sfx)
-		snprintf(buf, cap, "%s/%s", id, sfx);
-	else
-		snprintf(buf, cap, "%s", id);
 }
 
 static int pass(const char *name)
@@ -565,13 +563,13 @@ static int fail(const char *name, const char *fmt, ...)
 	return 0;
 }
 
-/* A syscall result (rc, errno). Returns 1 pass, 0 fail, -1 skipped. */
-static int check_rc(const char *id, const char *sfx, long rc, int err)
+/* A call's result (rc, errno): XK_OK means exactly `want`. `kind` names the call in a table
+ * error ("syscall", "count"); only a syscall may be expected positive (XK_POS). */
+static int check_result(const char *id, const char *sfx, long rc, int err, long want, const char *kind)
 {
-	char name[160];
+	char name[NAME_CAP];
 	int res;
-	fullname(name, sizeof name, id, sfx);
-	const struct expect *x = expectation(id, name, &res);
+	const struct expect *x = expectation(id, sfx, name, &res);
 	if (!x)
 		return res;
 	char got[64];
@@ -581,53 +579,40 @@ static int check_rc(const char *id, const char *sfx, long rc, int err)
 		snprintf(got, sizeof got, "%ld (errno 0)", rc);
 	switch (x->kind) {
 	case XK_OK:
-		return rc == 0 ? pass(name) : fail(name, "expected 0, got %s", got);
+		return rc == want ? pass(name) : fail(name, "expected %ld, got %s", want, got);
 	case XK_ERR:
 		return (rc == -1 && err == x->v) ? pass(name)
 			: fail(name, "expected -1/%s, got %s", errname((int)x->v), got);
 	case XK_POS:
-		return rc > 0 ? pass(name) : fail(name, "expected a positive value, got %s", got);
+		if (strcmp(kind, "syscall") == 0)
+			return rc > 0 ? pass(name) : fail(name, "expected a positive value, got %s", got);
+		break;
 	case XK_VAL:
 		return rc == x->v ? pass(name) : fail(name, "expected %lld, got %s", x->v, got);
 	default:
-		return fail(name, "expected a syscall expectation in the table, got kind %d (suite bug)", x->kind);
+		break;
 	}
+	return fail(name, "expected a %s expectation in the table, got kind %d (suite bug)", kind, x->kind);
+}
+
+/* A syscall result (rc, errno). Returns 1 pass, 0 fail, -1 skipped. */
+static int check_rc(const char *id, const char *sfx, long rc, int err)
+{
+	return check_result(id, sfx, rc, err, 0, "syscall");
 }
 
 /* A byte count from read()/write(): XK_OK means exactly `want` bytes. */
 static int check_count(const char *id, const char *sfx, long n, int err, long want)
 {
-	char name[160];
-	int res;
-	fullname(name, sizeof name, id, sfx);
-	const struct expect *x = expectation(id, name, &res);
-	if (!x)
-		return res;
-	char got[64];
-	if (n == -1)
-		snprintf(got, sizeof got, "-1 (errno %s)", errname(err));
-	else
-		snprintf(got, sizeof got, "%ld (errno 0)", n);
-	switch (x->kind) {
-	case XK_OK:
-		return n == want ? pass(name) : fail(name, "expected %ld, got %s", want, got);
-	case XK_VAL:
-		return n == x->v ? pass(name) : fail(name, "expected %lld, got %s", x->v, got);
-	case XK_ERR:
-		return (n == -1 && err == x->v) ? pass(name)
-			: fail(name, "expected -1/%s, got %s", errname((int)x->v), got);
-	default:
-		return fail(name, "expected a count expectation in the table, got kind %d (suite bug)", x->kind);
-	}
+	return check_result(id, sfx, n, err, want, "count");
 }
 
 /* A value: documented `want`, or the table's XK_VAL. */
 static int check_val(const char *id, const char *sfx, unsigned long long got, unsigned long long want)
 {
-	char name[160];
+	char name[NAME_CAP];
 	int res;
-	fullname(name, sizeof name, id, sfx);
-	const struct expect *x = expectation(id, name, &res);
+	const struct expect *x = expectation(id, sfx, name, &res);
 	if (!x)
 		return res;
 	if (x->kind == XK_VAL)
@@ -641,10 +626,9 @@ static int check_val(const char *id, const char *sfx, unsigned long long got, un
 static int check_true(const char *id, const char *sfx, int cond, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int check_true(const char *id, const char *sfx, int cond, const char *fmt, ...)
 {
-	char name[160], detail[600];
+	char name[NAME_CAP], detail[600];
 	int res;
-	fullname(name, sizeof name, id, sfx);
-	const struct expect *x = expectation(id, name, &res);
+	const struct expect *x = expectation(id, sfx, name, &res);
 	if (!x)
 		return res;
 	if (x->kind != XK_HOLDS)
@@ -661,10 +645,9 @@ static int check_true(const char *id, const char *sfx, int cond, const char *fmt
 /* A check that cannot run because something it needs failed: a failure, never a silent pass. */
 static void dep_fail(const char *id, const char *sfx, const char *why)
 {
-	char name[160];
+	char name[NAME_CAP];
 	int res;
-	fullname(name, sizeof name, id, sfx);
-	if (!expectation(id, name, &res))
+	if (!expectation(id, sfx, name, &res))
 		return;
 	out("FAIL - %s: expected to run, got not run (dependency failed: %s)\n", name, why);
 	g_failed++;
@@ -1033,28 +1016,138 @@ static int decode_lct(const uint8_t *b, unsigned len)
 	return 1;
 }
 
-static void sec_lct(void)
+/* A call with a too-small *reslen: `id` judges it (ENOBUFS); then `id`.untouched, that *reslen
+ * says the length `len` and nothing reached buf (or, when the call did not fail as expected,
+ * a dependency failure for `why`). */
+static void check_short(const char *id, const char *sfx, int rc, int err, const uint8_t *buf, unsigned reslen,
+			unsigned len, const char *why)
+{
+	char uid[64];
+	snprintf(uid, sizeof uid, "%s.untouched", id);
+	if (check_rc(id, sfx, rc, err) == 1) {
+		long t = touched(buf, 0, BIG);
+		check_true(uid, sfx, t < 0 && reslen == len,
+			   "expected *reslen %u and resbuf untouched, got *reslen %u, byte %ld written",
+			   len, reslen, t);
+	} else {
+		dep_fail(uid, sfx, why);
+	}
+}
+
+/* HRTGET and LCTGET have the same checks, ids `prefix`.NAME (rows of the table). */
+struct hrtlct_kind {
+	unsigned long req;
+	const char *prefix;	/* "hrtget", "lctget": the check ids */
+	const char *ioctl;	/* "HRTGET", "LCTGET": in the messages */
+	const char *table;	/* "HRT", "LCT" */
+	unsigned minlen;	/* the shortest table (its header) */
+	int mult4;		/* the length is a multiple of 4 */
+};
+static const struct hrtlct_kind k_lct = { I2OLCTGET, "lctget", "LCTGET", "LCT", 12, 1 };
+static const struct hrtlct_kind k_hrt = { I2OHRTGET, "hrtget", "HRTGET", "HRT", 8, 0 };
+
+static const char *kid(char *buf, size_t cap, const struct hrtlct_kind *k, const char *name)
+{
+	snprintf(buf, cap, "%s.%s", k->prefix, name);
+	return buf;
+}
+
+/* `prefix`.short: learn the length with *reslen 4. Returns it, or 0 when it is unknown. */
+static unsigned hrtlct_learn(const struct hrtlct_kind *k)
 {
 	int err, rc;
 	unsigned len = 0;
+	char id[64], why[64];
+	fill(g_res, BIG);
+	g_u32[0] = 4;
+	rc = hrtlct(g_fd, k->req, g_iop, g_res, &g_u32[0], &err);
+	if (check_rc(kid(id, sizeof id, k, "short"), NULL, rc, err) == 1) {
+		len = g_u32[0];
+		check_true(kid(id, sizeof id, k, "short.reslen"), NULL,
+			   len >= k->minlen && (!k->mult4 || len % 4 == 0) && len <= BIG,
+			   "expected a length >= %u%s, got %u", k->minlen, k->mult4 ? ", multiple of 4" : "", len);
+		long t = touched(g_res, 0, BIG);
+		check_true(kid(id, sizeof id, k, "short.untouched"), NULL, t < 0,
+			   "expected resbuf untouched, got byte %ld written", t);
+		if (len < k->minlen || len > BIG)
+			len = 0;
+	} else {
+		snprintf(why, sizeof why, "short %s did not give ENOBUFS", k->ioctl);
+		dep_fail(kid(id, sizeof id, k, "short.reslen"), NULL, why);
+		dep_fail(kid(id, sizeof id, k, "short.untouched"), NULL, why);
+	}
+	return len;
+}
+
+/* `prefix`.short1: *reslen one less than the length `len` (0 = unknown). */
+static void hrtlct_short1(const struct hrtlct_kind *k, unsigned len)
+{
+	int err, rc;
+	char id[64], why[64];
+	kid(id, sizeof id, k, "short1");
+	if (len) {
+		fill(g_res, BIG);
+		g_u32[0] = len - 1;
+		rc = hrtlct(g_fd, k->req, g_iop, g_res, &g_u32[0], &err);
+		snprintf(why, sizeof why, "%s length-1 did not give ENOBUFS", k->ioctl);
+		check_short(id, NULL, rc, err, g_res, g_u32[0], len, why);
+	} else {
+		char uid[64];
+		snprintf(why, sizeof why, "%s length unknown", k->table);
+		dep_fail(id, NULL, why);
+		dep_fail(kid(uid, sizeof uid, k, "short1.untouched"), NULL, why);
+	}
+}
+
+/* `prefix`.nullbuf, .badbuf, .badreslen, .badstruct and .noiop. */
+static void hrtlct_pointers(const struct hrtlct_kind *k)
+{
+	int err, rc;
+	char id[64];
+	g_u32[0] = BIG;
+	rc = hrtlct(g_fd, k->req, g_iop, NULL, &g_u32[0], &err);
+	check_rc(kid(id, sizeof id, k, "nullbuf"), NULL, rc, err);
+	for (int i = 0; i < NBAD; i++) {
+		g_u32[0] = BIG;
+		rc = hrtlct(g_fd, k->req, g_iop, bad_ptr(i), &g_u32[0], &err);
+		check_rc(kid(id, sizeof id, k, "badbuf"), bad_names[i], rc, err);
+		rc = hrtlct(g_fd, k->req, g_iop, g_res, bad_ptr(i), &err);
+		check_rc(kid(id, sizeof id, k, "badreslen"), bad_names[i], rc, err);
+		rc = xioctl(g_fd, k->req, bad_ptr(i), &err);
+		check_rc(kid(id, sizeof id, k, "badstruct"), bad_names[i], rc, err);
+	}
+	g_u32[0] = BIG;
+	rc = hrtlct(g_fd, k->req, g_noiop, g_res, &g_u32[0], &err);
+	check_rc(kid(id, sizeof id, k, "noiop"), NULL, rc, err);
+}
+
+/* `prefix`.each: the call on every IOP GETIOPS reports. */
+static void hrtlct_each(const struct hrtlct_kind *k)
+{
+	int err, rc;
+	char id[64];
+	if (!g_have_iops)
+		return;
+	kid(id, sizeof id, k, "each");
+	for (unsigned u = 0; u < MAX_I2O_CONTROLLERS; u++) {
+		if (g_iops[u] != 1)
+			continue;
+		char sfx[16];
+		snprintf(sfx, sizeof sfx, "iop%u", u);
+		g_u32[0] = BIG;
+		rc = hrtlct(g_fd, k->req, u, g_res, &g_u32[0], &err);
+		check_rc(id, sfx, rc, err);
+	}
+}
+
+static void sec_lct(void)
+{
+	int err, rc;
+	unsigned len;
 	phase("lctget");
 
 	/* Learn the length with a too-small buffer. */
-	fill(g_res, BIG);
-	g_u32[0] = 4;
-	rc = hrtlct(g_fd, I2OLCTGET, g_iop, g_res, &g_u32[0], &err);
-	if (check_rc("lctget.short", NULL, rc, err) == 1) {
-		len = g_u32[0];
-		check_true("lctget.short.reslen", NULL, len >= 12 && len % 4 == 0 && len <= BIG,
-			   "expected a length >= 12, multiple of 4, got %u", len);
-		long t = touched(g_res, 0, BIG);
-		check_true("lctget.short.untouched", NULL, t < 0, "expected resbuf untouched, got byte %ld written", t);
-		if (len < 12 || len > BIG)
-			len = 0;
-	} else {
-		dep_fail("lctget.short.reslen", NULL, "short LCTGET did not give ENOBUFS");
-		dep_fail("lctget.short.untouched", NULL, "short LCTGET did not give ENOBUFS");
-	}
+	len = hrtlct_learn(&k_lct);
 
 	/* Read it with exactly that length (or a big buffer if the length is unknown). */
 	fill(g_res, BIG);
@@ -1121,50 +1214,9 @@ static void sec_lct(void)
 		dep_fail("lctget.tail", NULL, "LCTGET failed");
 	}
 
-	if (len) {
-		fill(g_res, BIG);
-		g_u32[0] = len - 1;
-		rc = hrtlct(g_fd, I2OLCTGET, g_iop, g_res, &g_u32[0], &err);
-		if (check_rc("lctget.short1", NULL, rc, err) == 1) {
-			long t = touched(g_res, 0, BIG);
-			check_true("lctget.short1.untouched", NULL, t < 0 && g_u32[0] == len,
-				   "expected *reslen %u and resbuf untouched, got *reslen %u, byte %ld written",
-				   len, g_u32[0], t);
-		} else {
-			dep_fail("lctget.short1.untouched", NULL, "LCTGET length-1 did not give ENOBUFS");
-		}
-	} else {
-		dep_fail("lctget.short1", NULL, "LCT length unknown");
-		dep_fail("lctget.short1.untouched", NULL, "LCT length unknown");
-	}
-
-	g_u32[0] = BIG;
-	rc = hrtlct(g_fd, I2OLCTGET, g_iop, NULL, &g_u32[0], &err);
-	check_rc("lctget.nullbuf", NULL, rc, err);
-	for (int i = 0; i < NBAD; i++) {
-		g_u32[0] = BIG;
-		rc = hrtlct(g_fd, I2OLCTGET, g_iop, bad_ptr(i), &g_u32[0], &err);
-		check_rc("lctget.badbuf", bad_names[i], rc, err);
-		rc = hrtlct(g_fd, I2OLCTGET, g_iop, g_res, bad_ptr(i), &err);
-		check_rc("lctget.badreslen", bad_names[i], rc, err);
-		rc = xioctl(g_fd, I2OLCTGET, bad_ptr(i), &err);
-		check_rc("lctget.badstruct", bad_names[i], rc, err);
-	}
-	g_u32[0] = BIG;
-	rc = hrtlct(g_fd, I2OLCTGET, g_noiop, g_res, &g_u32[0], &err);
-	check_rc("lctget.noiop", NULL, rc, err);
-
-	if (g_have_iops) {
-		for (unsigned u = 0; u < MAX_I2O_CONTROLLERS; u++) {
-			if (g_iops[u] != 1)
-				continue;
-			char sfx[16];
-			snprintf(sfx, sizeof sfx, "iop%u", u);
-			g_u32[0] = BIG;
-			rc = hrtlct(g_fd, I2OLCTGET, u, g_res, &g_u32[0], &err);
-			check_rc("lctget.each", sfx, rc, err);
-		}
-	}
+	hrtlct_short1(&k_lct, len);
+	hrtlct_pointers(&k_lct);
+	hrtlct_each(&k_lct);
 
 	/* Pick the TIDs the rest of the suite works on. */
 	if (g_have_lct) {
@@ -1197,23 +1249,10 @@ static void sec_lct(void)
 static void sec_hrt(void)
 {
 	int err, rc;
-	unsigned len = 0;
+	unsigned len;
 	phase("hrtget");
 
-	fill(g_res, BIG);
-	g_u32[0] = 4;
-	rc = hrtlct(g_fd, I2OHRTGET, g_iop, g_res, &g_u32[0], &err);
-	if (check_rc("hrtget.short", NULL, rc, err) == 1) {
-		len = g_u32[0];
-		check_true("hrtget.short.reslen", NULL, len >= 8 && len <= BIG, "expected a length >= 8, got %u", len);
-		long t = touched(g_res, 0, BIG);
-		check_true("hrtget.short.untouched", NULL, t < 0, "expected resbuf untouched, got byte %ld written", t);
-		if (len < 8 || len > BIG)
-			len = 0;
-	} else {
-		dep_fail("hrtget.short.reslen", NULL, "short HRTGET did not give ENOBUFS");
-		dep_fail("hrtget.short.untouched", NULL, "short HRTGET did not give ENOBUFS");
-	}
+	len = hrtlct_learn(&k_hrt);
 
 	fill(g_res, BIG);
 	g_u32[0] = BIG;
@@ -1234,53 +1273,12 @@ static void sec_hrt(void)
 		dep_fail("hrtget.tail", NULL, "HRTGET failed");
 	}
 
-	if (len) {
-		fill(g_res, BIG);
-		g_u32[0] = len - 1;
-		rc = hrtlct(g_fd, I2OHRTGET, g_iop, g_res, &g_u32[0], &err);
-		if (check_rc("hrtget.short1", NULL, rc, err) == 1) {
-			long t = touched(g_res, 0, BIG);
-			check_true("hrtget.short1.untouched", NULL, t < 0 && g_u32[0] == len,
-				   "expected *reslen %u and resbuf untouched, got *reslen %u, byte %ld written",
-				   len, g_u32[0], t);
-		} else {
-			dep_fail("hrtget.short1.untouched", NULL, "HRTGET length-1 did not give ENOBUFS");
-		}
-	} else {
-		dep_fail("hrtget.short1", NULL, "HRT length unknown");
-		dep_fail("hrtget.short1.untouched", NULL, "HRT length unknown");
-	}
-
-	g_u32[0] = BIG;
-	rc = hrtlct(g_fd, I2OHRTGET, g_iop, NULL, &g_u32[0], &err);
-	check_rc("hrtget.nullbuf", NULL, rc, err);
-	for (int i = 0; i < NBAD; i++) {
-		g_u32[0] = BIG;
-		rc = hrtlct(g_fd, I2OHRTGET, g_iop, bad_ptr(i), &g_u32[0], &err);
-		check_rc("hrtget.badbuf", bad_names[i], rc, err);
-		rc = hrtlct(g_fd, I2OHRTGET, g_iop, g_res, bad_ptr(i), &err);
-		check_rc("hrtget.badreslen", bad_names[i], rc, err);
-		rc = xioctl(g_fd, I2OHRTGET, bad_ptr(i), &err);
-		check_rc("hrtget.badstruct", bad_names[i], rc, err);
-	}
-	g_u32[0] = BIG;
-	rc = hrtlct(g_fd, I2OHRTGET, g_noiop, g_res, &g_u32[0], &err);
-	check_rc("hrtget.noiop", NULL, rc, err);
+	hrtlct_short1(&k_hrt, len);
+	hrtlct_pointers(&k_hrt);
 	g_u32[0] = BIG;
 	rc = hrtlct(g_fd, I2OHRTGET, g_noiop, NULL, &g_u32[0], &err);
 	check_rc("hrtget.order", NULL, rc, err);
-
-	if (g_have_iops) {
-		for (unsigned u = 0; u < MAX_I2O_CONTROLLERS; u++) {
-			if (g_iops[u] != 1)
-				continue;
-			char sfx[16];
-			snprintf(sfx, sizeof sfx, "iop%u", u);
-			g_u32[0] = BIG;
-			rc = hrtlct(g_fd, I2OHRTGET, u, g_res, &g_u32[0], &err);
-			check_rc("hrtget.each", sfx, rc, err);
-		}
-	}
+	hrtlct_each(&k_hrt);
 }
 
 /* Reference result of FIELD_GET 0xF100 all fields on the device (for PASSTHRU and concurrency). */
@@ -1345,14 +1343,7 @@ static void parmget_identity(unsigned tid, const char *sfx, int have_class, uint
 		fill(g_res2, BIG);
 		g_u32[1] = 8;
 		rc = psetget(g_fd, I2OPARMGET, g_iop, tid, g_op, oplen, g_res2, &g_u32[1], &err);
-		if (check_rc("parmget.short", sfx, rc, err) == 1) {
-			long t = touched(g_res2, 0, BIG);
-			check_true("parmget.short.untouched", sfx, t < 0 && g_u32[1] == len,
-				   "expected *reslen %u and resbuf untouched, got *reslen %u, byte %ld written",
-				   len, g_u32[1], t);
-		} else {
-			dep_fail("parmget.short.untouched", sfx, "short PARMGET did not give ENOBUFS");
-		}
+		check_short("parmget.short", sfx, rc, err, g_res2, g_u32[1], len, "short PARMGET did not give ENOBUFS");
 	} else {
 		dep_fail("parmget.short", sfx, "PARMGET failed");
 		dep_fail("parmget.short.untouched", sfx, "PARMGET failed");
@@ -1977,14 +1968,7 @@ static void sec_html(void)
 		fill(g_res, BIG);
 		g_u32[0] = 1;
 		rc = html(g_fd, g_iop, 0, 0, g_res, &g_u32[0], NULL, 0, &err);
-		if (check_rc("html.short", NULL, rc, err) == 1) {
-			long t = touched(g_res, 0, BIG);
-			check_true("html.short.untouched", NULL, t < 0 && g_u32[0] == len,
-				   "expected *reslen %u and resbuf untouched, got *reslen %u, byte %ld written",
-				   len, g_u32[0], t);
-		} else {
-			dep_fail("html.short.untouched", NULL, "short HTML did not give ENOBUFS");
-		}
+		check_short("html.short", NULL, rc, err, g_res, g_u32[0], len, "short HTML did not give ENOBUFS");
 	} else {
 		dep_fail("html.short", NULL, "page length unknown");
 		dep_fail("html.short.untouched", NULL, "page length unknown");

@@ -1,41 +1,9 @@
+import EngineTestSupport
 import Fixtures
 import Foundation
 import I2OFormats
 import IOPModel
 import IoctlEngine
-
-/// A caller address space of mapped regions.
-struct MapMemory: UserMemory {
-    var regions: [UInt64: [UInt8]] = [:]
-    var next: UInt64 = 0x10000
-
-    mutating func place(_ bytes: [UInt8]) -> UInt64 {
-        let a = next
-        regions[a] = bytes
-        next += UInt64((bytes.count + 0xFFF) & ~0xFFF) + 0x1000
-        return a
-    }
-    mutating func place(zeroes n: Int) -> UInt64 { place([UInt8](repeating: 0, count: n)) }
-
-    func locate(_ address: UInt64, _ count: Int) -> (UInt64, Int)? {
-        for (base, bytes) in regions where address >= base && address - base + UInt64(count) <= UInt64(bytes.count) {
-            return (base, Int(address - base))
-        }
-        return nil
-    }
-    func read(_ address: UInt64, _ count: Int) -> [UInt8]? {
-        guard let (base, off) = locate(address, count), let r = regions[base] else { return nil }
-        return Array(r[off..<off + count])
-    }
-    mutating func fetch(reads: [UserRange], writes: [UserRange]) throws(NeedsRound) -> [[UInt8]?] {
-        reads.map { $0.count == 0 ? [] : read($0.address, $0.count) }
-    }
-    mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
-        guard let (base, off) = locate(address, bytes.count) else { return false }
-        regions[base]?.replaceSubrange(off..<off + bytes.count, with: bytes)
-        return true
-    }
-}
 
 enum T {
     static func defaultMachine() throws -> MachineDescription { try FixtureLoader.loadDefault() }
@@ -44,7 +12,7 @@ enum T {
 
     /// GETIOPS: the 32 bytes, or the errno.
     static func getIOPs(_ e: Engine, _ file: OpenFileID) throws -> (IoctlResult, [UInt8]) {
-        var m = MapMemory()
+        var m = FakeUserMemory()
         let a = m.place(zeroes: 32)
         let r = try e.ioctl(file, command: IoctlCommand(.getIOPs, abi: .lp64).number, argument: a, abi: .lp64, memory: &m)
         return (r, m.read(a, 32) ?? [])
@@ -53,7 +21,7 @@ enum T {
     /// PARMGET/PARMSET of `ops` on (iop, tid): the result and the result list.
     static func params(_ e: Engine, _ file: OpenFileID, set: Bool = false, iop: UInt32 = 0, tid: UInt32,
                        ops: [UInt8]) throws -> (IoctlResult, [UInt8]) {
-        var m = MapMemory()
+        var m = FakeUserMemory()
         let opbuf = m.place(ops)
         let resbuf = m.place(zeroes: 65536)
         var len = [UInt8](); len.appendLE32(4096)
@@ -75,7 +43,7 @@ enum T {
 
     /// EVTREG for (iop, tid, mask).
     static func register(_ e: Engine, _ file: OpenFileID, tid: UInt32, mask: UInt32) throws -> IoctlResult {
-        var m = MapMemory()
+        var m = FakeUserMemory()
         var s = [UInt8](); s.appendLE32(0); s.appendLE32(tid); s.appendLE32(mask)
         let arg = m.place(s)
         return try e.ioctl(file, command: IoctlCommand(.eventRegister, abi: .lp64).number, argument: arg, abi: .lp64, memory: &m)

@@ -1,4 +1,5 @@
 import Testing
+import EngineTestSupport
 import Synchronization
 import I2OFormats
 import IOPModel

@@ -1,4 +1,5 @@
 import Testing
+import EngineTestSupport
 import I2OFormats
 import IOPModel
 @testable import IoctlEngine

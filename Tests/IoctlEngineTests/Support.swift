@@ -1,70 +1,7 @@
+import EngineTestSupport
 import I2OFormats
 import IOPModel
 @testable import IoctlEngine
-
-/// A sparse caller address space: mapped regions, ranges marked faulting, fetch rounds counted,
-/// stores checked against the write ranges reserved by earlier fetches.
-struct FakeUserMemory: UserMemory {
-    var regions: [UInt64: [UInt8]] = [:]
-    var faulting: [UserRange] = []
-    /// Fetch calls made (each is a round).
-    var rounds = 0
-    /// Throw `NeedsRound` on this fetch (1-based, counted from `rounds`) once.
-    var needsRoundAt: Int?
-    /// Write ranges reserved so far.
-    var reserved: [UserRange] = []
-    /// Stores outside every reserved range (must stay 0).
-    var unreservedStores = 0
-    var nextAddress: UInt64 = 0x10000
-
-    /// Maps `bytes` at a fresh address (with an unmapped gap after it) and returns the address.
-    mutating func place(_ bytes: [UInt8]) -> UInt64 {
-        let a = nextAddress
-        regions[a] = bytes
-        nextAddress += UInt64((bytes.count + 0xFFF) & ~0xFFF) + 0x1000
-        return a
-    }
-    mutating func place(zeroes n: Int) -> UInt64 { place([UInt8](repeating: 0, count: n)) }
-    mutating func placeU32(_ v: UInt32) -> UInt64 { var b = [UInt8](); b.appendLE32(v); return place(b) }
-    /// An address where nothing is mapped.
-    static let unmapped: UInt64 = 0xDEAD_0000
-
-    private func locate(_ address: UInt64, _ count: Int) -> (UInt64, Int)? {
-        for (base, bytes) in regions where address >= base && address - base + UInt64(count) <= UInt64(bytes.count) {
-            if faulting.contains(where: { $0.address < address + UInt64(count) && address < $0.address + UInt64($0.count) }) {
-                return nil
-            }
-            return (base, Int(address - base))
-        }
-        return nil
-    }
-
-    func read(_ address: UInt64, _ count: Int) -> [UInt8]? {
-        guard let (base, off) = locate(address, count) else { return nil }
-        return Array(regions[base]![off..<off + count])
-    }
-    func u32(_ address: UInt64) -> UInt32? { read(address, 4)?.readLE32(at: 0) }
-
-    mutating func fetch(reads: [UserRange], writes: [UserRange]) throws(NeedsRound) -> [[UInt8]?] {
-        rounds += 1
-        if let n = needsRoundAt, n == rounds {
-            needsRoundAt = nil
-            rounds = 0
-            throw NeedsRound(reads: reads, writes: writes)
-        }
-        reserved += writes
-        return reads.map { $0.count == 0 ? [] : read($0.address, $0.count) }
-    }
-
-    mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
-        if !reserved.contains(where: { address >= $0.address && address + UInt64(bytes.count) <= $0.address + UInt64($0.count) }) {
-            unreservedStores += 1
-        }
-        guard let (base, off) = locate(address, bytes.count) else { return false }
-        regions[base]!.replaceSubrange(off..<off + bytes.count, with: bytes)
-        return true
-    }
-}
 
 /// Encoders of the ioctl structs per ABI (reference §3).
 enum Encode {

@@ -595,34 +595,24 @@ static int mock_open(const char *path, int flags)
 	return -1;
 }
 
-int open(const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-	if (flags & O_CREAT) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
-	if (strcmp(path, mock_path()) == 0)
-		return mock_open(path, flags);
-	int (*real)(const char *, int, ...) = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
-	return real(path, flags, mode);
+/* open and open64: the mock path is served here, any other goes to the next library's NAME. */
+#define OPEN_WRAPPER(NAME)                                                                              \
+int NAME(const char *path, int flags, ...)                                                              \
+{                                                                                                       \
+	mode_t mode = 0;                                                                                \
+	if (flags & O_CREAT) {                                                                          \
+		va_list ap;                                                                             \
+		va_start(ap, flags);                                                                    \
+		mode = (mode_t)va_arg(ap, int);                                                         \
+		va_end(ap);                                                                             \
+	}                                                                                               \
+	if (strcmp(path, mock_path()) == 0)                                                             \
+		return mock_open(path, flags);                                                          \
+	int (*real)(const char *, int, ...) = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, #NAME); \
+	return real(path, flags, mode);                                                                 \
 }
-int open64(const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-	if (flags & O_CREAT) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
-	if (strcmp(path, mock_path()) == 0)
-		return mock_open(path, flags);
-	int (*real)(const char *, int, ...) = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open64");
-	return real(path, flags, mode);
-}
+OPEN_WRAPPER(open)
+OPEN_WRAPPER(open64)
 
 int ioctl(int fd, unsigned long req, ...)
 {

@@ -1,3 +1,4 @@
+import EngineTestSupport
 import Fixtures
 import I2OFormats
 import IOPModel
@@ -8,7 +9,7 @@ import Testing
 /// `docs/decisions.md`) names, no change to the machine or the caller's event queue, no store
 /// outside a reserved range, and the engine still serving afterwards.
 struct BadInputMatrixTests {
-    static let bad = SparseMemory.unmapped
+    static let bad = FakeUserMemory.unmapped
     static let huge: [UInt32] = [0x8000_0000, 0xFFFF_FFFF]
 
     /// One cell: a name and a builder of (memory, argument) with the expected errno.
@@ -16,7 +17,7 @@ struct BadInputMatrixTests {
         var kind: IoctlCommand.Kind
         var variant: String
         var expected: Errno
-        var build: (inout SparseMemory, CallerABI) -> UInt64
+        var build: (inout FakeUserMemory, CallerABI) -> UInt64
         var description: String { "\(kind.name) \(variant)" }
     }
 
@@ -159,7 +160,7 @@ struct BadInputMatrixTests {
         let engine = Engine(machine: Machine(Self.description))
         let file = engine.open()
         // One event queued on the file, so EVTGET has something it must not lose.
-        var setup = SparseMemory()
+        var setup = FakeUserMemory()
         let reg = setup.place(Layout.evtid(iop: 0, tid: 0, mask: 0xFFFF_FFFF))
         #expect(try engine.ioctl(file, command: IoctlCommand(.eventRegister, abi: abi).number, argument: reg, abi: abi,
                                  memory: &setup) == .success)
@@ -172,7 +173,7 @@ struct BadInputMatrixTests {
         var failures: [String] = []
         for cell in cells {
             let before = engine.machine.snapshot
-            var mem = SparseMemory()
+            var mem = FakeUserMemory()
             let argument = cell.build(&mem, abi)
             let command = IoctlCommand(cell.kind, abi: abi).number
             let result = try engine.ioctl(file, command: command, argument: argument, abi: abi, memory: &mem)
@@ -181,7 +182,7 @@ struct BadInputMatrixTests {
             if engine.queuedEvents(file)?.events.count != queued { failures.append("\(cell): the event queue changed") }
             if mem.unreservedStores != 0 { failures.append("\(cell): \(mem.unreservedStores) stores outside reserved ranges") }
             // Still serving: GETIOPS on the same file.
-            var ok = SparseMemory()
+            var ok = FakeUserMemory()
             let out = ok.place(zeroes: 32)
             let r = try engine.ioctl(file, command: IoctlCommand(.getIOPs, abi: abi).number, argument: out, abi: abi, memory: &ok)
             if r != .success || ok.read(out, 1) != [1] { failures.append("\(cell): GETIOPS afterwards gave \(r)") }
@@ -194,7 +195,7 @@ struct BadInputMatrixTests {
     func unknownCommandAndFile(abi: CallerABI) throws {
         let engine = Engine(machine: Machine(Self.description))
         let file = engine.open()
-        var mem = SparseMemory()
+        var mem = FakeUserMemory()
         let a = mem.place(zeroes: 64)
         for command: UInt32 in [0, 0xFFFF_FFFF, 0xC018_69FF, IoctlCommand(.getIOPs, abi: abi).number ^ 0x0001_0000] {
             #expect(try engine.ioctl(file, command: command, argument: a, abi: abi, memory: &mem) == .error(.EINVAL))
