@@ -38,7 +38,7 @@ extension IOP {
     }
 
     /// The schema of `group` on `device`, or nil when the device has no such group.
-    static func schema(_ group: UInt16, in device: borrowing DeviceDescription) -> ParamGroupSchema? {
+    static func schema(_ group: UInt16, in device: DeviceDescription) -> ParamGroupSchema? {
         schema(group, groups: device.groups, executive: device.tid == .executive)
     }
     static func schema(_ group: UInt16, groups: [UInt16: ParamGroup], executive exec: Bool) -> ParamGroupSchema? {
@@ -63,14 +63,7 @@ extension IOP {
     /// The current values of group `number` of device `tid` (derived groups computed now), or nil
     /// when the device or the group does not exist.
     public func parameterGroup(_ number: UInt16, of tid: TID) -> ParamGroup? {
-        guard let i = devices.index(forKey: tid) else { return nil }
-        return parameterGroup(number, device: devices.values[i])
-    }
-
-    /// `parameterGroup(_:of:)` of a device read in place.
-    func parameterGroup(_ number: UInt16, device d: borrowing DeviceDescription) -> ParamGroup? {
-        guard let schema = Self.schema(number, in: d) else { return nil }
-        let tid = d.tid
+        guard let d = devices[tid], let schema = Self.schema(number, in: d) else { return nil }
         let exec = tid == .executive
         switch number {
         case 0xF000:

@@ -61,7 +61,7 @@ extension IOP {
         }
     }
 
-    static func widths(for device: borrowing DeviceDescription) -> DeviceWidths {
+    static func widths(for device: DeviceDescription) -> DeviceWidths {
         DeviceWidths(groups: device.groups, executive: device.tid == .executive)
     }
 
@@ -84,8 +84,8 @@ extension IOP {
     /// group, field or operation code is not a parse failure (the IOP reports it as BlockStatus).
     /// False when there is no such device.
     public func operationListParses(_ bytes: [UInt8], for tid: TID) -> Bool {
-        guard let i = devices.index(forKey: tid) else { return false }
-        return !OperationList.isTruncated(bytes, schema: Self.widths(for: devices.values[i]))
+        guard let device = devices[tid] else { return false }
+        return !OperationList.isTruncated(bytes, schema: Self.widths(for: device))
     }
 
     mutating func paramsRequest(_ request: MessageFrame, memory: BusMemory, isSet: Bool) throws(RequestFault) -> MessageFrame? {
@@ -94,13 +94,11 @@ extension IOP {
         let opBytes = try Transfer.bytes(of: elements[0], memory: memory)
         let result = try Transfer.buffer(elements[1], memory: memory)
         let tid = request.target
-        // The device is read in place (a copy of its description would retain each of its parts).
-        guard let di = devices.index(forKey: tid) else { throw RequestFault(.invalidTargetAddress) }
+        guard let device = devices[tid] else { throw RequestFault(.invalidTargetAddress) }
         let parsed: OperationList.Parsed
-        do { parsed = try OperationList.parse(opBytes, schema: Self.widths(for: devices.values[di])) } catch { throw .invalid }
+        do { parsed = try OperationList.parse(opBytes, schema: Self.widths(for: device)) } catch { throw .invalid }
 
-        if !devices.values[di].failures.isEmpty {
-            let device = devices.values[di]
+        if !device.failures.isEmpty {
             let groups = parsed.operations.map(\.group) + (parsed.failure.map { [$0.group] } ?? [])
             if let f = device.failures.first(where: { f in
                 (f.function == nil || f.function == request.function) && (f.group.map { groups.contains($0) } ?? true)
@@ -137,7 +135,7 @@ extension IOP {
                 (code, group) = (parsed.operations[i].code, parsed.operations[i].group)
             } else if let f = parsed.failure {
                 (code, group) = (f.code, f.group)
-                let status = parseFailureStatus(code: f.code, group: f.group, error: f.error, isSet: isSet, tid: tid)
+                let status = parseFailureStatus(code: f.code, group: f.group, error: f.error, isSet: isSet, device: device)
                 failed = ResultBlock(status: status, errorInfo: ParamErrorInfo(operation: f.code, group: f.group).encoded())
             } else {
                 break
@@ -167,9 +165,9 @@ extension IOP {
 
     /// The BlockStatus of an operation the list parser could not read.
     func parseFailureStatus(code: ParamOperationCode, group: UInt16, error: I2OFormatError, isSet: Bool,
-                            tid: TID) -> BlockStatus {
+                            device: DeviceDescription) -> BlockStatus {
         guard (1...10).contains(code.rawValue), code.isGet != isSet else { return .invalidOperation }
-        guard let d = devices[tid], Self.schema(group, in: d) != nil else { return .invalidGroupID }
+        guard Self.schema(group, in: device) != nil else { return .invalidGroupID }
         // With the group known, a width the schema cannot give means a field index out of range.
         if case .invalid = error { return .noSuchField }
         return .operationError

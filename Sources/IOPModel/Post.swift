@@ -27,7 +27,7 @@ extension IOP {
     ///   the status block's sync byte), ExecLctNotify waiting for a change.
     public mutating func post(_ request: MessageFrame, memory: BusMemory) -> MessageFrame? {
         let function = request.function
-        guard let di = devices.index(forKey: request.target) else {
+        guard let device = devices[request.target] else {
             return MessageFrame.reply(to: request, status: .errorNoDataTransfer, detail: .invalidTargetAddress)
         }
         if Self.isExecutiveFunction(function) && request.target != .executive {
@@ -35,7 +35,7 @@ extension IOP {
         }
         // Parameter requests match their failures per operation group, after parsing.
         if function != .utilParamsGet && function != .utilParamsSet,
-           let f = devices.values[di].failures.first(where: { ($0.function == nil || $0.function == function) && $0.group == nil }) {
+           let f = device.failures.first(where: { ($0.function == nil || $0.function == function) && $0.group == nil }) {
             return MessageFrame.reply(to: request, status: f.reqStatus, detail: f.detailedStatus)
         }
         do throws(RequestFault) {
