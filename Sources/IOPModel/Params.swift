@@ -88,6 +88,13 @@ extension IOP {
         return !OperationList.isTruncated(bytes, schema: Self.widths(for: device))
     }
 
+    /// `bytes` parsed as an operation list with device `tid`'s widths, as the IOP parses it; nil
+    /// when there is no such device or the list is shorter than its header.
+    public func operationList(_ bytes: [UInt8], for tid: TID) -> OperationList.Parsed? {
+        guard let device = devices[tid] else { return nil }
+        return try? OperationList.parse(bytes, schema: Self.widths(for: device))
+    }
+
     mutating func paramsRequest(_ request: MessageFrame, memory: BusMemory, isSet: Bool) throws(RequestFault) -> MessageFrame? {
         try Transfer.require(request, words: 5)
         let elements = try Transfer.elements(of: request, minimum: 2)

@@ -47,7 +47,7 @@ extension Personality {
     func eventGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         let file = call.file
         guard call.engine.peek({ !($0.files[file]?.queue.isEmpty ?? true) }) else { return .error(.ENOENT) }
-        _ = try memory.fetch(reads: [], writes: [UserRange(address: call.argument, count: EventGet.byteCount)])
+        _ = try memory.fetch([], [UserRange(address: call.argument, count: EventGet.byteCount)])
         let record: EventGet? = call.engine.locked { s in
             guard var f = s.files[file], !f.queue.isEmpty else { return nil }
             let info = f.queue.removeFirst()

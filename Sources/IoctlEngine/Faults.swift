@@ -330,16 +330,7 @@ extension EngineState {
     func paramOperations(of frame: MessageFrame, unit: IOPUnit) -> [ParamOperation]? {
         guard frame.function == .utilParamsGet || frame.function == .utilParamsSet,
               let iop = machine.iops[unit], let list = Self.immediateList(of: frame) else { return nil }
-        let tid = frame.target
-        let widths = ParamSchemaWidths(
-            rowWidth: { g, f in iop.parameterGroup(g, of: tid)?.schema.width(of: f) },
-            keyWidth: { g in
-                iop.parameterGroup(g, of: tid).flatMap { s in
-                    s.schema.keyField >= 0 && s.schema.keyField < s.schema.fields.count
-                        ? s.schema.fields[s.schema.keyField].type.width : nil
-                }
-            })
-        return (try? OperationList.parse(list.bytes, schema: widths))?.operations
+        return iop.operationList(list.bytes, for: frame.target)?.operations
     }
 
     /// The immediate operation list of a params frame: its bytes and the words it spans.

@@ -115,7 +115,7 @@ extension KernelPersonality {
         }
         if copyOnShort {
             // The copy may be as long as *reslen: learn it before reserving.
-            guard let capacity = try memory.fetch(reads: [.u32(a.reslen)], writes: []).u32(0) else { return .error(.EFAULT) }
+            guard let capacity = try memory.fetch([.u32(a.reslen)], []).u32(0) else { return .error(.EFAULT) }
             initial = min(initial, Int(capacity))
         }
         return try call.run(reserve: initial, memory: &memory, ranges: { n in
@@ -165,7 +165,7 @@ extension KernelPersonality {
         // 2.6.18 copies at most a ReqStatus' worth of bytes, and usually nothing: reserve on demand.
         var initial = 0
         if kernel == .linux24 {
-            guard let capacity = try memory.fetch(reads: [.u32(a.reslen)], writes: []).u32(0) else { return .error(.EFAULT) }
+            guard let capacity = try memory.fetch([.u32(a.reslen)], []).u32(0) else { return .error(.EFAULT) }
             initial = min(Int(capacity), KernelLimits.paramsResultBytes)
         }
         return try call.run(reserve: initial, memory: &memory, ranges: { n in
@@ -243,7 +243,7 @@ extension KernelPersonality {
     func kernelSwDownload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
         let a = Layouts.SwXfer(raw, abi: call.abi)
-        let got = try memory.fetch(reads: [.u32(a.swlen), .u32(a.maxfrag), .u32(a.curfrag)], writes: [])
+        let got = try memory.fetch([.u32(a.swlen), .u32(a.maxfrag), .u32(a.curfrag)], [])
         guard let swlen = got.u32(0), let maxfrag = got.u32(1).map({ $0 & 0xFF }),
               let curfrag = got.u32(2).map({ $0 & 0xFF }) else { return .error(.EFAULT) }
         let size = Self.fragmentSize(swlen: swlen, maxfrag: maxfrag, curfrag: curfrag)
@@ -255,7 +255,7 @@ extension KernelPersonality {
         // past a fault and carry on, so here — in every transport alike — the fault is EFAULT.
         var fragment: [UInt8] = []
         if size > 0 {
-            guard let b = try memory.fetch(reads: [UserRange(address: a.buf, count: Int(size))], writes: []).bytes(0),
+            guard let b = try memory.fetch([UserRange(address: a.buf, count: Int(size))], []).bytes(0),
                   b.count == Int(size) else { return .error(.EFAULT) }
             fragment = b
         }
@@ -278,7 +278,7 @@ extension KernelPersonality {
     func kernelSwUpload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
         let a = Layouts.SwXfer(raw, abi: call.abi)
-        let got = try memory.fetch(reads: [.u32(a.swlen), .u32(a.maxfrag), .u32(a.curfrag)], writes: [])
+        let got = try memory.fetch([.u32(a.swlen), .u32(a.maxfrag), .u32(a.curfrag)], [])
         guard let swlen = got.u32(0), let maxfrag = got.u32(1).map({ $0 & 0xFF }),
               let curfrag = got.u32(2).map({ $0 & 0xFF }) else { return .error(.EFAULT) }
         let size = Self.fragmentSize(swlen: swlen, maxfrag: maxfrag, curfrag: curfrag)
@@ -300,7 +300,7 @@ extension KernelPersonality {
             return (w, w.isOK ? bus.read(address, count: Int(size)) ?? [] : [])
         }
         guard outcome.isOK, !bytes.isEmpty else { return outcome.result }
-        _ = try memory.fetch(reads: [], writes: [UserRange(address: a.buf, count: bytes.count)])
+        _ = try memory.fetch([], [UserRange(address: a.buf, count: bytes.count)])
         return call.finish([UserWrite(address: a.buf, bytes: bytes)], .success, memory: &memory)
     }
 
@@ -310,7 +310,7 @@ extension KernelPersonality {
     func kernelSwDelete(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
         let a = Layouts.SwXfer(raw, abi: call.abi)
-        guard let swlen = try memory.fetch(reads: [.u32(a.swlen)], writes: []).u32(0) else { return .error(.EFAULT) }
+        guard let swlen = try memory.fetch([.u32(a.swlen)], []).u32(0) else { return .error(.EFAULT) }
         let unit = IOPUnit(rawValue: a.iop)
         let kernel = self.kernel
         return call.engine.locked { s in

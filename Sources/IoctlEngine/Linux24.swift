@@ -36,7 +36,7 @@ struct Linux24Personality: KernelPersonality {
         let unit = IOPUnit(rawValue: a.iop)
         let qlen = Int(a.qlen)
         let readQuery = qlen > 0 && qlen <= KernelLimits.kmallocBytes
-        guard let capacity = try memory.fetch(reads: [.u32(a.reslen)], writes: []).u32(0) else { return .error(.EFAULT) }
+        guard let capacity = try memory.fetch([.u32(a.reslen)], []).u32(0) else { return .error(.EFAULT) }
         let bound = call.engine.peek { s in
             EngineState.pageBound(s.machine.iops[unit], tid: a.tid, page: a.page, queryBytes: qlen)
         }

@@ -90,11 +90,11 @@ extension Linux2618Personality {
         guard let inbound = call.engine.peek({ $0.machine.iops[unit]?.status.inboundFrameSize.rawValue }) else {
             return .error(.ENXIO)
         }
-        guard let w0 = try memory.fetch(reads: [.u32(a.msg)], writes: []).u32(0) else { return .error(.EFAULT) }
+        guard let w0 = try memory.fetch([.u32(a.msg)], []).u32(0) else { return .error(.EFAULT) }
         let size = Int(w0 >> 16)
         guard size <= inbound else { return .error(.EFAULT) }
         let replyAt = a.msg &+ UInt64(size * 4)
-        let got = try memory.fetch(reads: [UserRange(address: a.msg, count: size * 4), .u32(replyAt)], writes: [])
+        let got = try memory.fetch([UserRange(address: a.msg, count: size * 4), .u32(replyAt)], [])
         guard let frameBytes = got.bytes(0), frameBytes.count == size * 4,
               let userWords = try? frameBytes.littleEndianWords(what: "passthru frame") else { return .error(.EFAULT) }
         guard let replyWord0 = got.u32(1) else { return .error(.EFAULT) }
@@ -122,9 +122,9 @@ extension Linux2618Personality {
         let outgoing = elements.filter { toIOP($0) && $0.count > 0 }
         let incoming = elements.filter { !toIOP($0) && $0.count > 0 }
         let buffers = try memory.fetch(
-            reads: outgoing.map { UserRange(address: $0.user, count: $0.count) },
-            writes: stop != nil ? [] : incoming.map { UserRange(address: $0.user, count: $0.count) }
-                + (replyBytes > 0 ? [UserRange(address: replyAt, count: replyBytes)] : []))
+            UserRanges(outgoing.lazy.map { UserRange(address: $0.user, count: $0.count) }),
+            stop != nil ? [] : UserRanges(incoming.lazy.map { UserRange(address: $0.user, count: $0.count) }
+                + (replyBytes > 0 ? [UserRange(address: replyAt, count: replyBytes)] : [])))
         var data: [Int: [UInt8]] = [:]
         for (i, e) in outgoing.enumerated() {
             guard let b = buffers.bytes(i), b.count == e.count else { return .error(.EFAULT) }

@@ -33,11 +33,11 @@ extension Personality {
         guard let inbound = call.engine.peek({ $0.machine.iops[unit]?.status.inboundFrameSize.rawValue }) else {
             return .error(.ENXIO)
         }
-        guard let w0 = try memory.fetch(reads: [.u32(a.msg)], writes: []).u32(0) else { return .error(.EFAULT) }
+        guard let w0 = try memory.fetch([.u32(a.msg)], []).u32(0) else { return .error(.EFAULT) }
         let size = Int(w0 >> 16)
         guard size <= inbound, size >= 3 else { return .error(.EINVAL) }
         let replyAt = a.msg &+ UInt64(size * 4)
-        let got = try memory.fetch(reads: [UserRange(address: a.msg, count: size * 4), .u32(replyAt)], writes: [])
+        let got = try memory.fetch([UserRange(address: a.msg, count: size * 4), .u32(replyAt)], [])
         guard let frameBytes = got.bytes(0), frameBytes.count == size * 4,
               var words = try? frameBytes.littleEndianWords(what: "passthru frame") else { return .error(.EFAULT) }
         guard let replyWord0 = got.u32(1) else { return .error(.EFAULT) }
@@ -61,9 +61,9 @@ extension Personality {
         let outgoing = elements.filter { $0.flags & SGLFlags.hostToIOP.rawValue != 0 && $0.count > 0 }
         let incoming = elements.filter { $0.flags & SGLFlags.hostToIOP.rawValue == 0 && $0.count > 0 }
         let buffers = try memory.fetch(
-            reads: outgoing.map { UserRange(address: $0.user, count: $0.count) },
-            writes: incoming.map { UserRange(address: $0.user, count: $0.count) }
-                + (replyCapacity > 0 ? [UserRange(address: replyAt, count: replyCapacity * 4)] : []))
+            UserRanges(outgoing.lazy.map { UserRange(address: $0.user, count: $0.count) }),
+            UserRanges(incoming.lazy.map { UserRange(address: $0.user, count: $0.count) }
+                + (replyCapacity > 0 ? [UserRange(address: replyAt, count: replyCapacity * 4)] : [])))
         var data: [Int: [UInt8]] = [:]
         for (i, e) in outgoing.enumerated() {
             guard let b = buffers.bytes(i), b.count == e.count else { return .error(.EFAULT) }

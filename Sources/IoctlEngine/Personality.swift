@@ -131,16 +131,6 @@ extension UserRange {
     static func u32(_ address: UInt64) -> UserRange { UserRange(address: address, count: 4) }
 }
 
-/// Helpers to read what `fetch(reads:writes:)` gave (`FetchedRanges` has the same two).
-extension Array where Element == [UInt8]? {
-    /// Range `i` as a u32, nil when it faulted (or was not fetched).
-    func u32(_ i: Int) -> UInt32? {
-        guard i < count, let b = self[i], b.count >= 4 else { return nil }
-        return b.readLE32(at: 0)
-    }
-    func bytes(_ i: Int) -> [UInt8]? { i < count ? self[i] : nil }
-}
-
 extension EngineState {
     /// A reply's outcome as the documented personality reports it: nil reply → ETIMEDOUT,
     /// ReqStatus ≠ 0 → EIO, else nil (success).

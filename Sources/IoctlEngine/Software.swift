@@ -18,7 +18,7 @@ extension Personality {
     func swDownload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
         let a = Layouts.SwXfer(raw, abi: call.abi)
-        let got = try memory.fetch(reads: [.u32(a.swlen), .u32(a.maxfrag), .u32(a.curfrag)], writes: [])
+        let got = try memory.fetch([.u32(a.swlen), .u32(a.maxfrag), .u32(a.curfrag)], [])
         guard let swlen = got.u32(0), let maxfrag = got.u32(1), let curfrag = got.u32(2) else { return .error(.EFAULT) }
         guard maxfrag <= 255, curfrag <= 255 else { return .error(.EINVAL) }
         let size = curfrag == maxfrag ? Int(swlen) - (Int(maxfrag) - 1) * fragmentBytes : fragmentBytes
@@ -26,7 +26,7 @@ extension Personality {
         guard a.buf != 0 else { return .error(.EFAULT) }
         var fragment: [UInt8] = []
         if size > 0 {
-            let b = try memory.fetch(reads: [UserRange(address: a.buf, count: size)], writes: [])
+            let b = try memory.fetch([UserRange(address: a.buf, count: size)], [])
             guard let bytes = b.bytes(0), bytes.count == size else { return .error(.EFAULT) }
             fragment = bytes
         }

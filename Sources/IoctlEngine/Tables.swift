@@ -6,7 +6,7 @@ import IOPModel
 extension Personality {
     /// I2OGETIOPS: `u8[32]`, entry i = 1 when IOP unit i exists. One fetch (the write reservation).
     func getIOPs(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        _ = try memory.fetch(reads: [], writes: [UserRange(address: call.argument, count: IOPUnit.maxControllers)])
+        _ = try memory.fetch([], [UserRange(address: call.argument, count: IOPUnit.maxControllers)])
         let table: [UInt8] = call.engine.peek { s in
             // One pass over the IOPs there are, not a lookup per slot.
             var t = [UInt8](repeating: 0, count: IOPUnit.maxControllers)
