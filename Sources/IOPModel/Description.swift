@@ -31,12 +31,13 @@ public struct KnownFailure: Hashable, Sendable {
 /// One device (one LCT entry, or the executive at TID 0) as a fixture describes it.
 public struct DeviceDescription: Hashable, Sendable {
     /// The parts, in one copy-on-write box: a device is copied out of its IOP's table on many
-    /// requests, and a copy is then one retain rather than one per part.
+    /// requests, and a copy is then one retain rather than one per part. Unchecked exclusivity, as
+    /// `IOP.Storage` (and for the same reasons).
     final class Storage: @unchecked Sendable {   // Sendable: never mutated while shared (see `unique`).
-        var entry: LCTEntry
-        var groups: [UInt16: ParamGroup]
-        var htmlPages: [UInt32: [UInt8]]
-        var failures: [KnownFailure]
+        @exclusivity(unchecked) var entry: LCTEntry
+        @exclusivity(unchecked) var groups: [UInt16: ParamGroup]
+        @exclusivity(unchecked) var htmlPages: [UInt32: [UInt8]]
+        @exclusivity(unchecked) var failures: [KnownFailure]
         init(entry: LCTEntry, groups: [UInt16: ParamGroup], htmlPages: [UInt32: [UInt8]], failures: [KnownFailure]) {
             self.entry = entry; self.groups = groups; self.htmlPages = htmlPages; self.failures = failures
         }
