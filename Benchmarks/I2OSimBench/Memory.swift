@@ -70,11 +70,16 @@ struct FlatMemory: UserMemory {
     }
 
     mutating func store(_ b: [UInt8], at address: UInt64) -> Bool {
-        if recording { log.append(.store(b, address)) }
+        b.withUnsafeBytes { store($0, at: address) }
+    }
+
+    mutating func store(_ b: UnsafeRawBufferPointer, at address: UInt64) -> Bool {
+        if recording { log.append(.store(Array(b), address)) }
         guard address >= Self.base else { return false }
         let o = Int(address - Self.base)
         guard o + b.count <= bytes.count else { return false }
-        bytes.withUnsafeMutableBytes { dst in b.withUnsafeBytes { src in dst.baseAddress!.advanced(by: o).copyMemory(from: src.baseAddress!, byteCount: b.count) } }
+        if b.isEmpty { return true }
+        bytes.withUnsafeMutableBytes { dst in dst.baseAddress!.advanced(by: o).copyMemory(from: b.baseAddress!, byteCount: b.count) }
         return true
     }
 

@@ -235,7 +235,7 @@ public final class CUSEDevice: Sendable {
         let result: IoctlResult
         do {
             // The caller's pid is bound only for a tracer (the binding costs an allocation per call).
-            if engine.tracer == nil {
+            if !engine.isTracing {
                 result = try engine.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)
             } else {
                 result = try TraceContext.withCallerPID(pid) { () throws(NeedsRound) in

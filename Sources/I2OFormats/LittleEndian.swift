@@ -38,17 +38,20 @@ extension Array where Element == UInt8 {
 }
 
 /// A cursor over little-endian bytes that throws `I2OFormatError.truncated` instead of trapping.
+/// It reads an array or a slice of one (a range of a larger buffer, not copied out); `offset`
+/// counts from the first byte read.
 public struct ByteReader: Sendable {
-    public let bytes: [UInt8]
+    public let bytes: ArraySlice<UInt8>
     public private(set) var offset: Int
     /// Names the structure being read, for error messages.
     public let what: String
 
-    public init(_ bytes: [UInt8], what: String, offset: Int = 0) {
+    public init(_ bytes: ArraySlice<UInt8>, what: String, offset: Int = 0) {
         self.bytes = bytes
         self.offset = offset
         self.what = what
     }
+    public init(_ bytes: [UInt8], what: String, offset: Int = 0) { self.init(bytes[...], what: what, offset: offset) }
 
     public var remaining: Int { bytes.count - offset }
 
@@ -57,20 +60,26 @@ public struct ByteReader: Sendable {
             throw .truncated(what: what, needed: offset + n, available: bytes.count)
         }
     }
+    /// Byte `k` after the cursor (checked by `need`).
+    @inline(__always) private func at(_ k: Int) -> UInt8 { bytes[bytes.startIndex + offset + k] }
     public mutating func u8() throws(I2OFormatError) -> UInt8 {
-        try need(1); defer { offset += 1 }; return bytes[offset]
+        try need(1); defer { offset += 1 }; return at(0)
     }
     public mutating func u16() throws(I2OFormatError) -> UInt16 {
-        try need(2); defer { offset += 2 }; return bytes.readLE16(at: offset)
+        try need(2); defer { offset += 2 }; return UInt16(at(0)) | UInt16(at(1)) << 8
     }
     public mutating func u32() throws(I2OFormatError) -> UInt32 {
-        try need(4); defer { offset += 4 }; return bytes.readLE32(at: offset)
+        try need(4); defer { offset += 4 }
+        return UInt32(at(0)) | UInt32(at(1)) << 8 | UInt32(at(2)) << 16 | UInt32(at(3)) << 24
     }
     public mutating func u64() throws(I2OFormatError) -> UInt64 {
-        try need(8); defer { offset += 8 }; return bytes.readLE64(at: offset)
+        let low = try u32()
+        return UInt64(low) | UInt64(try u32()) << 32
     }
     public mutating func bytes(_ n: Int) throws(I2OFormatError) -> [UInt8] {
-        try need(n); defer { offset += n }; return Array(bytes[offset..<offset + n])
+        try need(n); defer { offset += n }
+        let start = bytes.startIndex + offset
+        return Array(bytes[start..<start + n])
     }
     public mutating func skip(_ n: Int) throws(I2OFormatError) {
         try need(n); offset += n

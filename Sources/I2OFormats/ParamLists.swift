@@ -130,29 +130,83 @@ public struct OperationList: Hashable, Sendable {
     /// Parses the header strictly (a list shorter than 4 bytes is an error) and the operations as
     /// far as they go; widths of values and keys come from `schema`.
     public static func parse(_ bytes: [UInt8], schema: some ParamWidthSource) throws(I2OFormatError) -> Parsed {
-        var r = ByteReader(bytes, what: "operation list")
-        let count = Int(try r.u16())
-        _ = try r.u16()
+        var reader = try Reader(bytes)
         var ops: [ParamOperation] = []
-        for n in 0..<count {
-            let start = r.offset
-            do throws(I2OFormatError) {
-                ops.append(try parseOne(&r, schema: schema))
-                r.alignToWord()
-            } catch {
-                var peek = ByteReader(bytes, what: "operation \(n)", offset: start)
-                let code = (try? peek.u16()).map(ParamOperationCode.init(rawValue:)) ?? .fieldGet
-                let group = (try? peek.u16()) ?? 0
-                return Parsed(operations: ops, declaredCount: count, failure: (group, code, error))
+        ops.reserveCapacity(min(reader.declaredCount, 16))
+        while let item = reader.next(schema: schema) {
+            switch item {
+            case let .operation(op): ops.append(op)
+            case let .failure(group, code, error):
+                return Parsed(operations: ops, declaredCount: reader.declaredCount, failure: (group, code, error))
             }
         }
-        return Parsed(operations: ops, declaredCount: count, failure: nil)
+        return Parsed(operations: ops, declaredCount: reader.declaredCount, failure: nil)
+    }
+
+    /// Reads an operation list operation by operation, building no list: an IOP carries each out
+    /// as it reads it. `parse` is this reader run to the end. Each read takes the widths of values
+    /// and keys from `schema`.
+    public struct Reader: Sendable {
+        /// What the next read gives: an operation, or the one the list could not be read at (the last item).
+        public enum Item: Sendable {
+            case operation(ParamOperation)
+            case failure(group: UInt16, code: ParamOperationCode, error: I2OFormatError)
+            /// The group the item names.
+            public var group: UInt16 {
+                switch self {
+                case let .operation(op): op.group
+                case let .failure(group, _, _): group
+                }
+            }
+            /// Its operation code.
+            public var code: ParamOperationCode {
+                switch self {
+                case let .operation(op): op.code
+                case let .failure(_, code, _): code
+                }
+            }
+        }
+        private var r: ByteReader
+        /// The header's OperationCount.
+        public let declaredCount: Int
+        /// Operations read so far.
+        public private(set) var index = 0
+        private var failed = false
+
+        /// Reads the header (a list under 4 bytes is an error).
+        public init(_ bytes: [UInt8]) throws(I2OFormatError) { try self.init(bytes[...]) }
+        public init(_ bytes: ArraySlice<UInt8>) throws(I2OFormatError) {
+            r = ByteReader(bytes, what: "operation list")
+            declaredCount = Int(try r.u16())
+            _ = try r.u16()
+        }
+
+        /// The next operation; after a failure, or `declaredCount` operations, nil.
+        public mutating func next(schema: some ParamWidthSource) -> Item? {
+            guard !failed, index < declaredCount else { return nil }
+            let start = r.offset
+            do throws(I2OFormatError) {
+                let op = try OperationList.parseOne(&r, schema: schema)
+                r.alignToWord()
+                index += 1
+                return .operation(op)
+            } catch {
+                failed = true
+                var peek = ByteReader(r.bytes, what: "operation \(index)", offset: start)
+                let code = (try? peek.u16()).map(ParamOperationCode.init(rawValue:)) ?? .fieldGet
+                let group = (try? peek.u16()) ?? 0
+                return .failure(group: group, code: code, error: error)
+            }
+        }
     }
 
     /// Whether `parse` would find the list cut short: a header under 4 bytes, or an operation the
     /// list ends inside (before any operation that stops parsing for another reason). The same
     /// walk as `parse`, building nothing: a host checks a list this way before it posts it.
     public static func isTruncated(_ bytes: [UInt8], schema: some ParamWidthSource) -> Bool {
+        isTruncated(bytes[...], schema: schema)
+    }
+    public static func isTruncated(_ bytes: ArraySlice<UInt8>, schema: some ParamWidthSource) -> Bool {
         var r = ByteReader(bytes, what: "operation list")
         guard let count = try? r.u16(), (try? r.u16()) != nil else { return true }
         for _ in 0..<Int(count) {
@@ -176,9 +230,14 @@ public struct OperationList: Hashable, Sendable {
             let n = try r.u16()
             if n == 0xFFFF { return .all }
             guard needed else { try r.skip(Int(n) * 2); return nil }
+            if n == 1 {
+                let i = try r.u16()
+                return i == 0xFFFF ? .all : .indices([i])
+            }
             var ix: [UInt16] = []
+            ix.reserveCapacity(Int(n))
             for _ in 0..<n { ix.append(try r.u16()) }
-            return ix == [0xFFFF] ? .all : .indices(ix)
+            return .indices(ix)
         }
         func skipKeys(_ n: Int) throws(I2OFormatError) {
             guard n > 0 else { return }
@@ -226,9 +285,13 @@ public struct OperationList: Hashable, Sendable {
         func fields() throws(I2OFormatError) -> FieldSelection {
             let n = try r.u16()
             if n == 0xFFFF { return .all }
+            if n == 1 {
+                let i = try r.u16()
+                return i == 0xFFFF ? .all : .indices([i])
+            }
             var ix: [UInt16] = []
+            ix.reserveCapacity(Int(n))
             for _ in 0..<n { ix.append(try r.u16()) }
-            if ix == [0xFFFF] { return .all }
             return .indices(ix)
         }
         func keyWidth() throws(I2OFormatError) -> Int {

@@ -53,54 +53,84 @@ public struct SGL: Hashable, Sendable {
 
     /// The SGL of `frame`, or an empty SGL when the frame declares none.
     public static func decode(from frame: MessageFrame) throws(I2OFormatError) -> SGL {
-        let start = frame.sglOffset.rawValue
-        guard start != 0 else { return SGL(elements: []) }
-        let end = min(frame.messageSize.rawValue, frame.words.count)
-        return try decode(words: frame.words[min(start, end)..<end])
+        guard frame.sglOffset.rawValue != 0 else { return SGL(elements: []) }
+        return try collect(Reader(frame: frame))
     }
 
     public static func decode(words: [UInt32]) throws(I2OFormatError) -> SGL { try decode(words: words[...]) }
 
-    public static func decode(words: ArraySlice<UInt32>) throws(I2OFormatError) -> SGL {
-        var i = words.startIndex
+    public static func decode(words: ArraySlice<UInt32>) throws(I2OFormatError) -> SGL { try collect(Reader(words: words)) }
+
+    private static func collect(_ r: Reader) throws(I2OFormatError) -> SGL {
+        var reader = r
         var elements: [SGLElement] = []
         elements.reserveCapacity(4)
-        var wide = false
-        while i < words.endIndex {
-            let w0 = words[i]
-            let flagByte = UInt8(w0 >> 24)
-            let count = Int(w0 & 0xFF_FFFF)
-            let flags = SGLFlags(rawValue: flagByte)
-            if flagByte & 0x7C == SGLElement.attributesType {
-                // SGL attributes element: 0x7C020002 then one word (page size). Switches to 64-bit.
-                guard i + 1 < words.endIndex else { throw .truncated(what: "SGL attribute element", needed: (i - words.startIndex + 2) * 4, available: words.count * 4) }
-                wide = (w0 & 0x0002_0000) != 0
-                i += 2
-                continue
-            }
-            if flagByte & 0x30 == 0x10 {
-                let n = wide ? 3 : 2
-                guard i + n <= words.endIndex else {
-                    throw .truncated(what: "SGL simple element \(elements.count)", needed: (i - words.startIndex + n) * 4, available: words.count * 4)
-                }
-                let address = wide ? UInt64(words[i + 1]) | UInt64(words[i + 2]) << 32 : UInt64(words[i + 1])
-                elements.append(.simple(flags: flags, count: count, address: address))
-                i += n
-            } else if flagByte & 0x3C == SGLElement.immediateType {
-                let n = (count + 3) / 4
-                guard i + 1 + n <= words.endIndex else {
-                    throw .truncated(what: "SGL immediate data element", needed: (i - words.startIndex + 1 + n) * 4, available: words.count * 4)
-                }
-                var bytes = [UInt8](); bytes.reserveCapacity(count)
-                for k in 0..<count { bytes.append(UInt8(truncatingIfNeeded: words[i + 1 + k / 4] >> (8 * (k % 4)))) }
-                elements.append(.immediate(flags: flags, bytes: bytes))
-                i += 1 + n
-            } else {
-                throw .invalid(what: "SGL element \(elements.count)", reason: "element type \(hex(flagByte, width: 2)) is not supported (only simple, immediate and attribute elements)")
-            }
-            if flags.contains(.lastElement) { break }
+        while let e = try reader.next() { elements.append(e) }
+        return SGL(elements: elements, is64Bit: reader.is64Bit)
+    }
+
+    /// Reads an SGL element by element, building no list: a request handler takes the elements
+    /// it needs, as an IOP walks the SGL of an inbound frame. `decode` is this reader run to the end.
+    public struct Reader: Sendable {
+        private let words: ArraySlice<UInt32>
+        private var i: Int
+        /// Elements read so far.
+        public private(set) var count = 0
+        /// True once the 64-bit attribute element was read.
+        public private(set) var is64Bit = false
+        private var ended = false
+
+        public init(words: ArraySlice<UInt32>) { self.words = words; i = words.startIndex }
+        /// The SGL of `frame` (none when the frame declares none).
+        public init(frame: MessageFrame) {
+            let start = frame.sglOffset.rawValue
+            let end = min(frame.messageSize.rawValue, frame.words.count)
+            self.init(words: start == 0 ? [] : frame.words[min(start, end)..<end])
         }
-        return SGL(elements: elements, is64Bit: wide)
+
+        /// The next element; nil after the last one (its flag set) or at the end of the words.
+        public mutating func next() throws(I2OFormatError) -> SGLElement? {
+            while !ended && i < words.endIndex {
+                let w0 = words[i]
+                let flagByte = UInt8(w0 >> 24)
+                let count = Int(w0 & 0xFF_FFFF)
+                let flags = SGLFlags(rawValue: flagByte)
+                let element: SGLElement
+                if flagByte & 0x7C == SGLElement.attributesType {
+                    // SGL attributes element: 0x7C020002 then one word (page size). Switches to 64-bit.
+                    guard i + 1 < words.endIndex else { throw .truncated(what: "SGL attribute element", needed: (i - words.startIndex + 2) * 4, available: words.count * 4) }
+                    is64Bit = (w0 & 0x0002_0000) != 0
+                    i += 2
+                    continue
+                }
+                if flagByte & 0x30 == 0x10 {
+                    let n = is64Bit ? 3 : 2
+                    guard i + n <= words.endIndex else {
+                        throw .truncated(what: "SGL simple element \(self.count)", needed: (i - words.startIndex + n) * 4, available: words.count * 4)
+                    }
+                    let address = is64Bit ? UInt64(words[i + 1]) | UInt64(words[i + 2]) << 32 : UInt64(words[i + 1])
+                    element = .simple(flags: flags, count: count, address: address)
+                    i += n
+                } else if flagByte & 0x3C == SGLElement.immediateType {
+                    let n = (count + 3) / 4
+                    guard i + 1 + n <= words.endIndex else {
+                        throw .truncated(what: "SGL immediate data element", needed: (i - words.startIndex + 1 + n) * 4, available: words.count * 4)
+                    }
+                    let first = i + 1
+                    var bytes = [UInt8](); bytes.reserveCapacity(n * 4)
+                    for k in 0..<n { bytes.appendLE32(words[first + k]) }
+                    bytes.removeLast(n * 4 - count)
+                    element = .immediate(flags: flags, bytes: bytes)
+                    i += 1 + n
+                } else {
+                    throw .invalid(what: "SGL element \(self.count)", reason: "element type \(hex(flagByte, width: 2)) is not supported (only simple, immediate and attribute elements)")
+                }
+                self.count += 1
+                ended = flags.contains(.lastElement)
+                return element
+            }
+            return nil
+        }
     }
 
     /// The words of this SGL (attribute element first when 64-bit).

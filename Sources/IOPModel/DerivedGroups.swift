@@ -21,10 +21,13 @@ import I2OFormats
 /// holds the fixture's values, or zeros / no rows when the fixture has none; 0xF102 DeviceName,
 /// ServiceName and PhysicalLocation are writable.
 extension IOP {
-    static let fullyDerivedExecutiveGroups: Set<UInt16> = [0x0004, 0x0005, 0x0100, 0x0101, 0x0102]
-
+    /// 0x0004, 0x0005, 0x0100–0x0102 on TID 0; 0xF000 everywhere.
     static func isFullyDerived(_ group: UInt16, executive: Bool) -> Bool {
-        group == 0xF000 || (executive && fullyDerivedExecutiveGroups.contains(group))
+        switch group {
+        case 0xF000: true
+        case 0x0004, 0x0005, 0x0100...0x0102: executive
+        default: false
+        }
     }
 
     /// Fields the model computes inside otherwise stored groups: never writable.
@@ -63,6 +66,8 @@ extension IOP {
     /// The current values of group `number` of device `tid` (derived groups computed now), or nil
     /// when the device or the group does not exist.
     public func parameterGroup(_ number: UInt16, of tid: TID) -> ParamGroup? {
+        // Every device has 0xF100, kept current by the device itself.
+        if number == 0xF100 { return devices[tid]?.identity }
         guard let d = devices[tid], let schema = Self.schema(number, in: d) else { return nil }
         let exec = tid == .executive
         switch number {
@@ -77,15 +82,8 @@ extension IOP {
                 return r
             }
             return ParamGroup(schema: schema, rows: rows)
-        case 0xF100:
-            var g = stored(number, schema: schema, device: d)
-            let e = d.entry
-            Self.put(UInt64(e.classWord), "ClassID", in: &g.rows[0], schema: schema)
-            Self.put(UInt64(e.userTID.rawValue), "OwnerTID", in: &g.rows[0], schema: schema)
-            Self.put(UInt64(e.parentTID.rawValue), "ParentTID", in: &g.rows[0], schema: schema)
-            return g
         case 0x0001 where exec:
-            var g = stored(number, schema: schema, device: d)
+            var g = Self.stored(number, schema: schema, groups: d.groups)
             Self.put(UInt64(status.inboundFrameSize.rawValue), "InboundFrameSize", in: &g.rows[0], schema: schema)
             Self.put(UInt64(status.maxInboundFrames), "InboundMax", in: &g.rows[0], schema: schema)
             Self.put(UInt64(status.maxOutboundFrames), "OutboundMax", in: &g.rows[0], schema: schema)
@@ -139,14 +137,25 @@ extension IOP {
             }
             return ParamGroup(schema: schema, rows: rows)
         default:
-            return stored(number, schema: schema, device: d)
+            return Self.stored(number, schema: schema, groups: d.groups)
         }
+    }
+
+    /// Group 0xF100 of a device with this LCT entry and these stored groups: the stored row (the
+    /// fixture's schema, else the standard one) with ClassID, OwnerTID and ParentTID from the entry.
+    static func deviceIdentity(entry e: LCTEntry, groups: [UInt16: ParamGroup]) -> ParamGroup {
+        let schema = groups[0xF100]?.schema ?? StandardGroups.deviceIdentity
+        var g = stored(0xF100, schema: schema, groups: groups)
+        put(UInt64(e.classWord), "ClassID", in: &g.rows[0], schema: schema)
+        put(UInt64(e.userTID.rawValue), "OwnerTID", in: &g.rows[0], schema: schema)
+        put(UInt64(e.parentTID.rawValue), "ParentTID", in: &g.rows[0], schema: schema)
+        return g
     }
 
     /// The fixture's (or set) values of a stored group, rows normalised to the schema's width;
     /// zeros (scalar) or no rows (table) when the device has no stored values.
-    func stored(_ number: UInt16, schema: ParamGroupSchema, device d: DeviceDescription) -> ParamGroup {
-        guard var g = d.groups[number] else { return ParamGroup.zeroed(schema) }
+    static func stored(_ number: UInt16, schema: ParamGroupSchema, groups: [UInt16: ParamGroup]) -> ParamGroup {
+        guard var g = groups[number] else { return ParamGroup.zeroed(schema) }
         g.schema = schema
         let w = schema.rowWidth
         for i in g.rows.indices where g.rows[i].count != w {

@@ -38,10 +38,16 @@ public struct DeviceDescription: Hashable, Sendable {
         @exclusivity(unchecked) var groups: [UInt16: ParamGroup]
         @exclusivity(unchecked) var htmlPages: [UInt32: [UInt8]]
         @exclusivity(unchecked) var failures: [KnownFailure]
-        init(entry: LCTEntry, groups: [UInt16: ParamGroup], htmlPages: [UInt32: [UInt8]], failures: [KnownFailure]) {
+        /// Group 0xF100 as a read gives it, derived fields included: a function of `entry` and
+        /// `groups`, recomputed whenever either changes (see `IOP.deviceIdentity`).
+        @exclusivity(unchecked) var identity: ParamGroup
+        init(entry: LCTEntry, groups: [UInt16: ParamGroup], htmlPages: [UInt32: [UInt8]], failures: [KnownFailure],
+             identity: ParamGroup? = nil) {
             self.entry = entry; self.groups = groups; self.htmlPages = htmlPages; self.failures = failures
+            self.identity = identity ?? IOP.deviceIdentity(entry: entry, groups: groups)
         }
-        func copy() -> Storage { Storage(entry: entry, groups: groups, htmlPages: htmlPages, failures: failures) }
+        func copy() -> Storage { Storage(entry: entry, groups: groups, htmlPages: htmlPages, failures: failures, identity: identity) }
+        func refreshIdentity() { identity = IOP.deviceIdentity(entry: entry, groups: groups) }
     }
     private var storage: Storage
     private mutating func unique() {
@@ -51,14 +57,17 @@ public struct DeviceDescription: Hashable, Sendable {
     /// The LCT entry. For TID 0 this is the executive's own entry.
     public var entry: LCTEntry {
         get { storage.entry }
-        _modify { unique(); yield &storage.entry }
+        _modify { unique(); yield &storage.entry; storage.refreshIdentity() }
     }
     /// Parameter groups by number. Standard groups the model derives (0xF000, 0xF100's ClassID,
     /// 0x0004/0x0005, 0x0100–0x0102) are computed from state and need not be present.
     public var groups: [UInt16: ParamGroup] {
         get { storage.groups }
-        _modify { unique(); yield &storage.groups }
+        _modify { unique(); yield &storage.groups; storage.refreshIdentity() }
     }
+    /// Group 0xF100 (Device Identity) as UtilParamsGet reads it: the stored row with ClassID,
+    /// OwnerTID and ParentTID from the LCT entry. Kept current, so a read builds nothing.
+    public var identity: ParamGroup { storage.identity }
     /// HTML configuration pages by page number (UtilConfigDialog).
     public var htmlPages: [UInt32: [UInt8]] {
         get { storage.htmlPages }

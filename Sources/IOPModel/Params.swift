@@ -83,7 +83,8 @@ extension IOP {
     /// its schemas): a 4-byte header, and no operation that the list ends inside. An unknown
     /// group, field or operation code is not a parse failure (the IOP reports it as BlockStatus).
     /// False when there is no such device.
-    public func operationListParses(_ bytes: [UInt8], for tid: TID) -> Bool {
+    public func operationListParses(_ bytes: [UInt8], for tid: TID) -> Bool { operationListParses(bytes[...], for: tid) }
+    public func operationListParses(_ bytes: ArraySlice<UInt8>, for tid: TID) -> Bool {
         guard let device = devices[tid] else { return false }
         return !OperationList.isTruncated(bytes, schema: Self.widths(for: device))
     }
@@ -97,16 +98,20 @@ extension IOP {
 
     mutating func paramsRequest(_ request: MessageFrame, memory: BusMemory, isSet: Bool) throws(RequestFault) -> MessageFrame? {
         try Transfer.require(request, words: 5)
-        let elements = try Transfer.elements(of: request, minimum: 2)
-        let opBytes = try Transfer.bytes(of: elements[0], memory: memory)
-        let result = try Transfer.buffer(elements[1], memory: memory)
+        var sgl = try Transfer.sgl(of: request)
+        let opElement = try Transfer.element(&sgl), resultElement = try Transfer.element(&sgl)
+        let opBytes = try Transfer.bytes(of: opElement, memory: memory)
+        let result = try Transfer.buffer(resultElement, memory: memory)
         let tid = request.target
         guard let device = devices[tid] else { throw RequestFault(.invalidTargetAddress) }
-        let parsed: OperationList.Parsed
-        do { parsed = try OperationList.parse(opBytes, schema: Self.widths(for: device)) } catch { throw .invalid }
+        // Operations are read and carried out one at a time, as they come.
+        var list: OperationList.Reader
+        do { list = try OperationList.Reader(opBytes) } catch { throw .invalid }
+        let widths = Self.widths(for: device)
 
         if !device.failures.isEmpty {
-            let groups = parsed.operations.map(\.group) + (parsed.failure.map { [$0.group] } ?? [])
+            var scan = list, groups: [UInt16] = []
+            while let item = scan.next(schema: widths) { groups.append(item.group) }
             if let f = device.failures.first(where: { f in
                 (f.function == nil || f.function == request.function) && (f.group.map { groups.contains($0) } ?? true)
             }) {
@@ -115,8 +120,10 @@ extension IOP {
         }
         guard result.count >= 8 else { throw RequestFault(.errorPartialTransfer, .replyBufferFull) }
 
-        var out: [UInt8] = [0, 0, 0, 0]
-        out.reserveCapacity(min(result.count, 4096))
+        // Room for the usual result (a few blocks); a larger one grows it.
+        var out = [UInt8]()
+        out.reserveCapacity(min(result.count, 512))
+        out.appendLE32(0)   // ResultCount and reserved, counted in at the end
         var blockCount = 0
         var full = false
         /// Appends a BUFFER_FULL block (with error info if it fits); false when not even its header fits.
@@ -133,24 +140,18 @@ extension IOP {
             blockCount += 1
             return true
         }
-        // The parsed operations, then the one the parser stopped at (if any), which fails as a whole.
-        let count = parsed.operations.count + (parsed.failure == nil ? 0 : 1)
-        for i in 0..<count {
-            let code: ParamOperationCode, group: UInt16
-            var failed: ResultBlock?
-            if i < parsed.operations.count {
-                (code, group) = (parsed.operations[i].code, parsed.operations[i].group)
-            } else if let f = parsed.failure {
-                (code, group) = (f.code, f.group)
-                let status = parseFailureStatus(code: f.code, group: f.group, error: f.error, isSet: isSet, device: device)
-                failed = ResultBlock(status: status, errorInfo: ParamErrorInfo(operation: f.code, group: f.group).encoded())
-            } else {
-                break
-            }
+        // The operations that parse, then the one the parser stopped at (if any), which fails as a whole.
+        while let item = list.next(schema: widths) {
             if !full {
                 let room = result.count - out.count
-                let outcome = failed.map { OperationOutcome(block: $0) }
-                    ?? perform(parsed.operations[i], tid: tid, isSet: isSet, room: room)
+                let outcome = switch item {
+                case let .operation(op):
+                    perform(op, tid: tid, isSet: isSet, room: room)
+                case let .failure(group, code, error):
+                    OperationOutcome(block: ResultBlock(
+                        status: parseFailureStatus(code: code, group: group, error: error, isSet: isSet, device: device),
+                        errorInfo: ParamErrorInfo(operation: code, group: group).encoded()))
+                }
                 if outcome.block.byteCount <= room {
                     outcome.block.encode(into: &out)
                     blockCount += 1
@@ -163,7 +164,7 @@ extension IOP {
                 }
                 full = true
             }
-            if !appendBufferFull(code, group) { break }
+            if !appendBufferFull(item.code, item.group) { break }
         }
         out.writeLE16(UInt16(truncatingIfNeeded: blockCount), at: 0)
         try Transfer.write(out, to: result, memory: memory)

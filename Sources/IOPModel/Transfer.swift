@@ -34,13 +34,28 @@ enum Transfer {
 
     /// The SGL elements of `request`; at least `minimum` of them.
     static func elements(of request: MessageFrame, minimum: Int) throws(RequestFault) -> [SGLElement] {
+        var reader = try sgl(of: request)
+        var elements: [SGLElement] = []
+        elements.reserveCapacity(max(minimum, 2))
+        do { while let e = try reader.next() { elements.append(e) } } catch { throw .invalid }
+        guard elements.count >= minimum else { throw .missing }
+        return elements
+    }
+
+    /// A reader of `request`'s SGL, for a handler that takes its elements one by one (`element`).
+    static func sgl(of request: MessageFrame) throws(RequestFault) -> SGL.Reader {
         guard request.sglOffset.rawValue != 0 else { throw .missing }
         guard request.sglOffset.rawValue < request.messageSize.rawValue,
               request.messageSize.rawValue <= request.words.count else { throw .tooSmall }
-        let sgl: SGL
-        do { sgl = try SGL.decode(from: request) } catch { throw .invalid }
-        guard sgl.elements.count >= minimum else { throw .missing }
-        return sgl.elements
+        return SGL.Reader(frame: request)
+    }
+
+    /// The next element of an SGL being read; one that does not decode → invalid, none left → missing.
+    static func element(_ reader: inout SGL.Reader) throws(RequestFault) -> SGLElement {
+        let e: SGLElement?
+        do { e = try reader.next() } catch { throw .invalid }
+        guard let e else { throw .missing }
+        return e
     }
 
     /// The bytes an element carries towards the IOP: immediate data, or the host buffer it names.

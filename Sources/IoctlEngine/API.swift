@@ -74,6 +74,9 @@ public protocol UserMemory {
     /// Writes `bytes` at `address` (inside a range reserved by an earlier `fetch`).
     /// - Returns: false when the range faults.
     mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool
+    /// `store` of bytes that are not in an array (a result length): a memory that can copy them
+    /// as they are implements it (the default makes the array).
+    mutating func store(_ bytes: UnsafeRawBufferPointer, at address: UInt64) -> Bool
     /// `fetch(reads: [range], writes: [])`'s one result: a memory that can answer a single read
     /// without building the lists implements it (the default goes through `fetch(reads:writes:)`).
     mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]?
@@ -83,6 +86,9 @@ public protocol UserMemory {
 }
 
 extension UserMemory {
+    public mutating func store(_ bytes: UnsafeRawBufferPointer, at address: UInt64) -> Bool {
+        store(Array(bytes), at: address)
+    }
     public mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]? {
         try fetch(reads: [range], writes: []).first ?? nil
     }

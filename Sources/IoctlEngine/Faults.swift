@@ -385,28 +385,44 @@ extension EngineState {
 }
 
 /// A `UserMemory` that counts fetch rounds and applies short/corrupt data faults to stores.
+/// (Made by `Engine.ioctl`'s inlinable entry in the caller's code, hence `@usableFromInline`.)
+@usableFromInline
 struct FaultingMemory<Base: UserMemory>: UserMemory {
     /// The caller's memory, borrowed for one `ioctl` call.
     let base: UnsafeMutablePointer<Base>
     var fetches = 0
-    let scope: FaultScope?
+    var scope: FaultScope?
     var entryData: FaultAction.Kind?
 
+    @usableFromInline
+    init(base: UnsafeMutablePointer<Base>) { self.base = base }
+
+    @usableFromInline
     mutating func fetch(reads: [UserRange], writes: [UserRange]) throws(NeedsRound) -> [[UInt8]?] {
         fetches += 1
         return try base.pointee.fetch(reads: reads, writes: writes)
     }
 
+    @usableFromInline
     mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]? {
         fetches += 1
         return try base.pointee.fetch(range)
     }
 
+    @usableFromInline
     mutating func fetch(_ reads: UserRanges, _ writes: UserRanges) throws(NeedsRound) -> FetchedRanges {
         fetches += 1
         return try base.pointee.fetch(reads, writes)
     }
 
+    @usableFromInline
+    mutating func store(_ bytes: UnsafeRawBufferPointer, at address: UInt64) -> Bool {
+        // Data faults change the bytes: they go through the array path.
+        if entryData != nil || scope != nil { return store(Array(bytes), at: address) }
+        return base.pointee.store(bytes, at: address)
+    }
+
+    @usableFromInline
     mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
         switch entryData ?? scope?.outcome.withLock({ $0.data }) {
         case .short?: return base.pointee.store(Array(bytes.prefix(bytes.count / 2)), at: address)

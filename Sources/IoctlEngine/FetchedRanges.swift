@@ -113,7 +113,10 @@ public struct FetchedRanges: Sendable {
 
     /// Range `i`'s bytes, nil when it faulted (or was not fetched).
     @inlinable
-    public func bytes(_ i: Int) -> [UInt8]? { span(i).map { Array(buffer[$0]) } }
+    public func bytes(_ i: Int) -> [UInt8]? { slice(i).map { Array($0) } }
+    /// Range `i`'s bytes where they lie, not copied out.
+    @inlinable
+    public func slice(_ i: Int) -> ArraySlice<UInt8>? { span(i).map { buffer[$0] } }
 
     /// Range `i` as a little-endian u32, nil when it faulted, was not fetched or is shorter.
     @inlinable

@@ -73,7 +73,7 @@ struct Linux24Personality: KernelPersonality {
             let copy = min(length, Int(capacity))
             if copy > reserved { return .grow(copy) }
             s.commit(after, unit: unit)
-            let writes = [UserWrite.u32(UInt32(length), at: a.reslen), UserWrite(address: a.resbuf, bytes: Array(buffer.prefix(copy)))]
+            let writes: UserWrites = [.u32(UInt32(length), at: a.reslen), UserWrite(address: a.resbuf, bytes: Array(buffer.prefix(copy)))]
             return .finish(writes, UInt32(length) > capacity ? .error(.ENOMEM) : .success)
         })
     }

@@ -147,7 +147,7 @@ extension Linux2618Personality {
             words[2] = EngineState.initiatorContext
             words[3] = 0x8000_0000
             let outcome = Kernel.linux2618.postWait(s.post(MessageFrame(words: words), to: unit, memory: bus))
-            var writes: [UserWrite] = []
+            var writes: UserWrites = []
             if outcome.isOK {
                 for (e, address) in mapped where !toIOP(e) && e.count > 0 {
                     writes.append(UserWrite(address: e.user, bytes: bus.read(address, count: e.count) ?? []))

@@ -47,13 +47,13 @@ extension Personality {
             let tid = TID(rawValue: UInt16(a.tid))
             let limit = EngineState.maxOperationListBytes(iop)
             guard oplen <= limit else { return .fail(.EINVAL) }
-            let ops: [UInt8]
+            let ops: ArraySlice<UInt8>
             if oplen == 0 {
                 ops = []
             } else {
                 // The limit may have grown since the fetch was sized: then the list was not read.
                 guard readOps else { return .grow(reserved) }
-                guard let b = got.bytes(1), b.count == oplen else { return .fail(.EFAULT) }
+                guard let b = got.slice(1), b.count == oplen else { return .fail(.EFAULT) }
                 ops = b
             }
             guard EngineState.parses(ops, iop: iop, tid: tid) else { return .fail(.EINVAL) }
@@ -99,14 +99,18 @@ extension EngineState {
     /// `0xD0000000 | capacity` and the result buffer's address.
     static func paramsFrame(_ function: I2OFunction, tid: TID, operations: [UInt8], resultCapacity: Int,
                             resultAddress: UInt64) -> MessageFrame {
+        paramsFrame(function, tid: tid, operations: operations[...], resultCapacity: resultCapacity, resultAddress: resultAddress)
+    }
+    static func paramsFrame(_ function: I2OFunction, tid: TID, operations: ArraySlice<UInt8>, resultCapacity: Int,
+                            resultAddress: UInt64) -> MessageFrame {
         MessageFrame(function: function, target: tid, initiatorContext: initiatorContext, sglOffset: 5,
                      payloadCount: 4 + (operations.count + 3) / 4) { payload in
             payload.append(0)
             payload.append(0x4C00_0000 | UInt32(operations.count & 0xFF_FFFF))
-            var i = 0
-            while i < operations.count {
+            var i = operations.startIndex
+            while i < operations.endIndex {
                 var w: UInt32 = 0
-                for b in 0..<4 where i + b < operations.count { w |= UInt32(operations[i + b]) << (8 * b) }
+                for b in 0..<4 where i + b < operations.endIndex { w |= UInt32(operations[i + b]) << (8 * b) }
                 payload.append(w)
                 i += 4
             }
@@ -118,7 +122,7 @@ extension EngineState {
     /// Whether an operation list parses: a 4-byte header, and no operation that the list ends
     /// inside. An unknown group, field or operation code is not a parse failure: the IOP
     /// reports it as BlockStatus.
-    static func parses(_ ops: [UInt8], iop: IOP, tid: TID) -> Bool {
+    static func parses(_ ops: ArraySlice<UInt8>, iop: IOP, tid: TID) -> Bool {
         iop.operationListParses(ops, for: tid)
     }
 }

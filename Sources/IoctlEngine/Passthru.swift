@@ -80,7 +80,7 @@ extension Personality {
                 mapped.append((e, address))
             }
             guard let reply = s.post(MessageFrame(words: words), to: unit, memory: bus) else { return .fail(.ETIMEDOUT) }
-            var writes: [UserWrite] = []
+            var writes: UserWrites = []
             if reply.reqStatus == .success {
                 for (e, address) in mapped where e.flags & SGLFlags.hostToIOP.rawValue == 0 && e.count > 0 {
                     writes.append(UserWrite(address: e.user, bytes: bus.read(address, count: e.count) ?? []))

@@ -63,17 +63,54 @@ enum Limits {
 
 /// One write into caller memory, done after the request was carried out.
 struct UserWrite: Sendable, Equatable {
-    var address: UInt64
-    var bytes: [UInt8]
-    static func u32(_ v: UInt32, at address: UInt64) -> UserWrite {
-        var b = [UInt8](); b.appendLE32(v); return UserWrite(address: address, bytes: b)
+    enum Data: Sendable, Equatable {
+        case bytes([UInt8])
+        /// A little-endian u32 (`*reslen`), held without an array.
+        case u32(UInt32)
     }
+    var address: UInt64
+    var data: Data
+    init(address: UInt64, bytes: [UInt8]) { self.address = address; data = .bytes(bytes) }
+    static func u32(_ v: UInt32, at address: UInt64) -> UserWrite {
+        var w = UserWrite(address: address, bytes: []); w.data = .u32(v); return w
+    }
+    /// Stores it; an empty write stores nothing and succeeds.
+    func store(into memory: inout some UserMemory) -> Bool {
+        switch data {
+        case let .bytes(b): b.isEmpty || memory.store(b, at: address)
+        case let .u32(v): withUnsafeBytes(of: v.littleEndian) { memory.store($0, at: address) }
+        }
+    }
+}
+
+/// The writes of one request, in order: inline up to two (a handler's usual `*reslen` and
+/// buffer), so finishing a request allocates no list.
+struct UserWrites: Sendable, ExpressibleByArrayLiteral, Sequence {
+    private var first: UserWrite?, second: UserWrite?
+    private var more: [UserWrite] = []
+    init(arrayLiteral elements: UserWrite...) { for e in elements { append(e) } }
+    mutating func append(_ w: UserWrite) {
+        if first == nil { first = w } else if second == nil { second = w } else { more.append(w) }
+    }
+    struct Iterator: IteratorProtocol {
+        fileprivate let writes: UserWrites
+        fileprivate var i = 0
+        mutating func next() -> UserWrite? {
+            defer { i += 1 }
+            switch i {
+            case 0: return writes.first
+            case 1: return writes.second
+            default: return i - 2 < writes.more.count ? writes.more[i - 2] : nil
+            }
+        }
+    }
+    func makeIterator() -> Iterator { Iterator(writes: self) }
 }
 
 /// What a handler decided under the lock.
 enum Step: Sendable {
     /// Store these, in order (a failing store → EFAULT), then return the result.
-    case finish([UserWrite], IoctlResult)
+    case finish(UserWrites, IoctlResult)
     /// The result does not fit the write reservation (the state changed since it was sized):
     /// fetch again with this many bytes and start over. Nothing was changed.
     case grow(Int)
@@ -97,9 +134,9 @@ struct IoctlCall: Sendable {
     }
 
     /// Stores `writes` in order; the first that fails makes the result EFAULT.
-    func finish(_ writes: [UserWrite], _ result: IoctlResult, memory: inout some UserMemory) -> IoctlResult {
-        for w in writes where !w.bytes.isEmpty {
-            guard memory.store(w.bytes, at: w.address) else { return .error(.EFAULT) }
+    func finish(_ writes: UserWrites, _ result: IoctlResult, memory: inout some UserMemory) -> IoctlResult {
+        for w in writes {
+            guard w.store(into: &memory) else { return .error(.EFAULT) }
         }
         return result
     }

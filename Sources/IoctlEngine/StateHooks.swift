@@ -46,8 +46,21 @@ extension Engine {
     /// state (PARMSET, SWDL, SWDEL, VALIDATE, PASSTHRU) writes the state file before the result
     /// is returned; a failed write turns the result into EIO (the change is made in the IOP).
     /// - Throws: `NeedsRound` when `memory` must do a round trip first (then call again).
+    @inlinable
     public func ioctl(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
                       memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        // The fault layer's wrapper is made here, in the caller's code, where its type is known:
+        // made inside the engine it would cost a run-time type lookup per ioctl. It borrows the
+        // caller's memory: copying it would make every store copy the caller's buffers.
+        try withUnsafeMutablePointer(to: &memory) { base throws(NeedsRound) in
+            var wrapped = FaultingMemory(base: base)
+            return try ioctl(file, command: command, argument: argument, abi: abi, wrapped: &wrapped)
+        }
+    }
+
+    @usableFromInline
+    func ioctl<Base>(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
+                     wrapped: inout FaultingMemory<Base>) throws(NeedsRound) -> IoctlResult {
         let kind = IoctlCommand.decode(command, abi: abi)?.kind
         let now = DispatchTime.now().uptimeNanoseconds
         let (known, hasRules) = state.withLock { ($0.files[file] != nil, !$0.faults.rules.isEmpty) }
@@ -80,22 +93,18 @@ extension Engine {
             traceEntryFault(file, command: command, argument: argument, abi: abi, result, "entry: errno")
             return finish(file, kind: kind, result, rounds: 1, start: request.start)
         }
-        let entryData = entry?.kind == .short || entry?.kind == .corrupt ? entry?.kind : nil
-        // The wrapper borrows the caller's memory: copying it would make every store copy the
-        // caller's buffers (copy on write).
+        wrapped.entryData = entry?.kind == .short || entry?.kind == .corrupt ? entry?.kind : nil
         let scope = request.scope
-        let (outcome, fetches) = withUnsafeMutablePointer(to: &memory) { base in
-            var wrapped = FaultingMemory(base: base, scope: scope, entryData: entryData)
-            func run() -> Result<IoctlResult, NeedsRound> {
-                do throws(NeedsRound) {
-                    return .success(try dispatchIoctl(file, command: command, argument: argument, abi: abi, memory: &wrapped))
-                } catch {
-                    return .failure(error)
-                }
+        wrapped.scope = scope
+        func run() -> Result<IoctlResult, NeedsRound> {
+            do throws(NeedsRound) {
+                return .success(try dispatchIoctl(file, command: command, argument: argument, abi: abi, memory: &wrapped))
+            } catch {
+                return .failure(error)
             }
-            let outcome = scope.map { FaultScope.$current.withValue($0) { run() } } ?? run()
-            return (outcome, wrapped.fetches)
         }
+        let outcome = scope.map { FaultScope.$current.withValue($0) { run() } } ?? run()
+        let fetches = wrapped.fetches
         var result: IoctlResult
         switch outcome {
         case let .failure(round):

@@ -117,14 +117,24 @@ public struct TracingMemory<Base: UserMemory>: UserMemory {
 /// Holds the engine's tracer.
 final class TracerSlot: Sendable {
     let tracer = Mutex<(any EngineTracer)?>(nil)
+    /// Whether `tracer` is set: every request asks, and most engines never trace.
+    let isSet = Atomic<Bool>(false)
 }
 
 extension Engine {
     /// The tracer receiving a record per request; nil (the default) traces nothing.
     public var tracer: (any EngineTracer)? {
-        get { tracerSlot.tracer.withLock { $0 } }
-        set { tracerSlot.tracer.withLock { $0 = newValue } }
+        get { tracerSlot.isSet.load(ordering: .acquiring) ? tracerSlot.tracer.withLock { $0 } : nil }
+        set {
+            tracerSlot.tracer.withLock { t in
+                t = newValue
+                tracerSlot.isSet.store(newValue != nil, ordering: .releasing)
+            }
+        }
     }
+
+    /// Whether a tracer is set (cheaper than `tracer != nil`: no lock).
+    public var isTracing: Bool { tracerSlot.isSet.load(ordering: .acquiring) }
 
     /// `ioctl` with the record made when a tracer is set.
     func tracedIoctl(_ tracer: any EngineTracer, _ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
