@@ -60,11 +60,12 @@ public struct ByteReader: Sendable {
             throw .truncated(what: what, needed: offset + n, available: bytes.count)
         }
     }
-    /// Byte `k` after the cursor (checked by `need`).
-    @inline(__always) private func at(_ k: Int) -> UInt8 { bytes[bytes.startIndex + offset + k] }
+    /// Byte `k` after the cursor (`need` has checked it is there).
+    @inline(__always) private func at(_ k: Int) -> UInt8 { bytes.withUnsafeBufferPointer { $0[offset + k] } }
     public mutating func u8() throws(I2OFormatError) -> UInt8 {
         try need(1); defer { offset += 1 }; return at(0)
     }
+    @inline(__always)
     public mutating func u16() throws(I2OFormatError) -> UInt16 {
         try need(2); defer { offset += 2 }; return UInt16(at(0)) | UInt16(at(1)) << 8
     }

@@ -20,6 +20,7 @@ public final class BusMemory: Sendable {
         var first: Mapped?, second: Mapped?
         var more: [Mapped] = []
         var nextAddress: UInt64
+        let base: UInt64
         var count: Int { (first == nil ? 0 : 1) + (second == nil ? 0 : 1) + more.count }
         /// Buffer `i` (0 ..< count).
         subscript(i: Int) -> Mapped { i == 0 ? first! : i == 1 ? second! : more[i - 2] }
@@ -46,7 +47,15 @@ public final class BusMemory: Sendable {
     private let state: Mutex<State>
 
     /// Addresses start at `base` (page aligned), leaving 0 unmapped so a NULL address is a bus error.
-    public init(base: UInt64 = 0x1000) { state = Mutex(State(nextAddress: base)) }
+    public init(base: UInt64 = 0x1000) { state = Mutex(State(nextAddress: base, base: base)) }
+
+    /// Unmaps every buffer: the window is as new (a host reusing it for its next request).
+    public func unmapAll() {
+        state.withLock { s in
+            let base = s.base
+            s = State(nextAddress: base, base: base)
+        }
+    }
 
     /// Maps a copy of `bytes` and returns its bus address.
     public func map(_ bytes: [UInt8]) -> UInt64 { map(bytes: bytes, size: bytes.count) }

@@ -56,6 +56,9 @@ public struct IOP: Sendable {
         get { storage.status }
         _modify { unique(); yield &storage.status }
     }
+    /// The status block's InboundFrameSize, read without copying the block (requests size their
+    /// frames by it).
+    public var inboundFrameSize: WordCount { storage.status.inboundFrameSize }
     public internal(set) var hrt: HRT {
         get { storage.hrt }
         _modify { unique(); yield &storage.hrt }

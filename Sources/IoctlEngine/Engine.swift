@@ -208,8 +208,18 @@ struct EngineState: Sendable {
     var notify: Set<OpenFileID> = []
     /// Fault rules and failed IOPs (Faults.swift).
     var faults = FaultTable()
+    /// The bus window of the last request, reused by the next (`bus()`).
+    private var lastBus = BusMemory()
 
     init(machine: Machine) { self.machine = machine }
+
+    /// An empty bus window for the next request: the last one, unmapped, when nothing holds it
+    /// any more (an IOP keeps the window of a request it answers later), else a new one. Most
+    /// requests thus map their buffers without allocating a window.
+    mutating func bus() -> BusMemory {
+        if isKnownUniquelyReferenced(&lastBus) { lastBus.unmapAll() } else { lastBus = BusMemory() }
+        return lastBus
+    }
 
     /// The InitiatorContext of every request the engine builds (the config driver's context).
     static let initiatorContext: UInt32 = 0x4932_4F43 // "CO2I"

@@ -243,6 +243,7 @@ public struct FaultTable: Sendable {
 }
 
 /// The request an ioctl is carrying out, for the post hook (bound while the ioctl runs).
+@usableFromInline
 final class FaultScope: Sendable {
     @TaskLocal static var current: FaultScope?
 
@@ -384,15 +385,26 @@ extension EngineState {
     }
 }
 
+/// What the engine needs of the memory wrapper it dispatches through: the fault layer's scope
+/// and entry fault go in, the fetch rounds come out. Generic code over the wrapper's own type
+/// (rather than over the memory it wraps) gets the wrapper's type from its caller, whose code
+/// knows it: no run-time type lookup per ioctl.
+@usableFromInline
+protocol FaultWrapper: UserMemory {
+    var fetches: Int { get }
+    var scope: FaultScope? { get set }
+    var entryData: FaultAction.Kind? { get set }
+}
+
 /// A `UserMemory` that counts fetch rounds and applies short/corrupt data faults to stores.
 /// (Made by `Engine.ioctl`'s inlinable entry in the caller's code, hence `@usableFromInline`.)
 @usableFromInline
-struct FaultingMemory<Base: UserMemory>: UserMemory {
+struct FaultingMemory<Base: UserMemory>: FaultWrapper {
     /// The caller's memory, borrowed for one `ioctl` call.
     let base: UnsafeMutablePointer<Base>
-    var fetches = 0
-    var scope: FaultScope?
-    var entryData: FaultAction.Kind?
+    @usableFromInline var fetches = 0
+    @usableFromInline var scope: FaultScope?
+    @usableFromInline var entryData: FaultAction.Kind?
 
     @usableFromInline
     init(base: UnsafeMutablePointer<Base>) { self.base = base }

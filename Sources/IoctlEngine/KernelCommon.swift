@@ -186,7 +186,7 @@ extension KernelPersonality {
             let result = bus.map(zeroes: KernelLimits.paramsResultBytes)
             let frame = kernel == .linux2618
                 ? EngineState.kernel2618ParamsFrame(function, tid: tid, operations: ops, resultAddress: result,
-                                                     inboundWords: iop.status.inboundFrameSize.rawValue)
+                                                     inboundWords: iop.inboundFrameSize.rawValue)
                 : EngineState.kernel24ParamsFrame(function, tid: tid, operationsAddress: bus.map(ops), operationCount: ops.count,
                                                    resultAddress: result)
             guard let (reply, after) = s.attempt(frame, on: unit, memory: bus) else { return .fail(.ENXIO) }

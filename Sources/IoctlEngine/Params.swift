@@ -35,7 +35,8 @@ extension Personality {
         let readOps = oplen > 0 && oplen <= peekLimit
         let isSet = function == .utilParamsSet
         return try call.run(reserve: isSet ? 0 : Limits.paramsResultBytes, memory: &memory, ranges: { n in
-            var reads: UserRanges = [.u32(a.reslen)], writes: UserRanges = [.u32(a.reslen)]
+            var reads = UserRanges(), writes = UserRanges()
+            reads.append(.u32(a.reslen)); writes.append(.u32(a.reslen))
             if readOps { reads.append(UserRange(address: a.opbuf, count: oplen)) }
             if a.resbuf != 0 && n > 0 { writes.append(UserRange(address: a.resbuf, count: n)) }
             return (reads, writes)
@@ -57,7 +58,7 @@ extension Personality {
                 ops = b
             }
             guard EngineState.parses(ops, iop: iop, tid: tid) else { return .fail(.EINVAL) }
-            let memory = BusMemory()
+            let memory = s.bus()
             let iopCapacity = Limits.paramsResultBytes
             let result = memory.map(zeroes: iopCapacity)
             let frame = EngineState.paramsFrame(function, tid: tid, operations: ops, resultCapacity: iopCapacity,
@@ -91,7 +92,7 @@ extension EngineState {
     /// frame holds the header (4 words), OperationFlags, the immediate element's word, the list
     /// and the result element (2 words).
     static func maxOperationListBytes(_ iop: IOP) -> Int {
-        max(0, iop.status.inboundFrameSize.rawValue - 8) * 4
+        max(0, iop.inboundFrameSize.rawValue - 8) * 4
     }
 
     /// UtilParamsGet/Set as reference §6 builds it: word 4 = 0 (OperationFlags); SGL at word 5:
@@ -107,12 +108,17 @@ extension EngineState {
                      payloadCount: 4 + (operations.count + 3) / 4) { payload in
             payload.append(0)
             payload.append(0x4C00_0000 | UInt32(operations.count & 0xFF_FFFF))
-            var i = operations.startIndex
-            while i < operations.endIndex {
-                var w: UInt32 = 0
-                for b in 0..<4 where i + b < operations.endIndex { w |= UInt32(operations[i + b]) << (8 * b) }
-                payload.append(w)
-                i += 4
+            operations.withUnsafeBufferPointer { ops in
+                var i = 0
+                while i + 4 <= ops.count {
+                    payload.append(UInt32(ops[i]) | UInt32(ops[i + 1]) << 8 | UInt32(ops[i + 2]) << 16 | UInt32(ops[i + 3]) << 24)
+                    i += 4
+                }
+                if i < ops.count {
+                    var w: UInt32 = 0
+                    for b in 0..<ops.count - i { w |= UInt32(ops[i + b]) << (8 * b) }
+                    payload.append(w)
+                }
             }
             payload.append(0xD000_0000 | UInt32(resultCapacity & 0xFF_FFFF))
             payload.append(UInt32(truncatingIfNeeded: resultAddress))

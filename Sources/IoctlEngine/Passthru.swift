@@ -30,7 +30,7 @@ extension Personality {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
         let a = Layouts.Passthru(raw, kind: call.command.kind, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
-        guard let inbound = call.engine.peek({ $0.machine.iops[unit]?.status.inboundFrameSize.rawValue }) else {
+        guard let inbound = call.engine.peek({ $0.machine.iops[unit]?.inboundFrameSize.rawValue }) else {
             return .error(.ENXIO)
         }
         guard let w0 = try memory.fetch([.u32(a.msg)], []).u32(0) else { return .error(.EFAULT) }

@@ -92,6 +92,13 @@ struct UserWrites: Sendable, ExpressibleByArrayLiteral, Sequence {
     mutating func append(_ w: UserWrite) {
         if first == nil { first = w } else if second == nil { second = w } else { more.append(w) }
     }
+    /// Stores them in order; false at the first that fails.
+    func store(into memory: inout some UserMemory) -> Bool {
+        if let first, !first.store(into: &memory) { return false }
+        if let second, !second.store(into: &memory) { return false }
+        for w in more where !w.store(into: &memory) { return false }
+        return true
+    }
     struct Iterator: IteratorProtocol {
         fileprivate let writes: UserWrites
         fileprivate var i = 0
@@ -135,10 +142,7 @@ struct IoctlCall: Sendable {
 
     /// Stores `writes` in order; the first that fails makes the result EFAULT.
     func finish(_ writes: UserWrites, _ result: IoctlResult, memory: inout some UserMemory) -> IoctlResult {
-        for w in writes {
-            guard w.store(into: &memory) else { return .error(.EFAULT) }
-        }
-        return result
+        writes.store(into: &memory) ? result : .error(.EFAULT)
     }
 
     /// Runs the standard second round and its completion: `fetch` the buffers for a write
