@@ -20,7 +20,14 @@
 //                           libyaml (CYaml), whose event API the loader reads directly for speed.
 import PackageDescription
 
-let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+// Release builds optimise across the modules (`-cross-module-optimization`): they are the layers of
+// one program, and a request crosses five of them; inlining across the seams makes the engine's
+// hot path about a tenth faster (docs/performance.md). i2osim is an application, never a
+// dependency, so the flag's one cost (SwiftPM refuses unsafe flags in dependencies) does not apply.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
+]
 
 let package = Package(
     name: "i2osim",

@@ -50,10 +50,12 @@ struct FlatMemory: UserMemory {
     mutating func fetch(_ reads: UserRanges, _ writes: UserRanges) throws(NeedsRound) -> FetchedRanges {
         if recording { return FetchedRanges(try fetch(reads: Array(reads), writes: Array(writes))) }
         fetches += 1
+        // By index: iterating would copy the ranges.
         var total = 0
-        for r in reads { total += max(r.count, 0) }
+        for i in reads.indices { total += max(reads[i].count, 0) }
         var got = FetchedRanges(reservingCapacity: total)
-        for r in reads {
+        for i in reads.indices {
+            let r = reads[i]
             guard r.address >= Self.base, r.count >= 0, Int(r.address - Self.base) + r.count <= bytes.count else {
                 got.appendFault(); continue
             }

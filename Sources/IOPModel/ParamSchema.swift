@@ -58,28 +58,54 @@ public struct ParamField: Hashable, Sendable {
 public struct ParamGroupSchema: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable { case scalar, table }
     public var number: UInt16
-    public var name: String
     public var kind: Kind
-    public var fields: [ParamField] { didSet { offsets = Self.offsets(of: fields) } }
-    /// Byte offset of each field inside a row (fields are packed, in order); kept with `fields`.
-    public private(set) var offsets: [Int]
     /// Tables: the index of the key field (LIST_GET, ROW_DELETE …). I2O tables key on field 0.
     public var keyField: Int
     /// Tables: ROW_ADD / ROW_DELETE / TABLE_CLEAR allowed (0xF000 Properties bits 0x02/0x04/0x08).
     public var rowsEditable: Bool
 
+    /// The name and the fields with what follows from them, in one immutable box: every parameter
+    /// request copies a schema, and a copy is then one retain, not three.
+    private final class Layout: Sendable {
+        let name: String
+        let fields: [ParamField]
+        let offsets: [Int]
+        let rowWidth: Int
+        init(name: String, fields: [ParamField]) {
+            self.name = name; self.fields = fields
+            var o: [Int] = []; o.reserveCapacity(fields.count); var at = 0
+            for f in fields { o.append(at); at += f.type.width }
+            offsets = o; rowWidth = at
+        }
+    }
+    private var layout: Layout
+
+    public var name: String {
+        get { layout.name }
+        set { layout = Layout(name: newValue, fields: layout.fields) }
+    }
+    public var fields: [ParamField] {
+        get { layout.fields }
+        set { layout = Layout(name: layout.name, fields: newValue) }
+    }
+    /// Byte offset of each field inside a row (fields are packed, in order); kept with `fields`.
+    public var offsets: [Int] { layout.offsets }
+    /// The bytes of one row (all fields).
+    public var rowWidth: Int { layout.rowWidth }
+
     public init(number: UInt16, name: String, kind: Kind, fields: [ParamField], keyField: Int = 0, rowsEditable: Bool = false) {
-        self.number = number; self.name = name; self.kind = kind; self.fields = fields
-        offsets = Self.offsets(of: fields)
-        self.keyField = keyField; self.rowsEditable = rowsEditable
+        self.number = number; self.kind = kind; self.keyField = keyField; self.rowsEditable = rowsEditable
+        layout = Layout(name: name, fields: fields)
     }
 
-    private static func offsets(of fields: [ParamField]) -> [Int] {
-        var o: [Int] = []; o.reserveCapacity(fields.count); var at = 0
-        for f in fields { o.append(at); at += f.type.width }
-        return o
+    public static func == (a: ParamGroupSchema, b: ParamGroupSchema) -> Bool {
+        a.number == b.number && a.kind == b.kind && a.keyField == b.keyField && a.rowsEditable == b.rowsEditable
+            && (a.layout === b.layout || (a.name == b.name && a.fields == b.fields))
     }
-    public var rowWidth: Int { fields.reduce(0) { $0 + $1.type.width } }
+    public func hash(into h: inout Hasher) {
+        h.combine(number); h.combine(name); h.combine(kind); h.combine(fields); h.combine(keyField); h.combine(rowsEditable)
+    }
+
     /// Width of the named fields, or nil when an index is out of range.
     public func width(of selection: FieldSelection) -> Int? {
         switch selection {
