@@ -34,7 +34,7 @@ extension Personality {
                 guard let q = got.bytes(1), q.count == qlen else { return .fail(.EFAULT) }
                 query = q
             }
-            let bus = BusMemory()
+            let bus = s.bus()
             let pageAddress = bus.map(zeroes: reserved + 1)
             var payload: [UInt32] = [a.page]
             if let query {

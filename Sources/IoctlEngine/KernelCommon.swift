@@ -182,7 +182,7 @@ extension KernelPersonality {
                 ops = b
             }
             let tid = TID(rawValue: UInt16(a.tid & 0xFFF))
-            let bus = BusMemory()
+            let bus = s.bus()
             let result = bus.map(zeroes: KernelLimits.paramsResultBytes)
             let frame = kernel == .linux2618
                 ? EngineState.kernel2618ParamsFrame(function, tid: tid, operations: ops, resultAddress: result,
@@ -262,7 +262,7 @@ extension KernelPersonality {
         let kernel = self.kernel
         return call.engine.locked { s in
             guard s.machine.iops[unit] != nil else { return .error(.ENXIO) }
-            let bus = BusMemory()
+            let bus = s.bus()
             let address = bus.map(fragment)
             let frame = EngineState.swFrame(.execSwDownload, a, maxfrag: maxfrag, curfrag: curfrag, swlen: swlen,
                                             element: 0xD000_0000 | (size & 0xFF_FFFF), address: address)
@@ -292,7 +292,7 @@ extension KernelPersonality {
         // something to copy (a round trip here reruns the request harmlessly).
         let (outcome, bytes): (PostWait, [UInt8]) = call.engine.locked { s in
             guard s.machine.iops[unit] != nil else { return (.failed(.ENXIO), []) }
-            let bus = BusMemory()
+            let bus = s.bus()
             let address = bus.map(zeroes: Int(size))
             let frame = EngineState.swFrame(.execSwUpload, a, maxfrag: maxfrag, curfrag: curfrag, swlen: swlen,
                                             element: 0xD000_0000 | (size & 0xFF_FFFF), address: address)

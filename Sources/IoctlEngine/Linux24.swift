@@ -49,7 +49,7 @@ struct Linux24Personality: KernelPersonality {
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
             guard qlen <= KernelLimits.kmallocBytes else { return .fail(.ENOMEM) }
-            let bus = BusMemory()
+            let bus = s.bus()
             var query: [UInt8]?
             if qlen > 0 {
                 guard let q = got.bytes(1), q.count == qlen else { return .fail(.EFAULT) }

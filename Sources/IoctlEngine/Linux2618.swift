@@ -134,7 +134,7 @@ extension Linux2618Personality {
 
         let step: Step = call.engine.locked { s in
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
-            let bus = BusMemory()
+            let bus = s.bus()
             var words = userWords
             while words.count < MessageFrame.headerWords { words.append(0) }
             var mapped: [(PassthruElement, UInt64)] = []

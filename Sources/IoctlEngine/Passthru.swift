@@ -72,7 +72,7 @@ extension Personality {
 
         let step: Step = call.engine.locked { s in
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
-            let bus = BusMemory()
+            let bus = s.bus()
             var mapped: [(PassthruElement, UInt64)] = []
             for e in elements {
                 let address = bus.map(data[e.index] ?? [UInt8](repeating: 0, count: e.count))

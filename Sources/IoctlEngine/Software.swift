@@ -33,7 +33,7 @@ extension Personality {
         let unit = IOPUnit(rawValue: a.iop)
         let result: IoctlResult = call.engine.locked { s in
             guard s.machine.iops[unit] != nil else { return .error(.ENXIO) }
-            let bus = BusMemory()
+            let bus = s.bus()
             let address = bus.map(fragment)
             let frame = EngineState.swFrame(.execSwDownload, a, maxfrag: maxfrag, curfrag: curfrag, swlen: swlen,
                                             element: 0xD400_0000 | UInt32(size), address: address)
@@ -62,7 +62,7 @@ extension Personality {
             guard maxfrag <= 255, curfrag <= 255 else { return .fail(.EINVAL) }
             guard a.buf != 0 else { return .fail(.EFAULT) }
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
-            let bus = BusMemory()
+            let bus = s.bus()
             let address = bus.map(zeroes: fragmentBytes)
             let frame = EngineState.swFrame(.execSwUpload, a, maxfrag: maxfrag, curfrag: curfrag, swlen: swlen,
                                             element: 0xD000_0000 | UInt32(fragmentBytes), address: address)

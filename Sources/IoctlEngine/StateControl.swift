@@ -13,7 +13,7 @@ extension Engine {
         let list = OperationList([op]).encoded()
         let outcome: String? = locked { s in
             guard s.machine.iops[unit] != nil else { return "no IOP \(unit.rawValue)" }
-            let bus = BusMemory()
+            let bus = s.bus()
             let result = bus.map(zeroes: 4096)
             let frame = EngineState.paramsFrame(.utilParamsSet, tid: tid, operations: list, resultCapacity: 4096,
                                                 resultAddress: result)

@@ -68,7 +68,7 @@ extension EngineState {
     /// LastReportedChangeIndicator 0, SGL at 6) to TID 0 with a `capacity`-byte buffer; reply
     /// word 5 = the whole table's byte count.
     mutating func readTable(_ function: I2OFunction, unit: IOPUnit, capacity: Int) -> TableRead {
-        let memory = BusMemory()
+        let memory = bus()
         let cap = max(capacity, 12)
         let address = memory.map(zeroes: cap)
         let sgl: [UInt32] = [0xD000_0000 | UInt32(cap & 0xFF_FFFF), UInt32(truncatingIfNeeded: address)]

@@ -26,10 +26,18 @@ public enum PreloadProtocol {
     public static func frame(_ type: MessageType, _ body: [UInt8] = []) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(8 + body.count)
-        out.appendLE(UInt32(4 + body.count))
-        out.appendLE(type.rawValue)
-        out.append(contentsOf: body)
+        appendFrame(type, bodyCount: body.count, to: &out) { $0.append(contentsOf: body) }
         return out
+    }
+
+    /// Appends a frame whose `bodyCount`-byte body `body` appends, with no array for the body
+    /// (several frames that go out in one send are built in one buffer).
+    static func appendFrame(_ type: MessageType, bodyCount: Int, to out: inout [UInt8], body: (inout [UInt8]) -> Void) {
+        out.appendLE(UInt32(4 + bodyCount))
+        out.appendLE(type.rawValue)
+        let start = out.count
+        body(&out)
+        precondition(out.count - start == bodyCount, "frame body of \(out.count - start) bytes, announced \(bodyCount)")
     }
 }
 
@@ -70,10 +78,12 @@ struct BodyReader {
         let hi = try u32()
         return UInt64(lo) | UInt64(hi) << 32
     }
-    mutating func take(_ n: Int) throws(PreloadProtocolError) -> [UInt8] {
+    mutating func take(_ n: Int) throws(PreloadProtocolError) -> [UInt8] { Array(try slice(n)) }
+    /// The next `n` bytes where they lie (no copy).
+    mutating func slice(_ n: Int) throws(PreloadProtocolError) -> ArraySlice<UInt8> {
         guard n >= 0, remaining >= n else { throw PreloadProtocolError("message body too short for \(n) bytes") }
         defer { offset += n }
-        return Array(bytes[offset..<offset + n])
+        return bytes[offset..<offset + n]
     }
     func expectEnd(_ what: String) throws(PreloadProtocolError) {
         guard remaining == 0 else { throw PreloadProtocolError("\(what): \(remaining) unexpected trailing bytes") }

@@ -283,7 +283,7 @@ public final class PreloadServer: Sendable {
                 let eagerLength = Int(try r.u32())
                 let eagerFlags = try r.u32()
                 let readable = eagerFlags & PreloadProtocol.eagerReadable != 0
-                let bytes = readable ? try r.take(eagerLength) : []
+                let bytes = readable ? try r.slice(eagerLength) : []
                 try r.expectEnd("IOCTL")
                 var memory = SocketMemory(socket: socket, eagerAddress: eagerAddress, eagerLength: eagerLength,
                                           eagerFlags: eagerFlags, eagerBytes: bytes)
@@ -298,24 +298,26 @@ public final class PreloadServer: Sendable {
                 }
                 // The STORE frames and the RESULT go out in one send: one write, one wake-up of the
                 // client (the frames are the protocol's; only their batching changed).
+                let stores = memory.writeFault ? [] : memory.stores
                 var out: [UInt8] = []
-                for s in memory.writeFault ? [] : memory.stores {
+                out.reserveCapacity(stores.reduce(16) { $0 + 16 + $1.bytes.count })
+                for s in stores {
                     var offset = 0
                     repeat {   // chunks that fit a frame
                         let n = min(s.bytes.count - offset, PreloadProtocol.maxFrame - 16)
-                        var b: [UInt8] = []
-                        b.appendLE(s.address + UInt64(offset))
-                        b.append(contentsOf: s.bytes[offset..<offset + n])
-                        out.append(contentsOf: PreloadProtocol.frame(.store, b))
+                        PreloadProtocol.appendFrame(.store, bodyCount: 8 + n, to: &out) { b in
+                            b.appendLE(s.address + UInt64(offset))
+                            b.append(contentsOf: s.bytes[offset..<offset + n])
+                        }
                         offset += n
                     } while offset < s.bytes.count
                 }
-                var b: [UInt8] = []
-                switch result {
-                case let .value(v): b.appendLE(v); b.appendLE(Int32(0))
-                case let .error(e): b.appendLE(Int32(-1)); b.appendLE(e.rawValue)
+                PreloadProtocol.appendFrame(.result, bodyCount: 8, to: &out) { b in
+                    switch result {
+                    case let .value(v): b.appendLE(v); b.appendLE(Int32(0))
+                    case let .error(e): b.appendLE(Int32(-1)); b.appendLE(e.rawValue)
+                    }
                 }
-                out.append(contentsOf: PreloadProtocol.frame(.result, b))
                 guard socket.send(out) else { return }
             case .read:
                 let capacity = min(Int(try r.u32()), PreloadProtocol.maxFrame - 16)

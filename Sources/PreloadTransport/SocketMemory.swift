@@ -18,8 +18,9 @@ import IoctlEngine
 /// so the ioctl is abandoned cleanly and the connection is closed.
 struct SocketMemory: UserMemory {
     private let socket: FrameSocket
-    /// Ranges whose bytes are known (nil bytes: known to fault).
-    private var known: [(range: UserRange, bytes: [UInt8]?)] = []
+    /// Ranges whose bytes are known (nil bytes: known to fault): slices of the IOCTL and DATA
+    /// frames they came in, not copies.
+    private var known: [(range: UserRange, bytes: ArraySlice<UInt8>?)] = []
     /// Ranges whose writability is known.
     private var writable: [(range: UserRange, ok: Bool)] = []
     private(set) var stores: [(address: UInt64, bytes: [UInt8])] = []
@@ -29,13 +30,15 @@ struct SocketMemory: UserMemory {
     private(set) var writeFault = false
     private(set) var rounds = 0
 
-    init(socket: FrameSocket, eagerAddress: UInt64, eagerLength: Int, eagerFlags: UInt32, eagerBytes: [UInt8]) {
+    init(socket: FrameSocket, eagerAddress: UInt64, eagerLength: Int, eagerFlags: UInt32, eagerBytes: ArraySlice<UInt8>) {
         self.socket = socket
         if eagerLength > 0 {
             let range = UserRange(address: eagerAddress, count: eagerLength)
             let readable = eagerFlags & PreloadProtocol.eagerReadable != 0
+            known.reserveCapacity(4)
             known.append((range, readable ? eagerBytes : nil))
             // The client always says whether the eager range is writable (probed when readable).
+            writable.reserveCapacity(4)
             writable.append((range, readable && eagerFlags & PreloadProtocol.eagerWritable != 0))
         }
     }
@@ -46,12 +49,13 @@ struct SocketMemory: UserMemory {
             && inner.address &- outer.address + UInt64(inner.count) <= UInt64(outer.count)
     }
 
-    private func lookup(_ r: UserRange) -> [UInt8]?? {
+    /// The bytes of `r` if known: `.some(nil)` when known to fault, `.none` when not known yet.
+    private func lookup(_ r: UserRange) -> ArraySlice<UInt8>?? {
         if r.count == 0 { return .some([]) }
         for k in known where Self.contains(k.range, r) {
             guard let bytes = k.bytes else { return .some(nil) }
-            let start = Int(r.address - k.range.address)
-            return .some(Array(bytes[start..<start + r.count]))
+            let start = bytes.startIndex + Int(r.address - k.range.address)
+            return .some(bytes[start..<start + r.count])
         }
         return .none
     }
@@ -63,7 +67,33 @@ struct SocketMemory: UserMemory {
     }
 
     mutating func fetch(reads: [UserRange], writes: [UserRange]) throws(NeedsRound) -> [[UInt8]?] {
-        var missingReads: [UserRange] = []
+        try admit(reads, writes)
+        return reads.map { r in lookup(r).flatMap { $0.map(Array.init) } }
+    }
+
+    /// A handful of ranges (the engine's usual second round): no lists are built, and the reads'
+    /// bytes are copied once, into the answer.
+    mutating func fetch(_ reads: UserRanges, _ writes: UserRanges) throws(NeedsRound) -> FetchedRanges {
+        try admit(reads, writes)
+        var total = 0
+        for i in reads.indices { total += max(reads[i].count, 0) }
+        var got = FetchedRanges(reservingCapacity: total)
+        for i in reads.indices {
+            if let b = lookup(reads[i]) ?? nil { got.append(b) } else { got.appendFault() }
+        }
+        return got
+    }
+
+    mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]? {
+        try admit(CollectionOfOne(range), EmptyCollection())
+        return lookup(range).flatMap { $0.map(Array.init) }
+    }
+
+    /// Makes every range of `reads` known and every range of `writes` known writable or not,
+    /// asking the client in as few rounds as frames allow (usually one, or none); then stops
+    /// the ioctl (`writeFault`) if a write reservation cannot be granted.
+    private mutating func admit(_ reads: some Collection<UserRange>, _ writes: some Collection<UserRange>) throws(NeedsRound) {
+        var missingReads = UserRanges()
         for r in reads where lookup(r) == nil {
             if r.count < 0 || r.count > PreloadProtocol.maxFrame - 64 || r.address > UInt64.max - UInt64(r.count) {
                 known.append((r, nil))   // larger than a frame can carry: treated as a fault (documented)
@@ -71,7 +101,7 @@ struct SocketMemory: UserMemory {
                 missingReads.append(r)
             }
         }
-        var missingWrites: [UserRange] = []
+        var missingWrites = UserRanges()
         for w in writes where isKnownWritable(w) == nil && !missingWrites.contains(w) {
             if w.count < 0 || w.count > Int(UInt32.max) || w.address > UInt64.max - UInt64(w.count) {
                 writable.append((w, false))   // no process has such a range
@@ -80,45 +110,51 @@ struct SocketMemory: UserMemory {
             }
         }
         // Rounds, each within one frame: DATA carries 8 + len per read and 4 per write.
-        while !missingReads.isEmpty || !missingWrites.isEmpty {
-            var batchReads: [UserRange] = []
-            var batchWrites: [UserRange] = []
+        var nextRead = 0, nextWrite = 0
+        while nextRead < missingReads.count || nextWrite < missingWrites.count {
+            var batchReads = UserRanges(), batchWrites = UserRanges()
             var size = 4
-            while let r = missingReads.first, size + 8 + r.count <= PreloadProtocol.maxFrame, batchReads.count < 4096 {
-                size += 8 + r.count
-                batchReads.append(missingReads.removeFirst())
+            while nextRead < missingReads.count, size + 8 + missingReads[nextRead].count <= PreloadProtocol.maxFrame,
+                  batchReads.count < 4096 {
+                size += 8 + missingReads[nextRead].count
+                batchReads.append(missingReads[nextRead])
+                nextRead += 1
             }
-            while !missingWrites.isEmpty, size + 4 <= PreloadProtocol.maxFrame, batchReads.count + batchWrites.count < 4096 {
+            while nextWrite < missingWrites.count, size + 4 <= PreloadProtocol.maxFrame,
+                  batchReads.count + batchWrites.count < 4096 {
                 size += 4
-                batchWrites.append(missingWrites.removeFirst())
+                batchWrites.append(missingWrites[nextWrite])
+                nextWrite += 1
             }
             do {
                 try round(reads: batchReads, writes: batchWrites)
             } catch {
                 failure = error
-                throw NeedsRound(reads: reads, writes: writes)
+                throw NeedsRound(reads: Array(reads), writes: Array(writes))
             }
         }
         // A write reservation that cannot be granted ends the call here, as a bad pointer
         // found by the kernel's pointer checks would: EFAULT, nothing changed, nothing written.
         if writes.contains(where: { isKnownWritable($0) == false }) {
             writeFault = true
-            throw NeedsRound(reads: reads, writes: writes)
+            throw NeedsRound(reads: Array(reads), writes: Array(writes))
         }
-        return reads.map { r in lookup(r) ?? nil }
     }
 
-    private mutating func round(reads: [UserRange], writes: [UserRange]) throws(PreloadProtocolError) {
+    private mutating func round(reads: UserRanges, writes: UserRanges) throws(PreloadProtocolError) {
         rounds += 1
-        var body: [UInt8] = []
-        body.appendLE(UInt32(reads.count))
-        body.appendLE(UInt32(writes.count))
-        for r in reads + writes {
-            body.appendLE(r.address)
-            body.appendLE(UInt32(r.count))
-            body.appendLE(UInt32(0))
+        var frame: [UInt8] = []
+        frame.reserveCapacity(16 + 16 * (reads.count + writes.count))
+        PreloadProtocol.appendFrame(.need, bodyCount: 8 + 16 * (reads.count + writes.count), to: &frame) { body in
+            body.appendLE(UInt32(reads.count))
+            body.appendLE(UInt32(writes.count))
+            for r in reads + writes {
+                body.appendLE(r.address)
+                body.appendLE(UInt32(r.count))
+                body.appendLE(UInt32(0))
+            }
         }
-        guard socket.send(.need, body) else { throw PreloadProtocolError("client went away during a round") }
+        guard socket.send(frame) else { throw PreloadProtocolError("client went away during a round") }
         guard case let .frame(type, answer) = try socket.readFrame() else {
             throw PreloadProtocolError("client went away during a round")
         }
@@ -131,7 +167,7 @@ struct SocketMemory: UserMemory {
                 guard length == r.count else {
                     throw PreloadProtocolError("DATA gives \(length) bytes for a range of \(r.count)")
                 }
-                known.append((r, try reader.take(length)))
+                known.append((r, try reader.slice(length)))
             } else {
                 guard length == 0 else { throw PreloadProtocolError("DATA carries bytes for a faulting range") }
                 known.append((r, nil))
