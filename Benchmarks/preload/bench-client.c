@@ -14,6 +14,9 @@
 //   bench-client reslen DEVICE                      one PARMGET (FieldGet 0xF100); prints the result's length
 //   bench-client ready -- CMD...                    starts the daemon CMD, prints ns until it printed a line
 //                                                   starting `ready:`, then stops it with SIGINT
+//   bench-client syscost                            ns per call of the system calls libi2osim-preload adds
+//                                                   to each ioctl (getpid, fstat, process_vm_readv of a struct
+//                                                   onto itself and of a NEED's ranges, process_vm_writev)
 // OP: getiops parmget lctget hrtget swdl html passthru validate
 // Output: key=value pairs on one line. Exit 0 when every ioctl succeeded.
 #define _GNU_SOURCE
@@ -29,6 +32,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -418,6 +424,53 @@ static int ready(char **argv) {
 	return 0;
 }
 
+/* The library's own system calls per ioctl (docs/preload-protocol.md), each timed alone, best of
+ * five batches: what a safe client pays on top of the socket round trips the baseline makes. */
+static double per_call(int which, int n) {
+	static unsigned char a[4096], b[4096];
+	pid_t pid = getpid();
+	int fds[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) return -1;
+	struct stat st;
+	double best = 1e30;
+	for (int rep = 0; rep < 5; rep++) {
+		uint64_t t0 = now_ns();
+		for (int i = 0; i < n; i++) {
+			switch (which) {
+			case 0: (void)syscall(SYS_getpid); break;
+			case 1: (void)fstat(fds[0], &st); break;
+			case 2: { /* the struct, read into the frame and onto itself (its writability probe) */
+				struct iovec local[2] = {{b, 40}, {a, 40}}, remote[2] = {{a, 40}, {a, 40}};
+				(void)syscall(SYS_process_vm_readv, pid, local, 2, remote, 2, 0);
+				break;
+			}
+			case 3: { /* a NEED: two reads and the probe of one small write range */
+				struct iovec local[3] = {{b, 4}, {b + 64, 12}, {a + 512, 4}}, remote[3] = {{a + 256, 4}, {a + 300, 12}, {a + 512, 4}};
+				(void)syscall(SYS_process_vm_readv, pid, local, 3, remote, 3, 0);
+				break;
+			}
+			case 4: { /* the STOREs: a length and a result buffer */
+				struct iovec local[2] = {{b, 4}, {b + 64, 92}}, remote[2] = {{a + 1024, 4}, {a + 2048, 92}};
+				(void)syscall(SYS_process_vm_writev, pid, local, 2, remote, 2, 0);
+				break;
+			}
+			}
+		}
+		double ns = (double)(now_ns() - t0) / n;
+		if (ns < best) best = ns;
+	}
+	close(fds[0]); close(fds[1]);
+	return best;
+}
+
+static int syscost(void) {
+	const int n = 50000;
+	double g = per_call(0, n), f = per_call(1, n), rs = per_call(2, n), rn = per_call(3, n), w = per_call(4, n);
+	printf("getpid_ns=%.0f fstat_ns=%.0f pvm_read_struct_ns=%.0f pvm_read_need_ns=%.0f pvm_write_ns=%.0f total_ns=%.0f\n",
+	       g, f, rs, rn, w, g + f + rs + rn + w);
+	return 0;
+}
+
 int main(int argc, char **argv) {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 6 && !strcmp(argv[1], "lat")) return latency(argv[2], NULL, atof(argv[3]), atoi(argv[4]), op_index(argv[5]), 0, 0, 1);
@@ -430,6 +483,7 @@ int main(int argc, char **argv) {
 	if (argc >= 5 && !strcmp(argv[1], "serve-first") && !strcmp(argv[3], "--")) return serve_first(argv[2], argv + 4);
 	if (argc >= 3 && !strcmp(argv[1], "reslen")) return reslen(argv[2]);
 	if (argc >= 4 && !strcmp(argv[1], "ready") && !strcmp(argv[2], "--")) return ready(argv + 3);
+	if (argc >= 2 && !strcmp(argv[1], "syscost")) return syscost();
 	fprintf(stderr, "usage: see the comment at the top of bench-client.c\n");
 	return 2;
 }

@@ -124,9 +124,17 @@ public struct RetryRoundMemory: UserMemory {
             last = max(last, k)
         }
         guard last >= 0 else { return [] }
-        // The stores by address (stable), walked once per range.
-        let byAddress = stores.indices.sorted { (stores[$0].address, $0) < (stores[$1].address, $1) }
+        // The stores by address (stable), walked once per range: an insertion sort, as the stores
+        // are a handful (a generic sort costs more than the rest of the reply).
+        var byAddress = Array(stores.indices)
+        for i in byAddress.indices.dropFirst() {
+            let x = byAddress[i]
+            var j = i
+            while j > 0 && stores[byAddress[j - 1]].address > stores[x].address { byAddress[j] = byAddress[j - 1]; j -= 1 }
+            byAddress[j] = x
+        }
         var data: [UInt8] = []
+        data.reserveCapacity(stores.reduce(0) { $0 + $1.bytes.count } + 4 * (last + 1))
         var written: [(start: UInt64, end: UInt64)] = []
         written.reserveCapacity(last + 1)
         for k in 0...last {
