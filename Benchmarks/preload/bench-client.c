@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -225,8 +226,35 @@ static void *work(void *arg) {
 	return NULL;
 }
 
+/* CPU time (user + system) of process `pid` so far, from /proc/PID/stat; 0 when unreadable. */
+static uint64_t process_cpu_ns(pid_t pid) {
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f) return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');   /* the command name may hold spaces */
+	unsigned long long ut = 0, st = 0;
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return 0;
+	return (ut + st) * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
+}
+
+static uint64_t self_cpu_ns(void) {
+	struct rusage u;
+	getrusage(RUSAGE_SELF, &u);
+	return (uint64_t)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000000ull
+	       + (uint64_t)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1000ull;
+}
+
 static int latency(const char *device, const char *sock, double seconds, int threads, int op, unsigned req, unsigned resp,
                    unsigned rounds) {
+	/* The server's CPU: the daemon is this process's parent under `i2osim run`; the echo server's
+	 * pid comes in BENCH_SERVER_PID. */
+	const char *sp = getenv("BENCH_SERVER_PID");
+	pid_t server = sock ? (sp ? (pid_t)atoi(sp) : 0) : getppid();
+	uint64_t server0 = server ? process_cpu_ns(server) : 0, self0 = self_cpu_ns();
 	struct worker *w = calloc(threads, sizeof *w);
 	pthread_barrier_init(&barrier, NULL, threads);
 	for (int i = 0; i < threads; i++) {
@@ -246,8 +274,11 @@ static int latency(const char *device, const char *sock, double seconds, int thr
 	for (int i = 0; i < threads; i++) { memcpy(all + k, w[i].lat, w[i].n * sizeof *all); k += w[i].n; }
 	qsort(all, total, sizeof *all, cmp_u64);
 	double secs = (end - start) / 1e9;
-	printf("ops=%zu failures=%d seconds=%.3f throughput=%.0f p50_ns=%llu p99_ns=%llu\n", total, failures, secs,
-	       total / secs, (unsigned long long)(total ? all[total / 2] : 0), (unsigned long long)(total ? all[total * 99 / 100] : 0));
+	uint64_t server1 = server ? process_cpu_ns(server) : 0, self1 = self_cpu_ns();
+	printf("ops=%zu failures=%d seconds=%.3f throughput=%.0f p50_ns=%llu p99_ns=%llu client_cpu_ns=%.0f server_cpu_ns=%.0f\n",
+	       total, failures, secs, total / secs, (unsigned long long)(total ? all[total / 2] : 0),
+	       (unsigned long long)(total ? all[total * 99 / 100] : 0), total ? (double)(self1 - self0) / total : 0,
+	       total && server ? (double)(server1 - server0) / total : 0);
 	return failures ? 1 : 0;
 }
 

@@ -85,7 +85,7 @@ struct UserWrite: Sendable, Equatable {
 
 /// The writes of one request, in order: inline up to two (a handler's usual `*reslen` and
 /// buffer), so finishing a request allocates no list.
-struct UserWrites: Sendable, ExpressibleByArrayLiteral, Sequence {
+struct UserWrites: Sendable, ExpressibleByArrayLiteral {
     private var first: UserWrite?, second: UserWrite?
     private var more: [UserWrite] = []
     init(arrayLiteral elements: UserWrite...) { for e in elements { append(e) } }
@@ -99,19 +99,6 @@ struct UserWrites: Sendable, ExpressibleByArrayLiteral, Sequence {
         for w in more where !w.store(into: &memory) { return false }
         return true
     }
-    struct Iterator: IteratorProtocol {
-        fileprivate let writes: UserWrites
-        fileprivate var i = 0
-        mutating func next() -> UserWrite? {
-            defer { i += 1 }
-            switch i {
-            case 0: return writes.first
-            case 1: return writes.second
-            default: return i - 2 < writes.more.count ? writes.more[i - 2] : nil
-            }
-        }
-    }
-    func makeIterator() -> Iterator { Iterator(writes: self) }
 }
 
 /// What a handler decided under the lock.
