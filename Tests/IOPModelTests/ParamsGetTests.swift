@@ -226,3 +226,42 @@ import IOPModel
         #expect(h.iop.groupNumbers(of: 0x999) == nil)
     }
 }
+
+/// 0xF100 is kept current by the device (`DeviceDescription.identity`), not computed per read.
+@Suite struct DeviceIdentityTests {
+    static func u32(_ b: [UInt8], _ at: Int) -> UInt32 { UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24 }
+    static func u16(_ b: [UInt8], _ at: Int) -> UInt16 { UInt16(b[at]) | UInt16(b[at + 1]) << 8 }
+
+    @Test func identityFollowsTheEntryAndTheStoredRow() throws {
+        // A stored row whose ClassID/OwnerTID/ParentTID disagree with the LCT, and a vendor string.
+        var row = [UInt8](repeating: 0xEE, count: 8)
+        row += Array("Acme".utf8) + [UInt8](repeating: 0, count: 12)
+        row += [UInt8](repeating: 0, count: StandardGroups.deviceIdentity.rowWidth - row.count)
+        var d = DeviceDescription(entry: LCTEntry(localTID: 0x210, classID: .lan, parentTID: 0x008, userTID: .none),
+                                  groups: [0xF100: ParamGroup(schema: StandardGroups.deviceIdentity, rows: [row])])
+        var id = try #require(d.identity.rows.first)
+        #expect(Self.u32(id, 0) == d.entry.classWord)
+        #expect(Self.u16(id, 4) == TID.none.rawValue && Self.u16(id, 6) == 0x008)
+        #expect(FixedText.decode(id[8..<24]) == "Acme")
+
+        // The entry changes: the row follows.
+        d.entry.userTID = 0x211
+        d.entry.parentTID = 0x009
+        id = try #require(d.identity.rows.first)
+        #expect(Self.u16(id, 4) == 0x211 && Self.u16(id, 6) == 0x009)
+
+        // The stored row changes: the derived fields stay the LCT's, the rest is the new row.
+        var other = row
+        other.replaceSubrange(8..<12, with: Array("Zeta".utf8))
+        d.groups[0xF100]?.rows = [other]
+        id = try #require(d.identity.rows.first)
+        #expect(FixedText.decode(id[8..<24]) == "Zeta")
+        #expect(Self.u32(id, 0) == d.entry.classWord && Self.u16(id, 4) == 0x211)
+
+        // No stored row at all: zeros beside the derived fields.
+        d.groups[0xF100] = nil
+        id = try #require(d.identity.rows.first)
+        #expect(id.count == StandardGroups.deviceIdentity.rowWidth && id[8..<24].allSatisfy { $0 == 0 })
+        #expect(Self.u16(id, 6) == 0x009)
+    }
+}
