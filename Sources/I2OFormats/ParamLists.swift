@@ -222,6 +222,19 @@ public struct OperationList: Hashable, Sendable {
     }
 
     /// `parseOne`'s walk over one operation, in the same order of reads and width lookups.
+    /// The `n` field indices after a FieldCount other than 0xFFFF; the one index 0xFFFF is "all
+    /// fields" too (Linux 2.6.18's form), read without an array.
+    static func fieldIndices(_ r: inout ByteReader, count n: UInt16) throws(I2OFormatError) -> FieldSelection {
+        if n == 1 {
+            let i = try r.u16()
+            return i == 0xFFFF ? .all : .indices([i])
+        }
+        var ix: [UInt16] = []
+        ix.reserveCapacity(Int(n))
+        for _ in 0..<n { ix.append(try r.u16()) }
+        return .indices(ix)
+    }
+
     static func skipOne(_ r: inout ByteReader, schema: some ParamWidthSource) throws(I2OFormatError) {
         let code = ParamOperationCode(rawValue: try r.u16())
         let group = try r.u16()
@@ -230,14 +243,7 @@ public struct OperationList: Hashable, Sendable {
             let n = try r.u16()
             if n == 0xFFFF { return .all }
             guard needed else { try r.skip(Int(n) * 2); return nil }
-            if n == 1 {
-                let i = try r.u16()
-                return i == 0xFFFF ? .all : .indices([i])
-            }
-            var ix: [UInt16] = []
-            ix.reserveCapacity(Int(n))
-            for _ in 0..<n { ix.append(try r.u16()) }
-            return .indices(ix)
+            return try fieldIndices(&r, count: n)
         }
         func skipKeys(_ n: Int) throws(I2OFormatError) {
             guard n > 0 else { return }
@@ -285,14 +291,7 @@ public struct OperationList: Hashable, Sendable {
         func fields() throws(I2OFormatError) -> FieldSelection {
             let n = try r.u16()
             if n == 0xFFFF { return .all }
-            if n == 1 {
-                let i = try r.u16()
-                return i == 0xFFFF ? .all : .indices([i])
-            }
-            var ix: [UInt16] = []
-            ix.reserveCapacity(Int(n))
-            for _ in 0..<n { ix.append(try r.u16()) }
-            return .indices(ix)
+            return try fieldIndices(&r, count: n)
         }
         func keyWidth() throws(I2OFormatError) -> Int {
             guard let w = schema.keyWidth(group: group) else {
