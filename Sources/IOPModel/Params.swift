@@ -83,7 +83,6 @@ extension IOP {
     /// its schemas): a 4-byte header, and no operation that the list ends inside. An unknown
     /// group, field or operation code is not a parse failure (the IOP reports it as BlockStatus).
     /// False when there is no such device.
-    public func operationListParses(_ bytes: [UInt8], for tid: TID) -> Bool { operationListParses(bytes[...], for: tid) }
     public func operationListParses(_ bytes: ArraySlice<UInt8>, for tid: TID) -> Bool {
         guard let device = devices[tid] else { return false }
         return !OperationList.isTruncated(bytes, schema: Self.widths(for: device))
