@@ -30,14 +30,54 @@ public enum PreloadProtocol {
         return out
     }
 
-    /// Appends a frame whose `bodyCount`-byte body `body` appends, with no array for the body
-    /// (several frames that go out in one send are built in one buffer).
+    /// Appends a frame whose `bodyCount`-byte body `body` appends, with no array for the body.
     static func appendFrame(_ type: MessageType, bodyCount: Int, to out: inout [UInt8], body: (inout [UInt8]) -> Void) {
         out.appendLE(UInt32(4 + bodyCount))
         out.appendLE(type.rawValue)
         let start = out.count
         body(&out)
         precondition(out.count - start == bodyCount, "frame body of \(out.count - start) bytes, announced \(bodyCount)")
+    }
+}
+
+/// Frames of the ioctl path (NEED; STOREs and RESULT), built in one buffer of their exact final
+/// size: each field is one unaligned store, with none of `append`'s per-call capacity and
+/// uniqueness checks (the appends cost more than the rest of the daemon's framing).
+struct FrameBuilder {
+    private(set) var bytes: [UInt8]
+    private var at = 0
+    private var bodyEnd = 0
+
+    /// Room for exactly `count` bytes of frames.
+    init(count: Int) { bytes = [UInt8](repeating: 0, count: count) }
+
+    /// Whether every byte announced was written.
+    var isComplete: Bool { at == bytes.count && at == bodyEnd }
+
+    /// Starts a frame whose body is `bodyCount` bytes; the body's fields follow.
+    mutating func frame(_ type: PreloadProtocol.MessageType, bodyCount: Int) {
+        precondition(at == bodyEnd, "frame started \(bodyEnd - at) bytes short of the previous body")
+        u32(UInt32(4 + bodyCount))
+        u32(type.rawValue)
+        bodyEnd = at + bodyCount
+    }
+    @inline(__always) mutating func u32(_ v: UInt32) {
+        let o = at
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: o, as: UInt32.self) }
+        at += 4
+    }
+    @inline(__always) mutating func u64(_ v: UInt64) {
+        let o = at
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: o, as: UInt64.self) }
+        at += 8
+    }
+    @inline(__always) mutating func i32(_ v: Int32) { u32(UInt32(bitPattern: v)) }
+    mutating func append(_ b: ArraySlice<UInt8>) {
+        let o = at
+        bytes.withUnsafeMutableBytes { dst in
+            b.withUnsafeBytes { src in dst.baseAddress!.advanced(by: o).copyMemory(from: src.baseAddress!, byteCount: src.count) }
+        }
+        at += b.count
     }
 }
 
@@ -48,14 +88,14 @@ public struct PreloadProtocolError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Array where Element == UInt8 {
-    mutating func appendLE(_ v: UInt32) {
-        append(UInt8(truncatingIfNeeded: v)); append(UInt8(truncatingIfNeeded: v >> 8))
-        append(UInt8(truncatingIfNeeded: v >> 16)); append(UInt8(truncatingIfNeeded: v >> 24))
+    // One append of the value's bytes: four appends of a byte cost four capacity checks.
+    @inline(__always) mutating func appendLE(_ v: UInt32) {
+        Swift.withUnsafeBytes(of: v.littleEndian) { append(contentsOf: $0) }
     }
-    mutating func appendLE(_ v: UInt64) {
-        appendLE(UInt32(truncatingIfNeeded: v)); appendLE(UInt32(truncatingIfNeeded: v >> 32))
+    @inline(__always) mutating func appendLE(_ v: UInt64) {
+        Swift.withUnsafeBytes(of: v.littleEndian) { append(contentsOf: $0) }
     }
-    mutating func appendLE(_ v: Int32) { appendLE(UInt32(bitPattern: v)) }
+    @inline(__always) mutating func appendLE(_ v: Int32) { appendLE(UInt32(bitPattern: v)) }
 }
 
 /// Reads little-endian fields from a message body; every read is bounds-checked.
@@ -68,10 +108,8 @@ struct BodyReader {
 
     mutating func u32() throws(PreloadProtocolError) -> UInt32 {
         guard remaining >= 4 else { throw PreloadProtocolError("message body too short") }
-        var v: UInt32 = 0
-        for i in 0..<4 { v |= UInt32(bytes[offset + i]) << (8 * UInt32(i)) }
-        offset += 4
-        return v
+        defer { offset += 4 }
+        return bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
     }
     mutating func u64() throws(PreloadProtocolError) -> UInt64 {
         let lo = try u32()

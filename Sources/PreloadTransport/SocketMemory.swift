@@ -20,10 +20,25 @@ struct SocketMemory: UserMemory {
     private let socket: FrameSocket
     /// Ranges whose bytes are known (nil bytes: known to fault): slices of the IOCTL and DATA
     /// frames they came in, not copies.
-    private var known: [(range: UserRange, bytes: ArraySlice<UInt8>?)] = []
+    private var known: [Known] = []
     /// Ranges whose writability is known.
-    private var writable: [(range: UserRange, ok: Bool)] = []
-    private(set) var stores: [(address: UInt64, bytes: [UInt8])] = []
+    private var writable: [Writability] = []
+    private(set) var stores: [Store] = []
+
+    // Named structs, not tuples: an array of tuples is destroyed element by element through
+    // the runtime's generic tuple witness, a struct's through its own compiled one.
+    private struct Known {
+        var range: UserRange
+        var bytes: ArraySlice<UInt8>?
+    }
+    private struct Writability {
+        var range: UserRange
+        var ok: Bool
+    }
+    struct Store {
+        var address: UInt64
+        var bytes: [UInt8]
+    }
     private(set) var failure: PreloadProtocolError?
     /// The engine asked to reserve a range the client cannot write: the ioctl was stopped at
     /// that fetch (before the engine changed anything) and its answer is EFAULT.
@@ -36,10 +51,10 @@ struct SocketMemory: UserMemory {
             let range = UserRange(address: eagerAddress, count: eagerLength)
             let readable = eagerFlags & PreloadProtocol.eagerReadable != 0
             known.reserveCapacity(4)
-            known.append((range, readable ? eagerBytes : nil))
+            known.append(Known(range: range, bytes: readable ? eagerBytes : nil))
             // The client always says whether the eager range is writable (probed when readable).
             writable.reserveCapacity(4)
-            writable.append((range, readable && eagerFlags & PreloadProtocol.eagerWritable != 0))
+            writable.append(Writability(range: range, ok: readable && eagerFlags & PreloadProtocol.eagerWritable != 0))
         }
     }
 
@@ -94,17 +109,21 @@ struct SocketMemory: UserMemory {
     /// the ioctl (`writeFault`) if a write reservation cannot be granted.
     private mutating func admit(_ reads: some Collection<UserRange>, _ writes: some Collection<UserRange>) throws(NeedsRound) {
         var missingReads = UserRanges()
-        for r in reads where lookup(r) == nil {
+        for i in reads.indices {   // by index: an iterator would copy the range list
+            let r = reads[i]
+            guard lookup(r) == nil else { continue }
             if r.count < 0 || r.count > PreloadProtocol.maxFrame - 64 || r.address > UInt64.max - UInt64(r.count) {
-                known.append((r, nil))   // larger than a frame can carry: treated as a fault (documented)
+                known.append(Known(range: r, bytes: nil))   // larger than a frame can carry: treated as a fault (documented)
             } else if !missingReads.contains(r) {
                 missingReads.append(r)
             }
         }
         var missingWrites = UserRanges()
-        for w in writes where isKnownWritable(w) == nil && !missingWrites.contains(w) {
+        for i in writes.indices {
+            let w = writes[i]
+            guard isKnownWritable(w) == nil && !missingWrites.contains(w) else { continue }
             if w.count < 0 || w.count > Int(UInt32.max) || w.address > UInt64.max - UInt64(w.count) {
-                writable.append((w, false))   // no process has such a range
+                writable.append(Writability(range: w, ok: false))   // no process has such a range
             } else {
                 missingWrites.append(w)
             }
@@ -135,7 +154,7 @@ struct SocketMemory: UserMemory {
         }
         // A write reservation that cannot be granted ends the call here, as a bad pointer
         // found by the kernel's pointer checks would: EFAULT, nothing changed, nothing written.
-        if writes.contains(where: { isKnownWritable($0) == false }) {
+        if writes.indices.contains(where: { isKnownWritable(writes[$0]) == false }) {
             writeFault = true
             throw NeedsRound(reads: Array(reads), writes: Array(writes))
         }
@@ -143,37 +162,34 @@ struct SocketMemory: UserMemory {
 
     private mutating func round(reads: UserRanges, writes: UserRanges) throws(PreloadProtocolError) {
         rounds += 1
-        var frame: [UInt8] = []
-        frame.reserveCapacity(16 + 16 * (reads.count + writes.count))
-        PreloadProtocol.appendFrame(.need, bodyCount: 8 + 16 * (reads.count + writes.count), to: &frame) { body in
-            body.appendLE(UInt32(reads.count))
-            body.appendLE(UInt32(writes.count))
-            for r in reads + writes {
-                body.appendLE(r.address)
-                body.appendLE(UInt32(r.count))
-                body.appendLE(UInt32(0))
-            }
-        }
-        guard socket.send(frame) else { throw PreloadProtocolError("client went away during a round") }
+        let bodyCount = 8 + 16 * (reads.count + writes.count)
+        var frame = FrameBuilder(count: 8 + bodyCount)
+        frame.frame(.need, bodyCount: bodyCount)
+        frame.u32(UInt32(reads.count))
+        frame.u32(UInt32(writes.count))
+        for i in reads.indices { frame.range(reads[i]) }
+        for i in writes.indices { frame.range(writes[i]) }
+        guard socket.send(frame.bytes) else { throw PreloadProtocolError("client went away during a round") }
         guard case let .frame(type, answer) = try socket.readFrame() else {
             throw PreloadProtocolError("client went away during a round")
         }
         guard type == .data else { throw PreloadProtocolError("expected DATA, got \(type)") }
         var reader = BodyReader(answer)
-        for r in reads {
+        for i in reads.indices {
+            let r = reads[i]
             let status = try reader.u32()
             let length = Int(try reader.u32())
             if status == 0 {
                 guard length == r.count else {
                     throw PreloadProtocolError("DATA gives \(length) bytes for a range of \(r.count)")
                 }
-                known.append((r, try reader.slice(length)))
+                known.append(Known(range: r, bytes: try reader.slice(length)))
             } else {
                 guard length == 0 else { throw PreloadProtocolError("DATA carries bytes for a faulting range") }
-                known.append((r, nil))
+                known.append(Known(range: r, bytes: nil))
             }
         }
-        for w in writes { writable.append((w, try reader.u32() == 0)) }
+        for i in writes.indices { writable.append(Writability(range: writes[i], ok: try reader.u32() == 0)) }
         try reader.expectEnd("DATA")
     }
 
@@ -181,7 +197,17 @@ struct SocketMemory: UserMemory {
         if bytes.isEmpty { return true }
         guard address <= UInt64.max - UInt64(bytes.count) else { return false }
         if isKnownWritable(UserRange(address: address, count: bytes.count)) == false { return false }
-        stores.append((address, bytes))
+        if stores.isEmpty { stores.reserveCapacity(4) }
+        stores.append(Store(address: address, bytes: bytes))
         return true
+    }
+}
+
+private extension FrameBuilder {
+    /// A NEED range: address, length, reserved word.
+    mutating func range(_ r: UserRange) {
+        u64(r.address)
+        u32(UInt32(r.count))
+        u32(0)
     }
 }
