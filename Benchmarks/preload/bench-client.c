@@ -15,8 +15,10 @@
 //   bench-client ready -- CMD...                    starts the daemon CMD, prints ns until it printed a line
 //                                                   starting `ready:`, then stops it with SIGINT
 //   bench-client syscost                            ns per call of the system calls libi2osim-preload adds
-//                                                   to each ioctl (getpid, fstat, process_vm_readv of a struct
-//                                                   onto itself and of a NEED's ranges, process_vm_writev)
+//                                                   to an ioctl like PARMGET (getpid, fstat, process_vm_readv of a
+//                                                   NEED's ranges, process_vm_writev of the stores; total_ns), and
+//                                                   the process_vm_readv of a struct onto itself that GETIOPS and
+//                                                   EVTGET add (their struct is written: its writability test)
 // OP: getiops parmget lctget hrtget swdl html passthru validate
 // Output: key=value pairs on one line. Exit 0 when every ioctl succeeded.
 #define _GNU_SOURCE
@@ -498,7 +500,7 @@ static int syscost(void) {
 	const int n = 50000;
 	double g = per_call(0, n), f = per_call(1, n), rs = per_call(2, n), rn = per_call(3, n), w = per_call(4, n);
 	printf("getpid_ns=%.0f fstat_ns=%.0f pvm_read_struct_ns=%.0f pvm_read_need_ns=%.0f pvm_write_ns=%.0f total_ns=%.0f\n",
-	       g, f, rs, rn, w, g + f + rs + rn + w);
+	       g, f, rs, rn, w, g + f + rn + w);
 	return 0;
 }
 

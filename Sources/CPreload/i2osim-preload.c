@@ -1002,30 +1002,96 @@ static int apply_stores(pid_t pid, const struct store *sv, size_t n, uint64_t ar
     return fault;
 }
 
+/* Commands (by _IOC_TYPE and _IOC_NR) whose struct the daemon was seen to write into, or to
+ * reserve for writing: their struct is probed for writability with the request, as the daemon
+ * would otherwise ask for it in a round of its own. Learned per process, never forgotten. */
+static unsigned char struct_written[65536 / 8];
+static unsigned written_key(uint32_t cmd) { return _IOC_TYPE(cmd) << 8 | _IOC_NR(cmd); }
+static int learned_written(uint32_t cmd) {
+    unsigned k = written_key(cmd);
+    return __atomic_load_n(&struct_written[k >> 3], __ATOMIC_RELAXED) >> (k & 7) & 1;
+}
+static void learn_written(uint32_t cmd) {
+    unsigned k = written_key(cmd);
+    __atomic_fetch_or(&struct_written[k >> 3], (unsigned char)(1u << (k & 7)), __ATOMIC_RELAXED);
+}
+
+/* Whether a NEED asks to test a range inside [arg, arg+size) for writability. */
+static int need_probes_inside(const unsigned char *body, size_t len, uint64_t arg, uint64_t size) {
+    if (len < 8) return 0;
+    uint32_t nr = get32(body), nw = get32(body + 4);
+    if ((uint64_t)nr + nw > (len - 8) / 16) return 0;
+    for (uint32_t i = nr; i < nr + nw; i++) {
+        const unsigned char *r = body + 8 + 16 * (size_t)i;
+        uint64_t addr = get64(r), n = get32(r + 8);
+        if (addr < arg + size && arg < addr + n) return 1;
+    }
+    return 0;
+}
+
+/* Frames up to this size go out as one socket buffer whatever SO_SNDBUF says (its minimum
+ * leaves ≈ 2.2 KiB per buffer): a send from the caller's memory that faults sends nothing. */
+#define DIRECT_SEND_MAX 2048
+
+/* Sends an IOCTL frame whose struct bytes come straight from the caller's memory: the kernel
+ * copies them, so the send is the read (no process_vm_readv), and a fault sends nothing.
+ * 0 sent; 1 the struct is not readable (nothing sent); -1 the connection failed. */
+static int send_ioctl_direct(int fd, const unsigned char *frame_head, size_t head_len, uintptr_t arg, size_t size) {
+    struct iovec iov[2] = {{(void *)frame_head, head_len}, {(void *)arg, size}};
+    struct msghdr m;
+    memset(&m, 0, sizeof m);
+    m.msg_iov = iov;
+    m.msg_iovlen = 2;
+    for (;;) {
+        ssize_t n = sendmsg(fd, &m, MSG_NOSIGNAL);
+        if (n == (ssize_t)(head_len + size)) return 0;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_fd(fd, POLLOUT) == 0) continue;
+        if (n < 0 && errno == EFAULT) return 1;
+        /* A short send cannot happen for one socket buffer; if it did, the stream is out of step. */
+        if (n >= 0) shutdown(fd, SHUT_RDWR);
+        return -1;
+    }
+}
+
 static int dev_ioctl(struct devfd *e, int fd, unsigned long request, uintptr_t arg) {
     pid_t pid = e->pid;   /* this process (acquire checked it) */
     uint32_t cmd = (uint32_t)request;
     int size = eager_size(cmd);
-    unsigned char head[32];
+    unsigned char head[8 + 32];   /* the frame's length and type, then the IOCTL fields */
     unsigned char stack[256];
     unsigned char *bytes = NULL;
     uint32_t flags = 0;
-    if (size > 0) {
-        bytes = (size_t)size <= sizeof stack ? stack : malloc((size_t)size);
-        if (!bytes) { errno = ENOMEM; return -1; }
-        /* Always say whether it is writable (the same bytes written back): the daemon then
-         * knows the struct's fate without asking. */
-        flags = eager_probe(pid, arg, bytes, (size_t)size);
+    put32(head + 8, cmd);
+    put32(head + 12, 0);
+    put64(head + 16, arg);
+    put64(head + 24, size > 0 ? arg : 0);
+    put32(head + 32, (uint32_t)(size > 0 ? size : 0));
+    /* The struct's writability is tested only where the daemon writes into it: an _IOR struct
+     * (all output: GETIOPS, EVTGET), or a command seen doing so. Any other struct is only read,
+     * and goes out straight from the caller's memory. */
+    int probe = size > 0 && (_IOC_DIR(cmd) == _IOC_READ || learned_written(cmd));
+    int rc = 1;
+    if (size > 0 && !probe && sizeof head + (size_t)size <= DIRECT_SEND_MAX && range_ok(arg, (uint64_t)size)) {
+        put32(head, (uint32_t)(4 + 32 + size));
+        put32(head + 4, MSG_IOCTL);
+        put32(head + 36, EAGER_READABLE | EAGER_UNPROBED);
+        rc = send_ioctl_direct(fd, head, sizeof head, arg, (size_t)size);
+        if (rc < 0) { errno = EIO; return -1; }
+        if (rc == 0) flags = EAGER_READABLE | EAGER_UNPROBED;
     }
-    put32(head, cmd);
-    put32(head + 4, 0);
-    put64(head + 8, arg);
-    put64(head + 16, size > 0 ? arg : 0);
-    put32(head + 24, (uint32_t)(size > 0 ? size : 0));
-    put32(head + 28, flags);
-    int rc = send_frame(fd, MSG_IOCTL, head, sizeof head, bytes, (flags & EAGER_READABLE) ? (size_t)size : 0);
-    if (bytes && bytes != stack) free(bytes);
-    if (rc != 0) { errno = EIO; return -1; }
+    if (rc != 0) {   /* not sent yet: probed, too big, or not readable */
+        if (size > 0) {
+            bytes = (size_t)size <= sizeof stack ? stack : malloc((size_t)size);
+            if (!bytes) { errno = ENOMEM; return -1; }
+            flags = probe ? eager_probe(pid, arg, bytes, (size_t)size)
+                          : (mem_read(pid, arg, bytes, (size_t)size) == 0 ? EAGER_READABLE | EAGER_UNPROBED : 0);
+        }
+        put32(head + 36, flags);
+        rc = send_frame(fd, MSG_IOCTL, head + 8, 32, bytes, (flags & EAGER_READABLE) ? (size_t)size : 0);
+        if (bytes && bytes != stack) free(bytes);
+        if (rc != 0) { errno = EIO; return -1; }
+    }
     /* The struct was just read and written back: ranges inside it need no more checks. */
     uint64_t proven = (flags & EAGER_WRITABLE) ? (uint64_t)size : 0;
     /* STOREs are applied together when RESULT comes (in order, as they came). */
@@ -1041,6 +1107,7 @@ static int dev_ioctl(struct devfd *e, int fd, unsigned long request, uintptr_t a
         size_t len;
         if (recv_frame_buffered(fd, &rb, &type, &body, &len) != 0) break;
         if (type == MSG_NEED) {
+            if (!proven && size > 0 && need_probes_inside(body, len, arg, (uint64_t)size)) learn_written(cmd);
             int r = answer_need(fd, pid, body, len, arg, proven);
             free(body);
             if (r != 0) break;
@@ -1054,6 +1121,8 @@ static int dev_ioctl(struct devfd *e, int fd, unsigned long request, uintptr_t a
                 scap *= 2;
             }
             sv[ns++] = (struct store){body, get64(body), len - 8};
+            if (!proven && size > 0 && sv[ns - 1].to < arg + (uint64_t)size && arg < sv[ns - 1].to + sv[ns - 1].len)
+                learn_written(cmd);
         } else if (type == MSG_RESULT && len >= 8) {
             int32_t value = (int32_t)get32(body), rerr = (int32_t)get32(body + 4);
             free(body);

@@ -37,5 +37,6 @@
 /* eager flags */
 #define EAGER_READABLE 1u
 #define EAGER_WRITABLE 2u
+#define EAGER_UNPROBED 4u   /* with READABLE: writability not tested (bit 1 then means nothing) */
 
 #endif

@@ -21,6 +21,8 @@ public enum PreloadProtocol {
     /// `eager flags` of an IOCTL message.
     public static let eagerReadable: UInt32 = 1
     public static let eagerWritable: UInt32 = 2
+    /// With `eagerReadable`: the client did not test the range's writability (`eagerWritable` means nothing).
+    public static let eagerUnprobed: UInt32 = 4
 
     /// One encoded frame.
     public static func frame(_ type: MessageType, _ body: [UInt8] = []) -> [UInt8] {

@@ -52,9 +52,13 @@ struct SocketMemory: UserMemory {
             let readable = eagerFlags & PreloadProtocol.eagerReadable != 0
             known.reserveCapacity(4)
             known.append(Known(range: range, bytes: readable ? eagerBytes : nil))
-            // The client always says whether the eager range is writable (probed when readable).
+            // The client says whether the eager range is writable (probed when readable), unless it
+            // did not test it (a struct it has not seen written): then a reservation inside it is
+            // asked for like any other.
             writable.reserveCapacity(4)
-            writable.append(Writability(range: range, ok: readable && eagerFlags & PreloadProtocol.eagerWritable != 0))
+            if !readable || eagerFlags & PreloadProtocol.eagerUnprobed == 0 {
+                writable.append(Writability(range: range, ok: readable && eagerFlags & PreloadProtocol.eagerWritable != 0))
+            }
         }
     }
 

@@ -16,6 +16,16 @@ import Testing
         #expect(eventually { d.backend.openCount == 0 }, "every open file released after the client exited")
     }
 
+    /// A struct sent straight from the caller's memory (no writability test) until the daemon is
+    /// seen writing into it: one NEED round the first time, none after — also for a read-only
+    /// struct, refused from the test sent with the request.
+    @Test(arguments: [64, 32]) func writtenStructIsLearned(bits: Int) throws {
+        let d = try ToyDaemon()
+        let r = try d.client(["learn"], bits: bits)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(d.backend.countRounds.withLock { $0 } == [1, 0, 0, 0])
+    }
+
     @Test(arguments: [64, 32]) func eventsPollSelectAndBlockingRead(bits: Int) throws {
         let d = try ToyDaemon()
         let r = try d.client(["events"], bits: bits)

@@ -1,6 +1,6 @@
 import Foundation
 import IoctlEngine
-import PreloadTransport
+@testable import PreloadTransport
 import Synchronization
 
 /// A stand-in for the engine that exercises the transport, not I2O:
@@ -9,6 +9,9 @@ import Synchronization
 ///   16-byte "HRT" `[iop, A0 … AE]` to `resbuf` and 16 to `*reslen`; short → ENOBUFS.
 /// - VALIDATE (0x80046908): queues an event on this open file after `argument` milliseconds.
 /// - EVTGET (0x8068690B): the oldest event as 112 bytes; none → ENOENT.
+/// - COUNT (0xC0086920, `_IOWR('i', 0x20, u64)`): adds one to the u64 struct in place — a struct
+///   read and written, whose writability the client learns to test with the request. The NEED
+///   rounds each call took are kept in `countRounds`.
 /// - `read`: whole 104-byte records; `write`: EINVAL.
 /// Event record: u32 sequence number (per open file, from 1), then 100 bytes of 0x11.
 final class ToyBackend: PreloadBackend {
@@ -17,6 +20,7 @@ final class ToyBackend: PreloadBackend {
     private let counter = Atomic<UInt64>(1)
     private let observer: any EngineObserver
     let released = Atomic<Int>(0)
+    let countRounds = Mutex<[Int]>([])
 
     init(observer: any EngineObserver) { self.observer = observer }
 
@@ -77,6 +81,12 @@ final class ToyBackend: PreloadBackend {
                 observer.eventQueued(for: file)
             }
             return .success
+        case 0xC008_6920:
+            defer { let r = (memory as? SocketMemory)?.rounds ?? -1; countRounds.withLock { $0.append(r) } }
+            let range = UserRange(address: argument, count: 8)
+            guard let v = try memory.fetch(reads: [range], writes: [range])[0] else { return .error(.EFAULT) }
+            let next = Self.le64(v, 0) &+ 1
+            return memory.store((0..<8).map { UInt8(truncatingIfNeeded: next >> (8 * $0)) }, at: argument) ? .success : .error(.EFAULT)
         case 0x8068_690B:
             _ = try memory.fetch(reads: [], writes: [UserRange(address: argument, count: 112)])
             let event = files.withLock { f -> [UInt8]? in

@@ -4,7 +4,7 @@
  * Tests/PreloadTransportTests (GETIOPS, HRTGET, EVTGET, and VALIDATE = "queue an event in
  * ARG milliseconds"), so what is checked here is the transport, not the engine.
  *
- *   preload-client [-d DEVICE] basic|events|fork|threads|exec|execcheck FD|loop N|nodaemon
+ *   preload-client [-d DEVICE] basic|learn|events|fork|threads|exec|execcheck FD|loop N|nodaemon
  *
  * Prints "N passed, N failed"; exits 1 when something failed.
  */
@@ -34,11 +34,16 @@ struct i2o_cmd_hrtlct {
 #define I2OHRTGET _IOWR('i', 1, struct i2o_cmd_hrtlct)
 #define I2OVALIDATE _IOR('i', 8, uint32_t)
 #define I2OEVTGET _IOR('i', 11, uint8_t[104])
+#define TOYCOUNT _IOWR('i', 0x20, uint64_t)   /* the toy backend adds one to the u64 in place */
 
 static const char *dev = "/dev/i2o/ctl";
 static int passed, failed;
 static const unsigned int rodata_word = 7;
 static const uint8_t rodata_block[32] = {1};
+static unsigned char ro_hrt_buf[64];
+static unsigned int ro_hrt_len = sizeof ro_hrt_buf;
+static const struct i2o_cmd_hrtlct rodata_hrt = {2, ro_hrt_buf, &ro_hrt_len};   /* read-only struct, writable buffers */
+static const uint64_t rodata_count = 5;
 
 #define CHECK(cond, ...)                                              \
     do {                                                              \
@@ -105,6 +110,8 @@ static void test_basic(void) {
     CHECK(ioctl(fd, I2OHRTGET, (void *)16) == -1 && errno == EFAULT, "bad struct pointer -> EFAULT");
     errno = 0;
     CHECK(ioctl(fd, I2OGETIOPS, (void *)rodata_block) == -1 && errno == EFAULT, "GETIOPS into read-only memory -> EFAULT");
+    CHECK(ioctl(fd, I2OHRTGET, (void *)&rodata_hrt) == 0 && ro_hrt_len == 16 && ro_hrt_buf[0] == 2 && ro_hrt_buf[15] == 0xAE,
+          "HRTGET whose struct is read-only (only read, as by the kernel)");
     errno = 0;
     CHECK(ioctl(fd, _IOWR('i', 77, int), buf) == -1 && errno == EINVAL, "unknown ioctl -> EINVAL");
 
@@ -144,6 +151,22 @@ static void test_basic(void) {
     CHECK(close(fd) == 0, "close");
     errno = 0;
     CHECK(ioctl(fd, I2OGETIOPS, iops) == -1 && errno == EBADF, "ioctl after close -> EBADF");
+}
+
+/* A struct the daemon writes into although its number says read and write: the first call
+ * learns it (the daemon asks to test the struct in a round), later ones send the test along. */
+static void test_learn(void) {
+    int fd = open(dev, O_RDWR);
+    CHECK(fd >= 0, "open");
+    if (fd < 0) return;
+    uint64_t v = 41;
+    CHECK(ioctl(fd, TOYCOUNT, &v) == 0 && v == 42, "COUNT 1 (v=%llu)", (unsigned long long)v);
+    CHECK(ioctl(fd, TOYCOUNT, &v) == 0 && v == 43, "COUNT 2 (v=%llu)", (unsigned long long)v);
+    CHECK(ioctl(fd, TOYCOUNT, &v) == 0 && v == 44, "COUNT 3 (v=%llu)", (unsigned long long)v);
+    errno = 0;
+    CHECK(ioctl(fd, TOYCOUNT, (void *)&rodata_count) == -1 && errno == EFAULT && rodata_count == 5,
+          "COUNT on a read-only struct -> EFAULT, nothing written");
+    close(fd);
 }
 
 static void test_events(void) {
@@ -291,6 +314,7 @@ int main(int argc, char **argv) {
     const char *t = argv[i];
     if (!strcmp(t, "basic")) test_basic();
     else if (!strcmp(t, "events")) test_events();
+    else if (!strcmp(t, "learn")) test_learn();
     else if (!strcmp(t, "fork")) test_fork();
     else if (!strcmp(t, "threads")) test_threads();
     else if (!strcmp(t, "exec")) test_exec("/proc/self/exe");
