@@ -25,6 +25,11 @@ public struct HRTEntry: Hashable, Sendable {
     /// Words past the fourth when EntryLength > 4 (kept verbatim).
     public var extraWords: [UInt32]
 
+    /// Word 1: controlling TID, AdapterState, BusNumber, BusType.
+    var word1: UInt32 {
+        UInt32(controllingTID.rawValue) | UInt32(adapterState & 0xF) << 12 | UInt32(busNumber) << 16 | UInt32(busType) << 24
+    }
+
     public init(adapterID: UInt32, controllingTID: TID, adapterState: UInt8, busNumber: UInt8, busType: UInt8,
                 busInfo: [UInt8] = [UInt8](repeating: 0, count: 8), extraWords: [UInt32] = []) {
         self.adapterID = adapterID
@@ -68,22 +73,29 @@ public struct HRT: Hashable, Sendable {
     public var byteCount: Int { Self.headerBytes + entries.count * entryLength.bytes }
 
     public func encoded() -> [UInt8] {
-        var b = [UInt8](); b.reserveCapacity(byteCount)
-        b.appendLE16(UInt16(truncatingIfNeeded: entries.count))
-        b.append(UInt8(truncatingIfNeeded: entryLength.rawValue))
-        b.append(version)
-        b.appendLE32(changeIndicator)
-        for e in entries {
-            let start = b.count
-            b.appendLE32(e.adapterID)
-            b.appendLE32(UInt32(e.controllingTID.rawValue) | UInt32(e.adapterState & 0xF) << 12
-                         | UInt32(e.busNumber) << 16 | UInt32(e.busType) << 24)
-            b.append(contentsOf: e.busInfo)
-            for w in e.extraWords { b.appendLE32(w) }
-            while b.count < start + entryLength.bytes { b.append(0) }
-            if b.count > start + entryLength.bytes { b.removeLast(b.count - start - entryLength.bytes) }
+        [UInt8](littleEndianCount: byteCount) { b in
+            b.u16(UInt16(truncatingIfNeeded: entries.count))
+            b.u8(UInt8(truncatingIfNeeded: entryLength.rawValue))
+            b.u8(version)
+            b.u32(changeIndicator)
+            for e in entries {
+                let end = b.count + entryLength.bytes
+                if 8 + e.busInfo.count + 4 * e.extraWords.count <= entryLength.bytes {
+                    b.u32(e.adapterID)
+                    b.u32(e.word1)
+                    b.bytes(e.busInfo)
+                    for w in e.extraWords { b.u32(w) }
+                } else {   // longer than EntryLength says: cut to it
+                    var long: [UInt8] = []
+                    long.appendLE32(e.adapterID)
+                    long.appendLE32(e.word1)
+                    long.append(contentsOf: e.busInfo)
+                    for w in e.extraWords { long.appendLE32(w) }
+                    b.bytes(long.prefix(entryLength.bytes))
+                }
+                b.zeros(upTo: end)
+            }
         }
-        return b
     }
 
     public static func decode(_ bytes: [UInt8]) throws(I2OFormatError) -> HRT {

@@ -61,16 +61,16 @@ public struct LCTEntry: Hashable, Sendable {
     }
 
     /// Appends the entry's nine words as bytes (no array of words in between).
-    public func encode(into b: inout [UInt8]) {
-        b.appendLE32(UInt32(Self.words) | UInt32(localTID.rawValue) << 16)
-        b.appendLE32(changeIndicator)
-        b.appendLE32(deviceFlags.rawValue)
-        b.appendLE32(classWord)
-        b.appendLE32(subClass)
-        b.appendLE32(UInt32(userTID.rawValue) | UInt32(parentTID.rawValue) << 12 | UInt32(biosInfo) << 24)
-        b.appendLE32(identityTag.readLE32(at: 0))
-        b.appendLE32(identityTag.readLE32(at: 4))
-        b.appendLE32(eventCapabilities)
+    public func encode(into b: inout LittleEndianWriter) {
+        b.u32(UInt32(Self.words) | UInt32(localTID.rawValue) << 16)
+        b.u32(changeIndicator)
+        b.u32(deviceFlags.rawValue)
+        b.u32(classWord)
+        b.u32(subClass)
+        b.u32(UInt32(userTID.rawValue) | UInt32(parentTID.rawValue) << 12 | UInt32(biosInfo) << 24)
+        b.u32(identityTag.readLE32(at: 0))
+        b.u32(identityTag.readLE32(at: 4))
+        b.u32(eventCapabilities)
     }
 
     public var encodedWords: [UInt32] {
@@ -136,14 +136,13 @@ public struct LCT: Hashable, Sendable {
     }
     /// The table as bytes, written in one array.
     public func encoded() -> [UInt8] {
-        var b = [UInt8]()
-        b.reserveCapacity(byteCount)
-        b.appendLE32(UInt32(UInt16(truncatingIfNeeded: tableSize.rawValue)) | UInt32(bootDeviceTID.rawValue) << 16
-                     | UInt32(lctVersion & 0xF) << 28)
-        b.appendLE32(iopFlags)
-        b.appendLE32(changeIndicator)
-        for e in entries { e.encode(into: &b) }
-        return b
+        [UInt8](littleEndianCount: byteCount) { b in
+            b.u32(UInt32(UInt16(truncatingIfNeeded: tableSize.rawValue)) | UInt32(bootDeviceTID.rawValue) << 16
+                  | UInt32(lctVersion & 0xF) << 28)
+            b.u32(iopFlags)
+            b.u32(changeIndicator)
+            for e in entries { e.encode(into: &b) }
+        }
     }
 
     public static func decode(_ bytes: [UInt8]) throws(I2OFormatError) -> LCT {

@@ -37,6 +37,46 @@ extension Array where Element == UInt8 {
     }
 }
 
+/// Writes little-endian fields into memory of a known size, one store per field (for tables
+/// encoded often: appending byte by byte costs a capacity check per byte).
+public struct LittleEndianWriter {
+    @usableFromInline let base: UnsafeMutableRawBufferPointer
+    /// Bytes written so far.
+    @usableFromInline var written = 0
+    public var count: Int { written }
+
+    @inlinable init(_ base: UnsafeMutableRawBufferPointer) { self.base = base }
+
+    @inlinable public mutating func u8(_ v: UInt8) {
+        base.storeBytes(of: v, toByteOffset: written, as: UInt8.self); written += 1
+    }
+    @inlinable public mutating func u16(_ v: UInt16) {
+        base.storeBytes(of: v.littleEndian, toByteOffset: written, as: UInt16.self); written += 2
+    }
+    @inlinable public mutating func u32(_ v: UInt32) {
+        base.storeBytes(of: v.littleEndian, toByteOffset: written, as: UInt32.self); written += 4
+    }
+    @inlinable public mutating func bytes(_ b: some Collection<UInt8>) {
+        for x in b { u8(x) }
+    }
+    /// Zeros up to `offset` bytes from the start.
+    @inlinable public mutating func zeros(upTo offset: Int) {
+        while written < offset { u8(0) }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// An array of exactly `count` bytes, written by `fill` (which must write them all).
+    @inlinable public init(littleEndianCount count: Int, _ fill: (inout LittleEndianWriter) -> Void) {
+        self.init(unsafeUninitializedCapacity: count) { buffer, initialized in
+            var w = LittleEndianWriter(UnsafeMutableRawBufferPointer(buffer))
+            fill(&w)
+            precondition(w.count == count, "encoded \(w.count) bytes, announced \(count)")
+            initialized = count
+        }
+    }
+}
+
 /// A cursor over little-endian bytes that throws `I2OFormatError.truncated` instead of trapping.
 /// It reads an array or a slice of one (a range of a larger buffer, not copied out); `offset`
 /// counts from the first byte read.

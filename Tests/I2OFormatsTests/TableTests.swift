@@ -30,6 +30,18 @@ import Testing
         #expect(try HRT.decode(b) == h)
     }
 
+    @Test func entriesAreCutOrPaddedToEntryLength() throws {
+        var long = hrt
+        long.entries[0].extraWords = [0xDEAD_BEEF]   // 5 words in an HRT of 4-word entries: cut
+        #expect(long.encoded() == hrt.encoded())
+        var padded = hrt
+        padded.entryLength = 6                       // 4 words of fields, 2 of zeros
+        let b = padded.encoded()
+        #expect(b.count == 8 + 24)
+        #expect(Array(b[8..<24]) == Array(hrt.encoded()[8..<24]))
+        #expect(b[24...].allSatisfy { $0 == 0 })
+    }
+
     @Test func truncatedOrImpossibleHRTsAreErrors() {
         let b = hrt.encoded()
         #expect(throws: I2OFormatError.truncated(what: "HRT with 1 entries of 4 words", needed: 24, available: 20)) {
