@@ -2,7 +2,7 @@
 //
 //   i2osim-bench inprocess [SECONDS [NAME]]  ioctl engine (NAME: only workloads whose name starts so) + IOP model: ops/s on one core, allocations/op
 //   i2osim-bench cuse-rounds           daemon calls per ioctl under the kernel's CUSE retry protocol
-//   i2osim-bench loop NAME COUNT       runs one workload COUNT times (for perf stat / perf record)
+//   i2osim-bench loop NAME COUNT       runs one workload COUNT times (for perf stat / perf record); prints ns_per_op
 //   i2osim-bench loop-cuse NAME COUNT  the same through RetryRoundMemory's retry rounds
 //   i2osim-bench fixture [DIR]         load time of a generated 32 IOPs × 500 TIDs fixture
 //
@@ -206,6 +206,8 @@ func loop(name: String, count: Int, cuse: Bool = false) -> Bool {
     guard let w = (Workloads.make(&mem) + Workloads.countingOnly(&mem)).first(where: { $0.name.hasPrefix(name) }) else {
         print("i2osim-bench: no workload named \(name)"); return false
     }
+    let clock = ContinuousClock()
+    let start = clock.now
     for i in 0..<count {
         w.prepare(i, &mem, engine, file)
         if cuse {
@@ -214,6 +216,8 @@ func loop(name: String, count: Int, cuse: Bool = false) -> Bool {
             _ = try? engine.ioctl(file, command: w.command, argument: w.argument, abi: .lp64, memory: &mem)
         }
     }
+    // The loop alone, start-up excluded (the CUSE guest times the model's own code with this).
+    print("ns_per_op=\(Int(seconds(clock.now - start) * 1e9 / Double(max(count, 1))))")
     return true
 }
 

@@ -6,9 +6,11 @@
 # 2. per ioctl: latency (bench-client lat, 1 thread) and daemon calls per ioctl (the daemons'
 #    stats files: I2OSIM_CUSE_STATS for i2osim, the third argument of cuse-baseline) through
 #    /dev/i2o/ctl (i2osim) and /dev/i2obase (the C server) in the same boot.
-# 3. the daemons' CPU time per ioctl (all threads, user + system, from /proc/PID/stat over the run).
-# Prints key=value lines (`startup who=... ns=...`, `op who=... name=... p50_ns=... cpu_ns=... calls=...`)
-# for scripts/bench to turn into rows.
+# 3. the daemons' CPU time per ioctl (all threads, user and system, from /proc/PID/stat over the run);
+# 4. i2osim's own code per ioctl in the guest: `i2osim-bench loop-cuse OP` (the engine and the IOP
+#    model through the CUSE retry rounds, no kernel, no libfuse), timed around its loop.
+# Prints key=value lines (`startup who=... ns=...`, `op who=... name=... p50_ns=... cpu_ns=...
+# user_ns=... sys_ns=... calls=...`, `model name=... ns_per_op=...`) for scripts/bench to turn into rows.
 set -u
 i2osim=$1
 client=$2
@@ -46,24 +48,30 @@ base_pid=$!
 wait_ready /tmp/base.out $base_pid || { echo "error baseline not ready: $(cat /tmp/base.err)"; exit 2; }
 echo "parmget_result bytes=$n"
 
-# The daemon's CPU time (all its threads, user + system) in clock ticks, from /proc/PID/stat.
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# The daemon's CPU time (all its threads) in clock ticks, from /proc/PID/stat: user, system.
+ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
+per_op() { awk -v t="$1" -v hz="$hz" -v n="${2:-0}" 'BEGIN { if (n > 0) printf "%.0f", t * 1e9 / hz / n; else print 0 }'; }
 
 measure() {   # WHO DEVICE STATS OP PID
 	: >"$3"
-	t0=$(ticks "$5")
+	set -- "$@" $(ticks "$5")
 	l=$("$client" lat "$2" "$secs" 1 "$4")
-	t1=$(ticks "$5")
+	set -- "$@" $(ticks "$5")
 	i=0
 	while [ ! -s "$3" ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
 	ops=$(echo "$l" | kv ops)
-	cpu=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="${ops:-0}" 'BEGIN { if (n > 0) printf "%.0f", t * 1e9 / hz / n; else print 0 }')
-	echo "op who=$1 name=$4 $l cpu_ns=$cpu $(tail -1 "$3")"
+	user=$(per_op $(($8 - $6)) "$ops"); sys=$(per_op $(($9 - $7)) "$ops")
+	echo "op who=$1 name=$4 $l cpu_ns=$((user + sys)) user_ns=$user sys_ns=$sys $(tail -1 "$3")"
 }
 for op in getiops parmget validate lctget hrtget html passthru; do
 	measure i2osim /dev/i2o/ctl /tmp/i2osim.stats $op $serve_pid
 	case $op in getiops|parmget|validate) measure baseline /dev/i2obase /tmp/base.stats $op $base_pid ;; esac
+done
+# The model's own code in this guest, without kernel or libfuse (2000 ioctls, the loop alone).
+bench=$(dirname "$i2osim")/i2osim-bench
+for op in GETIOPS PARMGET VALIDATE; do
+	echo "model name=$op $("$bench" loop-cuse "$op" 2000 | tail -1)"
 done
 # No wait: libfuse's multithreaded loop may sit in read() after SIGINT; the guest powers off
 # when this script exits, which ends both daemons.
