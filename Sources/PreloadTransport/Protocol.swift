@@ -90,14 +90,15 @@ public struct PreloadProtocolError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Array where Element == UInt8 {
-    // One append of the value's bytes: four appends of a byte cost four capacity checks.
-    @inline(__always) mutating func appendLE(_ v: UInt32) {
-        Swift.withUnsafeBytes(of: v.littleEndian) { append(contentsOf: $0) }
+    // The handshake's and the rare frames' fields (the ioctl path writes through FrameBuilder).
+    mutating func appendLE(_ v: UInt32) {
+        append(UInt8(truncatingIfNeeded: v)); append(UInt8(truncatingIfNeeded: v >> 8))
+        append(UInt8(truncatingIfNeeded: v >> 16)); append(UInt8(truncatingIfNeeded: v >> 24))
     }
-    @inline(__always) mutating func appendLE(_ v: UInt64) {
-        Swift.withUnsafeBytes(of: v.littleEndian) { append(contentsOf: $0) }
+    mutating func appendLE(_ v: UInt64) {
+        appendLE(UInt32(truncatingIfNeeded: v)); appendLE(UInt32(truncatingIfNeeded: v >> 32))
     }
-    @inline(__always) mutating func appendLE(_ v: Int32) { appendLE(UInt32(bitPattern: v)) }
+    mutating func appendLE(_ v: Int32) { appendLE(UInt32(bitPattern: v)) }
 }
 
 /// Reads little-endian fields from a message body; every read is bounds-checked.
