@@ -24,7 +24,14 @@ public struct RetryRoundMemory: UserMemory {
     public private(set) var reads: [UserRange] = []
     public private(set) var writes: [UserRange] = []
     /// What the engine stored, in order.
-    public private(set) var stores: [(address: UInt64, bytes: [UInt8])] = []
+    public private(set) var stores: [Store] = []
+
+    /// One store: the bytes and where they go. (A struct, not a tuple: an array of tuples has its
+    /// metadata made at run time, on every call that builds one.)
+    public struct Store: Sendable {
+        public var address: UInt64
+        public var bytes: [UInt8]
+    }
 
     public init(input: [UInt8], outputCapacity: Int) {
         self.input = input
@@ -89,7 +96,8 @@ public struct RetryRoundMemory: UserMemory {
     static func probes(_ writes: [UserRange]) -> [UserRange] { writes.filter { $0.count <= probeLimit } }
 
     public mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
-        stores.append((address, bytes))
+        if stores.isEmpty { stores.reserveCapacity(4) }
+        stores.append(Store(address: address, bytes: bytes))
         return true   // CUSE: a fault shows when the kernel copies the reply out (→ EFAULT to the caller).
     }
 
@@ -135,7 +143,7 @@ public struct RetryRoundMemory: UserMemory {
         }
         var data: [UInt8] = []
         data.reserveCapacity(stores.reduce(0) { $0 + $1.bytes.count } + 4 * (last + 1))
-        var written: [(start: UInt64, end: UInt64)] = []
+        var written: [Span] = []
         written.reserveCapacity(last + 1)
         for k in 0...last {
             let range = order[k]
@@ -154,12 +162,14 @@ public struct RetryRoundMemory: UserMemory {
             }
             let length = data.count - base
             if k < last && length < range.count { return nil }
-            let span = (start: range.address, end: range.address + UInt64(length))
+            let span = Span(start: range.address, end: range.address + UInt64(length))
             if written.contains(where: { $0.start < span.end && span.start < $0.end }) { return nil }
             written.append(span)
         }
         return data
     }
+
+    private struct Span { var start: UInt64, end: UInt64 }
 
     /// The caller's bytes of probed out range `range`, which the kernel fetched after the reads
     /// (the first probe equal to it); nil when it was not probed or the input stops short of it.
