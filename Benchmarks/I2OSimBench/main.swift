@@ -3,7 +3,10 @@
 //   i2osim-bench inprocess [SECONDS [NAME]]  ioctl engine (NAME: only workloads whose name starts so) + IOP model: ops/s on one core, allocations/op
 //   i2osim-bench cuse-rounds           daemon calls per ioctl under the kernel's CUSE retry protocol
 //   i2osim-bench loop NAME COUNT       runs one workload COUNT times (for perf stat / perf record); prints ns_per_op
-//   i2osim-bench loop-cuse NAME COUNT  the daemon's side of the same through the CUSE retry rounds
+//   i2osim-bench loop-cuse NAME COUNT [switch|switch-only]
+//                                      the daemon's side of the same through the CUSE retry rounds; with
+//                                      `switch`, a round trip to another process after each call
+//                                      (`switch-only`: those round trips alone)
 //   i2osim-bench fixture [DIR]         load time of a generated 32 IOPs × 500 TIDs fixture
 //
 // Every figure is printed with a baseline measured in the same process, as one tab-separated line
@@ -199,7 +202,12 @@ func cuseRounds(budget: Double) -> Bool {
 /// A profiling aid, not a measurement: runs the workload whose name starts with `name` exactly
 /// `count` times and nothing else (`perf stat -e instructions:u i2osim-bench loop PARMGET 1000000`
 /// gives instructions per operation, which a busy machine does not disturb).
-func loop(name: String, count: Int, cuse: Bool = false) -> Bool {
+/// Context switches between the replayed CUSE calls: none; a round trip to another process
+/// after each call (as the kernel and the client run between a daemon's calls — in a TCG guest
+/// every switch of process flushes the emulated TLB); or those round trips alone.
+enum Switches { case none, after, only }
+
+func loop(name: String, count: Int, cuse: Bool = false, switches: Switches = .none) -> Bool {
     let engine = defaultEngine()
     let file = engine.open()
     var mem = FlatMemory()
@@ -211,12 +219,14 @@ func loop(name: String, count: Int, cuse: Bool = false) -> Bool {
     // out of libfuse's buffer, the engine run, the retry's ranges or the reply's data made — so it
     // times the daemon's own work alone. Only where every call's input is the same each time.
     let calls = cuse ? recordedCUSECalls(engine, file, w, &mem) : nil
+    let pong = switches != .none ? PingPong() : nil
+    let only = switches == .only
     let clock = ContinuousClock()
     let start = clock.now
     for i in 0..<count {
         w.prepare(i, &mem, engine, file)
         if let calls {
-            for c in calls { replayCUSECall(engine, file, w, c) }
+            for c in calls { if !only { replayCUSECall(engine, file, w, c) }; pong?.roundTrip() }
         } else if cuse {
             _ = cuseCalls(engine, file, w, &mem)
         } else {
@@ -358,12 +368,35 @@ case "inprocess": ok = inProcess(budget: budget, only: args.count > 3 ? args[3] 
 case "cuse-rounds": ok = cuseRounds(budget: budget)
 case "fixture": ok = fixtureLoad(dir: args.count > 2 ? args[2] : "/tmp")
 case "loop": ok = loop(name: args.count > 2 ? args[2] : "PARMGET", count: args.count > 3 ? Int(args[3]) ?? 1_000_000 : 1_000_000)
-case "loop-cuse": ok = loop(name: args.count > 2 ? args[2] : "PARMGET", count: args.count > 3 ? Int(args[3]) ?? 1_000_000 : 1_000_000, cuse: true)
+case "loop-cuse":
+    let switches: Switches = args.count > 4 ? (args[4] == "switch" ? .after : args[4] == "switch-only" ? .only : .none) : .none
+    ok = loop(name: args.count > 2 ? args[2] : "PARMGET", count: args.count > 3 ? Int(args[3]) ?? 1_000_000 : 1_000_000, cuse: true,
+              switches: switches)
 case "all":
     ok = inProcess(budget: budget)
     ok = cuseRounds(budget: budget) && ok
     ok = fixtureLoad(dir: "/tmp") && ok
 default:
-    print("usage: i2osim-bench inprocess|cuse-rounds [SECONDS] | fixture [DIR] | loop[-cuse] NAME COUNT | all"); exit(2)
+    print("usage: i2osim-bench inprocess|cuse-rounds [SECONDS] | fixture [DIR] | loop NAME COUNT | loop-cuse NAME COUNT [switch|switch-only] | all"); exit(2)
 }
 exit(ok ? 0 : 1)
+
+/// A pipe round trip to a child process: two switches of process.
+final class PingPong {
+    var toChild: [Int32] = [0, 0], toParent: [Int32] = [0, 0]
+    init() {
+        pipe(&toChild); pipe(&toParent)
+        if fork() == 0 {
+            close(toChild[1]); close(toParent[0])
+            var b: UInt8 = 0
+            while read(toChild[0], &b, 1) == 1 { _ = write(toParent[1], &b, 1) }
+            exit(0)
+        }
+        close(toChild[0]); close(toParent[1])
+    }
+    func roundTrip() {
+        var b: UInt8 = 1
+        _ = write(toChild[1], &b, 1)
+        _ = read(toParent[0], &b, 1)
+    }
+}

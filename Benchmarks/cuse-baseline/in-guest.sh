@@ -8,9 +8,10 @@
 #    /dev/i2o/ctl (i2osim) and /dev/i2obase (the C server) in the same boot.
 # 3. the daemons' CPU time per ioctl (all threads, user and system, from /proc/PID/stat over the run);
 # 4. i2osim's own code per ioctl in the guest: `i2osim-bench loop-cuse OP` (the engine and the IOP
-#    model through the CUSE retry rounds, no kernel, no libfuse), timed around its loop.
+#    model through the CUSE retry rounds, no kernel, no libfuse), timed around its loop, hot and cold
+#    (another process run between its calls).
 # Prints key=value lines (`startup who=... ns=...`, `op who=... name=... p50_ns=... cpu_ns=...
-# user_ns=... sys_ns=... calls=...`, `model name=... ns_per_op=...`) for scripts/bench to turn into rows.
+# user_ns=... sys_ns=... calls=...`, `model name=... ns_per_op=... cold_ns_per_op=...`) for scripts/bench to turn into rows.
 set -u
 i2osim=$1
 client=$2
@@ -68,10 +69,15 @@ for op in getiops parmget validate lctget hrtget html passthru; do
 	measure i2osim /dev/i2o/ctl /tmp/i2osim.stats $op $serve_pid
 	case $op in getiops|parmget|validate) measure baseline /dev/i2obase /tmp/base.stats $op $base_pid ;; esac
 done
-# The model's own code in this guest, without kernel or libfuse (2000 ioctls, the loop alone).
+# The model's own code in this guest, without kernel or libfuse (2000 ioctls, the loop alone):
+# hot (the calls back to back), and cold — with a round trip to another process after each call, as
+# the kernel and the client run between a daemon's calls, minus those round trips alone (best of 2).
 bench=$(dirname "$i2osim")/i2osim-bench
 for op in GETIOPS PARMGET VALIDATE; do
-	echo "model name=$op $("$bench" loop-cuse "$op" 2000 | tail -1)"
+	hot=$("$bench" loop-cuse "$op" 2000 | kv ns_per_op)
+	sw=$(for _ in 1 2; do "$bench" loop-cuse "$op" 2000 switch | kv ns_per_op; done | best)
+	so=$(for _ in 1 2; do "$bench" loop-cuse "$op" 2000 switch-only | kv ns_per_op; done | best)
+	echo "model name=$op ns_per_op=${hot:-0} cold_ns_per_op=$(( ${sw:-0} - ${so:-0} ))"
 done
 # No wait: libfuse's multithreaded loop may sit in read() after SIGINT; the guest powers off
 # when this script exits, which ends both daemons.
