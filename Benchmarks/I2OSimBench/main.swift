@@ -219,6 +219,7 @@ func loop(name: String, count: Int, cuse: Bool = false, switches: Switches = .no
     // out of libfuse's buffer, the engine run, the retry's ranges or the reply's data made — so it
     // times the daemon's own work alone. Only where every call's input is the same each time.
     let calls = cuse ? recordedCUSECalls(engine, file, w, &mem) : nil
+    let firstRounds = FirstRounds()   // as in CUSEDevice
     let pong = switches != .none ? PingPong() : nil
     let only = switches == .only
     let clock = ContinuousClock()
@@ -226,7 +227,7 @@ func loop(name: String, count: Int, cuse: Bool = false, switches: Switches = .no
     for i in 0..<count {
         w.prepare(i, &mem, engine, file)
         if let calls {
-            for c in calls { if !only { replayCUSECall(engine, file, w, c) }; pong?.roundTrip() }
+            for c in calls { if !only { replayCUSECall(engine, file, w, c, firstRounds) }; pong?.roundTrip() }
         } else if cuse {
             _ = cuseCalls(engine, file, w, &mem)
         } else {
@@ -268,15 +269,23 @@ func recordedCUSECalls(_ engine: Engine, _ file: OpenFileID, _ w: Workload, _ fl
 
 /// What `CUSEDevice.ioctl` does for one call, libfuse aside.
 @inline(never)
-func replayCUSECall(_ engine: Engine, _ file: OpenFileID, _ w: Workload, _ call: CUSECall) {
+func replayCUSECall(_ engine: Engine, _ file: OpenFileID, _ w: Workload, _ call: CUSECall, _ firstRounds: FirstRounds) {
+    func retry(_ round: NeedsRound) {
+        blackHole(round.reads.map { iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: $0.address)), iov_len: $0.count) })
+        blackHole(round.writes.map { iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: $0.address)), iov_len: $0.count) })
+    }
+    let first = call.input.isEmpty && call.outputCapacity == 0
+    if first, let round = firstRounds.answer(engine, file, command: w.command, argument: w.argument, abi: .lp64) {
+        return retry(round)
+    }
     let input = call.input.withUnsafeBytes { Array($0) }   // the daemon copies libfuse's buffer
     var m = RetryRoundMemory(input: input, outputCapacity: call.outputCapacity)
     do {
         _ = try engine.ioctl(file, command: w.command, argument: w.argument, abi: .lp64, memory: &m)
         blackHole(m.replyData())
     } catch {
-        blackHole(error.reads.map { iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: $0.address)), iov_len: $0.count) })
-        blackHole(error.writes.map { iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: $0.address)), iov_len: $0.count) })
+        if first { firstRounds.learn(engine, file, command: w.command, argument: w.argument, abi: .lp64, round: error) }
+        retry(error)
     }
 }
 

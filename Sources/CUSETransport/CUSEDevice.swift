@@ -38,6 +38,8 @@ public final class CUSEDevice: Sendable {
     }
     private struct StashKey: Hashable { let file: UInt64, pid: Int32, command: UInt32, argument: UInt64 }
     private let state = Mutex(State())
+    /// First, input-less calls answered without running the engine.
+    private let firstRounds = FirstRounds()
     private let failures = Atomic<Int>(0)
     private let debug = getenv("I2OSIM_CUSE_DEBUG") != nil
     /// `I2OSIM_CUSE_STATS=FILE` (benchmarks): count daemon calls per ioctl; each released file
@@ -230,6 +232,13 @@ public final class CUSEDevice: Sendable {
             s.data.withUnsafeBytes { _ = fuse_reply_ioctl(req, s.result, $0.baseAddress, s.data.count) }
             return
         }
+        // The first call brings nothing: its round follows from the command (learned below).
+        let first = inSize == 0 && outSize == 0
+        if first, let round = firstRounds.answer(engine, file, command: command, argument: argument, abi: abi) {
+            finalReply = false
+            replyRetry(req, reads: round.reads, writes: round.writes)
+            return
+        }
         let input = inSize > 0 && inBuf != nil ? Array(UnsafeRawBufferPointer(start: inBuf, count: inSize)) : []
         var memory = RetryRoundMemory(input: input, outputCapacity: outSize)
         let result: IoctlResult
@@ -244,6 +253,7 @@ public final class CUSEDevice: Sendable {
             }
         } catch {
             finalReply = false
+            if first { firstRounds.learn(engine, file, command: command, argument: argument, abi: abi, round: error) }
             replyRetry(req, reads: error.reads, writes: error.writes)
             return
         }

@@ -133,6 +133,30 @@ extension Engine {
         return finish(file, kind: kind, result, rounds: fetches + request.retries, start: request.start)
     }
 
+    /// Whether the first, input-less call of an ioctl on `file` may be answered by its transport
+    /// without running the engine: the file is open, no fault rule is set (entry faults act on a
+    /// request's first call) and no tracer records its rounds. Such a call can only ask for the
+    /// ioctl's struct, so its retry round follows from the command; a transport that learned it
+    /// from an earlier run answers it and calls `noteFirstRound`.
+    public func firstRoundMayBeSkipped(_ file: OpenFileID) -> Bool {
+        !isTracing && state.withLock { $0.files[file] != nil && $0.faults.rules.isEmpty }
+    }
+
+    /// Records the retry round of a first call its transport answered without running the engine,
+    /// as the engine records a round it asked for (the request's start and its retries), so the
+    /// following calls and the statistics see the same request. Returns false — nothing recorded,
+    /// the engine must run the call — when `firstRoundMayBeSkipped` does not hold.
+    public func noteFirstRound(_ file: OpenFileID) -> Bool {
+        guard firstRoundMayBeSkipped(file) else { return false }
+        let now = monotonicNanoseconds()
+        extras.pending.withLock { p in
+            var request = p[file] ?? PendingRequest(start: now, retries: 0, entry: nil, scope: nil)
+            request.retries += 1
+            if p.updateValue(request, forKey: file) == nil { extras.pendingCount.add(1, ordering: .releasing) }
+        }
+        return true
+    }
+
     /// A request answered by a fault at the ioctl entry never reaches the handler (nor its
     /// tracing): it gets a trace record of its own, marked as injected.
     private func traceEntryFault(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
