@@ -270,9 +270,12 @@ func recordedCUSECalls(_ engine: Engine, _ file: OpenFileID, _ w: Workload, _ fl
 /// What `CUSEDevice.ioctl` does for one call, libfuse aside.
 @inline(never)
 func replayCUSECall(_ engine: Engine, _ file: OpenFileID, _ w: Workload, _ call: CUSECall, _ firstRounds: FirstRounds) {
-    func retry(_ round: NeedsRound) {
-        blackHole(round.reads.map { iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: $0.address)), iov_len: $0.count) })
-        blackHole(round.writes.map { iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: $0.address)), iov_len: $0.count) })
+    func retry(_ round: NeedsRound) {   // CUSEDevice.replyRetry: the iovecs on the stack
+        withUnsafeTemporaryAllocation(of: iovec.self, capacity: round.reads.count + round.writes.count) { v in
+            for (i, r) in round.reads.enumerated() { v[i] = iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: r.address)), iov_len: r.count) }
+            for (i, r) in round.writes.enumerated() { v[round.reads.count + i] = iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: r.address)), iov_len: r.count) }
+            blackHole(v.baseAddress)
+        }
     }
     let first = call.input.isEmpty && call.outputCapacity == 0
     if first, let round = firstRounds.answer(engine, file, command: w.command, argument: w.argument, abi: .lp64) {

@@ -297,14 +297,15 @@ public final class CUSEDevice: Sendable {
 
     private func replyRetry(_ req: OpaquePointer, reads: [UserRange], writes: [UserRange]) {
         if debug { log("  retry: in \(reads) out \(writes)") }
-        func iovecs(_ r: [UserRange]) -> [iovec] {
-            r.map { iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: $0.address)), iov_len: $0.count) }
-        }
-        let inv = iovecs(reads), outv = iovecs(writes)
-        inv.withUnsafeBufferPointer { i in
-            outv.withUnsafeBufferPointer { o in
-                _ = fuse_reply_ioctl_retry(req, i.baseAddress, i.count, o.baseAddress, o.count)
+        // The iovecs live on the stack for the call (a handful of ranges).
+        withUnsafeTemporaryAllocation(of: iovec.self, capacity: reads.count + writes.count) { v in
+            func vec(_ r: UserRange) -> iovec {
+                iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: r.address)), iov_len: r.count)
             }
+            for i in reads.indices { v[i] = vec(reads[i]) }
+            for i in writes.indices { v[reads.count + i] = vec(writes[i]) }
+            let base = v.baseAddress
+            _ = fuse_reply_ioctl_retry(req, base, reads.count, base.map { $0 + reads.count }, writes.count)
         }
     }
 

@@ -77,8 +77,20 @@ public struct RetryRoundMemory: UserMemory {
         for x in writes { writeBytes += x.count; if x.count <= Self.probeLimit { readBytes += x.count } }
         for x in w { writeBytes += x.count; if x.count <= Self.probeLimit { readBytes += x.count } }
         guard readBytes <= input.count, writeBytes <= outputCapacity else {
-            let allReads = reads + r, allWrites = writes + w
-            throw NeedsRound(reads: allReads + Self.probes(allWrites), writes: Self.outputOrder(allWrites))
+            // Two lists, each built once: the reads then the probes of the small writes; the writes
+            // in output order.
+            var allReads: [UserRange] = [], allWrites: [UserRange] = []
+            allWrites.reserveCapacity(writes.count + w.count)
+            allWrites.append(contentsOf: writes)
+            allWrites.append(contentsOf: w)
+            var probes = 0
+            for x in allWrites where Self.isProbed(x) { probes += 1 }
+            allReads.reserveCapacity(reads.count + r.count + probes)
+            allReads.append(contentsOf: reads)
+            allReads.append(contentsOf: r)
+            for x in allWrites where Self.isProbed(x) { allReads.append(x) }
+            Self.sortForOutput(&allWrites)
+            throw NeedsRound(reads: allReads, writes: allWrites)
         }
         if !r.isEmpty { if reads.isEmpty { reads.reserveCapacity(4) }; reads.append(contentsOf: r) }
         if !w.isEmpty { if writes.isEmpty { writes.reserveCapacity(4) }; writes.append(contentsOf: w) }
@@ -93,7 +105,8 @@ public struct RetryRoundMemory: UserMemory {
     /// and would refuse a small buffer near the end of a mapping, which the kernel accepts; a
     /// fault there shows when the bytes are copied out, as with the kernel itself.
     public static let probeLimit = 4096
-    static func probes(_ writes: [UserRange]) -> [UserRange] { writes.filter { $0.count <= probeLimit } }
+    static func isProbed(_ write: UserRange) -> Bool { write.count <= probeLimit }
+    static func probes(_ writes: [UserRange]) -> [UserRange] { writes.filter(isProbed) }
 
     public mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
         if stores.isEmpty { stores.reserveCapacity(4) }
@@ -103,70 +116,84 @@ public struct RetryRoundMemory: UserMemory {
 
     /// The order the out ranges are given to the kernel: by size, smallest first (stable).
     public static func outputOrder(_ writes: [UserRange]) -> [UserRange] {
-        // A stable insertion sort by size: the lists are a handful of ranges, and this makes one array.
         var out = writes
+        sortForOutput(&out)
+        return out
+    }
+
+    /// `outputOrder` in place: a stable insertion sort by size (the lists are a handful of ranges).
+    static func sortForOutput(_ out: inout [UserRange]) {
         for i in out.indices.dropFirst() {
             let x = out[i]
             var j = i
             while j > 0 && out[j - 1].count > x.count { out[j] = out[j - 1]; j -= 1 }
             out[j] = x
         }
-        return out
     }
 
     /// The reply data for the kernel: the out ranges (in `outputOrder`) filled from the stores, as
     /// far as they were written. nil when the stores leave a gap before a later written byte or
     /// fall outside the ranges — the caller then answers through `exactOutput`.
     public func replyData() -> [UInt8]? {
-        let order = Self.outputOrder(writes)
-        // Each store belongs to the first range (in output order) that holds it: a reservation may
-        // reach past the caller's buffer over a cell that is an out range of its own (`*reslen`
-        // right after `resbuf`). The written parts must then not overlap one another.
-        var owner: [Int] = []
-        owner.reserveCapacity(stores.count)
-        var last = -1
-        for s in stores {
-            guard let k = order.firstIndex(where: { s.address >= $0.address && s.address - $0.address < UInt64($0.count) })
-            else { return nil }
-            owner.append(k)
-            last = max(last, k)
-        }
-        guard last >= 0 else { return [] }
-        // The stores by address (stable), walked once per range: an insertion sort, as the stores
-        // are a handful (a generic sort costs more than the rest of the reply).
-        var byAddress = Array(stores.indices)
-        for i in byAddress.indices.dropFirst() {
-            let x = byAddress[i]
-            var j = i
-            while j > 0 && stores[byAddress[j - 1]].address > stores[x].address { byAddress[j] = byAddress[j - 1]; j -= 1 }
-            byAddress[j] = x
-        }
-        var data: [UInt8] = []
-        data.reserveCapacity(stores.reduce(0) { $0 + $1.bytes.count } + 4 * (last + 1))
-        var written: [Span] = []
-        written.reserveCapacity(last + 1)
-        for k in 0...last {
-            let range = order[k]
-            // The range's bytes go to `data` from `base` on. A probed range starts from the
-            // caller's own bytes, so writing part of it leaves no gap; any other range must be
-            // written from its start without holes.
-            let base = data.count
-            if let original = probedOriginal(of: range) { data.append(contentsOf: original) }
-            for i in byAddress where owner[i] == k {
-                let s = stores[i]
-                let offset = Int(s.address - range.address)
-                guard offset <= data.count - base, offset + s.bytes.count <= range.count else { return nil }
-                let end = base + offset + s.bytes.count
-                if end > data.count { data.append(contentsOf: repeatElement(0, count: end - data.count)) }
-                data.replaceSubrange(base + offset..<end, with: s.bytes)
+        // The bookkeeping is a handful of indices: on the stack, not in arrays.
+        let n = stores.count, m = writes.count
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * n + m) { ints -> [UInt8]? in
+            // The out ranges in output order (`outputOrder`: by size, stable), as indices.
+            let order = UnsafeMutableBufferPointer(rebasing: ints[0..<m])
+            for i in 0..<m {
+                var j = i
+                while j > 0 && writes[order[j - 1]].count > writes[i].count { order[j] = order[j - 1]; j -= 1 }
+                order[j] = i
             }
-            let length = data.count - base
-            if k < last && length < range.count { return nil }
-            let span = Span(start: range.address, end: range.address + UInt64(length))
-            if written.contains(where: { $0.start < span.end && span.start < $0.end }) { return nil }
-            written.append(span)
+            // Each store belongs to the first range (in output order) that holds it: a reservation
+            // may reach past the caller's buffer over a cell that is an out range of its own
+            // (`*reslen` right after `resbuf`). The written parts must then not overlap one another.
+            let owner = UnsafeMutableBufferPointer(rebasing: ints[m..<m + n])
+            var last = -1
+            for (si, s) in stores.enumerated() {
+                guard let k = (0..<m).first(where: { k in
+                    let r = writes[order[k]]
+                    return s.address >= r.address && s.address - r.address < UInt64(r.count)
+                }) else { return nil }
+                owner[si] = k
+                last = max(last, k)
+            }
+            guard last >= 0 else { return [] }
+            // The stores by address (stable), walked once per range: an insertion sort, as the
+            // stores are a handful (a generic sort costs more than the rest of the reply).
+            let byAddress = UnsafeMutableBufferPointer(rebasing: ints[m + n..<m + 2 * n])
+            for i in 0..<n {
+                var j = i
+                while j > 0 && stores[byAddress[j - 1]].address > stores[i].address { byAddress[j] = byAddress[j - 1]; j -= 1 }
+                byAddress[j] = i
+            }
+            return withUnsafeTemporaryAllocation(of: Span.self, capacity: last + 1) { written -> [UInt8]? in
+                var data: [UInt8] = []
+                data.reserveCapacity(stores.reduce(0) { $0 + $1.bytes.count } + 4 * (last + 1))
+                for k in 0...last {
+                    let range = writes[order[k]]
+                    // The range's bytes go to `data` from `base` on. A probed range starts from the
+                    // caller's own bytes, so writing part of it leaves no gap; any other range must
+                    // be written from its start without holes.
+                    let base = data.count
+                    if let original = probedOriginal(of: range) { data.append(contentsOf: original) }
+                    for t in 0..<n where owner[byAddress[t]] == k {
+                        let s = stores[byAddress[t]]
+                        let offset = Int(s.address - range.address)
+                        guard offset <= data.count - base, offset + s.bytes.count <= range.count else { return nil }
+                        let end = base + offset + s.bytes.count
+                        if end > data.count { data.append(contentsOf: repeatElement(0, count: end - data.count)) }
+                        data.replaceSubrange(base + offset..<end, with: s.bytes)
+                    }
+                    let length = data.count - base
+                    if k < last && length < range.count { return nil }
+                    let span = Span(start: range.address, end: range.address + UInt64(length))
+                    for q in 0..<k where written[q].start < span.end && span.start < written[q].end { return nil }
+                    written[k] = span
+                }
+                return data
+            }
         }
-        return data
     }
 
     private struct Span { var start: UInt64, end: UInt64 }
