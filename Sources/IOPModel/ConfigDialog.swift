@@ -33,20 +33,46 @@ extension IOP {
         return MessageFrame.reply(to: request, word: UInt32(length))
     }
 
-    /// `haystack` with every occurrence of `needle` replaced by `replacement`.
+    /// `haystack` with every occurrence of `needle` replaced by `replacement` (the array itself,
+    /// not a copy, when there is none).
     static func replacing(_ needle: [UInt8], in haystack: [UInt8], with replacement: [UInt8]) -> [UInt8] {
-        guard !needle.isEmpty, haystack.count >= needle.count else { return haystack }
-        var out: [UInt8] = []
-        out.reserveCapacity(haystack.count)
-        var i = 0
-        while i < haystack.count {
-            if i + needle.count <= haystack.count, haystack[i..<i + needle.count].elementsEqual(needle) {
-                out.append(contentsOf: replacement)
-                i += needle.count
-            } else {
-                out.append(haystack[i]); i += 1
+        var out: [UInt8]? = nil
+        var copied = 0
+        forEachOccurrence(of: needle, in: haystack) { at in
+            if out == nil { out = []; out!.reserveCapacity(haystack.count + replacement.count) }
+            out!.append(contentsOf: haystack[copied..<at])
+            out!.append(contentsOf: replacement)
+            copied = at + needle.count
+        }
+        guard var out else { return haystack }
+        out.append(contentsOf: haystack[copied...])
+        return out
+    }
+
+    /// How many times the query placeholder occurs in a page (each is replaced by the query).
+    public static func queryPlaceholderCount(in page: [UInt8]) -> Int {
+        var n = 0
+        forEachOccurrence(of: queryPlaceholder, in: page) { _ in n += 1 }
+        return n
+    }
+
+    /// Calls `body` with the offset of each occurrence of `needle` in `haystack`, left to right,
+    /// not overlapping. A scan for the first byte, then a compare there: a page is searched per
+    /// request, and a compare at every offset cost more than the rest of the request.
+    static func forEachOccurrence(of needle: [UInt8], in haystack: [UInt8], _ body: (Int) -> Void) {
+        let n = needle.count, h = haystack.count
+        guard n > 0, h >= n else { return }
+        haystack.withUnsafeBufferPointer { hs in
+            needle.withUnsafeBufferPointer { nd in
+                let first = nd[0]
+                var i = 0
+                while i <= h - n {
+                    guard hs[i] == first else { i += 1; continue }
+                    var k = 1
+                    while k < n && hs[i + k] == nd[k] { k += 1 }
+                    if k == n { body(i); i += n } else { i += 1 }
+                }
             }
         }
-        return out
     }
 }

@@ -62,11 +62,7 @@ extension EngineState {
     /// bytes; 0 when there is no such page.
     static func pageBound(_ iop: IOP?, tid: UInt32, page: UInt32, queryBytes: Int) -> Int {
         guard let iop, tid <= 0xFFF, let text = iop.devices[TID(rawValue: UInt16(tid))]?.htmlPages[page] else { return 0 }
-        let needle = IOP.queryPlaceholder
-        var count = 0, i = 0
-        while i + needle.count <= text.count {
-            if text[i..<i + needle.count].elementsEqual(needle) { count += 1; i += needle.count } else { i += 1 }
-        }
-        return text.count + count * max(0, min(queryBytes, Limits.htmlQueryBytes) - needle.count)
+        let count = IOP.queryPlaceholderCount(in: text)
+        return text.count + count * max(0, min(queryBytes, Limits.htmlQueryBytes) - IOP.queryPlaceholder.count)
     }
 }

@@ -1,6 +1,6 @@
 import I2OFormats
 import Testing
-import IOPModel
+@testable import IOPModel
 
 @Suite struct ConfigDialogTests {
     /// UtilConfigDialog as Linux 2.4 builds it: 7 words without a query, 9 with one.
@@ -116,5 +116,25 @@ import IOPModel
         let r = try h.reply(MessageFrame(function: .utilEventRegister, target: 0x300, payload: [1]))
         #expect(r.detailedStatus == .invalidTargetAddress)
         #expect(h.iop.eventRegistrations.isEmpty)
+    }
+}
+
+/// The placeholder search of UtilConfigDialog: every occurrence, left to right, none overlapping.
+@Suite struct PlaceholderTests {
+    func replaced(_ page: String, _ query: String) -> String {
+        String(decoding: IOP.replacing(IOP.queryPlaceholder, in: Array(page.utf8), with: Array(query.utf8)), as: UTF8.self)
+    }
+
+    @Test func everyOccurrenceIsReplaced() {
+        #expect(replaced("{query}", "q") == "q")
+        #expect(replaced("a{query}b{query}c", "Q") == "aQbQc")
+        #expect(replaced("{query}{query}", "") == "")
+        #expect(replaced("{que{query}y}", "X") == "{queXy}")         // a false start, then a match
+        #expect(replaced("{{query}}", "[]") == "{[]}")
+        #expect(replaced("no placeholder", "Q") == "no placeholder")
+        #expect(replaced("{quer", "Q") == "{quer")                  // shorter than the placeholder
+        #expect(replaced("", "Q") == "")
+        #expect(IOP.queryPlaceholderCount(in: Array("{query}x{query}{query".utf8)) == 2)
+        #expect(IOP.queryPlaceholderCount(in: []) == 0)
     }
 }
