@@ -49,7 +49,7 @@ let package = Package(
         .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
         .target(name: "CUSETransport", dependencies: ["CFuse", "IoctlEngine", "IOPModel", "I2OFormats"], swiftSettings: strict),
         // The daemon side of the LD_PRELOAD transport (the C library is Sources/CPreload, built by its build.sh).
-        .target(name: "PreloadTransport", dependencies: ["IoctlEngine"], swiftSettings: strict),
+        .target(name: "PreloadTransport", dependencies: ["IoctlEngine", "I2OFormats"], swiftSettings: strict),
         // The control channel (docs/control.md): line-delimited JSON over a Unix socket.
         .target(name: "Control", dependencies: ["IoctlEngine", "IOPModel", "I2OFormats", "Fixtures"], swiftSettings: strict),
         // Request traces (JSON lines), fixture recording and trace replay.

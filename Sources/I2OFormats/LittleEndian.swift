@@ -56,8 +56,19 @@ public struct LittleEndianWriter {
     @inlinable public mutating func u32(_ v: UInt32) {
         base.storeBytes(of: v.littleEndian, toByteOffset: written, as: UInt32.self); written += 4
     }
+    @inlinable public mutating func u64(_ v: UInt64) {
+        base.storeBytes(of: v.littleEndian, toByteOffset: written, as: UInt64.self); written += 8
+    }
     @inlinable public mutating func bytes(_ b: some Collection<UInt8>) {
         for x in b { u8(x) }
+    }
+    /// The bytes of `b` in one copy.
+    @inlinable public mutating func copy(_ b: ArraySlice<UInt8>) {
+        let at = written
+        b.withUnsafeBytes { src in
+            if let from = src.baseAddress { (base.baseAddress! + at).copyMemory(from: from, byteCount: src.count) }
+        }
+        written += b.count
     }
     /// Zeros up to `offset` bytes from the start.
     @inlinable public mutating func zeros(upTo offset: Int) {

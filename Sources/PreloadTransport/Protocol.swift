@@ -1,3 +1,5 @@
+import I2OFormats
+
 // The preload protocol, version 1 (docs/preload-protocol.md). The C side's copy of these
 // numbers is Sources/CPreload/preload-protocol.h.
 //
@@ -42,44 +44,14 @@ public enum PreloadProtocol {
     }
 }
 
-/// Frames of the ioctl path (NEED; STOREs and RESULT), built in one buffer of their exact final
-/// size: each field is one unaligned store, with none of `append`'s per-call capacity and
-/// uniqueness checks (the appends cost more than the rest of the daemon's framing).
-struct FrameBuilder {
-    private(set) var bytes: [UInt8]
-    private var at = 0
-    private var bodyEnd = 0
-
-    /// Room for exactly `count` bytes of frames.
-    init(count: Int) { bytes = [UInt8](repeating: 0, count: count) }
-
-    /// Whether every byte announced was written.
-    var isComplete: Bool { at == bytes.count && at == bodyEnd }
-
-    /// Starts a frame whose body is `bodyCount` bytes; the body's fields follow.
-    mutating func frame(_ type: PreloadProtocol.MessageType, bodyCount: Int) {
-        precondition(at == bodyEnd, "frame started \(bodyEnd - at) bytes short of the previous body")
+extension LittleEndianWriter {
+    /// A frame's header: the length of its type and body, then its type. The frames of the ioctl
+    /// path (NEED; STOREs and RESULT) are written field by field into one array of their exact
+    /// size (`[UInt8](littleEndianCount:)`): appending byte by byte cost more than the rest of the
+    /// daemon's framing.
+    mutating func frameHeader(_ type: PreloadProtocol.MessageType, bodyCount: Int) {
         u32(UInt32(4 + bodyCount))
         u32(type.rawValue)
-        bodyEnd = at + bodyCount
-    }
-    @inline(__always) mutating func u32(_ v: UInt32) {
-        let o = at
-        bytes.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: o, as: UInt32.self) }
-        at += 4
-    }
-    @inline(__always) mutating func u64(_ v: UInt64) {
-        let o = at
-        bytes.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: o, as: UInt64.self) }
-        at += 8
-    }
-    @inline(__always) mutating func i32(_ v: Int32) { u32(UInt32(bitPattern: v)) }
-    mutating func append(_ b: ArraySlice<UInt8>) {
-        let o = at
-        bytes.withUnsafeMutableBytes { dst in
-            b.withUnsafeBytes { src in dst.baseAddress!.advanced(by: o).copyMemory(from: src.baseAddress!, byteCount: src.count) }
-        }
-        at += b.count
     }
 }
 
@@ -90,15 +62,11 @@ public struct PreloadProtocolError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Array where Element == UInt8 {
-    // The handshake's and the rare frames' fields (the ioctl path writes through FrameBuilder).
-    mutating func appendLE(_ v: UInt32) {
-        append(UInt8(truncatingIfNeeded: v)); append(UInt8(truncatingIfNeeded: v >> 8))
-        append(UInt8(truncatingIfNeeded: v >> 16)); append(UInt8(truncatingIfNeeded: v >> 24))
-    }
-    mutating func appendLE(_ v: UInt64) {
-        appendLE(UInt32(truncatingIfNeeded: v)); appendLE(UInt32(truncatingIfNeeded: v >> 32))
-    }
-    mutating func appendLE(_ v: Int32) { appendLE(UInt32(bitPattern: v)) }
+    // The protocol's fields by type, for the handshake and the rare frames (the ioctl path writes
+    // through LittleEndianWriter).
+    mutating func appendLE(_ v: UInt32) { appendLE32(v) }
+    mutating func appendLE(_ v: UInt64) { appendLE64(v) }
+    mutating func appendLE(_ v: Int32) { appendLE32(UInt32(bitPattern: v)) }
 }
 
 /// Reads little-endian fields from a message body; every read is bounds-checked.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import I2OFormats
 import IoctlEngine
 import Synchronization
 
@@ -313,24 +314,24 @@ public final class PreloadServer: Sendable {
                     let chunks = max(1, (s.bytes.count + PreloadProtocol.maxFrame - 17) / (PreloadProtocol.maxFrame - 16))
                     total += 16 * chunks + s.bytes.count
                 }
-                var out = FrameBuilder(count: total)
-                for s in stores {
-                    var offset = 0
-                    repeat {   // chunks that fit a frame
-                        let n = min(s.bytes.count - offset, PreloadProtocol.maxFrame - 16)
-                        out.frame(.store, bodyCount: 8 + n)
-                        out.u64(s.address + UInt64(offset))
-                        out.append(s.bytes[offset..<offset + n])
-                        offset += n
-                    } while offset < s.bytes.count
+                let out = [UInt8](littleEndianCount: total) { w in
+                    for s in stores {
+                        var offset = 0
+                        repeat {   // chunks that fit a frame
+                            let n = min(s.bytes.count - offset, PreloadProtocol.maxFrame - 16)
+                            w.frameHeader(.store, bodyCount: 8 + n)
+                            w.u64(s.address + UInt64(offset))
+                            w.copy(s.bytes[offset..<offset + n])
+                            offset += n
+                        } while offset < s.bytes.count
+                    }
+                    w.frameHeader(.result, bodyCount: 8)
+                    switch result {
+                    case let .value(v): w.u32(UInt32(bitPattern: v)); w.u32(0)
+                    case let .error(e): w.u32(UInt32(bitPattern: -1)); w.u32(UInt32(bitPattern: e.rawValue))
+                    }
                 }
-                out.frame(.result, bodyCount: 8)
-                switch result {
-                case let .value(v): out.i32(v); out.i32(0)
-                case let .error(e): out.i32(-1); out.i32(e.rawValue)
-                }
-                precondition(out.isComplete, "STORE/RESULT frames of \(total) bytes announced, not all written")
-                guard socket.send(out.bytes) else { return }
+                guard socket.send(out) else { return }
             case .read:
                 let capacity = min(Int(try r.u32()), PreloadProtocol.maxFrame - 16)
                 try r.expectEnd("READ")

@@ -1,3 +1,4 @@
+import I2OFormats
 import IoctlEngine
 
 /// `UserMemory` over the preload protocol's rounds.
@@ -167,13 +168,14 @@ struct SocketMemory: UserMemory {
     private mutating func round(reads: UserRanges, writes: UserRanges) throws(PreloadProtocolError) {
         rounds += 1
         let bodyCount = 8 + 16 * (reads.count + writes.count)
-        var frame = FrameBuilder(count: 8 + bodyCount)
-        frame.frame(.need, bodyCount: bodyCount)
-        frame.u32(UInt32(reads.count))
-        frame.u32(UInt32(writes.count))
-        for i in reads.indices { frame.range(reads[i]) }
-        for i in writes.indices { frame.range(writes[i]) }
-        guard socket.send(frame.bytes) else { throw PreloadProtocolError("client went away during a round") }
+        let frame = [UInt8](littleEndianCount: 8 + bodyCount) { w in
+            w.frameHeader(.need, bodyCount: bodyCount)
+            w.u32(UInt32(reads.count))
+            w.u32(UInt32(writes.count))
+            for i in reads.indices { w.range(reads[i]) }
+            for i in writes.indices { w.range(writes[i]) }
+        }
+        guard socket.send(frame) else { throw PreloadProtocolError("client went away during a round") }
         guard case let .frame(type, answer) = try socket.readFrame() else {
             throw PreloadProtocolError("client went away during a round")
         }
@@ -207,7 +209,7 @@ struct SocketMemory: UserMemory {
     }
 }
 
-private extension FrameBuilder {
+private extension LittleEndianWriter {
     /// A NEED range: address, length, reserved word.
     mutating func range(_ r: UserRange) {
         u64(r.address)
