@@ -199,14 +199,15 @@ func cuseRounds(budget: Double) -> Bool {
     return allOK
 }
 
-/// A profiling aid, not a measurement: runs the workload whose name starts with `name` exactly
-/// `count` times and nothing else (`perf stat -e instructions:u i2osim-bench loop PARMGET 1000000`
-/// gives instructions per operation, which a busy machine does not disturb).
 /// Context switches between the replayed CUSE calls: none; a round trip to another process
 /// after each call (as the kernel and the client run between a daemon's calls — in a TCG guest
 /// every switch of process flushes the emulated TLB); or those round trips alone.
 enum Switches { case none, after, only }
 
+/// A profiling aid: runs the workload whose name starts with `name` exactly `count` times and
+/// nothing else (`perf stat -e instructions:u i2osim-bench loop PARMGET 1000000` gives
+/// instructions per operation, which a busy machine does not disturb), and prints the loop's
+/// own time per operation (the CUSE guest times the model's code with it).
 func loop(name: String, count: Int, cuse: Bool = false, switches: Switches = .none) -> Bool {
     let engine = defaultEngine()
     let file = engine.open()
@@ -397,8 +398,12 @@ exit(ok ? 0 : 1)
 final class PingPong {
     var toChild: [Int32] = [0, 0], toParent: [Int32] = [0, 0]
     init() {
-        pipe(&toChild); pipe(&toParent)
-        if fork() == 0 {
+        guard pipe(&toChild) == 0, pipe(&toParent) == 0 else {
+            print("i2osim-bench: pipe: errno \(errno)"); exit(2)
+        }
+        let child = fork()
+        guard child >= 0 else { print("i2osim-bench: fork: errno \(errno)"); exit(2) }
+        if child == 0 {
             close(toChild[1]); close(toParent[0])
             var b: UInt8 = 0
             while read(toChild[0], &b, 1) == 1 { _ = write(toParent[1], &b, 1) }
