@@ -18,8 +18,7 @@ client=$2
 base=$3
 secs=$4
 
-best() { sort -n | head -1; }
-kv() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"; }
+. "$(dirname "$0")/guest-lib.sh"
 
 s=$(for _ in 1 2 3; do "$client" ready -- "$i2osim" serve 2>/dev/null | kv ready_ns; done | best)
 b=$(for _ in 1 2 3; do "$client" ready -- "$base" i2obase 64 2>/dev/null | kv ready_ns; done | best)
@@ -30,29 +29,8 @@ echo "startup who=i2osim ns=${s:-0}"
 echo "startup who=baseline ns=${b:-0}"
 echo "startup who=help ns=${h:-0}"
 
-wait_ready() {   # FILE PID
-	i=0
-	while [ $i -lt 600 ]; do
-		grep -q '^ready:' "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.05; i=$((i + 1))
-	done
-	return 1
-}
-
-I2OSIM_CUSE_STATS=/tmp/i2osim.stats "$i2osim" serve >/tmp/serve.out 2>/tmp/serve.err &
-serve_pid=$!
-wait_ready /tmp/serve.out $serve_pid || { echo "error serve not ready: $(cat /tmp/serve.err)"; exit 2; }
-n=$("$client" reslen /dev/i2o/ctl | kv reslen)
-"$base" i2obase "${n:-0}" /tmp/base.stats >/tmp/base.out 2>/tmp/base.err &
-base_pid=$!
-wait_ready /tmp/base.out $base_pid || { echo "error baseline not ready: $(cat /tmp/base.err)"; exit 2; }
-echo "parmget_result bytes=$n"
-
-# The daemon's CPU time (all its threads) in clock ticks, from /proc/PID/stat: user, system.
-ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
-per_op() { awk -v t="$1" -v hz="$hz" -v n="${2:-0}" 'BEGIN { if (n > 0) printf "%.0f", t * 1e9 / hz / n; else print 0 }'; }
+start_daemons "$i2osim" "$client" "$base"
+echo "parmget_result bytes=$parmget_bytes"
 
 measure() {   # WHO DEVICE STATS OP PID
 	: >"$3"

@@ -22,26 +22,8 @@ done
 command -v perf >/dev/null || { echo "profile-in-guest: no perf in the guest" >&2; exit 2; }
 cd /tmp
 
-wait_ready() {   # FILE PID
-	i=0
-	while [ $i -lt 600 ]; do
-		grep -q '^ready:' "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.05; i=$((i + 1))
-	done
-	return 1
-}
-kv() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p"; }
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
-
-"$i2osim" serve >/tmp/serve.out 2>/tmp/serve.err &
-serve_pid=$!
-wait_ready /tmp/serve.out $serve_pid || { echo "serve not ready: $(cat /tmp/serve.err)"; exit 2; }
-n=$("$client" reslen /dev/i2o/ctl | kv reslen)
-"$base" i2obase "${n:-0}" /tmp/base.stats >/tmp/base.out 2>/tmp/base.err &
-base_pid=$!
-wait_ready /tmp/base.out $base_pid || { echo "baseline not ready: $(cat /tmp/base.err)"; exit 2; }
+. "$root/Benchmarks/cuse-baseline/guest-lib.sh"
+start_daemons "$i2osim" "$client" "$base"
 
 for who in "i2osim $serve_pid /dev/i2o/ctl" "C-server $base_pid /dev/i2obase"; do
 	set -- $who
@@ -50,9 +32,9 @@ for who in "i2osim $serve_pid /dev/i2o/ctl" "C-server $base_pid /dev/i2obase"; d
 	perf record -q -e cpu-clock -F 5000 -g -o /tmp/p.$pid -p "$pid" 2>/dev/null &
 	rec=$!
 	sleep 0.5
-	t0=$(ticks "$pid")
+	t0=$(ticks "$pid" | awk '{ print $1 + $2 }')
 	l=$("$client" lat "$dev" "$secs" 1 "$op")
-	t1=$(ticks "$pid")
+	t1=$(ticks "$pid" | awk '{ print $1 + $2 }')
 	kill -INT $rec; wait $rec 2>/dev/null
 	ops=$(echo "$l" | kv ops)
 	cpu=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="${ops:-0}" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print 0 }')
