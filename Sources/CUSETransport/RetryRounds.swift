@@ -74,8 +74,8 @@ public struct RetryRoundMemory: UserMemory {
         var readBytes = 0, writeBytes = 0
         for x in reads { readBytes += x.count }
         for x in r { readBytes += x.count }
-        for x in writes { writeBytes += x.count; if x.count <= Self.probeLimit { readBytes += x.count } }
-        for x in w { writeBytes += x.count; if x.count <= Self.probeLimit { readBytes += x.count } }
+        for x in writes { writeBytes += x.count; if Self.isProbed(x) { readBytes += x.count } }
+        for x in w { writeBytes += x.count; if Self.isProbed(x) { readBytes += x.count } }
         guard readBytes <= input.count, writeBytes <= outputCapacity else {
             // Two lists, each built once: the reads then the probes of the small writes; the writes
             // in output order.
@@ -106,7 +106,6 @@ public struct RetryRoundMemory: UserMemory {
     /// fault there shows when the bytes are copied out, as with the kernel itself.
     public static let probeLimit = 4096
     static func isProbed(_ write: UserRange) -> Bool { write.count <= probeLimit }
-    static func probes(_ writes: [UserRange]) -> [UserRange] { writes.filter(isProbed) }
 
     public mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
         if stores.isEmpty { stores.reserveCapacity(4) }
@@ -114,14 +113,8 @@ public struct RetryRoundMemory: UserMemory {
         return true   // CUSE: a fault shows when the kernel copies the reply out (→ EFAULT to the caller).
     }
 
-    /// The order the out ranges are given to the kernel: by size, smallest first (stable).
-    public static func outputOrder(_ writes: [UserRange]) -> [UserRange] {
-        var out = writes
-        sortForOutput(&out)
-        return out
-    }
-
-    /// `outputOrder` in place: a stable insertion sort by size (the lists are a handful of ranges).
+    /// The order the out ranges are given to the kernel: by size, smallest first (stable) — an
+    /// insertion sort, as the lists are a handful of ranges. (`replyData` orders indices the same way.)
     static func sortForOutput(_ out: inout [UserRange]) {
         for i in out.indices.dropFirst() {
             let x = out[i]
@@ -131,14 +124,14 @@ public struct RetryRoundMemory: UserMemory {
         }
     }
 
-    /// The reply data for the kernel: the out ranges (in `outputOrder`) filled from the stores, as
+    /// The reply data for the kernel: the out ranges (in output order, `sortForOutput`) filled from the stores, as
     /// far as they were written. nil when the stores leave a gap before a later written byte or
     /// fall outside the ranges — the caller then answers through `exactOutput`.
     public func replyData() -> [UInt8]? {
         // The bookkeeping is a handful of indices: on the stack, not in arrays.
         let n = stores.count, m = writes.count
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * n + m) { ints -> [UInt8]? in
-            // The out ranges in output order (`outputOrder`: by size, stable), as indices.
+            // The out ranges in output order (`sortForOutput`: by size, stable), as indices.
             let order = UnsafeMutableBufferPointer(rebasing: ints[0..<m])
             for i in 0..<m {
                 var j = i
@@ -201,10 +194,10 @@ public struct RetryRoundMemory: UserMemory {
     /// The caller's bytes of probed out range `range`, which the kernel fetched after the reads
     /// (the first probe equal to it); nil when it was not probed or the input stops short of it.
     private func probedOriginal(of range: UserRange) -> ArraySlice<UInt8>? {
-        guard range.count <= Self.probeLimit else { return nil }
+        guard Self.isProbed(range) else { return nil }
         var at = 0
         for r in reads { at += r.count }
-        for p in writes where p.count <= Self.probeLimit {
+        for p in writes where Self.isProbed(p) {
             guard at + p.count <= input.count else { return nil }
             if p == range { return input[at..<at + p.count] }
             at += p.count

@@ -114,8 +114,8 @@ extension Array where Element == UInt8 {
     }
 
     @Test func outRangesAreGivenSmallestFirst() {
-        let order = RetryRoundMemory.outputOrder([UserRange(address: 1, count: 100), UserRange(address: 2, count: 4),
-                                                  UserRange(address: 3, count: 4)])
+        var order = [UserRange(address: 1, count: 100), UserRange(address: 2, count: 4), UserRange(address: 3, count: 4)]
+        RetryRoundMemory.sortForOutput(&order)
         #expect(order.map(\.address) == [2, 3, 1])
     }
 
