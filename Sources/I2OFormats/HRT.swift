@@ -25,9 +25,16 @@ public struct HRTEntry: Hashable, Sendable {
     /// Words past the fourth when EntryLength > 4 (kept verbatim).
     public var extraWords: [UInt32]
 
-    /// Word 1: controlling TID, AdapterState, BusNumber, BusType.
-    var word1: UInt32 {
-        UInt32(controllingTID.rawValue) | UInt32(adapterState & 0xF) << 12 | UInt32(busNumber) << 16 | UInt32(busType) << 24
+    /// The entry's fields in bytes, before any padding to the table's EntryLength.
+    var byteCount: Int { 8 + busInfo.count + 4 * extraWords.count }
+
+    /// Its fields: AdapterID; controlling TID, AdapterState, BusNumber, BusType; bus information; the
+    /// words beyond.
+    func encode(into b: inout LittleEndianWriter) {
+        b.u32(adapterID)
+        b.u32(UInt32(controllingTID.rawValue) | UInt32(adapterState & 0xF) << 12 | UInt32(busNumber) << 16 | UInt32(busType) << 24)
+        b.copy(busInfo[...])
+        for w in extraWords { b.u32(w) }
     }
 
     public init(adapterID: UInt32, controllingTID: TID, adapterState: UInt8, busNumber: UInt8, busType: UInt8,
@@ -80,18 +87,10 @@ public struct HRT: Hashable, Sendable {
             b.u32(changeIndicator)
             for e in entries {
                 let end = b.count + entryLength.bytes
-                if 8 + e.busInfo.count + 4 * e.extraWords.count <= entryLength.bytes {
-                    b.u32(e.adapterID)
-                    b.u32(e.word1)
-                    b.bytes(e.busInfo)
-                    for w in e.extraWords { b.u32(w) }
+                if e.byteCount <= entryLength.bytes {
+                    e.encode(into: &b)
                 } else {   // longer than EntryLength says: cut to it
-                    var long: [UInt8] = []
-                    long.appendLE32(e.adapterID)
-                    long.appendLE32(e.word1)
-                    long.append(contentsOf: e.busInfo)
-                    for w in e.extraWords { long.appendLE32(w) }
-                    b.bytes(long.prefix(entryLength.bytes))
+                    b.copy([UInt8](littleEndianCount: e.byteCount) { e.encode(into: &$0) }.prefix(entryLength.bytes))
                 }
                 b.zeros(upTo: end)
             }

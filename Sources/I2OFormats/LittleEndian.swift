@@ -59,9 +59,6 @@ public struct LittleEndianWriter {
     @inlinable public mutating func u64(_ v: UInt64) {
         base.storeBytes(of: v.littleEndian, toByteOffset: written, as: UInt64.self); written += 8
     }
-    @inlinable public mutating func bytes(_ b: some Collection<UInt8>) {
-        for x in b { u8(x) }
-    }
     /// The bytes of `b` in one copy.
     @inlinable public mutating func copy(_ b: ArraySlice<UInt8>) {
         let at = written
