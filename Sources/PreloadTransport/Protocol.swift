@@ -28,19 +28,10 @@ public enum PreloadProtocol {
 
     /// One encoded frame.
     public static func frame(_ type: MessageType, _ body: [UInt8] = []) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(8 + body.count)
-        appendFrame(type, bodyCount: body.count, to: &out) { $0.append(contentsOf: body) }
-        return out
-    }
-
-    /// Appends a frame whose `bodyCount`-byte body `body` appends, with no array for the body.
-    static func appendFrame(_ type: MessageType, bodyCount: Int, to out: inout [UInt8], body: (inout [UInt8]) -> Void) {
-        out.appendLE(UInt32(4 + bodyCount))
-        out.appendLE(type.rawValue)
-        let start = out.count
-        body(&out)
-        precondition(out.count - start == bodyCount, "frame body of \(out.count - start) bytes, announced \(bodyCount)")
+        [UInt8](littleEndianCount: 8 + body.count) { w in
+            w.frameHeader(type, bodyCount: body.count)
+            w.copy(body[...])
+        }
     }
 }
 
