@@ -220,7 +220,8 @@ func loop(name: String, count: Int, cuse: Bool = false, switches: Switches = .no
     // out of libfuse's buffer, the engine run, the retry's ranges or the reply's data made — so it
     // times the daemon's own work alone. Only where every call's input is the same each time.
     let calls = cuse ? recordedCUSECalls(engine, file, w, &mem) : nil
-    let firstRounds = FirstRounds()   // as in CUSEDevice
+    let ioctls = CUSEIoctls(engine: engine, counting: false, failed: { _ in })   // as in CUSEDevice
+    let openFile = CUSEOpenFile(file)
     let pong = switches != .none ? PingPong() : nil
     let only = switches == .only
     let clock = ContinuousClock()
@@ -228,7 +229,7 @@ func loop(name: String, count: Int, cuse: Bool = false, switches: Switches = .no
     for i in 0..<count {
         w.prepare(i, &mem, engine, file)
         if let calls {
-            for c in calls { if !only { replayCUSECall(engine, file, w, c, firstRounds) }; pong?.roundTrip() }
+            for c in calls { if !only { replayCUSECall(ioctls, openFile, w, c) }; pong?.roundTrip() }
         } else if cuse {
             _ = cuseCalls(engine, file, w, &mem)
         } else {
@@ -268,29 +269,21 @@ func recordedCUSECalls(_ engine: Engine, _ file: OpenFileID, _ w: Workload, _ fl
     return first
 }
 
-/// What `CUSEDevice.ioctl` does for one call, libfuse aside.
+/// One daemon call as `CUSEDevice.ioctl` makes it, libfuse aside: the same `CUSEIoctls.call`,
+/// its answer dropped.
 @inline(never)
-func replayCUSECall(_ engine: Engine, _ file: OpenFileID, _ w: Workload, _ call: CUSECall, _ firstRounds: FirstRounds) {
-    func retry(_ round: NeedsRound) {   // CUSEDevice.replyRetry: the iovecs on the stack
-        withUnsafeTemporaryAllocation(of: iovec.self, capacity: round.reads.count + round.writes.count) { v in
-            for (i, r) in round.reads.enumerated() { v[i] = iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: r.address)), iov_len: r.count) }
-            for (i, r) in round.writes.enumerated() { v[round.reads.count + i] = iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: r.address)), iov_len: r.count) }
-            blackHole(v.baseAddress)
-        }
+func replayCUSECall(_ ioctls: CUSEIoctls, _ file: CUSEOpenFile, _ w: Workload, _ call: CUSECall) {
+    call.input.withUnsafeBytes { input in
+        ioctls.call(file, command: w.command, argument: w.argument, abi: .lp64, pid: 1, input: input,
+                    outSize: call.outputCapacity, replier: DroppedReplies())
     }
-    let first = call.input.isEmpty && call.outputCapacity == 0
-    if first, let round = firstRounds.answer(engine, file, command: w.command, argument: w.argument, abi: .lp64) {
-        return retry(round)
-    }
-    let input = call.input.withUnsafeBytes { Array($0) }   // the daemon copies libfuse's buffer
-    var m = RetryRoundMemory(input: input, outputCapacity: call.outputCapacity)
-    do {
-        _ = try engine.ioctl(file, command: w.command, argument: w.argument, abi: .lp64, memory: &m)
-        blackHole(m.replyData())
-    } catch {
-        if first { firstRounds.learn(engine, file, command: w.command, argument: w.argument, abi: .lp64, round: error) }
-        retry(error)
-    }
+}
+
+/// Answers that go nowhere (their bytes are kept from the optimizer).
+struct DroppedReplies: CUSEReplier {
+    func retry(_ ranges: UnsafeBufferPointer<iovec>, reads: Int) { blackHole(ranges.baseAddress) }
+    func reply(_ result: Int32, _ data: UnsafeRawBufferPointer) { blackHole(data.baseAddress) }
+    func fail(_ errnum: Int32) { blackHole(errnum) }
 }
 
 @inline(never) func blackHole<T>(_ x: T) { withExtendedLifetime(x) {} }

@@ -17,36 +17,24 @@ struct FuseHandle: @unchecked Sendable {
 
 /// One character device served through CUSE (`/dev/<name>`), answering from an `Engine`.
 ///
-/// A thin adapter: every libfuse callback turns into one engine call. The per-open state that
-/// only a transport has — the poll handle to notify and `read`s parked until an event — lives
-/// here, keyed by the engine's `OpenFileID`; everything else is the engine's.
+/// A thin adapter: every libfuse callback turns into one engine call; an ioctl's calls go through
+/// `CUSEIoctls`, the retry protocol without libfuse. The per-open state that only a transport has —
+/// the poll handle to notify and `read`s parked until an event — is a `CUSEOpenFile` that
+/// `fuse_file_info.fh` points at; everything else is the engine's.
 public final class CUSEDevice: Sendable {
     public let name: String
     public let engine: Engine
-    private struct FileState {
-        var pollHandle: FuseHandle?
-        var parkedReads: [(request: FuseHandle, capacity: Int)] = []
-        /// With `I2OSIM_CUSE_STATS`: ioctl callbacks (daemon calls) and ioctls answered for good.
-        var calls = 0, ioctls = 0
-    }
     private struct State {
-        var files: [OpenFileID: FileState] = [:]
-        /// Replies whose writes were not a prefix of the out ranges (see `RetryRoundMemory.exactOutput`),
-        /// keyed by (file, thread, command, argument) until the kernel's next call collects them.
-        var stashed: [StashKey: (result: Int32, data: [UInt8], inSize: Int)] = [:]
+        /// The open files by the engine's id, for the engine's wake-ups (calls use `fh`).
+        var files: [OpenFileID: CUSEOpenFile] = [:]
         var session: FuseHandle?
     }
-    private struct StashKey: Hashable { let file: UInt64, pid: Int32, command: UInt32, argument: UInt64 }
     private let state = Mutex(State())
-    /// First, input-less calls answered without running the engine.
-    private let firstRounds = FirstRounds()
-    private let failures = Atomic<Int>(0)
-    private let debug = getenv("I2OSIM_CUSE_DEBUG") != nil
+    private let ioctls: CUSEIoctls
     /// `I2OSIM_CUSE_STATS=FILE` (benchmarks): count daemon calls per ioctl; each released file
     /// appends `calls=N ioctls=M` to FILE.
     private let statsPath = getenv("I2OSIM_CUSE_STATS").map { String(cString: $0) }
     private let onReady: @Sendable (String) -> Void
-    private let log: @Sendable (String) -> Void
 
     /// - Parameters:
     ///   - name: the node below /dev, e.g. `i2o/ctl` or `i2octl`.
@@ -57,7 +45,9 @@ public final class CUSEDevice: Sendable {
         self.name = name
         self.engine = engine
         self.onReady = onReady
-        self.log = log
+        let path = "/dev/" + name
+        ioctls = CUSEIoctls(engine: engine, counting: statsPath != nil, failed: { log("\(path): \($0)") },
+                            debug: getenv("I2OSIM_CUSE_DEBUG") != nil ? log : nil)
     }
 
     public var path: String { "/dev/" + name }
@@ -144,7 +134,7 @@ public final class CUSEDevice: Sendable {
     }
 
     /// Requests that failed so far (for stats and tests).
-    public var failedRequests: Int { failures.load(ordering: .relaxed) }
+    public var failedRequests: Int { ioctls.failedRequests }
 
     // MARK: Callbacks (called by libfuse on its threads)
 
@@ -160,26 +150,34 @@ public final class CUSEDevice: Sendable {
     }
 
     fileprivate func open(_ req: OpaquePointer, _ fi: UnsafeMutablePointer<fuse_file_info>) {
-        let file = engine.open()
-        state.withLock { $0.files[file] = FileState() }
-        fi.pointee.fh = file.rawValue
+        let file = CUSEOpenFile(engine.open())
+        state.withLock { $0.files[file.id] = file }
+        // Retained until release; the kernel sends no call on a file after its release.
+        fi.pointee.fh = UInt64(UInt(bitPattern: Unmanaged.passRetained(file).toOpaque()))
         fi.pointee.direct_io = 1
         fi.pointee.nonseekable = 1
         fuse_reply_open(req, fi)
     }
 
+    /// The open file `fi` names (set up by `open`).
+    private func openFile(_ fi: UnsafeMutablePointer<fuse_file_info>) -> CUSEOpenFile {
+        Unmanaged<CUSEOpenFile>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(fi.pointee.fh))!).takeUnretainedValue()
+    }
+
     fileprivate func release(_ req: OpaquePointer, _ fi: UnsafeMutablePointer<fuse_file_info>) {
-        let file = OpenFileID(rawValue: fi.pointee.fh)
-        let st = state.withLock { $0.files.removeValue(forKey: file) }
-        if let statsPath, let st { appendStats(statsPath, "calls=\(st.calls) ioctls=\(st.ioctls)\n") }
-        if let ph = st?.pollHandle { fuse_pollhandle_destroy(ph.raw) }
-        for r in st?.parkedReads ?? [] { fuse_reply_err(r.request.raw, EBADF) }
-        engine.release(file)
+        let file = Unmanaged<CUSEOpenFile>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(fi.pointee.fh))!).takeRetainedValue()
+        state.withLock { _ = $0.files.removeValue(forKey: file.id) }
+        if let statsPath { appendStats(statsPath, "calls=\(file.callCount) ioctls=\(file.ioctlCount)\n") }
+        let w = file.waiting.withLock { w in defer { w = .init() }; return w }
+        if let ph = w.pollHandle { fuse_pollhandle_destroy(ph.raw) }
+        for r in w.parkedReads { fuse_reply_err(r.request.raw, EBADF) }
+        ioctls.forget(file.id)
+        engine.release(file.id)
         fuse_reply_err(req, 0)
     }
 
     fileprivate func read(_ req: OpaquePointer, _ size: Int, _ fi: UnsafeMutablePointer<fuse_file_info>) {
-        let file = OpenFileID(rawValue: fi.pointee.fh)
+        let of = openFile(fi), file = of.id
         switch engine.read(file, capacity: size) {
         case let .data(bytes):
             bytes.withUnsafeBytes { _ = fuse_reply_buf(req, $0.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count) }
@@ -188,13 +186,13 @@ public final class CUSEDevice: Sendable {
         case .wouldBlock:
             if fi.pointee.flags & O_NONBLOCK != 0 { fuse_reply_err(req, EAGAIN); return }
             // Park it; an event completes it. Re-check after parking so none is missed.
-            state.withLock { $0.files[file]?.parkedReads.append((FuseHandle(raw: req), size)) }
+            of.waiting.withLock { $0.parkedReads.append((FuseHandle(raw: req), size)) }
             if engine.isReadable(file) { eventQueued(for: file) }
         }
     }
 
     fileprivate func write(_ req: OpaquePointer, _ size: Int, _ fi: UnsafeMutablePointer<fuse_file_info>) {
-        let file = OpenFileID(rawValue: fi.pointee.fh)
+        let file = openFile(fi).id
         switch engine.write(file, count: size) {
         case let .value(n): fuse_reply_write(req, Int(n))
         case let .error(e): fail(req, e.rawValue, "write(\(size)) on \(file)")
@@ -202,12 +200,11 @@ public final class CUSEDevice: Sendable {
     }
 
     fileprivate func poll(_ req: OpaquePointer, _ fi: UnsafeMutablePointer<fuse_file_info>, _ ph: OpaquePointer?) {
-        let file = OpenFileID(rawValue: fi.pointee.fh)
+        let of = openFile(fi), file = of.id
         if let ph {
-            let old = state.withLock { s -> FuseHandle? in
-                let o = s.files[file]?.pollHandle
-                s.files[file]?.pollHandle = FuseHandle(raw: ph)
-                return o
+            let old = of.waiting.withLock { w -> FuseHandle? in
+                defer { w.pollHandle = FuseHandle(raw: ph) }
+                return w.pollHandle
             }
             if let old { fuse_pollhandle_destroy(old.raw) }
         }
@@ -217,75 +214,11 @@ public final class CUSEDevice: Sendable {
     fileprivate func ioctl(_ req: OpaquePointer, _ cmd: Int32, _ arg: UnsafeMutableRawPointer?,
                            _ fi: UnsafeMutablePointer<fuse_file_info>, _ flags: UInt32,
                            _ inBuf: UnsafeRawPointer?, _ inSize: Int, _ outSize: Int) {
-        let file = OpenFileID(rawValue: fi.pointee.fh)
-        let command = UInt32(bitPattern: cmd)
-        let argument = UInt64(UInt(bitPattern: arg))
         let abi: CallerABI = flags & i2osim_fuse_ioctl_32bit() != 0 ? .ilp32 : .lp64
-        let pid = fuse_req_ctx(req)?.pointee.pid ?? 0
-        let key = StashKey(file: file.rawValue, pid: pid, command: command, argument: argument)
-        var finalReply = true
-        defer { if statsPath != nil { countCall(file, final: finalReply) } }
-
-        // The second half of a reply whose writes were not a prefix of the out ranges.
-        if let s = state.withLock({ $0.stashed.isEmpty ? nil : $0.stashed.removeValue(forKey: key) }), s.inSize == inSize,
-           s.data.count == outSize {
-            s.data.withUnsafeBytes { _ = fuse_reply_ioctl(req, s.result, $0.baseAddress, s.data.count) }
-            return
-        }
-        // The first call brings nothing: its round follows from the command (learned below).
-        let first = inSize == 0 && outSize == 0
-        if first, let round = firstRounds.answer(engine, file, command: command, argument: argument, abi: abi) {
-            finalReply = false
-            replyRetry(req, reads: round.reads, writes: round.writes)
-            return
-        }
-        let input = inSize > 0 && inBuf != nil ? Array(UnsafeRawBufferPointer(start: inBuf, count: inSize)) : []
-        var memory = RetryRoundMemory(input: input, outputCapacity: outSize)
-        let result: IoctlResult
-        do {
-            // The caller's pid is bound only for a tracer (the binding costs an allocation per call).
-            if !engine.isTracing {
-                result = try engine.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)
-            } else {
-                result = try TraceContext.withCallerPID(pid) { () throws(NeedsRound) in
-                    try engine.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)
-                }
-            }
-        } catch {
-            finalReply = false
-            if first { firstRounds.learn(engine, file, command: command, argument: argument, abi: abi, round: error) }
-            replyRetry(req, reads: error.reads, writes: error.writes)
-            return
-        }
-        // An error may come with data (ENOBUFS writes the needed length to *reslen): the kernel
-        // copies the data out and then returns the negative result.
-        let rc: Int32
-        switch result {
-        case let .value(v): rc = v
-        case let .error(e):
-            rc = -e.rawValue
-            logFailure("ioctl \(IoctlCommand.decode(command, abi: abi)?.description ?? hex(command, width: 8)) on \(file)", e.rawValue)
-            if memory.stores.isEmpty { fuse_reply_err(req, e.rawValue); return }
-        }
-        if let data = memory.replyData() {
-            data.withUnsafeBytes { _ = fuse_reply_ioctl(req, rc, $0.baseAddress, data.count) }
-        } else {
-            // Ask for exactly the stored ranges. Linux (6.1) mis-sends the next request when a
-            // retry that had input asks for none (it keeps reading the arguments from the input
-            // pages), so keep the first input range, which is known to be readable.
-            let exact = memory.exactOutput
-            let keep = Array(memory.reads.prefix(1))
-            state.withLock { $0.stashed[key] = (rc, exact.data, keep.first?.count ?? 0) }
-            finalReply = false
-            replyRetry(req, reads: keep, writes: exact.ranges)
-        }
-    }
-
-    private func countCall(_ file: OpenFileID, final: Bool) {
-        state.withLock { s in
-            s.files[file]?.calls += 1
-            if final { s.files[file]?.ioctls += 1 }
-        }
+        ioctls.call(openFile(fi), command: UInt32(bitPattern: cmd), argument: UInt64(UInt(bitPattern: arg)), abi: abi,
+                    pid: fuse_req_ctx(req)?.pointee.pid ?? 0,
+                    input: UnsafeRawBufferPointer(start: inSize > 0 ? inBuf : nil, count: inBuf != nil ? inSize : 0),
+                    outSize: outSize, replier: FuseReplier(req: req))
     }
 
     private func appendStats(_ path: String, _ line: String) {
@@ -295,37 +228,17 @@ public final class CUSEDevice: Sendable {
         close(fd)
     }
 
-    private func replyRetry(_ req: OpaquePointer, reads: [UserRange], writes: [UserRange]) {
-        if debug { log("  retry: in \(reads) out \(writes)") }
-        // The iovecs live on the stack for the call (a handful of ranges).
-        withUnsafeTemporaryAllocation(of: iovec.self, capacity: reads.count + writes.count) { v in
-            func vec(_ r: UserRange) -> iovec {
-                iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: r.address)), iov_len: r.count)
-            }
-            for i in reads.indices { v[i] = vec(reads[i]) }
-            for i in writes.indices { v[reads.count + i] = vec(writes[i]) }
-            let base = v.baseAddress
-            _ = fuse_reply_ioctl_retry(req, base, reads.count, base.map { $0 + reads.count }, writes.count)
-        }
-    }
-
     private func fail(_ req: OpaquePointer, _ errnum: Int32, _ what: String) {
-        logFailure(what, errnum)
+        ioctls.logFailure(what, errnum)
         fuse_reply_err(req, errnum)
-    }
-
-    private func logFailure(_ what: String, _ errnum: Int32) {
-        failures.add(1, ordering: .relaxed)
-        log("\(path): \(what) failed: \(Errno(rawValue: errnum))")
     }
 
     /// An event was queued for `file`: wake its poller and complete a parked read.
     public func eventQueued(for file: OpenFileID) {
-        let (ph, parked) = state.withLock { s -> (FuseHandle?, (request: FuseHandle, capacity: Int)?) in
-            let ph = s.files[file]?.pollHandle
-            s.files[file]?.pollHandle = nil
-            let r = s.files[file]?.parkedReads.isEmpty == false ? s.files[file]?.parkedReads.removeFirst() : nil
-            return (ph, r)
+        guard let of = state.withLock({ $0.files[file] }) else { return }
+        let (ph, parked) = of.waiting.withLock { w -> (FuseHandle?, (request: FuseHandle, capacity: Int)?) in
+            defer { w.pollHandle = nil }
+            return (w.pollHandle, w.parkedReads.isEmpty ? nil : w.parkedReads.removeFirst())
         }
         if let ph { fuse_lowlevel_notify_poll(ph.raw); fuse_pollhandle_destroy(ph.raw) }
         guard let parked else { return }
@@ -336,7 +249,7 @@ public final class CUSEDevice: Sendable {
             fuse_reply_err(parked.request.raw, e.rawValue)
         case .wouldBlock:
             // Another reader took it; park again.
-            state.withLock { $0.files[file]?.parkedReads.insert(parked, at: 0) }
+            of.waiting.withLock { $0.parkedReads.insert(parked, at: 0) }
         }
     }
 
@@ -352,6 +265,19 @@ public final class CUSEWakeups: EngineObserver {
     public func eventQueued(for file: OpenFileID) {
         for d in devices.withLock({ $0 }) where d.owns(file) { d.eventQueued(for: file) }
     }
+}
+
+/// Answers through libfuse (each request once).
+struct FuseReplier: CUSEReplier {
+    let req: OpaquePointer
+    func retry(_ ranges: UnsafeBufferPointer<iovec>, reads: Int) {
+        let base = ranges.baseAddress
+        _ = fuse_reply_ioctl_retry(req, base, reads, base.map { $0 + reads }, ranges.count - reads)
+    }
+    func reply(_ result: Int32, _ data: UnsafeRawBufferPointer) {
+        _ = fuse_reply_ioctl(req, result, data.baseAddress, data.count)
+    }
+    func fail(_ errnum: Int32) { _ = fuse_reply_err(req, errnum) }
 }
 
 // MARK: - C entry points: nonisolated, find their device through libfuse's userdata.

@@ -1,3 +1,4 @@
+import Glibc
 import IoctlEngine
 import Synchronization
 
@@ -8,43 +9,69 @@ import Synchronization
 /// per ioctl — and tells the engine (`Engine.noteFirstRound`), which keeps the request's rounds as
 /// if it had run. The engine still runs the call whenever a fault rule or a tracer is set.
 public final class FirstRounds: Sendable {
-    private struct Key: Hashable {
-        let command: UInt32
-        let abi: CallerABI
-    }
     /// A range at `offset` bytes from the argument.
     private struct Relative: Sendable {
         let offset: UInt64
         let count: Int
     }
+    /// The round of one command: its reads, then its writes.
     private struct Template: Sendable {
-        let reads: [Relative]
-        let writes: [Relative]
+        let command: UInt32
+        let reads: Int
+        let ranges: [Relative]
     }
-    private let templates = Mutex<[Key: Template]>([:])
+    /// Indexed by `slot`: the command's number (its low byte) and the ABI; a slot holds the last
+    /// command learned there, checked in full on use. No hashing on the path of every first call.
+    private let templates = Mutex<[Template?]>(Array(repeating: nil, count: 512))
+    private static func slot(_ command: UInt32, _ abi: CallerABI) -> Int {
+        Int(command & 0xFF) &* 2 &+ (abi == .ilp32 ? 1 : 0)
+    }
 
     /// The largest offset from the argument a first round may ask for (a struct is far smaller).
     static let maxOffset: UInt64 = 1 << 16
 
     public init() {}
 
-    /// The retry round of the first, input-less call of `command` at `argument`, when learned and
-    /// the engine agrees to skip its run (it then counts the round); nil when the engine must run.
+    /// Answers the first, input-less call of `command` at `argument` when it is learned and the
+    /// engine agrees to skip its run (it then counts the round): `body` gets the round's ranges as
+    /// iovecs (on the stack), its reads first, and how many reads. Returns false — `body` not
+    /// called — when the engine must run the call.
+    public func answer(_ engine: Engine, _ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
+                       _ body: (UnsafeBufferPointer<iovec>, Int) -> Void) -> Bool {
+        guard argument != 0, let t = templates.withLock({ $0[Self.slot(command, abi)] }), t.command == command else { return false }
+        let limit: UInt64 = abi == .ilp32 ? 1 << 32 : UInt64.max
+        return withUnsafeTemporaryAllocation(of: iovec.self, capacity: t.ranges.count) { v -> Bool in
+            for (i, r) in t.ranges.enumerated() {
+                // A range that would leave the caller's address space: the engine answers such a pointer itself.
+                let (start, o1) = argument.addingReportingOverflow(r.offset)
+                let (end, o2) = start.addingReportingOverflow(UInt64(r.count))
+                guard !o1, !o2, end <= limit else { return false }
+                v[i] = iovec(UserRange(address: start, count: r.count))
+            }
+            guard engine.noteFirstRound(file) else { return false }
+            body(UnsafeBufferPointer(v), t.reads)
+            return true
+        }
+    }
+
+    /// `answer` as a round (tests compare it with the engine's own).
     public func answer(_ engine: Engine, _ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI) -> NeedsRound? {
-        guard argument != 0, let t = templates.withLock({ $0[Key(command: command, abi: abi)] }),
-              let reads = Self.absolute(t.reads, argument, abi), let writes = Self.absolute(t.writes, argument, abi),
-              engine.noteFirstRound(file)
-        else { return nil }
-        return NeedsRound(reads: reads, writes: writes)
+        var round: NeedsRound?
+        _ = answer(engine, file, command: command, argument: argument, abi: abi) { v, reads in
+            let ranges = v.map { UserRange(address: UInt64(UInt(bitPattern: $0.iov_base)), count: $0.iov_len) }
+            round = NeedsRound(reads: Array(ranges[..<reads]), writes: Array(ranges[reads...]))
+        }
+        return round
     }
 
     /// Keeps the round the engine asked for on a first, input-less call, when every range lies at
     /// a fixed offset from the argument and nothing (fault rule, tracer) could have shaped it.
     public func learn(_ engine: Engine, _ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI, round: NeedsRound) {
         guard argument != 0, engine.firstRoundMayBeSkipped(file),
-              let reads = Self.relative(round.reads, argument), let writes = Self.relative(round.writes, argument)
+              let ranges = Self.relative(round.reads + round.writes, argument)
         else { return }
-        templates.withLock { $0[Key(command: command, abi: abi)] = Template(reads: reads, writes: writes) }
+        let t = Template(command: command, reads: round.reads.count, ranges: ranges)
+        templates.withLock { $0[Self.slot(command, abi)] = t }
     }
 
     private static func relative(_ ranges: [UserRange], _ argument: UInt64) -> [Relative]? {
@@ -53,21 +80,6 @@ public final class FirstRounds: Sendable {
         for r in ranges {
             guard r.address >= argument, r.address - argument < maxOffset, r.count >= 0 else { return nil }
             out.append(Relative(offset: r.address - argument, count: r.count))
-        }
-        return out
-    }
-
-    /// The ranges at `argument`; nil when one would leave the caller's address space (the engine
-    /// then runs and answers such a pointer itself).
-    private static func absolute(_ ranges: [Relative], _ argument: UInt64, _ abi: CallerABI) -> [UserRange]? {
-        let limit: UInt64 = abi == .ilp32 ? 1 << 32 : UInt64.max
-        var out: [UserRange] = []
-        out.reserveCapacity(ranges.count)
-        for r in ranges {
-            let (start, o1) = argument.addingReportingOverflow(r.offset)
-            let (end, o2) = start.addingReportingOverflow(UInt64(r.count))
-            guard !o1, !o2, end <= limit else { return nil }
-            out.append(UserRange(address: start, count: r.count))
         }
         return out
     }
