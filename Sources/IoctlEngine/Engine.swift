@@ -73,16 +73,25 @@ public final class Engine: Sendable {
 
     /// The personality's handler of one ioctl (`ioctl` in StateHooks.swift wraps it).
     /// - Throws: `NeedsRound` when `memory` must do a round trip first (then call again).
-    func dispatchIoctl(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
-                      memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+    /// `known` and `decoded`: whether `file` is open and what `command` decodes to, as the caller
+    /// found them at the ioctl's entry (looked up once per call).
+    func dispatchIoctl(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI, known: Bool, decoded: IoctlCommand?,
+                       memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         if let tracer { return try tracedIoctl(tracer, file, command: command, argument: argument, abi: abi, memory: &memory) }
-        return try dispatch(file, command: command, argument: argument, abi: abi, memory: &memory)
+        return try dispatch(file, decoded, known: known, argument: argument, memory: &memory)
     }
 
     func dispatch(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
                   memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        guard state.withLock({ $0.files[file] != nil }) else { return .error(.EBADF) }
-        guard let cmd = IoctlCommand.decode(command, abi: abi), personality.accepts(cmd) else { return .error(.EINVAL) }
+        try dispatch(file, IoctlCommand.decode(command, abi: abi), known: state.withLock { $0.files[file] != nil },
+                     argument: argument, memory: &memory)
+    }
+
+    /// The handler of `cmd` (nil: a number no personality knows) on `file` (`known`: open).
+    func dispatch(_ file: OpenFileID, _ cmd: IoctlCommand?, known: Bool, argument: UInt64,
+                  memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        guard known else { return .error(.EBADF) }
+        guard let cmd, personality.accepts(cmd) else { return .error(.EINVAL) }
         let call = IoctlCall(engine: self, file: file, command: cmd, argument: argument)
         let p = personality
         switch cmd.kind {

@@ -68,8 +68,8 @@ extension Engine {
     @usableFromInline
     func ioctl(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
                wrapped: inout some FaultWrapper) throws(NeedsRound) -> IoctlResult {
-        let kind = IoctlCommand.decode(command, abi: abi)?.kind
-        let now = monotonicNanoseconds()
+        let decoded = IoctlCommand.decode(command, abi: abi)
+        let kind = decoded?.kind
         let (known, hasRules) = state.withLock { ($0.files[file] != nil, !$0.faults.rules.isEmpty) }
         // The request's record: kept over retry rounds (stored only when a round is needed).
         var request: PendingRequest
@@ -78,7 +78,8 @@ extension Engine {
             request = r; first = false
         } else {
             // Without fault rules there is nothing for the fault layer to see: no scope.
-            request = PendingRequest(start: now, retries: 0, entry: nil, scope: hasRules ? FaultScope(kind: kind, file: file) : nil)
+            request = PendingRequest(start: monotonicNanoseconds(), retries: 0, entry: nil,
+                                     scope: hasRules ? FaultScope(kind: kind, file: file) : nil)
             first = true
         }
         if first, known, hasRules {
@@ -105,7 +106,8 @@ extension Engine {
         wrapped.scope = scope
         func run() -> Result<IoctlResult, NeedsRound> {
             do throws(NeedsRound) {
-                return .success(try dispatchIoctl(file, command: command, argument: argument, abi: abi, memory: &wrapped))
+                return .success(try dispatchIoctl(file, command: command, argument: argument, abi: abi, known: known, decoded: decoded,
+                                                  memory: &wrapped))
             } catch {
                 return .failure(error)
             }

@@ -7,12 +7,17 @@ extension Personality {
     /// I2OGETIOPS: `u8[32]`, entry i = 1 when IOP unit i exists. One fetch (the write reservation).
     func getIOPs(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         _ = try memory.fetch([], [UserRange(address: call.argument, count: IOPUnit.maxControllers)])
-        let table: [UInt8] = call.engine.peek { s in
-            // One pass over the IOPs there are, not a lookup per slot.
-            var t = [UInt8](repeating: 0, count: IOPUnit.maxControllers)
-            for unit in s.machine.iops.keys where unit.rawValue < UInt32(IOPUnit.maxControllers) { t[Int(unit.rawValue)] = 1 }
-            return t
+        // One pass over the IOPs there are, not a lookup per slot.
+        let present: UInt64 = call.engine.peek { s in
+            var mask: UInt64 = 0
+            for unit in s.machine.iops.keys where unit.rawValue < UInt32(IOPUnit.maxControllers) { mask |= 1 << UInt64(unit.rawValue) }
+            return mask
         }
+        // (Not `Array(repeating:count:)`: it allocates through the standard library's unspecialized
+        // path, a run-time metadata lookup that costs more than the rest of this ioctl.)
+        var table: [UInt8] = []
+        table.reserveCapacity(IOPUnit.maxControllers)
+        for i in 0..<IOPUnit.maxControllers { table.append(UInt8(truncatingIfNeeded: present >> UInt64(i) & 1)) }
         return call.finish([UserWrite(address: call.argument, bytes: table)], .success, memory: &memory)
     }
 
