@@ -7,9 +7,9 @@
 #    stats files: I2OSIM_CUSE_STATS for i2osim, the third argument of cuse-baseline) through
 #    /dev/i2o/ctl (i2osim) and /dev/i2obase (the C server) in the same boot.
 # 3. the daemons' CPU time per ioctl (all threads, user and system, from /proc/PID/stat over the run);
-# 4. i2osim's own code per ioctl in the guest: `i2osim-bench loop-cuse OP` (the engine and the IOP
-#    model through the CUSE retry rounds, no kernel, no libfuse), timed around its loop, hot and cold
-#    (another process run between its calls).
+# 4. i2osim's own code per ioctl in the guest: `i2osim-bench loop-cuse OP` (CUSEIoctls, the engine
+#    and the IOP model through the CUSE retry rounds as the daemon runs them; no kernel, no libfuse),
+#    timed around its loop, hot and cold (another process run between its calls).
 # Prints key=value lines (`startup who=... ns=...`, `op who=... name=... p50_ns=... cpu_ns=...
 # user_ns=... sys_ns=... calls=...`, `model name=... ns_per_op=... cold_ns_per_op=...`) for scripts/bench to turn into rows.
 set -u
@@ -47,7 +47,7 @@ for op in getiops parmget validate lctget hrtget html passthru; do
 	measure i2osim /dev/i2o/ctl /tmp/i2osim.stats $op $serve_pid
 	case $op in getiops|parmget|validate) measure baseline /dev/i2obase /tmp/base.stats $op $base_pid ;; esac
 done
-# The model's own code in this guest, without kernel or libfuse (2000 ioctls, the loop alone):
+# i2osim's own code in this guest, without kernel or libfuse (2000 ioctls, the loop alone):
 # hot (the calls back to back), and cold — with a round trip to another process after each call, as
 # the kernel and the client run between a daemon's calls, minus those round trips alone (best of 2).
 bench=$(dirname "$i2osim")/i2osim-bench
