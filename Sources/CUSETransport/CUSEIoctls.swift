@@ -99,7 +99,10 @@ public final class CUSEIoctls: Sendable {
         // The first call brings nothing: its round follows from the command (learned below).
         let first = input.isEmpty && outSize == 0
         if first, firstRounds.answer(engine, file.id, command: command, argument: argument, abi: abi, { ranges, reads in
-            if let debug { debug("  retry (first round): \(ranges.map { UserRange(address: UInt64(UInt(bitPattern: $0.iov_base)), count: $0.iov_len) })") }
+            if let debug {
+                let r = ranges.map { UserRange(address: UInt64(UInt(bitPattern: $0.iov_base)), count: $0.iov_len) }
+                debug("  retry: in \(Array(r[..<reads])) out \(Array(r[reads...])) (first round, learned)")
+            }
             replier.retry(ranges, reads: reads)
         }) {
             finalReply = false

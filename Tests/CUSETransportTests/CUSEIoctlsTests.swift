@@ -9,7 +9,7 @@ import IoctlEngine
 /// `CUSEIoctls` — the daemon's side of an ioctl's calls, as `CUSEDevice` runs it — driven the way
 /// the kernel's fuse_do_ioctl drives a CUSE server: a call with no data, then one per retry with
 /// the asked-for ranges, until the final reply is copied out.
-@Suite struct IoctlCallsTests {
+@Suite struct CUSEIoctlsTests {
     /// What one call answered.
     final class Answer: CUSEReplier {
         enum Kind: Equatable { case retry(reads: [UserRange], writes: [UserRange]), reply(Int32, [UInt8]), fail(Int32) }
