@@ -151,10 +151,12 @@ extension Engine {
     public func noteFirstRound(_ file: OpenFileID) -> Bool {
         guard firstRoundMayBeSkipped(file) else { return false }
         let now = monotonicNanoseconds()
+        // A first call starts a request: a record left from one the kernel ended itself (a retry's
+        // range that faulted never reaches the daemon again) is replaced.
         extras.pending.withLock { p in
-            var request = p[file] ?? PendingRequest(start: now, retries: 0, entry: nil, scope: nil)
-            request.retries += 1
-            if p.updateValue(request, forKey: file) == nil { extras.pendingCount.add(1, ordering: .releasing) }
+            if p.updateValue(PendingRequest(start: now, retries: 1, entry: nil, scope: nil), forKey: file) == nil {
+                extras.pendingCount.add(1, ordering: .releasing)
+            }
         }
         return true
     }

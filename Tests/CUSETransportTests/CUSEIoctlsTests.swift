@@ -112,6 +112,31 @@ import IoctlEngine
         #expect(ioctls.failedRequests == 0)
     }
 
+    /// A request the kernel ends itself — a range of its retry faults, so the daemon is not called
+    /// again — leaves nothing behind: the next ioctl's statistics are its own.
+    @Test func aRequestTheKernelEndedLeavesNoRecord() throws {
+        let engine = try Self.engine()
+        let ioctls = CUSEIoctls(engine: engine, counting: false, failed: { _ in })
+        let file = CUSEOpenFile(engine.open())
+        let parmget = try #require(IoctlCommand.named("I2OPARMGET", abi: .lp64)).number
+        var good = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
+        #expect(Self.ioctl(ioctls, file, &good, command: parmget, argument: 0x1000) == (0, 3))   // learns the first round
+        var faulting = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
+        faulting.memory = faulting.memory.filter { $0.key < 0x2000 || $0.key >= 0x2100 }   // the operation list unmapped
+        #expect(Self.ioctl(ioctls, file, &faulting, command: parmget, argument: 0x1000) == (nil, 2))
+        for _ in 0..<2 {
+            var k = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
+            #expect(Self.ioctl(ioctls, file, &k, command: parmget, argument: 0x1000) == (0, 3))
+        }
+        let stats = try #require(engine.statistics.ioctls["I2OPARMGET"])
+        var k = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
+        let plainEngine = try Self.engine()
+        _ = try Self.direct(plainEngine, &k)
+        let plain = try #require(plainEngine.statistics.ioctls["I2OPARMGET"])
+        #expect(stats.requests == 3 && stats.roundsMax == plain.roundsMax && stats.roundsMean == plain.roundsMean,
+                "\(stats) vs one PARMGET alone: \(plain)")
+    }
+
     /// *reslen inside the part of resbuf's reservation the result fills: the written bytes are no
     /// prefix of the out ranges, so the reply goes out through the exact ranges and an answer
     /// stashed for the kernel's next call.
