@@ -135,9 +135,7 @@ public final class CUSEIoctls: Sendable {
             logFailure("ioctl \(IoctlCommand.decode(command, abi: abi)?.description ?? hex(command, width: 8)) on \(file.id)", e.rawValue)
             if memory.stores.isEmpty { replier.fail(e.rawValue); return }
         }
-        if let data = memory.replyData() {
-            data.withUnsafeBytes { replier.reply(rc, $0) }
-        } else {
+        if memory.withReplyData({ replier.reply(rc, $0) }) == nil {
             // Ask for exactly the stored ranges. Linux (6.1) mis-sends the next request when a
             // retry that had input asks for none (it keeps reading the arguments from the input
             // pages), so keep the first input range, which is known to be readable.

@@ -127,10 +127,14 @@ public struct RetryRoundMemory: UserMemory {
     /// The reply data for the kernel: the out ranges (in output order, `sortForOutput`) filled from the stores, as
     /// far as they were written. nil when the stores leave a gap before a later written byte or
     /// fall outside the ranges — the caller then answers through `exactOutput`.
-    public func replyData() -> [UInt8]? {
+    public func replyData() -> [UInt8]? { withReplyData { Array($0) } }
+
+    /// `body` with the reply data (see `replyData`) — on the stack when it is small, as most replies
+    /// are — or nil, `body` not called, when the stores are no prefix of the out ranges.
+    public func withReplyData<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R? {
         // The bookkeeping is a handful of indices: on the stack, not in arrays.
         let n = stores.count, m = writes.count
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * n + m) { ints -> [UInt8]? in
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * n + 2 * m) { ints -> R? in
             // The out ranges in output order (`sortForOutput`: by size, stable), as indices.
             let order = UnsafeMutableBufferPointer(rebasing: ints[0..<m])
             for i in 0..<m {
@@ -151,7 +155,7 @@ public struct RetryRoundMemory: UserMemory {
                 owner[si] = k
                 last = max(last, k)
             }
-            guard last >= 0 else { return [] }
+            guard last >= 0 else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
             // The stores by address (stable), walked once per range: an insertion sort, as the
             // stores are a handful (a generic sort costs more than the rest of the reply).
             let byAddress = UnsafeMutableBufferPointer(rebasing: ints[m + n..<m + 2 * n])
@@ -160,34 +164,67 @@ public struct RetryRoundMemory: UserMemory {
                 while j > 0 && stores[byAddress[j - 1]].address > stores[i].address { byAddress[j] = byAddress[j - 1]; j -= 1 }
                 byAddress[j] = i
             }
-            return withUnsafeTemporaryAllocation(of: Span.self, capacity: last + 1) { written -> [UInt8]? in
-                var data: [UInt8] = []
-                data.reserveCapacity(stores.reduce(0) { $0 + $1.bytes.count } + 4 * (last + 1))
+            // First pass: how many bytes of each range the reply carries. A probed range starts from
+            // the caller's own bytes, so writing part of it leaves no gap; any other range must be
+            // written from its start without holes, and every range but the last one written whole.
+            let lengths = UnsafeMutableBufferPointer(rebasing: ints[m + 2 * n..<2 * m + 2 * n])
+            var total = 0
+            let okay = withUnsafeTemporaryAllocation(of: Span.self, capacity: last + 1) { written -> Bool in
                 for k in 0...last {
                     let range = writes[order[k]]
-                    // The range's bytes go to `data` from `base` on. A probed range starts from the
-                    // caller's own bytes, so writing part of it leaves no gap; any other range must
-                    // be written from its start without holes.
-                    let base = data.count
-                    if let original = probedOriginal(of: range) { data.append(contentsOf: original) }
+                    var length = probedOriginal(of: range)?.count ?? 0
                     for t in 0..<n where owner[byAddress[t]] == k {
                         let s = stores[byAddress[t]]
                         let offset = Int(s.address - range.address)
-                        guard offset <= data.count - base, offset + s.bytes.count <= range.count else { return nil }
-                        let end = base + offset + s.bytes.count
-                        if end > data.count { data.append(contentsOf: repeatElement(0, count: end - data.count)) }
-                        data.replaceSubrange(base + offset..<end, with: s.bytes)
+                        guard offset <= length, offset + s.bytes.count <= range.count else { return false }
+                        length = max(length, offset + s.bytes.count)
                     }
-                    let length = data.count - base
-                    if k < last && length < range.count { return nil }
+                    if k < last && length < range.count { return false }
                     let span = Span(start: range.address, end: range.address + UInt64(length))
-                    for q in 0..<k where written[q].start < span.end && span.start < written[q].end { return nil }
+                    for q in 0..<k where written[q].start < span.end && span.start < written[q].end { return false }
                     written[k] = span
+                    lengths[k] = length
+                    total += length
                 }
-                return data
+                return true
             }
+            guard okay else { return nil }
+            // Second pass: the bytes, range after range — the caller's own, then the stores over them.
+            func fill(_ out: UnsafeMutableRawBufferPointer) {
+                var base = 0
+                for k in 0...last {
+                    let range = writes[order[k]]
+                    if let original = probedOriginal(of: range), !original.isEmpty {
+                        original.withUnsafeBytes { out.baseAddress!.advanced(by: base).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                    }
+                    for t in 0..<n where owner[byAddress[t]] == k {
+                        let s = stores[byAddress[t]]
+                        let offset = Int(s.address - range.address)
+                        s.bytes.withUnsafeBytes { b in
+                            if b.count > 0 { out.baseAddress!.advanced(by: base + offset).copyMemory(from: b.baseAddress!, byteCount: b.count) }
+                        }
+                    }
+                    base += lengths[k]
+                }
+            }
+            guard total > 0 else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+            // Replies of a few hundred bytes (GETIOPS, PARMGET, VALIDATE) need no allocation.
+            if total <= Self.stackReplyLimit {
+                return withUnsafeTemporaryAllocation(byteCount: total, alignment: 1) { out in
+                    fill(out)
+                    return body(UnsafeRawBufferPointer(out))
+                }
+            }
+            let data = [UInt8](unsafeUninitializedCapacity: total) { b, count in
+                fill(UnsafeMutableRawBufferPointer(b))
+                count = total
+            }
+            return data.withUnsafeBytes(body)
         }
     }
+
+    /// The largest reply data built on the stack.
+    static let stackReplyLimit = 1024
 
     private struct Span { var start: UInt64, end: UInt64 }
 
