@@ -224,7 +224,7 @@ public struct RetryRoundMemory: UserMemory {
     }
 
     /// The largest reply data built on the stack.
-    static let stackReplyLimit = 1024
+    public static let stackReplyLimit = 1024
 
     private struct Span { var start: UInt64, end: UInt64 }
 

@@ -175,6 +175,20 @@ extension Array where Element == UInt8 {
         #expect(m.exactOutput.ranges == [UserRange(address: 0x2400, count: 4), UserRange(address: 0x2000, count: 0x500)])
     }
 
+    /// The reply's data is the same whether it is built on the stack (small) or in an array: the
+    /// probed `*reslen`'s own bytes under the store, then the buffer, stores laid over each other.
+    @Test(arguments: [1, 92, RetryRoundMemory.stackReplyLimit - 4, RetryRoundMemory.stackReplyLimit, 3000])
+    func replyDataOfAnySize(length: Int) throws {
+        var m = RetryRoundMemory(input: [9, 9, 9, 9], outputCapacity: 4 + 8192)
+        _ = try m.fetch(reads: [], writes: [UserRange(address: 0x9000, count: 8192), UserRange(address: 0x8000, count: 4)])
+        let body = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        _ = m.store([UInt8(length & 0xFF)], at: 0x8000)   // the low byte only: the caller's other three stay
+        _ = m.store(body, at: 0x9000)
+        _ = m.store([0xEE], at: 0x9000)                   // over the first byte
+        #expect(m.replyData() == [UInt8(length & 0xFF), 9, 9, 9] + [0xEE] + body.dropFirst())
+        #expect(m.withReplyData { $0.count } == 4 + length)
+    }
+
     /// The list-free fetches answer and throw exactly as `fetch(reads:writes:)` does.
     @Test func listFreeFetchesMatchTheArrayFetch() throws {
         let input: [UInt8] = [1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0xEE, 0xEE, 0xEE, 0xEE]
