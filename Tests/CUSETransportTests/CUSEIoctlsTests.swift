@@ -3,7 +3,7 @@ import Synchronization
 import Testing
 import Fixtures
 import IOPModel
-import IoctlEngine
+@testable import IoctlEngine
 @testable import CUSETransport
 
 /// `CUSEIoctls` — the daemon's side of an ioctl's calls, as `CUSEDevice` runs it — driven the way
@@ -135,6 +135,13 @@ import IoctlEngine
         let plain = try #require(plainEngine.statistics.ioctls["I2OPARMGET"])
         #expect(stats.requests == 3 && stats.roundsMax == plain.roundsMax && stats.roundsMean == plain.roundsMean,
                 "\(stats) vs one PARMGET alone: \(plain)")
+        // A file released after such a request takes its record with it.
+        let other = CUSEOpenFile(engine.open())
+        var f2 = faulting
+        #expect(Self.ioctl(ioctls, other, &f2, command: parmget, argument: 0x1000) == (nil, 2))
+        #expect(engine.extras.pending.withLock { $0[other.id] != nil }, "the kernel-ended request left a record")
+        engine.release(other.id)
+        #expect(engine.extras.pending.withLock { $0[other.id] == nil } && engine.extras.pendingCount.load(ordering: .relaxed) == 0)
     }
 
     /// *reslen inside the part of resbuf's reservation the result fills: the written bytes are no
