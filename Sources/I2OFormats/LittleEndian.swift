@@ -76,6 +76,19 @@ public struct LittleEndianWriter {
 extension Array where Element == UInt8 {
     /// An array of exactly `count` bytes, written by `fill` (which must write them all).
     @inlinable public init(littleEndianCount count: Int, _ fill: (inout LittleEndianWriter) -> Void) {
+        // Up to 1 KiB (frames, tables, results) the bytes are written on the stack and copied:
+        // `init(unsafeUninitializedCapacity:)` allocates through the standard library's unspecialized
+        // path, a run-time metadata lookup per call that costs more than the copy (≈ 830 against
+        // ≈ 540 instructions for 96 bytes).
+        if count <= 1024 {
+            self = withUnsafeTemporaryAllocation(byteCount: count, alignment: 8) { buffer in
+                var w = LittleEndianWriter(buffer)
+                fill(&w)
+                precondition(w.count == count, "encoded \(w.count) bytes, announced \(count)")
+                return Array(UnsafeRawBufferPointer(buffer))
+            }
+            return
+        }
         self.init(unsafeUninitializedCapacity: count) { buffer, initialized in
             var w = LittleEndianWriter(UnsafeMutableRawBufferPointer(buffer))
             fill(&w)
