@@ -135,3 +135,18 @@ import Testing
         #expect(EventInfo(id: info.id, data: [UInt8](repeating: 1, count: 100)).data.count == 88)
     }
 }
+
+/// `[UInt8](littleEndianCount:)` gives the same bytes written on the stack (up to 1 KiB) or
+/// straight into the array.
+@Suite struct LittleEndianWriterTests {
+    @Test(arguments: [0, 4, 1020, 1024, 1028, 8192])
+    func bytesOfAnyCount(count: Int) {
+        let words = count / 4
+        let a = [UInt8](littleEndianCount: count) { w in
+            for i in 0..<words { w.u32(UInt32(i) &* 0x0101_0101 &+ 0x0403_0201) }
+        }
+        var expected: [UInt8] = []
+        for i in 0..<words { expected.appendLE32(UInt32(i) &* 0x0101_0101 &+ 0x0403_0201) }
+        #expect(a == expected && a.count == count)
+    }
+}
