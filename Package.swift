@@ -61,8 +61,12 @@ let package = Package(
         // Benchmarks (scripts/bench): the in-process benchmark and its allocation counter.
         .target(name: "CAllocCounter", path: "Benchmarks/CAllocCounter"),
         .executableTarget(name: "i2osim-bench", dependencies: [
-            "CAllocCounter", "IoctlEngine", "IOPModel", "I2OFormats", "Fixtures", "CUSETransport", .product(name: "Yams", package: "Yams"),
+            "CAllocCounter", "CFuse", "IoctlEngine", "IOPModel", "I2OFormats", "Fixtures", "CUSETransport", .product(name: "Yams", package: "Yams"),
         ], path: "Benchmarks/I2OSimBench", swiftSettings: strict),
+        // The CUSE baseline in Swift: the C server's canned answers through the same libfuse session,
+        // to split the CUSE latency gap into the Swift process's own cost and i2osim's work.
+        .executableTarget(name: "cuse-baseline-swift", dependencies: ["CFuse"], path: "Benchmarks/CUSEBaselineSwift",
+                          swiftSettings: strict),
         // Fuzz targets (scripts/fuzz builds them with libFuzzer; plainly built, it replays corpus files).
         .executableTarget(name: "i2osim-fuzz", dependencies: ["I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "PreloadTransport"],
                           path: "Fuzz/i2osim-fuzz"),

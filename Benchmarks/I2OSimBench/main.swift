@@ -8,6 +8,10 @@
 //                                      `switch`, a round trip to another process after each call
 //                                      (`switch-only`: those round trips alone)
 //   i2osim-bench fixture [DIR]         load time of a generated 32 IOPs × 500 TIDs fixture
+//   i2osim-bench fuse-file MOUNTPOINT [NAME]
+//                                      serves MOUNTPOINT/ctl through FUSE with the CUSE daemon's own ioctl
+//                                      code; with NAME, each ioctl runs NAME's CUSE work first (the native
+//                                      analogue of the CUSE rows; FuseFile.swift)
 //
 // Every figure is printed with a baseline measured in the same process, as one tab-separated line
 //   ROW <section> <measure> <value> <baseline> <ratio> <target> <verdict>
@@ -378,12 +382,15 @@ case "loop-cuse":
     let switches: Switches = args.count > 4 ? (args[4] == "switch" ? .after : args[4] == "switch-only" ? .only : .none) : .none
     ok = loop(name: args.count > 2 ? args[2] : "PARMGET", count: args.count > 3 ? Int(args[3]) ?? 1_000_000 : 1_000_000, cuse: true,
               switches: switches)
+case "fuse-file":
+    guard args.count > 2 else { print("usage: i2osim-bench fuse-file MOUNTPOINT [NAME]"); exit(2) }
+    ok = serveFuseFile(mountpoint: args[2], work: args.count > 3 ? args[3] : nil)
 case "all":
     ok = inProcess(budget: budget)
     ok = cuseRounds(budget: budget) && ok
     ok = fixtureLoad(dir: "/tmp") && ok
 default:
-    print("usage: i2osim-bench inprocess|cuse-rounds [SECONDS] | fixture [DIR] | loop NAME COUNT | loop-cuse NAME COUNT [switch|switch-only] | all"); exit(2)
+    print("usage: i2osim-bench inprocess|cuse-rounds [SECONDS] | fixture [DIR] | loop NAME COUNT | loop-cuse NAME COUNT [switch|switch-only] | fuse-file MOUNTPOINT [NAME] | all"); exit(2)
 }
 exit(ok ? 0 : 1)
 

@@ -13,6 +13,13 @@
 //   cuse-baseline NAME RESULT_BYTES [STATS_FILE]
 // Prints `ready: /dev/NAME` once the node exists. With STATS_FILE, appends
 // `calls=N ioctls=M` per released file (the format of i2osim's I2OSIM_CUSE_STATS).
+//
+//   cuse-baseline --fuse MOUNTPOINT
+// The native analogue (this kernel has no CUSE, but FUSE): the same answers on MOUNTPOINT/ctl, a
+// FUSE file, whose ioctls take the kernel's same fuse_do_ioctl path in its restricted form (the
+// kernel moves what the command's _IOC size says; no retry rounds, so only VALIDATE and the like).
+// Prints `ready: MOUNTPOINT/ctl` once mounted; ends when MOUNTPOINT is unmounted. Its peer is
+// `i2osim-bench fuse-file MOUNTPOINT`, which serves the file with i2osim's own ioctl code.
 #define FUSE_USE_VERSION 31
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <fuse3/cuse_lowlevel.h>
@@ -125,8 +133,57 @@ static void b_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info *f
 	fuse_reply_ioctl(req, 0, NULL, 0);
 }
 
+// ---- the FUSE file (--fuse): one regular file, ctl, whose ioctls go to b_ioctl ----
+static void f_attr(fuse_ino_t ino, struct stat *st) {
+	memset(st, 0, sizeof *st);
+	st->st_ino = ino;
+	st->st_mode = ino == 1 ? S_IFDIR | 0755 : S_IFREG | 0666;
+	st->st_nlink = ino == 1 ? 2 : 1;
+}
+static void f_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
+	if (parent != 1 || strcmp(name, "ctl") != 0) { fuse_reply_err(req, ENOENT); return; }
+	struct fuse_entry_param e = {.ino = 2, .attr_timeout = 3600, .entry_timeout = 3600};
+	f_attr(2, &e.attr);
+	fuse_reply_entry(req, &e);
+}
+static void f_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+	(void)fi;
+	if (ino != 1 && ino != 2) { fuse_reply_err(req, ENOENT); return; }
+	struct stat st;
+	f_attr(ino, &st);
+	fuse_reply_attr(req, &st, 3600);
+}
+static void f_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+	if (ino != 2) { fuse_reply_err(req, EISDIR); return; }
+	b_open(req, fi);
+}
+static void f_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) { (void)ino; b_release(req, fi); }
+static void f_ioctl(fuse_req_t req, fuse_ino_t ino, int cmd, void *arg, struct fuse_file_info *fi, unsigned flags,
+                    const void *in_buf, size_t in_size, size_t out_size) {
+	(void)ino;
+	b_ioctl(req, cmd, arg, fi, flags, in_buf, in_size, out_size);
+}
+static int serve_fuse(const char *mountpoint) {
+	static const struct fuse_lowlevel_ops ops = {.lookup = f_lookup, .getattr = f_getattr, .open = f_open,
+	                                             .release = f_release, .ioctl = f_ioctl};
+	char *fargv[] = {"cuse-baseline", NULL};
+	struct fuse_args args = FUSE_ARGS_INIT(1, fargv);
+	struct fuse_session *se = fuse_session_new(&args, &ops, sizeof ops, NULL);
+	if (!se || fuse_session_mount(se, mountpoint) != 0) {
+		fprintf(stderr, "cuse-baseline: cannot mount FUSE on %s (needs /dev/fuse and root)\n", mountpoint);
+		return 1;
+	}
+	printf("ready: %s/ctl\n", mountpoint);
+	fflush(stdout);
+	int rc = fuse_session_loop_mt(se, 0);
+	fuse_session_unmount(se);
+	fuse_session_destroy(se);
+	return rc != 0;
+}
+
 int main(int argc, char **argv) {
-	if (argc < 3) { fprintf(stderr, "usage: cuse-baseline NAME RESULT_BYTES [STATS_FILE]\n"); return 2; }
+	if (argc == 3 && strcmp(argv[1], "--fuse") == 0) return serve_fuse(argv[2]);
+	if (argc < 3) { fprintf(stderr, "usage: cuse-baseline NAME RESULT_BYTES [STATS_FILE] | --fuse MOUNTPOINT\n"); return 2; }
 	snprintf(node, sizeof node, "/dev/%s", argv[1]);
 	result_bytes = strtoul(argv[2], NULL, 0);
 	if (result_bytes > sizeof canned - 4) result_bytes = sizeof canned - 4;

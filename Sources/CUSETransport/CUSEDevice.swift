@@ -267,17 +267,18 @@ public final class CUSEWakeups: EngineObserver {
     }
 }
 
-/// Answers through libfuse (each request once).
-struct FuseReplier: CUSEReplier {
+/// Answers through libfuse (each request once). Public for the benchmark's FUSE-file analogue.
+public struct FuseReplier: CUSEReplier {
     let req: OpaquePointer
-    func retry(_ ranges: UnsafeBufferPointer<iovec>, reads: Int) {
+    public init(req: OpaquePointer) { self.req = req }
+    public func retry(_ ranges: UnsafeBufferPointer<iovec>, reads: Int) {
         let base = ranges.baseAddress
         _ = fuse_reply_ioctl_retry(req, base, reads, base.map { $0 + reads }, ranges.count - reads)
     }
-    func reply(_ result: Int32, _ data: UnsafeRawBufferPointer) {
+    public func reply(_ result: Int32, _ data: UnsafeRawBufferPointer) {
         _ = fuse_reply_ioctl(req, result, data.baseAddress, data.count)
     }
-    func fail(_ errnum: Int32) { _ = fuse_reply_err(req, errnum) }
+    public func fail(_ errnum: Int32) { _ = fuse_reply_err(req, errnum) }
 }
 
 // MARK: - C entry points: nonisolated, find their device through libfuse's userdata.
