@@ -1,11 +1,13 @@
 #!/bin/sh
 # Runs inside the cuse-vm guest (scripts/bench's CUSE part; root, one CPU, host fs read-only):
-#   in-guest.sh I2OSIM BENCH_CLIENT CUSE_BASELINE SECONDS
+#   in-guest.sh I2OSIM BENCH_CLIENT CUSE_BASELINE SECONDS SWIFT_BASELINE
 # 1. start-up: `i2osim serve` start → its `ready:` line, against `cuse-baseline` start → its
 #    `ready:` line, and `i2osim --help` start → exit (best of 3 each);
 # 2. per ioctl: latency (bench-client lat, 1 thread) and daemon calls per ioctl (the daemons'
 #    stats files: I2OSIM_CUSE_STATS for i2osim, the third argument of cuse-baseline) through
-#    /dev/i2o/ctl (i2osim) and /dev/i2obase (the C server) in the same boot.
+#    /dev/i2o/ctl (i2osim) and /dev/i2obase (the C server) in the same boot; and the latency of the
+#    C server's code written in Swift (cuse-baseline-swift, /dev/i2oswift): what a Swift process
+#    serving through libfuse costs by itself, i2osim's work aside.
 # 3. the daemons' CPU time per ioctl (all threads, user and system, from /proc/PID/stat over the run);
 # 4. i2osim's own code per ioctl in the guest: `i2osim-bench loop-cuse OP` (CUSEIoctls, the engine
 #    and the IOP model through the CUSE retry rounds as the daemon runs them; no kernel, no libfuse),
@@ -17,6 +19,7 @@ i2osim=$1
 client=$2
 base=$3
 secs=$4
+swift_base=$5
 
 . "$(dirname "$0")/guest-lib.sh"
 
@@ -31,6 +34,9 @@ echo "startup who=help ns=${h:-0}"
 
 start_daemons "$i2osim" "$client" "$base"
 echo "parmget_result bytes=$parmget_bytes"
+"$swift_base" i2oswift "${parmget_bytes:-0}" /tmp/swift.stats >/tmp/swift.out 2>/tmp/swift.err &
+swift_pid=$!
+wait_ready /tmp/swift.out $swift_pid || { echo "error Swift baseline not ready: $(cat /tmp/swift.err)"; exit 2; }
 
 measure() {   # WHO DEVICE STATS OP PID
 	: >"$3"
@@ -45,7 +51,10 @@ measure() {   # WHO DEVICE STATS OP PID
 }
 for op in getiops parmget validate lctget hrtget html passthru; do
 	measure i2osim /dev/i2o/ctl /tmp/i2osim.stats $op $serve_pid
-	case $op in getiops|parmget|validate) measure baseline /dev/i2obase /tmp/base.stats $op $base_pid ;; esac
+	case $op in getiops|parmget|validate)
+		measure baseline /dev/i2obase /tmp/base.stats $op $base_pid
+		measure swift /dev/i2oswift /tmp/swift.stats $op $swift_pid ;;
+	esac
 done
 # i2osim's own code in this guest, without kernel or libfuse (2000 ioctls, the loop alone):
 # hot (the calls back to back), and cold — with a round trip to another process after each call, as
@@ -59,4 +68,4 @@ for op in GETIOPS PARMGET VALIDATE; do
 done
 # No wait: libfuse's multithreaded loop may sit in read() after SIGINT; the guest powers off
 # when this script exits, which ends both daemons.
-kill -INT $serve_pid $base_pid
+kill -INT $serve_pid $base_pid $swift_pid
