@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "IoctlEngine", "IOPModel", "Fixtures"]),
-        .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine"]),
+        .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine", "IOPModel", "Fixtures"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
         .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport"]),

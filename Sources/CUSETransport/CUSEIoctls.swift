@@ -108,6 +108,9 @@ public final class CUSEIoctls: Sendable {
             finalReply = false
             return
         }
+        // The kernel may have ended this file's previous request itself (a retry's range faulted):
+        // a first call begins a new one.
+        if first { engine.beginRequest(file.id) }
         var memory = RetryRoundMemory(input: input.isEmpty ? [] : Array(input), outputCapacity: outSize)
         let result: IoctlResult
         do {

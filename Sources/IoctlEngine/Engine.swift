@@ -60,11 +60,7 @@ public final class Engine: Sendable {
         let start = TraceContext.now()
         defer { traceSimple("release", file: file, start: start) { _ in } }
         // A request the kernel ended itself (a retry's range faulted) left its record: it goes with the file.
-        if extras.pendingCount.load(ordering: .acquiring) > 0 {
-            extras.pending.withLock { p in
-                if p.removeValue(forKey: file) != nil { extras.pendingCount.subtract(1, ordering: .releasing) }
-            }
-        }
+        dropPendingRequest(file)
         locked { s in
             guard let f = s.files.removeValue(forKey: file) else { return }
             for r in f.registrations.sorted(by: { ($0.unit, $0.tid) < ($1.unit, $1.tid) }) {

@@ -161,6 +161,23 @@ extension Engine {
         return true
     }
 
+    /// A new request begins on `file`: the record of an unfinished one is dropped, so the new one
+    /// starts its own (its start, its rounds, its entry fault). The engine cannot tell a new
+    /// request from the next round of an unfinished one; its transport can, and must say so when a
+    /// request may have ended without the engine — the kernel fails a CUSE retry whose range
+    /// faults and never calls the daemon again; a transport may give a request up.
+    public func beginRequest(_ file: OpenFileID) {
+        dropPendingRequest(file)
+    }
+
+    /// Forgets `file`'s unfinished request, if any (cheap when there is none).
+    func dropPendingRequest(_ file: OpenFileID) {
+        guard extras.pendingCount.load(ordering: .acquiring) > 0 else { return }
+        extras.pending.withLock { p in
+            if p.removeValue(forKey: file) != nil { extras.pendingCount.subtract(1, ordering: .releasing) }
+        }
+    }
+
     /// A request answered by a fault at the ioctl entry never reaches the handler (nor its
     /// tracing): it gets a trace record of its own, marked as injected.
     private func traceEntryFault(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
@@ -177,11 +194,7 @@ extension Engine {
     }
 
     private func finish(_ file: OpenFileID, kind: IoctlCommand.Kind?, _ result: IoctlResult, rounds: Int, start: UInt64) -> IoctlResult {
-        if extras.pendingCount.load(ordering: .acquiring) > 0 {
-            extras.pending.withLock { p in
-                if p.removeValue(forKey: file) != nil { extras.pendingCount.subtract(1, ordering: .releasing) }
-            }
-        }
+        dropPendingRequest(file)
         let elapsed = monotonicNanoseconds() &- start
         extras.stats.withLock { $0.record(kind: kind, result: result, rounds: rounds, nanoseconds: elapsed) }
         return result

@@ -296,6 +296,9 @@ public final class PreloadServer: Sendable {
                 var result: IoctlResult
                 do {
                     if let engine {
+                        // Every IOCTL frame is a new request; the file's previous one may have been given
+                        // up below (an unwritable reservation) in the middle of its rounds.
+                        engine.beginRequest(file)
                         result = try engine.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)
                     } else {
                         result = try backend.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)

@@ -144,6 +144,30 @@ import IOPModel
         #expect(engine.extras.pending.withLock { $0[other.id] == nil } && engine.extras.pendingCount.load(ordering: .relaxed) == 0)
     }
 
+    /// The same when the engine runs every first call (a fault rule is set): the next ioctl is a
+    /// request of its own, and an entry fault meant for it acts on its first call.
+    @Test func aRequestTheKernelEndedDoesNotSwallowTheNextOnesEntryFault() throws {
+        let engine = try Self.engine()
+        let ioctls = CUSEIoctls(engine: engine, counting: true, failed: { _ in })
+        let file = CUSEOpenFile(engine.open())
+        let parmget = try #require(IoctlCommand.named("I2OPARMGET", abi: .lp64)).number
+        engine.addFault(FaultRule(match: FaultMatch(ioctl: "I2OGETIOPS"), action: .errno(.EIO)))   // first calls run the engine
+        var faulting = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
+        faulting.memory = faulting.memory.filter { $0.key < 0x2000 || $0.key >= 0x2100 }   // the operation list unmapped
+        #expect(Self.ioctl(ioctls, file, &faulting, command: parmget, argument: 0x1000) == (nil, 2))
+        engine.addFault(FaultRule(match: FaultMatch(ioctl: "I2OPARMGET"), action: .errno(.ENODEV), count: .once))
+        var k = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
+        #expect(Self.ioctl(ioctls, file, &k, command: parmget, argument: 0x1000) == (-ENODEV, 1), "the entry fault, on the first call")
+        var again = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
+        #expect(Self.ioctl(ioctls, file, &again, command: parmget, argument: 0x1000) == (0, 3))
+        let stats = try #require(engine.statistics.ioctls["I2OPARMGET"])
+        var p = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
+        let plainEngine = try Self.engine()
+        _ = try Self.direct(plainEngine, &p)
+        let plain = try #require(plainEngine.statistics.ioctls["I2OPARMGET"])
+        #expect(stats.requests == 2 && stats.roundsMax == plain.roundsMax, "\(stats) vs one PARMGET alone: \(plain)")
+    }
+
     /// *reslen inside the part of resbuf's reservation the result fills: the written bytes are no
     /// prefix of the out ranges, so the reply goes out through the exact ranges and an answer
     /// stashed for the kernel's next call.

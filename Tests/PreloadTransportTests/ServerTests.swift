@@ -1,7 +1,10 @@
 import Foundation
+import Fixtures
 import Glibc
+import IOPModel
 import IoctlEngine
 @testable import PreloadTransport
+import Synchronization
 import Testing
 
 @Suite struct ProtocolTests {
@@ -57,6 +60,48 @@ import Testing
         c.send(5, data)
         let result = try #require(c.receive())
         #expect(result.type == 104 && le32(result.body, 4) == 14)
+    }
+
+    /// The engine itself behind the socket: a request given up for an unwritable reservation is
+    /// over — the next one on the file is a request of its own, and an entry fault meant for it acts.
+    @Test func aRequestGivenUpDoesNotSwallowTheNextOnesEntryFault() throws {
+        let engine = Engine(machine: Machine(try FixtureLoader.loadDefault()))
+        let hub = PreloadEventHub()
+        let logged = Mutex<[String]>([])
+        let server = try PreloadServer(backend: engine, hub: hub) { line in logged.withLock { $0.append(line) } }
+        server.start()
+        defer { server.stop() }
+        let c = try RawClient(path: server.socketPath)
+        _ = try #require(c.openDevice())
+        // HRTGET of IOP 0 (lp64 struct i2o_cmd_hrtlct: iop, resbuf 0x5000, reslen 0x6000).
+        var s: [UInt8] = []
+        s.appendLE(UInt32(0)); s.appendLE(UInt32(0)); s.appendLE(UInt64(0x5000)); s.appendLE(UInt64(0x6000))
+        var req: [UInt8] = []
+        req.appendLE(UInt32(0xC018_6901)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x4000))
+        req.appendLE(UInt64(0x4000)); req.appendLE(UInt32(24)); req.appendLE(UInt32(3))
+        c.send(4, req + s)
+        let need = try #require(c.receive())
+        #expect(need.type == 102)
+        // Every read gets bytes (*reslen = 4096); every write range is writable but resbuf's.
+        let reads = Int(le32(need.body, 0)), writes = Int(le32(need.body, 4))
+        var data: [UInt8] = []
+        for i in 0..<reads {
+            let n = Int(le32(need.body, 8 + 16 * i + 8))
+            data.appendLE(UInt32(0)); data.appendLE(UInt32(n))
+            for j in 0..<n { data.append(j < 4 ? [0, 0x10, 0, 0][j] : 0) }
+        }
+        for i in 0..<writes {
+            let address = le64(need.body, 8 + 16 * (reads + i))
+            data.appendLE(UInt32(address == 0x5000 ? 14 : 0))
+        }
+        c.send(5, data)
+        let first = try #require(c.receive())
+        #expect(first.type == 104 && le32(first.body, 4) == 14, "EFAULT")
+        engine.addFault(FaultRule(match: FaultMatch(ioctl: "I2OHRTGET"), action: .errno(.ENODEV), count: .once))
+        c.send(4, req + s)
+        let second = try #require(c.receive())
+        #expect(second.type == 104 && le32(second.body, 4) == UInt32(ENODEV), "the entry fault, at once: \(second)")
+        #expect(logged.withLock { $0 }.allSatisfy { !$0.contains("closed") }, "\(logged.withLock { $0 })")
     }
 
     /// GETIOPS needs no round at all: the struct range came eagerly and writable.
