@@ -87,6 +87,14 @@ import IOPModel
         }
     }
 
+    /// The statistics of one PARMGET run by a fresh engine on its own: what a request counts.
+    static func onePlainParmget() throws -> IoctlStatistics {
+        let e = try engine()
+        var k = parmget(resbuf: 0x3000, reslen: 0x5000)
+        _ = try direct(e, &k)
+        return try #require(e.statistics.ioctls["I2OPARMGET"])
+    }
+
     @Test func parmgetTakesThreeCallsAndItsFirstIsAnsweredFromTheSecondIoctlOn() throws {
         let engine = try Self.engine()
         let ioctls = CUSEIoctls(engine: engine, counting: true, failed: { Issue.record("failed: \($0)") })
@@ -107,7 +115,7 @@ import IOPModel
         #expect(file.callCount == 9 && file.ioctlCount == 3)
         // The engine counted every round, the ones answered from FirstRounds included.
         let stats = try #require(engine.statistics.ioctls["I2OPARMGET"])
-        let plain = try #require(try { () throws -> Engine in let e = try Self.engine(); var k = Self.parmget(resbuf: 0x3000, reslen: 0x5000); _ = try Self.direct(e, &k); return e }().statistics.ioctls["I2OPARMGET"])
+        let plain = try Self.onePlainParmget()
         #expect(stats.requests == 3 && stats.roundsMax == plain.roundsMax && stats.roundsMean == plain.roundsMean, "\(stats) vs \(plain)")
         #expect(ioctls.failedRequests == 0)
     }
@@ -129,10 +137,7 @@ import IOPModel
             #expect(Self.ioctl(ioctls, file, &k, command: parmget, argument: 0x1000) == (0, 3))
         }
         let stats = try #require(engine.statistics.ioctls["I2OPARMGET"])
-        var k = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
-        let plainEngine = try Self.engine()
-        _ = try Self.direct(plainEngine, &k)
-        let plain = try #require(plainEngine.statistics.ioctls["I2OPARMGET"])
+        let plain = try Self.onePlainParmget()
         #expect(stats.requests == 3 && stats.roundsMax == plain.roundsMax && stats.roundsMean == plain.roundsMean,
                 "\(stats) vs one PARMGET alone: \(plain)")
         // A file released after such a request takes its record with it.
@@ -161,10 +166,7 @@ import IOPModel
         var again = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
         #expect(Self.ioctl(ioctls, file, &again, command: parmget, argument: 0x1000) == (0, 3))
         let stats = try #require(engine.statistics.ioctls["I2OPARMGET"])
-        var p = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
-        let plainEngine = try Self.engine()
-        _ = try Self.direct(plainEngine, &p)
-        let plain = try #require(plainEngine.statistics.ioctls["I2OPARMGET"])
+        let plain = try Self.onePlainParmget()
         #expect(stats.requests == 2 && stats.roundsMax == plain.roundsMax, "\(stats) vs one PARMGET alone: \(plain)")
     }
 

@@ -8,6 +8,16 @@ import Synchronization
 import Testing
 
 @Suite struct ProtocolTests {
+    /// An IOCTL frame (type 4) of HRTGET from a 64-bit caller: struct i2o_cmd_hrtlct at 0x4000 (iop,
+    /// resbuf 0x5000, *reslen 0x6000), sent eagerly, readable and writable.
+    static func hrtgetFrame(iop: UInt32) -> [UInt8] {
+        var req: [UInt8] = []
+        req.appendLE(UInt32(0xC018_6901)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x4000))
+        req.appendLE(UInt64(0x4000)); req.appendLE(UInt32(24)); req.appendLE(UInt32(3))
+        req.appendLE(iop); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x5000)); req.appendLE(UInt64(0x6000))
+        return req
+    }
+
     /// HRTGET from a hand-written client: the struct goes eagerly, one NEED round for the
     /// buffers, then the STOREs and the RESULT.
     @Test func hrtgetTakesOneRound() throws {
@@ -15,13 +25,7 @@ import Testing
         let c = try RawClient(path: d.server.socketPath)
         let handle = try #require(c.openDevice())
         #expect(handle >= 1)
-        // struct i2o_cmd_hrtlct (lp64): iop 2, resbuf 0x5000, reslen 0x6000
-        var s: [UInt8] = []
-        s.appendLE(UInt32(2)); s.appendLE(UInt32(0)); s.appendLE(UInt64(0x5000)); s.appendLE(UInt64(0x6000))
-        var req: [UInt8] = []
-        req.appendLE(UInt32(0xC018_6901)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x4000))
-        req.appendLE(UInt64(0x4000)); req.appendLE(UInt32(24)); req.appendLE(UInt32(3))
-        c.send(4, req + s)
+        c.send(4, Self.hrtgetFrame(iop: 2))
         let need = try #require(c.receive())
         #expect(need.type == 102)
         #expect(le32(need.body, 0) == 1 && le32(need.body, 4) == 2)   // 1 read, 2 writes
@@ -47,12 +51,7 @@ import Testing
         let d = try ToyDaemon()
         let c = try RawClient(path: d.server.socketPath)
         _ = try #require(c.openDevice())
-        var s: [UInt8] = []
-        s.appendLE(UInt32(0)); s.appendLE(UInt32(0)); s.appendLE(UInt64(0x5000)); s.appendLE(UInt64(0x6000))
-        var req: [UInt8] = []
-        req.appendLE(UInt32(0xC018_6901)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x4000))
-        req.appendLE(UInt64(0x4000)); req.appendLE(UInt32(24)); req.appendLE(UInt32(3))
-        c.send(4, req + s)
+        c.send(4, Self.hrtgetFrame(iop: 0))
         #expect(c.receive()?.type == 102)
         var data: [UInt8] = []
         data.appendLE(UInt32(0)); data.appendLE(UInt32(4)); data.appendLE(UInt32(64))
@@ -73,13 +72,7 @@ import Testing
         defer { server.stop() }
         let c = try RawClient(path: server.socketPath)
         _ = try #require(c.openDevice())
-        // HRTGET of IOP 0 (lp64 struct i2o_cmd_hrtlct: iop, resbuf 0x5000, reslen 0x6000).
-        var s: [UInt8] = []
-        s.appendLE(UInt32(0)); s.appendLE(UInt32(0)); s.appendLE(UInt64(0x5000)); s.appendLE(UInt64(0x6000))
-        var req: [UInt8] = []
-        req.appendLE(UInt32(0xC018_6901)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x4000))
-        req.appendLE(UInt64(0x4000)); req.appendLE(UInt32(24)); req.appendLE(UInt32(3))
-        c.send(4, req + s)
+        c.send(4, Self.hrtgetFrame(iop: 0))   // IOP 0's HRT
         let need = try #require(c.receive())
         #expect(need.type == 102)
         // Every read gets bytes (*reslen = 4096); every write range is writable but resbuf's.
@@ -98,7 +91,7 @@ import Testing
         let first = try #require(c.receive())
         #expect(first.type == 104 && le32(first.body, 4) == 14, "EFAULT")
         engine.addFault(FaultRule(match: FaultMatch(ioctl: "I2OHRTGET"), action: .errno(.ENODEV), count: .once))
-        c.send(4, req + s)
+        c.send(4, Self.hrtgetFrame(iop: 0))
         let second = try #require(c.receive())
         #expect(second.type == 104 && le32(second.body, 4) == UInt32(ENODEV), "the entry fault, at once: \(second)")
         #expect(logged.withLock { $0 }.allSatisfy { !$0.contains("closed") }, "\(logged.withLock { $0 })")
