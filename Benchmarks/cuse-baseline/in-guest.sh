@@ -3,7 +3,8 @@
 #   in-guest.sh I2OSIM BENCH_CLIENT CUSE_BASELINE SECONDS SWIFT_BASELINE
 # 1. start-up: `i2osim serve` start → its `ready:` line, against `cuse-baseline` start → its
 #    `ready:` line, and `i2osim --help` start → exit (best of 3 each);
-# 2. per ioctl: latency (bench-client lat, 1 thread) and daemon calls per ioctl (the daemons'
+# 2. per ioctl: latency (bench-client lat, 1 thread; GETIOPS, PARMGET and VALIDATE the best of three
+#    runs per daemon, in turn) and daemon calls per ioctl (the daemons'
 #    stats files: I2OSIM_CUSE_STATS for i2osim, the third argument of cuse-baseline) through
 #    /dev/i2o/ctl (i2osim) and /dev/i2obase (the C server) in the same boot; and the latency of the
 #    C server's code written in Swift (cuse-baseline-swift, /dev/i2oswift): what a Swift process
@@ -49,12 +50,22 @@ measure() {   # WHO DEVICE STATS OP PID
 	user=$(per_op $(($8 - $6)) "$ops"); sys=$(per_op $(($9 - $7)) "$ops")
 	echo "op who=$1 name=$4 $l cpu_ns=$((user + sys)) user_ns=$user sys_ns=$sys $(tail -1 "$3")"
 }
-for op in getiops parmget validate lctget hrtget html passthru; do
+# The ioctls compared with the C server: three rounds, the three daemons in turn, and each daemon's
+# run with the lowest p50 kept (one emulated CPU: a run is only ever slowed, by the guest's own
+# housekeeping or the host, never helped). The others: one run through i2osim.
+for op in getiops parmget validate; do
+	for _ in 1 2 3; do
+		measure i2osim /dev/i2o/ctl /tmp/i2osim.stats $op $serve_pid >>/tmp/runs.i2osim
+		measure baseline /dev/i2obase /tmp/base.stats $op $base_pid >>/tmp/runs.baseline
+		measure swift /dev/i2oswift /tmp/swift.stats $op $swift_pid >>/tmp/runs.swift
+	done
+	for who in i2osim baseline swift; do
+		while read -r line; do echo "$(echo "$line" | kv p50_ns) $line"; done </tmp/runs.$who | sort -n | head -1 | cut -d' ' -f2-
+		: >/tmp/runs.$who
+	done
+done
+for op in lctget hrtget html passthru; do
 	measure i2osim /dev/i2o/ctl /tmp/i2osim.stats $op $serve_pid
-	case $op in getiops|parmget|validate)
-		measure baseline /dev/i2obase /tmp/base.stats $op $base_pid
-		measure swift /dev/i2oswift /tmp/swift.stats $op $swift_pid ;;
-	esac
 done
 # i2osim's own code in this guest, without kernel or libfuse (2000 ioctls, the loop alone):
 # hot (the calls back to back), and cold — with a round trip to another process after each call, as
