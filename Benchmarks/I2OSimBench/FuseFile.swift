@@ -22,15 +22,13 @@ import Synchronization
 /// The FUSE file's state, reached through libfuse's userdata.
 final class FuseFile: Sendable {
     let ioctls: CUSEIoctls
-    let mountpoint: String
     /// With a workload: its CUSE calls, replayed before each ioctl is answered.
     let work: WorkReplay?
-    init(engine: Engine, mountpoint: String, work: WorkReplay?) {
+    init(engine: Engine, work: WorkReplay?) {
         ioctls = CUSEIoctls(engine: engine, counting: false, failed: { line in
             let l = "i2osim-bench fuse-file: \(line)\n"
             _ = l.withCString { write(2, $0, strlen($0)) }
         })
-        self.mountpoint = mountpoint
         self.work = work
     }
 }
@@ -145,7 +143,7 @@ func serveFuseFile(mountpoint: String, work name: String?) -> Bool {
         }
         work = w
     }
-    let server = FuseFile(engine: engine, mountpoint: mountpoint, work: work)
+    let server = FuseFile(engine: engine, work: work)
     var ops = fuse_lowlevel_ops()
     ops.lookup = fuseLookup
     ops.getattr = fuseGetattr
