@@ -2,16 +2,22 @@
 //
 // i2osim — a simulator of I2O IOPs served as /dev/i2o/ctl.
 //
-// Layering (each a target, lowest first):
+// Layering (each a target, lowest first; docs/architecture.md draws it):
 //   I2OFormats   byte-exact I2O wire formats (frames, SGL, HRT, LCT, status block,
 //                parameter operation/result lists, event records). No OS, no ioctls.
+//   I2OABI       the ioctl ABI of /dev/i2o/ctl: numbers, the structs of both ABIs, errno names.
+//   I2ODevice    the device seam: `ControlNode` (open/ioctl/read/write/poll/release) and the
+//                caller's memory as a node sees it. Every transport serves any node.
 //   IOPModel     one or more IOPs as state machines that take request frames and give
 //                reply frames, as a real IOP does. Knows nothing of ioctls.
 //   Fixtures     the text description of a machine (YAML) and its loader.
-//   IoctlEngine  the host driver: /dev/i2o/ctl ioctls in both ABIs over an abstract
-//                "user memory"; builds frames and posts them to the model. No transport.
-//   CUSETransport  a thin adapter from libfuse3's CUSE callbacks to the engine (/dev/i2o/ctl).
-//   PreloadTransport  the daemon side of the rootless LD_PRELOAD transport (Unix socket).
+//   IoctlEngine  the host driver: a ControlNode whose ioctls run through a request pipeline of
+//                interceptors to the personality's handler and the model. No OS, no transport.
+//   Faults, Persistence, Trace   interceptors of the pipeline (fault rules, the state directory,
+//                request traces); Trace also replays traces and passes requests to a real node.
+//   Simulator    the engine with its pipeline assembled (the one place the chain is built).
+//   Control      the control channel (`--control`, `i2osim ctl`).
+//   CUSETransport, PreloadTransport   the transports: CUSE (libfuse3) and the LD_PRELOAD socket.
 //   i2osim       the command-line tool.
 //
 // Dependencies, each on purpose:
@@ -41,47 +47,62 @@ let package = Package(
     ],
     targets: [
         .target(name: "I2OFormats", swiftSettings: strict),
+        .target(name: "I2OABI", dependencies: ["I2OFormats"], swiftSettings: strict),
+        .target(name: "I2ODevice", dependencies: ["I2OABI", "I2OFormats"], swiftSettings: strict),
         .target(name: "IOPModel", dependencies: ["I2OFormats"], swiftSettings: strict),
         .target(name: "Fixtures", dependencies: ["IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
-        .target(name: "IoctlEngine", dependencies: ["IOPModel", "I2OFormats"], swiftSettings: strict),
+        .target(name: "IoctlEngine", dependencies: ["I2OABI", "I2ODevice", "IOPModel", "I2OFormats"], swiftSettings: strict),
+        // The pipeline's interceptors, each its own concern; `Simulator` assembles them around the engine.
+        .target(name: "Faults", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats"], swiftSettings: strict),
+        .target(name: "Persistence", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats"],
+                swiftSettings: strict),
+        .target(name: "Simulator", dependencies: ["IoctlEngine", "Faults", "Persistence", "Trace", "I2ODevice", "IOPModel", "I2OFormats"],
+                swiftSettings: strict),
         // libfuse3's CUSE API (Debian: libfuse3-dev). Only CUSETransport sees it.
         .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
-        .target(name: "CUSETransport", dependencies: ["CFuse", "IoctlEngine", "IOPModel", "I2OFormats"], swiftSettings: strict),
+        .target(name: "CUSETransport", dependencies: ["CFuse", "I2ODevice", "I2OABI", "I2OFormats"], swiftSettings: strict),
         // The daemon side of the LD_PRELOAD transport (the C library is Sources/CPreload, built by its build.sh).
-        .target(name: "PreloadTransport", dependencies: ["IoctlEngine", "I2OFormats"], swiftSettings: strict),
+        // Its protocol's constants come from the C side's header (CPreloadProtocol), not a copy.
+        .systemLibrary(name: "CPreloadProtocol", path: "Sources/CPreloadProtocol"),
+        .target(name: "PreloadTransport", dependencies: ["CPreloadProtocol", "I2ODevice", "I2OABI", "I2OFormats"], swiftSettings: strict),
         // The control channel (docs/control.md): line-delimited JSON over a Unix socket.
-        .target(name: "Control", dependencies: ["IoctlEngine", "IOPModel", "I2OFormats", "Fixtures"], swiftSettings: strict),
+        .target(name: "Control", dependencies: ["Simulator", "Faults", "Persistence", "IoctlEngine", "I2OABI", "I2ODevice", "IOPModel",
+                                                "I2OFormats", "Fixtures"], swiftSettings: strict),
         // Request traces (JSON lines), fixture recording and trace replay.
-        .target(name: "Trace", dependencies: ["IoctlEngine", "IOPModel", "I2OFormats", "PreloadTransport", "Fixtures"], swiftSettings: strict),
+        .target(name: "Trace", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "Fixtures"],
+                swiftSettings: strict),
         .executableTarget(name: "i2osim", dependencies: [
-            "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "CUSETransport", "PreloadTransport", "Control", "Trace",
+            "I2OFormats", "I2OABI", "I2ODevice", "IOPModel", "Fixtures", "IoctlEngine", "Faults", "Persistence", "Simulator",
+            "CUSETransport", "PreloadTransport", "Control", "Trace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         // Benchmarks (scripts/bench): the in-process benchmark and its allocation counter.
         .target(name: "CAllocCounter", path: "Benchmarks/CAllocCounter"),
         .executableTarget(name: "i2osim-bench", dependencies: [
-            "CAllocCounter", "CFuse", "IoctlEngine", "IOPModel", "I2OFormats", "Fixtures", "CUSETransport", .product(name: "Yams", package: "Yams"),
+            "CAllocCounter", "CFuse", "I2OABI", "I2ODevice", "IoctlEngine", "IOPModel", "I2OFormats", "Fixtures", "CUSETransport",
+            .product(name: "Yams", package: "Yams"),
         ], path: "Benchmarks/I2OSimBench", swiftSettings: strict),
         // The CUSE baseline in Swift: the C server's canned answers through the same libfuse session,
         // to split the CUSE latency gap into the Swift process's own cost and i2osim's work.
         .executableTarget(name: "cuse-baseline-swift", dependencies: ["CFuse"], path: "Benchmarks/CUSEBaselineSwift",
                           swiftSettings: strict),
         // Fuzz targets (scripts/fuzz builds them with libFuzzer; plainly built, it replays corpus files).
-        .executableTarget(name: "i2osim-fuzz", dependencies: ["I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "PreloadTransport"],
+        .executableTarget(name: "i2osim-fuzz", dependencies: ["I2OFormats", "I2OABI", "I2ODevice", "IOPModel", "Fixtures", "IoctlEngine",
+                                                          "PreloadTransport"],
                           path: "Fuzz/i2osim-fuzz"),
         // Test support shared by the test targets that drive the engine (a fake caller address space).
-        .target(name: "EngineTestSupport", dependencies: ["IoctlEngine", "I2OFormats"], path: "Tests/Support/EngineTestSupport",
+        .target(name: "EngineTestSupport", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "I2OFormats"], path: "Tests/Support/EngineTestSupport",
                 swiftSettings: strict),
-        .testTarget(name: "HardeningTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport"],
+        .testTarget(name: "HardeningTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice", "Simulator", "Faults"],
                     path: "Tests/hardening/HardeningTests"),
         .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "IoctlEngine", "IOPModel", "Fixtures"]),
-        .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine", "IOPModel", "Fixtures"]),
-        .testTarget(name: "ControlTests", dependencies: ["Control", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport"]),
-        .testTarget(name: "TraceTests", dependencies: ["Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats"]),
-        .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport"]),
+        .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
+        .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice", "Simulator", "Faults", "Persistence"]),
+        .testTarget(name: "TraceTests", dependencies: ["Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
+        .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice"]),
     ]
 )

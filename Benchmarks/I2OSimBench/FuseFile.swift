@@ -13,6 +13,8 @@
 // server does. Its latency over the C server's is NAME's whole work per ioctl, run natively inside
 // a daemon between kernel round trips — the part of a CUSE ioctl's latency that is i2osim's.
 // Callbacks live here, outside main.swift: libfuse calls them on its own threads.
+import I2OABI
+import I2ODevice
 import CFuse
 import CUSETransport
 import Glibc
@@ -25,7 +27,7 @@ final class FuseFile: Sendable {
     /// With a workload: its CUSE calls, replayed before each ioctl is answered.
     let work: WorkReplay?
     init(engine: Engine, work: WorkReplay?) {
-        ioctls = CUSEIoctls(engine: engine, counting: false, failed: { line in
+        ioctls = CUSEIoctls(node: engine, counting: false, failed: { line in
             let l = "i2osim-bench fuse-file: \(line)\n"
             _ = l.withCString { write(2, $0, strlen($0)) }
         })
@@ -53,7 +55,7 @@ final class WorkReplay: @unchecked Sendable {
         workload = w
         self.calls = calls
         self.engine = engine
-        ioctls = CUSEIoctls(engine: engine, counting: false, failed: { _ in })
+        ioctls = CUSEIoctls(node: engine, counting: false, failed: { _ in })
         file = CUSEOpenFile(id)
     }
 
@@ -101,7 +103,7 @@ private let fuseGetattr: @convention(c) (OpaquePointer?, fuse_ino_t, UnsafeMutab
 
 private let fuseOpen: @convention(c) (OpaquePointer?, fuse_ino_t, UnsafeMutablePointer<fuse_file_info>?) -> Void = { req, ino, fi in
     guard ino == ctlInode, let fi else { fuse_reply_err(req, EISDIR); return }
-    let file = CUSEOpenFile(fuseFile(req).ioctls.engine.open())
+    let file = CUSEOpenFile(fuseFile(req).ioctls.node.node.open())
     fi.pointee.fh = UInt64(UInt(bitPattern: Unmanaged.passRetained(file).toOpaque()))
     fi.pointee.direct_io = 1
     fi.pointee.nonseekable = 1
@@ -111,7 +113,7 @@ private let fuseOpen: @convention(c) (OpaquePointer?, fuse_ino_t, UnsafeMutableP
 private let fuseRelease: @convention(c) (OpaquePointer?, fuse_ino_t, UnsafeMutablePointer<fuse_file_info>?) -> Void = { req, _, fi in
     guard let fi else { fuse_reply_err(req, EIO); return }
     let file = Unmanaged<CUSEOpenFile>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(fi.pointee.fh))!).takeRetainedValue()
-    fuseFile(req).ioctls.engine.release(file.id)
+    fuseFile(req).ioctls.node.node.release(file.id)
     fuse_reply_err(req, 0)
 }
 

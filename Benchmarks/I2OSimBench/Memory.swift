@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import IoctlEngine
 
 /// A caller address space for the benchmark: one flat byte array at `base`, no faults. It can

@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import IoctlEngine
 import IOPModel
 import I2OFormats

@@ -17,6 +17,8 @@
 //   ROW <section> <measure> <value> <baseline> <ratio> <target> <verdict>
 // (verdict: ok, MISS, or LIMIT — above the target by a documented physical limit, within it).
 // scripts/bench turns these lines into docs/performance.md.
+import I2OABI
+import I2ODevice
 import CAllocCounter
 import CUSETransport
 import Fixtures
@@ -224,7 +226,7 @@ func loop(name: String, count: Int, cuse: Bool = false, switches: Switches = .no
     // out of libfuse's buffer, the engine run, the retry's ranges or the reply's data made — so it
     // times the daemon's own work alone. Only where every call's input is the same each time.
     let calls = cuse ? recordedCUSECalls(engine, file, w, &mem) : nil
-    let ioctls = CUSEIoctls(engine: engine, counting: false, failed: { _ in })   // as in CUSEDevice
+    let ioctls = CUSEIoctls(node: engine, counting: false, failed: { _ in })   // as in CUSEDevice
     let openFile = CUSEOpenFile(file)
     let pong = switches != .none ? PingPong() : nil
     let only = switches == .only

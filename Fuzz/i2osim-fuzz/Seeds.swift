@@ -1,4 +1,6 @@
 #if canImport(Glibc)
+import I2OABI
+import I2ODevice
 import Glibc
 #endif
 import Fixtures

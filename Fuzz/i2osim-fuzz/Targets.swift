@@ -7,6 +7,8 @@
 //  - plainly (the package's normal build): `i2osim-fuzz TARGET FILE...` replays corpus files
 //    (the regression run of Fuzz/corpus and of every crash ever found).
 #if canImport(Glibc)
+import I2OABI
+import I2ODevice
 import Glibc
 #endif
 import Fixtures
@@ -174,7 +176,7 @@ enum FuzzTargets {
         let engine = Engine(machine: Machine(machine))
         let hub = PreloadEventHub()
         do {
-            let s = try PreloadServer(backend: engine, hub: hub, log: { _ in })
+            let s = try PreloadServer(node: engine, hub: hub, log: { _ in })
             s.start()
             return s
         } catch { fatalError("preload server: \(error)") }

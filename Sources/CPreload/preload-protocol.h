@@ -1,7 +1,7 @@
 /*
  * i2osim preload protocol, version 1 — the constants shared by the preload library
- * and documented in docs/preload-protocol.md (the Swift side has its own copy in
- * Sources/PreloadTransport/Protocol.swift; keep them in step).
+ * and the daemon (Swift imports this header as the CPreloadProtocol module), documented
+ * in docs/preload-protocol.md. Keep it to macros: it is compiled as C and imported by Swift.
  *
  * Frame: u32 LE length N (bytes that follow, N >= 4, N <= I2OSIM_MAX_FRAME), then
  * u32 LE type, then N-4 bytes of body. All integers little-endian.

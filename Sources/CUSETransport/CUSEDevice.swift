@@ -1,7 +1,8 @@
 import CFuse
 import Glibc
 import I2OFormats
-import IoctlEngine
+import I2OABI
+import I2ODevice
 import Synchronization
 
 /// Why `CUSEDevice.start` could not serve the node: said in words a person can act on.
@@ -15,15 +16,16 @@ struct FuseHandle: @unchecked Sendable {
     let raw: OpaquePointer
 }
 
-/// One character device served through CUSE (`/dev/<name>`), answering from an `Engine`.
+/// One character device served through CUSE (`/dev/<name>`), answering from a `ControlNode`.
 ///
-/// A thin adapter: every libfuse callback turns into one engine call; an ioctl's calls go through
+/// A thin adapter: every libfuse callback turns into one node call; an ioctl's calls go through
 /// `CUSEIoctls`, the retry protocol without libfuse. The per-open state that only a transport has —
 /// the poll handle to notify and `read`s parked until an event — is a `CUSEOpenFile` that
-/// `fuse_file_info.fh` points at; everything else is the engine's.
+/// `fuse_file_info.fh` points at; everything else is the node's.
 public final class CUSEDevice: Sendable {
     public let name: String
-    public let engine: Engine
+    /// What the node serves (the engine, a trace replay, a pass-through to a real node).
+    public let node: any ControlNode
     private struct State {
         /// The open files by the engine's id, for the engine's wake-ups (calls use `fh`).
         var files: [OpenFileID: CUSEOpenFile] = [:]
@@ -40,14 +42,21 @@ public final class CUSEDevice: Sendable {
     ///   - name: the node below /dev, e.g. `i2o/ctl` or `i2octl`.
     ///   - onReady: called once with the node's path when it exists.
     ///   - log: one line per failed request.
-    public init(name: String, engine: Engine, onReady: @escaping @Sendable (String) -> Void,
+    public init(name: String, node: BoundNode<RetryRoundMemory>, onReady: @escaping @Sendable (String) -> Void,
                 log: @escaping @Sendable (String) -> Void) {
         self.name = name
-        self.engine = engine
+        self.node = node.node
         self.onReady = onReady
         let path = "/dev/" + name
-        ioctls = CUSEIoctls(engine: engine, counting: statsPath != nil, failed: { log("\(path): \($0)") },
+        ioctls = CUSEIoctls(node: node, counting: statsPath != nil, failed: { log("\(path): \($0)") },
                             debug: getenv("I2OSIM_CUSE_DEBUG") != nil ? log : nil)
+    }
+
+    /// Serves `node`, its ioctl entry bound here where the node's type is known.
+    @inlinable
+    public convenience init(name: String, node: some ControlNode, onReady: @escaping @Sendable (String) -> Void,
+                            log: @escaping @Sendable (String) -> Void) {
+        self.init(name: name, node: BoundNode<RetryRoundMemory>(node), onReady: onReady, log: log)
     }
 
     public var path: String { "/dev/" + name }
@@ -150,7 +159,7 @@ public final class CUSEDevice: Sendable {
     }
 
     fileprivate func open(_ req: OpaquePointer, _ fi: UnsafeMutablePointer<fuse_file_info>) {
-        let file = CUSEOpenFile(engine.open())
+        let file = CUSEOpenFile(node.open(by: Self.caller(req)))
         state.withLock { $0.files[file.id] = file }
         // Retained until release; the kernel sends no call on a file after its release.
         fi.pointee.fh = UInt64(UInt(bitPattern: Unmanaged.passRetained(file).toOpaque()))
@@ -172,13 +181,13 @@ public final class CUSEDevice: Sendable {
         if let ph = w.pollHandle { fuse_pollhandle_destroy(ph.raw) }
         for r in w.parkedReads { fuse_reply_err(r.request.raw, EBADF) }
         ioctls.forget(file.id)
-        engine.release(file.id)
+        node.release(file.id, by: Self.caller(req))
         fuse_reply_err(req, 0)
     }
 
     fileprivate func read(_ req: OpaquePointer, _ size: Int, _ fi: UnsafeMutablePointer<fuse_file_info>) {
         let of = openFile(fi), file = of.id
-        switch engine.read(file, capacity: size) {
+        switch node.read(file, capacity: size, by: Self.caller(req)) {
         case let .data(bytes):
             bytes.withUnsafeBytes { _ = fuse_reply_buf(req, $0.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count) }
         case let .error(e):
@@ -187,13 +196,13 @@ public final class CUSEDevice: Sendable {
             if fi.pointee.flags & O_NONBLOCK != 0 { fuse_reply_err(req, EAGAIN); return }
             // Park it; an event completes it. Re-check after parking so none is missed.
             of.waiting.withLock { $0.parkedReads.append((FuseHandle(raw: req), size)) }
-            if engine.isReadable(file) { eventQueued(for: file) }
+            if node.isReadable(file) { eventQueued(for: file) }
         }
     }
 
     fileprivate func write(_ req: OpaquePointer, _ size: Int, _ fi: UnsafeMutablePointer<fuse_file_info>) {
         let file = openFile(fi).id
-        switch engine.write(file, count: size) {
+        switch node.write(file, count: size, by: Self.caller(req)) {
         case let .value(n): fuse_reply_write(req, Int(n))
         case let .error(e): fail(req, e.rawValue, "write(\(size)) on \(file)")
         }
@@ -208,7 +217,7 @@ public final class CUSEDevice: Sendable {
             }
             if let old { fuse_pollhandle_destroy(old.raw) }
         }
-        fuse_reply_poll(req, engine.isReadable(file) ? UInt32(POLLIN | POLLRDNORM) : 0)
+        fuse_reply_poll(req, node.isReadable(file) ? UInt32(POLLIN | POLLRDNORM) : 0)
     }
 
     fileprivate func ioctl(_ req: OpaquePointer, _ cmd: Int32, _ arg: UnsafeMutableRawPointer?,
@@ -216,10 +225,13 @@ public final class CUSEDevice: Sendable {
                            _ inBuf: UnsafeRawPointer?, _ inSize: Int, _ outSize: Int) {
         let abi: CallerABI = flags & i2osim_fuse_ioctl_32bit() != 0 ? .ilp32 : .lp64
         ioctls.call(openFile(fi), command: UInt32(bitPattern: cmd), argument: UInt64(UInt(bitPattern: arg)), abi: abi,
-                    pid: fuse_req_ctx(req)?.pointee.pid ?? 0,
+                    pid: Self.caller(req) ?? 0,
                     input: UnsafeRawBufferPointer(start: inSize > 0 ? inBuf : nil, count: inBuf != nil ? inSize : 0),
                     outSize: outSize, replier: FuseReplier(req: req))
     }
+
+    /// The process making request `req`, as the kernel says.
+    private static func caller(_ req: OpaquePointer) -> Int32? { fuse_req_ctx(req)?.pointee.pid }
 
     private func appendStats(_ path: String, _ line: String) {
         let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
@@ -242,7 +254,7 @@ public final class CUSEDevice: Sendable {
         }
         if let ph { fuse_lowlevel_notify_poll(ph.raw); fuse_pollhandle_destroy(ph.raw) }
         guard let parked else { return }
-        switch engine.read(file, capacity: parked.capacity) {
+        switch node.read(file, capacity: parked.capacity) {
         case let .data(bytes):
             bytes.withUnsafeBytes { _ = fuse_reply_buf(parked.request.raw, $0.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count) }
         case let .error(e):
@@ -258,7 +270,7 @@ public final class CUSEDevice: Sendable {
 }
 
 /// Routes the engine's wake-ups to the device that has the file open.
-public final class CUSEWakeups: EngineObserver {
+public final class CUSEWakeups: NodeObserver {
     private let devices = Mutex<[CUSEDevice]>([])
     public init() {}
     public func attach(_ d: CUSEDevice) { devices.withLock { $0.append(d) } }

@@ -1,6 +1,7 @@
 import Glibc
 import I2OFormats
-import IoctlEngine
+import I2OABI
+import I2ODevice
 import Synchronization
 
 /// What the CUSE transport keeps per open file. `fuse_file_info.fh` points at it (retained from
@@ -35,11 +36,11 @@ public protocol CUSEReplier {
     func fail(_ errnum: Int32)
 }
 
-/// The CUSE unrestricted-ioctl protocol over an `Engine`, libfuse aside: one call of the kernel in,
+/// The CUSE unrestricted-ioctl protocol over a `ControlNode`, libfuse aside: one call of the kernel in,
 /// one answer out through a `CUSEReplier`. `CUSEDevice` runs it on libfuse's threads; tests and
 /// the benchmark drive the same code directly.
 public final class CUSEIoctls: Sendable {
-    public let engine: Engine
+    public let node: BoundNode<RetryRoundMemory>
     /// First, input-less calls answered without running the engine.
     let firstRounds = FirstRounds()
     /// Replies whose writes were not a prefix of the out ranges (see `RetryRoundMemory.exactOutput`),
@@ -59,12 +60,19 @@ public final class CUSEIoctls: Sendable {
     ///   - counting: count each file's calls and ioctls (`CUSEOpenFile.callCount`, `ioctlCount`).
     ///   - failed: one line per failed request (the line names it and its errno).
     ///   - debug: one line per retry round, when set.
-    public init(engine: Engine, counting: Bool, failed: @escaping @Sendable (String) -> Void,
+    public init(node: BoundNode<RetryRoundMemory>, counting: Bool, failed: @escaping @Sendable (String) -> Void,
                 debug: (@Sendable (String) -> Void)? = nil) {
-        self.engine = engine
+        self.node = node
         self.counting = counting
         self.failed = failed
         self.debug = debug
+    }
+
+    /// The protocol over `node`, its ioctl entry bound here where the node's type is known.
+    @inlinable
+    public convenience init(node: some ControlNode, counting: Bool, failed: @escaping @Sendable (String) -> Void,
+                            debug: (@Sendable (String) -> Void)? = nil) {
+        self.init(node: BoundNode<RetryRoundMemory>(node), counting: counting, failed: failed, debug: debug)
     }
 
     /// Requests that failed so far.
@@ -98,7 +106,10 @@ public final class CUSEIoctls: Sendable {
         }
         // The first call brings nothing: its round follows from the command (learned below).
         let first = input.isEmpty && outSize == 0
-        if first, firstRounds.answer(engine, file.id, command: command, argument: argument, abi: abi, { ranges, reads in
+        // A first call begins a new request: the kernel may have ended this file's previous one
+        // itself (a retry's range faulted).
+        let request = IoctlRequest(file: file.id, command: command, argument: argument, abi: abi, caller: pid, begins: first)
+        if first, firstRounds.answer(node.node, request, { ranges, reads in
             if let debug {
                 let r = ranges.map { UserRange(address: UInt64(UInt(bitPattern: $0.iov_base)), count: $0.iov_len) }
                 debug("  retry: in \(Array(r[..<reads])) out \(Array(r[reads...])) (first round, learned)")
@@ -108,23 +119,13 @@ public final class CUSEIoctls: Sendable {
             finalReply = false
             return
         }
-        // The kernel may have ended this file's previous request itself (a retry's range faulted):
-        // a first call begins a new one.
-        if first { engine.beginRequest(file.id) }
         var memory = RetryRoundMemory(input: input.isEmpty ? [] : Array(input), outputCapacity: outSize)
         let result: IoctlResult
         do {
-            // The caller's pid is bound only for a tracer (the binding costs an allocation per call).
-            if !engine.isTracing {
-                result = try engine.ioctl(file.id, command: command, argument: argument, abi: abi, memory: &memory)
-            } else {
-                result = try TraceContext.withCallerPID(pid) { () throws(NeedsRound) in
-                    try engine.ioctl(file.id, command: command, argument: argument, abi: abi, memory: &memory)
-                }
-            }
+            result = try node.ioctl(request, memory: &memory)
         } catch {
             finalReply = false
-            if first { firstRounds.learn(engine, file.id, command: command, argument: argument, abi: abi, round: error) }
+            if first { firstRounds.learn(node.node, request, round: error) }
             retry(error.reads, error.writes, replier)
             return
         }

@@ -1,13 +1,15 @@
 import Glibc
-import IoctlEngine
+import I2OABI
+import I2ODevice
 import Synchronization
 
 /// The first call of an ioctl through CUSE brings no input (the kernel knows nothing of the struct
 /// yet), so the engine can only ask for the struct, or offer an all-output struct its room: ranges
 /// at fixed offsets from the argument that depend on the command and the caller's ABI alone. After
 /// one run of the engine per command, this cache answers that call itself — one engine run fewer
-/// per ioctl — and tells the engine (`Engine.noteFirstRound`), which keeps the request's rounds as
-/// if it had run. The engine still runs the call whenever a fault rule or a tracer is set.
+/// per ioctl — and tells the node (`ControlNode.firstRoundAnswered`), which keeps the request's rounds
+/// as if it had run. The node still runs the call whenever something in it must see it (a fault
+/// rule, a tracer: `ControlNode.mayAnswerFirstRound`).
 public final class FirstRounds: Sendable {
     /// A range at `offset` bytes from the argument.
     private struct Relative: Sendable {
@@ -36,8 +38,9 @@ public final class FirstRounds: Sendable {
     /// engine agrees to skip its run (it then counts the round): `body` gets the round's ranges as
     /// iovecs (on the stack), its reads first, and how many reads. Returns false — `body` not
     /// called — when the engine must run the call.
-    public func answer(_ engine: Engine, _ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
+    public func answer(_ node: any ControlNode, _ request: IoctlRequest,
                        _ body: (UnsafeBufferPointer<iovec>, Int) -> Void) -> Bool {
+        let (command, argument, abi) = (request.command, request.argument, request.abi)
         guard argument != 0, let t = templates.withLock({ $0[Self.slot(command, abi)] }), t.command == command else { return false }
         let limit: UInt64 = abi == .ilp32 ? 1 << 32 : UInt64.max
         return withUnsafeTemporaryAllocation(of: iovec.self, capacity: t.ranges.count) { v -> Bool in
@@ -48,16 +51,16 @@ public final class FirstRounds: Sendable {
                 guard !o1, !o2, end <= limit else { return false }
                 v[i] = iovec(UserRange(address: start, count: r.count))
             }
-            guard engine.noteFirstRound(file) else { return false }
+            guard node.firstRoundAnswered(request) else { return false }
             body(UnsafeBufferPointer(v), t.reads)
             return true
         }
     }
 
     /// `answer` as a round (tests compare it with the engine's own).
-    public func answer(_ engine: Engine, _ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI) -> NeedsRound? {
+    public func answer(_ node: any ControlNode, _ request: IoctlRequest) -> NeedsRound? {
         var round: NeedsRound?
-        _ = answer(engine, file, command: command, argument: argument, abi: abi) { v, reads in
+        _ = answer(node, request) { v, reads in
             let ranges = v.map { UserRange(address: UInt64(UInt(bitPattern: $0.iov_base)), count: $0.iov_len) }
             round = NeedsRound(reads: Array(ranges[..<reads]), writes: Array(ranges[reads...]))
         }
@@ -66,8 +69,9 @@ public final class FirstRounds: Sendable {
 
     /// Keeps the round the engine asked for on a first, input-less call, when every range lies at
     /// a fixed offset from the argument and nothing (fault rule, tracer) could have shaped it.
-    public func learn(_ engine: Engine, _ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI, round: NeedsRound) {
-        guard argument != 0, engine.firstRoundMayBeSkipped(file),
+    public func learn(_ node: any ControlNode, _ request: IoctlRequest, round: NeedsRound) {
+        let (command, argument, abi) = (request.command, request.argument, request.abi)
+        guard argument != 0, node.mayAnswerFirstRound(request.file),
               let ranges = Self.relative(round.reads + round.writes, argument)
         else { return }
         let t = Template(command: command, reads: round.reads.count, ranges: ranges)

@@ -1,4 +1,5 @@
-import IoctlEngine
+import I2OABI
+import I2ODevice
 
 /// `UserMemory` over the CUSE unrestricted-ioctl retry protocol.
 ///

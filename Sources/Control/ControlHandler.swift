@@ -1,19 +1,24 @@
+import I2OABI
+import I2ODevice
 import Foundation
 import I2OFormats
 import IOPModel
 import IoctlEngine
+import Simulator
+import Faults
 
 /// Carries out control-channel requests (docs/control.md) on an engine. One request is a JSON
 /// object with a `command` and its arguments; the answer is `{"ok": true, "result": …,
 /// "text": "…"}` or `{"ok": false, "error": "…"}`. Numbers may be JSON numbers or strings
 /// ("0x205", "517"); names (event indicators, statuses, errnos) may stand for numbers.
 public final class ControlHandler: Sendable {
-    public let engine: Engine
+    public let simulator: Simulator
+    var engine: Engine { simulator.engine }
     /// Loads a fixture (for `restore`): path → description, or a message.
     let loadFixture: @Sendable (String) -> Result<MachineDescription, ControlError>
 
-    public init(engine: Engine, loadFixture: @escaping @Sendable (String) -> Result<MachineDescription, ControlError>) {
-        self.engine = engine
+    public init(simulator: Simulator, loadFixture: @escaping @Sendable (String) -> Result<MachineDescription, ControlError>) {
+        self.simulator = simulator
         self.loadFixture = loadFixture
     }
 
@@ -100,15 +105,15 @@ public final class ControlHandler: Sendable {
         case "set-param": return try setParam(r)
         case "fault-add":
             let rule = try FaultRules.rule(from: r, origin: "ctl")
-            let id = engine.addFault(rule)
+            let id = simulator.faults.add(rule)
             return (["id": id], "fault rule \(id): \(FaultRules.describe(rule))")
         case "fault-remove":
             let id = r.has("id") ? Int(try r.u32("id")) : nil
-            let n = engine.removeFault(id)
+            let n = simulator.faults.remove(id)
             if id != nil && n == 0 { throw ControlError("no fault rule \(id ?? 0)") }
             return (["removed": n], "removed \(n) fault rule\(n == 1 ? "" : "s")")
         case "fault-list":
-            let f = engine.faults
+            let f = simulator.faults.snapshot
             let json = try jsonObject(f.rules)
             let text = f.rules.isEmpty ? "no fault rules" : f.rules.map {
                 "\($0.id): \(FaultRules.describe($0)) — matched \($0.matched), fired \($0.fired)\($0.spent ? " (spent)" : "")"
@@ -116,16 +121,16 @@ public final class ControlHandler: Sendable {
             return (["rules": json, "failedIOPs": f.failedIOPs.map(\.rawValue).sorted()], text)
         case "fail-iop", "recover-iop":
             let unit = IOPUnit(rawValue: try r.u32("iop"))
-            guard engine.setIOPFailed(unit, r.command == "fail-iop") else { throw ControlError("no IOP \(unit.rawValue)") }
+            guard simulator.setIOPFailed(unit, r.command == "fail-iop") else { throw ControlError("no IOP \(unit.rawValue)") }
             return ([:] as [String: Any], "IOP \(unit.rawValue) \(r.command == "fail-iop" ? "failed" : "recovered")")
         case "release":
-            let n = engine.releaseHangs()
+            let n = simulator.faults.releaseHangs()
             return (["released": n], "released \(n) hung request\(n == 1 ? "" : "s")")
         case "stats":
-            let s = engine.statistics
+            let s = simulator.report
             return (try jsonObject(s), Self.describe(s))
         case "stats-reset":
-            engine.resetStatistics()
+            simulator.statistics.reset()
             return ([:] as [String: Any], "statistics reset")
         case "snapshot":
             let text = SnapshotWriter.yaml(engine.machine.snapshot)
@@ -142,7 +147,7 @@ public final class ControlHandler: Sendable {
             switch loadFixture(path) {
             case let .failure(e): throw e
             case let .success(d):
-                engine.replaceMachine(d)
+                simulator.replaceMachine(d)
                 return ([:] as [String: Any], "restored \(path): \(d.iops.count) IOP\(d.iops.count == 1 ? "" : "s")")
             }
         default:
@@ -154,7 +159,7 @@ public final class ControlHandler: Sendable {
 
     func list() -> (Any, String) {
         let m = engine.machine
-        let failed = engine.faults.failedIOPs
+        let failed = simulator.faults.snapshot.failedIOPs
         var iops: [[String: Any]] = []
         var lines: [String] = []
         for unit in m.units {
@@ -216,13 +221,13 @@ public final class ControlHandler: Sendable {
             let v = try r.u64("value")
             value = (0..<f.type.width).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
         }
-        if let e = engine.setParameter(unit: unit, tid: tid, group: group, field: UInt16(field), value: value) {
+        if let e = simulator.setParameter(unit: unit, tid: tid, group: group, field: UInt16(field), value: value) {
             throw ControlError("\(f.name): \(e)")
         }
         return ([:] as [String: Any], "set \(hex(group, width: 4)).\(f.name) of IOP \(unit.rawValue) TID \(hex(tid.rawValue, width: 3))")
     }
 
-    static func describe(_ s: EngineStatistics) -> String {
+    static func describe(_ s: SimulatorStatistics) -> String {
         var lines = ["requests \(s.requests), errors \(s.errors)" + (s.stateWrites.map { ", state writes \($0)" } ?? "")
                      + (s.hungRequests > 0 ? ", hung now \(s.hungRequests)" : "")]
         for name in s.ioctls.keys.sorted() {

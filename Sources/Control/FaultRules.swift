@@ -1,14 +1,13 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 import IOPModel
 import IoctlEngine
+import Faults
 
 /// Fault rules from control requests (and the same keys in fixtures): parsing and description.
 public enum FaultRules {
-    static let errnos: [String: Int32] = [
-        "EPERM": 1, "ENOENT": 2, "EINTR": 4, "EIO": 5, "ENXIO": 6, "EBADF": 9, "EAGAIN": 11, "ENOMEM": 12,
-        "EFAULT": 14, "EBUSY": 16, "ENODEV": 19, "EINVAL": 22, "ENOTTY": 25, "ENOSPC": 28, "EPIPE": 32,
-        "ENOBUFS": 105, "ETIMEDOUT": 110,
-    ]
+    static let errnos: [String: Int32] = Errno.byName.mapValues(\.rawValue)
     static let operations: [String: UInt16] = [
         "FIELD_GET": 1, "LIST_GET": 2, "MORE_GET": 3, "SIZE_GET": 4, "TABLE_GET": 5, "FIELD_SET": 6,
         "LIST_SET": 7, "ROW_ADD": 8, "ROW_DELETE": 9, "TABLE_CLEAR": 10,

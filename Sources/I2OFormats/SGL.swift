@@ -153,6 +153,12 @@ public struct SGL: Hashable, Sendable {
 }
 
 extension SGLFlags {
+    /// The first word of an element with these flags for `count` bytes (the low 24 bits).
+    @inlinable
+    public func word(count: some BinaryInteger) -> UInt32 {
+        UInt32(rawValue) << 24 | UInt32(truncatingIfNeeded: count) & 0xFF_FFFF
+    }
+
     /// 0xD0: last element, end of buffer, simple, IOP → host.
     public static let simpleLastIn: SGLFlags = [.lastElement, .endOfBuffer, SGLFlags(rawValue: 0x10)]
     /// 0xD4: last element, end of buffer, simple, host → IOP.

@@ -1,12 +1,8 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 import IOPModel
 import Synchronization
-
-/// Told when something a transport waits for happens (an event queued for an open file:
-/// wake `poll`, a blocked `read`).
-public protocol EngineObserver: Sendable {
-    func eventQueued(for file: OpenFileID)
-}
 
 /// The host driver of `/dev/i2o/ctl`: open files, the ioctls in both ABIs, `read`, `poll`, `write`.
 /// Thread-safe: transports call it from any thread.
@@ -16,85 +12,137 @@ public protocol EngineObserver: Sendable {
 /// request is carried out under the engine's lock and the results are `store`d. Nothing in the
 /// model changes before the last `fetch` succeeded, so a handler interrupted by `NeedsRound`
 /// can be run again from the start. The engine's lock is never held across a `fetch`.
-public final class Engine: Sendable {
+///
+/// One ioctl, top-down (docs/architecture.md): `ioctl` (the entry: the command decoded and the
+/// file looked up once, the request's record found) → the `IoctlInterceptor`s' `requestBegins` →
+/// `dispatch` (the personality's handler) → `EngineState.post` through the `FrameInterceptor`s to
+/// the model → the interceptors' `requestEnds`, innermost first.
+public final class Engine: ControlNode {
     let state: Mutex<EngineState>
     let personality: any Personality
-    let observer: (any EngineObserver)?
-    /// State directory, statistics, hung requests (StateHooks.swift).
-    let extras = EngineExtras()
-    /// The tracer, if any (Trace*.swift).
-    let tracerSlot = TracerSlot()
+    let observer: (any NodeObserver)?
+    let interceptors: Interceptors
+    /// Requests waiting for a transport's round trip, by open file (Requests.swift).
+    let requests = PendingRequests()
 
     /// The waits of this engine's personality, already multiplied by the scale factor.
     public let timeouts: Timeouts
 
-    /// - Parameter timeoutScale: multiplies every entry of the personality's `Timeouts`; nil =
-    ///   `$I2OSIM_TIMEOUT_SCALE`, else 1.
-    public init(machine: Machine, personality: PersonalityName = .documented, observer: (any EngineObserver)? = nil,
-                timeoutScale: Double? = nil) {
-        state = Mutex(EngineState(machine: machine))
+    /// - Parameters:
+    ///   - interceptors: the chain around every ioctl, outermost first; `frameInterceptors` the chain
+    ///     on the post path, outermost first. An engine without them is the host driver alone.
+    ///   - timeoutScale: multiplies every entry of the personality's `Timeouts` (`I2OSIM_TIMEOUT_SCALE`).
+    public init(machine: Machine, personality: PersonalityName = .documented, observer: (any NodeObserver)? = nil,
+                interceptors: [any IoctlInterceptor] = [], frameInterceptors: [any FrameInterceptor] = [],
+                timeoutScale: Double = 1) {
+        precondition(interceptors.count <= ActiveInterceptors.capacity, "at most \(ActiveInterceptors.capacity) interceptors")
+        self.interceptors = Interceptors(ioctl: interceptors, frame: frameInterceptors)
+        state = Mutex(EngineState(machine: machine, interceptors: self.interceptors))
         self.personality = personality.implementation
         self.observer = observer
-        timeouts = personality.timeouts.scaled(by: timeoutScale ?? Timeouts.environmentScale())
+        timeouts = personality.timeouts.scaled(by: timeoutScale)
     }
 
     /// The personality this engine imitates.
     public var personalityName: PersonalityName { personality.name }
 
-    /// `open()`: a new open file with an empty event queue.
-    public func open() -> OpenFileID {
-        let start = TraceContext.now()
-        let id = state.withLock { s in
-            let id = OpenFileID(rawValue: s.nextFile)
-            s.nextFile += 1
-            s.files[id] = OpenFile()
-            return id
-        }
-        traceSimple("open", file: id, start: start) { _ in }
-        return id
+    /// The interceptor of type `T` in this engine's chain, if any.
+    public func interceptor<T: IoctlInterceptor>(_ type: T.Type) -> T? {
+        for i in interceptors.ioctl { if let t = i as? T { return t } }
+        return nil
     }
 
-    /// `close()` of the last descriptor: drops its queue and registrations, cancelling each
-    /// registration in the model (a UtilEventRegister with mask 0). Unknown files are ignored.
-    public func release(_ file: OpenFileID) {
-        let start = TraceContext.now()
-        defer { traceSimple("release", file: file, start: start) { _ in } }
-        // A request the kernel ended itself (a retry's range faulted) left its record: it goes with the file.
-        dropPendingRequest(file)
-        locked { s in
-            guard let f = s.files.removeValue(forKey: file) else { return }
-            for r in f.registrations.sorted(by: { ($0.unit, $0.tid) < ($1.unit, $1.tid) }) {
-                let frame = EngineState.eventRegisterFrame(tid: r.tid, mask: 0, file: file)
-                _ = s.post(frame, to: r.unit, memory: BusMemory())
+    // MARK: The ioctl entry
+
+    /// One call of an ioctl. The transport's memory is wrapped once, here in the caller's code
+    /// where its type is known (made inside the engine the wrapper would cost a run-time type
+    /// lookup per call); the wrapper borrows it, so stores do not copy the caller's buffers.
+    /// - Throws: `NeedsRound` when `memory` must do a round trip first (then call again).
+    @inlinable
+    public func ioctl(_ request: IoctlRequest, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try withUnsafeMutablePointer(to: &memory) { base throws(NeedsRound) in
+            var wrapped = PipelineMemory(base: base)
+            return try run(request, memory: &wrapped)
+        }
+    }
+
+    @usableFromInline
+    func run(_ request: IoctlRequest, memory: inout some PipelineMemoryProtocol) throws(NeedsRound) -> IoctlResult {
+        // The request's record: the one kept over its earlier rounds, or a new one.
+        // A kept record goes on only with the call that continues it (the same ioctl at the same
+        // argument); any other call, or one its transport says begins, starts a record of its own.
+        var resumed = requests.take(request.file)
+        if let r = resumed?.request, request.begins || r.command != request.command || r.argument != request.argument
+            || r.abi != request.abi {
+            resumed = nil
+        }
+        var context = resumed ?? newContext(request)
+        for (i, interceptor) in interceptors.ioctl.enumerated() where context.active[i] { interceptor.callBegins(context) }
+        // The interceptors see a request begin once, on its first call to the engine.
+        var begun = interceptors.ioctl.count
+        var answer: IoctlResult?
+        if !context.begun {
+            context.begun = true
+            for (i, interceptor) in interceptors.ioctl.enumerated() where context.active[i] {
+                if let a = interceptor.requestBegins(&context) { answer = a; begun = i + 1; break }
             }
         }
+        var result: IoctlResult
+        if let answer {
+            result = answer
+            context.rounds += 1
+        } else {
+            memory.scope = context.scope
+            do throws(NeedsRound) {
+                result = try dispatch(context, memory: &memory)
+            } catch {
+                context.rounds += 1
+                requests.keep(context)
+                for (i, interceptor) in interceptors.ioctl.enumerated() where context.active[i] {
+                    interceptor.callNeedsRound(context, error)
+                }
+                throw error
+            }
+            context.rounds += memory.fetches
+        }
+        // The outcome goes back out through the interceptors that saw the request begin, innermost first.
+        var i = begun
+        while i > 0 {
+            i -= 1
+            if context.active[i] { result = interceptors.ioctl[i].requestEnds(context, result) }
+        }
+        return result
     }
 
-    /// The open files now.
-    public var openFiles: [OpenFileID] { state.withLock { $0.files.keys.sorted { $0.rawValue < $1.rawValue } } }
-
-    /// The personality's handler of one ioctl (`ioctl` in StateHooks.swift wraps it).
-    /// - Throws: `NeedsRound` when `memory` must do a round trip first (then call again).
-    /// `known` and `decoded`: whether `file` is open and what `command` decodes to, as the caller
-    /// found them at the ioctl's entry (looked up once per call).
-    func dispatchIoctl(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI, known: Bool, decoded: IoctlCommand?,
-                       memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        if let tracer { return try tracedIoctl(tracer, file, command: command, argument: argument, abi: abi, memory: &memory) }
-        return try dispatch(file, decoded, known: known, argument: argument, memory: &memory)
+    /// A request's record as it begins: the command decoded and the file looked up once, the
+    /// active interceptors noted (and a scope made when one of them needs it).
+    func newContext(_ request: IoctlRequest) -> RequestContext {
+        let command = IoctlCommand.decode(request.command, abi: request.abi)
+        let open = state.withLock { $0.files[request.file] != nil }
+        var active = ActiveInterceptors()
+        var needsScope = false
+        for (i, interceptor) in interceptors.ioctl.enumerated() where interceptor.isActive {
+            active[i] = true
+            needsScope = needsScope || interceptor.needsScope
+        }
+        return RequestContext(request: request, command: command, fileIsOpen: open, start: .now, rounds: 0,
+                              scope: needsScope ? RequestScope(kind: command?.kind, file: request.file) : nil, active: active)
     }
 
-    func dispatch(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
-                  memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        try dispatch(file, IoctlCommand.decode(command, abi: abi), known: state.withLock { $0.files[file] != nil },
-                     argument: argument, memory: &memory)
-    }
-
-    /// The handler of `cmd` (nil: a number no personality knows) on `file` (`known`: open).
-    func dispatch(_ file: OpenFileID, _ cmd: IoctlCommand?, known: Bool, argument: UInt64,
-                  memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        guard known else { return .error(.EBADF) }
-        guard let cmd, personality.accepts(cmd) else { return .error(.EINVAL) }
-        let call = IoctlCall(engine: self, file: file, command: cmd, argument: argument)
+    /// The personality's handler of the request (nil command: a number no personality knows).
+    func dispatch(_ context: RequestContext, memory: inout some PipelineMemoryProtocol) throws(NeedsRound) -> IoctlResult {
+        guard context.fileIsOpen else { return .error(.EBADF) }
+        guard let cmd = context.command, personality.accepts(cmd) else {
+            // An unknown number's argument bytes (_IOC_SIZE of them, when the number says the caller
+            // passes data) are fetched for a memory log only: a trace shows what the caller passed.
+            let command = context.request.command, size = Int(command >> 16 & 0x3FFF)
+            if context.command == nil, memory.logsMemory, command >> 30 & 1 != 0, size > 0 {
+                _ = try memory.fetch(reads: [UserRange(address: context.request.argument, count: min(size, 4096))], writes: [])
+            }
+            return .error(.EINVAL)
+        }
+        let call = IoctlCall(engine: self, file: context.file, command: cmd, argument: context.request.argument,
+                             scope: context.scope)
         let p = personality
         switch cmd.kind {
         case .getIOPs: return try p.getIOPs(call, memory: &memory)
@@ -113,22 +161,71 @@ public final class Engine: Sendable {
         }
     }
 
+    // MARK: The other operations of the node
+
+    /// `open()`: a new open file with an empty event queue.
+    public func open(by caller: Int32?) -> OpenFileID {
+        let start = ContinuousClock.now
+        let id = state.withLock { s in
+            let id = OpenFileID(rawValue: s.nextFile)
+            s.nextFile += 1
+            s.files[id] = OpenFile()
+            return id
+        }
+        observe(.open(id, caller: caller, start: start))
+        return id
+    }
+
+    /// `close()` of the last descriptor: drops its queue and registrations, cancelling each
+    /// registration in the model (a UtilEventRegister with mask 0). Unknown files are ignored.
+    public func release(_ file: OpenFileID, by caller: Int32?) {
+        let start = ContinuousClock.now
+        // A request the kernel ended itself (a retry's range faulted) left its record: it goes with the file.
+        requests.drop(file)
+        locked { s in
+            guard let f = s.files.removeValue(forKey: file) else { return }
+            for r in f.registrations.sorted(by: { ($0.unit, $0.tid) < ($1.unit, $1.tid) }) {
+                let frame = EngineState.eventRegisterFrame(tid: r.tid, mask: 0, file: file)
+                _ = s.post(frame, to: r.unit, memory: BusMemory())
+            }
+        }
+        observe(.release(file, caller: caller, start: start))
+    }
+
     /// `read()` of up to `capacity` bytes.
-    public func read(_ file: OpenFileID, capacity: Int) -> ReadResult {
-        let start = TraceContext.now()
+    public func read(_ file: OpenFileID, capacity: Int, by caller: Int32?) -> ReadResult {
+        let start = ContinuousClock.now
         let r = personality.read(self, file: file, capacity: capacity)
-        traceSimple("read", file: file, start: start) { rec in rec.traceRead(capacity: capacity, r) }
+        observe(.read(file, capacity: capacity, r, caller: caller, start: start))
         return r
     }
+
     /// `write()`.
-    public func write(_ file: OpenFileID, count: Int) -> IoctlResult {
-        let start = TraceContext.now()
+    public func write(_ file: OpenFileID, count: Int, by caller: Int32?) -> IoctlResult {
+        let start = ContinuousClock.now
         let r = personality.write(self, file: file, count: count)
-        traceSimple("write", file: file, start: start) { rec in rec.count = count; rec.setResult(r) }
+        observe(.write(file, count: count, r, caller: caller, start: start))
         return r
     }
+
     /// `poll()`: whether the file is readable now (POLLIN).
     public func isReadable(_ file: OpenFileID) -> Bool { personality.isReadable(self, file: file) }
+
+    private func observe(_ operation: NodeOperation) {
+        for i in interceptors.ioctl where i.isActive { i.observe(operation) }
+    }
+
+    // MARK: The machine
+
+    /// The open files now.
+    public var openFiles: [OpenFileID] { state.withLock { $0.files.keys.sorted { $0.rawValue < $1.rawValue } } }
+
+    /// Open files with events queued: (file, count), by file.
+    public var queuedEventCounts: [(file: OpenFileID, count: Int)] {
+        state.withLock { s in
+            s.files.filter { !$0.value.queue.isEmpty }.map { ($0.key, $0.value.queue.count) }.sorted { $0.0.rawValue < $1.0.rawValue }
+        }
+    }
 
     /// Runs `body` on the machine under the engine's lock — to inject an event, hot-plug a
     /// device, or read state — then delivers the event replies the IOPs queued meanwhile to the
@@ -166,159 +263,4 @@ public final class Engine: Sendable {
 
     /// Reads the state without changing it.
     func peek<R: Sendable>(_ body: (EngineState) -> R) -> R { state.withLock { body($0) } }
-}
-
-/// Which host driver the engine imitates (`contract.md`): the seed document's interface, or a
-/// kernel reproduced bug for bug (`i2o-reference.md` §5).
-public enum PersonalityName: String, Sendable, CaseIterable {
-    case documented
-    case linux2618 = "linux-2.6.18"
-    case linux24 = "linux-2.4"
-
-    var implementation: any Personality {
-        switch self {
-        case .documented: DocumentedPersonality()
-        case .linux2618: Linux2618Personality()
-        case .linux24: Linux24Personality()
-        }
-    }
-}
-
-/// One open file: its event queue and registrations.
-struct OpenFile: Sendable {
-    /// `I2O_EVT_Q_LEN`.
-    static let queueCapacity = 32
-    /// Oldest first; never more than `queueCapacity`.
-    var queue: [EventInfo] = []
-    /// Events dropped because the queue was full (cumulative, never reset).
-    var lost: Int32 = 0
-    var registrations: Set<EventRegistrationKey> = []
-
-    mutating func enqueue(_ e: EventInfo) {
-        if queue.count >= Self.queueCapacity {
-            queue.removeFirst()
-            lost &+= 1
-        }
-        queue.append(e)
-    }
-}
-
-/// An (IOP, TID) an open file registered events for.
-struct EventRegistrationKey: Hashable, Sendable {
-    var unit: IOPUnit
-    var tid: TID
-}
-
-/// Everything behind the engine's lock.
-struct EngineState: Sendable {
-    var machine: Machine
-    var files: [OpenFileID: OpenFile] = [:]
-    /// Open file ids start at 1; the low 32 bits are the TransactionContext of their registrations.
-    var nextFile: UInt64 = 1
-    /// Files that got events since the lock was taken.
-    var notify: Set<OpenFileID> = []
-    /// Fault rules and failed IOPs (Faults.swift).
-    var faults = FaultTable()
-    /// The bus window of the last request, reused by the next (`bus()`).
-    private var lastBus = BusMemory()
-
-    init(machine: Machine) { self.machine = machine }
-
-    /// An empty bus window for the next request: the last one, unmapped, when nothing holds it
-    /// any more (an IOP keeps the window of a request it answers later), else a new one. Most
-    /// requests thus map their buffers without allocating a window.
-    mutating func bus() -> BusMemory {
-        if isKnownUniquelyReferenced(&lastBus) { lastBus.unmapAll() } else { lastBus = BusMemory() }
-        return lastBus
-    }
-
-    /// The InitiatorContext of every request the engine builds (the config driver's context).
-    static let initiatorContext: UInt32 = 0x4932_4F43 // "CO2I"
-
-    /// Posts `frame` to IOP `unit` and delivers the event replies it produced; nil when the IOP
-    /// does not exist or gives no reply now.
-    mutating func post(_ frame: MessageFrame, to unit: IOPUnit, memory: BusMemory) -> MessageFrame? {
-        switch intercept(frame, unit: unit) {
-        case let .replaced(reply): return reply
-        case let .blockStatus(index, status, operation, frame):
-            return postWithBlockStatus(frame, index: index, status: status, operation: operation, unit: unit, memory: memory) {
-                $0.postToModel($1, to: unit, memory: memory)
-            }
-        case .pass: return postToModel(frame, to: unit, memory: memory)
-        }
-    }
-
-    /// Posts `frame` to the model, past the fault layer.
-    mutating func postToModel(_ frame: MessageFrame, to unit: IOPUnit, memory: BusMemory) -> MessageFrame? {
-        defer { patchFailedStatus(frame, unit: unit, memory: memory) }
-        guard let i = machine.iops.index(forKey: unit) else { return nil }
-        guard let reply = machine.iops.values[i].post(frame, memory: memory) else {
-            FrameCollector.note(unit: unit, request: frame, reply: nil)
-            drain(unit)
-            return nil
-        }
-        FrameCollector.note(unit: unit, request: frame, reply: reply)
-        drain(unit)
-        return reply
-    }
-
-    /// Posts `frame` to a copy of IOP `unit`: the caller decides with `commit` whether the
-    /// outcome (state changes, events) becomes real. Lets a request that the ioctl will refuse
-    /// afterwards (ENOBUFS) leave no trace. nil when there is no such IOP.
-    mutating func attempt(_ frame: MessageFrame, on unit: IOPUnit, memory: BusMemory) -> (reply: MessageFrame?, iop: IOP)? {
-        guard var iop = machine.iops[unit] else { return nil }
-        switch intercept(frame, unit: unit) {
-        case let .replaced(reply):
-            FrameCollector.note(unit: unit, request: frame, reply: reply)
-            return (reply, iop)
-        case let .blockStatus(index, status, operation, frame):
-            var copy = self
-            let reply = copy.postWithBlockStatus(frame, index: index, status: status, operation: operation, unit: unit,
-                                                 memory: memory) { s, f in s.machine.iops[unit]?.post(f, memory: memory) }
-            return (reply, copy.machine.iops[unit] ?? iop)
-        case .pass:
-            let reply = iop.post(frame, memory: memory)
-            FrameCollector.note(unit: unit, request: frame, reply: reply)
-            return (reply, iop)
-        }
-    }
-
-    /// Makes an `attempt` real.
-    mutating func commit(_ iop: IOP, unit: IOPUnit) {
-        machine.iops[unit] = iop
-        drain(unit)
-    }
-
-    /// Takes IOP `unit`'s outbound replies and queues the UtilEventRegister replies carrying
-    /// this engine's context to the open file named by their TransactionContext. Other replies
-    /// (late replies to passthru requests, events of closed files) are dropped.
-    mutating func drain(_ unit: IOPUnit) {
-        // Looked at before it is taken: a mutation through the dictionary's subscript costs allocations.
-        guard let i = machine.iops.index(forKey: unit), !machine.iops.values[i].outbound.isEmpty else { return }
-        let frames = machine.iops.values[i].takeOutbound()
-        for f in frames where f.function == .utilEventRegister && f.initiatorContext == Self.initiatorContext {
-            guard let file = files.keys.first(where: { UInt32(truncatingIfNeeded: $0.rawValue) == f.transactionContext }),
-                  files[file]?.registrations.contains(EventRegistrationKey(unit: unit, tid: f.target)) == true
-            else { continue }
-            let size = min(f.messageSize.rawValue, f.words.count)
-            let data = size > 5 ? Array(f.words[5..<size]).littleEndianBytes : []
-            let info = EventInfo(id: EventID(iop: unit.rawValue, tid: UInt32(f.target.rawValue), eventMask: f[word: 4]),
-                                 data: data)
-            files[file]?.enqueue(info)
-            notify.insert(file)
-        }
-    }
-
-    /// UtilEventRegister from this engine for `file`: 5 words, word 4 = the mask.
-    static func eventRegisterFrame(tid: TID, mask: UInt32, file: OpenFileID) -> MessageFrame {
-        MessageFrame(function: .utilEventRegister, target: tid, initiatorContext: initiatorContext,
-                     transactionContext: UInt32(truncatingIfNeeded: file.rawValue), payload: [mask])
-    }
-
-    /// Whether `tid` names a device of `iop`: in its LCT, or 0 (the executive).
-    static func knows(_ iop: IOP, tid: UInt32) -> Bool {
-        guard tid <= 0xFFF else { return false }
-        let t = TID(rawValue: UInt16(tid))
-        return t == .executive || iop.devices[t] != nil
-    }
 }

@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 import IOPModel
 
@@ -10,7 +12,7 @@ extension Personality {
     /// is posted without waiting; a failing reply → EIO.
     func eventRegister(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         try registerOnFile(call, memory: &memory) { s, frame, unit in
-            let reply = s.post(frame, to: unit, memory: BusMemory())
+            let reply = s.post(frame, to: unit, memory: BusMemory(), for: call.scope)
             if let reply, reply.reqStatus != .success { return .error(.EIO) }
             return nil
         }

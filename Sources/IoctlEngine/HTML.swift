@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 import IOPModel
 
@@ -15,7 +17,7 @@ extension Personality {
     /// replaced by `qlen` bytes — an upper bound of what the device writes.
     func html(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = Layouts.HTML(raw, abi: call.abi)
+        let a = IoctlStructs.HTML(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         let qlen = Int(a.qlen)
         let readQuery = qlen > 0 && qlen <= Limits.htmlQueryBytes
@@ -41,11 +43,11 @@ extension Personality {
                 payload += [0x5000_0000 | UInt32((reserved + 1) & 0xFF_FFFF), UInt32(truncatingIfNeeded: pageAddress),
                             0xD400_0000 | UInt32(qlen), UInt32(truncatingIfNeeded: bus.map(query))]
             } else {
-                payload += [0xD000_0000 | UInt32((reserved + 1) & 0xFF_FFFF), UInt32(truncatingIfNeeded: pageAddress)]
+                payload += [SGLFlags.simpleLastIn.word(count: reserved + 1), UInt32(truncatingIfNeeded: pageAddress)]
             }
             let frame = MessageFrame(function: .utilConfigDialog, target: TID(rawValue: UInt16(a.tid)),
                                      initiatorContext: EngineState.initiatorContext, sglOffset: 5, payload: payload)
-            guard let (reply, after) = s.attempt(frame, on: unit, memory: bus) else { return .fail(.ENXIO) }
+            guard let (reply, after) = s.attempt(frame, on: unit, memory: bus, for: call.scope) else { return .fail(.ENXIO) }
             if let e = EngineState.failure(of: reply) { return .fail(e) }
             let length = Int(reply?[word: 5] ?? 0)
             if length > reserved { return .grow(length) }

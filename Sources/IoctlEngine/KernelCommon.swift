@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 import IOPModel
 
@@ -108,7 +110,7 @@ extension KernelPersonality {
     func kernelTableGet(_ call: IoctlCall, memory: inout some UserMemory, function: I2OFunction, copyOnShort: Bool,
                         transform: @escaping @Sendable ([UInt8]) -> [UInt8] = { $0 }) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = Layouts.HrtLct(raw, abi: call.abi)
+        let a = IoctlStructs.HrtLct(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         var initial = call.engine.peek { s in
             s.machine.iops[unit].map { function == .execHrtGet ? $0.hrt.byteCount : $0.lctByteCount } ?? 0
@@ -125,7 +127,7 @@ extension KernelPersonality {
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
-            switch s.readTable(function, unit: unit, capacity: max(reserved, 1 << 16)) {
+            switch s.readTable(function, unit: unit, capacity: max(reserved, 1 << 16), for: call.scope) {
             case let .failed(e): return .fail(e)
             case let .tooSmall(n): return .grow(n)
             case let .bytes(wire):
@@ -156,7 +158,7 @@ extension KernelPersonality {
     /// IOP judges it. The IOP has carried the request out whatever the ioctl then answers.
     func kernelParams(_ call: IoctlCall, memory: inout some UserMemory, function: I2OFunction) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = Layouts.PsetGet(raw, abi: call.abi)
+        let a = IoctlStructs.PsetGet(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         let oplen = Int(a.oplen)
         let readOps = oplen > 0 && oplen <= KernelLimits.kmallocBytes
@@ -189,7 +191,7 @@ extension KernelPersonality {
                                                      inboundWords: iop.inboundFrameSize.rawValue)
                 : EngineState.kernel24ParamsFrame(function, tid: tid, operationsAddress: bus.map(ops), operationCount: ops.count,
                                                    resultAddress: result)
-            guard let (reply, after) = s.attempt(frame, on: unit, memory: bus) else { return .fail(.ENXIO) }
+            guard let (reply, after) = s.attempt(frame, on: unit, memory: bus, for: call.scope) else { return .fail(.ENXIO) }
             let buffer = bus.read(result, count: KernelLimits.paramsResultBytes) ?? []
             let length: Int
             switch kernel.postWait(reply) {
@@ -242,7 +244,7 @@ extension KernelPersonality {
     /// status (2.6.18 ReqStatus, 2.4 DetailedStatus), or ETIMEDOUT.
     func kernelSwDownload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = Layouts.SwXfer(raw, abi: call.abi)
+        let a = IoctlStructs.SwXfer(raw, abi: call.abi)
         let got = try memory.fetch([.u32(a.swlen), .u32(a.maxfrag), .u32(a.curfrag)], [])
         guard let swlen = got.u32(0), let maxfrag = got.u32(1).map({ $0 & 0xFF }),
               let curfrag = got.u32(2).map({ $0 & 0xFF }) else { return .error(.EFAULT) }
@@ -265,8 +267,8 @@ extension KernelPersonality {
             let bus = s.bus()
             let address = bus.map(fragment)
             let frame = EngineState.swFrame(.execSwDownload, a, maxfrag: maxfrag, curfrag: curfrag, swlen: swlen,
-                                            element: 0xD000_0000 | (size & 0xFF_FFFF), address: address)
-            return kernel.postWait(s.post(frame, to: unit, memory: bus)).result
+                                            element: SGLFlags.simpleLastIn.word(count: size), address: address)
+            return kernel.postWait(s.post(frame, to: unit, memory: bus, for: call.scope)).result
         }
     }
 
@@ -277,7 +279,7 @@ extension KernelPersonality {
     /// or ETIMEDOUT. `*swlen` and `*maxfrag` are inputs only: never written.
     func kernelSwUpload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = Layouts.SwXfer(raw, abi: call.abi)
+        let a = IoctlStructs.SwXfer(raw, abi: call.abi)
         let got = try memory.fetch([.u32(a.swlen), .u32(a.maxfrag), .u32(a.curfrag)], [])
         guard let swlen = got.u32(0), let maxfrag = got.u32(1).map({ $0 & 0xFF }),
               let curfrag = got.u32(2).map({ $0 & 0xFF }) else { return .error(.EFAULT) }
@@ -295,8 +297,8 @@ extension KernelPersonality {
             let bus = s.bus()
             let address = bus.map(zeroes: Int(size))
             let frame = EngineState.swFrame(.execSwUpload, a, maxfrag: maxfrag, curfrag: curfrag, swlen: swlen,
-                                            element: 0xD000_0000 | (size & 0xFF_FFFF), address: address)
-            let w = kernel.postWait(s.post(frame, to: unit, memory: bus))
+                                            element: SGLFlags.simpleLastIn.word(count: size), address: address)
+            let w = kernel.postWait(s.post(frame, to: unit, memory: bus, for: call.scope))
             return (w, w.isOK ? bus.read(address, count: Int(size)) ?? [] : [])
         }
         guard outcome.isOK, !bytes.isEmpty else { return outcome.result }
@@ -309,7 +311,7 @@ extension KernelPersonality {
     /// `*swlen` is not written back; `buf`, `maxfrag`, `curfrag` are not used.
     func kernelSwDelete(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = Layouts.SwXfer(raw, abi: call.abi)
+        let a = IoctlStructs.SwXfer(raw, abi: call.abi)
         guard let swlen = try memory.fetch([.u32(a.swlen)], []).u32(0) else { return .error(.EFAULT) }
         let unit = IOPUnit(rawValue: a.iop)
         let kernel = self.kernel
@@ -317,7 +319,7 @@ extension KernelPersonality {
             guard s.machine.iops[unit] != nil else { return .error(.ENXIO) }
             let frame = MessageFrame(function: .execSwRemove, target: .executive, initiatorContext: EngineState.initiatorContext,
                                      payload: [UInt32(a.flags) << 24 | UInt32(a.swType) << 16, swlen, a.swID])
-            return kernel.postWait(s.post(frame, to: unit, memory: BusMemory())).isOK ? .success : .error(.ETIMEDOUT)
+            return kernel.postWait(s.post(frame, to: unit, memory: BusMemory(), for: call.scope)).isOK ? .success : .error(.ETIMEDOUT)
         }
     }
 
@@ -331,7 +333,7 @@ extension KernelPersonality {
             guard s.machine.iops[unit] != nil else { return .error(.ENXIO) }
             let frame = MessageFrame(function: .execConfigValidate, target: TID(rawValue: UInt16(unit.rawValue & 0xFFF)),
                                      initiatorContext: EngineState.initiatorContext)
-            return kernel.postWait(s.post(frame, to: unit, memory: BusMemory())).isOK ? .success : .error(.ETIMEDOUT)
+            return kernel.postWait(s.post(frame, to: unit, memory: BusMemory(), for: call.scope)).isOK ? .success : .error(.ETIMEDOUT)
         }
     }
 
@@ -366,8 +368,8 @@ extension EngineState {
     static func kernel24ParamsFrame(_ function: I2OFunction, tid: TID, operationsAddress: UInt64, operationCount: Int,
                                     resultAddress: UInt64) -> MessageFrame {
         MessageFrame(function: function, target: tid, initiatorContext: initiatorContext, sglOffset: 5,
-                     payload: [0, 0x5400_0000 | UInt32(operationCount & 0xFF_FFFF), UInt32(truncatingIfNeeded: operationsAddress),
-                               0xD000_0000 | UInt32(KernelLimits.paramsResultBytes & 0xFF_FFFF),
+                     payload: [0, SGLFlags.simpleOut.word(count: operationCount), UInt32(truncatingIfNeeded: operationsAddress),
+                               SGLFlags.simpleLastIn.word(count: KernelLimits.paramsResultBytes),
                                UInt32(truncatingIfNeeded: resultAddress)])
     }
 

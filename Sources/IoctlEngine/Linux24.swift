@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 import IOPModel
 
@@ -32,7 +34,7 @@ struct Linux24Personality: KernelPersonality {
     /// `len` bytes, 0.
     func html(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = Layouts.HTML(raw, abi: call.abi)
+        let a = IoctlStructs.HTML(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         let qlen = Int(a.qlen)
         let readQuery = qlen > 0 && qlen <= KernelLimits.kmallocBytes
@@ -59,14 +61,14 @@ struct Linux24Personality: KernelPersonality {
             let element = UInt32(KernelLimits.htmlReplyBytes & 0xFF_FFFF)
             var payload: [UInt32] = [a.page]
             if let query {
-                payload += [0x5000_0000 | element, UInt32(truncatingIfNeeded: pageAddress),
+                payload += [SGLFlags.simpleIn.word(count: element), UInt32(truncatingIfNeeded: pageAddress),
                             0xD400_0000 | UInt32(qlen), UInt32(truncatingIfNeeded: bus.map(query))]
             } else {
-                payload += [0xD000_0000 | element, UInt32(truncatingIfNeeded: pageAddress)]
+                payload += [SGLFlags.simpleLastIn.word(count: element), UInt32(truncatingIfNeeded: pageAddress)]
             }
             let frame = MessageFrame(function: .utilConfigDialog, target: TID(rawValue: UInt16(a.tid & 0xFFF)),
                                      initiatorContext: EngineState.initiatorContext, sglOffset: 5, payload: payload)
-            guard let (reply, after) = s.attempt(frame, on: unit, memory: bus) else { return .fail(.ENXIO) }
+            guard let (reply, after) = s.attempt(frame, on: unit, memory: bus, for: call.scope) else { return .fail(.ENXIO) }
             if case let .failed(e) = Kernel.linux24.postWait(reply) { return .fail(e) }
             let buffer = bus.read(pageAddress, count: KernelLimits.htmlReplyBytes) ?? []
             let length = buffer.firstIndex(of: 0) ?? buffer.count
@@ -85,7 +87,7 @@ struct Linux24Personality: KernelPersonality {
         try registerOnFile(call, memory: &memory) { s, frame, unit in
             var words = frame.words
             words[0] = words[0] & 0xFFFF | 4 << 16
-            _ = s.post(MessageFrame(words: words), to: unit, memory: BusMemory())
+            _ = s.post(MessageFrame(words: words), to: unit, memory: BusMemory(), for: call.scope)
             return nil
         }
     }

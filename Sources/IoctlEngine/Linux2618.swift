@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 import IOPModel
 
@@ -48,7 +50,7 @@ struct Linux2618Personality: KernelPersonality {
             let full = EngineState.eventRegisterFrame(tid: TID(rawValue: UInt16(id.tid)), mask: id.eventMask, file: file)
             var words = Array(full.words.prefix(4))
             words[0] = words[0] & 0xFFFF | 4 << 16
-            _ = s.post(MessageFrame(words: words), to: unit, memory: BusMemory())
+            _ = s.post(MessageFrame(words: words), to: unit, memory: BusMemory(), for: call.scope)
             return .success
         }
     }
@@ -85,7 +87,7 @@ extension Linux2618Personality {
     /// are reserved before posting: a bad one ends the ioctl with EFAULT before the IOP sees it.
     func passthru2618(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = Layouts.Passthru(raw, kind: call.command.kind, abi: call.abi)
+        let a = IoctlStructs.Passthru(raw, kind: call.command.kind, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         guard let inbound = call.engine.peek({ $0.machine.iops[unit]?.inboundFrameSize.rawValue }) else {
             return .error(.ENXIO)
@@ -146,7 +148,7 @@ extension Linux2618Personality {
             // i2o_msg_post_wait replaces both contexts.
             words[2] = EngineState.initiatorContext
             words[3] = 0x8000_0000
-            let outcome = Kernel.linux2618.postWait(s.post(MessageFrame(words: words), to: unit, memory: bus))
+            let outcome = Kernel.linux2618.postWait(s.post(MessageFrame(words: words), to: unit, memory: bus, for: call.scope))
             var writes: UserWrites = []
             if outcome.isOK {
                 for (e, address) in mapped where !toIOP(e) && e.count > 0 {

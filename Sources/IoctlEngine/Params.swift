@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 import IOPModel
 
@@ -28,7 +30,7 @@ extension Personality {
     /// nothing) without ever requiring 64 KiB behind a small buffer. Never `*reslen`.
     func params(_ call: IoctlCall, memory: inout some UserMemory, function: I2OFunction) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = Layouts.PsetGet(raw, abi: call.abi)
+        let a = IoctlStructs.PsetGet(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         let peekLimit = call.engine.peek { s in s.machine.iops[unit].map { EngineState.maxOperationListBytes($0) } ?? 0 }
         let oplen = Int(a.oplen)
@@ -67,10 +69,10 @@ extension Personality {
             // only once its result is known to reach the caller.
             let reply: MessageFrame?, after: IOP?
             if isSet {
-                guard let (r, a) = s.attempt(frame, on: unit, memory: memory) else { return .fail(.ENXIO) }
+                guard let (r, a) = s.attempt(frame, on: unit, memory: memory, for: call.scope) else { return .fail(.ENXIO) }
                 (reply, after) = (r, a)
             } else {
-                (reply, after) = (s.post(frame, to: unit, memory: memory), nil)
+                (reply, after) = (s.post(frame, to: unit, memory: memory, for: call.scope), nil)
             }
             if let e = EngineState.failure(of: reply) {
                 if reply != nil, let after { s.commit(after, unit: unit) }
@@ -107,7 +109,7 @@ extension EngineState {
         MessageFrame(function: function, target: tid, initiatorContext: initiatorContext, sglOffset: 5,
                      payloadCount: 4 + (operations.count + 3) / 4) { payload in
             payload.append(0)
-            payload.append(0x4C00_0000 | UInt32(operations.count & 0xFF_FFFF))
+            payload.append(SGLFlags.immediate.word(count: operations.count))
             operations.withUnsafeBufferPointer { ops in
                 var i = 0
                 while i + 4 <= ops.count {
@@ -120,7 +122,7 @@ extension EngineState {
                     payload.append(w)
                 }
             }
-            payload.append(0xD000_0000 | UInt32(resultCapacity & 0xFF_FFFF))
+            payload.append(SGLFlags.simpleLastIn.word(count: resultCapacity))
             payload.append(UInt32(truncatingIfNeeded: resultAddress))
         }
     }

@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 import IOPModel
 
@@ -28,7 +30,7 @@ extension Personality {
     /// - The reply area receives min(R, reply MessageSize, 128) words; the rest is left as it was.
     func passthru(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = Layouts.Passthru(raw, kind: call.command.kind, abi: call.abi)
+        let a = IoctlStructs.Passthru(raw, kind: call.command.kind, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         guard let inbound = call.engine.peek({ $0.machine.iops[unit]?.inboundFrameSize.rawValue }) else {
             return .error(.ENXIO)
@@ -79,7 +81,7 @@ extension Personality {
                 words[e.index + 1] = UInt32(truncatingIfNeeded: address)
                 mapped.append((e, address))
             }
-            guard let reply = s.post(MessageFrame(words: words), to: unit, memory: bus) else { return .fail(.ETIMEDOUT) }
+            guard let reply = s.post(MessageFrame(words: words), to: unit, memory: bus, for: call.scope) else { return .fail(.ETIMEDOUT) }
             var writes: UserWrites = []
             if reply.reqStatus == .success {
                 for (e, address) in mapped where e.flags & SGLFlags.hostToIOP.rawValue == 0 && e.count > 0 {

@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 import IOPModel
 
@@ -43,6 +45,22 @@ extension Personality {
 /// protocol extension's default.
 struct DocumentedPersonality: Personality {
     var name: PersonalityName { .documented }
+}
+
+/// Which host driver the engine imitates (`contract.md`): the seed document's interface, or a
+/// kernel reproduced bug for bug (`i2o-reference.md` §5).
+public enum PersonalityName: String, Sendable, CaseIterable {
+    case documented
+    case linux2618 = "linux-2.6.18"
+    case linux24 = "linux-2.4"
+
+    var implementation: any Personality {
+        switch self {
+        case .documented: DocumentedPersonality()
+        case .linux2618: Linux2618Personality()
+        case .linux24: Linux24Personality()
+        }
+    }
 }
 
 /// Limits on what one request may make the engine allocate.
@@ -118,6 +136,8 @@ struct IoctlCall: Sendable {
     let file: OpenFileID
     let command: IoctlCommand
     let argument: UInt64
+    /// The request's shared part (for the frame interceptors), when it has one.
+    let scope: RequestScope?
     var abi: CallerABI { command.abi }
 
     /// The ioctl's struct at `argument` (its size by ABI), nil when it faults.

@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 import IOPModel
 
@@ -17,7 +19,7 @@ extension Personality {
     /// depends on `*swlen`, `*maxfrag` and `*curfrag`, which only the second round brings.
     func swDownload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = Layouts.SwXfer(raw, abi: call.abi)
+        let a = IoctlStructs.SwXfer(raw, abi: call.abi)
         let got = try memory.fetch([.u32(a.swlen), .u32(a.maxfrag), .u32(a.curfrag)], [])
         guard let swlen = got.u32(0), let maxfrag = got.u32(1), let curfrag = got.u32(2) else { return .error(.EFAULT) }
         guard maxfrag <= 255, curfrag <= 255 else { return .error(.EINVAL) }
@@ -37,7 +39,7 @@ extension Personality {
             let address = bus.map(fragment)
             let frame = EngineState.swFrame(.execSwDownload, a, maxfrag: maxfrag, curfrag: curfrag, swlen: swlen,
                                             element: 0xD400_0000 | UInt32(size), address: address)
-            if let e = EngineState.failure(of: s.post(frame, to: unit, memory: bus)) { return .error(e) }
+            if let e = EngineState.failure(of: s.post(frame, to: unit, memory: bus, for: call.scope)) { return .error(e) }
             return .success
         }
         return result
@@ -50,7 +52,7 @@ extension Personality {
     /// module's fragment size (at most 8192), from the store.
     func swUpload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = Layouts.SwXfer(raw, abi: call.abi)
+        let a = IoctlStructs.SwXfer(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         let key = SoftwareKey(swType: a.swType, swID: a.swID)
         let initial = call.engine.peek { s in min(fragmentBytes, s.machine.iops[unit]?.store.module(key)?.bytes.count ?? 0) }
@@ -65,8 +67,8 @@ extension Personality {
             let bus = s.bus()
             let address = bus.map(zeroes: fragmentBytes)
             let frame = EngineState.swFrame(.execSwUpload, a, maxfrag: maxfrag, curfrag: curfrag, swlen: swlen,
-                                            element: 0xD000_0000 | UInt32(fragmentBytes), address: address)
-            let reply = s.post(frame, to: unit, memory: bus)
+                                            element: SGLFlags.simpleLastIn.word(count: fragmentBytes), address: address)
+            let reply = s.post(frame, to: unit, memory: bus, for: call.scope)
             if let e = EngineState.failure(of: reply) { return .fail(e) }
             let moduleSize = Int(reply?[word: 5] ?? 0), fragments = reply?[word: 6] ?? 0
             let length = max(0, min(fragmentBytes, moduleSize - (Int(curfrag) - 1) * fragmentBytes))
@@ -82,7 +84,7 @@ extension Personality {
     /// back to `*swlen`.
     func swDelete(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = Layouts.SwXfer(raw, abi: call.abi)
+        let a = IoctlStructs.SwXfer(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         return try call.run(reserve: 0, memory: &memory, ranges: { _ in
             (reads: [.u32(a.swlen)], writes: [.u32(a.swlen)])
@@ -92,7 +94,7 @@ extension Personality {
             let frame = MessageFrame(function: .execSwRemove, target: .executive,
                                      initiatorContext: EngineState.initiatorContext,
                                      payload: [UInt32(a.flags) << 24 | UInt32(a.swType) << 16, swlen, a.swID])
-            let reply = s.post(frame, to: unit, memory: BusMemory())
+            let reply = s.post(frame, to: unit, memory: BusMemory(), for: call.scope)
             if let e = EngineState.failure(of: reply) { return .fail(e) }
             return .finish([.u32(reply?[word: 5] ?? 0, at: a.swlen)], .success)
         })
@@ -106,7 +108,7 @@ extension Personality {
             guard s.machine.iops[unit] != nil else { return .error(.ENXIO) }
             let frame = MessageFrame(function: .execConfigValidate, target: .executive,
                                      initiatorContext: EngineState.initiatorContext)
-            if let e = EngineState.failure(of: s.post(frame, to: unit, memory: BusMemory())) { return .error(e) }
+            if let e = EngineState.failure(of: s.post(frame, to: unit, memory: BusMemory(), for: call.scope)) { return .error(e) }
             return .success
         }
     }
@@ -115,7 +117,7 @@ extension Personality {
 extension EngineState {
     /// ExecSwDownload / ExecSwUpload as reference §6: 9 words, SGL at word 7; word 4 =
     /// flags<<24 | sw_type<<16 | maxfrag<<8 | curfrag; word 5 = SwSize; word 6 = SwID.
-    static func swFrame(_ function: I2OFunction, _ a: Layouts.SwXfer, maxfrag: UInt32, curfrag: UInt32, swlen: UInt32,
+    static func swFrame(_ function: I2OFunction, _ a: IoctlStructs.SwXfer, maxfrag: UInt32, curfrag: UInt32, swlen: UInt32,
                         element: UInt32, address: UInt64) -> MessageFrame {
         MessageFrame(function: function, target: .executive, initiatorContext: initiatorContext, sglOffset: 7,
                      payload: [UInt32(a.flags) << 24 | UInt32(a.swType) << 16 | (maxfrag & 0xFF) << 8 | (curfrag & 0xFF),

@@ -24,7 +24,6 @@ extension Engine {
             let status = BlockStatus(rawValue: bytes[6])
             return status == .success ? nil : "BlockStatus \(status)"
         }
-        if outcome == nil, !saveState() { return "the state file could not be written" }
         return outcome
     }
 
@@ -34,8 +33,6 @@ extension Engine {
         locked { s in
             s.machine = Machine(description)
             for id in s.files.keys { s.files[id]?.registrations.removeAll() }
-            s.faults.failedIOPs = s.faults.failedIOPs.filter { s.machine.iops[$0] != nil }
         }
-        saveState()
     }
 }

@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 import IOPModel
 
@@ -38,7 +40,7 @@ extension Personality {
     func tableGet(_ call: IoctlCall, memory: inout some UserMemory, function: I2OFunction,
                   size: @escaping @Sendable (IOP) -> Int) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = Layouts.HrtLct(raw, abi: call.abi)
+        let a = IoctlStructs.HrtLct(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         let initial = call.engine.peek { s in s.machine.iops[unit].map(size) ?? 0 }
         return try call.run(reserve: initial, memory: &memory, ranges: { n in
@@ -48,7 +50,7 @@ extension Personality {
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
-            switch s.readTable(function, unit: unit, capacity: reserved) {
+            switch s.readTable(function, unit: unit, capacity: reserved, for: call.scope) {
             case let .failed(e): return .fail(e)
             case let .tooSmall(n): return .grow(n)
             case let .bytes(table):
@@ -72,17 +74,17 @@ extension EngineState {
     /// ExecHrtGet (6 words, SGL at 4) or ExecLctNotify (8 words: ClassIdentifier 0xFFFFFFFF,
     /// LastReportedChangeIndicator 0, SGL at 6) to TID 0 with a `capacity`-byte buffer; reply
     /// word 5 = the whole table's byte count.
-    mutating func readTable(_ function: I2OFunction, unit: IOPUnit, capacity: Int) -> TableRead {
+    mutating func readTable(_ function: I2OFunction, unit: IOPUnit, capacity: Int, for scope: RequestScope?) -> TableRead {
         let memory = bus()
         let cap = max(capacity, 12)
         let address = memory.map(zeroes: cap)
-        let sgl: [UInt32] = [0xD000_0000 | UInt32(cap & 0xFF_FFFF), UInt32(truncatingIfNeeded: address)]
+        let sgl: [UInt32] = [SGLFlags.simpleLastIn.word(count: cap), UInt32(truncatingIfNeeded: address)]
         let frame = function == .execHrtGet
             ? MessageFrame(function: .execHrtGet, target: .executive, initiatorContext: Self.initiatorContext,
                            sglOffset: 4, payload: sgl)
             : MessageFrame(function: .execLctNotify, target: .executive, initiatorContext: Self.initiatorContext,
                            sglOffset: 6, payload: [0xFFFF_FFFF, 0] + sgl)
-        let reply = post(frame, to: unit, memory: memory)
+        let reply = post(frame, to: unit, memory: memory, for: scope)
         if let e = Self.failure(of: reply) { return .failed(e) }
         let full = Int(reply?[word: 5] ?? 0)
         if full > cap || full > capacity { return .tooSmall(full) }

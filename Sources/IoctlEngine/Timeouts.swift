@@ -1,9 +1,5 @@
-import Foundation
-
 /// How long a host driver waits, per kind of wait (reference §4, §5). Nothing in the engine
-/// waits yet — every simulated IOP answers at once or never — but a request that the IOP does
-/// not answer (fault injection) must end after the wait its personality's kernel applied, with
-/// that kernel's errno (ETIMEDOUT, or EAGAIN for parameter operations).
+/// waits on them yet: a `hang` fault waits its own timeout (`FaultInjector.hangTimeout`).
 ///
 /// The values are the kernels' seconds; `scaled(by:)` shrinks them for tests
 /// (`I2OSIM_TIMEOUT_SCALE=0.01` makes a 60 s wait 0.6 s).
@@ -56,7 +52,7 @@ public struct Timeouts: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `$I2OSIM_TIMEOUT_SCALE` as a number; 1 when unset or not a non-negative number.
-    public static func environmentScale(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Double {
+    public static func environmentScale(_ environment: [String: String]) -> Double {
         guard let text = environment["I2OSIM_TIMEOUT_SCALE"], let v = Double(text), v.isFinite, v >= 0 else { return 1 }
         return v
     }

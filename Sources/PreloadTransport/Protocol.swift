@@ -1,30 +1,77 @@
+import CPreloadProtocol
 import I2OFormats
 
-// The preload protocol, version 1 (docs/preload-protocol.md). The C side's copy of these
-// numbers is Sources/CPreload/preload-protocol.h.
+// The preload protocol, version 1 (docs/preload-protocol.md). Its numbers are defined once, in
+// Sources/CPreload/preload-protocol.h, which the library includes and Swift imports (CPreloadProtocol).
 //
 // Frame: u32 LE length N (the bytes that follow, 4 ≤ N ≤ maxFrame), u32 LE type, N−4 bytes of body.
 
 /// The protocol's constants and frame codec.
 public enum PreloadProtocol {
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = I2OSIM_PROTOCOL_VERSION
     /// The largest frame (type + body) either side accepts; a bigger length closes the connection.
-    public static let maxFrame = 1 << 20
+    public static let maxFrame = Int(I2OSIM_MAX_FRAME)
 
     /// Message types.
-    public enum MessageType: UInt32, Sendable {
+    public enum MessageType: RawRepresentable, Hashable, Sendable, CaseIterable {
         // client → daemon
-        case hello = 1, open = 2, attach = 3, ioctl = 4, data = 5, read = 6, write = 7, poll = 8, watch = 9
+        case hello, open, attach, ioctl, data, read, write, poll, watch
         // daemon → client
-        case helloOK = 100, opened = 101, need = 102, store = 103, result = 104, readData = 105
-        case pollStatus = 106, ready = 107, error = 108
+        case helloOK, opened, need, store, result, readData, pollStatus, ready, error
+
+        public init?(rawValue: UInt32) {
+            switch rawValue {
+            case MSG_HELLO: self = .hello
+            case MSG_OPEN: self = .open
+            case MSG_ATTACH: self = .attach
+            case MSG_IOCTL: self = .ioctl
+            case MSG_DATA: self = .data
+            case MSG_READ: self = .read
+            case MSG_WRITE: self = .write
+            case MSG_POLL: self = .poll
+            case MSG_WATCH: self = .watch
+            case MSG_HELLO_OK: self = .helloOK
+            case MSG_OPENED: self = .opened
+            case MSG_NEED: self = .need
+            case MSG_STORE: self = .store
+            case MSG_RESULT: self = .result
+            case MSG_READ_DATA: self = .readData
+            case MSG_POLL_STATUS: self = .pollStatus
+            case MSG_READY: self = .ready
+            case MSG_ERROR: self = .error
+            default: return nil
+            }
+        }
+
+        public var rawValue: UInt32 {
+            switch self {
+            case .hello: MSG_HELLO
+            case .open: MSG_OPEN
+            case .attach: MSG_ATTACH
+            case .ioctl: MSG_IOCTL
+            case .data: MSG_DATA
+            case .read: MSG_READ
+            case .write: MSG_WRITE
+            case .poll: MSG_POLL
+            case .watch: MSG_WATCH
+            case .helloOK: MSG_HELLO_OK
+            case .opened: MSG_OPENED
+            case .need: MSG_NEED
+            case .store: MSG_STORE
+            case .result: MSG_RESULT
+            case .readData: MSG_READ_DATA
+            case .pollStatus: MSG_POLL_STATUS
+            case .ready: MSG_READY
+            case .error: MSG_ERROR
+            }
+        }
     }
 
     /// `eager flags` of an IOCTL message.
-    public static let eagerReadable: UInt32 = 1
-    public static let eagerWritable: UInt32 = 2
+    public static let eagerReadable: UInt32 = EAGER_READABLE
+    public static let eagerWritable: UInt32 = EAGER_WRITABLE
     /// With `eagerReadable`: the client did not test the range's writability (`eagerWritable` means nothing).
-    public static let eagerUnprobed: UInt32 = 4
+    public static let eagerUnprobed: UInt32 = EAGER_UNPROBED
 
     /// One encoded frame.
     public static func frame(_ type: MessageType, _ body: [UInt8] = []) -> [UInt8] {

@@ -3,32 +3,19 @@ import Glibc
 #endif
 import Foundation
 import I2OFormats
-import IoctlEngine
+import I2OABI
+import I2ODevice
 import Synchronization
-
-/// What the preload server drives: the engine's public calls. `Engine` conforms; tests may
-/// give a small stand-in.
-public protocol PreloadBackend: Sendable {
-    func open() -> OpenFileID
-    func release(_ file: OpenFileID)
-    func ioctl<M: UserMemory>(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
-                              memory: inout M) throws(NeedsRound) -> IoctlResult
-    func read(_ file: OpenFileID, capacity: Int) -> ReadResult
-    func write(_ file: OpenFileID, count: Int) -> IoctlResult
-    func isReadable(_ file: OpenFileID) -> Bool
-}
-
-extension Engine: PreloadBackend {}
 
 /// The engine observer of the preload transport: wakes WATCH connections (blocked `read`s
 /// and `poll`s of clients) when an event is queued. Give it to `Engine(observer:)`, then to
 /// `PreloadServer`. `next` receives every call too (e.g. the CUSE transport's observer).
-public final class PreloadEventHub: EngineObserver, Sendable {
-    private let next: (any EngineObserver)?
+public final class PreloadEventHub: NodeObserver, Sendable {
+    private let next: (any NodeObserver)?
     private let watchers = Mutex<[UInt64: (files: Set<OpenFileID>, wake: Int32)]>([:])
     private let counter = Atomic<UInt64>(1)
 
-    public init(forwardingTo next: (any EngineObserver)? = nil) { self.next = next }
+    public init(forwardingTo next: (any NodeObserver)? = nil) { self.next = next }
 
     public func eventQueued(for file: OpenFileID) {
         let fds = watchers.withLock { w in w.values.filter { $0.files.contains(file) }.map(\.wake) }
@@ -58,11 +45,11 @@ public final class PreloadServer: Sendable {
     /// The private directory made for the socket, removed by `stop()`; nil when a path was given.
     public let privateDirectory: String?
 
-    private let backend: any PreloadBackend
-    /// `backend` when it is the engine itself: its ioctl is then called directly, so the compiler
-    /// specializes it for `SocketMemory` (through the protocol it runs generically: ≈ 7 k more
-    /// instructions per PARMGET, every memory access a witness call).
-    private let engine: Engine?
+    /// What it serves, its ioctl entry bound to `SocketMemory` where the node's type was known (through
+    /// `any ControlNode` the engine's generic entry would run unspecialised: ≈ 7 k more instructions
+    /// per PARMGET, every memory access a witness call).
+    private let node: BoundNode<SocketMemory>
+    private var backend: any ControlNode { node.node }
     private let hub: PreloadEventHub
     private let log: @Sendable (String) -> Void
     private let listenFD: Int32
@@ -82,11 +69,16 @@ public final class PreloadServer: Sendable {
 
     /// Listens at `socketPath` (mode `mode`), or, when nil, at `sock` in a fresh private
     /// directory (0700, under $TMPDIR or /tmp). Call `start()` to accept connections.
-    public init(backend: any PreloadBackend, hub: PreloadEventHub, socketPath: String? = nil, mode: mode_t = 0o600,
+    @inlinable
+    public convenience init(node: some ControlNode, hub: PreloadEventHub, socketPath: String? = nil, mode: mode_t = 0o600,
+                            log: @escaping @Sendable (String) -> Void = PreloadServer.logToStandardError) throws(PreloadServerError) {
+        try self.init(bound: BoundNode<SocketMemory>(node), hub: hub, socketPath: socketPath, mode: mode, log: log)
+    }
+
+    public init(bound node: BoundNode<SocketMemory>, hub: PreloadEventHub, socketPath: String? = nil, mode: mode_t = 0o600,
                 log: @escaping @Sendable (String) -> Void = PreloadServer.logToStandardError) throws(PreloadServerError) {
         signal(SIGPIPE, SIG_IGN)
-        self.backend = backend
-        self.engine = backend as? Engine
+        self.node = node
         self.hub = hub
         self.log = log
         if let socketPath {
@@ -203,7 +195,7 @@ public final class PreloadServer: Sendable {
             case .open:
                 var r2 = BodyReader(body2)
                 _ = try r2.u32()   // open flags: the engine has no use for them
-                let file = TraceContext.withCallerPID(Int32(bitPattern: pid)) { backend.open() }
+                let file = backend.open(by: Int32(bitPattern: pid))
                 let handle = state.withLock { s -> UInt64 in
                     let h = s.nextHandle
                     s.nextHandle += 1
@@ -247,9 +239,7 @@ public final class PreloadServer: Sendable {
             guard let handle = attached, let file = state.withLock({ $0.files[handle]?.file }) else {
                 return finish(fd, attached, peer: peer)
             }
-            try TraceContext.withCallerPID(Int32(bitPattern: pid)) { () throws(PreloadProtocolError) in
-                try deviceLoop(socket, file: file, abi: abi)
-            }
+            try deviceLoop(socket, file: file, abi: abi, caller: Int32(bitPattern: pid))
         } catch {
             log("preload: connection of pid \(pid) closed: \(error)")
         }
@@ -262,7 +252,7 @@ public final class PreloadServer: Sendable {
         return b
     }
 
-    private func finish(_ fd: Int32, _ attached: UInt64?, peer: [UInt8] = []) {
+    private func finish(_ fd: Int32, _ attached: UInt64?, peer: [UInt8] = [], caller: Int32? = nil) {
         let toRelease = state.withLock { s -> OpenFileID? in
             s.connections.remove(fd)
             if !peer.isEmpty, s.handleByPeer[peer] == attached { s.handleByPeer.removeValue(forKey: peer) }
@@ -273,10 +263,10 @@ public final class PreloadServer: Sendable {
             return f.file
         }
         close(fd)
-        if let file = toRelease { backend.release(file) }
+        if let file = toRelease { backend.release(file, by: caller) }
     }
 
-    private func deviceLoop(_ socket: FrameSocket, file: OpenFileID, abi: CallerABI) throws(PreloadProtocolError) {
+    private func deviceLoop(_ socket: FrameSocket, file: OpenFileID, abi: CallerABI, caller: Int32) throws(PreloadProtocolError) {
         while true {
             guard case let .frame(type, body) = try socket.readFrame() else { return }
             var r = BodyReader(body)
@@ -295,14 +285,11 @@ public final class PreloadServer: Sendable {
                                           eagerFlags: eagerFlags, eagerBytes: bytes)
                 var result: IoctlResult
                 do {
-                    if let engine {
-                        // Every IOCTL frame is a new request; the file's previous one may have been given
-                        // up below (an unwritable reservation) in the middle of its rounds.
-                        engine.beginRequest(file)
-                        result = try engine.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)
-                    } else {
-                        result = try backend.ioctl(file, command: command, argument: argument, abi: abi, memory: &memory)
-                    }
+                    // Every IOCTL frame is a new request; the file's previous one may have been given
+                    // up below (an unwritable reservation) in the middle of its rounds.
+                    let request = IoctlRequest(file: file, command: command, argument: argument, abi: abi, caller: caller,
+                                               begins: true)
+                    result = try node.ioctl(request, memory: &memory)
                 } catch {
                     guard memory.writeFault, memory.failure == nil else {
                         throw memory.failure ?? PreloadProtocolError("the engine asked for a retry round (not used by this transport)")
@@ -339,7 +326,7 @@ public final class PreloadServer: Sendable {
                 let capacity = min(Int(try r.u32()), PreloadProtocol.maxFrame - 16)
                 try r.expectEnd("READ")
                 var b: [UInt8] = []
-                switch backend.read(file, capacity: capacity) {
+                switch backend.read(file, capacity: capacity, by: caller) {
                 case let .data(d):
                     b.appendLE(Int32(0))
                     b.append(contentsOf: d.prefix(capacity))
@@ -351,7 +338,7 @@ public final class PreloadServer: Sendable {
                 let count = Int(try r.u32())
                 try r.expectEnd("WRITE")
                 var b: [UInt8] = []
-                switch backend.write(file, count: count) {
+                switch backend.write(file, count: count, by: caller) {
                 case let .value(v): b.appendLE(v); b.appendLE(Int32(0))
                 case let .error(e): b.appendLE(Int32(-1)); b.appendLE(e.rawValue)
                 }

@@ -1,5 +1,6 @@
 import I2OFormats
-import IoctlEngine
+import I2OABI
+import I2ODevice
 
 /// `UserMemory` over the preload protocol's rounds.
 ///
@@ -17,7 +18,8 @@ import IoctlEngine
 /// If the connection breaks or the client answers nonsense in the middle of a round, the
 /// fetch throws `NeedsRound`: the engine changes no state before its last fetch succeeds,
 /// so the ioctl is abandoned cleanly and the connection is closed.
-struct SocketMemory: UserMemory {
+/// (Public so a node can be bound to it where the node's type is known: `BoundNode<SocketMemory>`.)
+public struct SocketMemory: UserMemory {
     private let socket: FrameSocket
     /// Ranges whose bytes are known (nil bytes: known to fault): slices of the IOCTL and DATA
     /// frames they came in, not copies.
@@ -86,14 +88,14 @@ struct SocketMemory: UserMemory {
         return nil
     }
 
-    mutating func fetch(reads: [UserRange], writes: [UserRange]) throws(NeedsRound) -> [[UInt8]?] {
+    public mutating func fetch(reads: [UserRange], writes: [UserRange]) throws(NeedsRound) -> [[UInt8]?] {
         try admit(reads, writes)
         return reads.map { r in lookup(r).flatMap { $0.map(Array.init) } }
     }
 
     /// A handful of ranges (the engine's usual second round): no lists are built, and the reads'
     /// bytes are copied once, into the answer.
-    mutating func fetch(_ reads: UserRanges, _ writes: UserRanges) throws(NeedsRound) -> FetchedRanges {
+    public mutating func fetch(_ reads: UserRanges, _ writes: UserRanges) throws(NeedsRound) -> FetchedRanges {
         try admit(reads, writes)
         var total = 0
         for i in reads.indices { total += max(reads[i].count, 0) }
@@ -104,7 +106,7 @@ struct SocketMemory: UserMemory {
         return got
     }
 
-    mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]? {
+    public mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]? {
         try admit(CollectionOfOne(range), EmptyCollection())
         return lookup(range).flatMap { $0.map(Array.init) }
     }
@@ -199,7 +201,7 @@ struct SocketMemory: UserMemory {
         try reader.expectEnd("DATA")
     }
 
-    mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
+    public mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
         if bytes.isEmpty { return true }
         guard address <= UInt64.max - UInt64(bytes.count) else { return false }
         if isKnownWritable(UserRange(address: address, count: bytes.count)) == false { return false }

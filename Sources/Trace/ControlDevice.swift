@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 import IoctlEngine
 
@@ -152,7 +154,7 @@ public final class KernelControlDevice: ControlDevice {
         let a = Arena()
         guard let data = a.allocate(bufferBytes), let s = a.allocate(16) else { return .failure(.ENOMEM) }
         var frame = words
-        frame += [0xD000_0000 | UInt32(bufferBytes), UInt32(truncatingIfNeeded: Self.addr(data))]
+        frame += [SGLFlags.simpleLastIn.word(count: bufferBytes), UInt32(truncatingIfNeeded: Self.addr(data))]
         // word 0: MessageSize in the high half, the SGL offset (where it starts) in bits 4-7.
         frame[0] = (frame[0] & 0x0000_FF0F) | UInt32(frame.count) << 16 | UInt32(sglStart) << 4
         var bytes: [UInt8] = []

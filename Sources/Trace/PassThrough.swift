@@ -1,13 +1,14 @@
+import I2OABI
+import I2ODevice
 import Foundation
 import I2OFormats
 import IoctlEngine
-import PreloadTransport
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `i2osim run --record-from DEVICE`: a `PreloadBackend` that passes every request of the
+/// `i2osim run --record-from DEVICE`: a `ControlNode` that passes every request of the
 /// client to a real control device node and traces it.
 ///
 /// The daemon opens DEVICE itself (one descriptor per open file of the client) and performs
@@ -18,22 +19,23 @@ import Glibc
 /// bytes of resbuf, the EVTGET record, the reply frame …) stored back into the client. A
 /// client range that faults is mirrored by an inaccessible page, so the driver gives EFAULT as
 /// it would have. 64-bit clients only (the daemon cannot make a 32-bit process's ioctls).
-public final class PassThroughBackend: PreloadBackend, @unchecked Sendable {
+public final class PassThroughBackend: ControlNode, @unchecked Sendable {
     let device: String
     let tracer: (any EngineTracer)?
-    let hub: PreloadEventHub?
+    /// Told when a real descriptor becomes readable (the transport wakes its pollers).
+    let observer: (any NodeObserver)?
     private let lock = NSLock()
     private var fds: [OpenFileID: Int32] = [:]
     private var next: UInt64 = 1
     private var running = true
 
-    public init(device: String, tracer: (any EngineTracer)?, hub: PreloadEventHub?) throws(TraceError) {
+    public init(device: String, tracer: (any EngineTracer)?, observer: (any NodeObserver)?) throws(TraceError) {
         let fd = Glibc.open(device, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { throw TraceError("\(device): \(String(cString: strerror(errno)))") }
         close(fd)
         self.device = device
         self.tracer = tracer
-        self.hub = hub
+        self.observer = observer
         let t = Thread { [self] in pollLoop() }
         t.name = "i2osim-passthrough-poll"
         t.start()
@@ -48,7 +50,7 @@ public final class PassThroughBackend: PreloadBackend, @unchecked Sendable {
             guard go else { return }
             for (file, fd) in files {
                 var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                if Glibc.poll(&p, 1, 0) > 0, p.revents & Int16(POLLIN) != 0 { hub?.eventQueued(for: file) }
+                if Glibc.poll(&p, 1, 0) > 0, p.revents & Int16(POLLIN) != 0 { observer?.eventQueued(for: file) }
             }
             usleep(20_000)
         }
@@ -63,9 +65,10 @@ public final class PassThroughBackend: PreloadBackend, @unchecked Sendable {
         }.sorted { $0[0] < $1[0] }
     }
 
-    private func trace(_ op: String, _ file: OpenFileID, start: (Double, UInt64), _ fill: (inout TraceRecord) -> Void) {
+    private func trace(_ op: String, _ file: OpenFileID, caller: Int32?, start: (Double, UInt64),
+                       _ fill: (inout TraceRecord) -> Void) {
         guard let tracer else { return }
-        var r = TraceRecord(time: start.0, pid: TraceContext.callerPID, file: file.rawValue, op: op)
+        var r = TraceRecord(time: start.0, pid: caller, file: file.rawValue, op: op)
         fill(&r)
         r.micros = Int((Self.mono() &- start.1) / 1000)
         tracer.record(r)
@@ -80,9 +83,9 @@ public final class PassThroughBackend: PreloadBackend, @unchecked Sendable {
         return (Double(t.tv_sec) + Double(t.tv_nsec) / 1e9, mono())
     }
 
-    // MARK: PreloadBackend
+    // MARK: ControlNode
 
-    public func open() -> OpenFileID {
+    public func open(by caller: Int32?) -> OpenFileID {
         let start = Self.now()
         let fd = Glibc.open(device, O_RDWR | O_CLOEXEC | O_NONBLOCK)
         let id = lock.withLock { () -> OpenFileID in
@@ -90,14 +93,14 @@ public final class PassThroughBackend: PreloadBackend, @unchecked Sendable {
             fds[id] = fd
             return id
         }
-        trace("open", id, start: start) { _ in }
+        trace("open", id, caller: caller, start: start) { _ in }
         return id
     }
 
-    public func release(_ file: OpenFileID) {
+    public func release(_ file: OpenFileID, by caller: Int32?) {
         let start = Self.now()
         if let fd = lock.withLock({ fds.removeValue(forKey: file) }), fd >= 0 { close(fd) }
-        trace("release", file, start: start) { _ in }
+        trace("release", file, caller: caller, start: start) { _ in }
     }
 
     public func isReadable(_ file: OpenFileID) -> Bool {
@@ -107,12 +110,12 @@ public final class PassThroughBackend: PreloadBackend, @unchecked Sendable {
         return Glibc.poll(&p, 1, 0) > 0 && p.revents & Int16(POLLIN) != 0
     }
 
-    public func read(_ file: OpenFileID, capacity: Int) -> ReadResult {
+    public func read(_ file: OpenFileID, capacity: Int, by caller: Int32?) -> ReadResult {
         let start = Self.now()
         var buf = [UInt8](repeating: 0, count: max(0, min(capacity, 1 << 20)))
         let n = buf.withUnsafeMutableBytes { Glibc.read(fd(file), $0.baseAddress, $0.count) }
         let r: ReadResult = n >= 0 ? .data(Array(buf.prefix(n))) : errno == EAGAIN ? .wouldBlock : .error(Errno(rawValue: errno))
-        trace("read", file, start: start) { rec in
+        trace("read", file, caller: caller, start: start) { rec in
             rec.count = capacity
             switch r {
             case let .data(d): rec.data = traceHex(d); rec.result = Int32(d.count)
@@ -124,12 +127,12 @@ public final class PassThroughBackend: PreloadBackend, @unchecked Sendable {
         return r
     }
 
-    public func write(_ file: OpenFileID, count: Int) -> IoctlResult {
+    public func write(_ file: OpenFileID, count: Int, by caller: Int32?) -> IoctlResult {
         let start = Self.now()
         let buf = [UInt8](repeating: 0, count: max(0, min(count, 1 << 20)))
         let n = buf.withUnsafeBytes { Glibc.write(fd(file), $0.baseAddress, $0.count) }
         let r: IoctlResult = n >= 0 ? .value(Int32(n)) : .error(Errno(rawValue: errno))
-        trace("write", file, start: start) { rec in
+        trace("write", file, caller: caller, start: start) { rec in
             rec.count = count
             switch r {
             case let .value(v): rec.result = v
@@ -140,8 +143,8 @@ public final class PassThroughBackend: PreloadBackend, @unchecked Sendable {
         return r
     }
 
-    public func ioctl<M: UserMemory>(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
-                                     memory: inout M) throws(NeedsRound) -> IoctlResult {
+    public func ioctl(_ request: IoctlRequest, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        let (file, command, argument, abi, caller) = (request.file, request.command, request.argument, request.abi, request.caller)
         let start = Self.now()
         var traced = TracingMemory(memory)
         defer { memory = traced.base }
@@ -153,7 +156,7 @@ public final class PassThroughBackend: PreloadBackend, @unchecked Sendable {
         } catch {
             thrown = error
         }
-        trace("ioctl", file, start: start) { rec in
+        trace("ioctl", file, caller: caller, start: start) { rec in
             rec.ioctl = cmd?.name ?? "unknown"
             rec.cmd = hex(command, width: 8)
             rec.abi = abi.rawValue

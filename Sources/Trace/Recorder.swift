@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 import IOPModel
 import IoctlEngine
@@ -164,7 +166,7 @@ public struct FixtureRecorder {
                                   transactionContext: 1, payload: [0])
         var words = header.words
         // host→IOP element with the operation list, then record's IOP→host result buffer.
-        words += [0x5400_0000 | UInt32(ops.count), 0]
+        words += [SGLFlags.simpleOut.word(count: ops.count), 0]
         guard case let .success(reply) = device.passthruWithOps(iop: unit, words: words, operations: ops),
               reply.count > 4 else { return nil }
         let status = ReqStatus(rawValue: UInt8(reply[4] >> 24))

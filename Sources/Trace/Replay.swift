@@ -1,7 +1,8 @@
+import I2OABI
+import I2ODevice
 import Foundation
 import I2OFormats
 import IoctlEngine
-import PreloadTransport
 
 /// How replay matches the client's requests with the recorded ones (docs/trace-format.md).
 public enum ReplayMode: String, Sendable, CaseIterable {
@@ -26,8 +27,8 @@ public struct Divergence: Sendable, CustomStringConvertible {
     }
 }
 
-/// A `PreloadBackend` that answers from a trace instead of a machine (`i2osim replay`).
-public final class ReplayBackend: PreloadBackend, @unchecked Sendable {
+/// A `ControlNode` that answers from a trace instead of a machine (`i2osim replay`).
+public final class ReplayBackend: ControlNode, @unchecked Sendable {
     public let mode: ReplayMode
     private let lock = NSLock()
     private var records: [TraceRecord]
@@ -43,9 +44,11 @@ public final class ReplayBackend: PreloadBackend, @unchecked Sendable {
     private var divergence: Divergence?
     /// Text the client passes differently from the recording (recorded → client), given back in its place.
     private var substitutions: [([UInt8], [UInt8])] = []
-    private let onDivergence: @Sendable (Divergence) -> Void
+    private let onDivergence: @Sendable (Divergence, _ caller: Int32?) -> Void
 
-    public init(records: [TraceRecord], mode: ReplayMode, onDivergence: @escaping @Sendable (Divergence) -> Void) {
+    /// - Parameter onDivergence: told of the first departure from the recording, with the calling
+    ///   process when the transport knows it.
+    public init(records: [TraceRecord], mode: ReplayMode, onDivergence: @escaping @Sendable (Divergence, _ caller: Int32?) -> Void) {
         self.mode = mode
         self.onDivergence = onDivergence
         self.records = records
@@ -98,9 +101,9 @@ public final class ReplayBackend: PreloadBackend, @unchecked Sendable {
         }
     }
 
-    // MARK: PreloadBackend
+    // MARK: ControlNode
 
-    public func open() -> OpenFileID {
+    public func open(by caller: Int32?) -> OpenFileID {
         lock.withLock {
             let id = OpenFileID(rawValue: nextFile)
             nextFile += 1
@@ -108,7 +111,7 @@ public final class ReplayBackend: PreloadBackend, @unchecked Sendable {
         }
     }
 
-    public func release(_ file: OpenFileID) {
+    public func release(_ file: OpenFileID, by caller: Int32?) {
         lock.withLock { _ = binding.removeValue(forKey: file) }
     }
 
@@ -119,32 +122,32 @@ public final class ReplayBackend: PreloadBackend, @unchecked Sendable {
         }
     }
 
-    public func write(_ file: OpenFileID, count: Int) -> IoctlResult {
+    public func write(_ file: OpenFileID, count: Int, by caller: Int32?) -> IoctlResult {
         lock.lock(); defer { lock.unlock() }
         if divergence != nil { return .error(.EIO) }
         let candidates = candidateIndices(file) { $0.op == "write" }
         guard let i = candidates.first(where: { records[$0].count == count }) else {
-            diverge(expected: candidates.first, received: "write(\(count)) on \(file)", difference: "no recorded write(\(count)) here")
+            diverge(expected: candidates.first, received: "write(\(count)) on \(file)", difference: "no recorded write(\(count)) here", caller: caller)
             return .error(.EIO)
         }
         consume(i, file: file)
         return records[i].ioctlResult ?? .error(.EIO)
     }
 
-    public func read(_ file: OpenFileID, capacity: Int) -> ReadResult {
+    public func read(_ file: OpenFileID, capacity: Int, by caller: Int32?) -> ReadResult {
         lock.lock(); defer { lock.unlock() }
         if divergence != nil { return .error(.EIO) }
         let candidates = candidateIndices(file) { $0.op == "read" }
         guard let i = candidates.first(where: { records[$0].count == capacity }) else {
-            diverge(expected: candidates.first, received: "read(\(capacity)) on \(file)", difference: "no recorded read(\(capacity)) here")
+            diverge(expected: candidates.first, received: "read(\(capacity)) on \(file)", difference: "no recorded read(\(capacity)) here", caller: caller)
             return .error(.EIO)
         }
         consume(i, file: file)
         return records[i].readResult ?? .error(.EIO)
     }
 
-    public func ioctl<M: UserMemory>(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
-                                     memory: inout M) throws(NeedsRound) -> IoctlResult {
+    public func ioctl(_ request: IoctlRequest, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        let (file, command, argument, abi, caller) = (request.file, request.command, request.argument, request.abi, request.caller)
         lock.lock(); defer { lock.unlock() }
         if divergence != nil { return .error(.EIO) }
         let cmdHex = hex(command, width: 8)
@@ -173,7 +176,7 @@ public final class ReplayBackend: PreloadBackend, @unchecked Sendable {
             }
         }
         diverge(expected: firstMismatch?.0 ?? candidates.first, received: received,
-                difference: firstMismatch?.1 ?? "no recorded request left to match")
+                difference: firstMismatch?.1 ?? "no recorded request left to match", caller: caller)
         return .error(.EIO)
     }
 
@@ -214,12 +217,12 @@ public final class ReplayBackend: PreloadBackend, @unchecked Sendable {
         }
     }
 
-    private func diverge(expected: Int?, received: String, difference: String) {
+    private func diverge(expected: Int?, received: String, difference: String, caller: Int32?) {
         guard divergence == nil else { return }
         let d = Divergence(expected: expected.map { Self.describe(records[$0]) } ?? "nothing (the recording has no request here)",
                            received: received, difference: difference)
         divergence = d
-        onDivergence(d)
+        onDivergence(d, caller)
     }
 
     static func describe(_ r: TraceRecord) -> String {

@@ -1,9 +1,13 @@
+import I2OABI
+import I2ODevice
 import ArgumentParser
 import Control
 import Fixtures
 import Foundation
 import IOPModel
 import IoctlEngine
+import Simulator
+import Persistence
 import Synchronization
 
 /// Options `serve` and `run` share: persistent state and the control channel.
@@ -43,10 +47,10 @@ struct DaemonOptions: ParsableArguments {
         }
     }
 
-    /// Attaches the state directory to the engine, adds the fixture's static fault rules and
+    /// Attaches the state directory to the simulator, adds the fixture's static fault rules and
     /// starts the control channel (it lives as long as the process).
-    func attach(_ engine: Engine, state: StateDirectory?, fixture: String?) throws {
-        if let state { engine.attachState(state, log: { printError($0) }) }
+    func attach(_ simulator: Simulator, state: StateDirectory?, fixture: String?) throws {
+        if let state { simulator.persistence.attach(state, to: simulator.engine, log: { printError($0) }) }
         if let fixture {
             let objects: [[String: String]]
             do throws(FixtureError) { objects = try FixtureFaultRules.load(path: fixture) } catch {
@@ -54,14 +58,14 @@ struct DaemonOptions: ParsableArguments {
                 throw ExitCode.failure
             }
             for object in objects {
-                do throws(ControlError) { engine.addFault(try FaultRules.rule(fromFixture: object)) } catch {
+                do throws(ControlError) { simulator.faults.add(try FaultRules.rule(fromFixture: object)) } catch {
                     printError("i2osim: \(fixture): faults: \(error)")
                     throw ExitCode.failure
                 }
             }
         }
         guard let control else { return }
-        let handler = ControlHandler(engine: engine, loadFixture: { path in
+        let handler = ControlHandler(simulator: simulator, loadFixture: { path in
             do throws(FixtureError) { return .success(try FixtureLoader.load(path: path)) } catch {
                 return .failure(ControlError(error.description))
             }
@@ -162,3 +166,7 @@ struct Ctl: ParsableCommand {
         if !ok { throw ExitCode.failure }
     }
 }
+
+/// `$I2OSIM_TIMEOUT_SCALE`, read once for the whole process: it scales the personality's waits and
+/// the hang timeout of fault rules alike.
+let timeoutScale = Timeouts.environmentScale(ProcessInfo.processInfo.environment)

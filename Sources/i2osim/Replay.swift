@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import ArgumentParser
 import Foundation
 import IoctlEngine
@@ -66,12 +68,12 @@ struct Replay: ParsableCommand {
             PreloadSetup.complain("\(error)")
             throw ExitCode(125)
         }
-        let backend = ReplayBackend(records: records, mode: mode) { d in
+        let backend = ReplayBackend(records: records, mode: mode) { d, caller in
             PreloadServer.logToStandardError(d.description)
-            if let pid = TraceContext.callerPID, pid > 0 { kill(pid, SIGTERM) }
+            if let caller, caller > 0 { kill(caller, SIGTERM) }
         }
         let hub = PreloadEventHub()
-        let outcome = try PreloadSetup.runPrivately(argv, backend: backend, hub: hub, library: library, devices: devices)
+        let outcome = try PreloadSetup.runPrivately(argv, node: backend, hub: hub, library: library, devices: devices)
         if case .notStarted = outcome { throw ExitCode(outcome.shellStatus) }
         if backend.firstDivergence != nil { throw ExitCode(3) }
         if let d = backend.unconsumed() {

@@ -1,9 +1,12 @@
+import I2OABI
+import I2ODevice
 import ArgumentParser
 import Fixtures
 import Foundation
 import IOPModel
 import IoctlEngine
 import PreloadTransport
+import Simulator
 
 /// `i2osim run [--fixture F] [--personality P] -- COMMAND [ARGS...]`: COMMAND sees
 /// /dev/i2o/ctl through the preload library; no root, no CUSE.
@@ -76,32 +79,32 @@ struct Run: ParsableCommand {
         ChildProcess.blockForwardedSignals()   // before any thread exists
         let library = try PreloadSetup.libraryDirectory(preloadDir)
         let hub = PreloadEventHub()
-        let backend: any PreloadBackend
+        let outcome: ChildProcess.Outcome
         if let recordFrom {
-            backend = try passThroughBackend(device: recordFrom, trace: trace, hub: hub)
+            let node = try passThroughBackend(device: recordFrom, trace: trace, observer: hub)
+            outcome = try PreloadSetup.runPrivately(argv, node: node, hub: hub, library: library, devices: devices)
         } else {
             var description = try loadMachine(fixture)
             let stateDirectory = try daemon.openState(&description)
-            let engine = Engine(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
-                                observer: hub)
-            try daemon.attach(engine, state: stateDirectory, fixture: fixture)
-            try attachTracer(trace, to: engine)
-            backend = engine
+            let simulator = Simulator(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
+                                      observer: hub, timeoutScale: timeoutScale)
+            try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
+            try attachTracer(trace, to: simulator)
+            outcome = try PreloadSetup.runPrivately(argv, node: simulator.engine, hub: hub, library: library, devices: devices)
         }
-        let outcome = try PreloadSetup.runPrivately(argv, backend: backend, hub: hub, library: library, devices: devices)
         throw ExitCode(outcome.shellStatus)
     }
 }
 
 /// What `run` and `serve --socket` share.
 enum PreloadSetup {
-    /// Serves `backend` on a private socket while COMMAND runs with the preload library, then
+    /// Serves `node` on a private socket while COMMAND runs with the preload library, then
     /// stops: what `run` and `replay` share. A command that could not start is reported here.
-    static func runPrivately(_ argv: [String], backend: any PreloadBackend, hub: PreloadEventHub, library: String,
+    static func runPrivately(_ argv: [String], node: some ControlNode, hub: PreloadEventHub, library: String,
                              devices: [String]) throws -> ChildProcess.Outcome {
         let server: PreloadServer
         do {
-            server = try PreloadServer(backend: backend, hub: hub)
+            server = try PreloadServer(node: node, hub: hub)
         } catch {
             complain("cannot create the daemon socket: \(error)")
             throw ExitCode(125)

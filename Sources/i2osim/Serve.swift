@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import ArgumentParser
 import CUSETransport
 import Fixtures
@@ -5,6 +7,7 @@ import Foundation
 import IOPModel
 import IoctlEngine
 import PreloadTransport
+import Simulator
 import Synchronization
 
 struct Serve: ParsableCommand {
@@ -92,10 +95,11 @@ struct Serve: ParsableCommand {
             let library = try PreloadSetup.libraryDirectory(preloadDir)
             if let user { try dropRoot(to: user) }   // the library is found (or built); the socket is made as U
             let hub = PreloadEventHub()
-            let engine = Engine(machine: Machine(description), personality: personality, observer: hub)
-            try daemon.attach(engine, state: stateDirectory, fixture: fixture)
-            try attachTracer(trace, to: engine)
-            try servePreloadSocket(engine: engine, hub: hub, path: socket, mode: mode_t(UInt32(socketMode, radix: 8) ?? 0o600),
+            let simulator = Simulator(machine: Machine(description), personality: personality, observer: hub,
+                                      timeoutScale: timeoutScale)
+            try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
+            try attachTracer(trace, to: simulator)
+            try servePreloadSocket(engine: simulator.engine, hub: hub, path: socket, mode: mode_t(UInt32(socketMode, radix: 8) ?? 0o600),
                                    libraryDir: library, devices: names.map { "/dev/" + $0 })
             return
         }
@@ -112,15 +116,17 @@ struct Serve: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
         let wakeups = CUSEWakeups()
-        let engine = Engine(machine: Machine(description), personality: personality, observer: wakeups)
-        try daemon.attach(engine, state: stateDirectory, fixture: fixture)
-        try attachTracer(trace, to: engine, transport: "cuse")
+        let simulator = Simulator(machine: Machine(description), personality: personality, observer: wakeups,
+                                  timeoutScale: timeoutScale)
+        try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
+        try attachTracer(trace, to: simulator, transport: "cuse")
+        let engine = simulator.engine
         let mode = self.mode.flatMap { mode_t($0, radix: 8) }
         let gid = group.flatMap { getgrnam($0)?.pointee.gr_gid }
         let ready = DispatchSemaphore(value: 0)
         for name in names {
             let device = CUSEDevice(
-                name: name, engine: engine,
+                name: name, node: engine,
                 onReady: { path in
                     if let mode { chmod(path, mode) }
                     if let gid { chown(path, uid_t.max, gid) }

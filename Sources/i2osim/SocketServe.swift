@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import ArgumentParser
 import Fixtures
 import Foundation
@@ -12,7 +14,7 @@ func servePreloadSocket(engine: Engine, hub: PreloadEventHub, path: String, mode
                         devices: [String]) throws {
     let server: PreloadServer
     do {
-        server = try PreloadServer(backend: engine, hub: hub, socketPath: path, mode: mode)
+        server = try PreloadServer(node: engine, hub: hub, socketPath: path, mode: mode)
     } catch {
         PreloadSetup.complain("\(error)")
         throw ExitCode.failure

@@ -1,14 +1,17 @@
+import I2OABI
+import I2ODevice
 import ArgumentParser
 import Foundation
 import IoctlEngine
 import PreloadTransport
+import Simulator
 import Trace
 
-/// Sets a `TraceWriter` on `engine` when `path` is given; a file that cannot be created ends the command.
-func attachTracer(_ path: String?, to engine: Engine, transport: String? = nil) throws {
+/// Sets a `TraceWriter` on the simulator's tracing when `path` is given; a file that cannot be created ends the command.
+func attachTracer(_ path: String?, to simulator: Simulator, transport: String? = nil) throws {
     guard let path else { return }
     do {
-        engine.tracer = try TraceWriter(path: path, transport: transport)
+        simulator.tracing.tracer = try TraceWriter(path: path, transport: transport)
     } catch {
         printError("i2osim: --trace \(error)")
         throw ExitCode(125)
@@ -16,7 +19,7 @@ func attachTracer(_ path: String?, to engine: Engine, transport: String? = nil) 
 }
 
 /// `run --record-from DEVICE [--trace FILE]`: the requests go to the real node, traced.
-func passThroughBackend(device: String, trace: String?, hub: PreloadEventHub) throws -> any PreloadBackend {
+func passThroughBackend(device: String, trace: String?, observer: any NodeObserver) throws -> PassThroughBackend {
     var tracer: (any EngineTracer)?
     if let trace {
         do { tracer = try TraceWriter(path: trace) } catch {
@@ -25,7 +28,7 @@ func passThroughBackend(device: String, trace: String?, hub: PreloadEventHub) th
         }
     }
     do {
-        return try PassThroughBackend(device: device, tracer: tracer, hub: hub)
+        return try PassThroughBackend(device: device, tracer: tracer, observer: observer)
     } catch {
         printError("i2osim: --record-from \(error)")
         throw ExitCode(125)

@@ -1,9 +1,13 @@
+import I2OABI
+import I2ODevice
 import Glibc
 import Synchronization
 import Testing
 import Fixtures
 import IOPModel
 @testable import IoctlEngine
+import Faults
+import Simulator
 @testable import CUSETransport
 
 /// `CUSEIoctls` — the daemon's side of an ioctl's calls, as `CUSEDevice` runs it — driven the way
@@ -58,7 +62,7 @@ import IOPModel
         return (nil, 16)
     }
 
-    static func engine() throws -> Engine { Engine(machine: Machine(try FixtureLoader.loadDefault()), personality: .documented) }
+    static func engine() throws -> Simulator { Simulator(machine: Machine(try FixtureLoader.loadDefault()), personality: .documented) }
 
     static func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
     static func le64(_ v: UInt64) -> [UInt8] { le32(UInt32(truncatingIfNeeded: v)) + le32(UInt32(truncatingIfNeeded: v >> 32)) }
@@ -75,7 +79,7 @@ import IOPModel
     }
 
     /// What the engine itself answers for the same PARMGET, run on the caller's memory `k`.
-    static func direct(_ engine: Engine, _ k: inout KernelSimulator) throws -> Int32? {
+    static func direct(_ engine: some ControlNode, _ k: inout KernelSimulator) throws -> Int32? {
         let file = engine.open()
         defer { engine.release(file) }
         let parmget = try #require(IoctlCommand.named("I2OPARMGET", abi: .lp64))
@@ -92,12 +96,12 @@ import IOPModel
         let e = try engine()
         var k = parmget(resbuf: 0x3000, reslen: 0x5000)
         _ = try direct(e, &k)
-        return try #require(e.statistics.ioctls["I2OPARMGET"])
+        return try #require(e.report.ioctls["I2OPARMGET"])
     }
 
     @Test func parmgetTakesThreeCallsAndItsFirstIsAnsweredFromTheSecondIoctlOn() throws {
         let engine = try Self.engine()
-        let ioctls = CUSEIoctls(engine: engine, counting: true, failed: { Issue.record("failed: \($0)") })
+        let ioctls = CUSEIoctls(node: engine, counting: true, failed: { Issue.record("failed: \($0)") })
         let file = CUSEOpenFile(engine.open())
         let parmget = try #require(IoctlCommand.named("I2OPARMGET", abi: .lp64)).number
         var d = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
@@ -114,7 +118,7 @@ import IOPModel
         }
         #expect(file.callCount == 9 && file.ioctlCount == 3)
         // The engine counted every round, the ones answered from FirstRounds included.
-        let stats = try #require(engine.statistics.ioctls["I2OPARMGET"])
+        let stats = try #require(engine.report.ioctls["I2OPARMGET"])
         let plain = try Self.onePlainParmget()
         #expect(stats.requests == 3 && stats.roundsMax == plain.roundsMax && stats.roundsMean == plain.roundsMean, "\(stats) vs \(plain)")
         #expect(ioctls.failedRequests == 0)
@@ -124,7 +128,7 @@ import IOPModel
     /// again — leaves nothing behind: the next ioctl's statistics are its own.
     @Test func aRequestTheKernelEndedLeavesNoRecord() throws {
         let engine = try Self.engine()
-        let ioctls = CUSEIoctls(engine: engine, counting: false, failed: { _ in })
+        let ioctls = CUSEIoctls(node: engine, counting: false, failed: { _ in })
         let file = CUSEOpenFile(engine.open())
         let parmget = try #require(IoctlCommand.named("I2OPARMGET", abi: .lp64)).number
         var good = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
@@ -136,7 +140,7 @@ import IOPModel
             var k = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
             #expect(Self.ioctl(ioctls, file, &k, command: parmget, argument: 0x1000) == (0, 3))
         }
-        let stats = try #require(engine.statistics.ioctls["I2OPARMGET"])
+        let stats = try #require(engine.report.ioctls["I2OPARMGET"])
         let plain = try Self.onePlainParmget()
         #expect(stats.requests == 3 && stats.roundsMax == plain.roundsMax && stats.roundsMean == plain.roundsMean,
                 "\(stats) vs one PARMGET alone: \(plain)")
@@ -144,16 +148,16 @@ import IOPModel
         let other = CUSEOpenFile(engine.open())
         var f2 = faulting
         #expect(Self.ioctl(ioctls, other, &f2, command: parmget, argument: 0x1000) == (nil, 2))
-        #expect(engine.extras.pending.withLock { $0[other.id] != nil }, "the kernel-ended request left a record")
+        #expect(engine.engine.requests.has(other.id), "the kernel-ended request left a record")
         engine.release(other.id)
-        #expect(engine.extras.pending.withLock { $0[other.id] == nil } && engine.extras.pendingCount.load(ordering: .relaxed) == 0)
+        #expect(!engine.engine.requests.has(other.id) && engine.engine.requests.isEmpty)
     }
 
     /// The same when the engine runs every first call (a fault rule is set): the next ioctl is a
     /// request of its own, and an entry fault meant for it acts on its first call.
     @Test func aRequestTheKernelEndedDoesNotSwallowTheNextOnesEntryFault() throws {
         let engine = try Self.engine()
-        let ioctls = CUSEIoctls(engine: engine, counting: true, failed: { _ in })
+        let ioctls = CUSEIoctls(node: engine, counting: true, failed: { _ in })
         let file = CUSEOpenFile(engine.open())
         let parmget = try #require(IoctlCommand.named("I2OPARMGET", abi: .lp64)).number
         engine.addFault(FaultRule(match: FaultMatch(ioctl: "I2OGETIOPS"), action: .errno(.EIO)))   // first calls run the engine
@@ -165,7 +169,7 @@ import IOPModel
         #expect(Self.ioctl(ioctls, file, &k, command: parmget, argument: 0x1000) == (-ENODEV, 1), "the entry fault, on the first call")
         var again = Self.parmget(resbuf: 0x3000, reslen: 0x5000)
         #expect(Self.ioctl(ioctls, file, &again, command: parmget, argument: 0x1000) == (0, 3))
-        let stats = try #require(engine.statistics.ioctls["I2OPARMGET"])
+        let stats = try #require(engine.report.ioctls["I2OPARMGET"])
         let plain = try Self.onePlainParmget()
         #expect(stats.requests == 2 && stats.roundsMax == plain.roundsMax, "\(stats) vs one PARMGET alone: \(plain)")
     }
@@ -175,7 +179,7 @@ import IOPModel
     /// stashed for the kernel's next call.
     @Test func aReplyThatIsNoPrefixIsStashedForTheNextCall() throws {
         let engine = try Self.engine()
-        let ioctls = CUSEIoctls(engine: engine, counting: true, failed: { Issue.record("failed: \($0)") })
+        let ioctls = CUSEIoctls(node: engine, counting: true, failed: { Issue.record("failed: \($0)") })
         let file = CUSEOpenFile(engine.open())
         let parmget = try #require(IoctlCommand.named("I2OPARMGET", abi: .lp64)).number
         let region = UserRange(address: 0x3000, count: 512)
@@ -195,7 +199,7 @@ import IOPModel
 
     @Test func aStashedReplyGoesOnlyToTheSameRequest() throws {
         let engine = try Self.engine()
-        let ioctls = CUSEIoctls(engine: engine, counting: false, failed: { _ in })
+        let ioctls = CUSEIoctls(node: engine, counting: false, failed: { _ in })
         let a = CUSEOpenFile(engine.open()), b = CUSEOpenFile(engine.open())
         let parmget = try #require(IoctlCommand.named("I2OPARMGET", abi: .lp64)).number
         // Run file a's PARMGET up to its exact-ranges retry, then leave the stash there.
@@ -226,7 +230,7 @@ import IOPModel
     @Test func failuresAreCountedAndNamed() throws {
         let engine = try Self.engine()
         let lines = LockedLines()
-        let ioctls = CUSEIoctls(engine: engine, counting: true, failed: { lines.append($0) })
+        let ioctls = CUSEIoctls(node: engine, counting: true, failed: { lines.append($0) })
         let file = CUSEOpenFile(engine.open())
         var k = KernelSimulator()
         let r = Self.ioctl(ioctls, file, &k, command: 0x6900_7777, argument: 0x1000)

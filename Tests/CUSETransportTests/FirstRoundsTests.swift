@@ -1,19 +1,23 @@
+import I2OABI
+import I2ODevice
 import Testing
 import Fixtures
 import IOPModel
 import IoctlEngine
+import Faults
+import Simulator
 @testable import CUSETransport
 
 /// The first, input-less CUSE call of an ioctl is answered from `FirstRounds` once the engine has
 /// run it for that command: the answer must be the engine's own, at any argument, and the engine's
 /// record of the request the same as if it had run.
 @Suite struct FirstRoundsTests {
-    static func engine(_ personality: PersonalityName) throws -> Engine {
-        Engine(machine: Machine(try FixtureLoader.loadDefault()), personality: personality)
+    static func engine(_ personality: PersonalityName) throws -> Simulator {
+        Simulator(machine: Machine(try FixtureLoader.loadDefault()), personality: personality)
     }
 
     /// What the engine itself asks on a first call at `argument` (nil: it answered at once).
-    static func engineRound(_ engine: Engine, _ file: OpenFileID, _ command: UInt32, _ argument: UInt64, _ abi: CallerABI) -> NeedsRound? {
+    static func engineRound(_ engine: Simulator, _ file: OpenFileID, _ command: UInt32, _ argument: UInt64, _ abi: CallerABI) -> NeedsRound? {
         var m = RetryRoundMemory(input: [], outputCapacity: 0)
         do {
             _ = try engine.ioctl(file, command: command, argument: argument, abi: abi, memory: &m)
@@ -34,14 +38,14 @@ import IoctlEngine
                 let n = command.number
                 let learnAt: UInt64 = 0x10_0000
                 guard let round = Self.engineRound(engine, file, n, learnAt, abi) else {
-                    #expect(cache.answer(engine, file, command: n, argument: learnAt, abi: abi) == nil, "\(command)")
+                    #expect(cache.answer(engine, IoctlRequest(file: file, command: n, argument: learnAt, abi: abi)) == nil, "\(command)")
                     continue
                 }
-                cache.learn(engine, file, command: n, argument: learnAt, abi: abi, round: round)
+                cache.learn(engine, IoctlRequest(file: file, command: n, argument: learnAt, abi: abi), round: round)
                 learned += 1
                 for argument: UInt64 in [0x1000, 0x7FFF_F000, 0xFFFF_F000, 0x7FFF_FFFF_E000] {
                     let expected = Self.engineRound(engine, file, n, argument, abi)
-                    let answered = cache.answer(engine, file, command: n, argument: argument, abi: abi)
+                    let answered = cache.answer(engine, IoctlRequest(file: file, command: n, argument: argument, abi: abi))
                     if let answered {
                         #expect(answered == expected, "\(command) at 0x\(String(argument, radix: 16))")
                     } else {
@@ -52,7 +56,7 @@ import IoctlEngine
             }
         }
         #expect(learned >= (personality == .linux2618 ? 10 : 20), "the ioctls with a struct have a first round (\(learned))")
-        #expect(cache.answer(engine, file, command: IoctlCommand.all(.lp64)[0].number, argument: 0, abi: .lp64) == nil,
+        #expect(cache.answer(engine, IoctlRequest(file: file, command: IoctlCommand.all(.lp64)[0].number, argument: 0, abi: .lp64)) == nil,
                 "a NULL argument is left to the engine")
     }
 
@@ -60,7 +64,7 @@ import IoctlEngine
         // Two engines, one ioctl each through the retry rounds: one runs every call, the other has
         // its first call answered from the cache. Results, writes and statistics must agree.
         let parmget = try #require(IoctlCommand.named("I2OPARMGET", abi: .lp64))
-        func run(_ engine: Engine, skipFirst: Bool) throws -> (Int32?, [UInt8]?) {
+        func run(_ engine: Simulator, skipFirst: Bool) throws -> (Int32?, [UInt8]?) {
             let file = engine.open()
             var kernel = KernelSimulator()
             // struct i2o_cmd_psetget (lp64): iop, tid, opbuf, oplen, resbuf, reslen (pointer).
@@ -81,7 +85,7 @@ import IoctlEngine
                 var first = true, answered = false
                 let rc = k.ioctl { (m: inout RetryRoundMemory) throws(NeedsRound) -> Int32 in
                     defer { first = false }
-                    if first, skipFirst, let round = cache.answer(engine, file, command: parmget.number, argument: 0x1000, abi: .lp64) {
+                    if first, skipFirst, let round = cache.answer(engine, IoctlRequest(file: file, command: parmget.number, argument: 0x1000, abi: .lp64)) {
                         answered = true
                         throw round
                     }
@@ -91,7 +95,7 @@ import IoctlEngine
                         case let .error(e): return -e.rawValue
                         }
                     } catch {
-                        if first, skipFirst { cache.learn(engine, file, command: parmget.number, argument: 0x1000, abi: .lp64, round: error) }
+                        if first, skipFirst { cache.learn(engine, IoctlRequest(file: file, command: parmget.number, argument: 0x1000, abi: .lp64), round: error) }
                         throw error
                     }
                 }
@@ -112,7 +116,7 @@ import IoctlEngine
         let a = try run(plain, skipFirst: false), b = try run(skipping, skipFirst: true)
         #expect(a.0 == 0 && b.0 == 0)
         #expect(a.1 == b.1 && a.1 != nil)
-        let sa = plain.statistics.ioctls["I2OPARMGET"], sb = skipping.statistics.ioctls["I2OPARMGET"]
+        let sa = plain.report.ioctls["I2OPARMGET"], sb = skipping.report.ioctls["I2OPARMGET"]
         #expect(sa?.requests == 1 && sb?.requests == 2)   // the skipping engine ran the ioctl twice
         #expect(sa?.roundsMean == sb?.roundsMean && sa?.roundsMax == sb?.roundsMax, "the skipped round is counted (\(String(describing: sa)) vs \(String(describing: sb)))")
     }

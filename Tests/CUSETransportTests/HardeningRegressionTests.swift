@@ -1,3 +1,7 @@
+import Faults
+import Simulator
+import I2OABI
+import I2ODevice
 import IoctlEngine
 import Testing
 @testable import CUSETransport

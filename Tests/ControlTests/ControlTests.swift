@@ -1,3 +1,7 @@
+import Faults
+import Simulator
+import I2OABI
+import I2ODevice
 import Control
 import Fixtures
 import Foundation
@@ -7,8 +11,8 @@ import IoctlEngine
 import Testing
 
 @Suite struct ControlTests {
-    func handler(_ e: Engine) -> ControlHandler {
-        ControlHandler(engine: e, loadFixture: { path in
+    func handler(_ e: Simulator) -> ControlHandler {
+        ControlHandler(simulator: e, loadFixture: { path in
             do throws(FixtureError) { return .success(try FixtureLoader.load(path: path)) } catch {
                 return .failure(ControlError(error.description))
             }
@@ -74,7 +78,7 @@ import Testing
         #expect(bad["ok"] as? Bool == false)
         let st = try answer(h, #"{"command": "fault-add", "function": "UtilParamsGet", "action": "status", "status": "ERROR_PARTIAL_TRANSFER", "detail": "UNKNOWN_ERROR"}"#)
         #expect(st["ok"] as? Bool == true)
-        #expect(e.faults.rules.last?.action == .status(.errorPartialTransfer, .unknownError))
+        #expect(e.faults.snapshot.rules.last?.action == .status(.errorPartialTransfer, .unknownError))
         let removed = try answer(h, #"{"command": "fault-remove"}"#)
         #expect((removed["result"] as? [String: Any])?["removed"] as? Int == 2)
         let stats = try answer(h, #"{"command": "stats"}"#)

@@ -1,3 +1,7 @@
+import Faults
+import Simulator
+import I2OABI
+import I2ODevice
 import Foundation
 import I2OFormats
 import IOPModel
@@ -14,10 +18,10 @@ import Testing
         let (r, bytes) = try T.getIOPs(e, f)
         #expect(r == .success)
         #expect(bytes[0] == 1)
-        let rule = try #require(e.faults.rules.first)
+        let rule = try #require(e.faults.snapshot.rules.first)
         #expect(rule.matched == 1 && rule.fired == 1 && rule.spent)
-        #expect(e.statistics.faultsInjected["errno"] == 1)
-        #expect(e.statistics.ioctls["I2OGETIOPS"]?.errnos["EIO"] == 1)
+        #expect(e.report.faultsInjected["errno"] == 1)
+        #expect(e.report.ioctls["I2OGETIOPS"]?.errnos["EIO"] == 1)
     }
 
     @Test func timesEveryAndProbability() throws {
@@ -95,7 +99,7 @@ import Testing
         let e = try T.engine(); let f = e.open()
         e.addFault(FaultRule(match: FaultMatch(ioctl: "I2OPARMGET", iop: 0), action: .failIOP, count: .once))
         #expect(try T.params(e, f, tid: 0x203, ops: T.fieldGet(0xF100)).0 == .error(.ETIMEDOUT))
-        #expect(e.faults.failedIOPs == [IOPUnit(rawValue: 0)])
+        #expect(e.faults.snapshot.failedIOPs == [IOPUnit(rawValue: 0)])
         // Everything else now times out too, whatever the rule says (it is spent).
         #expect(try T.params(e, f, tid: 0x008, ops: T.fieldGet(0xF100)).0 == .error(.ETIMEDOUT))
         e.setIOPFailed(IOPUnit(rawValue: 0), false)
@@ -108,7 +112,7 @@ import Testing
         let t0 = Date()
         #expect(try T.getIOPs(e, f).0 == .success)
         #expect(Date().timeIntervalSince(t0) >= 0.11)
-        #expect((e.statistics.ioctls["I2OGETIOPS"]?.maxus ?? 0) >= 110_000)
+        #expect((e.report.ioctls["I2OGETIOPS"]?.maxus ?? 0) >= 110_000)
     }
 
     @Test func hangUntilReleased() async throws {
@@ -116,8 +120,8 @@ import Testing
         e.addFault(FaultRule(match: FaultMatch(ioctl: "I2OGETIOPS"), action: .hang, count: .once))
         let task = Task.detached { try T.getIOPs(e, f).0 }
         var waited = 0
-        while e.statistics.hungRequests == 0 && waited < 500 { try await Task.sleep(for: .milliseconds(10)); waited += 1 }
-        #expect(e.statistics.hungRequests == 1)
+        while e.report.hungRequests == 0 && waited < 500 { try await Task.sleep(for: .milliseconds(10)); waited += 1 }
+        #expect(e.report.hungRequests == 1)
         #expect(e.releaseHangs() == 1)
         #expect(try await task.value == .success)
     }
@@ -141,7 +145,7 @@ import Testing
     @Test func statsCountRequestsAndRounds() throws {
         let e = try T.engine(); let f = e.open()
         for _ in 0..<5 { _ = try T.getIOPs(e, f) }
-        let s = e.statistics
+        let s = e.report
         #expect(s.ioctls["I2OGETIOPS"]?.requests == 5)
         #expect(s.ioctls["I2OGETIOPS"]?.roundsMean == 1)
         #expect(s.requests == 5 && s.errors == 0)

@@ -1,8 +1,13 @@
+import I2OABI
+import I2ODevice
 import Fixtures
 import Foundation
 import I2OFormats
 import IOPModel
 import IoctlEngine
+import Faults
+import Persistence
+import Simulator
 import Testing
 
 @Suite struct StateTests {
@@ -12,7 +17,7 @@ import Testing
         do {
             let state = try StateDirectory(path: dir, baseline: base)
             #expect(try state.load() == nil)
-            let engine = Engine(machine: Machine(base))
+            let engine = Simulator(machine: Machine(base))
             engine.attachState(state)
             var value = Array("Kept".utf8); value += [UInt8](repeating: 0, count: 60)
             #expect(engine.setParameter(unit: IOPUnit(rawValue: 0), tid: TID(rawValue: 0x203), group: 0xF102, field: 0, value: value) == nil)
@@ -84,7 +89,7 @@ import Testing
         let dir = T.tempDir()
         let base = try T.defaultMachine()
         let state = try StateDirectory(path: dir, baseline: base)
-        let engine = Engine(machine: Machine(base))
+        let engine = Simulator(machine: Machine(base))
         engine.attachState(state)
         let f = engine.open()
         var value = Array("Volume".utf8); value += [UInt8](repeating: 0, count: 58)

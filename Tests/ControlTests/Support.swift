@@ -1,17 +1,21 @@
+import I2OABI
+import I2ODevice
 import EngineTestSupport
 import Fixtures
 import Foundation
 import I2OFormats
 import IOPModel
 import IoctlEngine
+import Faults
+import Simulator
 
 enum T {
     static func defaultMachine() throws -> MachineDescription { try FixtureLoader.loadDefault() }
 
-    static func engine() throws -> Engine { Engine(machine: Machine(try defaultMachine())) }
+    static func engine() throws -> Simulator { Simulator(machine: Machine(try defaultMachine())) }
 
     /// GETIOPS: the 32 bytes, or the errno.
-    static func getIOPs(_ e: Engine, _ file: OpenFileID) throws -> (IoctlResult, [UInt8]) {
+    static func getIOPs(_ e: some ControlNode, _ file: OpenFileID) throws -> (IoctlResult, [UInt8]) {
         var m = FakeUserMemory()
         let a = m.place(zeroes: 32)
         let r = try e.ioctl(file, command: IoctlCommand(.getIOPs, abi: .lp64).number, argument: a, abi: .lp64, memory: &m)
@@ -19,7 +23,7 @@ enum T {
     }
 
     /// PARMGET/PARMSET of `ops` on (iop, tid): the result and the result list.
-    static func params(_ e: Engine, _ file: OpenFileID, set: Bool = false, iop: UInt32 = 0, tid: UInt32,
+    static func params(_ e: some ControlNode, _ file: OpenFileID, set: Bool = false, iop: UInt32 = 0, tid: UInt32,
                        ops: [UInt8]) throws -> (IoctlResult, [UInt8]) {
         var m = FakeUserMemory()
         let opbuf = m.place(ops)
@@ -42,7 +46,7 @@ enum T {
     }
 
     /// EVTREG for (iop, tid, mask).
-    static func register(_ e: Engine, _ file: OpenFileID, tid: UInt32, mask: UInt32) throws -> IoctlResult {
+    static func register(_ e: some ControlNode, _ file: OpenFileID, tid: UInt32, mask: UInt32) throws -> IoctlResult {
         var m = FakeUserMemory()
         var s = [UInt8](); s.appendLE32(0); s.appendLE32(tid); s.appendLE32(mask)
         let arg = m.place(s)

@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import Testing
 import EngineTestSupport
 import Synchronization
@@ -5,7 +7,7 @@ import I2OFormats
 import IOPModel
 @testable import IoctlEngine
 
-final class RecordingObserver: EngineObserver {
+final class RecordingObserver: NodeObserver {
     let files = Mutex<[OpenFileID]>([])
     func eventQueued(for file: OpenFileID) { files.withLock { $0.append(file) } }
 }

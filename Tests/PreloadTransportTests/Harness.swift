@@ -1,3 +1,7 @@
+import Faults
+import Simulator
+import I2OABI
+import I2ODevice
 import Foundation
 import Glibc
 import IoctlEngine
@@ -85,7 +89,7 @@ final class ToyDaemon: Sendable {
         hub = PreloadEventHub()
         backend = ToyBackend(observer: hub)
         let box = log
-        server = try PreloadServer(backend: backend, hub: hub, socketPath: socketPath, mode: mode) { line in
+        server = try PreloadServer(node: backend, hub: hub, socketPath: socketPath, mode: mode) { line in
             box.lines.withLock { $0.append(line) }
         }
         server.start()

@@ -1,8 +1,12 @@
+import I2OABI
+import I2ODevice
 import Foundation
 import Fixtures
 import Glibc
 import IOPModel
 import IoctlEngine
+import Faults
+import Simulator
 @testable import PreloadTransport
 import Synchronization
 import Testing
@@ -64,10 +68,10 @@ import Testing
     /// The engine itself behind the socket: a request given up for an unwritable reservation is
     /// over — the next one on the file is a request of its own, and an entry fault meant for it acts.
     @Test func aRequestGivenUpDoesNotSwallowTheNextOnesEntryFault() throws {
-        let engine = Engine(machine: Machine(try FixtureLoader.loadDefault()))
+        let engine = Simulator(machine: Machine(try FixtureLoader.loadDefault()))
         let hub = PreloadEventHub()
         let logged = Mutex<[String]>([])
-        let server = try PreloadServer(backend: engine, hub: hub) { line in logged.withLock { $0.append(line) } }
+        let server = try PreloadServer(node: engine, hub: hub) { line in logged.withLock { $0.append(line) } }
         server.start()
         defer { server.stop() }
         let c = try RawClient(path: server.socketPath)

@@ -1,3 +1,7 @@
+import Faults
+import Simulator
+import I2OABI
+import I2ODevice
 import Foundation
 import IoctlEngine
 @testable import PreloadTransport
@@ -14,23 +18,23 @@ import Synchronization
 ///   rounds each call took are kept in `countRounds`.
 /// - `read`: whole 104-byte records; `write`: EINVAL.
 /// Event record: u32 sequence number (per open file, from 1), then 100 bytes of 0x11.
-final class ToyBackend: PreloadBackend {
+final class ToyBackend: ControlNode {
     private struct File { var queue: [[UInt8]] = []; var sequence: UInt32 = 0 }
     private let files = Mutex<[UInt64: File]>([:])
     private let counter = Atomic<UInt64>(1)
-    private let observer: any EngineObserver
+    private let observer: any NodeObserver
     let released = Atomic<Int>(0)
     let countRounds = Mutex<[Int]>([])
 
-    init(observer: any EngineObserver) { self.observer = observer }
+    init(observer: any NodeObserver) { self.observer = observer }
 
-    func open() -> OpenFileID {
+    func open(by caller: Int32?) -> OpenFileID {
         let id = counter.wrappingAdd(1, ordering: .relaxed).oldValue
         files.withLock { $0[id] = File() }
         return OpenFileID(rawValue: id)
     }
 
-    func release(_ file: OpenFileID) {
+    func release(_ file: OpenFileID, by caller: Int32?) {
         files.withLock { _ = $0.removeValue(forKey: file.rawValue) }
         released.add(1, ordering: .relaxed)
     }
@@ -43,8 +47,8 @@ final class ToyBackend: PreloadBackend {
     private static func le64(_ b: [UInt8], _ o: Int) -> UInt64 { le32(b, o) | le32(b, o + 4) << 32 }
     private static func bytes32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
 
-    func ioctl<M: UserMemory>(_ file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI,
-                              memory: inout M) throws(NeedsRound) -> IoctlResult {
+    func ioctl(_ request: IoctlRequest, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        let (file, command, argument, abi) = (request.file, request.command, request.argument, request.abi)
         switch command {
         case 0x8020_6900:
             _ = try memory.fetch(reads: [], writes: [UserRange(address: argument, count: 32)])
@@ -102,7 +106,7 @@ final class ToyBackend: PreloadBackend {
         }
     }
 
-    func read(_ file: OpenFileID, capacity: Int) -> ReadResult {
+    func read(_ file: OpenFileID, capacity: Int, by caller: Int32?) -> ReadResult {
         guard capacity >= 104 else { return .error(.EINVAL) }
         return files.withLock { f -> ReadResult in
             guard var one = f[file.rawValue] else { return .error(.EBADF) }
@@ -117,7 +121,7 @@ final class ToyBackend: PreloadBackend {
         }
     }
 
-    func write(_ file: OpenFileID, count: Int) -> IoctlResult { .error(.EINVAL) }
+    func write(_ file: OpenFileID, count: Int, by caller: Int32?) -> IoctlResult { .error(.EINVAL) }
 
     func isReadable(_ file: OpenFileID) -> Bool {
         files.withLock { !($0[file.rawValue]?.queue.isEmpty ?? true) }

@@ -1,12 +1,16 @@
+import I2OABI
+import I2ODevice
 import Fixtures
 import I2OFormats
 import IOPModel
 import IoctlEngine
+import Faults
+import Simulator
 import Testing
 
 /// Every injected fault appears in the trace as injected.
 @Suite struct InjectedFaultTraceTests {
-    func hrtGet(_ e: Engine, _ f: OpenFileID) throws -> IoctlResult {
+    func hrtGet(_ e: some ControlNode, _ f: OpenFileID) throws -> IoctlResult {
         var m = FlatMemory()
         m.put(le32(0) + le32(0) + le64(0x2000) + le64(0x1800), at: 0x1000)
         m.put(le32(4096), at: 0x1800)
@@ -14,7 +18,7 @@ import Testing
     }
 
     @Test func anErrnoAtTheIoctlEntryIsTracedAsInjected() throws {
-        let e = Engine(machine: Machine(try FixtureLoader.loadDefault()))
+        let e = Simulator(machine: Machine(try FixtureLoader.loadDefault()))
         let c = Collector()
         e.tracer = c
         let f = e.open()
@@ -31,7 +35,7 @@ import Testing
     }
 
     @Test func aDelayOrCorruptionAtTheEntryIsTracedAsInjected() throws {
-        let e = Engine(machine: Machine(try FixtureLoader.loadDefault()))
+        let e = Simulator(machine: Machine(try FixtureLoader.loadDefault()))
         let c = Collector()
         e.tracer = c
         let f = e.open()
@@ -45,7 +49,7 @@ import Testing
     }
 
     @Test func aStatusOnThePostedFrameIsTracedAsInjected() throws {
-        let e = Engine(machine: Machine(try FixtureLoader.loadDefault()))
+        let e = Simulator(machine: Machine(try FixtureLoader.loadDefault()))
         let c = Collector()
         e.tracer = c
         let f = e.open()

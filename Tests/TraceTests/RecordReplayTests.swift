@@ -1,18 +1,22 @@
+import I2OABI
+import I2ODevice
 import Foundation
 import Fixtures
 import I2OFormats
 import IOPModel
 import IoctlEngine
+import Faults
+import Simulator
 import Synchronization
 import Testing
 @testable import Trace
 
 /// A `ControlDevice` over an in-process engine (64-bit layouts, buffers in a FlatMemory).
 final class EngineControlDevice: ControlDevice {
-    let engine: Engine
+    let engine: any ControlNode
     let file: OpenFileID
     var m = FlatMemory(base: 0x10000, bytes: [UInt8](repeating: 0, count: 0x40000))
-    init(_ engine: Engine) { self.engine = engine; file = engine.open() }
+    init(_ engine: any ControlNode) { self.engine = engine; file = engine.open() }
 
     func ioctl(_ kind: IoctlCommand.Kind, _ structBytes: [UInt8]) -> Errno? {
         m.put(structBytes, at: 0x10000)
@@ -94,7 +98,7 @@ final class EngineControlDevice: ControlDevice {
     @Test func replayTranslatesPointersAndReportsTheFirstDivergence() throws {
         let machine = Machine(try FixtureLoader.loadDefault())
         let hrtLength = try #require(machine.iops[0]).hrt.byteCount
-        let e = Engine(machine: machine)
+        let e = Simulator(machine: machine)
         let c = Collector()
         e.tracer = c
         let f = e.open()
@@ -107,7 +111,7 @@ final class EngineControlDevice: ControlDevice {
         let records = c.records.withLock { $0 }
 
         let diverged = Mutex<[Divergence]>([])
-        let replay = ReplayBackend(records: records, mode: .strict) { d in diverged.withLock { $0.append(d) } }
+        let replay = ReplayBackend(records: records, mode: .strict) { d, _ in diverged.withLock { $0.append(d) } }
         let rf = replay.open()
         var other = FlatMemory(base: 0x50000, bytes: [UInt8](repeating: 0, count: 0x10000))
         other.put(le32(0) + le32(0) + le64(0x58000) + le64(0x57000), at: 0x51000)
@@ -119,7 +123,7 @@ final class EngineControlDevice: ControlDevice {
         #expect(replay.unconsumed() == nil)
 
         // A second client asks for IOP 1: the first divergence, with the struct field named.
-        let replay2 = ReplayBackend(records: records, mode: .strict) { d in diverged.withLock { $0.append(d) } }
+        let replay2 = ReplayBackend(records: records, mode: .strict) { d, _ in diverged.withLock { $0.append(d) } }
         let rf2 = replay2.open()
         other.put(le32(1), at: 0x51000)
         let r2 = try replay2.ioctl(rf2, command: IoctlCommand(.hrtGet, abi: .lp64).number, argument: 0x51000, abi: .lp64, memory: &other)

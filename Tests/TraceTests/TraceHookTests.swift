@@ -1,8 +1,12 @@
+import I2OABI
+import I2ODevice
 import Foundation
 import Fixtures
 import I2OFormats
 import IOPModel
 import IoctlEngine
+import Faults
+import Simulator
 import Synchronization
 import Testing
 @testable import Trace
@@ -34,7 +38,7 @@ func le32(_ v: UInt32) -> [UInt8] { var b = [UInt8](); b.appendLE32(v); return b
 func le64(_ v: UInt64) -> [UInt8] { var b = [UInt8](); b.appendLE64(v); return b }
 
 @Suite struct TraceHookTests {
-    func engine() throws -> Engine { Engine(machine: Machine(try FixtureLoader.loadDefault())) }
+    func engine() throws -> Simulator { Simulator(machine: Machine(try FixtureLoader.loadDefault())) }
 
     @Test func hrtGetIsTracedWithArgumentsRoundsFramesAndStores() throws {
         let e = try engine()

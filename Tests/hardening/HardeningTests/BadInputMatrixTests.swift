@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import EngineTestSupport
 import Fixtures
 import I2OFormats

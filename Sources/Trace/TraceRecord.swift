@@ -1,3 +1,5 @@
+import I2OABI
+import I2ODevice
 import I2OFormats
 
 // The records of a request trace (docs/trace-format.md): one per request the engine answered,
@@ -166,6 +168,3 @@ public func traceParseHex(_ s: String) -> UInt64? {
     if s.hasPrefix("0x") || s.hasPrefix("0X") { return UInt64(s.dropFirst(2), radix: 16) }
     return UInt64(s)
 }
-
-/// An errno is an error where a device call fails (`Result<_, Errno>`).
-extension Errno: Error {}

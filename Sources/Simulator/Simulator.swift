@@ -1,0 +1,84 @@
+import I2OABI
+import Faults
+import I2OFormats
+import I2ODevice
+import IOPModel
+import IoctlEngine
+import Persistence
+import Trace
+
+/// A simulated machine as i2osim serves it: the host driver (`Engine`) with its request pipeline
+/// assembled — this is the one place the chain is put together (docs/architecture.md):
+///
+///     ioctl → Tracing → Statistics → Persistence → FaultInjector → personality's handler
+///     post  → FaultInjector → Tracing (frame capture) → the model
+///
+/// Tracing is outermost so a trace shows what the caller saw (entry faults included) and innermost
+/// on the post path so it shows the frames the model was given; persistence sees the final result
+/// of the handler and its faults, so a request that a fault fails writes no state.
+public final class Simulator: Sendable {
+    public let engine: Engine
+    public let tracing: Tracing
+    public let statistics: Statistics
+    public let persistence: Persistence
+    public let faults: FaultInjector
+
+    /// - Parameter timeoutScale: multiplies the personality's waits and the hang timeout
+    ///   (`I2OSIM_TIMEOUT_SCALE`).
+    public init(machine: Machine, personality: PersonalityName = .documented, observer: (any NodeObserver)? = nil,
+                timeoutScale: Double = 1) {
+        tracing = Tracing()
+        statistics = Statistics()
+        persistence = Persistence()
+        faults = FaultInjector(timeoutScale: timeoutScale)
+        engine = Engine(machine: machine, personality: personality, observer: observer,
+                        interceptors: [tracing, statistics, persistence, faults],
+                        frameInterceptors: [faults, tracing],
+                        timeoutScale: timeoutScale)
+        tracing.countQueuedEvents(of: engine)
+    }
+
+    /// Request statistics with the fault layer's and the state directory's counts.
+    public var report: SimulatorStatistics {
+        let f = faults.snapshot
+        let s = statistics.summary
+        return SimulatorStatistics(ioctls: s.ioctls, requests: s.requests, errors: s.errors, faultsInjected: f.injected,
+                                   rules: f.rules, failedIOPs: f.failedIOPs.map(\.rawValue).sorted(),
+                                   stateWrites: persistence.writeCount, hungRequests: faults.hungRequests)
+    }
+
+    /// Fails IOP `unit` as a whole (true) or recovers it (false). - Returns: false for no such IOP.
+    @discardableResult
+    public func setIOPFailed(_ unit: IOPUnit, _ failed: Bool) -> Bool {
+        guard engine.machine.iops[unit] != nil else { return false }
+        faults.setFailed(unit, failed)
+        return true
+    }
+
+    /// Sets a parameter past the fault layer (`Engine.setParameter`) and keeps it in the state
+    /// directory. - Returns: nil on success, else what went wrong.
+    public func setParameter(unit: IOPUnit, tid: TID, group: UInt16, field: UInt16, value: [UInt8]) -> String? {
+        if let problem = engine.setParameter(unit: unit, tid: tid, group: group, field: field, value: value) { return problem }
+        return persistence.save() ? nil : "the state file could not be written"
+    }
+
+    /// Replaces the whole machine (a restored snapshot) and keeps it in the state directory;
+    /// failed IOPs that the new machine lacks are forgotten.
+    public func replaceMachine(_ description: MachineDescription) {
+        engine.replaceMachine(description)
+        faults.keepFailed(only: Set(description.iops.map(\.unit)))
+        persistence.save()
+    }
+}
+
+/// Everything `i2osim ctl SOCKET stats` shows.
+public struct SimulatorStatistics: Codable, Hashable, Sendable {
+    public var ioctls: [String: IoctlStatistics] = [:]
+    public var requests = 0
+    public var errors = 0
+    public var faultsInjected: [String: Int] = [:]
+    public var rules: [FaultRule] = []
+    public var failedIOPs: [UInt32] = []
+    public var stateWrites: Int?
+    public var hungRequests = 0
+}

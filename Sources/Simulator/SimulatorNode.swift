@@ -1,0 +1,56 @@
+import Faults
+import I2OABI
+import I2ODevice
+import I2OFormats
+import IOPModel
+import IoctlEngine
+import Persistence
+import Trace
+
+/// A simulator is served as its engine is: every call goes to `engine`, through its pipeline.
+extension Simulator: ControlNode {
+    public func open(by caller: Int32?) -> OpenFileID { engine.open(by: caller) }
+    public func release(_ file: OpenFileID, by caller: Int32?) { engine.release(file, by: caller) }
+    @inlinable
+    public func ioctl(_ request: IoctlRequest, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try engine.ioctl(request, memory: &memory)
+    }
+    public func read(_ file: OpenFileID, capacity: Int, by caller: Int32?) -> ReadResult { engine.read(file, capacity: capacity, by: caller) }
+    public func write(_ file: OpenFileID, count: Int, by caller: Int32?) -> IoctlResult { engine.write(file, count: count, by: caller) }
+    public func isReadable(_ file: OpenFileID) -> Bool { engine.isReadable(file) }
+    public func mayAnswerFirstRound(_ file: OpenFileID) -> Bool { engine.mayAnswerFirstRound(file) }
+    public func firstRoundAnswered(_ request: IoctlRequest) -> Bool { engine.firstRoundAnswered(request) }
+}
+
+// The simulator's controls in one place (the control channel and tests use them).
+extension Simulator {
+    /// Adds a fault rule. - Returns: its id.
+    @discardableResult
+    public func addFault(_ rule: FaultRule) -> Int { faults.add(rule) }
+    /// Removes fault rule `id` (nil: all). - Returns: how many were removed.
+    @discardableResult
+    public func removeFault(_ id: Int?) -> Int { faults.remove(id) }
+    /// Releases every hung request. - Returns: how many were waiting.
+    @discardableResult
+    public func releaseHangs() -> Int { faults.releaseHangs() }
+    /// The tracer receiving a record per request; nil traces nothing.
+    public var tracer: (any EngineTracer)? {
+        get { tracing.tracer }
+        set { tracing.tracer = newValue }
+    }
+    /// Attaches a state directory: from now on acknowledged changes are written to it.
+    public func attachState(_ directory: StateDirectory, log: (@Sendable (String) -> Void)? = nil) {
+        persistence.attach(directory, to: engine, log: log)
+    }
+    /// Runs `body` on the machine under the engine's lock (`Engine.withMachine`).
+    public func withMachine<R: Sendable>(_ body: (inout Machine) -> R) -> R { engine.withMachine(body) }
+    /// A copy of the machine as it is now.
+    public var machine: Machine { engine.machine }
+}
+
+extension Simulator {
+    /// The open files now.
+    public var openFiles: [OpenFileID] { engine.openFiles }
+    /// The events queued for `file` (oldest first) and its lost count; nil for an unknown file.
+    public func queuedEvents(_ file: OpenFileID) -> (events: [EventInfo], lost: Int32)? { engine.queuedEvents(file) }
+}
