@@ -7,6 +7,7 @@
 //                parameter operation/result lists, event records). No OS, no ioctls.
 //   IOPModel     one or more IOPs as state machines that take request frames and give
 //                reply frames, as a real IOP does. Knows nothing of ioctls.
+//   DPTFirmware  the Adaptec/DPT firmware module of an IOP (IOPModel's IOPFirmware).
 //   Fixtures     the text description of a machine (YAML) and its loader.
 //   IoctlEngine  the host driver: /dev/i2o/ctl ioctls in both ABIs over an abstract
 //                "user memory"; builds frames and posts them to the model. No transport.
@@ -42,7 +43,9 @@ let package = Package(
     targets: [
         .target(name: "I2OFormats", swiftSettings: strict),
         .target(name: "IOPModel", dependencies: ["I2OFormats"], swiftSettings: strict),
-        .target(name: "Fixtures", dependencies: ["IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")],
+        // The Adaptec/DPT firmware module: one implementation of IOPModel's IOPFirmware.
+        .target(name: "DPTFirmware", dependencies: ["IOPModel", "I2OFormats"], swiftSettings: strict),
+        .target(name: "Fixtures", dependencies: ["IOPModel", "DPTFirmware", "I2OFormats", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .target(name: "IoctlEngine", dependencies: ["IOPModel", "I2OFormats"], swiftSettings: strict),
         // libfuse3's CUSE API (Debian: libfuse3-dev). Only CUSETransport sees it.
@@ -55,7 +58,7 @@ let package = Package(
         // Request traces (JSON lines), fixture recording and trace replay.
         .target(name: "Trace", dependencies: ["IoctlEngine", "IOPModel", "I2OFormats", "PreloadTransport", "Fixtures"], swiftSettings: strict),
         .executableTarget(name: "i2osim", dependencies: [
-            "I2OFormats", "IOPModel", "Fixtures", "IoctlEngine", "CUSETransport", "PreloadTransport", "Control", "Trace",
+            "I2OFormats", "IOPModel", "DPTFirmware", "Fixtures", "IoctlEngine", "CUSETransport", "PreloadTransport", "Control", "Trace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         // Benchmarks (scripts/bench): the in-process benchmark and its allocation counter.
@@ -77,7 +80,8 @@ let package = Package(
                     path: "Tests/hardening/HardeningTests"),
         .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),
-        .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "DPTFirmwareTests", dependencies: ["DPTFirmware", "IOPModel", "I2OFormats"]),
+        .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "DPTFirmware", "IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "IoctlEngine", "IOPModel", "Fixtures"]),
         .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine", "IOPModel", "Fixtures"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport"]),

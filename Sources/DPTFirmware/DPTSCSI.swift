@@ -1,4 +1,5 @@
 import I2OFormats
+import IOPModel
 
 /// What a DPT SCSI SCB addresses: the controller itself (TID 0), a physical disk or an array.
 public enum DPTTarget: Hashable, Sendable {
