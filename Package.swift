@@ -10,6 +10,7 @@
 //                caller's memory as a node sees it. Every transport serves any node.
 //   IOPModel     one or more IOPs as state machines that take request frames and give
 //                reply frames, as a real IOP does. Knows nothing of ioctls.
+//   DPTFirmware  the Adaptec/DPT firmware module of an IOP (IOPModel's IOPFirmware).
 //   Fixtures     the text description of a machine (YAML) and its loader.
 //   IoctlEngine  the host driver: a ControlNode whose ioctls run through a request pipeline of
 //                interceptors to the personality's handler and the model. No OS, no transport.
@@ -50,7 +51,9 @@ let package = Package(
         .target(name: "I2OABI", dependencies: ["I2OFormats"], swiftSettings: strict),
         .target(name: "I2ODevice", dependencies: ["I2OABI", "I2OFormats"], swiftSettings: strict),
         .target(name: "IOPModel", dependencies: ["I2OFormats"], swiftSettings: strict),
-        .target(name: "Fixtures", dependencies: ["IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")],
+        // The Adaptec/DPT firmware module: one implementation of IOPModel's IOPFirmware.
+        .target(name: "DPTFirmware", dependencies: ["IOPModel", "I2OFormats"], swiftSettings: strict),
+        .target(name: "Fixtures", dependencies: ["IOPModel", "DPTFirmware", "I2OFormats", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .target(name: "IoctlEngine", dependencies: ["I2OABI", "I2ODevice", "IOPModel", "I2OFormats"], swiftSettings: strict),
         // The pipeline's interceptors, each its own concern; `Simulator` assembles them around the engine.
@@ -73,7 +76,7 @@ let package = Package(
         .target(name: "Trace", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "Fixtures"],
                 swiftSettings: strict),
         .executableTarget(name: "i2osim", dependencies: [
-            "I2OFormats", "I2OABI", "I2ODevice", "IOPModel", "Fixtures", "IoctlEngine", "Faults", "Persistence", "Simulator",
+            "I2OFormats", "I2OABI", "I2ODevice", "IOPModel", "DPTFirmware", "Fixtures", "IoctlEngine", "Faults", "Persistence", "Simulator",
             "CUSETransport", "PreloadTransport", "Control", "Trace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),

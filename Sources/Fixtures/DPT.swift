@@ -1,3 +1,4 @@
+import DPTFirmware
 import I2OFormats
 import IOPModel
 
@@ -137,10 +138,10 @@ extension Interpreter {
         return (b, id, lun)
     }
 
-    /// The derived devices of `c`, with the devices the fixture writes itself merged in: an
-    /// entry whose TID is derived adds its groups, pages and failures to the derived device
-    /// (its class must agree); any other TID is appended to the LCT as written.
-    func merge(_ c: DPTController, written: [DeviceDescription], node: FixtureNode?, path: String) -> [DeviceDescription] {
+    /// The devices a firmware module derives, with the devices the fixture writes itself merged
+    /// in: an entry whose TID is derived adds its groups, pages and failures to the derived
+    /// device (its class must agree); any other TID is appended to the LCT as written.
+    func merge(_ c: any IOPFirmware, written: [DeviceDescription], node: FixtureNode?, path: String) -> [DeviceDescription] {
         var out = c.derivedDevices()
         for w in written {
             if let k = out.firstIndex(where: { $0.tid == w.tid }) {

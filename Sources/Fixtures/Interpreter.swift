@@ -54,11 +54,12 @@ struct Interpreter {
             unit = r.integer(n, o.sub("unit"), in: 0...Int128(IOPUnit.maxControllers - 1),
                              what: "an IOP unit (0…\(IOPUnit.maxControllers - 1))").map { UInt32($0) }
         }
-        // A DPT controller description derives the LCT; written devices are merged into it.
-        let dpt = o["dpt"].flatMap { self.dpt($0, o.sub("dpt")) }
-        var devices = o["devices"].map { self.devices($0, o.sub("devices"), known: Set(dpt?.derivedDevices().map(\.tid) ?? [])) } ?? []
-        if let dpt { devices = merge(dpt, written: devices, node: o["devices"], path: o.sub("devices")) }
-        var lctFlags: UInt32 = 0, lctChange: UInt32 = 1, boot = dpt?.derivedBootDevice ?? TID.none
+        // A vendor's controller (a `dpt:` section) is a firmware module, which derives the LCT,
+        // the HRT and the boot device; written devices are merged into the derived ones.
+        let firmware: (any IOPFirmware)? = o["dpt"].flatMap { self.dpt($0, o.sub("dpt")) }
+        var devices = o["devices"].map { self.devices($0, o.sub("devices"), known: Set(firmware?.derivedDevices().map(\.tid) ?? [])) } ?? []
+        if let firmware { devices = merge(firmware, written: devices, node: o["devices"], path: o.sub("devices")) }
+        var lctFlags: UInt32 = 0, lctChange: UInt32 = 1, boot = firmware?.derivedBootDevice ?? TID.none
         if let n = o["lct"], let l = r.object(n, o.sub("lct"), keys: ["iop_flags", "change_indicator", "boot_device"]) {
             if let v = l["iop_flags"] { lctFlags = r.u32(v, l.sub("iop_flags")) ?? 0 }
             if let v = l["change_indicator"] { lctChange = r.u32(v, l.sub("change_indicator")) ?? 1 }
@@ -72,21 +73,22 @@ struct Interpreter {
         }
         var sb = StatusBlock()
         sb.expectedLCTSize = UInt32(LCT(entries: devices.map(\.entry)).byteCount)
-        if let dpt {
-            sb.organizationID = DPTController.organizationID
-            sb.productID = dpt.productName
+        let organization = firmware.map { type(of: $0).organizationID }
+        if let firmware, let organization {
+            sb.organizationID = organization
+            sb.productID = firmware.productName
         }
         if let n = o["status"] { status(n, o.sub("status"), into: &sb) }
-        if dpt != nil, sb.organizationID != DPTController.organizationID {
-            r.error(o["status"], o.sub("status"), "a dpt: controller is an organization 0x001B IOP; status.organization_id says \(hex(sb.organizationID, width: 4))",
-                    hint: "remove organization_id or write 0x001B")
+        if let organization, sb.organizationID != organization {
+            r.error(o["status"], o.sub("status"), "a dpt: controller is an organization \(hex(organization, width: 4)) IOP; status.organization_id says \(hex(sb.organizationID, width: 4))",
+                    hint: "remove organization_id or write \(hex(organization, width: 4))")
         }
-        var table = dpt?.derivedHRT() ?? HRT(entries: [])
+        var table = firmware?.derivedHRT() ?? HRT(entries: [])
         if let n = o["hrt"] { table = hrt(n, o.sub("hrt")) }
         var st = SoftwareStore()
         if let n = o["software"] { st = store(n, o.sub("software")) }
         return (IOPDescription(unit: IOPUnit(rawValue: unit ?? 0), status: sb, hrt: table, lctIopFlags: lctFlags,
-                               lctChangeIndicator: lctChange, bootDevice: boot, devices: devices, store: st, dpt: dpt), unit != nil)
+                               lctChangeIndicator: lctChange, bootDevice: boot, devices: devices, store: st, firmware: firmware), unit != nil)
     }
 
     // MARK: - Status block

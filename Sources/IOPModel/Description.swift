@@ -136,15 +136,19 @@ public struct IOPDescription: Hashable, Sendable {
     /// The devices, executive (TID 0) included; the LCT lists the others in this order.
     public var devices: [DeviceDescription]
     public var store: SoftwareStore
-    /// The Adaptec/DPT firmware module (DPT private messages), for IOPs described as DPT controllers.
-    public var dpt: DPTController?
+    /// The vendor firmware module, for IOPs described with one (nil: the IOP answers no private messages).
+    public var firmware: (any IOPFirmware)? {
+        get { firmwareSlot?.module }
+        set { firmwareSlot = newValue.map(FirmwareSlot.init) }
+    }
+    private var firmwareSlot: FirmwareSlot?
 
     public init(unit: IOPUnit, status: StatusBlock, hrt: HRT, lctIopFlags: UInt32 = 0, lctChangeIndicator: UInt32 = 1,
                 bootDevice: TID = .none, devices: [DeviceDescription], store: SoftwareStore = SoftwareStore(),
-                dpt: DPTController? = nil) {
+                firmware: (any IOPFirmware)? = nil) {
         self.unit = unit; self.status = status; self.hrt = hrt; self.lctIopFlags = lctIopFlags
         self.lctChangeIndicator = lctChangeIndicator; self.bootDevice = bootDevice; self.devices = devices
-        self.store = store; self.dpt = dpt
+        self.store = store; self.firmwareSlot = firmware.map(FirmwareSlot.init)
     }
 }
 

@@ -28,21 +28,21 @@ public struct IOP: Sendable {
         @exclusivity(unchecked) var pendingLctNotifies: [PendingLctNotify]
         @exclusivity(unchecked) var downloads: [SoftwareKey: DownloadAssembly]
         @exclusivity(unchecked) var lastConfigQuery: [TID: [UInt8]]
-        @exclusivity(unchecked) var dpt: DPTController?
+        let firmware: (any IOPFirmware)?
 
         init(status: StatusBlock, hrt: HRT, devices: [TID: DeviceDescription], order: [TID], store: SoftwareStore,
              outbound: [MessageFrame] = [], eventRegistrations: [EventRegistration] = [],
              pendingLctNotifies: [PendingLctNotify] = [], downloads: [SoftwareKey: DownloadAssembly] = [:],
-             lastConfigQuery: [TID: [UInt8]] = [:], dpt: DPTController?) {
+             lastConfigQuery: [TID: [UInt8]] = [:], firmware: (any IOPFirmware)?) {
             self.status = status; self.hrt = hrt; self.devices = devices; self.order = order; self.store = store
             self.outbound = outbound; self.eventRegistrations = eventRegistrations
             self.pendingLctNotifies = pendingLctNotifies; self.downloads = downloads
-            self.lastConfigQuery = lastConfigQuery; self.dpt = dpt
+            self.lastConfigQuery = lastConfigQuery; self.firmware = firmware
         }
         func copy() -> Storage {
             Storage(status: status, hrt: hrt, devices: devices, order: order, store: store, outbound: outbound,
                     eventRegistrations: eventRegistrations, pendingLctNotifies: pendingLctNotifies, downloads: downloads,
-                    lastConfigQuery: lastConfigQuery, dpt: dpt)
+                    lastConfigQuery: lastConfigQuery, firmware: firmware)
         }
     }
     private var storage: Storage
@@ -102,11 +102,8 @@ public struct IOP: Sendable {
         get { storage.lastConfigQuery }
         _modify { unique(); yield &storage.lastConfigQuery }
     }
-    /// The Adaptec/DPT firmware module's state (nil: the IOP answers no DPT private messages).
-    public internal(set) var dpt: DPTController? {
-        get { storage.dpt }
-        _modify { unique(); yield &storage.dpt }
-    }
+    /// The vendor firmware module (nil: the IOP answers no private messages).
+    public var firmware: (any IOPFirmware)? { storage.firmware }
 
     public init(_ d: IOPDescription) {
         unit = d.unit
@@ -115,14 +112,14 @@ public struct IOP: Sendable {
         bootDevice = d.bootDevice
         storage = Storage(status: d.status, hrt: d.hrt,
                           devices: Dictionary(d.devices.map { ($0.tid, $0) }, uniquingKeysWith: { a, _ in a }),
-                          order: d.devices.map(\.tid), store: d.store, dpt: d.dpt)
+                          order: d.devices.map(\.tid), store: d.store, firmware: d.firmware)
     }
 
     /// The description this IOP would be re-created from now (a snapshot).
     public var snapshot: IOPDescription {
         IOPDescription(unit: unit, status: status, hrt: hrt, lctIopFlags: lctIopFlags,
                        lctChangeIndicator: lctChangeIndicator, bootDevice: bootDevice,
-                       devices: order.compactMap { devices[$0] }, store: store, dpt: dpt)
+                       devices: order.compactMap { devices[$0] }, store: store, firmware: firmware)
     }
 
     /// The LCT in wire format as the IOP would write it for ExecLctNotify.

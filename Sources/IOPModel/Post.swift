@@ -47,12 +47,14 @@ extension IOP {
             case .utilEventRegister: return eventRegister(request)
             case .execStatusGet: return try statusGet(request, memory: memory)
             case .execHrtGet: return try hrtGet(request, memory: memory)
-            case .execLctNotify: return try dpt == nil ? lctNotify(request, memory: memory) : dptLctNotify(request, memory: memory)
+            case .execLctNotify:
+                if firmware?.lctTableSizeCountsWholeTable == true { return try lctNotifyCountingWholeTable(request, memory: memory) }
+                return try lctNotify(request, memory: memory)
             case .execSwDownload: return try swDownload(request, memory: memory)
             case .execSwUpload: return try swUpload(request, memory: memory)
             case .execSwRemove: return try swRemove(request)
             case .execConfigValidate: return configValidate(request)
-            case .privateMessage: return try dptPrivate(request, memory: memory)
+            case .privateMessage: return try privateMessage(request, memory: memory)
             default:
                 return MessageFrame.reply(to: request, status: .errorNoDataTransfer, detail: .unsupportedFunction)
             }

@@ -1,3 +1,4 @@
+import DPTFirmware
 import Foundation
 import I2OFormats
 import IOPModel

@@ -1,3 +1,4 @@
+import DPTFirmware
 import Testing
 import I2OFormats
 import IOPModel

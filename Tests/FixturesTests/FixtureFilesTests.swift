@@ -1,3 +1,4 @@
+import DPTFirmware
 import Foundation
 import Testing
 import I2OFormats

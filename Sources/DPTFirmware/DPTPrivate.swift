@@ -1,4 +1,5 @@
 import I2OFormats
+import IOPModel
 
 /// DPT private messages: function 0xFF, word 4 = XFunctionCode | OrganizationID << 16.
 public enum DPTPrivateFunction {
@@ -15,45 +16,34 @@ public enum DPTPrivateFunction {
     public static let checkConditionDetail = DetailedStatus(rawValue: 0x0002)
 }
 
-extension IOP {
-    /// ExecLctNotify as DPT firmware answers it: like any IOP, but the header's TableSize is the
-    /// whole table's even when the buffer holds fewer entries. raidutils reads the 12-byte header
+extension DPTController: IOPFirmware {
+    /// DPT firmware answers ExecLctNotify like any IOP, but the header's TableSize is the whole
+    /// table's even when the buffer holds fewer entries. raidutils reads the 12-byte header
     /// first and sizes its second read from TableSize (dpt-firmware.md §5).
-    mutating func dptLctNotify(_ request: MessageFrame, memory: BusMemory) throws(RequestFault) -> MessageFrame? {
-        guard let reply = try lctNotify(request, memory: memory) else { return nil }
-        guard reply.reqStatus == .success, let element = try Transfer.elements(of: request, minimum: 1).first else { return reply }
-        let out = try Transfer.buffer(element, memory: memory)
-        let fullWords = reply[word: 5] / 4
-        guard out.count >= 2, fullWords <= 0xFFFF else { return reply }
-        try Transfer.write([UInt8(fullWords & 0xFF), UInt8(fullWords >> 8)], to: out, memory: memory)
-        return reply
-    }
+    public var lctTableSizeCountsWholeTable: Bool { true }
 
-    /// Answers a DPT private message (dpt-firmware.md §5). An IOP without the DPT firmware
-    /// module, or another OrganizationID, answers UNSUPPORTED_FUNCTION.
-    mutating func dptPrivate(_ request: MessageFrame, memory: BusMemory) throws(RequestFault) -> MessageFrame {
-        guard let dpt else { throw RequestFault(.unsupportedFunction) }
-        try Transfer.require(request, words: 5)
-        let w4 = request[word: 4]
-        guard w4 >> 16 == UInt32(DPTController.organizationID) else { throw RequestFault(.unsupportedFunction) }
-        switch UInt16(w4 & 0xFFFF) {
+    /// Answers a DPT private message (dpt-firmware.md §5): flash region size and read, SCSI SCB
+    /// execute. Another XFunctionCode answers UNSUPPORTED_FUNCTION.
+    public func privateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame,
+                               memory: BusMemory) throws(RequestFault) -> MessageFrame? {
+        switch xFunctionCode {
         case DPTPrivateFunction.flashRegionSize:
             try Transfer.require(request, words: 8)
             guard request.target == .executive else { throw RequestFault(.inappropriateFunction) }
             let region = Int(request[word: 5])
-            guard dpt.flashRegionSizes.indices.contains(region) else { throw RequestFault.invalid }
+            guard flashRegionSizes.indices.contains(region) else { throw RequestFault.invalid }
             let elements = try Transfer.elements(of: request, minimum: 1)
             let out = try Transfer.buffer(elements[0], memory: memory)
             guard out.count >= 4 else { throw RequestFault.invalid }
-            try Transfer.write(le32(dpt.flashRegionSizes[region]), to: out, memory: memory)
+            try Transfer.write(le32(flashRegionSizes[region]), to: out, memory: memory)
             return MessageFrame.reply(to: request)
         case DPTPrivateFunction.flashRegionRead:
             try Transfer.require(request, words: 8)
             guard request.target == .executive else { throw RequestFault(.inappropriateFunction) }
             let region = Int(request[word: 5])
             let offset = UInt64(request[word: 6]), count = UInt64(request[word: 7])
-            guard dpt.flashRegionSizes.indices.contains(region),
-                  offset + count <= UInt64(dpt.flashRegionSizes[region]) else { throw RequestFault.invalid }
+            guard flashRegionSizes.indices.contains(region),
+                  offset + count <= UInt64(flashRegionSizes[region]) else { throw RequestFault.invalid }
             var left = Int(count)
             for e in try Transfer.elements(of: request, minimum: 1) where left > 0 {
                 let out = try Transfer.buffer(e, memory: memory)
@@ -64,7 +54,7 @@ extension IOP {
             }
             return MessageFrame.reply(to: request)
         case DPTPrivateFunction.scsiScbExecute:
-            return try dptSCB(request, dpt: dpt, memory: memory)
+            return try scbExecute(request, memory: memory)
         default:
             throw RequestFault(.unsupportedFunction)
         }
@@ -74,7 +64,7 @@ extension IOP {
     /// TransferCount in word 5; CHECK CONDITION → ERROR_NO_DATA_TRANSFER, DetailedStatus 0x0002,
     /// a 17-word I2O_SCSI_ERROR_REPLY with AutoSenseTransferCount (word 6) and the sense data
     /// (words 7–16), and the sense element, when there is one, filled too.
-    func dptSCB(_ request: MessageFrame, dpt: DPTController, memory: BusMemory) throws(RequestFault) -> MessageFrame {
+    func scbExecute(_ request: MessageFrame, memory: BusMemory) throws(RequestFault) -> MessageFrame {
         try Transfer.require(request, words: 12)
         let w5 = request[word: 5], w6 = request[word: 6]
         let cdbLength = Int(w6 & 0xFF)
@@ -89,9 +79,9 @@ extension IOP {
         if scbFlags & DPTPrivateFunction.dataToDevice != 0, let data {
             dataOut = Array(try Transfer.bytes(of: data, memory: memory).prefix(byteCount))
         }
-        let result = dpt.scsi(cdb, to: dpt.target(of: request.target),
-                              interpret: w5 & DPTPrivateFunction.interpretBit != 0,
-                              physical: w5 & DPTPrivateFunction.physicalBit != 0, dataOut: dataOut)
+        let result = scsi(cdb, to: target(of: request.target),
+                          interpret: w5 & DPTPrivateFunction.interpretBit != 0,
+                          physical: w5 & DPTPrivateFunction.physicalBit != 0, dataOut: dataOut)
         switch result {
         case let .good(bytes):
             var written = 0

@@ -1,9 +1,11 @@
 import I2OFormats
+import IOPModel
 
 /// An Adaptec/DPT RAID controller as a person describes it: identity, cache, buses, disks and
 /// arrays. Everything the firmware shows (the LCT, the HRT, the DPT groups 0x8000/0x0200, the
 /// array pages, the disks' magic numbers) is derived from this one description, so the views
-/// the management tools cross-check (dpt-firmware.md §9.4) cannot disagree.
+/// the management tools cross-check (dpt-firmware.md §9.4) cannot disagree. It is the IOP's
+/// firmware module (`IOPFirmware`, in DPTPrivate.swift).
 public struct DPTController: Hashable, Sendable {
     public var vendor: String
     public var model: String
@@ -213,4 +215,9 @@ extension DPTController {
         if disks.count + arrays.count > 0xDFF { out.append("too many devices for TIDs 0x200–0xFFE") }
         return out
     }
+}
+
+extension IOPDescription {
+    /// The IOP's firmware module when it is DPT's (an IOP described with a `dpt:` section).
+    public var dpt: DPTController? { firmware as? DPTController }
 }

@@ -1,4 +1,5 @@
 import I2OFormats
+import IOPModel
 
 /// Schemas of the DPT private groups the management tools read (dpt-firmware.md §6, §8 #4–#6).
 public enum DPTGroups {

@@ -1,6 +1,7 @@
 import Testing
 import I2OFormats
-@testable import IOPModel
+import IOPModel
+@testable import DPTFirmware
 
 /// The controller of fixtures/default.yaml: a 3200S with a RAID-1 (b0t0, b0t1) and a spare on bus 1.
 func dptDefaultController() -> DPTController {
@@ -16,9 +17,10 @@ struct DPTHost {
     var iop: IOP
     let memory = BusMemory()
 
-    init(_ c: DPTController = dptDefaultController()) {
+    /// - Parameter firmware: whether the IOP has the DPT firmware module (else it only shows `c`'s devices).
+    init(_ c: DPTController = dptDefaultController(), firmware: Bool = true) {
         iop = IOP(IOPDescription(unit: 0, status: StatusBlock(), hrt: c.derivedHRT(), bootDevice: c.derivedBootDevice,
-                                 devices: c.derivedDevices(), dpt: c))
+                                 devices: c.derivedDevices(), firmware: firmware ? c : nil))
     }
 
     struct SCBResult {
@@ -283,8 +285,8 @@ func ascii(_ s: String) -> [UInt8] { Array(s.utf8) }
         let frame = MessageFrame(function: .privateMessage, target: 0, sglOffset: 8,
                                  payload: [0x0028_0100, 0, 0, 0, 0xD000_0004, UInt32(h.memory.map(zeroes: 4))])
         #expect(h.iop.post(frame, memory: h.memory)?.detailedStatus == .unsupportedFunction)
-        var plain = Host()
-        #expect(plain.post(frame)?.detailedStatus == .unsupportedFunction)
+        var plain = DPTHost(firmware: false)
+        #expect(plain.iop.post(frame, memory: h.memory)?.detailedStatus == .unsupportedFunction)
         // A frame too short for an SCB execute never traps.
         let short = MessageFrame(function: .privateMessage, target: 0, payload: [0x001B_0081, 0])
         #expect(h.iop.post(short, memory: h.memory)?.detailedStatus == .messageTooSmall)

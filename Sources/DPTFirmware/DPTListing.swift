@@ -1,4 +1,5 @@
 import I2OFormats
+import IOPModel
 
 /// What Adaptec's `raidutil -L all` would list for a DPT controller (dpt-firmware.md §8),
 /// computed from the description: for `i2osim show` and for test expectations.
