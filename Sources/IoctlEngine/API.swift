@@ -4,7 +4,7 @@ import IOPModel
 // The public surface of the ioctl engine. Transports (CUSE, the preload socket, in-process
 // tests) use only this; the engine knows nothing of them.
 
-/// Which struct layouts the caller uses: x86_64 (LP64) or i386 (ILP32) — `i2o-reference.md` §3.
+/// Which struct layouts the caller uses: x86_64 (LP64) or i386 (ILP32) — docs/ioctl-abi.md §Layouts.
 public enum CallerABI: String, Sendable, Hashable {
     case lp64, ilp32
 }

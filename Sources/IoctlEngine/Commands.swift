@@ -1,6 +1,6 @@
 import I2OFormats
 
-/// The ioctls of `/dev/i2o/ctl` (reference §2), with their numbers and struct sizes per ABI.
+/// The ioctls of `/dev/i2o/ctl` (docs/ioctl-abi.md §Numbers), with their numbers and struct sizes per ABI.
 ///
 /// `cmd = dir<<30 | size<<16 | 'i'<<8 | nr`. The size field differs between x86_64 and i386
 /// where the struct holds pointers; both sets are recognised, each only from a caller of its ABI.

@@ -1,6 +1,6 @@
 import I2OFormats
 
-/// The ioctl structs of reference §3 decoded per ABI. Pointers are widened to 64 bits.
+/// The ioctl structs of docs/ioctl-abi.md §Layouts decoded per ABI. Pointers are widened to 64 bits.
 enum Layouts {
     /// Reads fields at per-ABI offsets from a struct's bytes (already fetched whole).
     struct Reader {

@@ -18,7 +18,7 @@ public enum DPTPrivateFunction {
 extension IOP {
     /// ExecLctNotify as DPT firmware answers it: like any IOP, but the header's TableSize is the
     /// whole table's even when the buffer holds fewer entries. raidutils reads the 12-byte header
-    /// first and sizes its second read from TableSize (dpt-firmware.md §5).
+    /// first and sizes its second read from TableSize (docs/dpt-protocol.md §Frames).
     mutating func dptLctNotify(_ request: MessageFrame, memory: BusMemory) throws(RequestFault) -> MessageFrame? {
         guard let reply = try lctNotify(request, memory: memory) else { return nil }
         guard reply.reqStatus == .success, let element = try Transfer.elements(of: request, minimum: 1).first else { return reply }
@@ -29,7 +29,7 @@ extension IOP {
         return reply
     }
 
-    /// Answers a DPT private message (dpt-firmware.md §5). An IOP without the DPT firmware
+    /// Answers a DPT private message (docs/dpt-protocol.md §Frames). An IOP without the DPT firmware
     /// module, or another OrganizationID, answers UNSUPPORTED_FUNCTION.
     mutating func dptPrivate(_ request: MessageFrame, memory: BusMemory) throws(RequestFault) -> MessageFrame {
         guard let dpt else { throw RequestFault(.unsupportedFunction) }

@@ -51,7 +51,7 @@ extension DPTController {
         return .other
     }
 
-    /// Answers one CDB as DPT firmware does (dpt-firmware.md §7, §8).
+    /// Answers one CDB as DPT firmware does (docs/dpt-protocol.md §Traffic, §Model).
     /// - Parameters:
     ///   - interpret, physical: the SCB's Interpret and Physical bits.
     ///   - dataOut: the data the host sends (MODE SELECT).
@@ -240,7 +240,7 @@ extension DPTController {
         be16(code) + [0x00, UInt8(truncatingIfNeeded: data.count)] + data
     }
 
-    /// LOG SENSE 0x33 (hardware configuration), dpt-firmware.md §8 #13.
+    /// LOG SENSE 0x33 (hardware configuration), docs/dpt-protocol.md §Model #13.
     func hardwareLogParameters() -> [UInt8] {
         var p: [UInt8] = []
         p += Self.logParameter(1, [0x40, irq])                    // NVRAM present, IRQ
