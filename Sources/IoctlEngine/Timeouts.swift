@@ -1,6 +1,6 @@
 import Foundation
 
-/// How long a host driver waits, per kind of wait (docs/kernels.md §Core, §Ioctls). Nothing in the engine
+/// How long a host driver waits, per kind of wait (docs/kernels.md §Timeouts). Nothing in the engine
 /// waits yet — every simulated IOP answers at once or never — but a request that the IOP does
 /// not answer (fault injection) must end after the wait its personality's kernel applied, with
 /// that kernel's errno (ETIMEDOUT, or EAGAIN for parameter operations).

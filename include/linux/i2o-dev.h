@@ -2,7 +2,7 @@
  * <linux/i2o-dev.h> for user space — I2O user-space control interface (/dev/i2o/ctl).
  *
  * A user-space mirror of the header Linux 2.6.18 exported (include/linux/i2o-dev.h), written
- * from i2osim's reference (docs/ioctl-abi.md §Numbers, §Layouts, docs/i2o-formats.md), not copied from the kernel.
+ * from i2osim's docs (docs/ioctl-abi.md §Numbers, §Layouts, docs/i2o-formats.md), not copied from the kernel.
  * Kernel types (u8, u32, __user) are replaced by <linux/types.h> types, so it compiles as is
  * (the 2.6.18 original used the kernel-only `u8` in I2OGETIOPS).
  *
