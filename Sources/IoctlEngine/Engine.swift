@@ -168,8 +168,8 @@ public final class Engine: Sendable {
     func peek<R: Sendable>(_ body: (EngineState) -> R) -> R { state.withLock { body($0) } }
 }
 
-/// Which host driver the engine imitates (`contract.md`): the interface of the seed document (docs/ioctl-abi.md §Seed), or a
-/// kernel reproduced bug for bug (docs/kernels.md §Ioctls).
+/// Which host driver the engine imitates (`contract.md`): the interface of the seed document
+/// (docs/ioctl-abi.md §Seed), or a kernel reproduced bug for bug (docs/kernels.md §Ioctls).
 public enum PersonalityName: String, Sendable, CaseIterable {
     case documented
     case linux2618 = "linux-2.6.18"

@@ -39,8 +39,8 @@ extension Personality {
     }
 }
 
-/// `contract.md`: the interface of the seed document (docs/ioctl-abi.md §Seed) without the kernels' bugs. Every handler is the
-/// protocol extension's default.
+/// `contract.md`: the interface of the seed document (docs/ioctl-abi.md §Seed) without the
+/// kernels' bugs. Every handler is the protocol extension's default.
 struct DocumentedPersonality: Personality {
     var name: PersonalityName { .documented }
 }

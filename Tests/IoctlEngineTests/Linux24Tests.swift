@@ -45,7 +45,8 @@ import IOPModel
         #expect(h.mem.unreservedStores == 0)
     }
 
-    // docs/kernels.md §PARMGET / §ParmIssue: real result lengths; a single failing block → EAGAIN; DetailedStatus as length.
+    // docs/kernels.md §PARMGET / §ParmIssue: real result lengths; a single failing block → EAGAIN;
+    // DetailedStatus as length.
     @Test(arguments: CallerABI.allCases)
     func paramsRealLengths(_ abi: CallerABI) {
         var h = Harness(abi, personality: Self.p)

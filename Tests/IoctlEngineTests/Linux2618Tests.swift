@@ -228,7 +228,8 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         #expect(h.sw(.swDelete, iop: 4, swID: 1, buf: 0, swlen: 0, maxfrag: 0, curfrag: 0).0 == .error(.ENXIO))
     }
 
-    // docs/kernels.md §VALIDATE: the frame targets TID = unit: right for unit 0, an IOP error (→ ETIMEDOUT) for unit 1.
+    // docs/kernels.md §VALIDATE: the frame targets TID = unit: right for unit 0, an IOP error
+    // (→ ETIMEDOUT) for unit 1.
     @Test func validateTargetsTheUnitNumber() {
         var h = Harness(.lp64, personality: Self.p)
         #expect(h.ioctl(.validate, 0) == .success)
@@ -236,7 +237,8 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         #expect(h.ioctl(.validate, 5) == .error(.ENXIO))
     }
 
-    // docs/kernels.md §EVTREG, §EVTGET: EVTREG posts a 4-word frame (no mask reaches the IOP); nothing is ever queued.
+    // docs/kernels.md §EVTREG, §EVTGET: EVTREG posts a 4-word frame (no mask reaches the IOP);
+    // nothing is ever queued.
     @Test func eventsNeverArrive() {
         var h = Harness(.lp64, personality: Self.p)
         #expect(h.register(tid: 0x010, mask: EventIndicator.fieldModified.rawValue) == .success)
