@@ -105,7 +105,7 @@ extension Array where Element == UInt8 {
     }
 }
 
-/// The LP64 ioctl structs (reference §3).
+/// The LP64 ioctl structs (docs/ioctl-abi.md §Layouts).
 enum Structs {
     static func hrtlct(iop: UInt32, resbuf: UInt64, reslen: UInt64) -> [UInt8] {
         var b = [UInt8](); b.appendLE(iop); b.appendLE(UInt32(0)); b.appendLE(resbuf); b.appendLE(reslen); return b

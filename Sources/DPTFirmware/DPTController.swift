@@ -4,7 +4,7 @@ import IOPModel
 /// An Adaptec/DPT RAID controller as a person describes it: identity, cache, buses, disks and
 /// arrays. Everything the firmware shows (the LCT, the HRT, the DPT groups 0x8000/0x0200, the
 /// array pages, the disks' magic numbers) is derived from this one description, so the views
-/// the management tools cross-check (dpt-firmware.md §9.4) cannot disagree. It is the IOP's
+/// the management tools cross-check (docs/dpt-protocol.md §Consistency) cannot disagree. It is the IOP's
 /// firmware module (`IOPFirmware`, in DPTPrivate.swift).
 public struct DPTController: Hashable, Sendable {
     public var vendor: String
@@ -26,7 +26,7 @@ public struct DPTController: Hashable, Sendable {
     public var disks: [DPTDisk]
     public var arrays: [DPTArray]
     /// When set, every message to this IOP fails with this ReqStatus (DetailedStatus 0), the way a
-    /// dead controller behind Linux's i2o_config looks (dpt-firmware.md §6 "Errors").
+    /// dead controller behind Linux's i2o_config looks (docs/dpt-protocol.md §Errors).
     public var failEveryMessage: ReqStatus?
 
     public init(vendor: String = "ADAPTEC", model: String = "3200S", firmware: String = "3B0A",
@@ -181,7 +181,7 @@ extension DPTController {
         return array(of: i) == nil ? 0x02 : 0x00
     }
 
-    /// PAP index of an address (dpt-firmware.md §8 #18).
+    /// PAP index of an address (docs/dpt-protocol.md §Model #18).
     public static func papIndex(bus: UInt8, id: UInt8) -> Int {
         Int(id & 0x1F) | Int(id & 0x60) << 1 | Int(bus) << 5
     }

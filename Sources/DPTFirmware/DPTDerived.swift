@@ -1,7 +1,7 @@
 import I2OFormats
 import IOPModel
 
-/// Schemas of the DPT private groups the management tools read (dpt-firmware.md §6, §8 #4–#6).
+/// Schemas of the DPT private groups the management tools read (docs/dpt-protocol.md §Engine, §Model #4–#6).
 public enum DPTGroups {
     /// 0x8000 on a device: its SCSI address. LunInfo is SCSI-3 LUN structure; the LUN is byte 1.
     public static let deviceInfo = ParamGroupSchema(number: 0x8000, name: "DPT Device Info", kind: .scalar, fields: [

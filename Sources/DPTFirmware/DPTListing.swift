@@ -1,7 +1,7 @@
 import I2OFormats
 import IOPModel
 
-/// What Adaptec's `raidutil -L all` would list for a DPT controller (dpt-firmware.md §8),
+/// What Adaptec's `raidutil -L all` would list for a DPT controller (docs/dpt-protocol.md §Model),
 /// computed from the description: for `i2osim show` and for test expectations.
 public struct DPTListing: Encodable, Hashable, Sendable {
     public struct Disk: Encodable, Hashable, Sendable {

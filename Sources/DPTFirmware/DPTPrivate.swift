@@ -19,10 +19,10 @@ public enum DPTPrivateFunction {
 extension DPTController: IOPFirmware {
     /// DPT firmware answers ExecLctNotify like any IOP, but the header's TableSize is the whole
     /// table's even when the buffer holds fewer entries. raidutils reads the 12-byte header
-    /// first and sizes its second read from TableSize (dpt-firmware.md §5).
+    /// first and sizes its second read from TableSize (docs/dpt-protocol.md §Frames).
     public var lctTableSizeCountsWholeTable: Bool { true }
 
-    /// Answers a DPT private message (dpt-firmware.md §5): flash region size and read, SCSI SCB
+    /// Answers a DPT private message (docs/dpt-protocol.md §Frames): flash region size and read, SCSI SCB
     /// execute. Another XFunctionCode answers UNSUPPORTED_FUNCTION.
     public func privateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame,
                                memory: BusMemory) throws(RequestFault) -> MessageFrame? {

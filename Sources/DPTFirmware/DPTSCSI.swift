@@ -52,7 +52,7 @@ extension DPTController {
         return .other
     }
 
-    /// Answers one CDB as DPT firmware does (dpt-firmware.md §7, §8), from the tables of
+    /// Answers one CDB as DPT firmware does (docs/dpt-protocol.md §Traffic, §Model), from the tables of
     /// DPTSCSICodes.swift: who answers which command and page.
     /// - Parameters:
     ///   - interpret, physical: the SCB's Interpret and Physical bits.

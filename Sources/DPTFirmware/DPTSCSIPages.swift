@@ -61,7 +61,7 @@ extension DPTController {
         be16(code) + [0x00, UInt8(truncatingIfNeeded: data.count)] + data
     }
 
-    /// LOG SENSE 0x33 (hardware configuration), dpt-firmware.md §8 #13.
+    /// LOG SENSE 0x33 (hardware configuration), docs/dpt-protocol.md §Model #13.
     func hardwareLogParameters() -> [UInt8] {
         var p: [UInt8] = []
         p += Self.logParameter(1, [0x40, irq])                    // NVRAM present, IRQ

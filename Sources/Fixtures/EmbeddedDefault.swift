@@ -13,11 +13,11 @@ extension FixtureLoader {
 # channel), the DPT groups 0x8000/0x0200 and 0xF101, and the firmware's answers to Adaptec's
 # raidutil (private messages 0xFF/0x001B: flash, SCSI SCB execute with its mode/log pages).
 #
-# Where the data comes from (/work/shared/real-cards.md, /work/shared/dpt-firmware.md):
-#   real-cards §4   Adaptec cards: ports at 0x008 onward with "ADAPTEC" "AIC-7899"; firmware
-#                   370F (2100S/3210S); the RAID ISM DDM.
-#   dpt-firmware §8 the model raidutil lists plausibly: SEAGATE ST336753LW 35003 MB disks,
-#                   NVRAM "CADP-2", serial "BA12345678", 64 MB cache, initiator ID 7.
+# Where the data comes from:
+#   docs/fixture-sources.md §DPT: Adaptec cards: ports at 0x008 onward with "ADAPTEC"
+#     "AIC-7899"; firmware 370F (2100S/3210S); the RAID ISM DDM.
+#   docs/dpt-protocol.md §Model: the model raidutil lists plausibly: SEAGATE ST336753LW
+#     35003 MB disks, NVRAM "CADP-2", serial "BA12345678", 64 MB cache, initiator ID 7.
 # Chosen plausibly (no dump shows them): the DDM at 0x010, the spare on channel 1, the
 # stored module and the HTML pages.
 machine: "Adaptec SCSI RAID 3200S"

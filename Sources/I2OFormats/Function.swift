@@ -54,7 +54,7 @@ public struct I2OFunction: RawRepresentable, Hashable, Sendable, CustomStringCon
     public var description: String { name ?? hex(rawValue, width: 2) }
 }
 
-/// An LCT ClassID (12 bits; §7.7 of the reference).
+/// An LCT ClassID (12 bits; docs/i2o-formats.md §Classes).
 public struct ClassID: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue & 0xFFF }

@@ -9,7 +9,7 @@ public enum HRTBusType: UInt8, Sendable, CaseIterable {
     }
 }
 
-/// One Hardware Resource Table entry (reference §7.3). The 8-byte bus union is kept as raw
+/// One Hardware Resource Table entry (docs/i2o-formats.md §HRT). The 8-byte bus union is kept as raw
 /// bytes with typed views for PCI, so no bus type loses information.
 public struct HRTEntry: Hashable, Sendable {
     public var adapterID: UInt32

@@ -18,7 +18,7 @@ public struct DeviceFlags: OptionSet, Hashable, Sendable {
     }
 }
 
-/// One LCT entry (9 words, reference §7.4).
+/// One LCT entry (9 words, docs/i2o-formats.md §LCT).
 public struct LCTEntry: Hashable, Sendable {
     public var localTID: TID
     public var changeIndicator: UInt32
@@ -99,7 +99,7 @@ public struct LCTEntry: Hashable, Sendable {
     }
 }
 
-/// The Logical Configuration Table in the IOP's wire format (reference §7.4): word 1 IopFlags,
+/// The Logical Configuration Table in the IOP's wire format (docs/i2o-formats.md §LCT): word 1 IopFlags,
 /// word 2 CurrentChangeIndicator, 9-word entries.
 public struct LCT: Hashable, Sendable {
     public var bootDeviceTID: TID

@@ -17,7 +17,7 @@ public enum MessageVersion: UInt8, Sendable {
 }
 
 /// An I2O message frame (request or reply): a sequence of 32-bit little-endian words whose
-/// header (words 0–3) is laid out as reference §7.1 says.
+/// header (words 0–3) is laid out as docs/i2o-formats.md §Header says.
 ///
 /// The frame is exactly `messageSize` words long once decoded; the accessors never trap on a
 /// short frame (missing words read as 0).

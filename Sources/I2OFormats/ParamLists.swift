@@ -1,4 +1,4 @@
-/// Parameter operation codes (`I2O_PARAMS_*`, reference §7.6).
+/// Parameter operation codes (`I2O_PARAMS_*`, docs/i2o-formats.md §ParamLists).
 public struct ParamOperationCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }

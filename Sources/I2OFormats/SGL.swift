@@ -1,4 +1,4 @@
-/// The flag byte of an SGL element (bits 24–31 of its first word, reference §7.2).
+/// The flag byte of an SGL element (bits 24–31 of its first word, docs/i2o-formats.md §SGL).
 public struct SGLFlags: OptionSet, Hashable, Sendable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
@@ -30,7 +30,7 @@ public enum SGLElement: Hashable, Sendable {
         }
     }
 
-    /// Flag-byte values from the reference.
+    /// Flag-byte values (docs/i2o-formats.md §SGL).
     public static let simpleFlagBit: UInt8 = 0x10
     public static let immediateType: UInt8 = 0x0C
     public static let attributesType: UInt8 = 0x7C

@@ -13,7 +13,7 @@ public enum IOPState: UInt8, Sendable, CaseIterable {
     }
 }
 
-/// The 88-byte IOP status block (ExecStatusGet, reference §7.5).
+/// The 88-byte IOP status block (ExecStatusGet, docs/i2o-formats.md §StatusBlock).
 public struct StatusBlock: Hashable, Sendable {
     public var organizationID: UInt16
     public var iopID: UInt16

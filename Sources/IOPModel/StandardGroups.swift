@@ -1,7 +1,7 @@
 import I2OFormats
 
 /// The parameter groups the I2O specification defines, with their field layouts
-/// (reference §7.8). A fixture fills these by field name; groups a fixture defines itself
+/// (docs/i2o-formats.md §Groups). A fixture fills these by field name; groups a fixture defines itself
 /// (such as a vendor's private group 0x8000) carry their own schema.
 public enum StandardGroups {
     private static func s(_ n: String, _ t: ParamFieldType, _ w: Bool = false) -> ParamField { ParamField(n, t, writable: w) }

@@ -3,7 +3,7 @@ import I2ODevice
 import I2OFormats
 import IOPModel
 
-// What the two kernel personalities share: the kernels' post-and-wait (reference §4.2), and the
+// What the two kernel personalities share: the kernels' post-and-wait (docs/kernels.md §PostWait), and the
 // handlers that behave alike in 2.6.18 and 2.4 (HRTGET copying on ENOBUFS, the software ioctls,
 // VALIDATE). Each kernel personality's type calls these from its own handlers.
 
@@ -44,7 +44,7 @@ enum KernelLimits {
 }
 
 extension Kernel {
-    /// Reference §4.2: no reply (the IOP never answered) → −ETIMEDOUT; 2.6.18 returns the
+    /// docs/kernels.md §PostWait: no reply (the IOP never answered) → −ETIMEDOUT; 2.6.18 returns the
     /// reply's ReqStatus when it is not 0; 2.4 returns the DetailedStatus, and only when the
     /// ReqStatus is not 0 (a failing ReqStatus with DetailedStatus 0 counts as success).
     func postWait(_ reply: MessageFrame?) -> PostWait {
@@ -100,7 +100,7 @@ extension KernelPersonality {
 
     // MARK: HRTGET / LCTGET
 
-    /// HRTGET / LCTGET as both kernels do them (reference §5.2, §5.3). Order: struct → EFAULT;
+    /// HRTGET / LCTGET as both kernels do them (docs/kernels.md §HRTGET, §LCTGET). Order: struct → EFAULT;
     /// `*reslen` → EFAULT; NULL `resbuf` → EFAULT; IOP → ENXIO; the length to `*reslen`; longer
     /// than `*reslen` → ENOBUFS, and with `copyOnShort` (HRTGET) the table is copied anyway.
     ///
@@ -148,7 +148,7 @@ extension KernelPersonality {
 
     // MARK: PARMGET / PARMSET
 
-    /// PARMGET / PARMSET (reference §5.4, §4.3). Order: struct → EFAULT; `*reslen` → EFAULT;
+    /// PARMGET / PARMSET (docs/kernels.md §PARMGET, §ParmIssue). Order: struct → EFAULT; `*reslen` → EFAULT;
     /// IOP → ENXIO; (2.6.18) TID not in the LCT → ENXIO; `oplen` above kmalloc's limit →
     /// ENOMEM; `opbuf` → EFAULT; the request; any negative result (no reply, 2.4's −BlockStatus)
     /// → EAGAIN; `len` = the issue's result (2.6.18: 0 or the ReqStatus; 2.4: the result list's
@@ -229,14 +229,14 @@ extension KernelPersonality {
 
     // MARK: SWDL / SWUL / SWDEL / VALIDATE
 
-    /// The fragment size both kernels compute (reference §5.5 step 3): 8192, or for the
+    /// The fragment size both kernels compute (docs/kernels.md §SWDL step 3): 8192, or for the
     /// fragment with `curfrag == maxfrag` `swlen − (maxfrag − 1) × 8192`, in unsigned 32-bit
     /// arithmetic with no sanity check. `maxfrag` and `curfrag` are already cut to 8 bits.
     static func fragmentSize(swlen: UInt32, maxfrag: UInt32, curfrag: UInt32) -> UInt32 {
         curfrag == maxfrag ? swlen &- (maxfrag &- 1) &* UInt32(fragmentBytes) : UInt32(fragmentBytes)
     }
 
-    /// SWDL (reference §5.5). Order: struct → EFAULT; `*swlen`, `*maxfrag`, `*curfrag` → EFAULT
+    /// SWDL (docs/kernels.md §SWDL). Order: struct → EFAULT; `*swlen`, `*maxfrag`, `*curfrag` → EFAULT
     /// (the two counts cut to 8 bits); the fragment size; NULL `buf` or a range beyond the user
     /// address space → EFAULT; IOP → ENXIO; a fragment above the DMA limit → ENOMEM; the
     /// fragment is copied from `buf` with the result ignored (a fault leaves zeroes); the 9-word
@@ -272,7 +272,7 @@ extension KernelPersonality {
         }
     }
 
-    /// SWUL (reference §5.6). Order: struct → EFAULT; the three counts → EFAULT; NULL `buf` →
+    /// SWUL (docs/kernels.md §SWUL). Order: struct → EFAULT; the three counts → EFAULT; NULL `buf` →
     /// EFAULT; (2.4 only) `access_ok(WRITE)` → EFAULT; IOP → ENXIO; the fragment size above the
     /// DMA limit → ENOMEM; ExecSwUpload; on success the fragment size's bytes (computed from the
     /// caller's counts, not the module) to `buf` → EFAULT on fault, 0; else the positive status
@@ -306,7 +306,7 @@ extension KernelPersonality {
         return call.finish([UserWrite(address: a.buf, bytes: bytes)], .success, memory: &memory)
     }
 
-    /// SWDEL (reference §5.7). Order: struct → EFAULT; `*swlen` → EFAULT; IOP → ENXIO; the
+    /// SWDEL (docs/kernels.md §SWDEL). Order: struct → EFAULT; `*swlen` → EFAULT; IOP → ENXIO; the
     /// 7-word ExecSwRemove; **any** failure (IOP error or no reply) → ETIMEDOUT; else 0.
     /// `*swlen` is not written back; `buf`, `maxfrag`, `curfrag` are not used.
     func kernelSwDelete(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
@@ -323,7 +323,7 @@ extension KernelPersonality {
         }
     }
 
-    /// VALIDATE (reference §5.8): the IOP number by value; IOP → ENXIO; a 4-word
+    /// VALIDATE (docs/kernels.md §VALIDATE): the IOP number by value; IOP → ENXIO; a 4-word
     /// ExecConfigValidate whose TargetAddress is the **IOP unit number** (right only for unit 0);
     /// any failure → ETIMEDOUT; else 0.
     func kernelValidate(_ call: IoctlCall) -> IoctlResult {
@@ -351,7 +351,7 @@ enum ResultListMeasure: Equatable {
 }
 
 extension EngineState {
-    /// 2.6.18's UtilParamsGet/Set (reference §6): the operation list as immediate data in the
+    /// 2.6.18's UtilParamsGet/Set (docs/kernels.md §Frames): the operation list as immediate data in the
     /// frame, the result SGL always 65536 bytes. A frame longer than the IOP's inbound frame is
     /// cut at InboundFrameSize words (the kernel overruns it; the IOP then sees a frame whose
     /// MessageSize exceeds what it holds and fails it).

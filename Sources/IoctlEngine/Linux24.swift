@@ -4,7 +4,7 @@ import I2OFormats
 import IOPModel
 
 /// `linux-2.4`: bug-compatible with `drivers/message/i2o/i2o_config.c` + `i2o_core.c` of Linux
-/// 2.4.20 (reference §5, "2.4"). Handlers not listed behave as `documented` (GETIOPS, LCTGET —
+/// 2.4.20 (docs/kernels.md §Ioctls, "2.4"). Handlers not listed behave as `documented` (GETIOPS, LCTGET —
 /// the IOP's LCT unmodified —, EVTGET with its 32-entry ring, pending and lost).
 ///
 /// - No PASSTHRU: both numbers → EINVAL. Both ABIs get ioctls 0–11 (a 2.4 kernel ran 32-bit
@@ -25,7 +25,7 @@ struct Linux24Personality: KernelPersonality {
 
     func passthru(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult { .error(.EINVAL) }
 
-    /// HTML as 2.4's `ioctl_html` (reference §5.9). Order: struct → EFAULT; `*reslen` → EFAULT;
+    /// HTML as 2.4's `ioctl_html` (docs/kernels.md §HTML). Order: struct → EFAULT; `*reslen` → EFAULT;
     /// NULL `resbuf` → EFAULT; IOP → ENXIO; `qlen` above kmalloc's limit → ENOMEM; `qbuf` →
     /// EFAULT; UtilConfigDialog to `tid` (not checked) for `page` with a 65536-byte reply buffer
     /// (7 words, or 9 with the query); no reply → ETIMEDOUT; a failing reply is ignored;
@@ -80,7 +80,7 @@ struct Linux24Personality: KernelPersonality {
         })
     }
 
-    /// EVTREG (reference §5.10). Order: struct → EFAULT; IOP → ENXIO; TID → ENODEV; a
+    /// EVTREG (docs/kernels.md §EVTREG). Order: struct → EFAULT; IOP → ENXIO; TID → ENODEV; a
     /// UtilEventRegister declaring 4 words but posted with 5 (the mask in word 4 reaches the
     /// IOP); its outcome is ignored; 0. Mask 0 cancels the open file's registration.
     func eventRegister(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {

@@ -4,10 +4,10 @@ import I2OFormats
 import IOPModel
 
 /// `linux-2.6.18`: bug-compatible with `drivers/message/i2o/i2o_config.c` of Linux 2.6.18
-/// (reference §5, "2.6.18" in every row). Handlers not listed behave as `documented` (GETIOPS,
+/// (docs/kernels.md §Ioctls, "2.6.18" in every row). Handlers not listed behave as `documented` (GETIOPS,
 /// EVTGET — whose queue never fills here).
 ///
-/// - 32-bit callers get GETIOPS and PASSTHRU32 only; everything else → EINVAL (§3.7). A
+/// - 32-bit callers get GETIOPS and PASSTHRU32 only; everything else → EINVAL (docs/kernels.md §Compat32). A
 ///   64-bit caller using the PASSTHRU32 number → EINVAL. HTML is not implemented → EINVAL.
 /// - HRTGET copies the table even when it answers ENOBUFS (up to `*reslen` bytes here).
 /// - LCTGET: header words 1 and 2 swapped.
@@ -36,7 +36,7 @@ struct Linux2618Personality: KernelPersonality {
     /// Not implemented in 2.6.18 (`accepts` already refuses it).
     func html(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult { .error(.EINVAL) }
 
-    /// EVTREG (reference §5.10). Order: struct → EFAULT; IOP → ENXIO; TID → ENODEV; a
+    /// EVTREG (docs/kernels.md §EVTREG). Order: struct → EFAULT; IOP → ENXIO; TID → ENODEV; a
     /// UtilEventRegister declaring 4 words, of which only the 4 are posted — the EventMask
     /// (word 4) never reaches the IOP — without waiting; 0. Nothing is registered for the open
     /// file: 2.6.18's config OSM has no event handler, so no event is ever delivered.
@@ -71,7 +71,7 @@ struct Linux2618Personality: KernelPersonality {
 }
 
 extension Linux2618Personality {
-    /// PASSTHRU / PASSTHRU32 as `i2o_cfg_passthru` (reference §5.12). Order: struct → EFAULT;
+    /// PASSTHRU / PASSTHRU32 as `i2o_cfg_passthru` (docs/kernels.md §PASSTHRU). Order: struct → EFAULT;
     /// IOP → ENXIO; word 0 → EFAULT; S above the IOP's InboundFrameSize → **EFAULT**; the S
     /// words → EFAULT; the reply area's word 0 → EFAULT, R = its MessageSize × 4 bytes above
     /// kmalloc's limit → ENOMEM; SGL (offset from word 0): offset not inside the frame →

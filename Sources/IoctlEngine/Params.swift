@@ -97,7 +97,7 @@ extension EngineState {
         max(0, iop.inboundFrameSize.rawValue - 8) * 4
     }
 
-    /// UtilParamsGet/Set as reference §6 builds it: word 4 = 0 (OperationFlags); SGL at word 5:
+    /// UtilParamsGet/Set as docs/kernels.md §Frames builds it: word 4 = 0 (OperationFlags); SGL at word 5:
     /// the operation list as immediate data (`0x4C000000 | oplen`, padded to a word), then
     /// `0xD0000000 | capacity` and the result buffer's address.
     static func paramsFrame(_ function: I2OFunction, tid: TID, operations: [UInt8], resultCapacity: Int,

@@ -8,7 +8,7 @@ import IOPModel
 /// The protocol extension implements the `documented` personality (`contract.md`); a kernel
 /// personality (`linux-2.6.18`, `linux-2.4`) is a type conforming to `Personality` that
 /// overrides the handlers that differ and reuses the building blocks of `IoctlCall` and
-/// `EngineState` (frames of reference §6, fetch helpers) for the rest.
+/// `EngineState` (frames of docs/kernels.md §Frames, fetch helpers) for the rest.
 protocol Personality: Sendable {
     var name: PersonalityName { get }
     func getIOPs(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult
@@ -33,7 +33,7 @@ protocol Personality: Sendable {
 }
 
 extension Personality {
-    /// Every ioctl of reference §2, in both ABIs.
+    /// Every ioctl of docs/ioctl-abi.md §Numbers, in both ABIs.
     func accepts(_ command: IoctlCommand) -> Bool { true }
     /// POLLIN while the open file's event queue is non-empty.
     func isReadable(_ engine: Engine, file: OpenFileID) -> Bool {
@@ -41,14 +41,14 @@ extension Personality {
     }
 }
 
-/// `contract.md`: the seed document's interface without the kernels' bugs. Every handler is the
-/// protocol extension's default.
+/// `contract.md`: the interface of the seed document (docs/ioctl-abi.md §Seed) without the
+/// kernels' bugs. Every handler is the protocol extension's default.
 struct DocumentedPersonality: Personality {
     var name: PersonalityName { .documented }
 }
 
-/// Which host driver the engine imitates (`contract.md`): the seed document's interface, or a
-/// kernel reproduced bug for bug (`i2o-reference.md` §5).
+/// Which host driver the engine imitates (`contract.md`): the interface of the seed document (docs/ioctl-abi.md §Seed), or a
+/// kernel reproduced bug for bug (docs/kernels.md §Ioctls).
 public enum PersonalityName: String, Sendable, CaseIterable {
     case documented
     case linux2618 = "linux-2.6.18"

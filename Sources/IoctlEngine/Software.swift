@@ -115,7 +115,7 @@ extension Personality {
 }
 
 extension EngineState {
-    /// ExecSwDownload / ExecSwUpload as reference §6: 9 words, SGL at word 7; word 4 =
+    /// ExecSwDownload / ExecSwUpload as docs/kernels.md §Frames: 9 words, SGL at word 7; word 4 =
     /// flags<<24 | sw_type<<16 | maxfrag<<8 | curfrag; word 5 = SwSize; word 6 = SwID.
     static func swFrame(_ function: I2OFunction, _ a: IoctlStructs.SwXfer, maxfrag: UInt32, curfrag: UInt32, swlen: UInt32,
                         element: UInt32, address: UInt64) -> MessageFrame {

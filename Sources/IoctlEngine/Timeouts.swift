@@ -1,4 +1,4 @@
-/// How long a host driver waits, per kind of wait (reference §4, §5). Nothing in the engine
+/// How long a host driver waits, per kind of wait (docs/kernels.md §Core, §Ioctls). Nothing in the engine
 /// waits on them yet: a `hang` fault waits its own timeout (`FaultInjector.hangTimeout`).
 ///
 /// The values are the kernels' seconds; `scaled(by:)` shrinks them for tests
@@ -31,11 +31,11 @@ public struct Timeouts: Sendable, Hashable, CustomStringConvertible {
         self.hrtGet = hrtGet; self.lctNotify = lctNotify
     }
 
-    /// Linux 2.6.18 (V18 iop.c, exec-osm.c, device.c, i2o_config.c).
+    /// Linux 2.6.18 (iop.c, exec-osm.c, device.c, i2o_config.c).
     public static let linux2618 = Timeouts(frameGet: .seconds(5), params: .seconds(10), swTransfer: .seconds(60),
                                            swRemove: .seconds(10), validate: .seconds(10), configDialog: .seconds(400),
                                            passthru: .seconds(60), hrtGet: .seconds(20), lctNotify: .seconds(360))
-    /// Linux 2.4.20 (L2420 i2o_core.c, i2o_config.c). No PASSTHRU in 2.4; the entry is 2.6.18's.
+    /// Linux 2.4.20 (i2o_core.c, i2o_config.c). No PASSTHRU in 2.4; the entry is 2.6.18's.
     public static let linux24 = Timeouts(frameGet: .seconds(1), params: .seconds(10), swTransfer: .seconds(60),
                                          swRemove: .seconds(10), validate: .seconds(10), configDialog: .seconds(400),
                                          passthru: .seconds(60), hrtGet: .seconds(20), lctNotify: .seconds(360))

@@ -53,7 +53,7 @@ enum personality {
 	P_LINUX_2_6_18,
 	P_LINUX_2_4,
 	/* linux-2.6.18 seen by a 32-bit caller: its compat_ioctl offers GETIOPS and PASSTHRU32
-	 * only (reference 3.7). Not named on the command line: `-p linux-2.6.18` selects it in the
+	 * only (docs/kernels.md §Compat32). Not named on the command line: `-p linux-2.6.18` selects it in the
 	 * i386 build. */
 	P_LINUX_2_6_18_I386,
 	NPERS
@@ -871,7 +871,7 @@ static int passthru(int fd, unsigned iop, void *msg, int *err)
 #endif
 }
 
-/* Operation lists (reference §7.6). Return their length in bytes. */
+/* Operation lists (docs/i2o-formats.md §ParamLists). Return their length in bytes. */
 static unsigned op_get_all(uint8_t *b, uint16_t group, int idx_form)
 {
 	memset(b, 0, 16);

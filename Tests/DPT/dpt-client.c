@@ -1,6 +1,6 @@
 /*
  * dpt-client: talks to an I2O control node the way Adaptec's raidutil/raideng do
- * (/work/shared/dpt-firmware.md §4-§8): GETIOPS, the private 'D' ioctls (which must fail
+ * (docs/dpt-protocol.md §Access-§Model): GETIOPS, the private 'D' ioctls (which must fail
  * with EINVAL), then everything through PASSTHRU32 with the frames eata2i2o.c builds -
  * flash region size, ExecLctNotify x2, ExecHrtGet, UtilParamsGet 0x0200/0x8000/0xF101, and
  * DPT private SCSI SCB execute (INQUIRY, LOG SENSE 0x33/0x36, MODE SENSE 0x2E/0x22/0x2A/0x32/

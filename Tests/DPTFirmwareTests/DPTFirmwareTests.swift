@@ -12,7 +12,7 @@ func dptDefaultController() -> DPTController {
     ], arrays: [DPTArray(level: 1, members: [0, 1])])
 }
 
-/// Sends frames as raidutils' eata2i2o does (dpt-firmware.md §5).
+/// Sends frames as raidutils' eata2i2o does (docs/dpt-protocol.md §Frames).
 struct DPTHost {
     var iop: IOP
     let memory = BusMemory()

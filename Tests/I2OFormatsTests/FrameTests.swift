@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct MessageFrameTests {
     @Test func headerFieldsPackAsTheReferenceSays() {
-        // SWDL as Linux builds it (reference §6): 0x00090071, 0xA9001000.
+        // SWDL as Linux builds it (docs/kernels.md §Frames): 0x00090071, 0xA9001000.
         var f = MessageFrame(function: .execSwDownload, target: .executive, initiator: .host,
                              sglOffset: 7, payload: [0, 0, 0, 0, 0])
         #expect(f.words[0] == 0x0009_0071)

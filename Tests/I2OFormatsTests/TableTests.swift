@@ -2,7 +2,7 @@ import Testing
 @testable import I2OFormats
 
 @Suite struct HRTTests {
-    // The one real HRT (real-cards.md §3): Adaptec 2400A, 1 entry of 4 words.
+    // The one real HRT (docs/fixture-sources.md §HRT): Adaptec 2400A, 1 entry of 4 words.
     let hrt = HRT(entries: [HRTEntry(adapterID: 0x12, controllingTID: .executive, adapterState: 0xF, busNumber: 1,
                                      busType: HRTBusType.pci.rawValue,
                                      busInfo: HRTEntry.pciInfo(function: 0, device: 0x16, bus: 1, vendorID: 0x9005, deviceID: 0x0285))],
@@ -54,7 +54,7 @@ import Testing
 
 @Suite struct LCTTests {
     @Test func entryBitPackingMatchesGCCsLayout() {
-        // Reference §7.4: tid 0xABC/size 9 → 0x0ABC0009; class 0x051/v1/org 0x1B → 0x001B1051;
+        // docs/i2o-formats.md §LCT: tid 0xABC/size 9 → 0x0ABC0009; class 0x051/v1/org 0x1B → 0x001B1051;
         // user 0xFFF/parent 0x123/bios 0x45 → 0x45123FFF.
         let e = LCTEntry(localTID: 0xABC, classID: .scsiPeripheral, parentTID: 0x123, userTID: .none,
                          classVersion: 1, organizationID: 0x1B, biosInfo: 0x45)

@@ -75,7 +75,7 @@ enum TestMachine {
     static func iop() -> IOP { IOP(description) }
 }
 
-/// Builds request frames the way the Linux driver does (reference §6) and runs them.
+/// Builds request frames the way the Linux driver does (docs/kernels.md §Frames) and runs them.
 struct Host {
     var iop = TestMachine.iop()
     let memory = BusMemory()

@@ -6,7 +6,7 @@ import I2OFormats
 import IOPModel
 @testable import IoctlEngine
 
-/// `linux-2.4`: every row of reference §5 for 2.4, through the engine, in both ABIs (a 2.4
+/// `linux-2.4`: every row of docs/kernels.md §Ioctls for 2.4, through the engine, in both ABIs (a 2.4
 /// kernel ran 32-bit tools natively).
 @Suite struct Linux24Tests {
     static let p = PersonalityName.linux24
@@ -32,7 +32,7 @@ import IOPModel
         #expect(h.ioctl(.getIOPs, arg) == .success && h.mem.read(arg, 2) == [1, 1])
     }
 
-    // §5.2 (as 2.6.18) and §5.3 (the IOP's LCT unmodified).
+    // docs/kernels.md §HRTGET (as 2.6.18) and docs/kernels.md §LCTGET (the IOP's LCT unmodified).
     @Test(arguments: CallerABI.allCases)
     func hrtCopiedOnENOBUFSAndLCTUnmodified(_ abi: CallerABI) {
         var h = Harness(abi, personality: Self.p)
@@ -47,7 +47,8 @@ import IOPModel
         #expect(h.mem.unreservedStores == 0)
     }
 
-    // §5.4 / §4.3: real result lengths; a single failing block → EAGAIN; DetailedStatus as length.
+    // docs/kernels.md §PARMGET / §ParmIssue: real result lengths; a single failing block → EAGAIN;
+    // DetailedStatus as length.
     @Test(arguments: CallerABI.allCases)
     func paramsRealLengths(_ abi: CallerABI) {
         var h = Harness(abi, personality: Self.p)
@@ -94,7 +95,7 @@ import IOPModel
         #expect(run() == .success)
     }
 
-    // §5.5–§5.8: the positive DetailedStatus; SWDEL/VALIDATE failures ETIMEDOUT.
+    // docs/kernels.md §SWDL–§VALIDATE: the positive DetailedStatus; SWDEL/VALIDATE failures ETIMEDOUT.
     @Test(arguments: CallerABI.allCases)
     func softwareAndValidate(_ abi: CallerABI) {
         var h = Harness(abi, personality: Self.p)
@@ -129,7 +130,7 @@ import IOPModel
         return (r, h.mem.u32(len), h.mem.read(res, 256) ?? [])
     }
 
-    // §5.9
+    // docs/kernels.md §HTML
     @Test(arguments: CallerABI.allCases)
     func htmlENOMEMAndCopyAnyway(_ abi: CallerABI) {
         var h = Harness(abi, personality: Self.p)
@@ -152,7 +153,7 @@ import IOPModel
         #expect(h.mem.unreservedStores == 0)
     }
 
-    // §5.10, §5.11: events delivered to the 32-entry ring, pending and lost counted.
+    // docs/kernels.md §EVTREG, §EVTGET: events delivered to the 32-entry ring, pending and lost counted.
     @Test(arguments: CallerABI.allCases)
     func eventsDeliveredWithPendingAndLost(_ abi: CallerABI) {
         var h = Harness(abi, personality: Self.p)

@@ -37,7 +37,7 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
     return Array(bytes.prefix(Int(len ?? 0)))
 }
 
-/// `linux-2.6.18`: every row of reference §5 for 2.6.18, through the engine.
+/// `linux-2.6.18`: every row of docs/kernels.md §Ioctls for 2.6.18, through the engine.
 @Suite struct Linux2618Tests {
     static let p = PersonalityName.linux2618
 
@@ -50,7 +50,7 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         #expect(PersonalityName.linux2618.timeouts.params == .seconds(10))
     }
 
-    // §3.7: a 32-bit caller gets GETIOPS and PASSTHRU32 only.
+    // docs/kernels.md §Compat32: a 32-bit caller gets GETIOPS and PASSTHRU32 only.
     @Test func thirtyTwoBitCallersGetOnlyGETIOPSAndPASSTHRU32() {
         var h = Harness(.ilp32, personality: Self.p)
         let arg = h.mem.place(zeroes: 256)
@@ -72,7 +72,7 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         #expect(try h.engine.ioctl(h.file, command: 0x0000_6963, argument: arg, abi: .lp64, memory: &mem) == .error(.EINVAL))
     }
 
-    // §5.1
+    // docs/kernels.md §GETIOPS
     @Test func getIOPs() {
         var h = Harness(.lp64, personality: Self.p)
         let arg = h.mem.place(zeroes: 32)
@@ -81,7 +81,7 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         #expect(h.ioctl(.getIOPs, FakeUserMemory.unmapped) == .error(.EFAULT))
     }
 
-    // §5.2: the table is copied even with ENOBUFS — here up to *reslen bytes.
+    // docs/kernels.md §HRTGET: the table is copied even with ENOBUFS — here up to *reslen bytes.
     @Test func hrtCopiedEvenOnENOBUFS() {
         var h = Harness(.lp64, personality: Self.p)
         let hrt = documentedTable(.hrtGet)
@@ -105,7 +105,7 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         #expect(h.call(.hrtGet, Encode.hrtlct(iop: 7, resbuf: res, reslen: len, .lp64)) == .error(.ENXIO))
     }
 
-    // §5.3: header words 1 and 2 swapped; ENOBUFS copies nothing.
+    // docs/kernels.md §LCTGET: header words 1 and 2 swapped; ENOBUFS copies nothing.
     @Test func lctHeaderWordsSwapped() {
         var h = Harness(.lp64, personality: Self.p)
         let wire = documentedTable(.lctGet)
@@ -121,7 +121,7 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         #expect(sbuf.allSatisfy { $0 == 0xEE })
     }
 
-    // §5.4: success writes 0 to *reslen and copies nothing; the request was carried out.
+    // docs/kernels.md §PARMGET: success writes 0 to *reslen and copies nothing; the request was carried out.
     @Test func paramsSuccessCopiesNothing() {
         let abi = CallerABI.lp64
         var h = Harness(abi, personality: Self.p)
@@ -173,7 +173,7 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         #expect(s == .error(.ENOBUFS) && slen == 5)
     }
 
-    // §5.5, §5.6: one fragment per call, the positive ReqStatus as the value.
+    // docs/kernels.md §SWDL, §SWUL: one fragment per call, the positive ReqStatus as the value.
     @Test func downloadUploadAndPositiveReqStatus() {
         var h = Harness(.lp64, personality: Self.p)
         let image = (0..<10000).map { UInt8(truncatingIfNeeded: $0 * 3) }
@@ -217,7 +217,7 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
             == .error(.EFAULT))
     }
 
-    // §5.7: every failure → ETIMEDOUT, *swlen never written back.
+    // docs/kernels.md §SWDEL: every failure → ETIMEDOUT, *swlen never written back.
     @Test func deleteFailuresAreETIMEDOUT() {
         var h = Harness(.lp64, personality: Self.p)
         let key = SoftwareKey(swType: 0x22, swID: 0x001B_0001)
@@ -230,7 +230,8 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         #expect(h.sw(.swDelete, iop: 4, swID: 1, buf: 0, swlen: 0, maxfrag: 0, curfrag: 0).0 == .error(.ENXIO))
     }
 
-    // §5.8: the frame targets TID = unit: right for unit 0, an IOP error (→ ETIMEDOUT) for unit 1.
+    // docs/kernels.md §VALIDATE: the frame targets TID = unit: right for unit 0, an IOP error
+    // (→ ETIMEDOUT) for unit 1.
     @Test func validateTargetsTheUnitNumber() {
         var h = Harness(.lp64, personality: Self.p)
         #expect(h.ioctl(.validate, 0) == .success)
@@ -238,7 +239,8 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         #expect(h.ioctl(.validate, 5) == .error(.ENXIO))
     }
 
-    // §5.10, §5.11: EVTREG posts a 4-word frame (no mask reaches the IOP); nothing is ever queued.
+    // docs/kernels.md §EVTREG, §EVTGET: EVTREG posts a 4-word frame (no mask reaches the IOP);
+    // nothing is ever queued.
     @Test func eventsNeverArrive() {
         var h = Harness(.lp64, personality: Self.p)
         #expect(h.register(tid: 0x010, mask: EventIndicator.fieldModified.rawValue) == .success)
@@ -258,7 +260,7 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         #expect(h.engine.isReadable(h.file))
     }
 
-    // §5.12
+    // docs/kernels.md §PASSTHRU
     static let ptCases: [(CallerABI, IoctlCommand.Kind)] = [(.lp64, .passthru), (.ilp32, .passthru32)]
 
     @Test(arguments: ptCases)

@@ -5,7 +5,7 @@ import I2OFormats
 import IOPModel
 @testable import IoctlEngine
 
-/// Encoders of the ioctl structs per ABI (reference §3).
+/// Encoders of the ioctl structs per ABI (docs/ioctl-abi.md §Layouts).
 enum Encode {
     static func ptr(_ b: inout [UInt8], _ v: UInt64, _ abi: CallerABI) {
         if abi == .lp64 { b.appendLE64(v) } else { b.appendLE32(UInt32(v)) }

@@ -2,13 +2,13 @@
  * <linux/i2o-dev.h> for user space — I2O user-space control interface (/dev/i2o/ctl).
  *
  * A user-space mirror of the header Linux 2.6.18 exported (include/linux/i2o-dev.h), written
- * from i2osim's reference (shared/i2o-reference.md §2, §3, §7), not copied from the kernel.
+ * from i2osim's docs (docs/ioctl-abi.md §Numbers, §Layouts, docs/i2o-formats.md), not copied from the kernel.
  * Kernel types (u8, u32, __user) are replaced by <linux/types.h> types, so it compiles as is
  * (the 2.6.18 original used the kernel-only `u8` in I2OGETIOPS).
  *
  * Layouts follow the C ABI the header is compiled for: pointers are 8 bytes on x86_64 and
  * 4 bytes on i386, so struct sizes and therefore the ioctl numbers differ between the two
- * (reference §2, §3). Both are pinned below with _Static_assert.
+ * (docs/ioctl-abi.md §Numbers, §Layouts). Both are pinned below with _Static_assert.
  */
 #ifndef _I2O_DEV_H
 #define _I2O_DEV_H
@@ -136,7 +136,7 @@ typedef struct i2o_sg_io_hdr {
 #define I2O_BUS_CARDBUS		7
 #define I2O_BUS_UNKNOWN		0x80
 
-/* Class codes (LCT ClassID, 12 bits; reference §7.7) */
+/* Class codes (LCT ClassID, 12 bits; docs/i2o-formats.md §Classes) */
 #define I2O_CLASS_VERSION_10			0x00
 #define I2O_CLASS_VERSION_11			0x01
 #define I2O_CLASS_EXECUTIVE			0x000
@@ -164,7 +164,7 @@ typedef struct i2o_sg_io_hdr {
 #define I2O_SUBCLASS_HDM			0x020
 #define I2O_SUBCLASS_ISM			0x021
 
-/* Parameter operations (operation list, reference §7.6) */
+/* Parameter operations (operation list, docs/i2o-formats.md §ParamLists) */
 #define I2O_PARAMS_FIELD_GET		0x0001
 #define I2O_PARAMS_LIST_GET		0x0002
 #define I2O_PARAMS_MORE_GET		0x0003
@@ -176,7 +176,7 @@ typedef struct i2o_sg_io_hdr {
 #define I2O_PARAMS_ROW_DELETE		0x0009
 #define I2O_PARAMS_TABLE_CLEAR		0x000A
 
-/* Result block BlockStatus (reference §7.6) */
+/* Result block BlockStatus (docs/i2o-formats.md §ParamLists) */
 #define I2O_PARAMS_STATUS_SUCCESS		0x00
 #define I2O_PARAMS_STATUS_BAD_KEY_ABORT		0x01
 #define I2O_PARAMS_STATUS_BAD_KEY_CONTINUE	0x02
@@ -195,7 +195,7 @@ typedef struct i2o_sg_io_hdr {
 #define I2O_PARAMS_STATUS_TABLE_ERROR		0x0F
 #define I2O_PARAMS_STATUS_WRONG_GROUP_TYPE	0x10
 
-/* Reply ReqStatus (reply word 4 bits 24-31, reference §7.10) */
+/* Reply ReqStatus (reply word 4 bits 24-31, docs/i2o-formats.md §Status) */
 #define I2O_REPLY_STATUS_SUCCESS			0x00
 #define I2O_REPLY_STATUS_ABORT_DIRTY			0x01
 #define I2O_REPLY_STATUS_ABORT_NO_DATA_TRANSFER		0x02
@@ -209,7 +209,7 @@ typedef struct i2o_sg_io_hdr {
 #define I2O_REPLY_STATUS_TRANSACTION_ERROR		0x0B
 #define I2O_REPLY_STATUS_PROGRESS_REPORT		0x80
 
-/* DetailedStatusCode (reply word 4 bits 0-15, reference §7.10) */
+/* DetailedStatusCode (reply word 4 bits 0-15, docs/i2o-formats.md §Status) */
 #define I2O_DSC_SUCCESS				0x0000
 #define I2O_DSC_BAD_KEY				0x0002
 #define I2O_DSC_TCL_ERROR			0x0003
@@ -256,7 +256,7 @@ typedef struct i2o_sg_io_hdr {
 #define I2O_FSC_TRANSPORT_INVALID_INITIATOR_CONTEXT	0x8F
 #define I2O_FSC_TRANSPORT_UNKNOWN_FAILURE		0xFF
 
-/* Event indicators (EventMask / EventIndicator, reference §7.11) — all classes */
+/* Event indicators (EventMask / EventIndicator, docs/i2o-formats.md §Events) — all classes */
 #define I2O_EVT_IND_STATE_CHANGE		0x80000000
 #define I2O_EVT_IND_GENERAL_WARNING		0x40000000
 #define I2O_EVT_IND_CONFIGURATION_FLAG		0x20000000
@@ -322,7 +322,7 @@ typedef struct i2o_sg_io_hdr {
 #define ADAPTER_STATE_FAULTED			0x11
 
 /*
- * Layout and ioctl-number pins (reference §2, §3). These are the numbers the kernel ABI
+ * Layout and ioctl-number pins (docs/ioctl-abi.md §Numbers, §Layouts). These are the numbers the kernel ABI
  * fixed; a mismatch means this header no longer describes /dev/i2o/ctl.
  */
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L

@@ -3,7 +3,7 @@
  *
  * An LD_PRELOAD library that answers open/ioctl/read/write/poll/close on the path
  * $I2O_MOCK_PATH (default /mock/i2o/ctl) with a small hard-coded machine that follows the
- * `documented` contract (shared/contract.md). It exists so the suite's own logic (decoding,
+ * `documented` contract (docs/contract.md). It exists so the suite's own logic (decoding,
  * offsets, dependency handling, output) can be exercised before the real server exists:
  *
  *   Tests/CSuite/mock/run-mock.sh [BUILD_DIR]

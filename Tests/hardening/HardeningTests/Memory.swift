@@ -3,7 +3,7 @@ import I2ODevice
 import I2OFormats
 import IoctlEngine
 
-/// The ioctl structs in both layouts (`i2o-reference.md` §3).
+/// The ioctl structs in both layouts (docs/ioctl-abi.md §Layouts).
 enum Layout {
     static func u32(_ v: UInt32) -> [UInt8] { var b = [UInt8](); b.appendLE32(v); return b }
     static func ptr(_ v: UInt64, _ abi: CallerABI) -> [UInt8] {
