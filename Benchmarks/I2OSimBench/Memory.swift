@@ -105,27 +105,8 @@ extension Array where Element == UInt8 {
     }
 }
 
-/// The LP64 ioctl structs (docs/ioctl-abi.md §Layouts).
+/// Bytes the workloads pass (the ioctl structs come from `IoctlStructs`).
 enum Structs {
-    static func hrtlct(iop: UInt32, resbuf: UInt64, reslen: UInt64) -> [UInt8] {
-        var b = [UInt8](); b.appendLE(iop); b.appendLE(UInt32(0)); b.appendLE(resbuf); b.appendLE(reslen); return b
-    }
-    static func psetget(iop: UInt32, tid: UInt32, opbuf: UInt64, oplen: UInt32, resbuf: UInt64, reslen: UInt64) -> [UInt8] {
-        var b = [UInt8](); b.appendLE(iop); b.appendLE(tid); b.appendLE(opbuf); b.appendLE(oplen); b.appendLE(UInt32(0))
-        b.appendLE(resbuf); b.appendLE(reslen); return b
-    }
-    static func swxfer(iop: UInt32, flags: UInt8, swType: UInt8, swID: UInt32, buf: UInt64, swlen: UInt64,
-                       maxfrag: UInt64, curfrag: UInt64) -> [UInt8] {
-        var b = [UInt8](); b.appendLE(iop); b += [flags, swType, 0, 0]; b.appendLE(swID); b.appendLE(UInt32(0))
-        b.appendLE(buf); b.appendLE(swlen); b.appendLE(maxfrag); b.appendLE(curfrag); return b
-    }
-    static func html(iop: UInt32, tid: UInt32, page: UInt32, resbuf: UInt64, reslen: UInt64, qbuf: UInt64, qlen: UInt32) -> [UInt8] {
-        var b = [UInt8](); b.appendLE(iop); b.appendLE(tid); b.appendLE(page); b.appendLE(UInt32(0))
-        b.appendLE(resbuf); b.appendLE(reslen); b.appendLE(qbuf); b.appendLE(qlen); b.appendLE(UInt32(0)); return b
-    }
-    static func passthru(iop: UInt32, msg: UInt64) -> [UInt8] {
-        var b = [UInt8](); b.appendLE(iop); b.appendLE(UInt32(0)); b.appendLE(msg); return b
-    }
     /// OperationCount 1, FieldGet of every field of `group`.
     static func fieldGetAll(_ group: UInt16) -> [UInt8] {
         var b = [UInt8](); b.appendLE(UInt16(1)); b.appendLE(UInt16(0))

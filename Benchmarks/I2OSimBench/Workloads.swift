@@ -26,15 +26,15 @@ enum Workloads {
 
         let ops = Structs.fieldGetAll(0xF100)
         let opbuf = mem.place(ops), res = mem.place(zeroes: 1024), reslen = mem.placeU32(1024)
-        let parm = mem.place(Structs.psetget(iop: 0, tid: 0, opbuf: opbuf, oplen: UInt32(ops.count), resbuf: res, reslen: reslen))
+        let parm = mem.place(IoctlStructs.PsetGet(iop: 0, tid: 0, opbuf: opbuf, oplen: UInt32(ops.count), resbuf: res, reslen: reslen).encoded(.lp64))
         all.append(Workload(name: "PARMGET 0xF100", kind: .parmGet, argument: parm,
                             prepare: { _, m, _, _ in m.setU32(1024, at: reslen) }))
 
         let tres = mem.place(zeroes: 8192), tlen = mem.placeU32(8192)
-        let lct = mem.place(Structs.hrtlct(iop: 0, resbuf: tres, reslen: tlen))
+        let lct = mem.place(IoctlStructs.HrtLct(iop: 0, resbuf: tres, reslen: tlen).encoded(.lp64))
         all.append(Workload(name: "LCTGET", kind: .lctGet, argument: lct, prepare: { _, m, _, _ in m.setU32(8192, at: tlen) }))
         let hres = mem.place(zeroes: 4096), hlen = mem.placeU32(4096)
-        let hrt = mem.place(Structs.hrtlct(iop: 0, resbuf: hres, reslen: hlen))
+        let hrt = mem.place(IoctlStructs.HrtLct(iop: 0, resbuf: hres, reslen: hlen).encoded(.lp64))
         all.append(Workload(name: "HRTGET", kind: .hrtGet, argument: hrt, prepare: { _, m, _, _ in m.setU32(4096, at: hlen) }))
 
         // SWDL: a 64 KiB module in 8 fragments of 8 KiB; after the 8th the module is deleted (SWDEL),
@@ -42,11 +42,9 @@ enum Workloads {
         let fragments = 8
         let image = mem.place((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 5) })
         let swlen = mem.placeU32(UInt32(fragments * 8192)), maxfrag = mem.placeU32(UInt32(fragments)), curfrag = mem.placeU32(1)
-        let dl = mem.place(Structs.swxfer(iop: 0, flags: 0x03, swType: 0x01, swID: 0x001B_0042, buf: image, swlen: swlen,
-                                          maxfrag: maxfrag, curfrag: curfrag))
+        let dl = mem.place(IoctlStructs.SwXfer(iop: 0, flags: 0x03, swType: 0x01, swID: 0x001B_0042, buf: image, swlen: swlen, maxfrag: maxfrag, curfrag: curfrag).encoded(.lp64))
         let dlen = mem.placeU32(0), dmax = mem.placeU32(0), dcur = mem.placeU32(0)
-        let del = mem.place(Structs.swxfer(iop: 0, flags: 0x03, swType: 0x01, swID: 0x001B_0042, buf: 0, swlen: dlen,
-                                           maxfrag: dmax, curfrag: dcur))
+        let del = mem.place(IoctlStructs.SwXfer(iop: 0, flags: 0x03, swType: 0x01, swID: 0x001B_0042, buf: 0, swlen: dlen, maxfrag: dmax, curfrag: dcur).encoded(.lp64))
         all.append(Workload(name: "SWDL 8 KiB fragment", kind: .swDownload, argument: dl, prepare: { i, m, engine, file in
             let n = i % fragments
             if n == 0 && i > 0 {
@@ -57,7 +55,7 @@ enum Workloads {
         }))
 
         let page = mem.place(zeroes: 4096), plen = mem.placeU32(4096)
-        let html = mem.place(Structs.html(iop: 0, tid: 0, page: 0, resbuf: page, reslen: plen, qbuf: 0, qlen: 0))
+        let html = mem.place(IoctlStructs.HTML(iop: 0, tid: 0, page: 0, resbuf: page, reslen: plen, qbuf: 0, qlen: 0).encoded(.lp64))
         all.append(Workload(name: "HTML page", kind: .html, argument: html, prepare: { _, m, _, _ in m.setU32(4096, at: plen) }))
 
         // PASSTHRU of UtilParamsGet (FieldGet 0xF100, all fields) to TID 0, 16-word reply area.
@@ -68,7 +66,7 @@ enum Workloads {
         var msgBytes = [UInt8](); for w in words { msgBytes.appendLE(w) }
         let msg = mem.place(msgBytes)
         let replyAt = msg + 9 * 4
-        all.append(Workload(name: "PASSTHRU UtilParamsGet", kind: .passthru, argument: mem.place(Structs.passthru(iop: 0, msg: msg)),
+        all.append(Workload(name: "PASSTHRU UtilParamsGet", kind: .passthru, argument: mem.place(IoctlStructs.Passthru(iop: 0, msg: msg).encoded(.passthru, .lp64)),
                             prepare: { _, m, _, _ in m.setU32(16 << 16, at: replyAt) }))
         return all
     }

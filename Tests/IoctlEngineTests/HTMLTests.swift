@@ -12,8 +12,7 @@ extension Harness {
                        resbuf: UInt64? = nil, qbuf: UInt64? = nil) -> (IoctlResult, UInt32?, [UInt8]) {
         let res = resbuf ?? mem.place(zeroes: Int(capacity)), len = mem.placeU32(capacity)
         let q = qbuf ?? (query.map { mem.place($0) } ?? 0)
-        let r = call(.html, Encode.html(iop: iop, tid: tid, page: page, resbuf: res, reslen: len, qbuf: q,
-                                        qlen: UInt32(query?.count ?? 0), abi))
+        let r = call(.html, IoctlStructs.HTML(iop: iop, tid: tid, page: page, resbuf: res, reslen: len, qbuf: q, qlen: UInt32(query?.count ?? 0)).encoded(abi))
         let n = mem.u32(len) ?? 0
         return (r, mem.u32(len), mem.read(res, Int(min(n, capacity))) ?? [])
     }
@@ -61,10 +60,8 @@ extension Harness {
         #expect(h.html(page: 1, query: [1, 2, 3], qbuf: 0).0 == .error(.EFAULT))
         #expect(h.ioctl(.html, FakeUserMemory.unmapped) == .error(.EFAULT))
         let res = h.mem.place(zeroes: 64)
-        #expect(h.call(.html, Encode.html(iop: 0, tid: 0x010, page: 1, resbuf: res, reslen: FakeUserMemory.unmapped,
-                                          qbuf: 0, qlen: 0, abi)) == .error(.EFAULT))
-        #expect(h.call(.html, Encode.html(iop: 0, tid: 0x010, page: 1, resbuf: res, reslen: h.mem.placeU32(64),
-                                          qbuf: res, qlen: 70_000, abi)) == .error(.EINVAL))
+        #expect(h.call(.html, IoctlStructs.HTML(iop: 0, tid: 0x010, page: 1, resbuf: res, reslen: FakeUserMemory.unmapped, qbuf: 0, qlen: 0).encoded(abi)) == .error(.EFAULT))
+        #expect(h.call(.html, IoctlStructs.HTML(iop: 0, tid: 0x010, page: 1, resbuf: res, reslen: h.mem.placeU32(64), qbuf: res, qlen: 70_000).encoded(abi)) == .error(.EINVAL))
         #expect(h.iop0.lastConfigQuery[TestMachine.disk] == nil)
     }
 }

@@ -83,8 +83,7 @@ import IOPModel
         let n = UInt32(Ops.getVendor.count)
         func run(_ iop: UInt32 = 0, tid: UInt32 = 0x010, opbuf: UInt64? = nil, oplen: UInt32? = nil, resbuf: UInt64? = nil,
                  reslen: UInt64? = nil) -> IoctlResult {
-            h.call(.parmGet, Encode.psetget(iop: iop, tid: tid, opbuf: opbuf ?? ops, oplen: oplen ?? n, resbuf: resbuf ?? res,
-                                            reslen: reslen ?? h.mem.placeU32(256), .ilp32))
+            h.call(.parmGet, IoctlStructs.PsetGet(iop: iop, tid: tid, opbuf: opbuf ?? ops, oplen: oplen ?? n, resbuf: resbuf ?? res, reslen: reslen ?? h.mem.placeU32(256)).encoded(.ilp32))
         }
         #expect(h.ioctl(.parmGet, FakeUserMemory.unmapped) == .error(.EFAULT))
         #expect(run(3, reslen: FakeUserMemory.unmapped) == .error(.EFAULT))
@@ -125,8 +124,7 @@ import IOPModel
               resbuf: UInt64? = nil) -> (IoctlResult, UInt32?, [UInt8]) {
         let res = h.mem.place([UInt8](repeating: 0xEE, count: 256)), len = h.mem.placeU32(capacity)
         let q = query.map { h.mem.place($0) } ?? 0
-        let r = h.call(.html, Encode.html(iop: iop, tid: tid, page: page, resbuf: resbuf ?? res, reslen: len, qbuf: q,
-                                          qlen: UInt32(query?.count ?? 0), h.abi))
+        let r = h.call(.html, IoctlStructs.HTML(iop: iop, tid: tid, page: page, resbuf: resbuf ?? res, reslen: len, qbuf: q, qlen: UInt32(query?.count ?? 0)).encoded(h.abi))
         return (r, h.mem.u32(len), h.mem.read(res, 256) ?? [])
     }
 

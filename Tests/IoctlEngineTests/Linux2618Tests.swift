@@ -16,8 +16,7 @@ extension Harness {
     mutating func sw(_ kind: IoctlCommand.Kind, iop: UInt32 = 0, swType: UInt8 = 0x22, swID: UInt32, buf: UInt64,
                      swlen: UInt32, maxfrag: UInt32, curfrag: UInt32) -> (IoctlResult, swlen: UInt32?, maxfrag: UInt32?) {
         let l = mem.placeU32(swlen), m = mem.placeU32(maxfrag), c = mem.placeU32(curfrag)
-        let r = call(kind, Encode.swxfer(iop: iop, flags: 0, swType: swType, swID: swID, buf: buf, swlen: l, maxfrag: m,
-                                         curfrag: c, abi))
+        let r = call(kind, IoctlStructs.SwXfer(iop: iop, flags: 0, swType: swType, swID: swID, buf: buf, swlen: l, maxfrag: m, curfrag: c).encoded(abi))
         return (r, mem.u32(l), mem.u32(m))
     }
 
@@ -25,7 +24,7 @@ extension Harness {
     mutating func tableFilled(_ kind: IoctlCommand.Kind, iop: UInt32 = 0, capacity: UInt32, buffer: Int = 4096)
         -> (IoctlResult, UInt32?, [UInt8]) {
         let res = mem.place([UInt8](repeating: 0xEE, count: buffer)), len = mem.placeU32(capacity)
-        let r = call(kind, Encode.hrtlct(iop: iop, resbuf: res, reslen: len, abi))
+        let r = call(kind, IoctlStructs.HrtLct(iop: iop, resbuf: res, reslen: len).encoded(abi))
         return (r, mem.u32(len), mem.read(res, buffer) ?? [])
     }
 }
@@ -100,9 +99,9 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         var h = Harness(.lp64, personality: Self.p)
         let len = h.mem.placeU32(4096), res = h.mem.place(zeroes: 64)
         #expect(h.ioctl(.hrtGet, FakeUserMemory.unmapped) == .error(.EFAULT))
-        #expect(h.call(.hrtGet, Encode.hrtlct(iop: 0, resbuf: res, reslen: FakeUserMemory.unmapped, .lp64)) == .error(.EFAULT))
-        #expect(h.call(.hrtGet, Encode.hrtlct(iop: 7, resbuf: 0, reslen: len, .lp64)) == .error(.EFAULT))
-        #expect(h.call(.hrtGet, Encode.hrtlct(iop: 7, resbuf: res, reslen: len, .lp64)) == .error(.ENXIO))
+        #expect(h.call(.hrtGet, IoctlStructs.HrtLct(iop: 0, resbuf: res, reslen: FakeUserMemory.unmapped).encoded(.lp64)) == .error(.EFAULT))
+        #expect(h.call(.hrtGet, IoctlStructs.HrtLct(iop: 7, resbuf: 0, reslen: len).encoded(.lp64)) == .error(.EFAULT))
+        #expect(h.call(.hrtGet, IoctlStructs.HrtLct(iop: 7, resbuf: res, reslen: len).encoded(.lp64)) == .error(.ENXIO))
     }
 
     // docs/kernels.md §LCTGET: header words 1 and 2 swapped; ENOBUFS copies nothing.
@@ -126,8 +125,7 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         let abi = CallerABI.lp64
         var h = Harness(abi, personality: Self.p)
         let opbuf = h.mem.place(Ops.getVendor), res = h.mem.place([UInt8](repeating: 0xEE, count: 64)), len = h.mem.placeU32(64)
-        let r = h.call(.parmGet, Encode.psetget(iop: 0, tid: 0x010, opbuf: opbuf, oplen: UInt32(Ops.getVendor.count),
-                                                 resbuf: res, reslen: len, abi))
+        let r = h.call(.parmGet, IoctlStructs.PsetGet(iop: 0, tid: 0x010, opbuf: opbuf, oplen: UInt32(Ops.getVendor.count), resbuf: res, reslen: len).encoded(abi))
         #expect(r == .success)
         #expect(h.mem.u32(len) == 0)
         #expect(h.mem.read(res, 64)?.allSatisfy { $0 == 0xEE } == true)
@@ -143,8 +141,7 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         let n = UInt32(Ops.getVendor.count)
         func run(_ iop: UInt32 = 0, tid: UInt32 = 0x010, opbuf: UInt64? = nil, oplen: UInt32? = nil, resbuf: UInt64? = nil,
                  reslen: UInt64? = nil) -> IoctlResult {
-            h.call(.parmGet, Encode.psetget(iop: iop, tid: tid, opbuf: opbuf ?? ops, oplen: oplen ?? n, resbuf: resbuf ?? res,
-                                            reslen: reslen ?? len, .lp64))
+            h.call(.parmGet, IoctlStructs.PsetGet(iop: iop, tid: tid, opbuf: opbuf ?? ops, oplen: oplen ?? n, resbuf: resbuf ?? res, reslen: reslen ?? len).encoded(.lp64))
         }
         #expect(h.ioctl(.parmGet, FakeUserMemory.unmapped) == .error(.EFAULT))
         #expect(run(3, reslen: FakeUserMemory.unmapped) == .error(.EFAULT))
@@ -206,8 +203,7 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         #expect(h.sw(.swDownload, iop: 9, swID: 1, buf: buf, swlen: 100, maxfrag: 1, curfrag: 1).0 == .error(.ENXIO))
         #expect(h.sw(.swDownload, swID: 1, buf: buf, swlen: 5_000_000, maxfrag: 1, curfrag: 1).0 == .error(.ENOMEM))
         let l = h.mem.placeU32(100), m = h.mem.placeU32(1)
-        #expect(h.call(.swDownload, Encode.swxfer(iop: 0, flags: 0, swType: 0x22, swID: 1, buf: buf, swlen: l, maxfrag: m,
-                                                  curfrag: FakeUserMemory.unmapped, .lp64)) == .error(.EFAULT))
+        #expect(h.call(.swDownload, IoctlStructs.SwXfer(iop: 0, flags: 0, swType: 0x22, swID: 1, buf: buf, swlen: l, maxfrag: m, curfrag: FakeUserMemory.unmapped).encoded(.lp64)) == .error(.EFAULT))
         // An unreadable buffer that passes access_ok: the kernel ignored the copy's failure; no
         // transport can read past a fault, so it is EFAULT here, and nothing reaches the IOP.
         #expect(h.sw(.swDownload, swID: 2, buf: FakeUserMemory.unmapped, swlen: 100, maxfrag: 1, curfrag: 1).0 == .error(.EFAULT))

@@ -53,8 +53,7 @@ import IOPModel
         let n = UInt32(Ops.getVendor.count)
         func run(_ iop: UInt32 = 0, tid: UInt32 = 0x010, opbuf: UInt64? = nil, oplen: UInt32? = nil, resbuf: UInt64? = nil,
                  reslen: UInt64? = nil) -> IoctlResult {
-            h.call(kind, Encode.psetget(iop: iop, tid: tid, opbuf: opbuf ?? ops, oplen: oplen ?? n, resbuf: resbuf ?? res,
-                                        reslen: reslen ?? len, abi))
+            h.call(kind, IoctlStructs.PsetGet(iop: iop, tid: tid, opbuf: opbuf ?? ops, oplen: oplen ?? n, resbuf: resbuf ?? res, reslen: reslen ?? len).encoded(abi))
         }
         #expect(h.ioctl(kind, FakeUserMemory.unmapped) == .error(.EFAULT))
         #expect(run(reslen: FakeUserMemory.unmapped) == .error(.EFAULT))

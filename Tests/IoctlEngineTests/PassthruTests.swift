@@ -16,7 +16,7 @@ extension Harness {
         if replyWords > 0 { reply[0] = UInt32(replyWords) << 16 }
         bytes += reply.littleEndianBytes
         let msg = mem.place(bytes)
-        let s = kind == .passthru32 ? Encode.passthru32(iop: iop, msg: UInt32(msg)) : Encode.passthru(iop: iop, msg: msg, abi)
+        let s = kind == .passthru32 ? IoctlStructs.Passthru(iop: iop, msg: UInt64(UInt32(msg))).encoded(.passthru32, .ilp32) : IoctlStructs.Passthru(iop: iop, msg: msg).encoded(.passthru, abi)
         let r = call(kind, s)
         let back = mem.read(msg + UInt64(frame.count * 4), replyWords * 4).flatMap { try? $0.littleEndianWords(what: "r") } ?? []
         return (r, back, msg)
@@ -116,8 +116,8 @@ extension Harness {
         var h = Harness(abi)
         let ops = h.mem.place(Ops.getVendor), res = h.mem.place(zeroes: 64)
         #expect(h.ioctl(kind, FakeUserMemory.unmapped) == .error(.EFAULT))
-        let s = kind == .passthru32 ? Encode.passthru32(iop: 0, msg: UInt32(FakeUserMemory.unmapped))
-            : Encode.passthru(iop: 0, msg: FakeUserMemory.unmapped, abi)
+        let s = kind == .passthru32 ? IoctlStructs.Passthru(iop: 0, msg: UInt64(UInt32(FakeUserMemory.unmapped))).encoded(.passthru32, .ilp32)
+            : IoctlStructs.Passthru(iop: 0, msg: FakeUserMemory.unmapped).encoded(.passthru, abi)
         #expect(h.call(kind, s) == .error(.EFAULT))
         #expect(h.passthru(kind, iop: 6, frame: Self.paramsGet(tid: 0x010, ops: ops, oplen: 12, res: res, reslen: 64)).0
                 == .error(.ENXIO))
@@ -129,7 +129,7 @@ extension Harness {
                                                        reslen: 64)).0 == .error(.EFAULT))
         // The frame's declared size runs past the caller's buffer (no room for the reply word).
         let tail = h.mem.place([3 << 16 | 0x01, 0, 0].littleEndianBytes)
-        let s2 = kind == .passthru32 ? Encode.passthru32(iop: 0, msg: UInt32(tail)) : Encode.passthru(iop: 0, msg: tail, abi)
+        let s2 = kind == .passthru32 ? IoctlStructs.Passthru(iop: 0, msg: UInt64(UInt32(tail))).encoded(.passthru32, .ilp32) : IoctlStructs.Passthru(iop: 0, msg: tail).encoded(.passthru, abi)
         #expect(h.call(kind, s2) == .error(.EFAULT))
     }
 }
@@ -143,7 +143,7 @@ extension Harness {
         let other = h.engine.open()
         #expect(h.register(tid: 0x010, mask: EventIndicator.fieldModified.rawValue, file: other) == .success)
         let ops = h.mem.place(Ops.setCacheMode(42)), res = h.mem.place(zeroes: 64), len = h.mem.placeU32(64)
-        let s = h.mem.place(Encode.psetget(iop: 0, tid: 0x010, opbuf: ops, oplen: 16, resbuf: res, reslen: len, abi))
+        let s = h.mem.place(IoctlStructs.PsetGet(iop: 0, tid: 0x010, opbuf: ops, oplen: 16, resbuf: res, reslen: len).encoded(abi))
         h.mem.rounds = 0
         h.mem.needsRoundAt = 2
         var thrown = 0
@@ -166,8 +166,7 @@ extension Harness {
 
         // SWDEL: removed once; a second run would be EIO.
         let l = h.mem.placeU32(0)
-        let d = h.mem.place(Encode.swxfer(iop: 0, flags: 0, swType: 0x22, swID: 0x001B_0001, buf: 0, swlen: l, maxfrag: 0,
-                                          curfrag: 0, abi))
+        let d = h.mem.place(IoctlStructs.SwXfer(iop: 0, flags: 0, swType: 0x22, swID: 0x001B_0001, buf: 0, swlen: l, maxfrag: 0, curfrag: 0).encoded(abi))
         h.mem.needsRoundAt = 2
         h.mem.rounds = 0
         let number = IoctlCommand(.swDelete, abi: abi).number

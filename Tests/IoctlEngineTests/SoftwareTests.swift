@@ -12,8 +12,7 @@ extension Harness {
                      id: UInt32 = 0x001B_0042, buf: UInt64, swlen: UInt32, maxfrag: UInt32, curfrag: UInt32)
         -> (IoctlResult, swlen: UInt32?, maxfrag: UInt32?) {
         let l = mem.placeU32(swlen), m = mem.placeU32(maxfrag), c = mem.placeU32(curfrag)
-        let r = call(kind, Encode.swxfer(iop: iop, flags: flags, swType: type, swID: id, buf: buf, swlen: l, maxfrag: m,
-                                         curfrag: c, abi))
+        let r = call(kind, IoctlStructs.SwXfer(iop: iop, flags: flags, swType: type, swID: id, buf: buf, swlen: l, maxfrag: m, curfrag: c).encoded(abi))
         return (r, mem.u32(l), mem.u32(m))
     }
 
@@ -114,8 +113,7 @@ extension Harness {
         #expect(h.sw(.swDelete, iop: 4, buf: 0, swlen: 0, maxfrag: 0, curfrag: 0).0 == .error(.ENXIO))
         for kind in [IoctlCommand.Kind.swDownload, .swUpload, .swDelete] {
             #expect(h.ioctl(kind, FakeUserMemory.unmapped) == .error(.EFAULT))
-            let s = Encode.swxfer(iop: 0, flags: 0, swType: 0x22, swID: 0x001B_0001, buf: b, swlen: FakeUserMemory.unmapped,
-                                  maxfrag: FakeUserMemory.unmapped, curfrag: FakeUserMemory.unmapped, abi)
+            let s = IoctlStructs.SwXfer(iop: 0, flags: 0, swType: 0x22, swID: 0x001B_0001, buf: b, swlen: FakeUserMemory.unmapped, maxfrag: FakeUserMemory.unmapped, curfrag: FakeUserMemory.unmapped).encoded(abi)
             #expect(h.call(kind, s) == .error(.EFAULT))
         }
         // Upload into an unwritable buffer.

@@ -5,37 +5,8 @@ import I2OFormats
 import IOPModel
 @testable import IoctlEngine
 
-/// Encoders of the ioctl structs per ABI (docs/ioctl-abi.md §Layouts).
+/// Bytes for the tests (the ioctl structs come from `IoctlStructs`).
 enum Encode {
-    static func ptr(_ b: inout [UInt8], _ v: UInt64, _ abi: CallerABI) {
-        if abi == .lp64 { b.appendLE64(v) } else { b.appendLE32(UInt32(v)) }
-    }
-    static func pad(_ b: inout [UInt8], _ abi: CallerABI) { if abi == .lp64 { b.appendLE32(0) } }
-
-    static func hrtlct(iop: UInt32, resbuf: UInt64, reslen: UInt64, _ abi: CallerABI) -> [UInt8] {
-        var b = [UInt8](); b.appendLE32(iop); pad(&b, abi); ptr(&b, resbuf, abi); ptr(&b, reslen, abi); return b
-    }
-    static func psetget(iop: UInt32, tid: UInt32, opbuf: UInt64, oplen: UInt32, resbuf: UInt64, reslen: UInt64,
-                        _ abi: CallerABI) -> [UInt8] {
-        var b = [UInt8](); b.appendLE32(iop); b.appendLE32(tid); ptr(&b, opbuf, abi); b.appendLE32(oplen); pad(&b, abi)
-        ptr(&b, resbuf, abi); ptr(&b, reslen, abi); return b
-    }
-    static func swxfer(iop: UInt32, flags: UInt8, swType: UInt8, swID: UInt32, buf: UInt64, swlen: UInt64,
-                       maxfrag: UInt64, curfrag: UInt64, _ abi: CallerABI) -> [UInt8] {
-        var b = [UInt8](); b.appendLE32(iop); b += [flags, swType, 0, 0]; b.appendLE32(swID); pad(&b, abi)
-        ptr(&b, buf, abi); ptr(&b, swlen, abi); ptr(&b, maxfrag, abi); ptr(&b, curfrag, abi); return b
-    }
-    static func html(iop: UInt32, tid: UInt32, page: UInt32, resbuf: UInt64, reslen: UInt64, qbuf: UInt64, qlen: UInt32,
-                     _ abi: CallerABI) -> [UInt8] {
-        var b = [UInt8](); b.appendLE32(iop); b.appendLE32(tid); b.appendLE32(page); pad(&b, abi)
-        ptr(&b, resbuf, abi); ptr(&b, reslen, abi); ptr(&b, qbuf, abi); b.appendLE32(qlen); pad(&b, abi); return b
-    }
-    static func passthru(iop: UInt32, msg: UInt64, _ abi: CallerABI) -> [UInt8] {
-        var b = [UInt8](); b.appendLE32(iop); pad(&b, abi); ptr(&b, msg, abi); return b
-    }
-    static func passthru32(iop: UInt32, msg: UInt32) -> [UInt8] {
-        var b = [UInt8](); b.appendLE32(iop); b.appendLE32(msg); return b
-    }
     static func u16s(_ v: [UInt16]) -> [UInt8] { var b = [UInt8](); for x in v { b.appendLE16(x) }; return b }
 }
 
@@ -114,7 +85,7 @@ struct Harness {
     mutating func table(_ kind: IoctlCommand.Kind, iop: UInt32 = 0, capacity: UInt32 = 4096)
         -> (IoctlResult, UInt32?, [UInt8]) {
         let res = mem.place(zeroes: Int(capacity)), len = mem.placeU32(capacity)
-        let r = call(kind, Encode.hrtlct(iop: iop, resbuf: res, reslen: len, abi))
+        let r = call(kind, IoctlStructs.HrtLct(iop: iop, resbuf: res, reslen: len).encoded(abi))
         return (r, mem.u32(len), mem.read(res, Int(capacity)) ?? [])
     }
 
@@ -122,8 +93,7 @@ struct Harness {
     mutating func params(_ kind: IoctlCommand.Kind, iop: UInt32 = 0, tid: TID, ops: [UInt8], capacity: UInt32 = 1024,
                          file: OpenFileID? = nil) -> (IoctlResult, UInt32, [UInt8]) {
         let opbuf = mem.place(ops), res = mem.place(zeroes: Int(capacity)), len = mem.placeU32(capacity)
-        let r = call(kind, Encode.psetget(iop: iop, tid: UInt32(tid.rawValue), opbuf: opbuf, oplen: UInt32(ops.count),
-                                          resbuf: res, reslen: len, abi), file: file)
+        let r = call(kind, IoctlStructs.PsetGet(iop: iop, tid: UInt32(tid.rawValue), opbuf: opbuf, oplen: UInt32(ops.count), resbuf: res, reslen: len).encoded(abi), file: file)
         let n = mem.u32(len) ?? 0
         return (r, n, mem.read(res, Int(min(n, capacity))) ?? [])
     }

@@ -50,15 +50,15 @@ import IOPModel
         var h = Harness(abi)
         let res = h.mem.place(zeroes: 4096), len = h.mem.placeU32(4096)
         // NULL resbuf, unmapped resbuf, unmapped reslen, unmapped struct, short struct.
-        #expect(h.call(kind, Encode.hrtlct(iop: 0, resbuf: 0, reslen: len, abi)) == .error(.EFAULT))
-        #expect(h.call(kind, Encode.hrtlct(iop: 0, resbuf: FakeUserMemory.unmapped, reslen: len, abi)) == .error(.EFAULT))
-        #expect(h.call(kind, Encode.hrtlct(iop: 0, resbuf: res, reslen: FakeUserMemory.unmapped, abi)) == .error(.EFAULT))
+        #expect(h.call(kind, IoctlStructs.HrtLct(iop: 0, resbuf: 0, reslen: len).encoded(abi)) == .error(.EFAULT))
+        #expect(h.call(kind, IoctlStructs.HrtLct(iop: 0, resbuf: FakeUserMemory.unmapped, reslen: len).encoded(abi)) == .error(.EFAULT))
+        #expect(h.call(kind, IoctlStructs.HrtLct(iop: 0, resbuf: res, reslen: FakeUserMemory.unmapped).encoded(abi)) == .error(.EFAULT))
         #expect(h.ioctl(kind, FakeUserMemory.unmapped) == .error(.EFAULT))
-        #expect(h.call(kind, Array(Encode.hrtlct(iop: 0, resbuf: res, reslen: len, abi).prefix(abi == .lp64 ? 20 : 8)))
+        #expect(h.call(kind, Array(IoctlStructs.HrtLct(iop: 0, resbuf: res, reslen: len).encoded(abi).prefix(abi == .lp64 ? 20 : 8)))
                 == .error(.EFAULT))
         // Kernel order: a bad reslen wins over a missing IOP; a missing IOP over nothing else.
-        #expect(h.call(kind, Encode.hrtlct(iop: 7, resbuf: res, reslen: FakeUserMemory.unmapped, abi)) == .error(.EFAULT))
-        #expect(h.call(kind, Encode.hrtlct(iop: 7, resbuf: 0, reslen: len, abi)) == .error(.EFAULT))
+        #expect(h.call(kind, IoctlStructs.HrtLct(iop: 7, resbuf: res, reslen: FakeUserMemory.unmapped).encoded(abi)) == .error(.EFAULT))
+        #expect(h.call(kind, IoctlStructs.HrtLct(iop: 7, resbuf: 0, reslen: len).encoded(abi)) == .error(.EFAULT))
     }
 
     @Test(arguments: cases)

@@ -43,7 +43,7 @@ struct BadInputMatrixTests {
             func cell(_ v: String, _ e: Errno, iop: UInt32 = 0, resbuf: UInt64? = nil, reslen: UInt64? = nil) -> Cell {
                 Cell(kind: k, variant: v, expected: e) { m, abi in
                     let r = resbuf ?? m.place(zeroes: 4096), l = reslen ?? m.placeU32(4096)
-                    return m.place(Layout.hrtlct(iop: iop, resbuf: r, reslen: l, abi))
+                    return m.place(IoctlStructs.HrtLct(iop: iop, resbuf: r, reslen: l).encoded(abi))
                 }
             }
             c += [cell("bad resbuf", .EFAULT, resbuf: bad), cell("NULL resbuf", .EFAULT, resbuf: 0),
@@ -52,7 +52,7 @@ struct BadInputMatrixTests {
             for h in huge {
                 c.append(Cell(kind: k, variant: "*reslen \(h), 16-byte resbuf", expected: .EFAULT) { m, abi in
                     let r = m.place(zeroes: 16), l = m.placeU32(h)
-                    return m.place(Layout.hrtlct(iop: 0, resbuf: r, reslen: l, abi))
+                    return m.place(IoctlStructs.HrtLct(iop: 0, resbuf: r, reslen: l).encoded(abi))
                 })
             }
         }
@@ -62,8 +62,7 @@ struct BadInputMatrixTests {
                       resbuf: UInt64? = nil, reslen: UInt64? = nil) -> Cell {
                 Cell(kind: k, variant: v, expected: e) { m, abi in
                     let o = opbuf ?? m.place(ops), r = resbuf ?? m.place(zeroes: 4096), l = reslen ?? m.placeU32(4096)
-                    return m.place(Layout.psetget(iop: iop, tid: tid, opbuf: o, oplen: oplen ?? UInt32(ops.count), resbuf: r,
-                                                  reslen: l, abi))
+                    return m.place(IoctlStructs.PsetGet(iop: iop, tid: tid, opbuf: o, oplen: oplen ?? UInt32(ops.count), resbuf: r, reslen: l).encoded(abi))
                 }
             }
             c += [cell("bad opbuf", .EFAULT, opbuf: bad), cell("NULL opbuf", .EFAULT, opbuf: 0),
@@ -80,7 +79,7 @@ struct BadInputMatrixTests {
                 Cell(kind: k, variant: v, expected: e) { m, abi in
                     let b = buf ?? m.place(zeroes: 8192)
                     let s = swlen ?? m.placeU32(values.0), mx = maxfrag ?? m.placeU32(values.1), cu = curfrag ?? m.placeU32(values.2)
-                    return m.place(Layout.swxfer(iop: iop, swType: 0x01, swID: swID, buf: b, swlen: s, maxfrag: mx, curfrag: cu, abi))
+                    return m.place(IoctlStructs.SwXfer(iop: iop, flags: 0, swType: 0x01, swID: swID, buf: b, swlen: s, maxfrag: mx, curfrag: cu).encoded(abi))
                 }
             }
             c += [cell("bad swlen", .EFAULT, swlen: bad), cell("missing IOP", .ENXIO, iop: 7)]
@@ -112,7 +111,7 @@ struct BadInputMatrixTests {
             Cell(kind: .html, variant: v, expected: e) { m, abi in
                 let r = resbuf ?? m.place(zeroes: reslenValue > 4096 ? 16 : 4096), l = reslen ?? m.placeU32(reslenValue)
                 let q = qbuf ?? m.place(Array("a=1&b=2".utf8))
-                return m.place(Layout.html(iop: iop, tid: tid, page: page, resbuf: r, reslen: l, qbuf: q, qlen: qlen, abi))
+                return m.place(IoctlStructs.HTML(iop: iop, tid: tid, page: page, resbuf: r, reslen: l, qbuf: q, qlen: qlen).encoded(abi))
             }
         }
         c += [html("bad resbuf", .EFAULT, resbuf: bad), html("NULL resbuf", .EFAULT, resbuf: 0),
@@ -124,9 +123,9 @@ struct BadInputMatrixTests {
         }
         // EVTREG.
         c.append(Cell(kind: .eventRegister, variant: "missing IOP", expected: .ENXIO) { m, _ in
-            m.place(Layout.evtid(iop: 7, tid: 0, mask: 0xFFFF_FFFF)) })
+            m.place(IoctlStructs.EventRegistration(iop: 7, tid: 0, eventMask: 0xFFFF_FFFF).encoded) })
         c.append(Cell(kind: .eventRegister, variant: "missing TID", expected: .ENODEV) { m, _ in
-            m.place(Layout.evtid(iop: 0, tid: 0x777, mask: 0xFFFF_FFFF)) })
+            m.place(IoctlStructs.EventRegistration(iop: 0, tid: 0x777, eventMask: 0xFFFF_FFFF).encoded) })
         // PASSTHRU / PASSTHRU32.
         for k in kinds where k == .passthru || k == .passthru32 {
             let structABI: CallerABI = k == .passthru32 ? .ilp32 : abi
@@ -134,9 +133,9 @@ struct BadInputMatrixTests {
                 Cell(kind: k, variant: v, expected: e) { m, _ in
                     var bytes = [UInt8]()
                     for w in frame ?? [] { bytes.appendLE32(w) }
-                    bytes += Layout.u32(128 << 16) + [UInt8](repeating: 0, count: 124 * 4)   // the reply area
+                    bytes += [UInt32(128 << 16)].littleEndianBytes + [UInt8](repeating: 0, count: 124 * 4)   // the reply area
                     let a = msg ?? m.place(bytes)
-                    return m.place(Layout.passthru(iop: iop, msg: a, structABI))
+                    return m.place(IoctlStructs.Passthru(iop: iop, msg: a).encoded(.passthru, structABI))
                 }
             }
             // UtilParamsGet to TID 0 with a 2-element SGL (operation list out, result in).
@@ -163,7 +162,7 @@ struct BadInputMatrixTests {
         let file = engine.open()
         // One event queued on the file, so EVTGET has something it must not lose.
         var setup = FakeUserMemory()
-        let reg = setup.place(Layout.evtid(iop: 0, tid: 0, mask: 0xFFFF_FFFF))
+        let reg = setup.place(IoctlStructs.EventRegistration(iop: 0, tid: 0, eventMask: 0xFFFF_FFFF).encoded)
         #expect(try engine.ioctl(file, command: IoctlCommand(.eventRegister, abi: abi).number, argument: reg, abi: abi,
                                  memory: &setup) == .success)
         engine.withMachine { m in m.iops[IOPUnit(rawValue: 0)]?.raiseEvent(tid: TID(rawValue: 0), indicator: .stateChange, data: [1, 2, 3, 4]) }
