@@ -28,12 +28,7 @@ public enum SnapshotWriter {
         o += "    hrt:\n      change_indicator: \(p.hrt.changeIndicator)\n      entry_length: \(p.hrt.entryLength.rawValue)\n"
         o += "      version: \(p.hrt.version)\n      entries:\n"
         if p.hrt.entries.isEmpty { o.removeLast("      entries:\n".count); o += "      entries: []\n" }
-        for e in p.hrt.entries {
-            o += "        - {adapter_id: \(hex(e.adapterID)), controlling_tid: \(hex(e.controllingTID.rawValue)), state: \(e.adapterState), "
-            o += "bus_number: \(e.busNumber), bus_type: \(e.busType), bus_info: {hex: \(FixtureYAML.quote(FixtureYAML.hexBytes(e.busInfo)))}"
-            if !e.extraWords.isEmpty { o += ", extra_words: [\(e.extraWords.map { hex($0) }.joined(separator: ", "))]" }
-            o += "}\n"
-        }
+        for e in p.hrt.entries { o += "        - \(FixtureYAML.hrtEntry(e))\n" }
         o += "    lct: {iop_flags: \(hex(p.lctIopFlags)), change_indicator: \(p.lctChangeIndicator), boot_device: \(hex(p.bootDevice.rawValue))}\n"
         o += "    devices:\n"
         for d in p.devices { o += device(d) }
@@ -48,12 +43,7 @@ public enum SnapshotWriter {
 
     static func device(_ d: DeviceDescription) -> String {
         let e = d.entry
-        var o = "      - tid: \(hex(e.localTID.rawValue))\n"
-        o += "        class: \(hex(e.classID.rawValue))\n        subclass: \(hex(e.subClass))\n        class_version: \(e.classVersion)\n"
-        o += "        org_id: \(hex(e.organizationID))\n        flags: \(hex(e.deviceFlags.rawValue))\n"
-        o += "        parent: \(hex(e.parentTID.rawValue))\n        user: \(hex(e.userTID.rawValue))\n"
-        o += "        change_indicator: \(e.changeIndicator)\n        bios_info: \(e.biosInfo)\n"
-        o += "        identity_tag: {hex: \(FixtureYAML.quote(FixtureYAML.hexBytes(e.identityTag)))}\n        event_capabilities: \(hex(e.eventCapabilities))\n"
+        var o = FixtureYAML.deviceEntry(e)
         if !d.groups.isEmpty {
             o += "        groups:\n"
             for g in d.groups.keys.sorted() {

@@ -33,13 +33,7 @@ public enum FixtureWriter {
             o += "      entry_length: \(hrt.entryLength.rawValue)\n"
             o += "      version: \(hrt.version)\n"
             o += "      entries:\(hrt.entries.isEmpty ? " []" : "")\n"
-            for e in hrt.entries {
-                let bus = HRTBusType(rawValue: e.busType)?.name ?? hex(e.busType, width: 2)
-                o += "        - {adapter_id: \(hex(e.adapterID, width: 8)), controlling_tid: \(tid(e.controllingTID)), "
-                o += "state: \(hex(e.adapterState)), bus_number: \(e.busNumber), bus_type: \(bus), bus_info: {hex: \"\(FixtureYAML.hexBytes(e.busInfo))\"}"
-                if !e.extraWords.isEmpty { o += ", extra_words: [\(e.extraWords.map { hex($0, width: 8) }.joined(separator: ", "))]" }
-                o += "}\n"
-            }
+            for e in hrt.entries { o += "        - \(FixtureYAML.hrtEntry(e))\n" }
         }
         o += "    lct: {iop_flags: \(hex(iop.lct.iopFlags)), change_indicator: \(iop.lct.changeIndicator)"
         if iop.lct.bootDeviceTID != .none { o += ", boot_device: \(tid(iop.lct.bootDeviceTID))" }
@@ -61,18 +55,7 @@ public enum FixtureWriter {
 
     static func write(_ d: RecordedDevice) -> String {
         let e = d.entry
-        var o = "      - tid: \(tid(e.localTID))\n"
-        o += "        class: \(hex(e.classID.rawValue, width: 3))\n"
-        o += "        subclass: \(hex(e.subClass))\n"
-        o += "        class_version: \(e.classVersion)\n"
-        o += "        org_id: \(hex(e.organizationID, width: 4))\n"
-        o += "        flags: \(hex(e.deviceFlags.rawValue))\n"
-        o += "        parent: \(tid(e.parentTID))\n"
-        o += "        user: \(tid(e.userTID))\n"
-        o += "        change_indicator: \(e.changeIndicator)\n"
-        o += "        bios_info: \(e.biosInfo)\n"
-        o += "        identity_tag: {hex: \"\(FixtureYAML.hexBytes(e.identityTag))\"}\n"
-        o += "        event_capabilities: \(hex(e.eventCapabilities, width: 8))\n"
+        var o = FixtureYAML.deviceEntry(e)
         let exec = e.localTID == .executive
         var groups = ""
         for g in d.groups {
@@ -186,5 +169,5 @@ public enum FixtureWriter {
         return "hex: \"\(traceHex(b))\""
     }
 
-    static func tid(_ t: TID) -> String { t == .none ? "none" : hex(t.rawValue, width: 3) }
+    static func tid(_ t: TID) -> String { FixtureYAML.tid(t) }
 }
