@@ -86,20 +86,14 @@ extension Linux2618Personality {
     /// The buffers the kernel would write after posting (IOP→host elements, the reply area)
     /// are reserved before posting: a bad one ends the ioctl with EFAULT before the IOP sees it.
     func passthru2618(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = IoctlStructs.Passthru(raw, kind: call.command.kind, abi: call.abi)
-        let unit = IOPUnit(rawValue: a.iop)
-        guard let inbound = call.engine.peek({ $0.machine.iops[unit]?.inboundFrameSize.rawValue }) else {
-            return .error(.ENXIO)
+        let frame: PassthruFrame
+        switch try PassthruFrame.fetch(call, memory: &memory, badSize: .EFAULT, minimumSize: 0) {
+        case let .success(f): frame = f
+        case let .failure(e): return .error(e)
         }
-        guard let w0 = try memory.fetch([.u32(a.msg)], []).u32(0) else { return .error(.EFAULT) }
-        let size = Int(w0 >> 16)
-        guard size <= inbound else { return .error(.EFAULT) }
-        let replyAt = a.msg &+ UInt64(size * 4)
-        let got = try memory.fetch([UserRange(address: a.msg, count: size * 4), .u32(replyAt)], [])
-        guard let frameBytes = got.bytes(0), frameBytes.count == size * 4,
-              let userWords = try? frameBytes.littleEndianWords(what: "passthru frame") else { return .error(.EFAULT) }
-        guard let replyWord0 = got.u32(1) else { return .error(.EFAULT) }
+        let (unit, w0, size, replyAt, replyWord0) = (frame.unit, frame.word0, frame.size, frame.replyAt,
+                                                      frame.replyWord0)
+        let userWords = frame.words
         let replyBytes = Int(replyWord0 >> 16) * 4
         guard replyBytes <= KernelLimits.kmallocBytes else { return .error(.ENOMEM) }
 

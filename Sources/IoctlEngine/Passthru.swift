@@ -29,20 +29,14 @@ extension Personality {
     ///   (as the kernel does).
     /// - The reply area receives min(R, reply MessageSize, 128) words; the rest is left as it was.
     func passthru(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = IoctlStructs.Passthru(raw, kind: call.command.kind, abi: call.abi)
-        let unit = IOPUnit(rawValue: a.iop)
-        guard let inbound = call.engine.peek({ $0.machine.iops[unit]?.inboundFrameSize.rawValue }) else {
-            return .error(.ENXIO)
+        let frame: PassthruFrame
+        switch try PassthruFrame.fetch(call, memory: &memory, badSize: .EINVAL, minimumSize: 3) {
+        case let .success(f): frame = f
+        case let .failure(e): return .error(e)
         }
-        guard let w0 = try memory.fetch([.u32(a.msg)], []).u32(0) else { return .error(.EFAULT) }
-        let size = Int(w0 >> 16)
-        guard size <= inbound, size >= 3 else { return .error(.EINVAL) }
-        let replyAt = a.msg &+ UInt64(size * 4)
-        let got = try memory.fetch([UserRange(address: a.msg, count: size * 4), .u32(replyAt)], [])
-        guard let frameBytes = got.bytes(0), frameBytes.count == size * 4,
-              var words = try? frameBytes.littleEndianWords(what: "passthru frame") else { return .error(.EFAULT) }
-        guard let replyWord0 = got.u32(1) else { return .error(.EFAULT) }
+        let (unit, w0, size, replyAt, replyWord0) = (frame.unit, frame.word0, frame.size, frame.replyAt,
+                                                      frame.replyWord0)
+        var words = frame.words
         let replyCapacity = min(Int(replyWord0 >> 16), Limits.replyWords)
 
         // The SGL: simple 2-word elements to the end of the frame.
@@ -107,4 +101,39 @@ struct PassthruElement: Sendable {
     var flags: UInt8
     var count: Int
     var user: UInt64
+}
+
+/// What the first three rounds of PASSTHRU fetch, in both personalities' order: the struct (→ EFAULT);
+/// the IOP (→ ENXIO); the frame's word 0 (→ EFAULT); its MessageSize S checked against the IOP's
+/// InboundFrameSize and `minimumSize` (→ `badSize`); the S words and the reply area's word 0 (→ EFAULT).
+struct PassthruFrame {
+    let unit: IOPUnit
+    let argument: IoctlStructs.Passthru
+    let word0: UInt32
+    /// S, in words.
+    let size: Int
+    let words: [UInt32]
+    /// The reply area: right after the frame.
+    let replyAt: UInt64
+    let replyWord0: UInt32
+
+    static func fetch(_ call: IoctlCall, memory: inout some UserMemory, badSize: Errno,
+                      minimumSize: Int) throws(NeedsRound) -> Result<PassthruFrame, Errno> {
+        guard let raw = try call.fetchStruct(&memory) else { return .failure(.EFAULT) }
+        let a = IoctlStructs.Passthru(raw, kind: call.command.kind, abi: call.abi)
+        let unit = IOPUnit(rawValue: a.iop)
+        guard let inbound = call.engine.peek({ $0.machine.iops[unit]?.inboundFrameSize.rawValue }) else {
+            return .failure(.ENXIO)
+        }
+        guard let w0 = try memory.fetch([.u32(a.msg)], []).u32(0) else { return .failure(.EFAULT) }
+        let size = Int(w0 >> 16)
+        guard size <= inbound, size >= minimumSize else { return .failure(badSize) }
+        let replyAt = a.msg &+ UInt64(size * 4)
+        let got = try memory.fetch([UserRange(address: a.msg, count: size * 4), .u32(replyAt)], [])
+        guard let frameBytes = got.bytes(0), frameBytes.count == size * 4,
+              let words = try? frameBytes.littleEndianWords(what: "passthru frame") else { return .failure(.EFAULT) }
+        guard let replyWord0 = got.u32(1) else { return .failure(.EFAULT) }
+        return .success(PassthruFrame(unit: unit, argument: a, word0: w0, size: size, words: words, replyAt: replyAt,
+                                      replyWord0: replyWord0))
+    }
 }
