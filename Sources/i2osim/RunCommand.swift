@@ -3,6 +3,7 @@ import Fixtures
 import Foundation
 import IOPModel
 import IoctlEngine
+import Posix
 import PreloadTransport
 
 /// `i2osim run [--fixture F] [--personality P] -- COMMAND [ARGS...]`: COMMAND sees
@@ -111,7 +112,7 @@ enum PreloadSetup {
                                                    socketPath: server.socketPath, devices: devices)
         let outcome = ChildProcess.run(argv, environment: env)
         server.stop()
-        if case let .notStarted(e) = outcome { complain("\(argv[0]): \(String(cString: strerror(e)))") }
+        if case let .notStarted(e) = outcome { complain(SystemError(path: argv[0], errno: .init(rawValue: e)).description) }
         return outcome
     }
 
