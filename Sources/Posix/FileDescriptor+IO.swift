@@ -1,12 +1,10 @@
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 import SystemPackage
 
-// Reading and writing with typed errors (no existential on the way) and the retries every caller
-// wants: a call interrupted by a signal (EINTR) is made again.
+// Opening, reading and writing with typed errors (no existential on the way). A call interrupted
+// by a signal (EINTR) is made again, unless the caller asks for one try only.
 
 extension FileDescriptor {
     /// Opens `path` exactly as given (no `FilePath` normalisation), retried on EINTR.

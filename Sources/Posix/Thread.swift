@@ -1,7 +1,5 @@
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
 #endif
 import CPosix
 
@@ -20,7 +18,8 @@ public enum DetachedThread {
         let rc = pthread_create(&tid, nil, { p in
             let box = Unmanaged<Box>.fromOpaque(p!).takeRetainedValue()
             if let name = box.name {
-                _ = pthread_setname_np(pthread_self(), String(decoding: name.utf8.prefix(15), as: UTF8.self))
+                let cName = Array(name.utf8.prefix(15)).map { CChar(bitPattern: $0) } + [0]
+                _ = pthread_setname_np(pthread_self(), cName)
             }
             box.body()
             return nil
