@@ -393,7 +393,9 @@ public final class PreloadServer: Sendable {
             guard let ready = try? FileDescriptor.waitForInput(socket.fd, wake.readEnd) else { return }
             if ready.first { return }   // the client closed its watch (or sent junk)
             var drain = [UInt8](repeating: 0, count: 64)
-            while drain.withUnsafeMutableBytes({ (try? wake.readEnd.readSome(into: $0, retryOnInterrupt: false)) ?? 0 }) > 0 {}
+            drain.withUnsafeMutableBytes { buffer in
+                while let n = try? wake.readEnd.readSome(into: buffer, retryOnInterrupt: false), n > 0 {}
+            }
         }
     }
 }
