@@ -3,6 +3,7 @@
 // i2osim — a simulator of I2O IOPs served as /dev/i2o/ctl.
 //
 // Layering (each a target, lowest first; docs/architecture.md draws it):
+//   Posix        the OS glue of the transports and the tool: descriptors, Unix sockets, threads, clocks.
 //   I2OFormats   byte-exact I2O wire formats (frames, SGL, HRT, LCT, status block,
 //                parameter operation/result lists, event records). No OS, no ioctls.
 //   I2OABI       the ioctl ABI of /dev/i2o/ctl: numbers, the structs of both ABIs, errno names.
@@ -25,6 +26,7 @@
 //   swift-argument-parser — the CLI, its help and its validation.
 //   Yams                  — YAML fixtures, with line/column marks for error messages, and its bundled
 //                           libyaml (CYaml), whose event API the loader reads directly for speed.
+//   swift-system          — FileDescriptor and Errno: the types of the OS glue (Sources/Posix).
 import PackageDescription
 
 // Release builds optimise across the modules (`-cross-module-optimization`): they are the layers of
@@ -36,6 +38,8 @@ let strict: [SwiftSetting] = [
     .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
 ]
 
+let system: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
+
 let package = Package(
     name: "i2osim",
     platforms: [.macOS(.v15)],
@@ -45,8 +49,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
+        // The one home of the OS glue: descriptors, Unix sockets, threads, clocks, errors (on swift-system).
+        // Its two GNU extensions of the C library (pthread_setname_np, accept4), hidden by Swift's Glibc module.
+        .systemLibrary(name: "CPosix"),
+        .target(name: "Posix", dependencies: ["CPosix", system], swiftSettings: strict),
         .target(name: "I2OFormats", swiftSettings: strict),
         .target(name: "I2OABI", dependencies: ["I2OFormats"], swiftSettings: strict),
         .target(name: "I2ODevice", dependencies: ["I2OABI", "I2OFormats"], swiftSettings: strict),
@@ -64,20 +73,20 @@ let package = Package(
                 swiftSettings: strict),
         // libfuse3's CUSE API (Debian: libfuse3-dev). Only CUSETransport sees it.
         .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
-        .target(name: "CUSETransport", dependencies: ["CFuse", "I2ODevice", "I2OABI", "I2OFormats"], swiftSettings: strict),
+        .target(name: "CUSETransport", dependencies: ["CFuse", "I2ODevice", "I2OABI", "I2OFormats", "Posix"], swiftSettings: strict),
         // The daemon side of the LD_PRELOAD transport (the C library is Sources/CPreload, built by its build.sh).
         // Its protocol's constants come from the C side's header (CPreloadProtocol), not a copy.
         .systemLibrary(name: "CPreloadProtocol", path: "Sources/CPreloadProtocol"),
-        .target(name: "PreloadTransport", dependencies: ["CPreloadProtocol", "I2ODevice", "I2OABI", "I2OFormats"], swiftSettings: strict),
+        .target(name: "PreloadTransport", dependencies: ["CPreloadProtocol", "I2ODevice", "I2OABI", "I2OFormats", "Posix", system], swiftSettings: strict),
         // The control channel (docs/control.md): line-delimited JSON over a Unix socket.
         .target(name: "Control", dependencies: ["Simulator", "Faults", "Persistence", "IoctlEngine", "I2OABI", "I2ODevice", "IOPModel",
-                                                "I2OFormats", "Fixtures"], swiftSettings: strict),
+                                                "I2OFormats", "Fixtures", "Posix", system], swiftSettings: strict),
         // Request traces (JSON lines), fixture recording and trace replay.
-        .target(name: "Trace", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "Fixtures"],
+        .target(name: "Trace", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "Fixtures", "Posix", system],
                 swiftSettings: strict),
         .executableTarget(name: "i2osim", dependencies: [
             "I2OFormats", "I2OABI", "I2ODevice", "IOPModel", "DPTFirmware", "Fixtures", "IoctlEngine", "Faults", "Persistence", "Simulator",
-            "CUSETransport", "PreloadTransport", "Control", "Trace",
+            "CUSETransport", "PreloadTransport", "Control", "Trace", "Posix", system,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         // Benchmarks (scripts/bench): the in-process benchmark and its allocation counter.

@@ -3,6 +3,7 @@ import Glibc
 import I2OFormats
 import I2OABI
 import I2ODevice
+import Posix
 import Synchronization
 
 /// Why `CUSEDevice.start` could not serve the node: said in words a person can act on.
@@ -70,7 +71,7 @@ public final class CUSEDevice: Sendable {
                 """)
         }
         if access("/dev/cuse", R_OK | W_OK) != 0 {
-            return CUSEError(description: "cannot open /dev/cuse: \(String(cString: strerror(errno))). Run as root (CUSE needs it).")
+            return CUSEError(description: "\(SystemError("cannot open", path: "/dev/cuse")). Run as root (CUSE needs it).")
         }
         for n in names where access("/dev/" + n, F_OK) == 0 {
             return CUSEError(description: """
@@ -125,14 +126,15 @@ public final class CUSEDevice: Sendable {
         state.withLock { $0.session = nil }
         cuse_lowlevel_teardown(session)
         if rc != 0 && rc != -EINTR {
-            throw CUSEError(description: "the CUSE session for \(path) ended: \(String(cString: strerror(abs(rc)))) — the kernel refused the device (is the name in use?)")
+            let why = SystemError("the CUSE session for \(path) ended", errno: .init(rawValue: abs(rc)))
+            throw CUSEError(description: "\(why) — the kernel refused the device (is the name in use?)")
         }
     }
 
     /// Runs the device on a thread of its own; `onExit` is called when its session ends
     /// (nil after `stop()`, the error otherwise).
     public func start(onExit: @escaping @Sendable (CUSEError?) -> Void) {
-        Thread_start {
+        DetachedThread.start {
             do throws(CUSEError) { try self.run(); onExit(nil) } catch { onExit(error) }
         }
     }
@@ -150,12 +152,12 @@ public final class CUSEDevice: Sendable {
     fileprivate func initDone() {
         let path = self.path
         let ready = onReady
-        // The kernel adds the node after it has our init reply: wait for it to appear.
-        let waiter = Thread_start {
+        // The kernel adds the node after it has our init reply: wait for it to appear, on a
+        // thread of its own (a libfuse callback must not block on this wait).
+        DetachedThread.start {
             for _ in 0..<500 where access(path, F_OK) != 0 { usleep(10_000) }
             ready(path)
         }
-        _ = waiter
     }
 
     fileprivate func open(_ req: OpaquePointer, _ fi: UnsafeMutablePointer<fuse_file_info>) {
@@ -331,20 +333,4 @@ private let cuseIoctl: @convention(c) (OpaquePointer?, Int32, UnsafeMutableRawPo
                                        UnsafeRawPointer?, Int, Int) -> Void = { req, cmd, arg, fi, flags, inBuf, inSize, outSize in
     guard let req, let fi, let d = device(req) else { fuse_reply_err(req, EIO); return }
     d.ioctl(req, cmd, arg, fi, flags, inBuf, inSize, outSize)
-}
-
-/// Starts a detached thread running `body` (libfuse's callbacks must not block on this wait).
-@discardableResult
-func Thread_start(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
-    final class Box: @unchecked Sendable { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
-    var tid = pthread_t()
-    let box = Unmanaged.passRetained(Box(body)).toOpaque()
-    let rc = pthread_create(&tid, nil, { p in
-        let b = Unmanaged<Box>.fromOpaque(p!).takeRetainedValue()
-        b.body()
-        return nil
-    }, box)
-    if rc != 0 { Unmanaged<Box>.fromOpaque(box).release(); return nil }
-    pthread_detach(tid)
-    return tid
 }

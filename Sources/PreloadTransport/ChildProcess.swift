@@ -1,7 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
+import Dispatch
+import Posix
 import Synchronization
 
 /// Running a command the way `nbdkit --run` and `umockdev-run` do: the daemon stays in this
@@ -68,13 +69,12 @@ public enum ChildProcess {
 
         let forwarder = SignalForwarder(child: pid)
         forwarder.start()
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return .exited(127) }
-        }
+        guard let status = try? WaitStatus.wait(for: pid) else { return .exited(127) }
         forwarder.stop()
-        if status & 0x7F == 0 { return .exited((status >> 8) & 0xFF) }
-        return .signaled(status & 0x7F)
+        switch status {
+        case let .exited(code): return .exited(code)
+        case let .signaled(signal): return .signaled(signal)
+        }
     }
 
     /// Waits (in the calling thread) for one of the forwarded signals; for long-lived serving.
@@ -98,12 +98,10 @@ private final class SignalForwarder: Sendable {
     init(child: pid_t) { self.child = child }
 
     func start() {
-        let t = Thread { [self] in
+        DetachedThread.start(name: "i2osim-signals") { [self] in
             loop()
             done.signal()
         }
-        t.name = "i2osim-signals"
-        t.start()
     }
 
     func stop() {

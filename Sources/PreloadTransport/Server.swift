@@ -1,30 +1,33 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 import I2OFormats
 import I2OABI
 import I2ODevice
+import Posix
 import Synchronization
+import struct SystemPackage.FileDescriptor
 
 /// The engine observer of the preload transport: wakes WATCH connections (blocked `read`s
 /// and `poll`s of clients) when an event is queued. Give it to `Engine(observer:)`, then to
 /// `PreloadServer`. `next` receives every call too (e.g. the CUSE transport's observer).
 public final class PreloadEventHub: NodeObserver, Sendable {
     private let next: (any NodeObserver)?
-    private let watchers = Mutex<[UInt64: (files: Set<OpenFileID>, wake: Int32)]>([:])
+    private let watchers = Mutex<[UInt64: (files: Set<OpenFileID>, wake: FileDescriptor)]>([:])
     private let counter = Atomic<UInt64>(1)
 
     public init(forwardingTo next: (any NodeObserver)? = nil) { self.next = next }
 
     public func eventQueued(for file: OpenFileID) {
         let fds = watchers.withLock { w in w.values.filter { $0.files.contains(file) }.map(\.wake) }
-        var one: UInt8 = 1
-        for fd in fds { _ = Glibc.write(fd, &one, 1) }   // non-blocking pipe: full means already woken
+        let one: UInt8 = 1
+        for fd in fds {   // non-blocking pipe: full means already woken
+            _ = withUnsafeBytes(of: one) { try? fd.writeSome($0, retryOnInterrupt: false) }
+        }
         next?.eventQueued(for: file)
     }
 
-    func register(_ files: Set<OpenFileID>, wake: Int32) -> UInt64 {
+    func register(_ files: Set<OpenFileID>, wake: FileDescriptor) -> UInt64 {
         let id = counter.wrappingAdd(1, ordering: .relaxed).oldValue
         watchers.withLock { $0[id] = (files, wake) }
         return id
@@ -52,7 +55,7 @@ public final class PreloadServer: Sendable {
     private var backend: any ControlNode { node.node }
     private let hub: PreloadEventHub
     private let log: @Sendable (String) -> Void
-    private let listenFD: Int32
+    private let listener: UnixListener
     private let state = Mutex(State())
 
     private struct OpenFile {
@@ -63,7 +66,7 @@ public final class PreloadServer: Sendable {
         var nextHandle: UInt64 = 1
         var files: [UInt64: OpenFile] = [:]
         var handleByPeer: [[UInt8]: UInt64] = [:]
-        var connections: Set<Int32> = []
+        var connections: Set<FileDescriptor> = []
         var stopped = false
     }
 
@@ -97,7 +100,7 @@ public final class PreloadServer: Sendable {
             self.privateDirectory = dir
         }
         do {
-            self.listenFD = try UnixSocket.listen(at: self.socketPath, mode: mode)
+            self.listener = try UnixSocket.listen(at: self.socketPath, mode: mode)
         } catch {
             if let dir = privateDirectory { rmdir(dir) }
             throw error
@@ -106,27 +109,24 @@ public final class PreloadServer: Sendable {
 
     /// One line on standard error, written at once.
     public static let logToStandardError: @Sendable (String) -> Void = { line in
-        let bytes = Array("i2osim: \(line)\n".utf8)
-        _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        try? FileDescriptor.standardError.writeAll(Array("i2osim: \(line)\n".utf8))
     }
 
     /// Starts the accept loop on its own thread.
     public func start() {
-        let t = Thread { [self] in acceptLoop() }
-        t.name = "i2osim-preload-accept"
-        t.start()
+        DetachedThread.start(name: "preload-accept") { [self] in acceptLoop() }
     }
 
     /// Stops accepting, disconnects every client, removes the socket (and the private directory).
     public func stop() {
-        let conns = state.withLock { s -> Set<Int32> in
+        let conns = state.withLock { s -> Set<FileDescriptor> in
             guard !s.stopped else { return [] }
             s.stopped = true
             return s.connections
         }
-        shutdown(listenFD, Int32(SHUT_RDWR))
-        for fd in conns { shutdown(fd, Int32(SHUT_RDWR)) }
-        unlink(socketPath)
+        listener.shutdown()
+        for fd in conns { try? fd.shutdown() }
+        listener.removeSocketFile()
         if let dir = privateDirectory { rmdir(dir) }
     }
 
@@ -137,33 +137,30 @@ public final class PreloadServer: Sendable {
 
     private func acceptLoop() {
         while true {
-            let fd = accept(listenFD, nil, nil)
-            if fd < 0 {
-                if errno == EINTR || errno == ECONNABORTED { continue }
+            let fd: FileDescriptor
+            do { fd = try listener.accept() } catch {
                 if state.withLock({ $0.stopped }) { return }
-                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM {
-                    log("preload: accept: errno \(errno); retrying")
-                    usleep(100_000)
+                if error == .tooManyOpenFiles || error == .tooManyOpenFilesInSystem || error == .noBufferSpace
+                    || error == .noMemory {
+                    log("preload: accept: errno \(error.rawValue); retrying")
+                    SystemClock.sleep(microseconds: 100_000)
                     continue
                 }
                 return
             }
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             let accepted = state.withLock { s -> Bool in
                 guard !s.stopped else { return false }
                 s.connections.insert(fd)
                 return true
             }
-            guard accepted else { close(fd); return }
-            let t = Thread { [self] in serve(fd) }
-            t.name = "i2osim-preload-conn"
-            t.start()
+            guard accepted else { fd.closeIgnoringErrors(); return }
+            DetachedThread.start(name: "preload-conn") { [self] in serve(fd) }
         }
     }
 
     // MARK: - one connection
 
-    private func serve(_ fd: Int32) {
+    private func serve(_ fd: FileDescriptor) {
         let socket = FrameSocket(fd: fd)
         var attached: UInt64? = nil
         var pid: UInt32 = 0
@@ -252,7 +249,7 @@ public final class PreloadServer: Sendable {
         return b
     }
 
-    private func finish(_ fd: Int32, _ attached: UInt64?, peer: [UInt8] = [], caller: Int32? = nil) {
+    private func finish(_ fd: FileDescriptor, _ attached: UInt64?, peer: [UInt8] = [], caller: Int32? = nil) {
         let toRelease = state.withLock { s -> OpenFileID? in
             s.connections.remove(fd)
             if !peer.isEmpty, s.handleByPeer[peer] == attached { s.handleByPeer.removeValue(forKey: peer) }
@@ -262,7 +259,7 @@ public final class PreloadServer: Sendable {
             s.files.removeValue(forKey: h)
             return f.file
         }
-        close(fd)
+        fd.closeIgnoringErrors()
         if let file = toRelease { backend.release(file, by: caller) }
     }
 
@@ -368,30 +365,24 @@ public final class PreloadServer: Sendable {
             _ = socket.send(.ready)
             return
         }
-        var pipeFDs: [Int32] = [0, 0]
-        guard pipe(&pipeFDs) == 0 else {
+        guard let wake = try? FileDescriptor.pipe(options: [.closeOnExec, .nonBlocking]) else {
             _ = socket.send(.ready)
             return
         }
-        for p in pipeFDs {
-            _ = fcntl(p, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(p, F_SETFL, fcntl(p, F_GETFL) | O_NONBLOCK)
-        }
-        defer { close(pipeFDs[0]); close(pipeFDs[1]) }
-        let id = hub.register(files, wake: pipeFDs[1])
+        defer { wake.readEnd.closeIgnoringErrors(); wake.writeEnd.closeIgnoringErrors() }
+        let id = hub.register(files, wake: wake.writeEnd)
         defer { hub.unregister(id) }
         while true {
             if files.contains(where: { backend.isReadable($0) }) {
                 _ = socket.send(.ready)
                 return
             }
-            var fds = [pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: pipeFDs[0], events: Int16(POLLIN), revents: 0)]
-            let rc = Glibc.poll(&fds, 2, -1)
-            if rc < 0 { if errno == EINTR { continue }; return }
-            if fds[0].revents != 0 { return }   // the client closed its watch (or sent junk)
+            guard let ready = try? FileDescriptor.waitForInput(socket.fd, wake.readEnd) else { return }
+            if ready.first { return }   // the client closed its watch (or sent junk)
             var drain = [UInt8](repeating: 0, count: 64)
-            while Glibc.read(pipeFDs[0], &drain, drain.count) > 0 {}
+            drain.withUnsafeMutableBytes { buffer in
+                while let n = try? wake.readEnd.readSome(into: buffer, retryOnInterrupt: false), n > 0 {}
+            }
         }
     }
 }

@@ -3,11 +3,13 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Posix
+import SystemPackage
 
 /// A connected stream socket carrying frames. Not shared between threads.
 final class FrameSocket {
-    let fd: Int32
-    init(fd: Int32) { self.fd = fd }
+    let fd: FileDescriptor
+    init(fd: FileDescriptor) { self.fd = fd }
 
     enum ReadOutcome { case frame(PreloadProtocol.MessageType, [UInt8]), closed }
 
@@ -69,11 +71,13 @@ final class FrameSocket {
             tail -= head; head = 0
         }
         while tail - head < n {
-            let got = inbox.withUnsafeMutableBytes { raw in recv(fd, raw.baseAddress! + tail, raw.count - tail, 0) }
-            switch received(got, frameStarted: tail > head, allowEOF: allowEOF) {
-            case .ok: tail += got
-            case .retry: continue
-            case let .stop(outcome): return outcome
+            let frameStarted = tail > head
+            do {
+                let got = try fd.receive(into: &inbox, at: tail)
+                if got == 0 { return closed(frameStarted: frameStarted, allowEOF: allowEOF) }
+                tail += got
+            } catch {
+                return failed(error, frameStarted: frameStarted, allowEOF: allowEOF)
             }
         }
         return .ok
@@ -82,49 +86,33 @@ final class FrameSocket {
     /// Reads `buffer[done...]` exactly.
     private func readExact(_ buffer: inout [UInt8], from done: Int) -> ExactOutcome {
         var done = done
-        let count = buffer.count
-        while done < count {
-            let got = buffer.withUnsafeMutableBytes { raw in recv(fd, raw.baseAddress! + done, count - done, 0) }
-            switch received(got, frameStarted: true, allowEOF: false) {
-            case .ok: done += got
-            case .retry: continue
-            case let .stop(outcome): return outcome
+        while done < buffer.count {
+            do {
+                let got = try fd.receive(into: &buffer, at: done)
+                if got == 0 { return closed(frameStarted: true, allowEOF: false) }
+                done += got
+            } catch {
+                return failed(error, frameStarted: true, allowEOF: false)
             }
         }
         return .ok
     }
 
-    private enum Received { case ok, retry, stop(ExactOutcome) }
+    /// What the peer's closing the connection means.
+    private func closed(frameStarted: Bool, allowEOF: Bool) -> ExactOutcome {
+        !frameStarted && allowEOF ? .eof : .failed("connection closed inside a frame")
+    }
 
-    /// What a `recv` result means.
-    private func received(_ n: Int, frameStarted: Bool, allowEOF: Bool) -> Received {
-        if n == 0 {
-            return .stop(!frameStarted && allowEOF ? .eof : .failed("connection closed inside a frame"))
-        }
-        if n < 0 {
-            let e = errno
-            if e == EINTR { return .retry }
-            if e == ECONNRESET && !frameStarted && allowEOF { return .stop(.eof) }
-            if e == EAGAIN || e == EWOULDBLOCK { return .stop(.failed("nothing received in time")) }
-            return .stop(.failed("receive failed: \(String(cString: strerror(e)))"))
-        }
-        return .ok
+    /// What a failed `recv` means.
+    private func failed(_ e: Errno, frameStarted: Bool, allowEOF: Bool) -> ExactOutcome {
+        if e == .connectionReset && !frameStarted && allowEOF { return .eof }
+        if e == .resourceTemporarilyUnavailable || e == .wouldBlock { return .failed("nothing received in time") }
+        return .failed(SystemError("receive failed", errno: e).description)
     }
 
     @discardableResult
     func send(_ bytes: [UInt8]) -> Bool {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in
-                Glibc.send(fd, raw.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL))
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            done += n
-        }
-        return true
+        (try? fd.sendAll(bytes)) != nil
     }
 
     func send(_ type: PreloadProtocol.MessageType, _ body: [UInt8] = []) -> Bool {
@@ -133,20 +121,11 @@ final class FrameSocket {
 
     /// The peer's socket name (the client's autobind name: how an inherited descriptor is recognised).
     func peerName() -> [UInt8] {
-        var addr = sockaddr_un()
-        var len = socklen_t(MemoryLayout<sockaddr_un>.size)
-        let r = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &len) }
-        }
-        let pathOffset = MemoryLayout<sa_family_t>.size
-        guard r == 0, Int(len) > pathOffset else { return [] }
-        let n = min(Int(len) - pathOffset, MemoryLayout.size(ofValue: addr.sun_path))
-        return withUnsafeBytes(of: &addr.sun_path) { Array($0.prefix(n)) }
+        (try? fd.unixPeerName()) ?? []
     }
 
     func setReceiveTimeout(seconds: Int) {
-        var tv = timeval(tv_sec: seconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        try? fd.setReceiveTimeout(seconds: seconds)
     }
 }
 
@@ -158,70 +137,21 @@ public struct PreloadServerError: Error, Sendable, CustomStringConvertible {
 
 enum UnixSocket {
     static func address(_ path: String) throws(PreloadServerError) -> sockaddr_un {
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            throw PreloadServerError("socket path too long (\(bytes.count) bytes): \(path)")
+        do { return try UnixSocketAddress(path).storage } catch {
+            throw PreloadServerError("socket path too long (\(path.utf8.count) bytes): \(path)")
         }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
-        return addr
     }
 
-    /// Whether something is listening at `path`.
-    static func isLive(_ path: String) -> Bool {
-        guard let addr = try? address(path) else { return false }
-        let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard s >= 0 else { return false }
-        defer { close(s) }
-        var a = addr
-        let r = withUnsafePointer(to: &a) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        return r == 0
-    }
-
-    /// Binds and listens at `path`, then sets permissions `mode`. The process umask is left
-    /// alone (changing it would race with other threads creating files): between bind and
-    /// chmod the socket has the umask's permissions, which matters only for a path given by
-    /// the user outside a private directory, and even then needs a group/world-writable umask.
-    static func listen(at path: String, mode: mode_t) throws(PreloadServerError) -> Int32 {
-        var addr = try address(path)
-        let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard s >= 0 else { throw PreloadServerError("socket(): errno \(errno)") }
-        var st = stat()
-        if lstat(path, &st) == 0 {
-            guard (st.st_mode & S_IFMT) == S_IFSOCK else {
-                close(s)
-                throw PreloadServerError("\(path) exists and is not a socket")
+    /// Binds and listens at `path`, with permissions `mode` (see `UnixListener`).
+    static func listen(at path: String, mode: mode_t) throws(PreloadServerError) -> UnixListener {
+        do { return try UnixListener(path: path, mode: FilePermissions(rawValue: mode), backlog: 128) } catch {
+            switch error {
+            case .pathTooLong: throw PreloadServerError("socket path too long (\(path.utf8.count) bytes): \(path)")
+            case let .system(e) where e.operation == "socket" || e.operation == "listen":
+                throw PreloadServerError("\(e.operation)(): errno \(e.errno.rawValue)")
+            default: throw PreloadServerError(error.description)
             }
-            guard !isLive(path) else {
-                close(s)
-                throw PreloadServerError("\(path) is in use by a running daemon")
-            }
-            unlink(path)   // a stale socket of a daemon that died
         }
-        let r = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        let bindErrno = errno
-        guard r == 0 else {
-            close(s)
-            throw PreloadServerError("cannot bind \(path): \(String(cString: strerror(bindErrno)))")
-        }
-        guard chmod(path, mode) == 0 else {
-            let e = errno
-            close(s)
-            unlink(path)
-            throw PreloadServerError("cannot chmod \(path): \(String(cString: strerror(e)))")
-        }
-        guard Glibc.listen(s, 128) == 0 else {
-            close(s)
-            throw PreloadServerError("listen(): errno \(errno)")
-        }
-        return s
     }
 
     /// A fresh private directory (0700) under $TMPDIR or /tmp.
@@ -230,7 +160,7 @@ enum UnixSocket {
         if let t = getenv("TMPDIR"), let s = Optional(String(cString: t)), !s.isEmpty { base = s }
         var template = Array("\(base)/i2osim-XXXXXX".utf8CString)
         let ok = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) != nil }
-        guard ok else { throw PreloadServerError("mkdtemp in \(base): \(String(cString: strerror(errno)))") }
+        guard ok else { throw PreloadServerError(SystemError("mkdtemp in", path: base).description) }
         return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }

@@ -2,6 +2,8 @@ import I2OABI
 import I2ODevice
 import I2OFormats
 import IoctlEngine
+import Posix
+import struct SystemPackage.FileDescriptor
 
 #if canImport(Glibc)
 import Glibc
@@ -26,16 +28,16 @@ public protocol ControlDevice {
 /// library sees them when it is loaded). 64-bit layouts: `record` runs as a 64-bit process.
 public final class KernelControlDevice: ControlDevice {
     public let path: String
-    let fd: Int32
+    let fd: FileDescriptor
 
     public init(path: String) throws(TraceError) {
         self.path = path
-        let fd = Glibc.open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw TraceError("\(path): \(String(cString: strerror(errno)))") }
-        self.fd = fd
+        do { fd = try FileDescriptor.open(path, .readWrite, options: .closeOnExec) } catch {
+            throw TraceError(SystemError(path: path, errno: error).description)
+        }
     }
 
-    deinit { close(fd) }
+    deinit { fd.closeIgnoringErrors() }
 
     /// Memory below 4 GiB (PASSTHRU's SGL addresses are 32 bits), freed with the arena.
     final class Arena {
@@ -62,13 +64,8 @@ public final class KernelControlDevice: ControlDevice {
     static func read(_ p: UnsafeMutableRawPointer, _ n: Int) -> [UInt8] { Array(UnsafeRawBufferPointer(start: p, count: n)) }
 
     func call(_ kind: IoctlCommand.Kind, _ arg: UnsafeMutableRawPointer) -> Errno? {
-        let number = kind.number(.lp64)
-        while true {
-            let rc = Glibc.ioctl(fd, UInt(number), arg)
-            if rc >= 0 { return nil }
-            if errno == EINTR { continue }
-            return Errno(rawValue: errno)
-        }
+        do { _ = try fd.ioctl(UInt(kind.number(.lp64)), arg) } catch { return Errno(rawValue: error.rawValue) }
+        return nil
     }
 
     public func getIOPs() -> Result<[UInt8], Errno> {

@@ -3,6 +3,8 @@ import I2ODevice
 import Foundation
 import I2OFormats
 import IoctlEngine
+import Posix
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -25,20 +27,19 @@ public final class PassThroughBackend: ControlNode, @unchecked Sendable {
     /// Told when a real descriptor becomes readable (the transport wakes its pollers).
     let observer: (any NodeObserver)?
     private let lock = NSLock()
-    private var fds: [OpenFileID: Int32] = [:]
+    /// Each open file's descriptor; nil when the device could not be opened for it.
+    private var fds: [OpenFileID: FileDescriptor?] = [:]
     private var next: UInt64 = 1
     private var running = true
 
     public init(device: String, tracer: (any EngineTracer)?, observer: (any NodeObserver)?) throws(TraceError) {
-        let fd = Glibc.open(device, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw TraceError("\(device): \(String(cString: strerror(errno)))") }
-        close(fd)
+        do { try FileDescriptor.open(device, .readWrite, options: .closeOnExec).closeIgnoringErrors() } catch {
+            throw TraceError(SystemError(path: device, errno: error).description)
+        }
         self.device = device
         self.tracer = tracer
         self.observer = observer
-        let t = Thread { [self] in pollLoop() }
-        t.name = "i2osim-passthrough-poll"
-        t.start()
+        DetachedThread.start(name: "passthru-poll") { [self] in pollLoop() }
     }
 
     public func stop() { lock.withLock { running = false } }
@@ -48,21 +49,15 @@ public final class PassThroughBackend: ControlNode, @unchecked Sendable {
         while true {
             let (go, files) = lock.withLock { (running, fds) }
             guard go else { return }
-            for (file, fd) in files {
-                var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                if Glibc.poll(&p, 1, 0) > 0, p.revents & Int16(POLLIN) != 0 { observer?.eventQueued(for: file) }
-            }
-            usleep(20_000)
+            for (file, fd) in files where fd?.hasInput() == true { observer?.eventQueued(for: file) }
+            SystemClock.sleep(microseconds: 20_000)
         }
     }
 
-    private func fd(_ file: OpenFileID) -> Int32 { lock.withLock { fds[file] ?? -1 } }
+    private func fd(_ file: OpenFileID) -> FileDescriptor? { lock.withLock { fds[file] ?? nil } }
 
     private func queued() -> [[UInt64]] {
-        lock.withLock { fds }.compactMap { file, fd in
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            return Glibc.poll(&p, 1, 0) > 0 && p.revents & Int16(POLLIN) != 0 ? [file.rawValue, 1] : nil
-        }.sorted { $0[0] < $1[0] }
+        lock.withLock { fds }.compactMap { file, fd in fd?.hasInput() == true ? [file.rawValue, 1] : nil }.sorted { $0[0] < $1[0] }
     }
 
     private func trace(_ op: String, _ file: OpenFileID, caller: Int32?, start: (Double, UInt64),
@@ -74,20 +69,14 @@ public final class PassThroughBackend: ControlNode, @unchecked Sendable {
         tracer.record(r)
     }
 
-    static func mono() -> UInt64 {
-        var m = timespec(); clock_gettime(CLOCK_MONOTONIC, &m)
-        return UInt64(m.tv_sec) * 1_000_000_000 + UInt64(m.tv_nsec)
-    }
-    static func now() -> (Double, UInt64) {
-        var t = timespec(); clock_gettime(CLOCK_REALTIME, &t)
-        return (Double(t.tv_sec) + Double(t.tv_nsec) / 1e9, mono())
-    }
+    static func mono() -> UInt64 { SystemClock.monotonicNanoseconds() }
+    static func now() -> (Double, UInt64) { (SystemClock.realtimeSeconds(), mono()) }
 
     // MARK: ControlNode
 
     public func open(by caller: Int32?) -> OpenFileID {
         let start = Self.now()
-        let fd = Glibc.open(device, O_RDWR | O_CLOEXEC | O_NONBLOCK)
+        let fd = try? FileDescriptor.open(device, .readWrite, options: [.closeOnExec, .nonBlocking])
         let id = lock.withLock { () -> OpenFileID in
             let id = OpenFileID(rawValue: next); next += 1
             fds[id] = fd
@@ -99,22 +88,29 @@ public final class PassThroughBackend: ControlNode, @unchecked Sendable {
 
     public func release(_ file: OpenFileID, by caller: Int32?) {
         let start = Self.now()
-        if let fd = lock.withLock({ fds.removeValue(forKey: file) }), fd >= 0 { close(fd) }
+        if let fd = lock.withLock({ fds.removeValue(forKey: file) }) ?? nil { fd.closeIgnoringErrors() }
         trace("release", file, caller: caller, start: start) { _ in }
     }
 
     public func isReadable(_ file: OpenFileID) -> Bool {
-        let fd = fd(file)
-        guard fd >= 0 else { return false }
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        return Glibc.poll(&p, 1, 0) > 0 && p.revents & Int16(POLLIN) != 0
+        fd(file)?.hasInput() ?? false
     }
 
     public func read(_ file: OpenFileID, capacity: Int, by caller: Int32?) -> ReadResult {
         let start = Self.now()
         var buf = [UInt8](repeating: 0, count: max(0, min(capacity, 1 << 20)))
-        let n = buf.withUnsafeMutableBytes { Glibc.read(fd(file), $0.baseAddress, $0.count) }
-        let r: ReadResult = n >= 0 ? .data(Array(buf.prefix(n))) : errno == EAGAIN ? .wouldBlock : .error(Errno(rawValue: errno))
+        let fd = fd(file)
+        let n = buf.withUnsafeMutableBytes { raw in
+            Result { () throws(SystemPackage.Errno) in
+                guard let fd else { throw .badFileDescriptor }
+                return try fd.readSome(into: raw, retryOnInterrupt: false)
+            }
+        }
+        let r: ReadResult
+        switch n {
+        case let .success(n): r = .data(Array(buf.prefix(n)))
+        case let .failure(e): r = e == .resourceTemporarilyUnavailable ? .wouldBlock : .error(Errno(rawValue: e.rawValue))
+        }
         trace("read", file, caller: caller, start: start) { rec in
             rec.count = capacity
             switch r {
@@ -130,8 +126,18 @@ public final class PassThroughBackend: ControlNode, @unchecked Sendable {
     public func write(_ file: OpenFileID, count: Int, by caller: Int32?) -> IoctlResult {
         let start = Self.now()
         let buf = [UInt8](repeating: 0, count: max(0, min(count, 1 << 20)))
-        let n = buf.withUnsafeBytes { Glibc.write(fd(file), $0.baseAddress, $0.count) }
-        let r: IoctlResult = n >= 0 ? .value(Int32(n)) : .error(Errno(rawValue: errno))
+        let fd = fd(file)
+        let n = buf.withUnsafeBytes { raw in
+            Result { () throws(SystemPackage.Errno) in
+                guard let fd else { throw .badFileDescriptor }
+                return try fd.writeSome(raw, retryOnInterrupt: false)
+            }
+        }
+        let r: IoctlResult
+        switch n {
+        case let .success(n): r = .value(Int32(n))
+        case let .failure(e): r = .error(Errno(rawValue: e.rawValue))
+        }
         trace("write", file, caller: caller, start: start) { rec in
             rec.count = count
             switch r {
@@ -187,9 +193,9 @@ public final class PassThroughBackend: ControlNode, @unchecked Sendable {
         var original: [UInt8]?
     }
 
-    func perform<M: UserMemory>(_ fd: Int32, command: UInt32, cmd: IoctlCommand?, argument: UInt64, abi: CallerABI,
+    func perform<M: UserMemory>(_ fd: FileDescriptor?, command: UInt32, cmd: IoctlCommand?, argument: UInt64, abi: CallerABI,
                                 memory: inout M) throws(NeedsRound) -> IoctlResult {
-        guard fd >= 0 else { return .error(.ENODEV) }
+        guard let fd else { return .error(.ENODEV) }
         guard let cmd else {
             // Unknown ioctl: the raw bytes are traced, and the real driver gets a copy of them
             // (its number as it is).
@@ -381,17 +387,14 @@ public final class PassThroughBackend: ControlNode, @unchecked Sendable {
         return UInt64(UInt(bitPattern: p))
     }()
 
-    static func call(_ fd: Int32, _ command: UInt32, _ argument: UInt64) -> IoctlResult {
-        while true {
-            let rc: Int32
+    static func call(_ fd: FileDescriptor, _ command: UInt32, _ argument: UInt64) -> IoctlResult {
+        do {
             if let p = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: argument)), argument > 0xFFFF {
-                rc = Glibc.ioctl(fd, UInt(command), p)
-            } else {
-                rc = Glibc.ioctl(fd, UInt(command), CInt(truncatingIfNeeded: argument))
+                return .value(try fd.ioctl(UInt(command), p))
             }
-            if rc >= 0 { return .value(rc) }
-            if errno == EINTR { continue }
-            return .error(Errno(rawValue: errno))
+            return .value(try fd.ioctl(UInt(command), value: CInt(truncatingIfNeeded: argument)))
+        } catch {
+            return .error(Errno(rawValue: error.rawValue))
         }
     }
 }

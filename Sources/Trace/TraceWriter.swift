@@ -2,29 +2,30 @@ import I2OABI
 import I2ODevice
 import Foundation
 import IoctlEngine
+import Posix
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import struct SystemPackage.FileDescriptor
 
 /// Writes a trace: one JSON line per request, each with a single write(2) as the request ends,
 /// so a crash or a signal loses at most the requests in flight.
 public final class TraceWriter: EngineTracer, Sendable {
-    private let fd: Int32
+    private let fd: FileDescriptor
     private let seq = Mutex<Int>(0)
     /// Set in every record (`TraceRecord.transport`).
     private let transport: String?
 
     /// Creates (truncates) `path`. Throws a readable message when it cannot.
     public init(path: String, transport: String? = nil) throws(TraceError) {
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw TraceError("\(path): \(String(cString: strerror(errno)))") }
-        self.fd = fd
+        do {
+            fd = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate, .append, .closeOnExec],
+                                         permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            throw TraceError(SystemError(path: path, errno: error).description)
+        }
         self.transport = transport
     }
 
-    deinit { close(fd) }
+    deinit { fd.closeIgnoringErrors() }
 
     public func record(_ record: TraceRecord) {
         var rec = record
@@ -35,14 +36,7 @@ public final class TraceWriter: EngineTracer, Sendable {
             rec.seq = n
             var line = TraceCoding.encode(rec)
             line.append(0x0A)
-            line.withUnsafeBytes { buf in
-                var off = 0
-                while off < buf.count {
-                    let w = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
-                    if w < 0 { if errno == EINTR { continue }; return }
-                    off += w
-                }
-            }
+            try? fd.writeAll(line)
         }
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Posix
 
 /// Gives up root for good: supplementary groups, then the group, then the user of `name`
 /// (setgroups, setgid, setuid). Called by `serve --user` once every CUSE node exists (the
@@ -19,9 +20,9 @@ enum Privileges {
     static func drop(to name: String) throws(Failure) {
         guard let (uid, gid) = lookup(name) else { throw Failure(description: "--user \(name): no such user") }
         var groups = [gid]
-        guard setgroups(1, &groups) == 0 else { throw Failure(description: "setgroups: \(String(cString: strerror(errno)))") }
-        guard setgid(gid) == 0 else { throw Failure(description: "setgid(\(gid)): \(String(cString: strerror(errno)))") }
-        guard setuid(uid) == 0 else { throw Failure(description: "setuid(\(uid)): \(String(cString: strerror(errno)))") }
+        guard setgroups(1, &groups) == 0 else { throw Failure(description: SystemError("setgroups").description) }
+        guard setgid(gid) == 0 else { throw Failure(description: SystemError("setgid(\(gid))").description) }
+        guard setuid(uid) == 0 else { throw Failure(description: SystemError("setuid(\(uid))").description) }
         // Verify it sticks: no way back to root.
         guard getuid() == uid, geteuid() == uid, getgid() == gid, getegid() == gid, uid == 0 || setuid(0) != 0 else {
             throw Failure(description: "root could not be dropped for good")

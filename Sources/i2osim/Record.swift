@@ -2,6 +2,8 @@ import I2OABI
 import I2ODevice
 import ArgumentParser
 import Foundation
+import Posix
+import SystemPackage
 import Trace
 
 #if canImport(Glibc)
@@ -69,23 +71,21 @@ struct Record: ParsableCommand {
             throw ExitCode.failure
         }
         let text = FixtureWriter.yaml(machine: name ?? "Recorded from \(device)", source: device, iops: iops)
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            printError("i2osim record: \(temp): \(String(cString: strerror(errno)))")
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(temp, .writeOnly, options: [.create, .truncate, .closeOnExec],
+                                         permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            printError("i2osim record: \(SystemError(path: temp, errno: error))")
             throw ExitCode.failure
         }
-        let bytes = Array(text.utf8)
-        var off = 0
-        var failed = false
-        while off < bytes.count {
-            let w = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if w < 0 { if errno == EINTR { continue }; failed = true; break }
-            off += w
-        }
-        if fsync(fd) != 0 { failed = true }
-        close(fd)
-        if failed || rename(temp, output) != 0 {
-            printError("i2osim record: cannot write \(output): \(String(cString: strerror(errno)))")
+        var failure: Errno?
+        do { try fd.writeAll(Array(text.utf8)) } catch { failure = error }
+        if fsync(fd.rawValue) != 0 { failure = .last }
+        fd.closeIgnoringErrors()
+        if failure == nil, rename(temp, output) != 0 { failure = .last }
+        if let failure {
+            printError("i2osim record: \(SystemError("cannot write", path: output, errno: failure))")
             unlink(temp)
             throw ExitCode.failure
         }

@@ -5,6 +5,7 @@ import Fixtures
 import Foundation
 import IOPModel
 import IoctlEngine
+import Posix
 import PreloadTransport
 import Simulator
 
@@ -114,7 +115,7 @@ enum PreloadSetup {
                                                    socketPath: server.socketPath, devices: devices)
         let outcome = ChildProcess.run(argv, environment: env)
         server.stop()
-        if case let .notStarted(e) = outcome { complain("\(argv[0]): \(String(cString: strerror(e)))") }
+        if case let .notStarted(e) = outcome { complain(SystemError(path: argv[0], errno: .init(rawValue: e)).description) }
         return outcome
     }
 
