@@ -66,8 +66,8 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "IoctlEngine", dependencies: ["I2OABI", "I2ODevice", "IOPModel", "I2OFormats"], swiftSettings: strict),
         // The pipeline's interceptors, each its own concern; `Simulator` assembles them around the engine.
-        .target(name: "Faults", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats"], swiftSettings: strict),
-        .target(name: "Persistence", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats"],
+        .target(name: "Faults", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "Posix"], swiftSettings: strict),
+        .target(name: "Persistence", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "Posix", system],
                 swiftSettings: strict),
         .target(name: "Simulator", dependencies: ["IoctlEngine", "Faults", "Persistence", "Trace", "I2ODevice", "IOPModel", "I2OFormats"],
                 swiftSettings: strict),

@@ -1,10 +1,10 @@
 import Dispatch
-import Glibc
 import I2OABI
 import I2ODevice
 import I2OFormats
 import IOPModel
 import IoctlEngine
+import Posix
 import Synchronization
 
 /// Fault injection in the request pipeline (docs/control.md): an `IoctlInterceptor` that decides a
@@ -190,7 +190,7 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor {
 
     private static func sleep(milliseconds ms: Int) {
         guard ms > 0 else { return }
-        usleep(UInt32(min(ms, 3_600_000)) * 1000)
+        SystemClock.sleep(microseconds: UInt32(min(ms, 3_600_000)) * 1000)
     }
 
     /// Waits until `releaseHangs()` or the hang timeout. - Returns: true when released.

@@ -3,7 +3,10 @@ import Glibc
 #endif
 import Foundation
 import IOPModel
+import Posix
 import Synchronization
+import struct SystemPackage.Errno
+import struct SystemPackage.FileDescriptor
 
 /// Why a state directory cannot be used.
 public enum StateError: Error, Sendable, CustomStringConvertible, Equatable {
@@ -35,8 +38,8 @@ public enum StateError: Error, Sendable, CustomStringConvertible, Equatable {
 public final class StateDirectory: Sendable {
     public let path: String
     public var statePath: String { path + "/state.json" }
-    private let lockFD: Int32
-    private let dirFD: Int32
+    private let lockFD: FileDescriptor
+    private let dirFD: FileDescriptor
     private let baseline: MachineDescription
     /// The state last written (or loaded), to skip writes that change nothing.
     private let last: Mutex<PersistentState?>
@@ -48,18 +51,17 @@ public final class StateDirectory: Sendable {
     public init(path: String, baseline: MachineDescription) throws(StateError) {
         self.path = path
         self.baseline = baseline
-        if mkdir(path, 0o700) != 0 && errno != EEXIST {
-            throw .directory(path, String(cString: strerror(errno)))
+        if mkdir(path, 0o700) != 0 && Errno.last != .fileExists {
+            throw .directory(path, Errno.last.description)
         }
-        let d = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard d >= 0 else { throw .directory(path, String(cString: strerror(errno))) }
-        let l = Glibc.open(path + "/state.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard l >= 0 else {
-            let why = String(cString: strerror(errno)); close(d)
-            throw .directory(path, "cannot open state.lock: \(why)")
+        let d: FileDescriptor, l: FileDescriptor
+        do { d = try .open(path, .readOnly, options: [.directory, .closeOnExec]) } catch { throw .directory(path, error.description) }
+        do { l = try .open(path + "/state.lock", .readWrite, options: [.create, .closeOnExec], permissions: [.ownerReadWrite]) } catch {
+            d.closeIgnoringErrors()
+            throw .directory(path, "cannot open state.lock: \(error)")
         }
-        guard flock(l, LOCK_EX | LOCK_NB) == 0 else {
-            close(l); close(d)
+        guard flock(l.rawValue, LOCK_EX | LOCK_NB) == 0 else {
+            l.closeIgnoringErrors(); d.closeIgnoringErrors()
             throw .locked(path)
         }
         lockFD = l; dirFD = d
@@ -67,8 +69,8 @@ public final class StateDirectory: Sendable {
     }
 
     deinit {
-        close(lockFD)   // releases the lock
-        close(dirFD)
+        lockFD.closeIgnoringErrors()   // releases the lock
+        dirFD.closeIgnoringErrors()
     }
 
     /// Reads `state.json`: nil when there is none yet.
@@ -98,8 +100,8 @@ public final class StateDirectory: Sendable {
         var target = statePath + ".damaged-" + stamp
         var n = 1
         while access(target, F_OK) == 0 { n += 1; target = statePath + ".damaged-\(stamp)-\(n)" }
-        guard rename(statePath, target) == 0 else { throw .write(statePath, "rename to \(target): \(String(cString: strerror(errno)))") }
-        fsync(dirFD)
+        guard rename(statePath, target) == 0 else { throw .write(statePath, "rename to \(target): \(Errno.last)") }
+        fsync(dirFD.rawValue)
         last.withLock { $0 = nil }
         return target
     }
@@ -122,23 +124,16 @@ public final class StateDirectory: Sendable {
         let data: Data
         do { data = try encoder.encode(state) } catch { throw .write(statePath, "\(error)") }
         let tmp = path + "/state.json.tmp"
-        let fd = Glibc.open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .write(tmp, String(cString: strerror(errno))) }
-        var bytes = [UInt8](data); bytes.append(0x0A)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let why = String(cString: strerror(errno)); close(fd)
-                throw .write(tmp, why)
-            }
-            done += n
+        let fd: FileDescriptor
+        do { fd = try .open(tmp, .writeOnly, options: [.create, .truncate, .closeOnExec], permissions: [.ownerReadWrite]) } catch {
+            throw .write(tmp, error.description)
         }
-        guard fsync(fd) == 0 else { let why = String(cString: strerror(errno)); close(fd); throw .write(tmp, "fsync: \(why)") }
-        close(fd)
-        guard rename(tmp, statePath) == 0 else { throw .write(statePath, "rename: \(String(cString: strerror(errno)))") }
-        guard fsync(dirFD) == 0 else { throw .write(path, "fsync of the directory: \(String(cString: strerror(errno)))") }
+        var bytes = [UInt8](data); bytes.append(0x0A)
+        do { try fd.writeAll(bytes) } catch { fd.closeIgnoringErrors(); throw .write(tmp, error.description) }
+        guard fsync(fd.rawValue) == 0 else { let why = Errno.last; fd.closeIgnoringErrors(); throw .write(tmp, "fsync: \(why)") }
+        fd.closeIgnoringErrors()
+        guard rename(tmp, statePath) == 0 else { throw .write(statePath, "rename: \(Errno.last)") }
+        guard fsync(dirFD.rawValue) == 0 else { throw .write(path, "fsync of the directory: \(Errno.last)") }
         writes.add(1, ordering: .relaxed)
     }
 

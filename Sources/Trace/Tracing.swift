@@ -1,9 +1,9 @@
-import Glibc
 import I2OABI
 import I2ODevice
 import I2OFormats
 import IOPModel
 import IoctlEngine
+import Posix
 import Synchronization
 
 /// Receives one record per request a node answered (open, release, ioctl, read, write).
@@ -156,11 +156,7 @@ public final class Tracing: IoctlInterceptor, FrameInterceptor {
     private func queued() -> [[UInt64]] { queue.withLock { $0 }?() ?? [] }
 
     /// Seconds since the Unix epoch.
-    static func wallClock() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    static func wallClock() -> Double { SystemClock.realtimeSeconds() }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {
         let d = start.duration(to: .now).components

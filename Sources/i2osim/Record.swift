@@ -79,7 +79,7 @@ struct Record: ParsableCommand {
             printError("i2osim record: \(SystemError(path: temp, errno: error))")
             throw ExitCode.failure
         }
-        var failure: Errno?
+        var failure: SystemPackage.Errno?
         do { try fd.writeAll(Array(text.utf8)) } catch { failure = error }
         if fsync(fd.rawValue) != 0 { failure = .last }
         fd.closeIgnoringErrors()
