@@ -58,7 +58,10 @@ public final class KernelControlDevice: ControlDevice {
     }
 
     static func put32(_ p: UnsafeMutableRawPointer, _ off: Int, _ v: UInt32) { p.storeBytes(of: v.littleEndian, toByteOffset: off, as: UInt32.self) }
-    static func put64(_ p: UnsafeMutableRawPointer, _ off: Int, _ v: UInt64) { p.storeBytes(of: v.littleEndian, toByteOffset: off, as: UInt64.self) }
+    /// Writes an encoded struct at `p`.
+    static func put(_ p: UnsafeMutableRawPointer, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
     static func get32(_ p: UnsafeMutableRawPointer, _ off: Int = 0) -> UInt32 { UInt32(littleEndian: p.loadUnaligned(fromByteOffset: off, as: UInt32.self)) }
     static func addr(_ p: UnsafeMutableRawPointer) -> UInt64 { UInt64(UInt(bitPattern: p)) }
     static func read(_ p: UnsafeMutableRawPointer, _ n: Int) -> [UInt8] { Array(UnsafeRawBufferPointer(start: p, count: n)) }
@@ -80,7 +83,7 @@ public final class KernelControlDevice: ControlDevice {
         for _ in 0..<8 {
             let a = Arena()
             guard let s = a.allocate(24), let buf = a.allocate(size), let len = a.allocate(4) else { return .failure(.ENOMEM) }
-            Self.put32(s, 0, iop); Self.put32(s, 4, 0); Self.put64(s, 8, Self.addr(buf)); Self.put64(s, 16, Self.addr(len))
+            Self.put(s, IoctlStructs.HrtLct(iop: iop, resbuf: Self.addr(buf), reslen: Self.addr(len)).encoded(.lp64))
             Self.put32(len, 0, UInt32(size))
             if let e = call(lct ? .lctGet : .hrtGet, s) {
                 if e == .ENOBUFS { size = Int(Self.get32(len)); continue }
@@ -98,8 +101,8 @@ public final class KernelControlDevice: ControlDevice {
             // i2osim reserves 64 KiB at resbuf whatever *reslen says (the buffer the IOP gets).
             guard let s = a.allocate(40), let ops = a.bytes(operations), let buf = a.allocate(max(size, 65536)), let len = a.allocate(4)
             else { return .failure(.ENOMEM) }
-            Self.put32(s, 0, iop); Self.put32(s, 4, tid); Self.put64(s, 8, Self.addr(ops)); Self.put32(s, 16, UInt32(operations.count))
-            Self.put32(s, 20, 0); Self.put64(s, 24, Self.addr(buf)); Self.put64(s, 32, Self.addr(len))
+            Self.put(s, IoctlStructs.PsetGet(iop: iop, tid: tid, opbuf: Self.addr(ops), oplen: UInt32(operations.count),
+                                             resbuf: Self.addr(buf), reslen: Self.addr(len)).encoded(.lp64))
             Self.put32(len, 0, UInt32(size))
             if let e = call(.parmGet, s) {
                 if e == .ENOBUFS { size = Int(Self.get32(len)); continue }
@@ -114,9 +117,8 @@ public final class KernelControlDevice: ControlDevice {
         let a = Arena()
         let fragmentBytes = 8192
         guard let s = a.allocate(48), let buf = a.allocate(fragmentBytes), let sw = a.allocate(12) else { return .failure(.ENOMEM) }
-        Self.put32(s, 0, iop); Self.put32(s, 4, UInt32(swType) << 8); Self.put32(s, 8, swID); Self.put32(s, 12, 0)
-        Self.put64(s, 16, Self.addr(buf)); Self.put64(s, 24, Self.addr(sw)); Self.put64(s, 32, Self.addr(sw) + 4)
-        Self.put64(s, 40, Self.addr(sw) + 8)
+        Self.put(s, IoctlStructs.SwXfer(iop: iop, flags: 0, swType: swType, swID: swID, buf: Self.addr(buf), swlen: Self.addr(sw),
+                                        maxfrag: Self.addr(sw) + 4, curfrag: Self.addr(sw) + 8).encoded(.lp64))
         Self.put32(sw, 0, 0); Self.put32(sw, 4, 0); Self.put32(sw, 8, fragment)
         if let e = call(.swUpload, s) { return .failure(e) }
         let size = Int(Self.get32(sw, 0)), frags = Int(Self.get32(sw, 4))
@@ -130,9 +132,8 @@ public final class KernelControlDevice: ControlDevice {
             let a = Arena()
             guard let s = a.allocate(48), let buf = a.allocate(size), let len = a.allocate(4), let q = a.bytes(query)
             else { return .failure(.ENOMEM) }
-            Self.put32(s, 0, iop); Self.put32(s, 4, tid); Self.put32(s, 8, page); Self.put32(s, 12, 0)
-            Self.put64(s, 16, Self.addr(buf)); Self.put64(s, 24, Self.addr(len))
-            Self.put64(s, 32, query.isEmpty ? 0 : Self.addr(q)); Self.put32(s, 40, UInt32(query.count)); Self.put32(s, 44, 0)
+            Self.put(s, IoctlStructs.HTML(iop: iop, tid: tid, page: page, resbuf: Self.addr(buf), reslen: Self.addr(len),
+                                          qbuf: query.isEmpty ? 0 : Self.addr(q), qlen: UInt32(query.count)).encoded(.lp64))
             Self.put32(len, 0, UInt32(size))
             if let e = call(.html, s) {
                 if e == .ENOBUFS { size = Int(Self.get32(len)); continue }
@@ -159,7 +160,7 @@ public final class KernelControlDevice: ControlDevice {
         var reply = [UInt8](repeating: 0, count: 128 * 4)
         reply[2] = 128   // the reply area's capacity: 128 words (MessageSize of word 0)
         guard let msg = a.bytes(bytes + reply) else { return .failure(.ENOMEM) }
-        Self.put32(s, 0, iop); Self.put32(s, 4, 0); Self.put64(s, 8, Self.addr(msg))
+        Self.put(s, IoctlStructs.Passthru(iop: iop, msg: Self.addr(msg)).encoded(.passthru, .lp64))
         if let e = call(.passthru, s) { return .failure(e) }
         let at = msg + bytes.count
         let n = min(128, Int(Self.get32(at) >> 16))
