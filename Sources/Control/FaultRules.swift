@@ -8,10 +8,6 @@ import Faults
 /// Fault rules from control requests (and the same keys in fixtures): parsing and description.
 public enum FaultRules {
     static let errnos: [String: Int32] = Errno.byName.mapValues(\.rawValue)
-    static let operations: [String: UInt16] = [
-        "FIELD_GET": 1, "LIST_GET": 2, "MORE_GET": 3, "SIZE_GET": 4, "TABLE_GET": 5, "FIELD_SET": 6,
-        "LIST_SET": 7, "ROW_ADD": 8, "ROW_DELETE": 9, "TABLE_CLEAR": 10,
-    ]
 
     /// A rule from a request's keys: match `ioctl iop tid function operation group file`,
     /// action `action` (+ `errno` | `status`,`detail` | `block-status` | `ms`), count `count`
@@ -35,7 +31,7 @@ public enum FaultRules {
             }
         }
         if r.has("operation") {
-            if let s = r.raw("operation") as? String, let v = operations[s.uppercased().replacingOccurrences(of: "-", with: "_")] {
+            if let s = r.raw("operation") as? String, let v = ParamOperationCode(name: s.uppercased().replacingOccurrences(of: "-", with: "_"))?.rawValue {
                 m.operation = v
             } else { m.operation = try r.u16("operation") }
         }

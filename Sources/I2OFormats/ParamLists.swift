@@ -19,6 +19,11 @@ public struct ParamOperationCode: RawRepresentable, Hashable, Sendable, CustomSt
     ]
     public var name: String? { Self.names[rawValue] }
     public var description: String { name ?? hex(rawValue, width: 4) }
+    /// The operation with this name (`FIELD_GET`).
+    public init?(name: String) {
+        guard let code = Self.names.first(where: { $0.value == name })?.key else { return nil }
+        self.init(rawValue: code)
+    }
     /// Operations that read (UtilParamsGet); the others write (UtilParamsSet).
     public var isGet: Bool { (1...5).contains(rawValue) }
     /// Operations whose result block starts with RowCount and MoreFlag.
