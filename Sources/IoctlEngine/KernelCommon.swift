@@ -120,10 +120,7 @@ extension KernelPersonality {
             guard let capacity = try memory.fetch([.u32(a.reslen)], []).u32(0) else { return .error(.EFAULT) }
             initial = min(initial, Int(capacity))
         }
-        return try call.run(reserve: initial, memory: &memory, ranges: { n in
-            (reads: [.u32(a.reslen)],
-             writes: [.u32(a.reslen)] + (a.resbuf != 0 && n > 0 ? [UserRange(address: a.resbuf, count: n)] : []))
-        }, decide: { got, reserved, s in
+        return try call.run(reserve: initial, memory: &memory, ranges: a.ranges(reserving:), decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
@@ -229,6 +226,18 @@ extension KernelPersonality {
 
     // MARK: SWDL / SWUL / SWDEL / VALIDATE
 
+    /// SWDL/SWUL's first two rounds in both kernels: the struct, then `*swlen`, `*maxfrag` and
+    /// `*curfrag` (the two counts cut to 8 bits); nil when any of them faults.
+    static func fragmentCounts(_ call: IoctlCall, memory: inout some UserMemory)
+        throws(NeedsRound) -> (IoctlStructs.SwXfer, swlen: UInt32, maxfrag: UInt32, curfrag: UInt32)? {
+        guard let raw = try call.fetchStruct(&memory) else { return nil }
+        let a = IoctlStructs.SwXfer(raw, abi: call.abi)
+        let got = try memory.fetch([.u32(a.swlen), .u32(a.maxfrag), .u32(a.curfrag)], [])
+        guard let swlen = got.u32(0), let maxfrag = got.u32(1).map({ $0 & 0xFF }),
+              let curfrag = got.u32(2).map({ $0 & 0xFF }) else { return nil }
+        return (a, swlen, maxfrag, curfrag)
+    }
+
     /// The fragment size both kernels compute (docs/kernels.md §SWDL step 3): 8192, or for the
     /// fragment with `curfrag == maxfrag` `swlen − (maxfrag − 1) × 8192`, in unsigned 32-bit
     /// arithmetic with no sanity check. `maxfrag` and `curfrag` are already cut to 8 bits.
@@ -243,11 +252,7 @@ extension KernelPersonality {
     /// ExecSwDownload (element `0xD0000000 | size`, as the kernel) to TID 0; 0, the positive
     /// status (2.6.18 ReqStatus, 2.4 DetailedStatus), or ETIMEDOUT.
     func kernelSwDownload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = IoctlStructs.SwXfer(raw, abi: call.abi)
-        let got = try memory.fetch([.u32(a.swlen), .u32(a.maxfrag), .u32(a.curfrag)], [])
-        guard let swlen = got.u32(0), let maxfrag = got.u32(1).map({ $0 & 0xFF }),
-              let curfrag = got.u32(2).map({ $0 & 0xFF }) else { return .error(.EFAULT) }
+        guard let (a, swlen, maxfrag, curfrag) = try Self.fragmentCounts(call, memory: &memory) else { return .error(.EFAULT) }
         let size = Self.fragmentSize(swlen: swlen, maxfrag: maxfrag, curfrag: curfrag)
         guard a.buf != 0, Kernel.accessOK(a.buf, size, abi: call.abi) else { return .error(.EFAULT) }
         let unit = IOPUnit(rawValue: a.iop)
@@ -278,11 +283,7 @@ extension KernelPersonality {
     /// caller's counts, not the module) to `buf` → EFAULT on fault, 0; else the positive status
     /// or ETIMEDOUT. `*swlen` and `*maxfrag` are inputs only: never written.
     func kernelSwUpload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
-        let a = IoctlStructs.SwXfer(raw, abi: call.abi)
-        let got = try memory.fetch([.u32(a.swlen), .u32(a.maxfrag), .u32(a.curfrag)], [])
-        guard let swlen = got.u32(0), let maxfrag = got.u32(1).map({ $0 & 0xFF }),
-              let curfrag = got.u32(2).map({ $0 & 0xFF }) else { return .error(.EFAULT) }
+        guard let (a, swlen, maxfrag, curfrag) = try Self.fragmentCounts(call, memory: &memory) else { return .error(.EFAULT) }
         let size = Self.fragmentSize(swlen: swlen, maxfrag: maxfrag, curfrag: curfrag)
         guard a.buf != 0 else { return .error(.EFAULT) }
         if kernel == .linux24 { guard Kernel.accessOK(a.buf, size, abi: call.abi) else { return .error(.EFAULT) } }

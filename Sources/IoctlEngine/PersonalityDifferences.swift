@@ -18,6 +18,12 @@ extension PersonalityName {
 
     /// How this personality differs from `documented` (empty for `documented`), the ones that
     /// bite clients most first.
+    /// The rows both kernels share.
+    private static let swDeleteValidate = PersonalityDifference(
+        call: "I2OSWDEL, I2OVALIDATE", behaviour: "every failure → ETIMEDOUT; no *swlen write-back; VALIDATE targets TID = unit")
+    private static let hrtGetShort = PersonalityDifference(
+        call: "I2OHRTGET", behaviour: "ENOBUFS still copies the table (up to *reslen bytes)")
+
     public var differences: [PersonalityDifference] {
         switch self {
         case .documented:
@@ -27,10 +33,10 @@ extension PersonalityName {
                 .init(call: "I2OPARMGET/SET", behaviour: "success: *reslen = 0, nothing copied; IOP failure: *reslen = ReqStatus; no reply → EAGAIN; no NULL-resbuf check"),
                 .init(call: "32-bit callers", behaviour: "only I2OGETIOPS and I2OPASSTHRU32; everything else EINVAL"),
                 .init(call: "I2OSWDL/SWUL", behaviour: "IOP failure: ioctl returns the positive ReqStatus; SWUL never writes *swlen/*maxfrag"),
-                .init(call: "I2OSWDEL, I2OVALIDATE", behaviour: "every failure → ETIMEDOUT; no *swlen write-back; VALIDATE targets TID = unit"),
+                Self.swDeleteValidate,
                 .init(call: "I2OEVTREG/EVTGET", behaviour: "the mask never reaches the IOP (4-word frame); no event ever queued; EVTGET → ENOENT"),
                 .init(call: "I2OLCTGET", behaviour: "header words 1 and 2 swapped (CurrentChangeIndicator at byte 4, IopFlags at byte 8)"),
-                .init(call: "I2OHRTGET", behaviour: "ENOBUFS still copies the table (up to *reslen bytes)"),
+                Self.hrtGetShort,
                 .init(call: "I2OPASSTHRU", behaviour: "reply zero-filled except words 2-3 (caller's contexts) and word 4 = status<<24 on failure; positive ReqStatus returned; frame > inbound size → EFAULT"),
                 .init(call: "I2OHTML", behaviour: "not implemented: EINVAL"),
                 .init(call: "read()/write()", behaviour: "EINVAL; poll() always readable"),
@@ -39,9 +45,9 @@ extension PersonalityName {
             return [
                 .init(call: "I2OPARMGET/SET", behaviour: "real lengths; one failing block (read-only field, unknown group) → EAGAIN; IOP failure: *reslen = DetailedStatus; TID not checked"),
                 .init(call: "I2OSWDL/SWUL", behaviour: "IOP failure: ioctl returns the positive DetailedStatus; SWUL never writes *swlen/*maxfrag"),
-                .init(call: "I2OSWDEL, I2OVALIDATE", behaviour: "every failure → ETIMEDOUT; no *swlen write-back; VALIDATE targets TID = unit"),
+                Self.swDeleteValidate,
                 .init(call: "I2OHTML", behaviour: "short buffer → ENOMEM with the page copied (up to *reslen); no such page/TID → 0 with *reslen 0"),
-                .init(call: "I2OHRTGET", behaviour: "ENOBUFS still copies the table (up to *reslen bytes)"),
+                Self.hrtGetShort,
                 .init(call: "I2OPASSTHRU", behaviour: "does not exist: EINVAL"),
                 .init(call: "read()/write()", behaviour: "read() returns 0 (EOF), write() returns 0; poll() always readable; no SIGIO"),
             ]

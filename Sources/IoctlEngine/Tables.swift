@@ -43,10 +43,7 @@ extension Personality {
         let a = IoctlStructs.HrtLct(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         let initial = call.engine.peek { s in s.machine.iops[unit].map(size) ?? 0 }
-        return try call.run(reserve: initial, memory: &memory, ranges: { n in
-            (reads: [.u32(a.reslen)],
-             writes: [.u32(a.reslen)] + (a.resbuf != 0 && n > 0 ? [UserRange(address: a.resbuf, count: n)] : []))
-        }, decide: { got, reserved, s in
+        return try call.run(reserve: initial, memory: &memory, ranges: a.ranges(reserving:), decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
@@ -89,5 +86,12 @@ extension EngineState {
         let full = Int(reply?[word: 5] ?? 0)
         if full > cap || full > capacity { return .tooSmall(full) }
         return .bytes(Array((memory.buffer(at: address) ?? []).prefix(full)))
+    }
+}
+
+extension IoctlStructs.HrtLct {
+    /// HRTGET/LCTGET's second round: `*reslen` read and written, `n` bytes of `resbuf` written.
+    func ranges(reserving n: Int) -> (reads: UserRanges, writes: UserRanges) {
+        (reads: [.u32(reslen)], writes: [.u32(reslen)] + (resbuf != 0 && n > 0 ? [UserRange(address: resbuf, count: n)] : []))
     }
 }

@@ -112,12 +112,7 @@ public final class PassThroughBackend: ControlNode, @unchecked Sendable {
         case let .failure(e): r = e == .resourceTemporarilyUnavailable ? .wouldBlock : .error(Errno(rawValue: e.rawValue))
         }
         trace("read", file, caller: caller, start: start) { rec in
-            rec.count = capacity
-            switch r {
-            case let .data(d): rec.data = traceHex(d); rec.result = Int32(d.count)
-            case .wouldBlock: rec.result = -1; rec.errno = "EAGAIN"; rec.errnoValue = Errno.EAGAIN.rawValue
-            case let .error(e): rec.result = -1; rec.errno = e.description; rec.errnoValue = e.rawValue
-            }
+            rec.traceRead(capacity: capacity, r)
             rec.queued = queued()
         }
         return r
