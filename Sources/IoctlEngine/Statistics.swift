@@ -45,15 +45,15 @@ public struct EngineStatistics: Codable, Hashable, Sendable {
 }
 
 struct StatsCollector: Sendable {
-    struct One: Sendable {
+    struct Slot: Sendable {
         var requests = 0, errors = 0, rounds = 0, roundsMax = 0
         var errnos: [String: Int] = [:]
         var latencies: [UInt64] = []
         var next = 0
     }
     /// By `Kind.statsSlot`; the last slot is for unknown numbers. Updated in place: a copy of
-    /// `One` out and back would copy its latency window on every request.
-    var slots = [One](repeating: One(), count: IoctlCommand.Kind.allCases.count + 1)
+    /// `Slot` out and back would copy its latency window on every request.
+    var slots = [Slot](repeating: Slot(), count: IoctlCommand.Kind.allCases.count + 1)
     static let window = 1024
 
     mutating func record(kind: IoctlCommand.Kind?, result: IoctlResult, rounds: Int, nanoseconds: UInt64) {
@@ -71,7 +71,7 @@ struct StatsCollector: Sendable {
     }
 
     /// The slots with their ioctl names.
-    var per: [(String, One)] {
+    var per: [(String, Slot)] {
         zip(IoctlCommand.Kind.allCases.map(\.name) + ["unknown"], slots).filter { $0.1.requests > 0 }
     }
 
