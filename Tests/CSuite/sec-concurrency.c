@@ -19,12 +19,15 @@
 enum { CONC_THREADS, CONC_PROCS, CONC_AFTER, NROWS };
 
 static struct row rows[NROWS] = {
-	[CONC_THREADS] = { "conc.threads",		{ DOC = HOLDS, K18 = SKIP, K24 = HOLDS, K18C = SKIP },
-				"4 threads x 200 PARMGETs on own fds: all succeed, identical results" },
-	[CONC_PROCS] = { "conc.procs",		{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = SKIP },
-				"3 processes x HRTGET/LCTGET loops: all succeed, identical results" },
-	[CONC_AFTER] = { "conc.after",			{ DOC = OK, K18 = OK, K24 = OK, K18C = ERR(EINVAL) },
-				"the device still answers after the concurrent load" },
+	[CONC_THREADS] = { "conc.threads",
+		{ DOC = HOLDS, K18 = SKIP, K24 = HOLDS, K18C = SKIP },
+		"4 threads x 200 PARMGETs on own fds: all succeed, identical results" },
+	[CONC_PROCS] = { "conc.procs",
+		{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = SKIP },
+		"3 processes x HRTGET/LCTGET loops: all succeed, identical results" },
+	[CONC_AFTER] = { "conc.after",
+		{ DOC = OK, K18 = OK, K24 = OK, K18C = ERR(EINVAL) },
+		"the device still answers after the concurrent load" },
 };
 
 #define N_THREADS 4

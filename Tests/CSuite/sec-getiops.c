@@ -11,14 +11,18 @@
 enum { GETIOPS_OK, GETIOPS_UNIT0, GETIOPS_VALUES, GETIOPS_EFAULT, NROWS };
 
 static struct row rows[NROWS] = {
-	[GETIOPS_OK] = { "getiops.ok",		{ DOC = OK, K18 = OK, K24 = OK, K18C = OK },
-				"GETIOPS succeeds" },
-	[GETIOPS_UNIT0] = { "getiops.unit0",	{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = HOLDS },
-				"GETIOPS entry 0 == 1 (IOP unit 0 exists)" },
-	[GETIOPS_VALUES] = { "getiops.values",	{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = HOLDS },
-				"every GETIOPS entry is 0 or 1" },
-	[GETIOPS_EFAULT] = { "getiops.efault",	{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EFAULT) },
-				"GETIOPS with a bad table pointer" },
+	[GETIOPS_OK] = { "getiops.ok",
+		{ DOC = OK, K18 = OK, K24 = OK, K18C = OK },
+		"GETIOPS succeeds" },
+	[GETIOPS_UNIT0] = { "getiops.unit0",
+		{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = HOLDS },
+		"GETIOPS entry 0 == 1 (IOP unit 0 exists)" },
+	[GETIOPS_VALUES] = { "getiops.values",
+		{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = HOLDS },
+		"every GETIOPS entry is 0 or 1" },
+	[GETIOPS_EFAULT] = { "getiops.efault",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EFAULT) },
+		"GETIOPS with a bad table pointer" },
 };
 
 static void run(void)

@@ -7,10 +7,12 @@
 enum { UNKNOWN_IOCTL, UNKNOWN_IOCTL2, NROWS };
 
 static struct row rows[NROWS] = {
-	[UNKNOWN_IOCTL] = { "unknown.ioctl",		{ DOC = ERR(EINVAL), K18 = ERR(EINVAL), K24 = ERR(EINVAL), K18C = ERR(EINVAL) },
-				"_IO('i', 99)" },
-	[UNKNOWN_IOCTL2] = { "unknown.ioctl2",		{ DOC = ERR(EINVAL), K18 = ERR(EINVAL), K24 = ERR(EINVAL), K18C = ERR(EINVAL) },
-				"_IOWR('i', 13, int)" },
+	[UNKNOWN_IOCTL] = { "unknown.ioctl",
+		{ DOC = ERR(EINVAL), K18 = ERR(EINVAL), K24 = ERR(EINVAL), K18C = ERR(EINVAL) },
+		"_IO('i', 99)" },
+	[UNKNOWN_IOCTL2] = { "unknown.ioctl2",
+		{ DOC = ERR(EINVAL), K18 = ERR(EINVAL), K24 = ERR(EINVAL), K18C = ERR(EINVAL) },
+		"_IOWR('i', 13, int)" },
 };
 
 static void run(void)

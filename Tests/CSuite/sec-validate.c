@@ -7,10 +7,12 @@
 enum { VALIDATE_OK, VALIDATE_NOIOP, NROWS };
 
 static struct row rows[NROWS] = {
-	[VALIDATE_OK] = { "validate.ok",		{ DOC = OK, K18 = OK, K24 = OK, K18C = ERR(EINVAL) },
-				"VALIDATE with the IOP number by value" },
-	[VALIDATE_NOIOP] = { "validate.noiop",		{ DOC = ERR(ENXIO), K18 = ERR(ENXIO), K24 = ERR(ENXIO), K18C = ERR(EINVAL) },
-				"VALIDATE of an IOP number with no IOP" },
+	[VALIDATE_OK] = { "validate.ok",
+		{ DOC = OK, K18 = OK, K24 = OK, K18C = ERR(EINVAL) },
+		"VALIDATE with the IOP number by value" },
+	[VALIDATE_NOIOP] = { "validate.noiop",
+		{ DOC = ERR(ENXIO), K18 = ERR(ENXIO), K24 = ERR(ENXIO), K18C = ERR(EINVAL) },
+		"VALIDATE of an IOP number with no IOP" },
 };
 
 static void run(void)

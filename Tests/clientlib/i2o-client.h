@@ -2,7 +2,7 @@
  * i2o-client.h — what the C test clients of /dev/i2o/ctl share: counting checks and the last
  * line `N passed, N failed`, little- and big-endian byte access, the device path, ioctl
  * wrappers that hand back errno beside the result, operation-list fillers and result-list
- * accessors (reference §7.6).
+ * accessors (docs/param-operations.md).
  *
  * Header only (static inline, as the kernel's tools/testing/selftests/kselftest.h is): a client
  * includes it by its relative path, "../clientlib/i2o-client.h", and still builds with one cc
@@ -61,7 +61,7 @@ void client_failed_at(const char *func, int line, int with_errno, const char *fm
 			client_failed_at(__func__, __LINE__, 0, __VA_ARGS__);	\
 	} while (0)
 
-/* CHECK, and the failure line ends with errno as it is after the message was printed. */
+/* CHECK, with " (errno N text)" at the end of the failure line. */
 #define CHECK_ERRNO(cond, ...)							\
 	do {									\
 		if (cond)							\
@@ -255,7 +255,7 @@ static inline int i2o_passthru(int fd, unsigned iop, void *msg, int *err)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Operation lists and result lists (reference §7.6)                                           */
+/* Operation lists and result lists (docs/param-operations.md)                                */
 /* ------------------------------------------------------------------------------------------ */
 
 /* FIELD_GET of all fields of group into b (16 bytes); returns the list's length, 12.
