@@ -1,13 +1,13 @@
 /*
  * dpt-client: talks to an I2O control node the way Adaptec's raidutil/raideng do
- * (docs/dpt-protocol.md §Access-§Model): GETIOPS, the private 'D' ioctls (which must fail
- * with EINVAL), then everything through PASSTHRU32 with the frames eata2i2o.c builds -
- * flash region size, ExecLctNotify x2, ExecHrtGet, UtilParamsGet 0x0200/0x8000/0xF101, and
- * DPT private SCSI SCB execute (INQUIRY, LOG SENSE 0x33/0x36, MODE SENSE 0x2E/0x22/0x2A/0x32/
- * 0x30, MFC, TUR, READ CAPACITY, MODE SELECT 0x3E). It rebuilds what `raidutil -L all` lists
- * (controller, physical view, logical view with members, cache, statuses) and checks it field
- * by field against an expectations file (Tests/DPT/expect.py makes one from
- * `i2osim show --json FIXTURE`).
+ * (docs/fixture-format.md, "Adaptec/DPT controllers"): GETIOPS, the private 'D' ioctls
+ * (which must fail with EINVAL), then everything through PASSTHRU32 with the frames
+ * eata2i2o.c builds - flash region size, ExecLctNotify x2, ExecHrtGet, UtilParamsGet
+ * 0x0200/0x8000/0xF101, and DPT private SCSI SCB execute (INQUIRY, LOG SENSE 0x33/0x36,
+ * MODE SENSE 0x2E/0x22/0x2A/0x32/0x30, MFC, TUR, READ CAPACITY, MODE SELECT 0x3E). It
+ * rebuilds what `raidutil -L all` lists (controller, physical view, logical view with members,
+ * cache, statuses) and checks it field by field against an expectations file
+ * (Tests/DPT/expect.py makes one from `i2osim show --json FIXTURE`).
  *
  *   dpt-client [-d DEVICE] [-i IOP] -x EXPECTATIONS     the -L all sequence (i386 build)
  *   dpt-client [-d DEVICE] -e                            only the 'D' ioctls (either ABI)
@@ -16,7 +16,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,35 +23,18 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#define I2OGETIOPS	0x80206900u
-#define I2OPASSTHRU32	0x8008690Cu
+#include "../clientlib/i2o-client.h"
+
+/* The numbers raidutil has compiled in are the header's. */
+_Static_assert(I2OGETIOPS == 0x80206900u, "raidutil's I2OGETIOPS");
+_Static_assert(I2OPASSTHRU32 == 0x8008690Cu, "raidutil's I2OPASSTHRU32");
 #define DPT_BLINKLED	0x8004444Bu	/* _IOR('D',75,int) */
 #define DPT_TARGET_BUSY	0x8010444Fu	/* _IOR('D',79,16 bytes) */
 #define DPT_SYSINFO	0x805C4448u	/* _IOR('D',72,92 bytes) */
 
 static const char *g_dev = "/dev/i2octl";
 static unsigned g_iop;
-static int g_passed, g_failed, g_messages;
-
-static void ok(const char *fmt, ...)
-{
-	va_list ap; va_start(ap, fmt);
-	printf("ok - "); vprintf(fmt, ap); printf("\n");
-	va_end(ap); g_passed++;
-}
-
-static void bad(const char *fmt, ...)
-{
-	va_list ap; va_start(ap, fmt);
-	printf("FAIL - "); vprintf(fmt, ap); printf("\n");
-	va_end(ap); g_failed++;
-}
-
-#define CHECK(cond, ...) do { if (cond) ok(__VA_ARGS__); else bad(__VA_ARGS__); } while (0)
-
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static int g_messages;
 
 /* SCSI identification text without trailing spaces/NULs. */
 static void trimmed(char *out, const uint8_t *p, int n)
@@ -109,7 +91,7 @@ static struct result passthru(const uint32_t *frame)
 	uint32_t *buf = calloc(words + 17, 4);
 	memcpy(buf, frame, words * 4);
 	buf[words] = 17u << 16;
-	struct { uint32_t iop; uint32_t msg; } arg = { g_iop, (uint32_t)(uintptr_t)buf };
+	struct i2o_cmd_passthru32 arg = { g_iop, (uint32_t)(uintptr_t)buf };
 	int fd = open(g_dev, O_RDONLY);
 	if (fd < 0) { r.rc = -1; r.err = errno; free(buf); return r; }
 	r.rc = ioctl(fd, I2OPASSTHRU32, &arg);
@@ -197,9 +179,9 @@ static int run_failing(void)
 	uint8_t inq[48], sense[20];
 	const uint8_t cdb[6] = { 0x12, 0, 0, 0, 48, 0 };
 	struct result q = scb(0, 1, 0, cdb, 6, inq, 48, 0, sense); n++; fails += !succeeded(&q);
-	CHECK(fails == n, "every message fails (%d of %d failed)", fails, n);
-	CHECK(l.rc > 0 || (l.reply[4] >> 24) != 0, "LctNotify failure carries a ReqStatus (rc %d, reply[4] 0x%08x)", l.rc, l.reply[4]);
-	CHECK((q.reply[4] & 0xFFFF) == 0, "failure is the IOP's ReqStatus, not a SCSI status (reply[4] 0x%08x)", q.reply[4]);
+	CHECK_TAP(fails == n, "every message fails (%d of %d failed)", fails, n);
+	CHECK_TAP(l.rc > 0 || (l.reply[4] >> 24) != 0, "LctNotify failure carries a ReqStatus (rc %d, reply[4] 0x%08x)", l.rc, l.reply[4]);
+	CHECK_TAP((q.reply[4] & 0xFFFF) == 0, "failure is the IOP's ReqStatus, not a SCSI status (reply[4] 0x%08x)", q.reply[4]);
 	return 0;
 }
 
@@ -212,21 +194,21 @@ static void run_listing(void)
 	uint32_t sizes[4] = { 0 };
 	int flash_ok = 1;
 	for (unsigned r = 0; r < 4; r++) { struct result x = flash_size(r, &sizes[r]); flash_ok &= succeeded(&x) && sizes[r] != 0; }
-	CHECK(flash_ok, "flash region sizes 0x%x 0x%x 0x%x 0x%x", sizes[0], sizes[1], sizes[2], sizes[3]);
+	CHECK_TAP(flash_ok, "flash region sizes 0x%x 0x%x 0x%x 0x%x", sizes[0], sizes[1], sizes[2], sizes[3]);
 	static uint8_t blank[256];
 	uint32_t fr[10] = { 0x000A0081, 0xFF001000, 0, 0, 0x001B0101, 0, 0, 256, 0xD0000100, PTR(blank) };
 	struct result fx = passthru(fr);
-	CHECK(succeeded(&fx) && blank[0] == 0xFF && blank[255] == 0xFF, "flash region read: blank (0xFF)");
+	CHECK_TAP(succeeded(&fx) && blank[0] == 0xFF && blank[255] == 0xFF, "flash region read: blank (0xFF)");
 
 	/* 2. ExecLctNotify x2 */
 	uint8_t hdr[12];
 	struct result l1 = lct_notify(hdr, 12);
 	unsigned table_words = le32(hdr) & 0xFFFF;
 	unsigned n = table_words > 3 ? (table_words * 4 - 12) / 36 : 0;
-	CHECK(succeeded(&l1) && n > 0, "LctNotify (12 bytes): TableSize %u words, %u entries", table_words, n);
+	CHECK_TAP(succeeded(&l1) && n > 0, "LctNotify (12 bytes): TableSize %u words, %u entries", table_words, n);
 	unsigned len = 48 + (n ? n - 1 : 0) * 36;
 	struct result l2 = lct_notify(buf, len);
-	CHECK(succeeded(&l2) && (le32(buf) & 0xFFFF) == table_words, "LctNotify (full, %u bytes)", len);
+	CHECK_TAP(succeeded(&l2) && (le32(buf) & 0xFFFF) == table_words, "LctNotify (full, %u bytes)", len);
 	for (unsigned i = 0; i < n && g_ndev < 64; i++) {
 		const uint8_t *e = buf + 12 + 36 * i;
 		unsigned tid = (le32(e) >> 16) & 0xFFF, cls = le32(e + 12) & 0xFFF, user = le32(e + 20) & 0xFFF;
@@ -253,14 +235,14 @@ static void run_listing(void)
 		unsigned bus = adapter >> 16;
 		if (bus < 8) { g_port_tid[bus] = adapter & 0xFFF; if (bus + 1 > g_nport) g_nport = bus + 1; }
 	}
-	CHECK(succeeded(&h) && g_nport == X.nbus, "HrtGet: %u buses (expected %u)", g_nport, X.nbus);
+	CHECK_TAP(succeeded(&h) && g_nport == X.nbus, "HrtGet: %u buses (expected %u)", g_nport, X.nbus);
 
 	/* 4. ParamsGet 0x0200 on every port: InitiatorID */
 	for (unsigned b = 0; b < g_nport; b++) {
 		memset(buf, 0, 64);
 		struct result p = params_get(g_port_tid[b], 0x0200, buf, 64);
 		unsigned id = le32(buf + 8 + 4);
-		CHECK(succeeded(&p) && le32(buf) == 1 && (le32(buf + 4) & 0xFFFF) == 8 && id == X.initiator[b],
+		CHECK_TAP(succeeded(&p) && le32(buf) == 1 && (le32(buf + 4) & 0xFFFF) == 8 && id == X.initiator[b],
 		      "bus %u (TID 0x%03x): 0x0200 InitiatorID %u (expected %u)", b, g_port_tid[b], id, X.initiator[b]);
 	}
 	/* ParamsGet 0x8000 on every kept device: bus, target, LUN */
@@ -272,7 +254,7 @@ static void run_listing(void)
 		g_dev_list[i].bus = d[2] | d[3] << 8; g_dev_list[i].target = le32(d + 4); g_dev_list[i].lun = d[9];
 		addr_ok &= succeeded(&p);
 	}
-	CHECK(addr_ok, "ParamsGet 0x8000 on %u devices", g_ndev);
+	CHECK_TAP(addr_ok, "ParamsGet 0x8000 on %u devices", g_ndev);
 
 	/* 5-6. INQUIRY with Interpret to TID 0; F101 */
 	uint8_t inq[255];
@@ -280,13 +262,13 @@ static void run_listing(void)
 	struct result q = scb(0, 1, 0, inq48, 6, inq, 48, 0, sense);
 	char vendor[9], product[17], rev[5];
 	trimmed(vendor, inq + 8, 8); trimmed(product, inq + 16, 16); trimmed(rev, inq + 32, 4);
-	CHECK(succeeded(&q) && inq[0] == 0x03 && !strcmp(vendor, X.vendor) && !strcmp(product, X.model) && !strcmp(rev, X.firmware),
+	CHECK_TAP(succeeded(&q) && inq[0] == 0x03 && !strcmp(vendor, X.vendor) && !strcmp(product, X.model) && !strcmp(rev, X.firmware),
 	      "controller: %.4s%s FW %s (expected %.4s%s FW %s)", vendor, product, rev, X.vendor, X.model, X.firmware);
 	memset(buf, 0, 128);
 	struct result f1 = params_get(0, 0xF101, buf, 128);
 	char module[25]; trimmed(module, buf + 8 + 2, 24);
 	char want[48]; snprintf(want, sizeof want, "%s %s", X.vendor, X.model);
-	CHECK(succeeded(&f1) && !strcmp(module, want), "0xF101 ModuleName \"%s\"", module);
+	CHECK_TAP(succeeded(&f1) && !strcmp(module, want), "0xF101 ModuleName \"%s\"", module);
 
 	/* 7. LOG SENSE 0x33: cache (param 4), channels (param 13) */
 	static uint8_t log[0xFC00];
@@ -298,15 +280,15 @@ static void run_listing(void)
 		if (code == 4) cache = be32(log + at + 4) >> 20;
 		if (code == 13) channels++;
 	}
-	CHECK(succeeded(&lg) && log[0] == 0x33 && cache == X.cache_mb, "LOG SENSE 0x33: cache %uMB (expected %u)", cache, X.cache_mb);
-	CHECK(channels == X.nbus, "LOG SENSE 0x33: %u channel parameters (b0..b%u)", channels, X.nbus - 1);
+	CHECK_TAP(succeeded(&lg) && log[0] == 0x33 && cache == X.cache_mb, "LOG SENSE 0x33: cache %uMB (expected %u)", cache, X.cache_mb);
+	CHECK_TAP(channels == X.nbus, "LOG SENSE 0x33: %u channel parameters (b0..b%u)", channels, X.nbus - 1);
 
 	/* 8. MODE SENSE(10) 0x2E: NVRAM version and serial */
 	const uint8_t m2e[10] = { 0x5A, 0x08, 0x2E, 0, 0, 0, 0, 0, 255, 0 };
 	struct result nv = scb(0, 1, 0, m2e, 10, buf, 255, 0, sense);
 	char nvram[9], serial[16];
 	trimmed(nvram, buf + 10 + 104, 8); trimmed(serial, buf + 10 + 112, 15);
-	CHECK(succeeded(&nv) && buf[8] == 0x2E && buf[9] == 128 && !strcmp(nvram, X.nvram) && !strcmp(serial, X.serial),
+	CHECK_TAP(succeeded(&nv) && buf[8] == 0x2E && buf[9] == 128 && !strcmp(nvram, X.nvram) && !strcmp(serial, X.serial),
 	      "NVRAM %s serial %s", nvram, serial);
 
 	/* 9-11. event log control, MFC drive-size table, set RAID id */
@@ -314,7 +296,7 @@ static void run_listing(void)
 	struct result e22 = scb(0, 1, 0, m22, 10, buf, 255, 0, sense);
 	const uint8_t mfc[6] = { 0x0E, 0x00, 0x23, 0, 0, 0 };
 	struct result e23 = scb(0, 1, 0, mfc, 6, buf, 512, 0, sense);
-	CHECK(succeeded(&e22) && buf[0] == 0 && succeeded(&e23), "MODE SENSE 0x22 and MFC 0x23 accepted");
+	CHECK_TAP(succeeded(&e22) && buf[0] == 0 && succeeded(&e23), "MODE SENSE 0x22 and MFC 0x23 accepted");
 
 	/* Physical view: INQUIRY, magic (0x32), READ CAPACITY, TUR per physical device */
 	const uint8_t tur[6] = { 0 }, cap[10] = { 0x25 }, m32[10] = { 0x5A, 0x08, 0x32, 0, 0, 0, 0, 0, 14, 0 };
@@ -335,32 +317,32 @@ static void run_listing(void)
 		struct result r4 = scb(d->tid, 0, 1, tur, 6, buf, 0, 0, sense);
 		const char *status = succeeded(&r4) ? "Optimal" : "Failed";
 		const struct xdisk *x = xdisk_at(a);
-		if (!x) { bad("d0%s: not expected", a); continue; }
+		if (!x) { client_fail("d0%s: not expected", a); continue; }
 		seen_disks++;
 		int fine = succeeded(&r1) && succeeded(&r2) && mag[8] == 0x32 && !(d->magic & 0x80000000u)
 			&& !strcmp(d->vendor, x->vendor) && !strcmp(d->product, x->product) && !strcmp(status, x->status);
 		if (!strcmp(x->status, "Optimal")) fine = fine && succeeded(&r3) && d->mb == x->mb;
-		CHECK(fine, "d0%s  Disk Drive (DASD) %-8s %-16s %uMB %s magic 0x%08x (expected %s %s %uMB %s)",
+		CHECK_TAP(fine, "d0%s  Disk Drive (DASD) %-8s %-16s %uMB %s magic 0x%08x (expected %s %s %uMB %s)",
 		      a, d->vendor, d->product, d->mb, status, d->magic, x->vendor, x->product, x->mb, x->status);
 		if (!strcmp(x->status, "Failed"))
-			CHECK(r4.rc > 0 || (r4.reply[4] >> 24) != 0, "d0%s: TUR on a failed drive fails (reply[4] 0x%08x)", a, r4.reply[4]);
+			CHECK_TAP(r4.rc > 0 || (r4.reply[4] >> 24) != 0, "d0%s: TUR on a failed drive fails (reply[4] 0x%08x)", a, r4.reply[4]);
 	}
-	CHECK(seen_disks == X.ndisk, "physical view: %u disks (expected %u)", seen_disks, X.ndisk);
+	CHECK_TAP(seen_disks == X.ndisk, "physical view: %u disks (expected %u)", seen_disks, X.ndisk);
 	for (unsigned i = 0; i < g_ndev; i++)
 		for (unsigned k = i + 1; k < g_ndev; k++)
 			if (g_dev_list[i].cls == 0x051 && g_dev_list[k].cls == 0x051 && g_dev_list[i].magic == g_dev_list[k].magic)
-				bad("magic 0x%08x of TID 0x%03x repeats on 0x%03x", g_dev_list[i].magic, g_dev_list[i].tid, g_dev_list[k].tid);
+				client_fail("magic 0x%08x of TID 0x%03x repeats on 0x%03x", g_dev_list[i].magic, g_dev_list[i].tid, g_dev_list[k].tid);
 
 	/* LOG SENSE 0x36: FW arrays (P=1) and driver-level arrays (P=0, empty) */
 	const uint8_t l36[10] = { 0x4D, 0x00, 0x36, 0, 0, 0, 0, 0, 255, 0 };
 	uint8_t lst[255] = { 0 };
 	struct result a1 = scb(0, 1, 1, l36, 10, lst, 255, 0, sense);
 	unsigned nlisted = lst[4 + 3] / 2;
-	CHECK(succeeded(&a1) && lst[0] == 0x36 && be16(lst + 4) == 1 && nlisted == X.narray,
+	CHECK_TAP(succeeded(&a1) && lst[0] == 0x36 && be16(lst + 4) == 1 && nlisted == X.narray,
 	      "LOG SENSE 0x36 P=1: %u firmware arrays (expected %u)", nlisted, X.narray);
 	uint8_t lst0[255] = { 0 };
 	struct result a0 = scb(0, 1, 0, l36, 10, lst0, 255, 0, sense);
-	CHECK(succeeded(&a0) && be16(lst0 + 2) == 0, "LOG SENSE 0x36 P=0: empty (no driver-level arrays)");
+	CHECK_TAP(succeeded(&a0) && be16(lst0 + 2) == 0, "LOG SENSE 0x36 P=0: empty (no driver-level arrays)");
 
 	/* Logical view: LAP #2 of every array; members matched by magic number */
 	unsigned seen_arrays = 0;
@@ -371,7 +353,7 @@ static void run_listing(void)
 			if (g_dev_list[i].is_array && g_dev_list[i].bus == chan && g_dev_list[i].target == id && g_dev_list[i].lun == lun)
 				d = &g_dev_list[i];
 		char a[16]; addr_of(a, chan, id, lun);
-		if (!d) { bad("array at %s (LOG 0x36) has no block-storage TID with that 0x8000 address", a); continue; }
+		if (!d) { client_fail("array at %s (LOG 0x36) has no block-storage TID with that 0x8000 address", a); continue; }
 		uint8_t lap[512] = { 0 };
 		const uint8_t m30[10] = { 0x5A, 0x08, 0x30, 0, 0, 0, 0, 0x02, 0x00, 0 };
 		struct result r = scb(d->tid, 1, 1, m30, 10, lap, 512, 0, sense);
@@ -397,9 +379,9 @@ static void run_listing(void)
 		const char *st = status == 0 ? "Optimal" : status == 2 ? "Degraded" : status == 3 ? "Failed" : "?";
 		const struct xarray *x = NULL;
 		for (unsigned k = 0; k < X.narray; k++) if (!strcmp(X.array[k].addr, a)) x = &X.array[k];
-		if (!x) { bad("d0%s: array not expected", a); continue; }
+		if (!x) { client_fail("d0%s: array not expected", a); continue; }
 		seen_arrays++;
-		CHECK(succeeded(&r) && pg[0] == 0x30 && pg[1] == 28 && members_ok && level == x->level && mb == x->mb
+		CHECK_TAP(succeeded(&r) && pg[0] == 0x30 && pg[1] == 28 && members_ok && level == x->level && mb == x->mb
 		      && !strcmp(st, x->status) && !strcmp(members, x->members),
 		      "d0%s  RAID %u %uMB %s members %s (expected RAID %u %uMB %s %s)",
 		      a, level, mb, st, members, x->level, x->mb, x->status, x->members);
@@ -410,10 +392,10 @@ static void run_listing(void)
 		char want_p[16]; snprintf(want_p, sizeof want_p, "RAID-%u", x->level);
 		trimmed(product, inq + 16, 16);
 		if (strcmp(x->status, "Failed"))
-			CHECK(succeeded(&rc) && (unsigned)(((uint64_t)be32(c8) + 1) * 512 >> 20) == x->mb && succeeded(&ri) && !strcmp(product, want_p),
+			CHECK_TAP(succeeded(&rc) && (unsigned)(((uint64_t)be32(c8) + 1) * 512 >> 20) == x->mb && succeeded(&ri) && !strcmp(product, want_p),
 			      "d0%s: INQUIRY \"%s\", READ CAPACITY agrees with LAP #2", a, product);
 	}
-	CHECK(seen_arrays == X.narray, "logical view: %u arrays (expected %u)", seen_arrays, X.narray);
+	CHECK_TAP(seen_arrays == X.narray, "logical view: %u arrays (expected %u)", seen_arrays, X.narray);
 
 	/* PAP (0x2A): status byte per address */
 	uint8_t pap[255] = { 0 };
@@ -433,28 +415,28 @@ static void run_listing(void)
 			uint8_t sel[14] = { 0, 0, 0, 0, 0x3E, 8 };
 			const uint8_t ms[6] = { 0x15, 0x11, 0, 0, 14, 0 };
 			struct result s = scb(d->tid, 1, 1, ms, 6, sel, 14, 1, sense);
-			CHECK(succeeded(&s), "d0%s: MODE SELECT 0x3E on an unassigned drive accepted", a);
+			CHECK_TAP(succeeded(&s), "d0%s: MODE SELECT 0x3E on an unassigned drive accepted", a);
 		}
 	}
-	CHECK(pap_ok, "PAP (0x2A): member 0x00 / unconfigured 0x02 / failed 0x03 per address");
+	CHECK_TAP(pap_ok, "PAP (0x2A): member 0x00 / unconfigured 0x02 / failed 0x03 per address");
 
 	/* What the firmware refuses: CHECK CONDITION with sense */
 	const uint8_t bogus[6] = { 0xC5, 0, 0, 0, 0, 0 };
 	struct result rb = scb(0, 1, 0, bogus, 6, buf, 16, 0, sense);
-	CHECK(!succeeded(&rb) && (rb.reply[4] >> 24) == 0x05 && (rb.reply[4] & 0xFFFF) == 0x0002,
+	CHECK_TAP(!succeeded(&rb) && (rb.reply[4] >> 24) == 0x05 && (rb.reply[4] & 0xFFFF) == 0x0002,
 	      "unknown opcode: ReqStatus 5, DetailedStatus 0x0002 (rc %d, reply[4] 0x%08x)", rb.rc, rb.reply[4]);
 	const uint8_t *s = (const uint8_t *)&rb.reply[7];
-	CHECK(rb.reply[6] == 18 && s[0] == 0x70 && s[2] == 0x05 && s[12] == 0x20,
+	CHECK_TAP(rb.reply[6] == 18 && s[0] == 0x70 && s[2] == 0x05 && s[12] == 0x20,
 	      "sense in the reply frame: %u bytes, key 0x%x ASC 0x%02x", rb.reply[6], s[2], s[12]);
 }
 
 static void run_ioctls(void)
 {
 	int fd = open(g_dev, O_RDONLY);
-	if (fd < 0) { bad("open %s: %s", g_dev, strerror(errno)); return; }
+	if (fd < 0) { client_fail("open %s: %s", g_dev, strerror(errno)); return; }
 	uint8_t iops[32] = { 0 };
 	int rc = ioctl(fd, I2OGETIOPS, iops);
-	CHECK(rc == 0 && iops[g_iop] != 0, "GETIOPS: IOP %u present", g_iop);
+	CHECK_TAP(rc == 0 && iops[g_iop] != 0, "GETIOPS: IOP %u present", g_iop);
 	static const struct { unsigned long nr; const char *name; } d[] = {
 		{ DPT_BLINKLED, "DPT_BLINKLED 0x8004444B" }, { DPT_TARGET_BUSY, "DPT_TARGET_BUSY 0x8010444F" },
 		{ DPT_SYSINFO, "DPT_SYSINFO 0x805C4448" },
@@ -465,7 +447,7 @@ static void run_ioctls(void)
 		errno = 0;
 		rc = ioctl(fd, d[i].nr, arg);
 		int e = errno;
-		CHECK(rc == -1 && e == EINVAL && arg[0] == 0xA5, "%s (%u-bit): -1 EINVAL, nothing written (rc %d, %s)",
+		CHECK_TAP(rc == -1 && e == EINVAL && arg[0] == 0xA5, "%s (%u-bit): -1 EINVAL, nothing written (rc %d, %s)",
 		      d[i].name, (unsigned)sizeof(void *) * 8, rc, strerror(e));
 	}
 	close(fd);
@@ -486,12 +468,11 @@ int main(int argc, char **argv)
 	}
 	run_ioctls();
 	if (!only_ioctls) {
-		if (sizeof(void *) != 4) { bad("the PASSTHRU32 sequence needs the i386 build"); }
-		else if (!xfile || load_expectations(xfile) != 0) { bad("no expectations (-x FILE)"); }
+		if (sizeof(void *) != 4) { client_fail("the PASSTHRU32 sequence needs the i386 build"); }
+		else if (!xfile || load_expectations(xfile) != 0) { client_fail("no expectations (-x FILE)"); }
 		else if (X.fail) run_failing();
 		else run_listing();
 		printf("# %d PASSTHRU messages\n", g_messages);
 	}
-	printf("%d passed, %d failed\n", g_passed, g_failed);
-	return g_failed ? 1 : 0;
+	return client_summary();
 }

@@ -16,37 +16,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
-#include "../../include/linux/i2o-dev.h"
+
+#include "../clientlib/i2o-client.h"
 
 int main(int argc, char **argv) {
     const char *dev = getenv("I2O_DEVICE") ? getenv("I2O_DEVICE") : "/dev/i2o/ctl";
-    int fd = open(dev, O_RDWR);
+    int fd = open(dev, O_RDWR), err;
     if (fd < 0) { printf("open %s: %s\n", dev, strerror(errno)); return 1; }
     if (argc >= 2 && strcmp(argv[1], "getiops") == 0) {
         uint8_t iops[MAX_I2O_CONTROLLERS];
-        if (ioctl(fd, I2OGETIOPS, iops) == 0) printf("getiops 0\n");
-        else printf("getiops %s\n", errno == EIO ? "EIO" : errno == ENODEV ? "ENODEV" : strerror(errno));
+        if (i2o_ioctl(fd, I2OGETIOPS, iops, &err) == 0) printf("getiops 0\n");
+        else printf("getiops %s\n", err == EIO ? "EIO" : err == ENODEV ? "ENODEV" : strerror(err));
         return 0;
     }
     if (argc < 3 || strcmp(argv[1], "watch") != 0) { fprintf(stderr, "usage: hotplug-client watch TID | getiops\n"); return 2; }
     unsigned want = (unsigned)strtoul(argv[2], NULL, 0);
-    struct i2o_evt_id id = {0, 0, 0x300};
-    if (ioctl(fd, I2OEVTREG, &id) != 0) { printf("EVTREG: %s\n", strerror(errno)); return 1; }
+    if (i2o_evtreg(fd, 0, 0, 0x300, &err) != 0) { printf("EVTREG: %s\n", strerror(err)); return 1; }
     printf("registered\n");
     fflush(stdout);
     struct pollfd p = {fd, POLLIN, 0};
     if (poll(&p, 1, 10000) != 1) { printf("no event within 10 s\n"); return 1; }
     struct i2o_evt_get g;
     memset(&g, 0, sizeof g);
-    if (ioctl(fd, I2OEVTGET, &g) != 0) { printf("EVTGET: %s\n", strerror(errno)); return 1; }
-    unsigned tid = g.info.data_size >= 4 ? ((unsigned)g.info.evt_data[2] | (unsigned)g.info.evt_data[3] << 8) & 0xFFF : 0xFFFF;
+    if (i2o_ioctl(fd, I2OEVTGET, &g, &err) != 0) { printf("EVTGET: %s\n", strerror(err)); return 1; }
+    unsigned tid = g.info.data_size >= 4 ? le16(g.info.evt_data + 2) & 0xFFFu : 0xFFFF;
     printf("event 0x%x tid 0x%x\n", g.info.id.evt_mask, tid);
     static uint32_t lct[4096];
     unsigned len = sizeof lct;
-    struct i2o_cmd_hrtlct c = {0, lct, &len};
-    if (ioctl(fd, I2OLCTGET, &c) != 0) { printf("LCTGET: %s\n", strerror(errno)); return 1; }
+    if (i2o_hrtlct(fd, I2OLCTGET, 0, lct, &len, &err) != 0) { printf("LCTGET: %s\n", strerror(err)); return 1; }
     unsigned words = lct[0] & 0xFFFF, found = 0;
     for (unsigned i = 3; i + 9 <= words; i += 9)
         if (((lct[i] >> 16) & 0xFFF) == want) found = 1;

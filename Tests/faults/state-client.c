@@ -15,13 +15,15 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include "../../include/linux/i2o-dev.h"
+
+#include "../clientlib/i2o-client.h"
 
 #define NMOD 6
 #define SWTYPE 0x22
@@ -31,7 +33,6 @@ static int fd = -1;
 static FILE *journal;
 
 static void jlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-#include <stdarg.h>
 static void jlog(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -53,16 +54,17 @@ static int swdl(uint8_t type, uint32_t id, const uint8_t *data, unsigned size, u
     if (maxfrag == 0) maxfrag = 1;
     for (unsigned f = 1; f <= maxfrag; f++) {
         unsigned swlen = size, mf = maxfrag, cf = f;
-        struct i2o_sw_xfer x = {0, flags, type, id, (void *)(data + (f - 1) * 8192), &swlen, &mf, &cf};
-        if (ioctl(fd, I2OSWDL, &x) != 0) return -1;
+        int err;
+        if (i2o_swxfer(fd, I2OSWDL, 0, flags, type, id, (void *)(data + (f - 1) * 8192), &swlen, &mf, &cf, &err) != 0)
+            return -1;
     }
     return 0;
 }
 
 static int swdel(uint8_t type, uint32_t id) {
     unsigned swlen = 0, mf = 0, cf = 0;
-    struct i2o_sw_xfer x = {0, 0, type, id, NULL, &swlen, &mf, &cf};
-    return ioctl(fd, I2OSWDEL, &x);
+    int err;
+    return i2o_swxfer(fd, I2OSWDEL, 0, 0, type, id, NULL, &swlen, &mf, &cf, &err);
 }
 
 /* Uploads module (type, id): size and crc; -1 with errno EIO when there is none. */
@@ -71,8 +73,8 @@ static int swul(uint8_t type, uint32_t id, unsigned *size, uint32_t *crc) {
     unsigned total = 0, frags = 1;
     for (unsigned f = 1; f <= frags; f++) {
         unsigned swlen = 0, mf = 0, cf = f;
-        struct i2o_sw_xfer x = {0, 0, type, id, image + (f - 1) * 8192, &swlen, &mf, &cf};
-        if (ioctl(fd, I2OSWUL, &x) != 0) return -1;
+        int err;
+        if (i2o_swxfer(fd, I2OSWUL, 0, 0, type, id, image + (f - 1) * 8192, &swlen, &mf, &cf, &err) != 0) return -1;
         total = swlen; frags = mf;
         if (total > sizeof image) return -1;
     }
@@ -81,21 +83,23 @@ static int swul(uint8_t type, uint32_t id, unsigned *size, uint32_t *crc) {
     return 0;
 }
 
+/* DeviceName (0xF102 field 0, 64 bytes) of TID: set to value, or read into out[65]. */
 static int parm(int set, const char *value, char *out) {
     /* The engine reserves 64 KiB of resbuf (the buffer the IOP gets), whatever reslen says. */
     static uint8_t res[65536];
-    uint8_t ops[80] = {0};
-    unsigned reslen = 256;
-    ops[0] = 1;                                 /* one operation */
-    ops[4] = set ? 6 : 1;                       /* FIELD_SET / FIELD_GET */
-    ops[6] = 0x02; ops[7] = 0xF1;               /* group 0xF102 */
-    ops[8] = 1;                                 /* one field: index 0 (DeviceName) */
-    unsigned oplen = 12;
-    if (set) { strncpy((char *)ops + 12, value, 64); oplen = 76; }
-    struct i2o_cmd_psetget p = {0, TID, ops, oplen, res, &reslen};
-    if (ioctl(fd, set ? I2OPARMSET : I2OPARMGET, &p) != 0) return -1;
-    if (reslen < 8 || res[6] != 0) { errno = EPROTO; return -1; }   /* BlockStatus */
-    if (out) { memcpy(out, res + 8, 64); out[64] = 0; }
+    uint8_t ops[80];
+    unsigned reslen = 256, oplen;
+    int err;
+    if (set) {
+        char name[64] = {0};
+        memcpy(name, value, strnlen(value, sizeof name));
+        oplen = i2o_op_set_field(ops, 0xF102, 0, name, sizeof name);
+    } else {
+        oplen = i2o_op_get_field(ops, 0xF102, 0);
+    }
+    if (i2o_psetget(fd, set ? I2OPARMSET : I2OPARMGET, 0, TID, ops, oplen, res, &reslen, &err) != 0) return -1;
+    if (reslen < 8 || I2O_RES_BSTATUS(res) != 0) { errno = EPROTO; return -1; }
+    if (out) { memcpy(out, I2O_RES_DATA(res), 64); out[64] = 0; }
     return 0;
 }
 

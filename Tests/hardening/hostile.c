@@ -26,28 +26,18 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/i2o-dev.h>
+
+#include "../clientlib/i2o-client.h"
 
 static const char *dev = "/dev/i2o/ctl";
-static int passed, failed;
 static long page;
 static void *bad;        /* an address that is not mapped */
 static char *guard_end;  /* the end of a readable page followed by a PROT_NONE page */
 
-#define CHECK(cond, ...)                                                 \
-    do {                                                                 \
-        if (cond) passed++;                                              \
-        else {                                                           \
-            failed++;                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__);         \
-            fprintf(stderr, __VA_ARGS__);                                \
-            fprintf(stderr, "\n");                                       \
-        }                                                                \
-    } while (0)
-
+/* The ioctl's result, or -errno: the cells below compare with -EFAULT and the like. */
 static int xioctl(int fd, unsigned long cmd, void *arg) {
-    int r = ioctl(fd, cmd, arg);
-    return r < 0 ? -errno : r;
+    int err, r = i2o_ioctl(fd, cmd, arg, &err);
+    return r < 0 ? -err : r;
 }
 
 /* ---- observable state: LCT, HRT, parameter groups, the stored module ---- */
@@ -67,8 +57,8 @@ static unsigned char fieldget_f100[] = {1, 0, 0, 0, 1, 0, 0x00, 0xF1, 0xFF, 0xFF
 static unsigned char fieldget_f102[] = {1, 0, 0, 0, 1, 0, 0x02, 0xF1, 0xFF, 0xFF, 0, 0};
 
 static int params(int fd, unsigned long cmd, unsigned tid, void *ops, unsigned oplen, void *res, unsigned *len) {
-    struct i2o_cmd_psetget p = {0, tid, ops, oplen, res, len};
-    return xioctl(fd, cmd, &p);
+    int err, r = i2o_psetget(fd, cmd, 0, tid, ops, oplen, res, len, &err);
+    return r < 0 ? -err : r;
 }
 
 static int fingerprint(int fd, struct fingerprint *f) {
@@ -491,6 +481,5 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: hostile [-d DEVICE] [-p DAEMON_PID] matrix | load CLIENTS N [MAXSEC]\n");
         return 2;
     }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return client_summary();
 }

@@ -25,36 +25,17 @@
 #include <time.h>
 #include <unistd.h>
 
-struct i2o_cmd_hrtlct {
-    unsigned int iop;
-    void *resbuf;
-    unsigned int *reslen;
-};
-#define I2OGETIOPS _IOR('i', 0, uint8_t[32])
-#define I2OHRTGET _IOWR('i', 1, struct i2o_cmd_hrtlct)
-#define I2OVALIDATE _IOR('i', 8, uint32_t)
-#define I2OEVTGET _IOR('i', 11, uint8_t[104])
+#include "../clientlib/i2o-client.h"
+
 #define TOYCOUNT _IOWR('i', 0x20, uint64_t)   /* the toy backend adds one to the u64 in place */
 
 static const char *dev = "/dev/i2o/ctl";
-static int passed, failed;
 static const unsigned int rodata_word = 7;
 static const uint8_t rodata_block[32] = {1};
 static unsigned char ro_hrt_buf[64];
 static unsigned int ro_hrt_len = sizeof ro_hrt_buf;
 static const struct i2o_cmd_hrtlct rodata_hrt = {2, ro_hrt_buf, &ro_hrt_len};   /* read-only struct, writable buffers */
 static const uint64_t rodata_count = 5;
-
-#define CHECK(cond, ...)                                              \
-    do {                                                              \
-        if (cond) passed++;                                           \
-        else {                                                        \
-            failed++;                                                 \
-            fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__);      \
-            fprintf(stderr, __VA_ARGS__);                             \
-            fprintf(stderr, " (errno %d %s)\n", errno, strerror(errno)); \
-        }                                                             \
-    } while (0)
 
 static long ms_since(struct timespec *t0) {
     struct timespec t;
@@ -76,151 +57,151 @@ static int hrt_ok(int fd, unsigned iop) {
 
 static void test_basic(void) {
     struct stat st;
-    CHECK(stat(dev, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 10 && minor(st.st_rdev) == 166,
+    CHECK_ERRNO(stat(dev, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 10 && minor(st.st_rdev) == 166,
           "stat says a character device 10:166");
-    CHECK(access(dev, R_OK | W_OK) == 0, "access R|W");
+    CHECK_ERRNO(access(dev, R_OK | W_OK) == 0, "access R|W");
     errno = 0;
-    CHECK(access(dev, X_OK) == -1 && errno == EACCES, "access X -> EACCES");
+    CHECK_ERRNO(access(dev, X_OK) == -1 && errno == EACCES, "access X -> EACCES");
 
     int fd = open(dev, O_RDWR);
-    CHECK(fd >= 0, "open %s", dev);
+    CHECK_ERRNO(fd >= 0, "open %s", dev);
     if (fd < 0) return;
-    CHECK(fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(10, 166), "fstat of the open device");
+    CHECK_ERRNO(fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(10, 166), "fstat of the open device");
 
     uint8_t iops[32];
     memset(iops, 0xEE, sizeof iops);
-    CHECK(ioctl(fd, I2OGETIOPS, iops) == 0 && iops[0] == 1 && iops[1] == 0 && iops[31] == 0, "GETIOPS");
-    CHECK(hrt_ok(fd, 0) == 0, "HRTGET iop 0");
-    CHECK(hrt_ok(fd, 3) == 0, "HRTGET iop 3");
+    CHECK_ERRNO(ioctl(fd, I2OGETIOPS, iops) == 0 && iops[0] == 1 && iops[1] == 0 && iops[31] == 0, "GETIOPS");
+    CHECK_ERRNO(hrt_ok(fd, 0) == 0, "HRTGET iop 0");
+    CHECK_ERRNO(hrt_ok(fd, 3) == 0, "HRTGET iop 3");
 
     unsigned char buf[256];
     unsigned int len = 8;
     struct i2o_cmd_hrtlct c = {0, buf, &len};
     errno = 0;
-    CHECK(ioctl(fd, I2OHRTGET, &c) == -1 && errno == ENOBUFS && len == 16, "short reslen -> ENOBUFS, length written");
+    CHECK_ERRNO(ioctl(fd, I2OHRTGET, &c) == -1 && errno == ENOBUFS && len == 16, "short reslen -> ENOBUFS, length written");
     len = 64;
     c.resbuf = (void *)8;
     errno = 0;
-    CHECK(ioctl(fd, I2OHRTGET, &c) == -1 && errno == EFAULT, "bad resbuf -> EFAULT");
+    CHECK_ERRNO(ioctl(fd, I2OHRTGET, &c) == -1 && errno == EFAULT, "bad resbuf -> EFAULT");
     c.resbuf = buf;
     c.reslen = (unsigned int *)&rodata_word;
     errno = 0;
-    CHECK(ioctl(fd, I2OHRTGET, &c) == -1 && errno == EFAULT, "read-only reslen -> EFAULT");
+    CHECK_ERRNO(ioctl(fd, I2OHRTGET, &c) == -1 && errno == EFAULT, "read-only reslen -> EFAULT");
     errno = 0;
-    CHECK(ioctl(fd, I2OHRTGET, (void *)16) == -1 && errno == EFAULT, "bad struct pointer -> EFAULT");
+    CHECK_ERRNO(ioctl(fd, I2OHRTGET, (void *)16) == -1 && errno == EFAULT, "bad struct pointer -> EFAULT");
     errno = 0;
-    CHECK(ioctl(fd, I2OGETIOPS, (void *)rodata_block) == -1 && errno == EFAULT, "GETIOPS into read-only memory -> EFAULT");
-    CHECK(ioctl(fd, I2OHRTGET, (void *)&rodata_hrt) == 0 && ro_hrt_len == 16 && ro_hrt_buf[0] == 2 && ro_hrt_buf[15] == 0xAE,
+    CHECK_ERRNO(ioctl(fd, I2OGETIOPS, (void *)rodata_block) == -1 && errno == EFAULT, "GETIOPS into read-only memory -> EFAULT");
+    CHECK_ERRNO(ioctl(fd, I2OHRTGET, (void *)&rodata_hrt) == 0 && ro_hrt_len == 16 && ro_hrt_buf[0] == 2 && ro_hrt_buf[15] == 0xAE,
           "HRTGET whose struct is read-only (only read, as by the kernel)");
     errno = 0;
-    CHECK(ioctl(fd, _IOWR('i', 77, int), buf) == -1 && errno == EINVAL, "unknown ioctl -> EINVAL");
+    CHECK_ERRNO(ioctl(fd, _IOWR('i', 77, int), buf) == -1 && errno == EINVAL, "unknown ioctl -> EINVAL");
 
     errno = 0;
-    CHECK(write(fd, "x", 1) == -1 && errno == EINVAL, "write -> EINVAL");
+    CHECK_ERRNO(write(fd, "x", 1) == -1 && errno == EINVAL, "write -> EINVAL");
     int fl = fcntl(fd, F_GETFL);
-    CHECK(fl >= 0 && (fl & O_ACCMODE) == O_RDWR && !(fl & O_NONBLOCK), "F_GETFL");
-    CHECK(fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK), "F_SETFL O_NONBLOCK");
+    CHECK_ERRNO(fl >= 0 && (fl & O_ACCMODE) == O_RDWR && !(fl & O_NONBLOCK), "F_GETFL");
+    CHECK_ERRNO(fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0 && (fcntl(fd, F_GETFL) & O_NONBLOCK), "F_SETFL O_NONBLOCK");
     errno = 0;
-    CHECK(read(fd, buf, 200) == -1 && errno == EAGAIN, "read with nothing queued, O_NONBLOCK -> EAGAIN");
+    CHECK_ERRNO(read(fd, buf, 200) == -1 && errno == EAGAIN, "read with nothing queued, O_NONBLOCK -> EAGAIN");
     errno = 0;
-    CHECK(ioctl(fd, I2OEVTGET, buf) == -1 && errno == ENOENT, "EVTGET with nothing queued -> ENOENT");
+    CHECK_ERRNO(ioctl(fd, I2OEVTGET, buf) == -1 && errno == ENOENT, "EVTGET with nothing queued -> ENOENT");
 
     int d = dup(fd);
-    CHECK(d >= 0 && d != fd && hrt_ok(d, 1) == 0, "dup'd descriptor works");
-    CHECK(fcntl(d, F_GETFL) & O_NONBLOCK, "dup keeps O_NONBLOCK");
-    CHECK(close(d) == 0 && hrt_ok(fd, 1) == 0, "closing the dup leaves the original working");
-    CHECK(dup2(fd, 50) == 50 && hrt_ok(50, 2) == 0, "dup2 to 50");
+    CHECK_ERRNO(d >= 0 && d != fd && hrt_ok(d, 1) == 0, "dup'd descriptor works");
+    CHECK_ERRNO(fcntl(d, F_GETFL) & O_NONBLOCK, "dup keeps O_NONBLOCK");
+    CHECK_ERRNO(close(d) == 0 && hrt_ok(fd, 1) == 0, "closing the dup leaves the original working");
+    CHECK_ERRNO(dup2(fd, 50) == 50 && hrt_ok(50, 2) == 0, "dup2 to 50");
     int f = fcntl(fd, F_DUPFD_CLOEXEC, 60);
-    CHECK(f >= 60 && hrt_ok(f, 2) == 0 && (fcntl(f, F_GETFD) & FD_CLOEXEC), "F_DUPFD_CLOEXEC >= 60");
+    CHECK_ERRNO(f >= 60 && hrt_ok(f, 2) == 0 && (fcntl(f, F_GETFD) & FD_CLOEXEC), "F_DUPFD_CLOEXEC >= 60");
     close(50);
     close(f);
 
     int n = open("/dev/null", O_RDONLY);
-    CHECK(n >= 0 && read(n, buf, 10) == 0, "/dev/null untouched");
+    CHECK_ERRNO(n >= 0 && read(n, buf, 10) == 0, "/dev/null untouched");
     close(n);
     errno = 0;
-    CHECK(open("/dev/i2o/ctl-not", O_RDONLY) == -1 && errno == ENOENT, "a neighbouring path is not the device");
+    CHECK_ERRNO(open("/dev/i2o/ctl-not", O_RDONLY) == -1 && errno == ENOENT, "a neighbouring path is not the device");
     int a = openat(AT_FDCWD, dev, O_RDONLY | O_CLOEXEC);
-    CHECK(a >= 0 && hrt_ok(a, 0) == 0 && (fcntl(a, F_GETFD) & FD_CLOEXEC) && (fcntl(a, F_GETFL) & O_ACCMODE) == O_RDONLY,
+    CHECK_ERRNO(a >= 0 && hrt_ok(a, 0) == 0 && (fcntl(a, F_GETFD) & FD_CLOEXEC) && (fcntl(a, F_GETFL) & O_ACCMODE) == O_RDONLY,
           "openat O_RDONLY|O_CLOEXEC");
     close(a);
     FILE *fp = fopen(dev, "r+");
-    CHECK(fp && hrt_ok(fileno(fp), 0) == 0, "fopen");
+    CHECK_ERRNO(fp && hrt_ok(fileno(fp), 0) == 0, "fopen");
     if (fp) fclose(fp);
 
-    CHECK(close(fd) == 0, "close");
+    CHECK_ERRNO(close(fd) == 0, "close");
     errno = 0;
-    CHECK(ioctl(fd, I2OGETIOPS, iops) == -1 && errno == EBADF, "ioctl after close -> EBADF");
+    CHECK_ERRNO(ioctl(fd, I2OGETIOPS, iops) == -1 && errno == EBADF, "ioctl after close -> EBADF");
 }
 
 /* A struct the daemon writes into although its number says read and write: the first call
  * learns it (the daemon asks to test the struct in a round), later ones send the test along. */
 static void test_learn(void) {
     int fd = open(dev, O_RDWR);
-    CHECK(fd >= 0, "open");
+    CHECK_ERRNO(fd >= 0, "open");
     if (fd < 0) return;
     uint64_t v = 41;
-    CHECK(ioctl(fd, TOYCOUNT, &v) == 0 && v == 42, "COUNT 1 (v=%llu)", (unsigned long long)v);
-    CHECK(ioctl(fd, TOYCOUNT, &v) == 0 && v == 43, "COUNT 2 (v=%llu)", (unsigned long long)v);
-    CHECK(ioctl(fd, TOYCOUNT, &v) == 0 && v == 44, "COUNT 3 (v=%llu)", (unsigned long long)v);
+    CHECK_ERRNO(ioctl(fd, TOYCOUNT, &v) == 0 && v == 42, "COUNT 1 (v=%llu)", (unsigned long long)v);
+    CHECK_ERRNO(ioctl(fd, TOYCOUNT, &v) == 0 && v == 43, "COUNT 2 (v=%llu)", (unsigned long long)v);
+    CHECK_ERRNO(ioctl(fd, TOYCOUNT, &v) == 0 && v == 44, "COUNT 3 (v=%llu)", (unsigned long long)v);
     errno = 0;
-    CHECK(ioctl(fd, TOYCOUNT, (void *)&rodata_count) == -1 && errno == EFAULT && rodata_count == 5,
+    CHECK_ERRNO(ioctl(fd, TOYCOUNT, (void *)&rodata_count) == -1 && errno == EFAULT && rodata_count == 5,
           "COUNT on a read-only struct -> EFAULT, nothing written");
     close(fd);
 }
 
 static void test_events(void) {
     int fd = open(dev, O_RDWR);
-    CHECK(fd >= 0, "open");
+    CHECK_ERRNO(fd >= 0, "open");
     if (fd < 0) return;
     int p[2];
-    CHECK(pipe(p) == 0, "pipe");
+    CHECK_ERRNO(pipe(p) == 0, "pipe");
     struct pollfd pf[2] = {{fd, POLLIN, 0}, {p[0], POLLIN, 0}};
-    CHECK(poll(pf, 2, 0) == 0, "nothing readable at first");
+    CHECK_ERRNO(poll(pf, 2, 0) == 0, "nothing readable at first");
 
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    CHECK(ioctl(fd, I2OVALIDATE, 100) == 0, "VALIDATE (toy: an event in 100 ms)");
+    CHECK_ERRNO(ioctl(fd, I2OVALIDATE, 100) == 0, "VALIDATE (toy: an event in 100 ms)");
     int r = poll(pf, 2, 5000);
     long el = ms_since(&t0);
-    CHECK(r == 1 && (pf[0].revents & POLLIN) && pf[1].revents == 0 && el >= 80 && el < 4000,
+    CHECK_ERRNO(r == 1 && (pf[0].revents & POLLIN) && pf[1].revents == 0 && el >= 80 && el < 4000,
           "poll wakes for the device event (r=%d after %ld ms)", r, el);
     unsigned char buf[300];
     errno = 0;
-    CHECK(read(fd, buf, 50) == -1 && errno == EINVAL, "read smaller than one record -> EINVAL");
+    CHECK_ERRNO(read(fd, buf, 50) == -1 && errno == EINVAL, "read smaller than one record -> EINVAL");
     ssize_t n = read(fd, buf, sizeof buf);
-    CHECK(n == 104, "read one record (%zd)", n);
-    CHECK(poll(pf, 2, 0) == 0, "queue empty again");
+    CHECK_ERRNO(n == 104, "read one record (%zd)", n);
+    CHECK_ERRNO(poll(pf, 2, 0) == 0, "queue empty again");
 
-    CHECK(write(p[1], "x", 1) == 1, "write pipe");
+    CHECK_ERRNO(write(p[1], "x", 1) == 1, "write pipe");
     r = poll(pf, 2, 1000);
-    CHECK(r == 1 && pf[1].revents & POLLIN && pf[0].revents == 0, "an ordinary fd in the same set still works");
+    CHECK_ERRNO(r == 1 && pf[1].revents & POLLIN && pf[0].revents == 0, "an ordinary fd in the same set still works");
     char c;
-    CHECK(read(p[0], &c, 1) == 1, "drain pipe");
+    CHECK_ERRNO(read(p[0], &c, 1) == 1, "drain pipe");
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    CHECK(ioctl(fd, I2OVALIDATE, 100) == 0, "VALIDATE");
+    CHECK_ERRNO(ioctl(fd, I2OVALIDATE, 100) == 0, "VALIDATE");
     n = read(fd, buf, sizeof buf);
     el = ms_since(&t0);
-    CHECK(n == 104 && el >= 80, "blocking read waits for the event (%zd after %ld ms)", n, el);
+    CHECK_ERRNO(n == 104 && el >= 80, "blocking read waits for the event (%zd after %ld ms)", n, el);
 
-    CHECK(ioctl(fd, I2OVALIDATE, 50) == 0, "VALIDATE");
+    CHECK_ERRNO(ioctl(fd, I2OVALIDATE, 50) == 0, "VALIDATE");
     fd_set rs;
     FD_ZERO(&rs);
     FD_SET(fd, &rs);
     FD_SET(p[0], &rs);
     struct timeval tv = {5, 0};
     r = select((fd > p[0] ? fd : p[0]) + 1, &rs, NULL, NULL, &tv);
-    CHECK(r == 1 && FD_ISSET(fd, &rs) && !FD_ISSET(p[0], &rs), "select sees the device");
+    CHECK_ERRNO(r == 1 && FD_ISSET(fd, &rs) && !FD_ISSET(p[0], &rs), "select sees the device");
     unsigned char evt[112];
     memset(evt, 0xCC, sizeof evt);
-    CHECK(ioctl(fd, I2OEVTGET, evt) == 0 && evt[0] == 3 && evt[111] != 0xCC, "EVTGET writes all 112 bytes");
+    CHECK_ERRNO(ioctl(fd, I2OEVTGET, evt) == 0 && evt[0] == 3 && evt[111] != 0xCC, "EVTGET writes all 112 bytes");
 
     struct timespec ts = {0, 200 * 1000000};
     clock_gettime(CLOCK_MONOTONIC, &t0);
     r = ppoll(pf, 2, &ts, NULL);
     el = ms_since(&t0);
-    CHECK(r == 0 && el >= 150, "ppoll times out (%d after %ld ms)", r, el);
+    CHECK_ERRNO(r == 0 && el >= 150, "ppoll times out (%d after %ld ms)", r, el);
     close(fd);
     close(p[0]);
     close(p[1]);
@@ -228,9 +209,9 @@ static void test_events(void) {
 
 static void test_fork(void) {
     int fd = open(dev, O_RDWR);
-    CHECK(fd >= 0, "open");
+    CHECK_ERRNO(fd >= 0, "open");
     if (fd < 0) return;
-    CHECK(hrt_ok(fd, 1) == 0, "before fork");
+    CHECK_ERRNO(hrt_ok(fd, 1) == 0, "before fork");
     pid_t pid = fork();
     if (pid == 0) {
         int bad = 0;
@@ -241,9 +222,9 @@ static void test_fork(void) {
     for (int i = 0; i < 300; i++) if (hrt_ok(fd, (unsigned)(i % 5)) != 0) bad++;
     int status = 0;
     waitpid(pid, &status, 0);
-    CHECK(bad == 0, "parent's 300 ioctls during the child's");
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child's 300 ioctls on the inherited fd");
-    CHECK(hrt_ok(fd, 1) == 0, "parent's fd after the child exited");
+    CHECK_ERRNO(bad == 0, "parent's 300 ioctls during the child's");
+    CHECK_ERRNO(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child's 300 ioctls on the inherited fd");
+    CHECK_ERRNO(hrt_ok(fd, 1) == 0, "parent's fd after the child exited");
     close(fd);
 }
 
@@ -256,7 +237,7 @@ static void *thread_main(void *p) {
 
 static void test_threads(void) {
     int fd = open(dev, O_RDWR);
-    CHECK(fd >= 0, "open");
+    CHECK_ERRNO(fd >= 0, "open");
     if (fd < 0) return;
     pthread_t t[8];
     struct thread_arg a[8];
@@ -266,13 +247,13 @@ static void test_threads(void) {
     }
     int bad = 0;
     for (int i = 0; i < 8; i++) { pthread_join(t[i], NULL); bad += a[i].bad; }
-    CHECK(bad == 0, "8 threads x 300 ioctls on one fd (%d bad)", bad);
+    CHECK_ERRNO(bad == 0, "8 threads x 300 ioctls on one fd (%d bad)", bad);
     close(fd);
 }
 
 static void test_exec(const char *self) {
     int fd = open(dev, O_RDWR);
-    CHECK(fd >= 0, "open");
+    CHECK_ERRNO(fd >= 0, "open");
     if (fd < 0) return;
     pid_t pid = fork();
     if (pid == 0) {
@@ -285,17 +266,17 @@ static void test_exec(const char *self) {
     for (int i = 0; i < 200; i++) if (hrt_ok(fd, 2) != 0) bad++;
     int status = 0;
     waitpid(pid, &status, 0);
-    CHECK(bad == 0, "parent keeps working while the exec'd child uses the fd");
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the exec'd child recognised the inherited fd");
+    CHECK_ERRNO(bad == 0, "parent keeps working while the exec'd child uses the fd");
+    CHECK_ERRNO(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the exec'd child recognised the inherited fd");
     close(fd);
 }
 
 static void test_execcheck(int fd) {
     struct stat st;
-    CHECK(fstat(fd, &st) == 0 && S_ISCHR(st.st_mode), "inherited fd is the device");
+    CHECK_ERRNO(fstat(fd, &st) == 0 && S_ISCHR(st.st_mode), "inherited fd is the device");
     int bad = 0;
     for (int i = 0; i < 200; i++) if (hrt_ok(fd, 4) != 0) bad++;
-    CHECK(bad == 0, "ioctls on the inherited fd after exec");
+    CHECK_ERRNO(bad == 0, "ioctls on the inherited fd after exec");
 }
 
 static void test_nodaemon(void) {
@@ -303,7 +284,7 @@ static void test_nodaemon(void) {
     clock_gettime(CLOCK_MONOTONIC, &t0);
     errno = 0;
     int fd = open(dev, O_RDWR);
-    CHECK(fd == -1 && (errno == ENOENT || errno == ENXIO) && ms_since(&t0) < 2000,
+    CHECK_ERRNO(fd == -1 && (errno == ENOENT || errno == ENXIO) && ms_since(&t0) < 2000,
           "open without a daemon fails promptly with ENOENT/ENXIO");
 }
 
@@ -322,10 +303,9 @@ int main(int argc, char **argv) {
     else if (!strcmp(t, "nodaemon")) test_nodaemon();
     else if (!strcmp(t, "loop") && i + 1 < argc) {
         int fd = open(dev, O_RDWR);
-        CHECK(fd >= 0, "open");
+        CHECK_ERRNO(fd >= 0, "open");
         int n = atoi(argv[i + 1]);
-        for (int k = 0; fd >= 0 && (n < 0 || k < n); k++) CHECK(hrt_ok(fd, 1) == 0, "loop ioctl %d", k);
+        for (int k = 0; fd >= 0 && (n < 0 || k < n); k++) CHECK_ERRNO(hrt_ok(fd, 1) == 0, "loop ioctl %d", k);
     } else { fprintf(stderr, "unknown test %s\n", t); return 2; }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return client_summary();
 }

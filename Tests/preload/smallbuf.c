@@ -5,10 +5,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <linux/i2o-dev.h>
+
+#include "../clientlib/i2o-client.h"
 
 int main(void) {
     int fd = open("/dev/i2o/ctl", O_RDWR);
@@ -18,11 +18,12 @@ int main(void) {
     if (m == MAP_FAILED) { perror("mmap"); return 2; }
     munmap(m + page, page);
     unsigned char *res = m + page - 256;
-    unsigned short ops[] = { 1, 0, I2O_PARAMS_FIELD_GET, 0xF100, 0xFFFF, 0 };
+    uint8_t ops[16];
+    unsigned oplen = i2o_op_get_all(ops, 0xF100, 0);
     unsigned int reslen = 256;
-    struct i2o_cmd_psetget p = { .iop = 0, .tid = 0, .opbuf = ops, .oplen = sizeof ops, .resbuf = res, .reslen = &reslen };
-    int rc = ioctl(fd, I2OPARMGET, &p);
-    if (rc != 0) { printf("rc %d errno %s\n", rc, strerror(errno)); return 1; }
+    int err;
+    int rc = i2o_psetget(fd, I2OPARMGET, 0, 0, ops, oplen, res, &reslen, &err);
+    if (rc != 0) { printf("rc %d errno %s\n", rc, strerror(err)); return 1; }
     printf("ok %u\n", reslen);
     return 0;
 }

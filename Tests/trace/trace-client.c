@@ -9,18 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
-#include <linux/i2o-dev.h>
+
+#include "../clientlib/i2o-client.h"
 
 static int fd;
-static int getiops(void) { uint8_t iops[32]; return ioctl(fd, I2OGETIOPS, iops); }
+static int getiops(void) { uint8_t iops[32]; int err; return i2o_ioctl(fd, I2OGETIOPS, iops, &err); }
 static int lctget(void)
 {
 	static uint8_t buf[8192];
 	unsigned len = sizeof buf;
-	struct i2o_cmd_hrtlct c = { .iop = 0, .resbuf = buf, .reslen = &len };
-	return ioctl(fd, I2OLCTGET, &c);
+	int err;
+	return i2o_hrtlct(fd, I2OLCTGET, 0, buf, &len, &err);
 }
 
 int main(int argc, char **argv)
@@ -33,18 +33,16 @@ int main(int argc, char **argv)
 	else { bad |= getiops() != 0; bad |= lctget() != 0; }
 
 	uint16_t group = strcmp(variant, "changed") == 0 ? 0xF101 : 0xF100;
-	uint16_t ops[4] = { 1, 0, 0x0001, group };   /* 1 operation: FIELD_GET of all fields */
-	uint16_t ops2[6] = { 1, 0, 0x0001, group, 0xFFFF, 0 };
-	(void)ops;
+	uint8_t ops[16];
+	unsigned oplen = i2o_op_get_all(ops, group, 0);	/* 1 operation: FIELD_GET of all fields */
 	static uint8_t res[65536];
 	unsigned reslen = sizeof res;
-	struct i2o_cmd_psetget p = { .iop = 0, .tid = 0, .opbuf = ops2, .oplen = sizeof ops2, .resbuf = res, .reslen = &reslen };
-	bad |= ioctl(fd, I2OPARMGET, &p) != 0;
+	int err;
+	bad |= i2o_psetget(fd, I2OPARMGET, 0, 0, ops, oplen, res, &reslen, &err) != 0;
 
 	static char page[65536];
 	unsigned plen = sizeof page;
-	struct i2o_html h = { .iop = 0, .tid = 0, .page = 0, .resbuf = page, .reslen = &plen, .qbuf = NULL, .qlen = 0 };
-	bad |= ioctl(fd, I2OHTML, &h) != 0;
+	bad |= i2o_html(fd, 0, 0, 0, page, &plen, NULL, 0, &err) != 0;
 	close(fd);
 	printf("trace-client %s: %s\n", variant, bad ? "a request failed" : "all requests succeeded");
 	return bad;

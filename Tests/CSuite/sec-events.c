@@ -1,0 +1,349 @@
+/*
+ * sec-events.c — events: EVTREG/EVTGET, poll(), read() of event records, the 32-entry queue's
+ * overflow, cancelling; then EVTREG's bad arguments and write(). Events are caused by setting
+ * the device's DeviceName from a second open file.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "suite.h"
+
+enum {
+	EVT_REG, EVT_EMPTY, EVT_POLL_IDLE, EVT_POLL, EVT_GET, EVT_GET_ID, EVT_GET_COUNTS, EVT_GET_AGAIN,
+	EVT_POLL_DRAINED, EVT_OTHER, EVT_READ_SMALL, EVT_READ, EVT_READ_RECORD, EVT_READ_MULTI,
+	EVT_READ_NONBLOCK, EVT_OVERFLOW, EVT_OVERFLOW_COUNTS, EVT_CANCEL, EVT_CANCEL_NONE, EVT_REG_UNKNOWNTID,
+	EVT_REG_NOIOP, EVT_REG_BADSTRUCT, EVT_GET_BADSTRUCT, WRITE,
+	NROWS
+};
+
+static struct row rows[NROWS] = {
+	[EVT_REG] = { "evt.reg",
+		{ DOC = OK, K18 = OK, K24 = OK, K18C = SKIP },
+		"EVTREG FIELD_MODIFIED on the device" },
+	[EVT_EMPTY] = { "evt.empty",
+		{ DOC = ERR(ENOENT), K18 = ERR(ENOENT), K24 = ERR(ENOENT), K18C = SKIP },
+		"EVTGET before anything happened" },
+	[EVT_POLL_IDLE] = { "evt.poll.idle",
+		{ DOC = HOLDS, K18 = SKIP, K24 = SKIP, K18C = SKIP },
+		"poll() without events: no POLLIN" },
+	[EVT_POLL] = { "evt.poll",
+		{ DOC = HOLDS, K18 = SKIP, K24 = HOLDS, K18C = SKIP },
+		"poll() reports POLLIN after a PARMSET from another file" },
+	[EVT_GET] = { "evt.get",
+		{ DOC = OK, K18 = SKIP, K24 = OK, K18C = SKIP },
+		"EVTGET returns the event" },
+	[EVT_GET_ID] = { "evt.get.id",
+		{ DOC = HOLDS, K18 = SKIP, K24 = HOLDS, K18C = SKIP },
+		"event id: iop, tid as registered; evt_mask has FIELD_MODIFIED" },
+	[EVT_GET_COUNTS] = { "evt.get.counts",
+		{ DOC = HOLDS, K18 = SKIP, K24 = HOLDS, K18C = SKIP },
+		"event pending 0, lost 0, data_size <= 88" },
+	[EVT_GET_AGAIN] = { "evt.get.again",
+		{ DOC = ERR(ENOENT), K18 = SKIP, K24 = ERR(ENOENT), K18C = SKIP },
+		"EVTGET on the drained queue" },
+	[EVT_POLL_DRAINED] = { "evt.poll.drained",
+		{ DOC = HOLDS, K18 = SKIP, K24 = SKIP, K18C = SKIP },
+		"poll() after draining: no POLLIN" },
+	[EVT_OTHER] = { "evt.other",
+		{ DOC = ERR(ENOENT), K18 = ERR(ENOENT), K24 = ERR(ENOENT), K18C = SKIP },
+		"EVTGET on the unregistered file" },
+	[EVT_READ_SMALL] = { "evt.read.small",
+		{ DOC = ERR(EINVAL), K18 = SKIP, K24 = VAL(0), K18C = SKIP },
+		"read() of 50 bytes with an event queued" },
+	[EVT_READ] = { "evt.read",
+		{ DOC = OK, K18 = SKIP, K24 = VAL(0), K18C = SKIP },
+		"read() of 104 bytes returns one i2o_evt_info" },
+	[EVT_READ_RECORD] = { "evt.read.record",
+		{ DOC = HOLDS, K18 = SKIP, K24 = SKIP, K18C = SKIP },
+		"read() record: tid, FIELD_MODIFIED" },
+	[EVT_READ_MULTI] = { "evt.read.multi",
+		{ DOC = OK, K18 = SKIP, K24 = VAL(0), K18C = SKIP },
+		"read() of 3 records' room with 2 queued returns 208 bytes" },
+	[EVT_READ_NONBLOCK] = { "evt.read.nonblock",
+		{ DOC = ERR(EAGAIN), K18 = ERR(EINVAL), K24 = VAL(0), K18C = ERR(EINVAL) },
+		"O_NONBLOCK read() on an empty queue" },
+	[EVT_OVERFLOW] = { "evt.overflow",
+		{ DOC = OK, K18 = SKIP, K24 = OK, K18C = SKIP },
+		"34 events into a 32-entry queue: EVTGET works" },
+	[EVT_OVERFLOW_COUNTS] = { "evt.overflow.counts",
+		{ DOC = HOLDS, K18 = SKIP, K24 = HOLDS, K18C = SKIP },
+		"overflow: pending 31, lost 2, 32 events in all" },
+	[EVT_CANCEL] = { "evt.cancel",
+		{ DOC = OK, K18 = OK, K24 = OK, K18C = SKIP },
+		"EVTREG mask 0 (cancel)" },
+	[EVT_CANCEL_NONE] = { "evt.cancel.none",
+		{ DOC = ERR(ENOENT), K18 = SKIP, K24 = ERR(ENOENT), K18C = SKIP },
+		"after cancelling, a PARMSET queues nothing" },
+	[EVT_REG_UNKNOWNTID] = { "evt.reg.unknowntid",
+		{ DOC = ERR(ENODEV), K18 = ERR(ENODEV), K24 = ERR(ENODEV), K18C = ERR(EINVAL) },
+		"EVTREG on a TID not in the LCT" },
+	[EVT_REG_NOIOP] = { "evt.reg.noiop",
+		{ DOC = ERR(ENXIO), K18 = ERR(ENXIO), K24 = ERR(ENXIO), K18C = ERR(EINVAL) },
+		"EVTREG on an IOP number with no IOP" },
+	[EVT_REG_BADSTRUCT] = { "evt.reg.badstruct",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"EVTREG with a bad pointer" },
+	[EVT_GET_BADSTRUCT] = { "evt.get.badstruct",
+		{ DOC = ERR(EFAULT), K18 = SKIP, K24 = ERR(EFAULT), K18C = SKIP },
+		"EVTGET with a bad pointer (event queued)" },
+	[WRITE] = { "write",
+		{ DOC = ERR(EINVAL), K18 = ERR(EINVAL), K24 = VAL(0), K18C = ERR(EINVAL) },
+		"write() on the device" },
+};
+
+/* The canary makes pending/lost (bytes 104-111, beyond the 104 the ioctl number encodes)
+ * count only when the server really wrote them. */
+static int evtget(int fd, struct i2o_evt_get *g, int *err)
+{
+	memset(g, CANARY, sizeof *g);
+	return i2o_ioctl(fd, I2OEVTGET, g, err);
+}
+
+/* poll() for POLLIN up to ms; returns revents (0 on timeout), -1 on error. */
+static int wait_in(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN, .revents = 0 };
+	int rc = poll(&p, 1, ms);
+	if (rc < 0)
+		return -1;
+	return rc == 0 ? 0 : p.revents;
+}
+
+static unsigned g_trigger_n = 100;
+
+/* A FIELD_MODIFIED on the device, caused from file fd. */
+static int trigger(int fd)
+{
+	uint8_t name[64];
+	int err;
+	make_name(name, "evt", g_trigger_n++);
+	int rc = set_devname(fd, name, &g_u32[2], &err);
+	if (rc != 0)
+		note("trigger PARMSET failed: rc %d errno %s", rc, errname(err));
+	return rc == 0 && g_u32[2] >= 8 && I2O_RES_BSTATUS(g_res) == 0;
+}
+
+static void drain(int fd)
+{
+	struct i2o_evt_get g;
+	int err;
+	for (int i = 0; i < 64 && evtget(fd, &g, &err) == 0; i++)
+		;
+}
+
+static const unsigned mask = I2O_EVT_IND_FIELD_MODIFIED;
+
+/* One event: poll, EVTGET, the queue drained. fa is registered (reg), fb causes the events. */
+static void one_event(int fa, int fb, int reg)
+{
+	int err, rc;
+	struct i2o_evt_get g;
+	phase("evt.poll");
+	int trig = reg && trigger(fb);
+	if (trig) {
+		int rev = wait_in(fa, 3000);
+		int pin = rev > 0 && (rev & POLLIN);
+		check_true(&rows[EVT_POLL], NULL, pin, "expected POLLIN within 3 s, got revents 0x%x", (unsigned)rev);
+		phase("evt.get");
+		rc = evtget(fa, &g, &err);
+		if (check_rc(&rows[EVT_GET], NULL, rc, err) == 1) {
+			check_true(&rows[EVT_GET_ID], NULL,
+				   g.info.id.iop == g_iop && g.info.id.tid == g_dev_tid && (g.info.id.evt_mask & mask),
+				   "expected iop %u tid 0x%03x evt_mask & 0x%08x, got iop %u tid 0x%03x evt_mask 0x%08x",
+				   g_iop, g_dev_tid, mask, g.info.id.iop, g.info.id.tid, g.info.id.evt_mask);
+			check_true(&rows[EVT_GET_COUNTS], NULL,
+				   g.pending == 0 && g.lost == 0 && g.info.data_size <= I2O_EVT_DATA_SIZE,
+				   "expected pending 0, lost 0, data_size <= 88, got pending %d, lost %d, data_size %u",
+				   g.pending, g.lost, g.info.data_size);
+		} else {
+			dep_fail(&rows[EVT_GET_ID], NULL, "EVTGET failed");
+			dep_fail(&rows[EVT_GET_COUNTS], NULL, "EVTGET failed");
+		}
+		rc = evtget(fa, &g, &err);
+		check_rc(&rows[EVT_GET_AGAIN], NULL, rc, err);
+		rev = wait_in(fa, 0);
+		check_true(&rows[EVT_POLL_DRAINED], NULL, rev == 0, "expected no POLLIN, got revents 0x%x", (unsigned)rev);
+	} else {
+		const char *why = reg ? "the triggering PARMSET failed" : "EVTREG failed";
+		static const int ids[] = { EVT_POLL, EVT_GET, EVT_GET_ID, EVT_GET_COUNTS, EVT_GET_AGAIN, EVT_POLL_DRAINED };
+		for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+			dep_fail(&rows[ids[i]], NULL, why);
+	}
+}
+
+/* read(): a too-small buffer does not consume the event; 104 bytes give one record; a larger
+ * buffer as many whole records as fit. */
+static void read_records(int fa, int fb, int reg)
+{
+	int err;
+	phase("evt.read");
+	drain(fa);
+	if (reg && i2o_evtreg(fa, g_iop, g_dev_tid, mask, &err) != 0)	/* registering again replaces */
+		note("EVTREG again failed: errno %s", errname(err));
+	int trig = reg && trigger(fb);
+	int rev = trig ? wait_in(fa, 3000) : 0;
+	if (trig && rev > 0 && (rev & POLLIN)) {
+		uint8_t *rb = g_res2;
+		fill(rb, 512);
+		ssize_t n = read(fa, rb, 50);
+		check_count(&rows[EVT_READ_SMALL], NULL, (long)n, errno, 50);
+		fill(rb, 512);
+		n = read(fa, rb, sizeof(struct i2o_evt_info));
+		int e = errno;
+		if (check_count(&rows[EVT_READ], NULL, (long)n, e, (long)sizeof(struct i2o_evt_info)) == 1) {
+			struct i2o_evt_info inf;
+			memcpy(&inf, rb, sizeof inf);
+			check_true(&rows[EVT_READ_RECORD], NULL,
+				   inf.id.iop == g_iop && inf.id.tid == g_dev_tid && (inf.id.evt_mask & mask) &&
+					   inf.data_size <= I2O_EVT_DATA_SIZE,
+				   "expected iop %u tid 0x%03x evt_mask & 0x%08x, got iop %u tid 0x%03x evt_mask 0x%08x data_size %u",
+				   g_iop, g_dev_tid, mask, inf.id.iop, inf.id.tid, inf.id.evt_mask, inf.data_size);
+		} else {
+			dep_fail(&rows[EVT_READ_RECORD], NULL, "read() did not return 104 bytes");
+		}
+	} else {
+		const char *why = !reg ? "EVTREG failed" : !trig ? "the triggering PARMSET failed" : "no POLLIN";
+		dep_fail(&rows[EVT_READ_SMALL], NULL, why);
+		dep_fail(&rows[EVT_READ], NULL, why);
+		dep_fail(&rows[EVT_READ_RECORD], NULL, why);
+	}
+
+	drain(fa);
+	trig = reg && trigger(fb) && trigger(fb);
+	rev = trig ? wait_in(fa, 3000) : 0;
+	if (trig && rev > 0 && (rev & POLLIN)) {
+		usleep(300 * 1000);	/* let the second event land if delivery is asynchronous */
+		ssize_t n = read(fa, g_res2, 3 * sizeof(struct i2o_evt_info));
+		int e = errno;
+		check_count(&rows[EVT_READ_MULTI], NULL, (long)n, e, 2 * (long)sizeof(struct i2o_evt_info));
+	} else {
+		dep_fail(&rows[EVT_READ_MULTI], NULL, !trig ? "EVTREG or a triggering PARMSET failed" : "no POLLIN");
+	}
+	drain(fa);
+}
+
+/* Overflow: 34 events into 32 slots. */
+static void overflow(int fa, int fb, int reg)
+{
+	int err, rc;
+	struct i2o_evt_get g;
+	phase("evt.overflow");
+	int all = reg;
+	for (int i = 0; i < 34 && all; i++)
+		all = trigger(fb);
+	int rev = all ? wait_in(fa, 3000) : 0;
+	if (all && rev > 0) {
+		usleep(300 * 1000);
+		rc = evtget(fa, &g, &err);
+		if (check_rc(&rows[EVT_OVERFLOW], NULL, rc, err) == 1) {
+			int pending = g.pending, lost = g.lost, total = 1;
+			while (total < 64 && evtget(fa, &g, &err) == 0)
+				total++;
+			check_true(&rows[EVT_OVERFLOW_COUNTS], NULL, pending == 31 && lost == 2 && total == 32,
+				   "expected pending 31, lost 2, 32 events, got pending %d, lost %d, %d events",
+				   pending, lost, total);
+		} else {
+			dep_fail(&rows[EVT_OVERFLOW_COUNTS], NULL, "EVTGET failed");
+		}
+	} else {
+		dep_fail(&rows[EVT_OVERFLOW], NULL, !all ? "EVTREG or a triggering PARMSET failed" : "no POLLIN");
+		dep_fail(&rows[EVT_OVERFLOW_COUNTS], NULL, "no events");
+	}
+	drain(fa);
+}
+
+/* Everything on the two files fa (registered) and fb (causes the events). */
+static void on_two_files(int fa, int fb)
+{
+	int err, rc;
+	struct i2o_evt_get g;
+	rc = i2o_evtreg(fa, g_iop, g_dev_tid, mask, &err);
+	int reg = check_rc(&rows[EVT_REG], NULL, rc, err) == 1;
+	rc = evtget(fa, &g, &err);
+	check_rc(&rows[EVT_EMPTY], NULL, rc, err);
+	int rev = wait_in(fa, 0);
+	check_true(&rows[EVT_POLL_IDLE], NULL, rev == 0, "expected no POLLIN, got revents 0x%x", (unsigned)rev);
+
+	one_event(fa, fb, reg);
+	rc = evtget(fb, &g, &err);
+	check_rc(&rows[EVT_OTHER], NULL, rc, err);
+	read_records(fa, fb, reg);
+	overflow(fa, fb, reg);
+
+	/* EVTGET into a bad pointer, with an event queued. */
+	if (reg && trigger(fb) && wait_in(fa, 3000) > 0) {
+		for (int i = 0; i < NBAD; i++) {
+			rc = i2o_ioctl(fa, I2OEVTGET, bad_ptr(i), &err);
+			check_rc(&rows[EVT_GET_BADSTRUCT], bad_names[i], rc, err);
+		}
+	} else {
+		dep_fail(&rows[EVT_GET_BADSTRUCT], NULL, "no event queued");
+	}
+	drain(fa);
+
+	/* Mask 0 cancels. */
+	phase("evt.cancel");
+	rc = i2o_evtreg(fa, g_iop, g_dev_tid, 0, &err);
+	if (check_rc(&rows[EVT_CANCEL], NULL, rc, err) == 1 && trigger(fb)) {
+		wait_in(fa, 500);
+		rc = evtget(fa, &g, &err);
+		check_rc(&rows[EVT_CANCEL_NONE], NULL, rc, err);
+	} else {
+		dep_fail(&rows[EVT_CANCEL_NONE], NULL, "EVTREG 0 or the triggering PARMSET failed");
+	}
+}
+
+/* What the device refuses whatever it holds. */
+static void errors(void)
+{
+	int err, rc;
+	phase("events.errors");
+	int fn = open_dev(O_RDWR | O_NONBLOCK);
+	if (fn >= 0) {
+		uint8_t buf[sizeof(struct i2o_evt_info)];
+		ssize_t n = read(fn, buf, sizeof buf);
+		check_count(&rows[EVT_READ_NONBLOCK], NULL, (long)n, errno, (long)sizeof buf);
+		close(fn);
+	} else {
+		dep_fail(&rows[EVT_READ_NONBLOCK], NULL, "cannot open with O_NONBLOCK");
+	}
+	rc = i2o_evtreg(g_fd, g_iop, g_unknown_tid, I2O_EVT_IND_FIELD_MODIFIED, &err);
+	check_rc(&rows[EVT_REG_UNKNOWNTID], NULL, rc, err);
+	rc = i2o_evtreg(g_fd, g_noiop, 0, I2O_EVT_IND_FIELD_MODIFIED, &err);
+	check_rc(&rows[EVT_REG_NOIOP], NULL, rc, err);
+	for (int i = 0; i < NBAD; i++) {
+		rc = i2o_ioctl(g_fd, I2OEVTREG, bad_ptr(i), &err);
+		check_rc(&rows[EVT_REG_BADSTRUCT], bad_names[i], rc, err);
+	}
+	errno = 0;
+	ssize_t w = write(g_fd, "x", 1);
+	check_count(&rows[WRITE], NULL, (long)w, errno, 1);
+}
+
+static void run(void)
+{
+	static const int dev_rows[] = {
+		EVT_REG, EVT_EMPTY, EVT_POLL_IDLE, EVT_POLL, EVT_GET, EVT_GET_ID, EVT_GET_COUNTS, EVT_GET_AGAIN,
+		EVT_POLL_DRAINED, EVT_OTHER, EVT_READ_SMALL, EVT_READ, EVT_READ_RECORD, EVT_READ_MULTI, EVT_OVERFLOW,
+		EVT_OVERFLOW_COUNTS, EVT_CANCEL, EVT_CANCEL_NONE, EVT_GET_BADSTRUCT,
+	};
+	int fa = g_have_dev ? open_dev(O_RDWR) : -1;
+	int fb = g_have_dev ? open_dev(O_RDWR) : -1;
+	if (fa < 0 || fb < 0) {
+		for (size_t i = 0; i < sizeof dev_rows / sizeof dev_rows[0]; i++)
+			dep_fail(&rows[dev_rows[i]], NULL, g_have_dev ? "cannot open two more files" : "no device in the LCT");
+	} else {
+		on_two_files(fa, fb);
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	errors();
+}
+
+const struct section sec_events = SECTION("events", rows, run);

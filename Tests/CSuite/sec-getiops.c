@@ -1,0 +1,67 @@
+/*
+ * sec-getiops.c — GETIOPS: the IOP table, and the choice of the IOP under test and of an IOP
+ * number with no IOP.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+
+#include "suite.h"
+
+enum { GETIOPS_OK, GETIOPS_UNIT0, GETIOPS_VALUES, GETIOPS_EFAULT, NROWS };
+
+static struct row rows[NROWS] = {
+	[GETIOPS_OK] = { "getiops.ok",
+		{ DOC = OK, K18 = OK, K24 = OK, K18C = OK },
+		"GETIOPS succeeds" },
+	[GETIOPS_UNIT0] = { "getiops.unit0",
+		{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = HOLDS },
+		"GETIOPS entry 0 == 1 (IOP unit 0 exists)" },
+	[GETIOPS_VALUES] = { "getiops.values",
+		{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = HOLDS },
+		"every GETIOPS entry is 0 or 1" },
+	[GETIOPS_EFAULT] = { "getiops.efault",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EFAULT) },
+		"GETIOPS with a bad table pointer" },
+};
+
+static void run(void)
+{
+	int err, rc;
+	memset(g_iops, 0xEE, sizeof g_iops);
+	rc = i2o_ioctl(g_fd, I2OGETIOPS, g_iops, &err);
+	if (check_rc(&rows[GETIOPS_OK], NULL, rc, err) == 1) {
+		g_have_iops = 1;
+		check_val(&rows[GETIOPS_UNIT0], NULL, g_iops[0], 1);
+		int bad = -1;
+		for (int i = 0; i < MAX_I2O_CONTROLLERS; i++)
+			if (g_iops[i] > 1 && bad < 0)
+				bad = i;
+		check_true(&rows[GETIOPS_VALUES], NULL, bad < 0, "expected entries 0 or 1, got entry %d = %u",
+			   bad, bad >= 0 ? g_iops[bad] : 0);
+	} else {
+		dep_fail(&rows[GETIOPS_UNIT0], NULL, "GETIOPS failed");
+		dep_fail(&rows[GETIOPS_VALUES], NULL, "GETIOPS failed");
+	}
+	for (int i = 0; i < NBAD; i++) {
+		rc = i2o_ioctl(g_fd, I2OGETIOPS, bad_ptr(i), &err);
+		check_rc(&rows[GETIOPS_EFAULT], bad_names[i], rc, err);
+	}
+
+	g_iop = 0;
+	if (g_have_iops) {
+		for (unsigned u = 0; u < MAX_I2O_CONTROLLERS; u++)
+			if (g_iops[u] == 1) { g_iop = u; break; }
+		char list[200] = "";
+		for (unsigned u = 0; u < MAX_I2O_CONTROLLERS; u++)
+			if (g_iops[u] == 1)
+				snprintf(list + strlen(list), sizeof list - strlen(list), " %u", u);
+		note("IOPs present:%s; testing unit %u", list, g_iop);
+	}
+	g_noiop = MAX_I2O_CONTROLLERS;
+	for (int u = MAX_I2O_CONTROLLERS - 1; u > 0; u--)
+		if (!g_have_iops || g_iops[u] == 0) { g_noiop = (unsigned)u; break; }
+	note("IOP number with no IOP: %u", g_noiop);
+}
+
+const struct section sec_getiops = SECTION("getiops", rows, run);

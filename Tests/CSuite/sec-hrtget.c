@@ -1,0 +1,109 @@
+/*
+ * sec-hrtget.c — HRTGET: the table and its header, short buffers, bad pointers, and which
+ * argument is checked first.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+
+#include "suite.h"
+
+enum {
+	HRTGET_SHORT, HRTGET_SHORT_RESLEN, HRTGET_SHORT_UNTOUCHED, HRTGET_OK, HRTGET_HEADER, HRTGET_TAIL,
+	HRTGET_SHORT1, HRTGET_SHORT1_UNTOUCHED, HRTGET_NULLBUF, HRTGET_BADBUF, HRTGET_BADRESLEN, HRTGET_NOIOP,
+	HRTGET_BADSTRUCT, HRTGET_ORDER, HRTGET_EACH,
+	NROWS
+};
+
+static struct row rows[NROWS] = {
+	[HRTGET_SHORT] = { "hrtget.short",
+		{ DOC = ERR(ENOBUFS), K18 = ERR(ENOBUFS), K24 = ERR(ENOBUFS), K18C = ERR(EINVAL) },
+		"HRTGET with *reslen 4" },
+	[HRTGET_SHORT_RESLEN] = { "hrtget.short.reslen",
+		{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = SKIP },
+		"HRTGET short: the needed length is written to *reslen" },
+	[HRTGET_SHORT_UNTOUCHED] = { "hrtget.short.untouched",
+		{ DOC = HOLDS, K18 = SKIP, K24 = SKIP, K18C = SKIP },
+		"HRTGET short: nothing copied to resbuf" },
+	[HRTGET_OK] = { "hrtget.ok",
+		{ DOC = OK, K18 = OK, K24 = OK, K18C = SKIP },
+		"HRTGET with a large buffer" },
+	[HRTGET_HEADER] = { "hrtget.header",
+		{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = SKIP },
+		"HRT NumberEntries x EntryLength x 4 + 8 == *reslen" },
+	[HRTGET_TAIL] = { "hrtget.tail",
+		{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = SKIP },
+		"HRTGET: bytes after *reslen untouched" },
+	[HRTGET_SHORT1] = { "hrtget.short1",
+		{ DOC = ERR(ENOBUFS), K18 = ERR(ENOBUFS), K24 = ERR(ENOBUFS), K18C = SKIP },
+		"HRTGET with *reslen = length - 1" },
+	[HRTGET_SHORT1_UNTOUCHED] = { "hrtget.short1.untouched",
+		{ DOC = HOLDS, K18 = SKIP, K24 = SKIP, K18C = SKIP },
+		"HRTGET length-1: nothing copied, length written" },
+	[HRTGET_NULLBUF] = { "hrtget.nullbuf",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"HRTGET with resbuf NULL" },
+	[HRTGET_BADBUF] = { "hrtget.badbuf",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"HRTGET with a bad resbuf" },
+	[HRTGET_BADRESLEN] = { "hrtget.badreslen",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"HRTGET with a bad reslen pointer" },
+	[HRTGET_NOIOP] = { "hrtget.noiop",
+		{ DOC = ERR(ENXIO), K18 = ERR(ENXIO), K24 = ERR(ENXIO), K18C = ERR(EINVAL) },
+		"HRTGET on an IOP number with no IOP" },
+	[HRTGET_BADSTRUCT] = { "hrtget.badstruct",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"HRTGET with a bad struct pointer" },
+	[HRTGET_ORDER] = { "hrtget.order",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"HRTGET resbuf NULL and no IOP: the resbuf check comes first" },
+	[HRTGET_EACH] = { "hrtget.each",
+		{ DOC = OK, K18 = OK, K24 = OK, K18C = ERR(EINVAL) },
+		"HRTGET on every IOP GETIOPS reports" },
+};
+
+static const struct hrtlct_kind hrt = {
+	I2OHRTGET, "HRTGET", "HRT", 8, 0,
+	{
+		&rows[HRTGET_SHORT], &rows[HRTGET_SHORT_RESLEN], &rows[HRTGET_SHORT_UNTOUCHED],
+		&rows[HRTGET_SHORT1], &rows[HRTGET_SHORT1_UNTOUCHED],
+		&rows[HRTGET_NULLBUF], &rows[HRTGET_BADBUF], &rows[HRTGET_BADRESLEN], &rows[HRTGET_BADSTRUCT],
+		&rows[HRTGET_NOIOP], &rows[HRTGET_EACH],
+	},
+};
+
+static void run(void)
+{
+	int err, rc;
+	unsigned len;
+
+	len = hrtlct_learn(&hrt);
+
+	fill(g_res, BIG);
+	g_u32[0] = BIG;
+	rc = i2o_hrtlct(g_fd, I2OHRTGET, g_iop, g_res, &g_u32[0], &err);
+	if (check_rc(&rows[HRTGET_OK], NULL, rc, err) == 1) {
+		unsigned got = g_u32[0] > BIG ? BIG : g_u32[0];
+		unsigned n = le16(g_res), el = g_res[2];
+		check_true(&rows[HRTGET_HEADER], NULL, got >= 8 && n * el * 4 + 8 == g_u32[0] && (!len || len == g_u32[0]),
+			   "expected NumberEntries %u x EntryLength %u x 4 + 8 = %u == *reslen == learnt length %u, got *reslen %u",
+			   n, el, n * el * 4 + 8, len, g_u32[0]);
+		long t = touched(g_res, got, BIG);
+		check_true(&rows[HRTGET_TAIL], NULL, t < 0, "expected nothing past %u written, got byte %ld", got, t);
+		note("HRT of IOP %u: %u entries of %u words, HRTVersion %u", g_iop, n, el, g_res[3]);
+		if (!len && got >= 8)
+			len = got;
+	} else {
+		dep_fail(&rows[HRTGET_HEADER], NULL, "HRTGET failed");
+		dep_fail(&rows[HRTGET_TAIL], NULL, "HRTGET failed");
+	}
+
+	hrtlct_short1(&hrt, len);
+	hrtlct_pointers(&hrt);
+	g_u32[0] = BIG;
+	rc = i2o_hrtlct(g_fd, I2OHRTGET, g_noiop, NULL, &g_u32[0], &err);
+	check_rc(&rows[HRTGET_ORDER], NULL, rc, err);
+	hrtlct_each(&hrt);
+}
+
+const struct section sec_hrtget = SECTION("hrtget", rows, run);

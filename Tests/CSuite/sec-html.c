@@ -1,0 +1,103 @@
+/*
+ * sec-html.c — HTML (UtilConfigDialog): page 0 of TID 0, a short buffer, a missing page, a
+ * query string, bad pointers, a missing IOP and an unknown TID.
+ */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "suite.h"
+
+enum {
+	HTML_OK, HTML_PAGE, HTML_SHORT, HTML_SHORT_UNTOUCHED, HTML_NOPAGE, HTML_QUERY, HTML_BADQUERY,
+	HTML_NULLBUF, HTML_NOIOP, HTML_UNKNOWNTID,
+	NROWS
+};
+
+static struct row rows[NROWS] = {
+	[HTML_OK] = { "html.ok",
+		{ DOC = OK, K18 = ERR(EINVAL), K24 = OK, K18C = ERR(EINVAL) },
+		"HTML page 0 of TID 0" },
+	[HTML_PAGE] = { "html.page",
+		{ DOC = HOLDS, K18 = SKIP, K24 = HOLDS, K18C = SKIP },
+		"HTML: 0 < *reslen <= capacity, text has '<', nothing written past *reslen" },
+	[HTML_SHORT] = { "html.short",
+		{ DOC = ERR(ENOBUFS), K18 = SKIP, K24 = ERR(ENOMEM), K18C = ERR(EINVAL) },
+		"HTML with *reslen 1" },
+	[HTML_SHORT_UNTOUCHED] = { "html.short.untouched",
+		{ DOC = HOLDS, K18 = SKIP, K24 = SKIP, K18C = SKIP },
+		"HTML short: length written, nothing copied" },
+	[HTML_NOPAGE] = { "html.nopage",
+		{ DOC = ERR(EIO), K18 = ERR(EINVAL), K24 = OK, K18C = ERR(EINVAL) },
+		"HTML page 9999" },
+	[HTML_QUERY] = { "html.query",
+		{ DOC = OK, K18 = ERR(EINVAL), K24 = OK, K18C = ERR(EINVAL) },
+		"HTML page 0 with query \"a=1\"" },
+	[HTML_BADQUERY] = { "html.badquery",
+		{ DOC = ERR(EFAULT), K18 = ERR(EINVAL), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"HTML with a bad qbuf" },
+	[HTML_NULLBUF] = { "html.nullbuf",
+		{ DOC = ERR(EFAULT), K18 = ERR(EINVAL), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"HTML with resbuf NULL" },
+	[HTML_NOIOP] = { "html.noiop",
+		{ DOC = ERR(ENXIO), K18 = ERR(EINVAL), K24 = ERR(ENXIO), K18C = ERR(EINVAL) },
+		"HTML on an IOP number with no IOP" },
+	[HTML_UNKNOWNTID] = { "html.unknowntid",
+		{ DOC = ERR(ENXIO), K18 = ERR(EINVAL), K24 = OK, K18C = ERR(EINVAL) },
+		"HTML to a TID not in the LCT" },
+};
+
+static void run(void)
+{
+	int err, rc;
+	unsigned len = 0;
+	char *q = (char *)g_op + 3000;
+
+	fill(g_res, BIG);
+	g_u32[0] = BIG;
+	rc = i2o_html(g_fd, g_iop, 0, 0, g_res, &g_u32[0], NULL, 0, &err);
+	if (check_rc(&rows[HTML_OK], NULL, rc, err) == 1) {
+		len = g_u32[0];
+		int lt = len > 0 && len <= BIG && memchr(g_res, '<', len) != NULL;
+		long t = len <= BIG ? touched(g_res, len, BIG) : -1;
+		check_true(&rows[HTML_PAGE], NULL, lt && t < 0,
+			   "expected 0 < *reslen <= %u, a '<' in the text, nothing past it, got *reslen %u, %s, %s %ld",
+			   BIG, len, lt ? "'<' found" : "no '<'", t >= 0 ? "write at byte " : "tail clean", t >= 0 ? t : 0L);
+		if (len == 0 || len > BIG)
+			len = 0;
+	} else {
+		dep_fail(&rows[HTML_PAGE], NULL, "HTML failed");
+	}
+	if (len > 1) {
+		fill(g_res, BIG);
+		g_u32[0] = 1;
+		rc = i2o_html(g_fd, g_iop, 0, 0, g_res, &g_u32[0], NULL, 0, &err);
+		check_short(&rows[HTML_SHORT], &rows[HTML_SHORT_UNTOUCHED], NULL, rc, err, g_res, g_u32[0], len,
+			    "short HTML did not give ENOBUFS");
+	} else {
+		dep_fail(&rows[HTML_SHORT], NULL, "page length unknown");
+		dep_fail(&rows[HTML_SHORT_UNTOUCHED], NULL, "page length unknown");
+	}
+	g_u32[0] = BIG;
+	rc = i2o_html(g_fd, g_iop, 0, 9999, g_res, &g_u32[0], NULL, 0, &err);
+	check_rc(&rows[HTML_NOPAGE], NULL, rc, err);
+	memcpy(q, "a=1", 3);
+	g_u32[0] = BIG;
+	rc = i2o_html(g_fd, g_iop, 0, 0, g_res, &g_u32[0], q, 3, &err);
+	check_rc(&rows[HTML_QUERY], NULL, rc, err);
+	for (int i = 0; i < NBAD; i++) {
+		g_u32[0] = BIG;
+		rc = i2o_html(g_fd, g_iop, 0, 0, g_res, &g_u32[0], bad_ptr(i), 3, &err);
+		check_rc(&rows[HTML_BADQUERY], bad_names[i], rc, err);
+	}
+	g_u32[0] = BIG;
+	rc = i2o_html(g_fd, g_iop, 0, 0, NULL, &g_u32[0], NULL, 0, &err);
+	check_rc(&rows[HTML_NULLBUF], NULL, rc, err);
+	g_u32[0] = BIG;
+	rc = i2o_html(g_fd, g_noiop, 0, 0, g_res, &g_u32[0], NULL, 0, &err);
+	check_rc(&rows[HTML_NOIOP], NULL, rc, err);
+	g_u32[0] = BIG;
+	rc = i2o_html(g_fd, g_iop, g_unknown_tid, 0, g_res, &g_u32[0], NULL, 0, &err);
+	check_rc(&rows[HTML_UNKNOWNTID], NULL, rc, err);
+}
+
+const struct section sec_html = SECTION("html", rows, run);

@@ -1,0 +1,28 @@
+/*
+ * sec-misc.c — ioctl numbers the device does not know.
+ */
+#define _GNU_SOURCE
+#include "suite.h"
+
+enum { UNKNOWN_IOCTL, UNKNOWN_IOCTL2, NROWS };
+
+static struct row rows[NROWS] = {
+	[UNKNOWN_IOCTL] = { "unknown.ioctl",
+		{ DOC = ERR(EINVAL), K18 = ERR(EINVAL), K24 = ERR(EINVAL), K18C = ERR(EINVAL) },
+		"_IO('i', 99)" },
+	[UNKNOWN_IOCTL2] = { "unknown.ioctl2",
+		{ DOC = ERR(EINVAL), K18 = ERR(EINVAL), K24 = ERR(EINVAL), K18C = ERR(EINVAL) },
+		"_IOWR('i', 13, int)" },
+};
+
+static void run(void)
+{
+	int err, rc;
+	int dummy = 0;
+	rc = i2o_ioctl(g_fd, _IO('i', 99), NULL, &err);
+	check_rc(&rows[UNKNOWN_IOCTL], NULL, rc, err);
+	rc = i2o_ioctl(g_fd, _IOWR('i', 13, int), &dummy, &err);
+	check_rc(&rows[UNKNOWN_IOCTL2], NULL, rc, err);
+}
+
+const struct section sec_misc = SECTION("misc", rows, run);

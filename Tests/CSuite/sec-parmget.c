@@ -1,0 +1,226 @@
+/*
+ * sec-parmget.c — PARMGET: 0xF100 of TID 0 and of the device in both all-fields encodings, a
+ * short buffer, bad arguments, operation lists that do not parse, and an unknown group.
+ * Keeps the device's result as the reference for PASSTHRU and the concurrency section.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+
+#include "suite.h"
+
+enum {
+	PARMGET_OK, PARMGET_RESULTCOUNT, PARMGET_BLOCKSTATUS, PARMGET_RESLEN, PARMGET_CLASSID,
+	PARMGET_ALLIDX_OK, PARMGET_ALLIDX_SAME, PARMGET_SHORT, PARMGET_SHORT_UNTOUCHED, PARMGET_UNKNOWNTID,
+	PARMGET_NOIOP, PARMGET_BADOP, PARMGET_NULLBUF, PARMGET_BADBUF, PARMGET_BADRESLEN, PARMGET_BADSTRUCT,
+	PARMGET_TRUNCATED, PARMGET_BADOPCODE, PARMGET_BADGROUP, PARMGET_BADGROUP_STATUS,
+	NROWS
+};
+
+static struct row rows[NROWS] = {
+	[PARMGET_OK] = { "parmget.ok",
+		{ DOC = OK, K18 = OK, K24 = OK, K18C = SKIP },
+		"PARMGET FIELD_GET 0xF100 all fields (FieldCount 0xFFFF)" },
+	[PARMGET_RESULTCOUNT] = { "parmget.resultcount",
+		{ DOC = HOLDS, K18 = SKIP, K24 = HOLDS, K18C = SKIP },
+		"PARMGET result list ResultCount 1" },
+	[PARMGET_BLOCKSTATUS] = { "parmget.blockstatus",
+		{ DOC = HOLDS, K18 = SKIP, K24 = HOLDS, K18C = SKIP },
+		"PARMGET BlockStatus 0 (SUCCESS)" },
+	[PARMGET_RESLEN] = { "parmget.reslen",
+		{ DOC = HOLDS, K18 = VAL(0), K24 = HOLDS, K18C = SKIP },
+		"PARMGET *reslen == 4 + BlockSize x 4" },
+	[PARMGET_CLASSID] = { "parmget.classid",
+		{ DOC = HOLDS, K18 = SKIP, K24 = HOLDS, K18C = SKIP },
+		"0xF100 ClassID == the LCT entry's class word (executive class for TID 0)" },
+	[PARMGET_ALLIDX_OK] = { "parmget.allidx.ok",
+		{ DOC = OK, K18 = OK, K24 = OK, K18C = SKIP },
+		"PARMGET all fields as FieldCount 1, FieldIdx 0xFFFF" },
+	[PARMGET_ALLIDX_SAME] = { "parmget.allidx.same",
+		{ DOC = HOLDS, K18 = SKIP, K24 = HOLDS, K18C = SKIP },
+		"both all-fields encodings give the same bytes" },
+	[PARMGET_SHORT] = { "parmget.short",
+		{ DOC = ERR(ENOBUFS), K18 = SKIP, K24 = ERR(ENOBUFS), K18C = SKIP },
+		"PARMGET with *reslen 8 (too small)" },
+	[PARMGET_SHORT_UNTOUCHED] = { "parmget.short.untouched",
+		{ DOC = HOLDS, K18 = SKIP, K24 = HOLDS, K18C = SKIP },
+		"PARMGET short: length written, nothing copied" },
+	[PARMGET_UNKNOWNTID] = { "parmget.unknowntid",
+		{ DOC = ERR(ENXIO), K18 = ERR(ENXIO), K24 = OK, K18C = ERR(EINVAL) },
+		"PARMGET on a TID not in the LCT" },
+	[PARMGET_NOIOP] = { "parmget.noiop",
+		{ DOC = ERR(ENXIO), K18 = ERR(ENXIO), K24 = ERR(ENXIO), K18C = ERR(EINVAL) },
+		"PARMGET on an IOP number with no IOP" },
+	[PARMGET_BADOP] = { "parmget.badop",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"PARMGET with a bad opbuf" },
+	[PARMGET_NULLBUF] = { "parmget.nullbuf",
+		{ DOC = ERR(EFAULT), K18 = OK, K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"PARMGET with resbuf NULL" },
+	[PARMGET_BADBUF] = { "parmget.badbuf",
+		{ DOC = ERR(EFAULT), K18 = OK, K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"PARMGET with a bad resbuf" },
+	[PARMGET_BADRESLEN] = { "parmget.badreslen",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"PARMGET with a bad reslen pointer" },
+	[PARMGET_BADSTRUCT] = { "parmget.badstruct",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"PARMGET with a bad struct pointer" },
+	[PARMGET_TRUNCATED] = { "parmget.truncated",
+		{ DOC = ERR(EINVAL), K18 = OK, K24 = OK, K18C = ERR(EINVAL) },
+		"PARMGET: OperationCount 3 but one operation present (does not parse)" },
+	[PARMGET_BADOPCODE] = { "parmget.badopcode",
+		{ DOC = HOLDS, K18 = SKIP, K24 = SKIP, K18C = SKIP },
+		"PARMGET operation code 0x00EE: EINVAL or a failing BlockStatus" },
+	[PARMGET_BADGROUP] = { "parmget.badgroup",
+		{ DOC = OK, K18 = OK, K24 = ERR(EAGAIN), K18C = ERR(EINVAL) },
+		"PARMGET of unknown group 0x7777" },
+	[PARMGET_BADGROUP_STATUS] = { "parmget.badgroup.status",
+		{ DOC = HOLDS, K18 = SKIP, K24 = SKIP, K18C = SKIP },
+		"unknown group: ResultCount 1, BlockStatus INVALID_GROUP_ID (0x08)" },
+};
+
+/* The checks made on TID 0 and on the device, in the order parmget_identity makes them. */
+static const int identity_rows[] = {
+	PARMGET_OK, PARMGET_RESULTCOUNT, PARMGET_BLOCKSTATUS, PARMGET_RESLEN, PARMGET_CLASSID,
+	PARMGET_ALLIDX_OK, PARMGET_ALLIDX_SAME, PARMGET_SHORT, PARMGET_SHORT_UNTOUCHED,
+};
+
+/* PARMGET of 0xF100 on `tid`; all the result-list checks with suffix `sfx`. */
+static void parmget_identity(unsigned tid, const char *sfx, int have_class, uint32_t classword, int is_dev)
+{
+	int err, rc;
+	unsigned oplen = i2o_op_get_all(g_op, 0xF100, 0);
+
+	fill(g_res, BIG);
+	g_u32[0] = BIG;
+	rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, tid, g_op, oplen, g_res, &g_u32[0], &err);
+	unsigned len = g_u32[0];
+	int ok = check_rc(&rows[PARMGET_OK], sfx, rc, err) == 1;
+	if (ok) {
+		check_val(&rows[PARMGET_RESULTCOUNT], sfx, I2O_RES_COUNT(g_res), 1);
+		check_val(&rows[PARMGET_BLOCKSTATUS], sfx, I2O_RES_BSTATUS(g_res), 0);
+		check_val(&rows[PARMGET_RESLEN], sfx, len, 4 + I2O_RES_BSIZE(g_res) * 4u);
+		if (len >= 12 && len <= BIG) {
+			uint32_t cls = le32(I2O_RES_DATA(g_res));
+			if (have_class)
+				check_val(&rows[PARMGET_CLASSID], sfx, cls, classword);
+			else
+				check_val(&rows[PARMGET_CLASSID], sfx, cls & 0xFFF, I2O_CLASS_EXECUTIVE);
+		} else {
+			dep_fail(&rows[PARMGET_CLASSID], sfx, "result too short for ClassID");
+		}
+		if (len < 8 || len > BIG)
+			ok = 0;		/* already reported by parmget.reslen */
+		else if (is_dev) {
+			memcpy(g_ref_parm, g_res, len);
+			g_ref_parm_len = len;
+		}
+	} else {
+		const char *why = "PARMGET failed";
+		dep_fail(&rows[PARMGET_RESULTCOUNT], sfx, why);
+		dep_fail(&rows[PARMGET_BLOCKSTATUS], sfx, why);
+		dep_fail(&rows[PARMGET_RESLEN], sfx, why);
+		dep_fail(&rows[PARMGET_CLASSID], sfx, why);
+	}
+
+	/* The 2.6.18 "all fields" form: FieldCount 1, FieldIdx 0xFFFF. */
+	oplen = i2o_op_get_all(g_op, 0xF100, 1);
+	fill(g_res2, BIG);
+	g_u32[1] = BIG;
+	rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, tid, g_op, oplen, g_res2, &g_u32[1], &err);
+	if (check_rc(&rows[PARMGET_ALLIDX_OK], sfx, rc, err) == 1 && ok) {
+		long d = g_u32[1] == len ? first_diff(g_res, g_res2, len) : -2;
+		check_true(&rows[PARMGET_ALLIDX_SAME], sfx, d == -1,
+			   "expected %u identical bytes, got *reslen %u%s%ld", len, g_u32[1],
+			   d >= 0 ? ", first difference at byte " : "", d >= 0 ? d : 0L);
+	} else {
+		dep_fail(&rows[PARMGET_ALLIDX_SAME], sfx, "a PARMGET failed");
+	}
+
+	/* Too small: the length is written, nothing copied. */
+	if (ok) {
+		oplen = i2o_op_get_all(g_op, 0xF100, 0);
+		fill(g_res2, BIG);
+		g_u32[1] = 8;
+		rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, tid, g_op, oplen, g_res2, &g_u32[1], &err);
+		check_short(&rows[PARMGET_SHORT], &rows[PARMGET_SHORT_UNTOUCHED], sfx, rc, err, g_res2, g_u32[1], len,
+			    "short PARMGET did not give ENOBUFS");
+	} else {
+		dep_fail(&rows[PARMGET_SHORT], sfx, "PARMGET failed");
+		dep_fail(&rows[PARMGET_SHORT_UNTOUCHED], sfx, "PARMGET failed");
+	}
+}
+
+static void run(void)
+{
+	int err, rc;
+	unsigned oplen;
+
+	parmget_identity(0, "tid0", lct_find(0) != NULL, lct_find(0) ? lct_find(0)->classword : 0, 0);
+	if (g_have_dev) {
+		char sfx[16];
+		snprintf(sfx, sizeof sfx, "tid0x%03x", g_dev_tid);
+		parmget_identity(g_dev_tid, sfx, 1, g_dev_class, 1);
+	} else {
+		for (size_t i = 0; i < sizeof identity_rows / sizeof identity_rows[0]; i++)
+			dep_fail(&rows[identity_rows[i]], "device", "no device in the LCT");
+	}
+
+	oplen = i2o_op_get_all(g_op, 0xF100, 0);
+	g_u32[0] = BIG;
+	rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, g_unknown_tid, g_op, oplen, g_res, &g_u32[0], &err);
+	check_rc(&rows[PARMGET_UNKNOWNTID], NULL, rc, err);
+	g_u32[0] = BIG;
+	rc = i2o_psetget(g_fd, I2OPARMGET, g_noiop, 0, g_op, oplen, g_res, &g_u32[0], &err);
+	check_rc(&rows[PARMGET_NOIOP], NULL, rc, err);
+	g_u32[0] = BIG;
+	rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, 0, g_op, oplen, NULL, &g_u32[0], &err);
+	check_rc(&rows[PARMGET_NULLBUF], NULL, rc, err);
+	for (int i = 0; i < NBAD; i++) {
+		g_u32[0] = BIG;
+		rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, 0, bad_ptr(i), oplen, g_res, &g_u32[0], &err);
+		check_rc(&rows[PARMGET_BADOP], bad_names[i], rc, err);
+		g_u32[0] = BIG;
+		rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, 0, g_op, oplen, bad_ptr(i), &g_u32[0], &err);
+		check_rc(&rows[PARMGET_BADBUF], bad_names[i], rc, err);
+		rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, 0, g_op, oplen, g_res, bad_ptr(i), &err);
+		check_rc(&rows[PARMGET_BADRESLEN], bad_names[i], rc, err);
+		rc = i2o_ioctl(g_fd, I2OPARMGET, bad_ptr(i), &err);
+		check_rc(&rows[PARMGET_BADSTRUCT], bad_names[i], rc, err);
+	}
+
+	/* OperationCount 3, but only one operation's bytes. */
+	oplen = i2o_op_get_all(g_op, 0xF100, 0);
+	put16(g_op, 3);
+	g_u32[0] = BIG;
+	rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, 0, g_op, oplen, g_res, &g_u32[0], &err);
+	check_rc(&rows[PARMGET_TRUNCATED], NULL, rc, err);
+
+	/* An operation code outside the ten of the specification. */
+	oplen = i2o_op_get_all(g_op, 0xF100, 0);
+	put16(g_op + 4, 0x00EE);
+	fill(g_res, BIG);
+	g_u32[0] = BIG;
+	rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, 0, g_op, oplen, g_res, &g_u32[0], &err);
+	check_true(&rows[PARMGET_BADOPCODE], NULL,
+		   (rc == -1 && err == EINVAL) || (rc == 0 && g_u32[0] >= 8 && I2O_RES_BSTATUS(g_res) != 0),
+		   "expected -1/EINVAL or 0 with a non-zero BlockStatus, got %d (errno %s), BlockStatus 0x%02x",
+		   rc, errname(err), rc == 0 ? I2O_RES_BSTATUS(g_res) : 0);
+
+	/* An unknown group: the ioctl succeeds, the block says INVALID_GROUP_ID. */
+	oplen = i2o_op_get_all(g_op, 0x7777, 0);
+	fill(g_res, BIG);
+	g_u32[0] = BIG;
+	rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, 0, g_op, oplen, g_res, &g_u32[0], &err);
+	if (check_rc(&rows[PARMGET_BADGROUP], NULL, rc, err) == 1)
+		check_true(&rows[PARMGET_BADGROUP_STATUS], NULL,
+			   g_u32[0] >= 8 && I2O_RES_COUNT(g_res) == 1 &&
+				   I2O_RES_BSTATUS(g_res) == I2O_PARAMS_STATUS_INVALID_GROUP_ID,
+			   "expected *reslen >= 8, ResultCount 1, BlockStatus 0x08, got *reslen %u, ResultCount %u, BlockStatus 0x%02x",
+			   g_u32[0], I2O_RES_COUNT(g_res), I2O_RES_BSTATUS(g_res));
+	else
+		dep_fail(&rows[PARMGET_BADGROUP_STATUS], NULL, "PARMGET failed");
+}
+
+const struct section sec_parmget = SECTION("parmget", rows, run);

@@ -1,0 +1,176 @@
+/*
+ * sec-passthru.c — PASSTHRU (x86_64) or PASSTHRU32 (i386): a hand-built UtilParamsGet to the
+ * device, its reply and result, frames the device refuses, and bad pointers.
+ */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "suite.h"
+
+enum {
+	PASSTHRU_OK, PASSTHRU_REPLY, PASSTHRU_CONTEXTS, PASSTHRU_RESULT, PASSTHRU_TOOLARGE, PASSTHRU_SGLOVERRUN,
+	PASSTHRU_TOOMANYSG, PASSTHRU_NONSIMPLE, PASSTHRU_BADMSG, PASSTHRU_BADSGL, PASSTHRU_BADSTRUCT,
+	PASSTHRU_NOIOP,
+	NROWS
+};
+
+static struct row rows[NROWS] = {
+	[PASSTHRU_OK] = { "passthru.ok",
+		{ DOC = OK, K18 = OK, K24 = ERR(EINVAL), K18C = OK },
+		"PASSTHRU UtilParamsGet 0xF100 to the device" },
+	[PASSTHRU_REPLY] = { "passthru.reply",
+		{ DOC = HOLDS, K18 = SKIP, K24 = SKIP, K18C = SKIP },
+		"reply: ReqStatus 0, function 0x06, size within the preset capacity" },
+	[PASSTHRU_CONTEXTS] = { "passthru.contexts",
+		{ DOC = HOLDS, K18 = HOLDS, K24 = SKIP, K18C = HOLDS },
+		"reply words 2/3 keep the contexts 0x11111111/0x22222222" },
+	[PASSTHRU_RESULT] = { "passthru.result",
+		{ DOC = HOLDS, K18 = HOLDS, K24 = SKIP, K18C = HOLDS },
+		"result buffer: ResultCount 1, same bytes as PARMGET" },
+	[PASSTHRU_TOOLARGE] = { "passthru.toolarge",
+		{ DOC = ERR(EINVAL), K18 = ERR(EFAULT), K24 = ERR(EINVAL), K18C = ERR(EFAULT) },
+		"PASSTHRU frame with MessageSize 1000" },
+	[PASSTHRU_SGLOVERRUN] = { "passthru.sgloverrun",
+		{ DOC = ERR(EINVAL), K18 = SKIP, K24 = ERR(EINVAL), K18C = SKIP },
+		"PASSTHRU SGL overrunning the frame (half an element)" },
+	[PASSTHRU_TOOMANYSG] = { "passthru.toomanysg",
+		{ DOC = ERR(EINVAL), K18 = ERR(EINVAL), K24 = ERR(EINVAL), K18C = ERR(EINVAL) },
+		"PASSTHRU with 31 SGL elements" },
+	[PASSTHRU_NONSIMPLE] = { "passthru.nonsimple",
+		{ DOC = ERR(EINVAL), K18 = POS, K24 = ERR(EINVAL), K18C = POS },
+		"PASSTHRU with a chain-pointer element" },
+	[PASSTHRU_BADMSG] = { "passthru.badmsg",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EINVAL), K18C = ERR(EFAULT) },
+		"PASSTHRU with a bad msg pointer" },
+	[PASSTHRU_BADSGL] = { "passthru.badsgl",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EINVAL), K18C = ERR(EFAULT) },
+		"PASSTHRU with a bad address in an SGL element" },
+	[PASSTHRU_BADSTRUCT] = { "passthru.badstruct",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EINVAL), K18C = ERR(EFAULT) },
+		"PASSTHRU with a bad struct pointer" },
+	[PASSTHRU_NOIOP] = { "passthru.noiop",
+		{ DOC = ERR(ENXIO), K18 = ERR(ENXIO), K24 = ERR(EINVAL), K18C = ERR(ENXIO) },
+		"PASSTHRU to an IOP number with no IOP" },
+};
+
+/* A hand-built UtilParamsGet frame (9 words) followed by a reply area of 32 words. */
+#define PT_REPLY_WORDS 32u
+static uint32_t *pt_frame(uint8_t *msg, unsigned tid, const void *op, unsigned oplen, void *res, unsigned reslen)
+{
+	uint32_t *w = (uint32_t *)(void *)msg;
+	memset(msg, 0, 4 * (9 + PT_REPLY_WORDS));
+	w[0] = 9u << 16 | 0x51;			/* MessageSize 9, SGL offset 5, version 1.5 */
+	w[1] = 0x06u << 24 | 1u << 12 | (tid & 0xFFF);	/* UtilParamsGet, from the host to tid */
+	w[2] = 0x11111111u;			/* InitiatorContext */
+	w[3] = 0x22222222u;			/* TransactionContext */
+	w[4] = 0;				/* OperationFlags */
+	w[5] = 0x54000000u | oplen;		/* simple, end of buffer, host->IOP: the operation list */
+	w[6] = addr32(op);
+	w[7] = 0xD0000000u | reslen;		/* simple, last, end of buffer, IOP->host: the result list */
+	w[8] = addr32(res);
+	uint32_t *r = w + 9;
+	for (unsigned i = 0; i < PT_REPLY_WORDS; i++)
+		r[i] = 0xEEEEEEEEu;
+	r[0] = PT_REPLY_WORDS << 16;		/* reply capacity in words */
+	return r;
+}
+
+/* The request that works: reply, contexts, and the result PARMGET gave. */
+static void valid_frame(uint8_t *msg, unsigned tid, uint8_t *op, unsigned oplen, uint8_t *res)
+{
+	int err, rc;
+	fill(res, 4096);
+	uint32_t *r = pt_frame(msg, tid, op, oplen, res, 1024);
+	rc = i2o_passthru(g_fd, g_iop, msg, &err);
+	if (check_rc(&rows[PASSTHRU_OK], NULL, rc, err) == 1) {
+		unsigned size = r[0] >> 16;
+		check_true(&rows[PASSTHRU_REPLY], NULL,
+			   (r[4] >> 24) == 0 && (r[1] >> 24) == 0x06 && size >= 5 && size <= PT_REPLY_WORDS,
+			   "expected ReqStatus 0, function 0x06, 5 <= MessageSize <= %u, got word4 0x%08x, word1 0x%08x, word0 0x%08x",
+			   PT_REPLY_WORDS, r[4], r[1], r[0]);
+		check_true(&rows[PASSTHRU_CONTEXTS], NULL, r[2] == 0x11111111u && r[3] == 0x22222222u,
+			   "expected 0x11111111/0x22222222, got 0x%08x/0x%08x", r[2], r[3]);
+		if (g_have_dev && g_ref_parm_len >= 8) {
+			long d = first_diff(res, g_ref_parm, g_ref_parm_len);
+			check_true(&rows[PASSTHRU_RESULT], NULL, I2O_RES_COUNT(res) == 1 && d < 0,
+				   "expected ResultCount 1 and the %u bytes PARMGET returned, got ResultCount %u, first difference at %ld",
+				   g_ref_parm_len, I2O_RES_COUNT(res), d);
+		} else {
+			check_true(&rows[PASSTHRU_RESULT], NULL, I2O_RES_COUNT(res) == 1 && I2O_RES_BSTATUS(res) == 0,
+				   "expected ResultCount 1, BlockStatus 0, got %u, 0x%02x", I2O_RES_COUNT(res),
+				   I2O_RES_BSTATUS(res));
+		}
+	} else {
+		dep_fail(&rows[PASSTHRU_REPLY], NULL, "PASSTHRU failed");
+		dep_fail(&rows[PASSTHRU_CONTEXTS], NULL, "PASSTHRU failed");
+		dep_fail(&rows[PASSTHRU_RESULT], NULL, "PASSTHRU failed");
+	}
+}
+
+static void run(void)
+{
+	int err, rc;
+	uint8_t *msg = g_up;			/* 16 KiB, below 4 GiB */
+	uint8_t *op = g_op;
+	uint8_t *res = g_res;
+	note("pass-through uses %s", sizeof(void *) == 8 ? "I2OPASSTHRU (struct i2o_cmd_passthru)"
+							 : "I2OPASSTHRU32 (struct i2o_cmd_passthru32)");
+
+	unsigned tid = g_have_dev ? g_dev_tid : 0;
+	unsigned oplen = i2o_op_get_all(op, 0xF100, 0);
+	valid_frame(msg, tid, op, oplen, res);
+
+	/* MessageSize 1000 (the buffer is readable for all of it, so only the size can be wrong). */
+	pt_frame(msg, tid, op, oplen, res, 256);
+	((uint32_t *)(void *)msg)[0] = 1000u << 16 | 0x51;
+	memset(msg + 4 * 9, 0, 4 * (1000 + PT_REPLY_WORDS) - 4 * 9);
+	((uint32_t *)(void *)msg)[1000] = PT_REPLY_WORDS << 16;	/* where a 1000-word frame's reply area starts */
+	rc = i2o_passthru(g_fd, g_iop, msg, &err);
+	check_rc(&rows[PASSTHRU_TOOLARGE], NULL, rc, err);
+
+	/* MessageSize 8 with the SGL at word 5: one element and a half. */
+	pt_frame(msg, tid, op, oplen, res, 256);
+	((uint32_t *)(void *)msg)[0] = 8u << 16 | 0x51;
+	rc = i2o_passthru(g_fd, g_iop, msg, &err);
+	check_rc(&rows[PASSTHRU_SGLOVERRUN], NULL, rc, err);
+
+	/* 31 simple elements. */
+	{
+		uint32_t *w = (uint32_t *)(void *)msg;
+		unsigned n = 31, words = 5 + 2 * n;
+		memset(msg, 0, 4 * (words + PT_REPLY_WORDS));
+		w[0] = words << 16 | 0x51;
+		w[1] = 0x06u << 24 | 1u << 12 | (tid & 0xFFF);
+		w[2] = 0x11111111u;
+		w[3] = 0x22222222u;
+		for (unsigned i = 0; i < n; i++) {
+			w[5 + 2 * i] = (i == n - 1 ? 0xD0000000u : 0x10000000u) | 8;
+			w[6 + 2 * i] = addr32(res + 8 * i);
+		}
+		w[5] = 0x14000000u | 8;		/* the first one host->IOP */
+		w[words] = PT_REPLY_WORDS << 16;
+		rc = i2o_passthru(g_fd, g_iop, msg, &err);
+		check_rc(&rows[PASSTHRU_TOOMANYSG], NULL, rc, err);
+	}
+
+	/* A chain-pointer element where a simple one belongs. */
+	pt_frame(msg, tid, op, oplen, res, 256);
+	((uint32_t *)(void *)msg)[7] = 0xB0000000u | 256;
+	rc = i2o_passthru(g_fd, g_iop, msg, &err);
+	check_rc(&rows[PASSTHRU_NONSIMPLE], NULL, rc, err);
+
+	for (int i = 0; i < NBAD; i++) {
+		rc = i2o_passthru(g_fd, g_iop, bad_ptr(i), &err);
+		check_rc(&rows[PASSTHRU_BADMSG], bad_names[i], rc, err);
+		pt_frame(msg, tid, op, oplen, bad_ptr(i), 256);
+		rc = i2o_passthru(g_fd, g_iop, msg, &err);
+		check_rc(&rows[PASSTHRU_BADSGL], bad_names[i], rc, err);
+		rc = i2o_ioctl(g_fd, I2O_NATIVE_PASSTHRU, bad_ptr(i), &err);
+		check_rc(&rows[PASSTHRU_BADSTRUCT], bad_names[i], rc, err);
+	}
+	pt_frame(msg, tid, op, oplen, res, 256);
+	rc = i2o_passthru(g_fd, g_noiop, msg, &err);
+	check_rc(&rows[PASSTHRU_NOIOP], NULL, rc, err);
+}
+
+const struct section sec_passthru = SECTION("passthru", rows, run);

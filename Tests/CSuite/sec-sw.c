@@ -1,0 +1,280 @@
+/*
+ * sec-sw.c — the software store: SWDL of a module in three fragments, SWUL of each back, sizes
+ * and fragment numbers the store refuses, bad pointers, and SWDEL. The modules are of SwType
+ * 0x22 with SwIDs 0x5A5A0001..0x5A5A0004, deleted before (leftovers of an interrupted run) and
+ * after.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+
+#include "suite.h"
+
+enum {
+	SW_ABSENT, SWDL_FRAG, SWUL_FRAG, SWUL_DATA, SWUL_SIZES, SWDL_OUTOFORDER, SWDL_OUTOFORDER_NOSTATE,
+	SWDL_FRAGCOUNT, SWDL_BIGFRAG, SWDL_NULLBUF, SWDL_BADBUF, SWDL_BADSWLEN, SWDL_BADSTRUCT, SWDL_NOIOP,
+	SWUL_NULLBUF, SWUL_BADBUF, SWDEL_WRONGLEN, SWDEL_WRONGLEN_KEPT, SWDEL_OK, SWDEL_SWLEN, SWDEL_GONE,
+	SWDEL_ABSENT, SWDEL_NOIOP,
+	NROWS
+};
+
+static struct row rows[NROWS] = {
+	[SW_ABSENT] = { "sw.absent",
+		{ DOC = ERR(EIO), K18 = POS, K24 = POS, K18C = ERR(EINVAL) },
+		"SWUL of a module not in the store" },
+	[SWDL_FRAG] = { "swdl.frag",
+		{ DOC = OK, K18 = OK, K24 = OK, K18C = SKIP },
+		"SWDL of one fragment (8192, 8192, 3616)" },
+	[SWUL_FRAG] = { "swul.frag",
+		{ DOC = OK, K18 = OK, K24 = OK, K18C = SKIP },
+		"SWUL of one fragment" },
+	[SWUL_DATA] = { "swul.data",
+		{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = SKIP },
+		"SWUL fragment bytes == downloaded bytes, nothing written past them" },
+	[SWUL_SIZES] = { "swul.sizes",
+		{ DOC = HOLDS, K18 = SKIP, K24 = SKIP, K18C = SKIP },
+		"SWUL writes *swlen 20000 and *maxfrag 3" },
+	[SWDL_OUTOFORDER] = { "swdl.outoforder",
+		{ DOC = ERR(EIO), K18 = POS, K24 = POS, K18C = ERR(EINVAL) },
+		"SWDL of a new module starting at fragment 2" },
+	[SWDL_OUTOFORDER_NOSTATE] = { "swdl.outoforder.nostate",
+		{ DOC = ERR(EIO), K18 = POS, K24 = POS, K18C = ERR(EINVAL) },
+		"after the rejected fragment the module does not exist" },
+	[SWDL_FRAGCOUNT] = { "swdl.fragcount",
+		{ DOC = ERR(EINVAL), K18 = POS, K24 = POS, K18C = ERR(EINVAL) },
+		"SWDL with *maxfrag 300" },
+	[SWDL_BIGFRAG] = { "swdl.bigfrag",
+		{ DOC = ERR(EINVAL), K18 = POS, K24 = POS, K18C = ERR(EINVAL) },
+		"SWDL of a single 10000-byte fragment" },
+	[SWDL_NULLBUF] = { "swdl.nullbuf",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"SWDL with buf NULL" },
+	[SWDL_BADBUF] = { "swdl.badbuf",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"SWDL with a bad buf" },
+	[SWDL_BADSWLEN] = { "swdl.badswlen",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"SWDL with a bad swlen pointer" },
+	[SWDL_BADSTRUCT] = { "swdl.badstruct",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"SWDL with a bad struct pointer" },
+	[SWDL_NOIOP] = { "swdl.noiop",
+		{ DOC = ERR(ENXIO), K18 = ERR(ENXIO), K24 = ERR(ENXIO), K18C = ERR(EINVAL) },
+		"SWDL on an IOP number with no IOP" },
+	[SWUL_NULLBUF] = { "swul.nullbuf",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"SWUL with buf NULL" },
+	[SWUL_BADBUF] = { "swul.badbuf",
+		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EINVAL) },
+		"SWUL with a bad buf" },
+	[SWDEL_WRONGLEN] = { "swdel.wronglen",
+		{ DOC = ERR(EIO), K18 = ERR(ETIMEDOUT), K24 = ERR(ETIMEDOUT), K18C = SKIP },
+		"SWDEL with *swlen 19999 (module is 20000)" },
+	[SWDEL_WRONGLEN_KEPT] = { "swdel.wronglen.kept",
+		{ DOC = OK, K18 = OK, K24 = OK, K18C = SKIP },
+		"after the refused delete the module is still there" },
+	[SWDEL_OK] = { "swdel.ok",
+		{ DOC = OK, K18 = OK, K24 = OK, K18C = SKIP },
+		"SWDEL with *swlen 0" },
+	[SWDEL_SWLEN] = { "swdel.swlen",
+		{ DOC = HOLDS, K18 = VAL(0), K24 = VAL(0), K18C = SKIP },
+		"SWDEL writes the real size 20000 to *swlen" },
+	[SWDEL_GONE] = { "swdel.gone",
+		{ DOC = ERR(EIO), K18 = POS, K24 = POS, K18C = SKIP },
+		"SWUL after the delete" },
+	[SWDEL_ABSENT] = { "swdel.absent",
+		{ DOC = ERR(EIO), K18 = ERR(ETIMEDOUT), K24 = ERR(ETIMEDOUT), K18C = ERR(EINVAL) },
+		"SWDEL of a module not in the store" },
+	[SWDEL_NOIOP] = { "swdel.noiop",
+		{ DOC = ERR(ENXIO), K18 = ERR(ENXIO), K24 = ERR(ENXIO), K18C = ERR(EINVAL) },
+		"SWDEL on an IOP number with no IOP" },
+};
+
+#define SW_TYPE		I2O_SOFTWARE_MODULE_IOP_PRIVATE
+#define SW_ID		0x5A5A0001u
+#define SW_ID_OOO	0x5A5A0002u
+#define SW_ID_300	0x5A5A0003u
+#define SW_ID_BIG	0x5A5A0004u
+#define SW_SIZE		20000u
+#define SW_FRAG		8192u
+#define SW_NFRAG	3u
+
+/* The u32 cells the transfers point at (in g_u32, below 4 GiB). */
+static unsigned *swlen, *maxfrag, *curfrag;
+
+static int swx(unsigned long req, unsigned iop, unsigned id, void *buf, unsigned *len, unsigned *max, unsigned *cur,
+	       int *err)
+{
+	return i2o_swxfer(g_fd, req, iop, 0, SW_TYPE, id, buf, len, max, cur, err);
+}
+
+static void sw_cleanup(unsigned id)
+{
+	int err;
+	*swlen = 0;
+	swx(I2OSWDEL, g_iop, id, NULL, swlen, maxfrag, curfrag, &err);
+}
+
+static void sw_cleanup_all(void)
+{
+	sw_cleanup(SW_ID);
+	sw_cleanup(SW_ID_OOO);
+	sw_cleanup(SW_ID_300);
+	sw_cleanup(SW_ID_BIG);
+}
+
+/* Download in three fragments, buf pointing at each fragment; upload each and compare. Returns
+ * whether the download worked. */
+static int download_upload(void)
+{
+	int err, rc;
+	int dl_ok = 1;
+	for (unsigned f = 1; f <= SW_NFRAG; f++) {
+		char sfx[16];
+		snprintf(sfx, sizeof sfx, "%u", f);
+		if (!dl_ok) {
+			dep_fail(&rows[SWDL_FRAG], sfx, "an earlier fragment failed");
+			continue;
+		}
+		*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = f;
+		rc = swx(I2OSWDL, g_iop, SW_ID, g_img + (f - 1) * SW_FRAG, swlen, maxfrag, curfrag, &err);
+		dl_ok = check_rc(&rows[SWDL_FRAG], sfx, rc, err) == 1;
+	}
+
+	for (unsigned f = 1; f <= SW_NFRAG; f++) {
+		char sfx[16];
+		snprintf(sfx, sizeof sfx, "%u", f);
+		if (!dl_ok) {
+			dep_fail(&rows[SWUL_FRAG], sfx, "download failed");
+			dep_fail(&rows[SWUL_DATA], sfx, "download failed");
+			continue;
+		}
+		unsigned fsz = f < SW_NFRAG ? SW_FRAG : SW_SIZE - (SW_NFRAG - 1) * SW_FRAG;
+		fill(g_up, 2 * SW_FRAG);
+		*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = f;
+		rc = swx(I2OSWUL, g_iop, SW_ID, g_up, swlen, maxfrag, curfrag, &err);
+		if (check_rc(&rows[SWUL_FRAG], sfx, rc, err) == 1) {
+			long d = first_diff(g_up, g_img + (f - 1) * SW_FRAG, fsz);
+			long t = touched(g_up, fsz, 2 * SW_FRAG);
+			check_true(&rows[SWUL_DATA], sfx, d < 0 && t < 0,
+				   "expected the %u downloaded bytes and nothing after them, got %s%ld", fsz,
+				   d >= 0 ? "a difference at byte " : "a write at byte ", d >= 0 ? d : t);
+		} else {
+			dep_fail(&rows[SWUL_DATA], sfx, "SWUL failed");
+		}
+	}
+
+	/* SWUL reports the real size and fragment count. */
+	if (dl_ok) {
+		fill(g_up, 2 * SW_FRAG);
+		*swlen = 0; *maxfrag = 0; *curfrag = 1;
+		rc = swx(I2OSWUL, g_iop, SW_ID, g_up, swlen, maxfrag, curfrag, &err);
+		check_true(&rows[SWUL_SIZES], NULL, rc == 0 && *swlen == SW_SIZE && *maxfrag == SW_NFRAG,
+			   "expected 0 with *swlen 20000 and *maxfrag 3, got %d (errno %s) *swlen %u *maxfrag %u",
+			   rc, errname(err), *swlen, *maxfrag);
+	} else {
+		dep_fail(&rows[SWUL_SIZES], NULL, "download failed");
+	}
+	return dl_ok;
+}
+
+/* What the store refuses: fragments out of order, sizes the types cannot express, pointers. */
+static void refusals(void)
+{
+	int err, rc;
+	/* Out of order: a new module whose first fragment is number 2. */
+	*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 2;
+	rc = swx(I2OSWDL, g_iop, SW_ID_OOO, g_img + SW_FRAG, swlen, maxfrag, curfrag, &err);
+	check_rc(&rows[SWDL_OUTOFORDER], NULL, rc, err);
+	*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
+	rc = swx(I2OSWUL, g_iop, SW_ID_OOO, g_up, swlen, maxfrag, curfrag, &err);
+	check_rc(&rows[SWDL_OUTOFORDER_NOSTATE], NULL, rc, err);
+
+	/* Sizes the types cannot express. */
+	*swlen = SW_SIZE; *maxfrag = 300; *curfrag = 1;
+	rc = swx(I2OSWDL, g_iop, SW_ID_300, g_img, swlen, maxfrag, curfrag, &err);
+	check_rc(&rows[SWDL_FRAGCOUNT], NULL, rc, err);
+	*swlen = 10000; *maxfrag = 1; *curfrag = 1;
+	rc = swx(I2OSWDL, g_iop, SW_ID_BIG, g_img, swlen, maxfrag, curfrag, &err);
+	check_rc(&rows[SWDL_BIGFRAG], NULL, rc, err);
+
+	/* Pointers. */
+	*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
+	rc = swx(I2OSWDL, g_iop, SW_ID_OOO, NULL, swlen, maxfrag, curfrag, &err);
+	check_rc(&rows[SWDL_NULLBUF], NULL, rc, err);
+	rc = swx(I2OSWUL, g_iop, SW_ID, NULL, swlen, maxfrag, curfrag, &err);
+	check_rc(&rows[SWUL_NULLBUF], NULL, rc, err);
+	for (int i = 0; i < NBAD; i++) {
+		*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
+		rc = swx(I2OSWDL, g_iop, SW_ID_OOO, bad_ptr(i), swlen, maxfrag, curfrag, &err);
+		check_rc(&rows[SWDL_BADBUF], bad_names[i], rc, err);
+		rc = swx(I2OSWDL, g_iop, SW_ID_OOO, g_img, bad_ptr(i), maxfrag, curfrag, &err);
+		check_rc(&rows[SWDL_BADSWLEN], bad_names[i], rc, err);
+		rc = i2o_ioctl(g_fd, I2OSWDL, bad_ptr(i), &err);
+		check_rc(&rows[SWDL_BADSTRUCT], bad_names[i], rc, err);
+		*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
+		rc = swx(I2OSWUL, g_iop, SW_ID, bad_ptr(i), swlen, maxfrag, curfrag, &err);
+		check_rc(&rows[SWUL_BADBUF], bad_names[i], rc, err);
+	}
+	*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
+	rc = swx(I2OSWDL, g_noiop, SW_ID_OOO, g_img, swlen, maxfrag, curfrag, &err);
+	check_rc(&rows[SWDL_NOIOP], NULL, rc, err);
+}
+
+/* Delete: a wrong size is refused and changes nothing; size 0 = unknown. */
+static void delete_checks(int dl_ok)
+{
+	int err, rc;
+	if (dl_ok) {
+		*swlen = SW_SIZE - 1;
+		rc = swx(I2OSWDEL, g_iop, SW_ID, NULL, swlen, maxfrag, curfrag, &err);
+		check_rc(&rows[SWDEL_WRONGLEN], NULL, rc, err);
+		*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
+		rc = swx(I2OSWUL, g_iop, SW_ID, g_up, swlen, maxfrag, curfrag, &err);
+		check_rc(&rows[SWDEL_WRONGLEN_KEPT], NULL, rc, err);
+		*swlen = 0;
+		rc = swx(I2OSWDEL, g_iop, SW_ID, NULL, swlen, maxfrag, curfrag, &err);
+		if (check_rc(&rows[SWDEL_OK], NULL, rc, err) == 1) {
+			check_val(&rows[SWDEL_SWLEN], NULL, *swlen, SW_SIZE);
+			*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
+			rc = swx(I2OSWUL, g_iop, SW_ID, g_up, swlen, maxfrag, curfrag, &err);
+			check_rc(&rows[SWDEL_GONE], NULL, rc, err);
+		} else {
+			dep_fail(&rows[SWDEL_SWLEN], NULL, "SWDEL failed");
+			dep_fail(&rows[SWDEL_GONE], NULL, "SWDEL failed");
+		}
+	} else {
+		static const int ids[] = { SWDEL_WRONGLEN, SWDEL_WRONGLEN_KEPT, SWDEL_OK, SWDEL_SWLEN, SWDEL_GONE };
+		for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+			dep_fail(&rows[ids[i]], NULL, "download failed");
+	}
+	*swlen = 0;
+	rc = swx(I2OSWDEL, g_iop, SW_ID_OOO, NULL, swlen, maxfrag, curfrag, &err);
+	check_rc(&rows[SWDEL_ABSENT], NULL, rc, err);
+	*swlen = 0;
+	rc = swx(I2OSWDEL, g_noiop, SW_ID, NULL, swlen, maxfrag, curfrag, &err);
+	check_rc(&rows[SWDEL_NOIOP], NULL, rc, err);
+}
+
+static void run(void)
+{
+	int err, rc;
+	swlen = &g_u32[4];
+	maxfrag = &g_u32[5];
+	curfrag = &g_u32[6];
+	for (unsigned i = 0; i < SW_SIZE; i++)
+		g_img[i] = (uint8_t)((i * 7 + 13) ^ (i >> 8));
+
+	/* Leftovers of an interrupted earlier run would make the results meaningless. */
+	sw_cleanup_all();
+
+	*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
+	rc = swx(I2OSWUL, g_iop, SW_ID, g_up, swlen, maxfrag, curfrag, &err);
+	check_rc(&rows[SW_ABSENT], NULL, rc, err);
+
+	int dl_ok = download_upload();
+	refusals();
+	delete_checks(dl_ok);
+	sw_cleanup_all();
+}
+
+const struct section sec_sw = SECTION("sw", rows, run);
