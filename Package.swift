@@ -92,7 +92,7 @@ let package = Package(
         // Benchmarks (scripts/bench): the in-process benchmark and its allocation counter.
         .target(name: "CAllocCounter", path: "Benchmarks/CAllocCounter"),
         .executableTarget(name: "i2osim-bench", dependencies: [
-            "CAllocCounter", "CFuse", "I2OABI", "I2ODevice", "IoctlEngine", "IOPModel", "I2OFormats", "Fixtures", "CUSETransport",
+            "CAllocCounter", "CFuse", "I2OABI", "I2ODevice", "IoctlEngine", "Simulator", "IOPModel", "I2OFormats", "Fixtures", "CUSETransport",
             .product(name: "Yams", package: "Yams"),
         ], path: "Benchmarks/I2OSimBench", swiftSettings: strict),
         // The CUSE baseline in Swift: the C server's canned answers through the same libfuse session,

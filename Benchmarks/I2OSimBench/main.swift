@@ -24,6 +24,7 @@ import CUSETransport
 import Fixtures
 import IOPModel
 import IoctlEngine
+import Simulator
 internal import CYaml  // libyaml, bundled by Yams: the fixture row's baseline
 
 #if canImport(Glibc)
@@ -76,8 +77,10 @@ func measure(reps: Int = 5, budget: Double, _ body: () -> Void) -> (rate: Double
     return (best, bestAllocs)
 }
 
+/// The default machine's engine as the daemon runs it: its pipeline assembled by `Simulator`
+/// (statistics active; faults, persistence and tracing idle).
 func defaultEngine() -> Engine {
-    do { return Engine(machine: Machine(try FixtureLoader.loadDefault())) } catch {
+    do { return Simulator(machine: Machine(try FixtureLoader.loadDefault())).engine } catch {
         print("i2osim-bench: the default fixture does not load: \(error)"); exit(2)
     }
 }
