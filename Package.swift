@@ -15,8 +15,9 @@
 //   Fixtures     the text description of a machine (YAML) and its loader.
 //   IoctlEngine  the host driver: a ControlNode whose ioctls run through a request pipeline of
 //                interceptors to the personality's handler and the model. No OS, no transport.
-//   Faults, Persistence, Trace   interceptors of the pipeline (fault rules, the state directory,
-//                request traces); Trace also replays traces and passes requests to a real node.
+//   Faults, Statistics, Persistence, Trace   interceptors of the pipeline (fault rules, request
+//                statistics, the state directory, request traces); Trace also replays traces and
+//                passes requests to a real node.
 //   Simulator    the engine with its pipeline assembled (the one place the chain is built).
 //   Control      the control channel (`--control`, `i2osim ctl`).
 //   CUSETransport, PreloadTransport   the transports: CUSE (libfuse3) and the LD_PRELOAD socket.
@@ -67,9 +68,10 @@ let package = Package(
         .target(name: "IoctlEngine", dependencies: ["I2OABI", "I2ODevice", "IOPModel", "I2OFormats"], swiftSettings: strict),
         // The pipeline's interceptors, each its own concern; `Simulator` assembles them around the engine.
         .target(name: "Faults", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "Posix"], swiftSettings: strict),
+        .target(name: "Statistics", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "Posix"], swiftSettings: strict),
         .target(name: "Persistence", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "Posix", system],
                 swiftSettings: strict),
-        .target(name: "Simulator", dependencies: ["IoctlEngine", "Faults", "Persistence", "Trace", "I2ODevice", "IOPModel", "I2OFormats"],
+        .target(name: "Simulator", dependencies: ["IoctlEngine", "Faults", "Statistics", "Persistence", "Trace", "I2ODevice", "IOPModel", "I2OFormats"],
                 swiftSettings: strict),
         // libfuse3's CUSE API (Debian: libfuse3-dev). Only CUSETransport sees it.
         .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
@@ -112,10 +114,10 @@ let package = Package(
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),
         .testTarget(name: "DPTFirmwareTests", dependencies: ["DPTFirmware", "IOPModel", "I2OFormats"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "DPTFirmware", "IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")]),
-        .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
+        .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "Statistics", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
         .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice", "Simulator", "Faults", "Persistence"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
-        .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice"]),
+        .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "Statistics", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice"]),
     ]
 )

@@ -125,7 +125,7 @@ public final class Engine: ControlNode {
             active[i] = true
             needsScope = needsScope || interceptor.needsScope
         }
-        return RequestContext(request: request, command: command, fileIsOpen: open, start: .now, rounds: 0,
+        return RequestContext(request: request, command: command, fileIsOpen: open, rounds: 0,
                               scope: needsScope ? RequestScope(kind: command?.kind, file: request.file) : nil, active: active)
     }
 

@@ -120,7 +120,7 @@ extension KernelPersonality {
             guard let capacity = try memory.fetch([.u32(a.reslen)], []).u32(0) else { return .error(.EFAULT) }
             initial = min(initial, Int(capacity))
         }
-        return try call.run(reserve: initial, memory: &memory, ranges: a.ranges(reserving:), decide: { got, reserved, s in
+        return try call.run(reserve: initial, memory: &memory, ranges: { a.ranges(reserving: $0) }, decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }

@@ -29,14 +29,14 @@ extension Personality {
     ///   (as the kernel does).
     /// - The reply area receives min(R, reply MessageSize, 128) words; the rest is left as it was.
     func passthru(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
-        let frame: PassthruFrame
+        var frame: PassthruFrame
         switch try PassthruFrame.fetch(call, memory: &memory, badSize: .EINVAL, minimumSize: 3) {
         case let .success(f): frame = f
         case let .failure(e): return .error(e)
         }
         let (unit, w0, size, replyAt, replyWord0) = (frame.unit, frame.word0, frame.size, frame.replyAt,
                                                       frame.replyWord0)
-        var words = frame.words
+        var words = frame.takeWords()
         let replyCapacity = min(Int(replyWord0 >> 16), Limits.replyWords)
 
         // The SGL: simple 2-word elements to the end of the frame.
@@ -112,10 +112,17 @@ struct PassthruFrame {
     let word0: UInt32
     /// S, in words.
     let size: Int
-    let words: [UInt32]
+    private(set) var words: [UInt32]
     /// The reply area: right after the frame.
     let replyAt: UInt64
     let replyWord0: UInt32
+
+    /// The frame's words, taken out (so the caller changes them without a copy).
+    mutating func takeWords() -> [UInt32] {
+        let w = words
+        words = []
+        return w
+    }
 
     static func fetch(_ call: IoctlCall, memory: inout some UserMemory, badSize: Errno,
                       minimumSize: Int) throws(NeedsRound) -> Result<PassthruFrame, Errno> {

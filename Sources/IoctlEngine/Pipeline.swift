@@ -73,8 +73,9 @@ public struct RequestContext: Sendable {
     public let command: IoctlCommand?
     /// Whether the file was open when the request began.
     public let fileIsOpen: Bool
-    /// When its first call reached the engine.
-    public let start: ContinuousClock.Instant
+    /// When it began, in monotonic nanoseconds: set by the interceptor that times requests
+    /// (`Statistics`), 0 when none does. The engine itself reads no clock on this path.
+    public var timestamp: UInt64 = 0
     /// Rounds so far: transport retries before this call, plus fetches of the final pass.
     public internal(set) var rounds: Int
     /// The shared part, when an interceptor asked for one.
@@ -84,9 +85,9 @@ public struct RequestContext: Sendable {
     /// Whether the interceptors saw it begin.
     var begun = false
 
-    init(request: IoctlRequest, command: IoctlCommand?, fileIsOpen: Bool, start: ContinuousClock.Instant, rounds: Int,
-         scope: RequestScope?, active: ActiveInterceptors) {
-        self.request = request; self.command = command; self.fileIsOpen = fileIsOpen; self.start = start
+    init(request: IoctlRequest, command: IoctlCommand?, fileIsOpen: Bool, rounds: Int, scope: RequestScope?,
+         active: ActiveInterceptors) {
+        self.request = request; self.command = command; self.fileIsOpen = fileIsOpen
         self.rounds = rounds; self.scope = scope; self.active = active
     }
 

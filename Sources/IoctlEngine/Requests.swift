@@ -42,11 +42,16 @@ extension Engine {
         return state.withLock { $0.files[file] != nil }
     }
 
-    /// Counts the first round of `request`, answered by its transport, as the engine's own: its
-    /// record starts now with one round, as if the engine had asked for it.
+    /// Counts the first round of `request`, answered by its transport, as the engine's own: the
+    /// request begins now (the interceptors see it begin; none of them sees rounds, or the
+    /// transport could not have answered) with one round, as if the engine had asked for it.
     public func firstRoundAnswered(_ request: IoctlRequest) -> Bool {
         guard mayAnswerFirstRound(request.file) else { return false }
         var context = newContext(request)
+        context.begun = true
+        for (i, interceptor) in interceptors.ioctl.enumerated() where context.active[i] {
+            _ = interceptor.requestBegins(&context)
+        }
         context.rounds = 1
         requests.keep(context)
         return true

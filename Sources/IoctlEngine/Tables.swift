@@ -43,7 +43,7 @@ extension Personality {
         let a = IoctlStructs.HrtLct(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         let initial = call.engine.peek { s in s.machine.iops[unit].map(size) ?? 0 }
-        return try call.run(reserve: initial, memory: &memory, ranges: a.ranges(reserving:), decide: { got, reserved, s in
+        return try call.run(reserve: initial, memory: &memory, ranges: { a.ranges(reserving: $0) }, decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }

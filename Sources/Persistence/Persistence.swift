@@ -11,7 +11,9 @@ import Synchronization
 public final class Persistence: IoctlInterceptor {
     private struct Attachment: Sendable {
         let directory: StateDirectory
-        weak var engine: Engine?
+        /// Unowned: the engine holds this interceptor (and a weak reference would put every
+        /// retain of the engine on the slow path).
+        unowned let engine: Engine
         let log: (@Sendable (String) -> Void)?
     }
     private let attachment = Mutex<Attachment?>(nil)
@@ -37,7 +39,8 @@ public final class Persistence: IoctlInterceptor {
     /// lock, so writes follow the order of the changes). - Returns: false when the write failed.
     @discardableResult
     public func save() -> Bool {
-        guard let a = attachment.withLock({ $0 }), let engine = a.engine else { return true }
+        guard let a = attachment.withLock({ $0 }) else { return true }
+        let engine = a.engine
         let failure: StateError? = engine.withMachine { m in
             do throws(StateError) { try a.directory.save(m); return nil } catch { return error }
         }

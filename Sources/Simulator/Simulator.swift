@@ -1,3 +1,4 @@
+import Statistics
 import I2OABI
 import Faults
 import I2OFormats

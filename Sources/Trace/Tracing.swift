@@ -34,9 +34,11 @@ public final class Tracing: IoctlInterceptor, FrameInterceptor {
         }
     }
 
-    /// Counts `engine`'s queued events in each record.
+    /// Counts `engine`'s queued events in each record. The engine holds this interceptor: it is
+    /// held `unowned` here (a weak reference would give the engine a side table, and every
+    /// retain of it on every request would take the slow path).
     public func countQueuedEvents(of engine: Engine) {
-        queue.withLock { $0 = { [weak engine] in engine?.queuedEventCounts.map { [$0.file.rawValue, UInt64($0.count)] } ?? [] } }
+        queue.withLock { $0 = { [unowned engine] in engine.queuedEventCounts.map { [$0.file.rawValue, UInt64($0.count)] } } }
     }
 
     // MARK: IoctlInterceptor

@@ -63,24 +63,38 @@ struct Replay: ParsableCommand {
     func run() throws {
         ChildProcess.blockForwardedSignals()
         let library = try PreloadSetup.libraryDirectory(preloadDir)
-        let records: [TraceRecord]
-        do { records = try TraceCoding.read(path: trace) } catch {
-            PreloadSetup.complain("\(error)")
-            throw ExitCode(125)
-        }
-        let backend = ReplayBackend(records: records, mode: mode) { d, caller in
-            PreloadServer.logToStandardError(d.description)
-            if let caller, caller > 0 { kill(caller, SIGTERM) }
-        }
+        let replay = try replayNode(trace, mode: mode)
         let hub = PreloadEventHub()
-        let outcome = try PreloadSetup.runPrivately(argv, node: backend, hub: hub, library: library, devices: devices)
+        let outcome = try PreloadSetup.runPrivately(argv, node: replay.node, hub: hub, library: library, devices: devices)
         if case .notStarted = outcome { throw ExitCode(outcome.shellStatus) }
-        if backend.firstDivergence != nil { throw ExitCode(3) }
-        if let d = backend.unconsumed() {
-            PreloadServer.logToStandardError(d.description)
-            throw ExitCode(3)
-        }
-        PreloadSetup.complain("replay: the client followed the recording (\(records.count) records, \(mode.rawValue))")
+        try finishReplay(replay)
         throw ExitCode(outcome.shellStatus)
     }
+}
+
+/// The trace at `path` as a node that answers from it (`replay`, `serve --replay`): at the first
+/// departure the report goes to standard error and the requesting process gets SIGTERM. A trace
+/// that cannot be read ends the command (125).
+func replayNode(_ path: String, mode: ReplayMode) throws -> (node: ReplayBackend, records: Int) {
+    let records: [TraceRecord]
+    do { records = try TraceCoding.read(path: path) } catch {
+        PreloadSetup.complain("\(error)")
+        throw ExitCode(125)
+    }
+    let node = ReplayBackend(records: records, mode: mode) { d, caller in
+        PreloadServer.logToStandardError(d.description)
+        if let caller, caller > 0 { kill(caller, SIGTERM) }
+    }
+    return (node, records.count)
+}
+
+/// After the clients: a departure, or recorded requests no client made, end the command with 3;
+/// else one line says the clients followed the recording.
+func finishReplay(_ replay: (node: ReplayBackend, records: Int)) throws {
+    if replay.node.firstDivergence != nil { throw ExitCode(3) }
+    if let d = replay.node.unconsumed() {
+        PreloadServer.logToStandardError(d.description)
+        throw ExitCode(3)
+    }
+    PreloadSetup.complain("replay: the client followed the recording (\(replay.records) records, \(replay.node.mode.rawValue))")
 }

@@ -8,6 +8,7 @@ import IOPModel
 import IoctlEngine
 import PreloadTransport
 import Simulator
+import Trace
 import Synchronization
 
 struct Serve: ParsableCommand {
@@ -28,11 +29,21 @@ struct Serve: ParsableCommand {
           export LD_PRELOAD='…/i2osim-preload/$PLATFORM/libi2osim-preload.so' I2OSIM_SOCKET='PATH'
         For a single command, `i2osim run -- COMMAND` does all of this privately.
 
+        Instead of a simulated machine, the node can answer from a trace (--replay TRACE, as \
+        `i2osim replay` does for one command: every request is matched with the recording, the \
+        recorded answers are given back, and a client that departs from it is stopped with a \
+        report; --strict or --keyed say how requests are matched), or pass every request to a real \
+        node and record it (--record-from DEVICE with --trace FILE), through CUSE or --socket alike: \
+        statically linked and Go clients, which the preload library cannot reach, are recorded and \
+        replayed through CUSE.
+
         Examples:
           i2osim serve                                   the built-in machine on /dev/i2o/ctl
           i2osim serve --fixture fixtures/intel-u3-1l.yaml --name i2o/ctl --name i2octl
           i2osim serve --mode 0660 --group disk
           i2osim serve --socket /tmp/i2o.sock            then, in another shell, the export line
+          i2osim serve --name i2o/rec --record-from /dev/i2o/ctl --trace card.trace
+          i2osim serve --replay card.trace --keyed       the recorded card on /dev/i2o/ctl
         """)
 
     @Option(help: ArgumentHelp("The machine to serve (YAML); the built-in default when omitted.", valueName: "FIXTURE"))
@@ -69,6 +80,18 @@ struct Serve: ParsableCommand {
                                valueName: "FILE"))
     var trace: String?
 
+    @Option(help: ArgumentHelp("Answer every request from this trace instead of a simulated machine (see `i2osim replay`).",
+                               valueName: "TRACE"))
+    var replay: String?
+
+    @Flag(help: "With --replay: how requests are matched with the recording.")
+    var replayMode: ReplayMode?
+
+    @Option(help: ArgumentHelp(
+        "Pass every request through to this real device node instead of simulating a machine; with --trace, record the clients against a real card (64-bit clients).",
+        valueName: "DEVICE"))
+    var recordFrom: String?
+
     mutating func validate() throws {
         if let user, Privileges.lookup(user) == nil {
             throw ValidationError("--user \(user): no such user")
@@ -85,22 +108,26 @@ struct Serve: ParsableCommand {
         for n in names where n.isEmpty || n.hasPrefix("/") || n.contains("..") {
             throw ValidationError("--name \(n): give the node's name below /dev, such as i2o/ctl or i2octl")
         }
+        if replayMode != nil && replay == nil { throw ValidationError("--strict and --keyed go with --replay TRACE") }
+        if replay != nil && recordFrom != nil { throw ValidationError("--replay and --record-from exclude each other: answer from a trace, or from a real node") }
+        if let source = replay.map({ _ in "--replay" }) ?? recordFrom.map({ _ in "--record-from" }) {
+            let machineOptions = [("--fixture", fixture != nil), ("--state-dir", daemon.stateDir != nil), ("--control", daemon.control != nil)]
+            if let (option, _) = machineOptions.first(where: { $0.1 }) {
+                throw ValidationError("\(option) configures a simulated machine; \(source) serves no simulated machine")
+            }
+            if replay != nil, trace != nil { throw ValidationError("--trace records requests; with --replay there is nothing new to record") }
+        }
     }
 
     func run() throws {
-        var description = try loadMachine(fixture)
-        let stateDirectory = try daemon.openState(&description)
         if let socket {
             ChildProcess.blockForwardedSignals()
             let library = try PreloadSetup.libraryDirectory(preloadDir)
             if let user { try dropRoot(to: user) }   // the library is found (or built); the socket is made as U
             let hub = PreloadEventHub()
-            let simulator = Simulator(machine: Machine(description), personality: personality, observer: hub,
-                                      timeoutScale: timeoutScale)
-            try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
-            try attachTracer(trace, to: simulator)
-            try servePreloadSocket(engine: simulator.engine, hub: hub, path: socket, mode: mode_t(UInt32(socketMode, radix: 8) ?? 0o600),
-                                   libraryDir: library, devices: names.map { "/dev/" + $0 })
+            try withNode(observer: hub, transport: nil, SocketServing(
+                hub: hub, path: socket, mode: mode_t(UInt32(socketMode, radix: 8) ?? 0o600), libraryDir: library,
+                devices: names.map { "/dev/" + $0 }))
             return
         }
         let names = self.names.isEmpty ? ["i2o/ctl"] : self.names
@@ -114,19 +141,68 @@ struct Serve: ParsableCommand {
         sigemptyset(&signals)
         for s in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, s) }
         pthread_sigmask(SIG_BLOCK, &signals, nil)
-
         let wakeups = CUSEWakeups()
-        let simulator = Simulator(machine: Machine(description), personality: personality, observer: wakeups,
-                                  timeoutScale: timeoutScale)
-        try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
-        try attachTracer(trace, to: simulator, transport: "cuse")
-        let engine = simulator.engine
-        let mode = self.mode.flatMap { mode_t($0, radix: 8) }
-        let gid = group.flatMap { getgrnam($0)?.pointee.gr_gid }
+        try withNode(observer: wakeups, transport: "cuse", CUSEServing(
+            names: names, wakeups: wakeups, mode: mode.flatMap { mode_t($0, radix: 8) },
+            gid: group.flatMap { getgrnam($0)?.pointee.gr_gid }, user: user, signals: signals))
+    }
+
+    /// The node the options ask for — a trace's replay, a pass-through to a real node, or the
+    /// simulated machine with its state directory, fault rules, control channel and trace — given
+    /// to `serving`, which serves it until a signal. `observer` hears of queued events.
+    private func withNode(observer: any NodeObserver, transport: String?, _ serving: some NodeServing) throws {
+        if let replay {
+            let replay = try replayNode(replay, mode: replayMode ?? .strict)
+            try serving.serve(replay.node)
+            try finishReplay(replay)
+        } else if let recordFrom {
+            try serving.serve(try passThroughBackend(device: recordFrom, trace: trace, observer: observer, transport: transport))
+        } else {
+            var description = try loadMachine(fixture)
+            let stateDirectory = try daemon.openState(&description)
+            let simulator = Simulator(machine: Machine(description), personality: personality, observer: observer,
+                                      timeoutScale: timeoutScale)
+            try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
+            try attachTracer(trace, to: simulator, transport: transport)
+            try serving.serve(simulator.engine)
+        }
+    }
+}
+
+/// Serves a node until SIGINT/SIGTERM/SIGHUP.
+protocol NodeServing {
+    func serve<Node: ControlNode>(_ node: Node) throws
+}
+
+/// `serve --socket PATH`.
+struct SocketServing: NodeServing {
+    let hub: PreloadEventHub
+    let path: String
+    let mode: mode_t
+    let libraryDir: String
+    let devices: [String]
+
+    func serve<Node: ControlNode>(_ node: Node) throws {
+        try servePreloadSocket(node: node, hub: hub, path: path, mode: mode, libraryDir: libraryDir, devices: devices)
+    }
+}
+
+/// `serve` through CUSE: a node per name, `ready: PATH` printed as each appears.
+struct CUSEServing: NodeServing {
+    let names: [String]
+    let wakeups: CUSEWakeups
+    let mode: mode_t?
+    let gid: gid_t?
+    let user: String?
+    /// SIGINT, SIGTERM, SIGHUP: blocked in every thread, taken by `sigwait`.
+    let signals: sigset_t
+
+    func serve<Node: ControlNode>(_ node: Node) throws {
         let ready = DispatchSemaphore(value: 0)
+        let (mode, gid) = (self.mode, self.gid)
         for name in names {
             let device = CUSEDevice(
-                name: name, node: engine,
+                name: name, node: node,
                 onReady: { path in
                     if let mode { chmod(path, mode) }
                     if let gid { chown(path, uid_t.max, gid) }
@@ -151,11 +227,11 @@ struct Serve: ParsableCommand {
             }
             try dropRoot(to: user)
         }
+        var signals = self.signals
         var caught: Int32 = 0
         sigwait(&signals, &caught)
         for d in devices.withLock({ $0 }) { d.stop() }
         printError("i2osim: stopped by signal \(caught); nodes removed")
-        Foundation.exit(0)
     }
 }
 

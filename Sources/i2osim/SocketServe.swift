@@ -7,14 +7,14 @@ import IOPModel
 import IoctlEngine
 import PreloadTransport
 
-/// Serves `engine` on the preload socket at `path` until SIGINT/SIGTERM/SIGHUP (which must be
+/// Serves `node` on the preload socket at `path` until SIGINT/SIGTERM/SIGHUP (which must be
 /// blocked already: `ChildProcess.blockForwardedSignals()` before any thread starts). `hub` must
-/// be the engine's observer (or forwarded to by it). Prints the export line on stdout.
-func servePreloadSocket(engine: Engine, hub: PreloadEventHub, path: String, mode: mode_t, libraryDir: String,
+/// be the node's observer (or forwarded to by it). Prints the export line on stdout.
+func servePreloadSocket(node: some ControlNode, hub: PreloadEventHub, path: String, mode: mode_t, libraryDir: String,
                         devices: [String]) throws {
     let server: PreloadServer
     do {
-        server = try PreloadServer(node: engine, hub: hub, socketPath: path, mode: mode)
+        server = try PreloadServer(node: node, hub: hub, socketPath: path, mode: mode)
     } catch {
         PreloadSetup.complain("\(error)")
         throw ExitCode.failure

@@ -19,10 +19,10 @@ func attachTracer(_ path: String?, to simulator: Simulator, transport: String? =
 }
 
 /// `run --record-from DEVICE [--trace FILE]`: the requests go to the real node, traced.
-func passThroughBackend(device: String, trace: String?, observer: any NodeObserver) throws -> PassThroughBackend {
+func passThroughBackend(device: String, trace: String?, observer: any NodeObserver, transport: String? = nil) throws -> PassThroughBackend {
     var tracer: (any EngineTracer)?
     if let trace {
-        do { tracer = try TraceWriter(path: trace) } catch {
+        do { tracer = try TraceWriter(path: trace, transport: transport) } catch {
             printError("i2osim: --trace \(error)")
             throw ExitCode(125)
         }

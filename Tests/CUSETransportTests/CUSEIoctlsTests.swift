@@ -3,6 +3,7 @@ import I2ODevice
 import Glibc
 import Synchronization
 import Testing
+import Statistics
 import Fixtures
 import IOPModel
 @testable import IoctlEngine

@@ -1,6 +1,7 @@
 import I2OABI
 import I2ODevice
 import Testing
+import Statistics
 import EngineTestSupport
 import I2OFormats
 import IOPModel

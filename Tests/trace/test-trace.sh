@@ -82,6 +82,9 @@ out=$("$bin" replay "$work/pt.trace" -- "$csuite/i2o-suite" 2>&1); rc=$?
 [ $rc -eq 0 ] && grep -q " 0 failed" <<<"$out" && ok "the --record-from trace replays --strict" \
   || { no "replay of the --record-from trace (rc $rc)"; grep -v '^ok\|^#' <<<"$out" | tail -5; }
 
+# 3c. serve --replay and serve --record-from on the preload socket (their CUSE side: section 5).
+"$here/serve-replay.sh" "$bin" "$csuite" || fail=1
+
 # 4. Record round trip for every fixture.
 "$here/roundtrip.sh" "$bin" || fail=1
 

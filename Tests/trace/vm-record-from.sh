@@ -1,8 +1,11 @@
 #!/bin/sh
 # Runs inside the cuse-vm guest (root, real CUSE): `i2osim serve --trace` on /dev/i2o/ctl, the
-# C suite against it (a trace written through CUSE); then `i2osim run --record-from
-# /dev/i2o/ctl --trace` records the suite passing through to that real node, and both traces
-# are replayed without the node (`i2osim replay`, --strict).
+# C suite against it (a trace written through CUSE); `i2osim serve --name i2o/rec --record-from
+# /dev/i2o/ctl --trace` records the statically linked suite (which no preload library reaches)
+# through a second CUSE node passing to the first, standing in for a card; `i2osim run
+# --record-from /dev/i2o/ctl --trace` records the suite through preload. Then, without the
+# node: the traces replay through preload (`i2osim replay`) and through CUSE (`i2osim serve
+# --replay`, the static suite), a recording of one transport through the other.
 #   vm-record-from.sh I2OSIM SUITE_DIR
 set -u
 i2osim=$1
@@ -22,6 +25,17 @@ if "$suite/i2o-suite" -d /dev/i2o/ctl >/tmp/suite-cuse.out 2>&1; then ok "C suit
 else bad "C suite through CUSE: $(tail -3 /tmp/suite-cuse.out)"; fi
 cp /tmp/cuse.trace /tmp/cuse-suite.trace   # the suite's requests only (every line is written whole)
 
+# A second CUSE node recording a static client on its way to the first (a card's stand-in).
+"$i2osim" serve --name i2o/rec --record-from /dev/i2o/ctl --trace /tmp/rec.trace >/tmp/rec.out 2>/tmp/rec.err &
+rec_pid=$!
+i=0
+while [ $i -lt 300 ] && ! grep -q '^ready: /dev/i2o/rec' /tmp/rec.out 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+if "$suite/i2o-suite-static" -d /dev/i2o/rec >/tmp/suite-rec.out 2>&1; then
+	ok "the static suite through serve --record-from (CUSE to CUSE), recorded ($(wc -l </tmp/rec.trace) requests)"
+else bad "static suite through serve --record-from: $(grep FAIL /tmp/suite-rec.out | head -5; tail -2 /tmp/suite-rec.out; tail -3 /tmp/rec.err)"; fi
+kill -INT $rec_pid
+wait $rec_pid && [ ! -e /dev/i2o/rec ] && ok "serve --record-from stops on SIGINT, its node gone" || bad "serve --record-from did not stop cleanly"
+
 # The daemon opens the real node; the client sees its own (preloaded) /dev/i2o/ctl.
 if "$i2osim" run --record-from /dev/i2o/ctl --trace /tmp/real.trace -- "$suite/i2o-suite" >/tmp/suite-pt.out 2>&1; then
 	ok "C suite recorded through --record-from /dev/i2o/ctl ($(wc -l </tmp/real.trace) requests)"
@@ -37,5 +51,24 @@ for t in real cuse-suite; do
 		ok "the $t trace replays --strict without the card"
 	else bad "replay of the $t trace: $(grep -v '^ok\|^#' /tmp/replay-$t.out | tail -5)"; fi
 done
+# The traces replayed through CUSE: `serve --replay` answers a static client from each — the
+# CUSE-to-CUSE recording, and the preload one (a recording of one transport through the other).
+for t in rec real; do
+	for m in strict keyed; do
+		"$i2osim" serve --replay /tmp/$t.trace --$m >/tmp/rs.out 2>/tmp/rs.err &
+		rs_pid=$!
+		i=0
+		while [ $i -lt 300 ] && ! grep -q '^ready: /dev/i2o/ctl' /tmp/rs.out 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+		"$suite/i2o-suite-static" >/tmp/replay-cuse.out 2>&1
+		src=$?
+		kill -INT $rs_pid
+		wait $rs_pid
+		rrc=$?
+		if [ $src -eq 0 ] && [ $rrc -eq 0 ] && grep -q " 0 failed" /tmp/replay-cuse.out && grep -q "followed the recording" /tmp/rs.err; then
+			ok "the $t trace replays through CUSE (serve --replay --$m) to the static suite"
+		else bad "serve --replay --$m of the $t trace: suite rc $src, serve rc $rrc: $(grep -v '^ok\|^#' /tmp/replay-cuse.out | tail -3; tail -3 /tmp/rs.err)"; fi
+	done
+done
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

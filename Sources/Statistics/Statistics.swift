@@ -1,9 +1,12 @@
 import I2OABI
 import I2ODevice
+import IoctlEngine
+import Posix
 import Synchronization
 
 /// Request statistics (`i2osim ctl stats`): per ioctl, requests, errors by errno, rounds and
-/// latency percentiles. An interceptor of the pipeline, always active.
+/// latency percentiles. An interceptor of the pipeline, always active: it notes when a request
+/// begins (in its context, which lives as long as the request) and records it when it ends.
 public final class Statistics: IoctlInterceptor {
     private let collector = Mutex<StatsCollector>(StatsCollector())
 
@@ -11,10 +14,14 @@ public final class Statistics: IoctlInterceptor {
 
     public var isActive: Bool { true }
 
+    public func requestBegins(_ request: inout RequestContext) -> IoctlResult? {
+        request.timestamp = SystemClock.monotonicNanoseconds()
+        return nil
+    }
+
     public func requestEnds(_ request: RequestContext, _ result: IoctlResult) -> IoctlResult {
-        let elapsed = request.start.duration(to: .now).components
-        let ns = UInt64(max(0, elapsed.seconds)) &* 1_000_000_000 &+ UInt64(max(0, elapsed.attoseconds / 1_000_000_000))
-        collector.withLock { $0.record(kind: request.kind, result: result, rounds: request.rounds, nanoseconds: ns) }
+        let elapsed = SystemClock.monotonicNanoseconds() &- request.timestamp
+        collector.withLock { $0.record(kind: request.kind, result: result, rounds: request.rounds, nanoseconds: elapsed) }
         return result
     }
 
@@ -98,5 +105,5 @@ struct StatsCollector: Sendable {
 extension IoctlCommand.Kind {
     /// Its place in `StatsCollector.slots`: its `nr`, PASSTHRU32 after PASSTHRU (the two share
     /// `nr` 12) — the order of `allCases`, which `CommandTests` checks.
-    var statsSlot: Int { Int(nr) + (self == .passthru32 ? 1 : 0) }
+    public var statsSlot: Int { Int(nr) + (self == .passthru32 ? 1 : 0) }
 }
