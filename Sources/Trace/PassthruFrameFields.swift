@@ -1,6 +1,6 @@
 import I2OFormats
 
-/// The fields of a PASSTHRU request frame (the `msg` buffer, docs/i2o-formats.md §Message frames
+/// The fields of a PASSTHRU request frame (the `msg` buffer, docs/i2o-formats.md §Header
 /// and §SGL) that hold the caller's own values rather than the request's content, so replay
 /// does not compare them byte for byte (docs/trace-format.md, "PASSTHRU frames"):
 ///
@@ -28,7 +28,7 @@ struct PassthruFrameFields {
     /// The fields of `frame`, the frame's bytes (MessageSize words), walked from the SGL offset
     /// (bits 4–7 of word 0, in words) to the last element, the end of the frame, or an element
     /// this walk does not know (page lists, bit buckets, transaction elements: from there on
-    /// every byte is compared).
+    /// every byte is compared). An SGL offset of 0 (none) or inside the header leaves no addresses.
     init(frame: [UInt8]) {
         contexts = min(Self.contextBytes.lowerBound, frame.count)..<min(Self.contextBytes.upperBound, frame.count)
         let words = frame.count / 4
