@@ -5,9 +5,9 @@ import I2OFormats
 import IoctlEngine
 
 /// Replays one recorded ioctl against the client's memory: the recorded rounds with their
-/// addresses translated to the client's (pointers learnt from the struct and the buffers it
-/// points to), every byte read compared with the recording (pointers aside), then the recorded
-/// stores at the translated addresses.
+/// addresses translated to the client's (pointers learnt from the struct, a PASSTHRU frame's
+/// SGL and the buffers they point to), every byte read compared with the recording (pointers
+/// and a frame's contexts aside), then the recorded stores at the translated addresses.
 struct RequestMatcher {
     enum Outcome { case value(IoctlResult), needsRound(NeedsRound) }
     enum Verdict { case matched(Outcome), mismatch(String, String?) }
@@ -20,6 +20,10 @@ struct RequestMatcher {
     var map: [(rec: UInt64, cli: UInt64)] = []
     /// The recorded PASSTHRU message pointer.
     var passthruMessage: UInt64 = 0
+    /// The recorded PASSTHRU reply area (right after the frame), once the frame was compared.
+    var replyArea: UInt64?
+    /// The frame's contexts (words 2–3) as recorded and as the client sends them now.
+    var recordedContexts: [UInt8] = [], clientContexts: [UInt8] = []
     /// Text substitutions (recorded → client), learnt from buffers, applied to the stores.
     var substitutions: [([UInt8], [UInt8])] = []
     /// Every address the recording used (ranges and stores): values equal to or just below one are pointers.
@@ -164,12 +168,45 @@ struct RequestMatcher {
         }
         for s in record.stores ?? [] {
             guard let a = translate(s.address), let b = traceBytes(s.bytes) else { return .mismatch("no place for the recorded store at \(s.addr)", structArgs) }
-            _ = memory.store(substituted(b), at: a)
+            var bytes = substituted(b)
+            if s.address == replyArea { echoClientContexts(recorded: b, into: &bytes) }
+            _ = memory.store(bytes, at: a)
         }
         if record.needsRound == true {
             return .matched(.needsRound(NeedsRound(reads: [], writes: [])))
         }
         return .matched(.value(record.ioctlResult ?? .error(.EIO)))
+    }
+
+    /// A PASSTHRU frame (recorded `e`, the client's `c`): the bytes not to compare. The contexts
+    /// are the caller's own, noted to be given back in the reply; each SGL element's address is
+    /// a pointer, relocated by its place in the frame (an address below `small` — NULL, a bad
+    /// pointer — is compared as it is).
+    mutating func frameFieldsToSkip(_ e: [UInt8], _ c: [UInt8]) -> Set<Int> {
+        let fields = PassthruFrameFields(frame: e)
+        var skip = Set(fields.contexts)
+        recordedContexts = Array(e[fields.contexts])
+        clientContexts = Array(c[fields.contexts])
+        replyArea = passthruMessage &+ UInt64(e.count)
+        for (o, w) in fields.addresses {
+            let rv = Self.le(e, o, w), cv = Self.le(c, o, w)
+            guard rv >= Self.small, cv >= Self.small else { continue }
+            learn(rv, cv)
+            if translate(rv) == cv { skip.formUnion(o..<o + w) }
+        }
+        return skip
+    }
+
+    /// The recorded reply frame stored into the reply area echoes the recorded contexts (words
+    /// 2–3): each word that does is given the client's instead.
+    func echoClientContexts(recorded: [UInt8], into bytes: inout [UInt8]) {
+        let start = PassthruFrameFields.contextBytes.lowerBound
+        for w in stride(from: 0, to: recordedContexts.count - 3, by: 4) where start + w + 4 <= recorded.count {
+            let r = start + w..<start + w + 4
+            if Array(recorded[r]) == Array(recordedContexts[w..<w + 4]) {
+                bytes.replaceSubrange(r, with: clientContexts[w..<w + 4])
+            }
+        }
     }
 
     static func printable(_ b: UInt8) -> Bool { b >= 0x20 && b < 0x7F }
@@ -212,21 +249,8 @@ struct RequestMatcher {
         guard e.count == c.count else { return "\(c.count) bytes, recorded \(e.count)" }
         var skip = Set<Int>()
         if isFrame {
-            // A PASSTHRU frame: the address word of every SGL element (2 words each from the
-            // SGL offset, bits 4-7 of word 0) is a pointer of the caller.
-            let offset = Int(e[0] >> 4)
-            var at = offset
-            while offset > 0, (at + 2) * 4 <= e.count {
-                let o = (at + 1) * 4
-                let rv = Self.le(e, o, 4), cv = Self.le(c, o, 4)
-                if rv >= Self.small, cv >= Self.small {
-                    learn(rv, cv)
-                    if translate(rv) == cv { for k in o..<o + 4 { skip.insert(k) } }
-                }
-                at += 2
-            }
-        }
-        if isStruct, let cmd {
+            skip = frameFieldsToSkip(e, c)
+        } else if isStruct, let cmd {
             let (offsets, w) = TraceArgs.pointerFields(cmd)
             for o in offsets where o + w <= e.count {
                 let rv = Self.le(e, o, w), cv = Self.le(c, o, w)
@@ -236,7 +260,7 @@ struct RequestMatcher {
                 }
             }
         } else {
-            // Nested pointers (PASSTHRU's SGL addresses): 4-byte words the recording used as addresses.
+            // Nested pointers in a buffer: 4-byte words the recording used as addresses.
             var o = 0
             while o + 4 <= e.count {
                 let rv = Self.le(e, o, 4), cv = Self.le(c, o, 4)

@@ -72,6 +72,30 @@ out=$("$bin" replay --strict "$work/c.trace" -- "$work/trace-client" reordered 2
 out=$("$bin" replay "$work/c.trace" -- true 2>&1); rc=$?
 [ $rc -ne 0 ] && grep -q "recorded request(s) were not made" <<<"$out" && ok "a client that stops early diverges" || no "early stop (rc $rc): $out"
 
+# 3a. PASSTHRU frames (64- and 32-bit): a tool's contexts (the pid, a heap pointer) and SGL
+#     addresses (fresh malloc'd buffers) differ on every run; replay relocates the addresses,
+#     gives the client its own contexts back, and still names a byte changed elsewhere.
+for bits in 64 32; do
+  pc="$work/passthru-client$bits"
+  $cc -std=gnu11 -O1 -Wall -Wextra -Werror -m$bits -no-pie -I"$root/include" -o "$pc" "$here/passthru-client.c" \
+    || { no "cannot build passthru-client ($bits-bit)"; continue; }
+  out=$("$bin" run --trace "$work/p$bits.trace" -- "$pc" normal 2>&1); rc=$?
+  if [ $rc -ne 0 ] || ! grep -q " 0 failed" <<<"$out"; then no "passthru-client ($bits-bit) under run --trace (rc $rc): $out"; continue; fi
+  recorded=$(grep '^addresses:' <<<"$out")
+  for m in --strict --keyed; do
+    out=$("$bin" replay $m "$work/p$bits.trace" -- "$pc" normal 2>&1); rc=$?
+    replayed=$(grep '^addresses:' <<<"$out")
+    if [ $rc -eq 0 ] && grep -q " 0 failed" <<<"$out" && [ -n "$replayed" ] && [ "$replayed" != "$recorded" ]; then
+      ok "passthru-client ($bits-bit) replays $m with other contexts and SGL addresses"
+    else no "passthru-client ($bits-bit) replay $m (rc $rc; recorded$recorded; replayed$replayed)"; grep -v '^ok\|^#' <<<"$out" | tail -6; fi
+  done
+  out=$("$bin" replay "$work/p$bits.trace" -- "$pc" changed 2>&1); rc=$?
+  if [ $rc -eq 3 ] && grep -q "expected: #[0-9]* .*I2OPASSTHRU" <<<"$out" && grep -q "received: I2OPASSTHRU" <<<"$out" \
+     && grep -q "difference: round 3 read 0 (msg): byte 16: 0x01, recorded 0x00" <<<"$out"; then
+    ok "passthru-client ($bits-bit) with a changed OperationFlags byte: departure reported (rc $rc)"
+  else no "passthru-client ($bits-bit) changed (rc $rc): $out"; fi
+done
+
 # 3b. --record-from without a VM: an outer `i2osim run` serves the machine to an inner
 #     `i2osim run --record-from`, whose daemon's own open/ioctl calls go through the outer
 #     preload library — the same path as a real node. The trace replays without either.
@@ -81,6 +105,10 @@ else no "C suite through --record-from: $out"; fi
 out=$("$bin" replay "$work/pt.trace" -- "$csuite/i2o-suite" 2>&1); rc=$?
 [ $rc -eq 0 ] && grep -q " 0 failed" <<<"$out" && ok "the --record-from trace replays --strict" \
   || { no "replay of the --record-from trace (rc $rc)"; grep -v '^ok\|^#' <<<"$out" | tail -5; }
+out=$("$bin" run -- "$bin" run --record-from /dev/i2o/ctl --trace "$work/ppt.trace" -- "$work/passthru-client64" normal 2>&1 | tail -1)
+[[ $out == *" 0 failed" ]] && out=$("$bin" replay --keyed "$work/ppt.trace" -- "$work/passthru-client64" normal 2>&1) \
+  && grep -q " 0 failed" <<<"$out" && ok "passthru-client through --record-from, replayed --keyed" \
+  || no "passthru-client through --record-from: $out"
 
 # 3c. serve --replay and serve --record-from on the preload socket (their CUSE side: section 5).
 "$here/serve-replay.sh" "$bin" "$csuite" || fail=1
