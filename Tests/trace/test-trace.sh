@@ -120,6 +120,9 @@ out=$("$bin" run -- "$bin" run --record-from /dev/i2o/ctl --trace "$work/ppt.tra
 if [[ " ${I2OSIM_SKIP_TIERS:-} " == *" cuse "* ]]; then
   echo "################ SKIPPED trace VM part (cuse skipped) — NOT TESTED ################"
 else
+  # The PASSTHRU client beside the suite, where the guest sees it (its /tmp is its own).
+  $cc -std=gnu11 -O1 -Wall -Wextra -Werror -no-pie -I"$root/include" -o "$csuite/passthru-client" "$here/passthru-client.c" \
+    || no "cannot build passthru-client for the guest"
   "$root/scripts/cuse-vm" -- "$here/vm-record-from.sh" "$bin" "$csuite" || fail=1
 fi
 exit $fail

@@ -24,6 +24,18 @@ while [ $i -lt 300 ] && ! grep -q '^ready: /dev/i2o/ctl' /tmp/serve.out 2>/dev/n
 if "$suite/i2o-suite" -d /dev/i2o/ctl >/tmp/suite-cuse.out 2>&1; then ok "C suite through CUSE, traced ($(wc -l </tmp/cuse.trace) requests)"
 else bad "C suite through CUSE: $(tail -3 /tmp/suite-cuse.out)"; fi
 cp /tmp/cuse.trace /tmp/cuse-suite.trace   # the suite's requests only (every line is written whole)
+# The statically linked suite through the same traced node: its part of the trace on its own.
+n=$(wc -l </tmp/cuse.trace)
+if "$suite/i2o-suite-static" >/tmp/suite-static.out 2>&1; then
+	tail -n +$((n + 1)) /tmp/cuse.trace >/tmp/cuse-static.trace
+	ok "the static suite through CUSE, traced by serve --trace ($(wc -l </tmp/cuse-static.trace) requests)"
+else bad "static suite through CUSE: $(tail -3 /tmp/suite-static.out)"; fi
+# A PASSTHRU client with a heap pointer in its TransactionContext and fresh buffers each run.
+n=$(wc -l </tmp/cuse.trace)
+if [ -x "$suite/passthru-client" ] && "$suite/passthru-client" normal >/tmp/pc.out 2>&1; then
+	tail -n +$((n + 1)) /tmp/cuse.trace >/tmp/cuse-pc.trace
+	ok "passthru-client through CUSE, traced ($(wc -l </tmp/cuse-pc.trace) requests)"
+else bad "passthru-client through CUSE: $(tail -3 /tmp/pc.out 2>&1)"; fi
 
 # A second CUSE node recording a static client on its way to the first (a card's stand-in).
 "$i2osim" serve --name i2o/rec --record-from /dev/i2o/ctl --trace /tmp/rec.trace >/tmp/rec.out 2>/tmp/rec.err &
@@ -53,7 +65,7 @@ for t in real cuse-suite; do
 done
 # The traces replayed through CUSE: `serve --replay` answers a static client from each — the
 # CUSE-to-CUSE recording, and the preload one (a recording of one transport through the other).
-for t in rec real; do
+for t in cuse-static rec real; do
 	for m in strict keyed; do
 		"$i2osim" serve --replay /tmp/$t.trace --$m >/tmp/rs.out 2>/tmp/rs.err &
 		rs_pid=$!
@@ -68,6 +80,22 @@ for t in rec real; do
 			ok "the $t trace replays through CUSE (serve --replay --$m) to the static suite"
 		else bad "serve --replay --$m of the $t trace: suite rc $src, serve rc $rrc: $(grep -v '^ok\|^#' /tmp/replay-cuse.out | tail -3; tail -3 /tmp/rs.err)"; fi
 	done
+done
+
+# The PASSTHRU client replayed through CUSE: other contexts, other SGL addresses, same bytes.
+for m in strict keyed; do
+	"$i2osim" serve --replay /tmp/cuse-pc.trace --$m >/tmp/rs.out 2>/tmp/rs.err &
+	rs_pid=$!
+	i=0
+	while [ $i -lt 300 ] && ! grep -q '^ready: /dev/i2o/ctl' /tmp/rs.out 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	"$suite/passthru-client" normal >/tmp/pc-replay.out 2>&1
+	src=$?
+	kill -INT $rs_pid
+	wait $rs_pid
+	rrc=$?
+	if [ $src -eq 0 ] && [ $rrc -eq 0 ] && grep -q "followed the recording" /tmp/rs.err; then
+		ok "passthru-client replays through CUSE (serve --replay --$m) with its own contexts and buffers"
+	else bad "passthru-client serve --replay --$m: client rc $src, serve rc $rrc: $(tail -3 /tmp/pc-replay.out; tail -3 /tmp/rs.err)"; fi
 done
 
 echo "$pass passed, $fail failed"
