@@ -108,7 +108,8 @@ public final class CUSEIoctls: Sendable {
         let first = input.isEmpty && outSize == 0
         // A first call begins a new request: the kernel may have ended this file's previous one
         // itself (a retry's range faulted).
-        let request = IoctlRequest(file: file.id, command: command, argument: argument, abi: abi, caller: pid, begins: first)
+        let request = IoctlRequest(file: file.id, command: command, argument: argument, abi: abi, caller: pid, begins: first,
+                                   retriesRounds: true)
         if first, firstRounds.answer(node.node, request, { ranges, reads in
             if let debug {
                 let r = ranges.map { UserRange(address: UInt64(UInt(bitPattern: $0.iov_base)), count: $0.iov_len) }

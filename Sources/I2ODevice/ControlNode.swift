@@ -47,11 +47,14 @@ public struct IoctlRequest: Sendable {
     /// every IOCTL message). A request may end without the node seeing its end (the kernel fails a
     /// CUSE retry whose range faults): a call that begins drops what was kept of an unfinished one.
     public var begins: Bool
+    /// The transport answers a `NeedsRound` by calling again with the ranges it names (CUSE's
+    /// retry protocol); otherwise a `NeedsRound` ends the request (the preload socket: EFAULT).
+    public var retriesRounds: Bool
 
     public init(file: OpenFileID, command: UInt32, argument: UInt64, abi: CallerABI, caller: Int32? = nil,
-                begins: Bool = false) {
+                begins: Bool = false, retriesRounds: Bool = false) {
         self.file = file; self.command = command; self.argument = argument; self.abi = abi
-        self.caller = caller; self.begins = begins
+        self.caller = caller; self.begins = begins; self.retriesRounds = retriesRounds
     }
 }
 

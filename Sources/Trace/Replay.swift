@@ -162,6 +162,7 @@ public final class ReplayBackend: ControlNode, @unchecked Sendable {
             }
             var matcher = RequestMatcher(record: rec, argument: argument, abi: abi, command: command)
             matcher.substitutions = substitutions
+            matcher.retriesRounds = request.retriesRounds
             switch matcher.run(&memory) {
             case let .matched(result):
                 substitutions = matcher.substitutions
@@ -173,6 +174,9 @@ public final class ReplayBackend: ControlNode, @unchecked Sendable {
             case let .mismatch(why, structArgs):
                 if let structArgs { received = structArgs }
                 if firstMismatch == nil { firstMismatch = (i, why) }
+            case let .retry(round):
+                // Not consumed: the transport's next call of this request comes back to this record.
+                throw round
             }
         }
         diverge(expected: firstMismatch?.0 ?? candidates.first, received: received,

@@ -10,12 +10,16 @@ import IoctlEngine
 /// and a frame's contexts aside), then the recorded stores at the translated addresses.
 struct RequestMatcher {
     enum Outcome { case value(IoctlResult), needsRound(NeedsRound) }
-    enum Verdict { case matched(Outcome), mismatch(String, String?) }
+    /// `retry`: the client's memory asked for a round trip before it can answer (CUSE's retry
+    /// protocol): the request goes on at the transport's next call, with the same record.
+    enum Verdict { case matched(Outcome), mismatch(String, String?), retry(NeedsRound) }
 
     let record: TraceRecord
     let argument: UInt64
     let abi: CallerABI
     let command: UInt32
+    /// Whether the client's transport calls again after a `NeedsRound` (`IoctlRequest.retriesRounds`).
+    var retriesRounds = false
     /// Recorded base → client base.
     var map: [(rec: UInt64, cli: UInt64)] = []
     /// The recorded PASSTHRU message pointer.
@@ -116,6 +120,8 @@ struct RequestMatcher {
                 got = try memory.fetch(reads: reads, writes: writes)
             } catch {
                 if round.needsRound == true, k == rounds.count - 1 { return .matched(.needsRound(error)) }
+                // A transport that retries (CUSE) asks for the round and calls again: same record.
+                if retriesRounds { return .retry(error) }
                 // Through CUSE the kernel copies the results out after the daemon answered: a copy-out
                 // fault never reached the trace, and the client got EFAULT. So does this one.
                 if record.transport == "cuse", !writes.isEmpty { return .matched(.needsRound(error)) }
