@@ -46,12 +46,6 @@ public final class Engine: ControlNode {
     /// The personality this engine imitates.
     public var personalityName: PersonalityName { personality.name }
 
-    /// The interceptor of type `T` in this engine's chain, if any.
-    public func interceptor<T: IoctlInterceptor>(_ type: T.Type) -> T? {
-        for i in interceptors.ioctl { if let t = i as? T { return t } }
-        return nil
-    }
-
     // MARK: The ioctl entry
 
     /// One call of an ioctl. The transport's memory is wrapped once, here in the caller's code
