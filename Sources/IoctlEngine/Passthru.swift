@@ -108,7 +108,6 @@ struct PassthruElement: Sendable {
 /// InboundFrameSize and `minimumSize` (→ `badSize`); the S words and the reply area's word 0 (→ EFAULT).
 struct PassthruFrame {
     let unit: IOPUnit
-    let argument: IoctlStructs.Passthru
     let word0: UInt32
     /// S, in words.
     let size: Int
@@ -140,7 +139,7 @@ struct PassthruFrame {
         guard let frameBytes = got.bytes(0), frameBytes.count == size * 4,
               let words = try? frameBytes.littleEndianWords(what: "passthru frame") else { return .failure(.EFAULT) }
         guard let replyWord0 = got.u32(1) else { return .failure(.EFAULT) }
-        return .success(PassthruFrame(unit: unit, argument: a, word0: w0, size: size, words: words, replyAt: replyAt,
+        return .success(PassthruFrame(unit: unit, word0: w0, size: size, words: words, replyAt: replyAt,
                                       replyWord0: replyWord0))
     }
 }

@@ -42,15 +42,11 @@ extension Simulator {
     public func attachState(_ directory: StateDirectory, log: (@Sendable (String) -> Void)? = nil) {
         persistence.attach(directory, to: engine, log: log)
     }
-    /// Runs `body` on the machine under the engine's lock (`Engine.withMachine`).
-    public func withMachine<R: Sendable>(_ body: (inout Machine) -> R) -> R { engine.withMachine(body) }
     /// A copy of the machine as it is now.
     public var machine: Machine { engine.machine }
 }
 
 extension Simulator {
-    /// The open files now.
-    public var openFiles: [OpenFileID] { engine.openFiles }
     /// The events queued for `file` (oldest first) and its lost count; nil for an unknown file.
     public func queuedEvents(_ file: OpenFileID) -> (events: [EventInfo], lost: Int32)? { engine.queuedEvents(file) }
 }
