@@ -15,12 +15,7 @@ extension FileDescriptor {
         _ path: String, _ mode: AccessMode, options: OpenOptions = [], permissions: FilePermissions = []
     ) throws(Errno) -> FileDescriptor {
         let flags = mode.rawValue | options.rawValue
-        while true {
-            let fd = path.withCString { Glibc.open($0, flags, permissions.rawValue) }
-            if fd >= 0 { return FileDescriptor(rawValue: fd) }
-            let e = Errno.last
-            if e != .interrupted { throw e }
-        }
+        return FileDescriptor(rawValue: try Errno.retryingOnInterrupt { path.withCString { Glibc.open($0, flags, permissions.rawValue) } })
     }
 
     /// Reads up to `buffer.count` bytes: the count read, 0 at the end of the file. With
@@ -29,12 +24,7 @@ extension FileDescriptor {
     /// The corresponding C function is `read`.
     @inlinable
     public func readSome(into buffer: UnsafeMutableRawBufferPointer, retryOnInterrupt: Bool = true) throws(Errno) -> Int {
-        while true {
-            let n = Glibc.read(rawValue, buffer.baseAddress, buffer.count)
-            if n >= 0 { return n }
-            let e = Errno.last
-            if e != .interrupted || !retryOnInterrupt { throw e }
-        }
+        try Errno.retryingOnInterrupt(retryOnInterrupt) { Glibc.read(rawValue, buffer.baseAddress, buffer.count) }
     }
 
     /// Writes up to `buffer.count` bytes once: the count written. With `retryOnInterrupt`, a
@@ -43,12 +33,7 @@ extension FileDescriptor {
     /// The corresponding C function is `write`.
     @inlinable
     public func writeSome(_ buffer: UnsafeRawBufferPointer, retryOnInterrupt: Bool = true) throws(Errno) -> Int {
-        while true {
-            let n = Glibc.write(rawValue, buffer.baseAddress, buffer.count)
-            if n >= 0 { return n }
-            let e = Errno.last
-            if e != .interrupted || !retryOnInterrupt { throw e }
-        }
+        try Errno.retryingOnInterrupt(retryOnInterrupt) { Glibc.write(rawValue, buffer.baseAddress, buffer.count) }
     }
 
     /// Writes every byte of `buffer`: short writes are continued, interrupted ones made again.

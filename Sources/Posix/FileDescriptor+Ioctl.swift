@@ -10,12 +10,7 @@ extension FileDescriptor {
     /// The corresponding C function is `ioctl`.
     @inlinable
     public func ioctl(_ request: UInt, _ argument: UnsafeMutableRawPointer) throws(Errno) -> CInt {
-        while true {
-            let rc = Glibc.ioctl(rawValue, request, argument)
-            if rc >= 0 { return rc }
-            let e = Errno.last
-            if e != .interrupted { throw e }
-        }
+        try Errno.retryingOnInterrupt { Glibc.ioctl(rawValue, request, argument) }
     }
 
     /// Makes the ioctl `request` with an integer argument (see the pointer form).
@@ -23,11 +18,6 @@ extension FileDescriptor {
     /// The corresponding C function is `ioctl`.
     @inlinable
     public func ioctl(_ request: UInt, value argument: CInt) throws(Errno) -> CInt {
-        while true {
-            let rc = Glibc.ioctl(rawValue, request, argument)
-            if rc >= 0 { return rc }
-            let e = Errno.last
-            if e != .interrupted { throw e }
-        }
+        try Errno.retryingOnInterrupt { Glibc.ioctl(rawValue, request, argument) }
     }
 }

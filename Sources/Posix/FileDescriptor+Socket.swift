@@ -13,12 +13,7 @@ extension FileDescriptor {
     /// The corresponding C function is `recv` (no flags).
     @inlinable @inline(__always)
     public func receive(into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
-        while true {
-            let n = Glibc.recv(rawValue, buffer.baseAddress, buffer.count, 0)
-            if n >= 0 { return n }
-            let e = Errno.last
-            if e != .interrupted { throw e }
-        }
+        try Errno.retryingOnInterrupt { Glibc.recv(rawValue, buffer.baseAddress, buffer.count, 0) }
     }
 
     /// Receives into `buffer[offset...]` (see `receive(into:)` on a raw buffer).
@@ -39,13 +34,9 @@ extension FileDescriptor {
     public func sendAll(_ buffer: UnsafeRawBufferPointer) throws(Errno) {
         var done = 0
         while done < buffer.count {
-            let n = Glibc.send(rawValue, buffer.baseAddress! + done, buffer.count - done, Int32(MSG_NOSIGNAL))
-            if n >= 0 {
-                done += n
-                continue
+            done += try Errno.retryingOnInterrupt {
+                Glibc.send(rawValue, buffer.baseAddress! + done, buffer.count - done, Int32(MSG_NOSIGNAL))
             }
-            let e = Errno.last
-            if e != .interrupted { throw e }
         }
     }
 

@@ -44,3 +44,19 @@ extension Errno {
     @inlinable
     public static var last: Errno { Errno(rawValue: Glibc.errno) }
 }
+
+extension Errno {
+    /// Runs `call` (a system call returning −1 and setting `errno` on failure) and gives its
+    /// result; a call interrupted by a signal (EINTR) is made again when `retry` says so. The one
+    /// home of the EINTR loop.
+    @inlinable
+    public static func retryingOnInterrupt<R: SignedInteger>(_ retry: Bool = true, _ call: () -> R) throws(Errno) -> R {
+        while true {
+            let r = call()
+            if r >= 0 { return r }
+            let e = Errno.last
+            if e != .interrupted || !retry { throw e }
+        }
+    }
+}
+

@@ -20,10 +20,7 @@ public enum WaitStatus: Sendable, Equatable {
     /// The corresponding C function is `waitpid`.
     public static func wait(for pid: pid_t) throws(Errno) -> WaitStatus {
         var status: CInt = 0
-        while waitpid(pid, &status, 0) < 0 {
-            let e = Errno.last
-            if e != .interrupted { throw e }
-        }
+        _ = try Errno.retryingOnInterrupt { waitpid(pid, &status, 0) }
         return WaitStatus(rawValue: status)
     }
 }
