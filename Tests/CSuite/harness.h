@@ -45,24 +45,26 @@ struct expect { enum xkind kind; long long v; };
 #define VAL(x)	{ XK_VAL, (x) }
 #define SKIP	{ XK_SKIP, 0 }
 
-#define DOC [P_DOCUMENTED]
-#define K18 [P_LINUX_2_6_18]
-#define K24 [P_LINUX_2_4]
-#define K18C [P_LINUX_2_6_18_I386]
-
 /* One row of the expectation table: the check id as printed, what each personality answers,
- * and what the check is. A personality with no entry reports the check as `skip`. Sections run
+ * and what the check is. Sections run
  * a check's dependents only when the check passed; when a personality marks a check SKIP, mark
  * the checks that depend on it SKIP too (or they report "dependency failed").
  *
- * A section file keeps its rows in one table next to its checks:
+ * A section file keeps its rows in one table next to its checks, one row a line, the columns in
+ * the order of enum personality:
  *
  *	enum { GETIOPS_OK, ..., NROWS };
  *	static struct row rows[NROWS] = {
- *		[GETIOPS_OK] = { "getiops.ok", { DOC = OK, K18 = OK, ... }, "GETIOPS succeeds" },
+ *		(a comment names the columns: documented, 2.6.18, 2.4, 2.6.18 i386)
+ *		[GETIOPS_OK] = ROW("getiops.ok", OK, OK, OK, OK,
+ *			"GETIOPS succeeds"),
  *	};
  *	... check_rc(&rows[GETIOPS_OK], NULL, rc, err);
  */
+#define ROW(id, documented, k2618, k24, k2618_i386, what) \
+	{ (id), { documented, k2618, k24, k2618_i386 }, (what), 0 }
+_Static_assert(NPERS == 4, "ROW() names one column per personality");
+
 struct row {
 	const char *id;
 	struct expect x[NPERS];

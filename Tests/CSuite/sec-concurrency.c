@@ -19,15 +19,13 @@
 enum { CONC_THREADS, CONC_PROCS, CONC_AFTER, NROWS };
 
 static struct row rows[NROWS] = {
-	[CONC_THREADS] = { "conc.threads",
-		{ DOC = HOLDS, K18 = SKIP, K24 = HOLDS, K18C = SKIP },
-		"4 threads x 200 PARMGETs on own fds: all succeed, identical results" },
-	[CONC_PROCS] = { "conc.procs",
-		{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = SKIP },
-		"3 processes x HRTGET/LCTGET loops: all succeed, identical results" },
-	[CONC_AFTER] = { "conc.after",
-		{ DOC = OK, K18 = OK, K24 = OK, K18C = ERR(EINVAL) },
-		"the device still answers after the concurrent load" },
+	/*                                   documented2.6.18 2.4    2.6.18 i386 */
+	[CONC_THREADS] = ROW("conc.threads", HOLDS, SKIP,  HOLDS, SKIP,
+		"4 threads x 200 PARMGETs on own fds: all succeed, identical results"),
+	[CONC_PROCS]   = ROW("conc.procs",   HOLDS, HOLDS, HOLDS, SKIP,
+		"3 processes x HRTGET/LCTGET loops: all succeed, identical results"),
+	[CONC_AFTER]   = ROW("conc.after",   OK,    OK,    OK,    ERR(EINVAL),
+		"the device still answers after the concurrent load"),
 };
 
 #define N_THREADS 4

@@ -11,18 +11,15 @@
 enum { GETIOPS_OK, GETIOPS_UNIT0, GETIOPS_VALUES, GETIOPS_EFAULT, NROWS };
 
 static struct row rows[NROWS] = {
-	[GETIOPS_OK] = { "getiops.ok",
-		{ DOC = OK, K18 = OK, K24 = OK, K18C = OK },
-		"GETIOPS succeeds" },
-	[GETIOPS_UNIT0] = { "getiops.unit0",
-		{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = HOLDS },
-		"GETIOPS entry 0 == 1 (IOP unit 0 exists)" },
-	[GETIOPS_VALUES] = { "getiops.values",
-		{ DOC = HOLDS, K18 = HOLDS, K24 = HOLDS, K18C = HOLDS },
-		"every GETIOPS entry is 0 or 1" },
-	[GETIOPS_EFAULT] = { "getiops.efault",
-		{ DOC = ERR(EFAULT), K18 = ERR(EFAULT), K24 = ERR(EFAULT), K18C = ERR(EFAULT) },
-		"GETIOPS with a bad table pointer" },
+	/*                                       documented   2.6.18       2.4          2.6.18 i386 */
+	[GETIOPS_OK]     = ROW("getiops.ok",     OK,          OK,          OK,          OK,
+		"GETIOPS succeeds"),
+	[GETIOPS_UNIT0]  = ROW("getiops.unit0",  HOLDS,       HOLDS,       HOLDS,       HOLDS,
+		"GETIOPS entry 0 == 1 (IOP unit 0 exists)"),
+	[GETIOPS_VALUES] = ROW("getiops.values", HOLDS,       HOLDS,       HOLDS,       HOLDS,
+		"every GETIOPS entry is 0 or 1"),
+	[GETIOPS_EFAULT] = ROW("getiops.efault", ERR(EFAULT), ERR(EFAULT), ERR(EFAULT), ERR(EFAULT),
+		"GETIOPS with a bad table pointer"),
 };
 
 static void run(void)

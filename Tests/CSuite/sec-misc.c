@@ -7,12 +7,11 @@
 enum { UNKNOWN_IOCTL, UNKNOWN_IOCTL2, NROWS };
 
 static struct row rows[NROWS] = {
-	[UNKNOWN_IOCTL] = { "unknown.ioctl",
-		{ DOC = ERR(EINVAL), K18 = ERR(EINVAL), K24 = ERR(EINVAL), K18C = ERR(EINVAL) },
-		"_IO('i', 99)" },
-	[UNKNOWN_IOCTL2] = { "unknown.ioctl2",
-		{ DOC = ERR(EINVAL), K18 = ERR(EINVAL), K24 = ERR(EINVAL), K18C = ERR(EINVAL) },
-		"_IOWR('i', 13, int)" },
+	/*                                       documented   2.6.18       2.4          2.6.18 i386 */
+	[UNKNOWN_IOCTL]  = ROW("unknown.ioctl",  ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), ERR(EINVAL),
+		"_IO('i', 99)"),
+	[UNKNOWN_IOCTL2] = ROW("unknown.ioctl2", ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), ERR(EINVAL),
+		"_IOWR('i', 13, int)"),
 };
 
 static void run(void)

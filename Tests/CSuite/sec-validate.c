@@ -7,12 +7,11 @@
 enum { VALIDATE_OK, VALIDATE_NOIOP, NROWS };
 
 static struct row rows[NROWS] = {
-	[VALIDATE_OK] = { "validate.ok",
-		{ DOC = OK, K18 = OK, K24 = OK, K18C = ERR(EINVAL) },
-		"VALIDATE with the IOP number by value" },
-	[VALIDATE_NOIOP] = { "validate.noiop",
-		{ DOC = ERR(ENXIO), K18 = ERR(ENXIO), K24 = ERR(ENXIO), K18C = ERR(EINVAL) },
-		"VALIDATE of an IOP number with no IOP" },
+	/*                                       documented  2.6.18      2.4         2.6.18 i386 */
+	[VALIDATE_OK]    = ROW("validate.ok",    OK,         OK,         OK,         ERR(EINVAL),
+		"VALIDATE with the IOP number by value"),
+	[VALIDATE_NOIOP] = ROW("validate.noiop", ERR(ENXIO), ERR(ENXIO), ERR(ENXIO), ERR(EINVAL),
+		"VALIDATE of an IOP number with no IOP"),
 };
 
 static void run(void)
