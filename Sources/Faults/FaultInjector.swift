@@ -11,19 +11,18 @@ import Synchronization
 /// request's entry fault as it begins and carries out what the post-level rules left for its end,
 /// and a `FrameInterceptor` that applies the rules that name something of a frame (an IOP, a TID,
 /// a function, a parameter operation) and fails whole IOPs.
-public final class FaultInjector: IoctlInterceptor, FrameInterceptor {
+///
+/// A failed IOP, and one that a `hang` rule makes hang, do not answer the frames they are sent;
+/// the engine then makes the caller wait its personality's post-wait (`PostWaiter`, here, so
+/// that `ctl release` can end the waits at once) and takes the kernel's no-reply path.
+public final class FaultInjector: IoctlInterceptor, FrameInterceptor, PostWaiter {
     private let table = Mutex(FaultTable())
     /// Whether a rule exists or an IOP is failed: every request and frame asks.
     private let armed = Atomic<Bool>(false)
     private let hangs = Mutex<[UInt64: HangGate]>([:])
     private let nextHang = Atomic<UInt64>(1)
-    /// How long a `hang` waits before the ioctl gives ETIMEDOUT.
-    public let hangTimeout: Duration
 
-    /// - Parameter timeoutScale: multiplies the hang timeout, 60 s (Linux's config requests wait 60 s).
-    public init(timeoutScale: Double = 1) {
-        hangTimeout = .seconds(60) * max(0, timeoutScale.isFinite ? timeoutScale : 1)
-    }
+    public init() {}
 
     // MARK: Rules and failed IOPs
 
@@ -52,7 +51,8 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor {
     /// The rules, the failed IOPs and the counts of faults injected, now.
     public var snapshot: FaultTable { table.withLock { $0 } }
 
-    /// Releases every hung request. - Returns: how many were waiting.
+    /// Ends the post-wait of every request waiting for a reply now (their timeout comes at once).
+    /// - Returns: how many were waiting.
     @discardableResult
     public func releaseHangs() -> Int {
         let gates = hangs.withLock { Array($0.values) }
@@ -60,7 +60,7 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor {
         return gates.count
     }
 
-    /// Requests waiting in a hang now.
+    /// Requests waiting for a reply that does not come, now.
     public var hungRequests: Int { hangs.withLock { $0.count } }
 
     private func change<R>(_ body: (inout FaultTable) -> R) -> R {
@@ -84,7 +84,7 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor {
         scope.note("entry: \(entry.kind.rawValue)")
         switch entry.kind {
         case .delay: Self.sleep(milliseconds: entry.milliseconds ?? 0)
-        case .hang: if !waitForRelease() { return .error(.ETIMEDOUT) }
+        case .hang: scope[HungKey.self] = true
         case .errno: return .error(Errno(rawValue: entry.errno ?? Errno.EIO.rawValue))
         case .short: scope.storeFilter = .firstHalf
         case .corrupt: scope.storeFilter = .inverted
@@ -97,7 +97,6 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor {
         guard let after = request.scope?[OutcomeKey.self] else { return result }
         var result = result
         if let ms = after.delayMilliseconds { Self.sleep(milliseconds: ms) }
-        if after.hang, !waitForRelease() { result = .error(.ETIMEDOUT) }
         if let e = after.errno { result = .error(e) }
         return result
     }
@@ -110,6 +109,7 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor {
             if !t.failedIOPs.isEmpty, t.failedIOPs.contains(unit) {
                 return frame.function == .execStatusGet ? .failedStatus : .replaced(nil)
             }
+            if request?[HungKey.self] == true { return .replaced(nil) }
             guard !t.rules.isEmpty, let request else { return .pass }
             return Self.decide(&t, frame, unit: unit, iop: iop, request: request)
         }
@@ -170,8 +170,8 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor {
                 request.updateOutcome { $0.delayMilliseconds = a.milliseconds ?? 0 }
                 return .pass
             case .hang:
-                request.updateOutcome { $0.hang = true }
-                return .pass
+                request[HungKey.self] = true
+                return .replaced(nil)
             case .short:
                 request.storeFilter = .firstHalf
                 return .pass
@@ -193,15 +193,16 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor {
         SystemClock.sleep(microseconds: UInt32(min(ms, 3_600_000)) * 1000)
     }
 
-    /// Waits until `releaseHangs()` or the hang timeout. - Returns: true when released.
-    private func waitForRelease() -> Bool {
+    // MARK: PostWaiter
+
+    /// Waits until `releaseHangs()` or `timeout`.
+    public func waitForReply(upTo timeout: Duration) {
         let gate = HangGate()
         let id = nextHang.wrappingAdd(1, ordering: .relaxed).oldValue
         hangs.withLock { $0[id] = gate }
-        let (s, atto) = hangTimeout.components
-        let released = gate.semaphore.wait(timeout: .now() + Double(s) + Double(atto) / 1e18) == .success
+        let (s, atto) = timeout.components
+        _ = gate.semaphore.wait(timeout: .now() + Double(s) + Double(atto) / 1e18)
         hangs.withLock { _ = $0.removeValue(forKey: id) }
-        return released
     }
 }
 
@@ -214,8 +215,10 @@ private final class HangGate: Sendable {
 struct FaultOutcome: Sendable {
     var errno: Errno?
     var delayMilliseconds: Int?
-    var hang = false
 }
+
+/// Set when a `hang` rule matched the request: its IOP answers none of its frames.
+enum HungKey: RequestScopeKey { typealias Value = Bool }
 
 /// What post-level rules left for the end of a request, in its scope.
 enum OutcomeKey: RequestScopeKey { typealias Value = FaultOutcome }

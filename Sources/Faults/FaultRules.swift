@@ -14,7 +14,7 @@ import IoctlEngine
 // - the post of a frame to the model (the injector as a frame interceptor): every other rule. The
 //   frame can be answered with a chosen status without reaching the model, have one
 //   parameter operation answered with a chosen BlockStatus, fail the IOP as a whole, or make
-//   the ioctl end with an errno / after a delay or hang.
+//   the ioctl end with an errno / after a delay, or go unanswered (hang).
 // Only frames posted on behalf of an ioctl are matched (not the UtilEventRegister cancels of
 // `close`), except that a failed IOP answers nothing at all.
 
@@ -54,8 +54,9 @@ public struct FaultAction: Codable, Hashable, Sendable {
         case blockStatus = "block-status"
         /// The ioctl is answered `milliseconds` later.
         case delay
-        /// The ioctl is held until released through the control channel, or until the timeout
-        /// (`FaultInjector.hangTimeout`) → ETIMEDOUT.
+        /// The IOP answers none of the request's frames (matched at the entry: every frame the
+        /// ioctl posts; at the post: that frame): the caller waits its personality's post-wait
+        /// (`Timeouts.postWait`, ended early by `ctl release`) and gets the kernel's no-reply answer.
         case hang
         /// Only the first half of every block of bytes the ioctl stores to the caller is stored.
         case short

@@ -27,20 +27,25 @@ public final class Engine: ControlNode {
 
     /// The waits of this engine's personality, already multiplied by the scale factor.
     public let timeouts: Timeouts
+    /// Where a request whose frame went unanswered spends its post-wait (nil: nowhere — the
+    /// engine alone answers at once).
+    let postWaiter: (any PostWaiter)?
 
     /// - Parameters:
     ///   - interceptors: the chain around every ioctl, outermost first; `frameInterceptors` the chain
     ///     on the post path, outermost first. An engine without them is the host driver alone.
     ///   - timeoutScale: multiplies every entry of the personality's `Timeouts` (`I2OSIM_TIMEOUT_SCALE`).
+    ///   - postWaiter: where a request waits when the IOP does not answer its frame (nil: no wait).
     public init(machine: Machine, personality: PersonalityName = .documented, observer: (any NodeObserver)? = nil,
                 interceptors: [any IoctlInterceptor] = [], frameInterceptors: [any FrameInterceptor] = [],
-                timeoutScale: Double = 1) {
+                timeoutScale: Double = 1, postWaiter: (any PostWaiter)? = nil) {
         precondition(interceptors.count <= ActiveInterceptors.capacity, "at most \(ActiveInterceptors.capacity) interceptors")
         self.interceptors = Interceptors(ioctl: interceptors, frame: frameInterceptors)
-        state = Mutex(EngineState(machine: machine, interceptors: self.interceptors))
+        timeouts = personality.timeouts.scaled(by: timeoutScale)
+        state = Mutex(EngineState(machine: machine, interceptors: self.interceptors, timeouts: timeouts))
         self.personality = personality.implementation
         self.observer = observer
-        timeouts = personality.timeouts.scaled(by: timeoutScale)
+        self.postWaiter = postWaiter
     }
 
     /// The personality this engine imitates.
@@ -244,14 +249,19 @@ public final class Engine: ControlNode {
 
     /// Runs `body` under the lock, then tells the observer about the files that got events.
     func locked<R: Sendable>(_ body: (inout EngineState) -> R) -> R {
-        let (r, notify): (R, [OpenFileID]) = state.withLock { s in
+        let (r, notify, wait): (R, [OpenFileID], Duration?) = state.withLock { s in
             let r = body(&s)
-            guard !s.notify.isEmpty else { return (r, []) }
+            let wait = s.unansweredWait
+            s.unansweredWait = nil
+            guard !s.notify.isEmpty else { return (r, [], wait) }
             let n = s.notify.sorted { $0.rawValue < $1.rawValue }
             s.notify.removeAll()
-            return (r, n)
+            return (r, n, wait)
         }
         if !notify.isEmpty, let observer { for f in notify { observer.eventQueued(for: f) } }
+        // A frame went unanswered: the caller waits out the driver's post-wait, outside the lock,
+        // before its result (and what it stores) is delivered.
+        if let wait, let postWaiter { postWaiter.waitForReply(upTo: wait) }
         return r
     }
 

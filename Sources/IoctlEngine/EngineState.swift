@@ -38,10 +38,17 @@ struct EngineState: Sendable {
     var notify: Set<OpenFileID> = []
     /// The pipeline's interceptors (Pipeline.swift): frames pass the frame interceptors under the lock.
     let interceptors: Interceptors
+    /// The personality's waits, scaled: how long a post the IOP does not answer costs the caller.
+    let timeouts: Timeouts
+    /// The longest post-wait that a post since the lock was taken ran out of (its frame was not
+    /// answered): the caller waits it once the lock is given back (`Engine.locked`).
+    var unansweredWait: Duration?
     /// The bus window of the last request, reused by the next (`bus()`).
     private var lastBus = BusMemory()
 
-    init(machine: Machine, interceptors: Interceptors) { self.machine = machine; self.interceptors = interceptors }
+    init(machine: Machine, interceptors: Interceptors, timeouts: Timeouts) {
+        self.machine = machine; self.interceptors = interceptors; self.timeouts = timeouts
+    }
 
     /// An empty bus window for the next request: the last one, unmapped, when nothing holds it
     /// any more (an IOP keeps the window of a request it answers later), else a new one. Most
@@ -56,13 +63,29 @@ struct EngineState: Sendable {
 
     /// Posts `frame` to IOP `unit` on behalf of the request `scope` (nil: no ioctl's) through the
     /// frame interceptors, and delivers the event replies it produced; nil when the IOP does not
-    /// exist or gives no reply now.
-    mutating func post(_ frame: MessageFrame, to unit: IOPUnit, memory: BusMemory, for scope: RequestScope? = nil) -> MessageFrame? {
-        guard interceptors.framesActive else { return postToModel(frame, to: unit, memory: memory) }
-        let chain = interceptors
-        return chain.post(frame, to: unit, iop: machine.iops[unit], memory: memory, request: scope) { f in
-            postToModel(f, to: unit, memory: memory)
+    /// exist or gives no reply now. An existing IOP that gives no reply costs the caller the
+    /// driver's post-wait for the frame (`passthru`: PASSTHRU's) — the kernel's
+    /// `i2o_msg_post_wait` running out — before the result is delivered.
+    mutating func post(_ frame: MessageFrame, to unit: IOPUnit, memory: BusMemory, for scope: RequestScope? = nil,
+                       passthru: Bool = false) -> MessageFrame? {
+        let reply: MessageFrame?
+        if interceptors.framesActive {
+            let chain = interceptors
+            reply = chain.post(frame, to: unit, iop: machine.iops[unit], memory: memory, request: scope) { f in
+                postToModel(f, to: unit, memory: memory)
+            }
+        } else {
+            reply = postToModel(frame, to: unit, memory: memory)
         }
+        if reply == nil { noteUnanswered(frame, on: unit, passthru: passthru) }
+        return reply
+    }
+
+    /// A frame IOP `unit` did not answer: its post-wait, if the driver waits for one.
+    private mutating func noteUnanswered(_ frame: MessageFrame, on unit: IOPUnit, passthru: Bool) {
+        guard machine.iops.index(forKey: unit) != nil,
+              let wait = timeouts.postWait(for: frame.function, passthru: passthru) else { return }
+        unansweredWait = max(unansweredWait ?? .zero, wait)
     }
 
     /// Posts `frame` to the model, past the interceptors.
@@ -79,13 +102,15 @@ struct EngineState: Sendable {
     mutating func attempt(_ frame: MessageFrame, on unit: IOPUnit, memory: BusMemory,
                           for scope: RequestScope? = nil) -> (reply: MessageFrame?, iop: IOP)? {
         guard var iop = machine.iops[unit] else { return nil }
-        guard interceptors.framesActive else {
-            let reply = iop.post(frame, memory: memory)
-            return (reply, iop)
+        let reply: MessageFrame?
+        if interceptors.framesActive {
+            reply = interceptors.post(frame, to: unit, iop: iop, memory: memory, request: scope) { f in
+                iop.post(f, memory: memory)
+            }
+        } else {
+            reply = iop.post(frame, memory: memory)
         }
-        let reply = interceptors.post(frame, to: unit, iop: iop, memory: memory, request: scope) { f in
-            iop.post(f, memory: memory)
-        }
+        if reply == nil { noteUnanswered(frame, on: unit, passthru: false) }
         return (reply, iop)
     }
 

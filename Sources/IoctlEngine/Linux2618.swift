@@ -142,7 +142,8 @@ extension Linux2618Personality {
             // i2o_msg_post_wait replaces both contexts.
             words[2] = EngineState.initiatorContext
             words[3] = 0x8000_0000
-            let outcome = Kernel.linux2618.postWait(s.post(MessageFrame(words: words), to: unit, memory: bus, for: call.scope))
+            let outcome = Kernel.linux2618.postWait(s.post(MessageFrame(words: words), to: unit, memory: bus, for: call.scope,
+                                                                  passthru: true))
             var writes: UserWrites = []
             if outcome.isOK {
                 for (e, address) in mapped where !toIOP(e) && e.count > 0 {

@@ -75,7 +75,9 @@ extension Personality {
                 words[e.index + 1] = UInt32(truncatingIfNeeded: address)
                 mapped.append((e, address))
             }
-            guard let reply = s.post(MessageFrame(words: words), to: unit, memory: bus, for: call.scope) else { return .fail(.ETIMEDOUT) }
+            guard let reply = s.post(MessageFrame(words: words), to: unit, memory: bus, for: call.scope, passthru: true) else {
+                return .fail(.ETIMEDOUT)
+            }
             var writes: UserWrites = []
             if reply.reqStatus == .success {
                 for (e, address) in mapped where e.flags & SGLFlags.hostToIOP.rawValue == 0 && e.count > 0 {

@@ -1,5 +1,9 @@
-/// How long a host driver waits, per kind of wait (docs/kernels.md §Core, §Ioctls). Nothing in the engine
-/// waits on them yet: a `hang` fault waits its own timeout (`FaultInjector.hangTimeout`).
+import I2OFormats
+
+/// How long a host driver waits, per kind of wait (docs/kernels.md §Core, §Ioctls). A request
+/// whose frame the IOP does not answer (a failed or hung IOP, a PASSTHRU of a function that has
+/// no reply) waits the entry `postWait(for:)` names, then takes its kernel's no-reply path
+/// (`Engine`'s post-wait, docs/kernels.md §PostWait).
 ///
 /// The values are the kernels' seconds; `scaled(by:)` shrinks them for tests
 /// (`I2OSIM_TIMEOUT_SCALE=0.01` makes a 60 s wait 0.6 s).
@@ -41,6 +45,25 @@ public struct Timeouts: Sendable, Hashable, CustomStringConvertible {
                                          passthru: .seconds(60), hrtGet: .seconds(20), lctNotify: .seconds(360))
     /// `documented`: the contract names no values; it uses 2.6.18's (HTML 2.4's).
     public static let documented = linux2618
+
+    /// How long the driver waits for the reply to a frame of `function` it posts for an ioctl;
+    /// nil for a frame it posts without waiting (UtilEventRegister: the kernels' config drivers
+    /// never wait for it). `passthru`: the frame came from PASSTHRU, whose wait does not depend on
+    /// the function.
+    public func postWait(for function: I2OFunction, passthru: Bool = false) -> Duration? {
+        if passthru { return self.passthru }
+        switch function {
+        case .utilParamsGet, .utilParamsSet: return params
+        case .execSwDownload, .execSwUpload: return swTransfer
+        case .execSwRemove: return swRemove
+        case .execConfigValidate: return validate
+        case .utilConfigDialog: return configDialog
+        case .execHrtGet: return hrtGet
+        case .execLctNotify: return lctNotify
+        case .utilEventRegister: return nil
+        default: return params
+        }
+    }
 
     /// Every entry multiplied by `factor` (negative or non-finite factors count as 1).
     public func scaled(by factor: Double) -> Timeouts {

@@ -24,18 +24,17 @@ public final class Simulator: Sendable {
     public let persistence: Persistence
     public let faults: FaultInjector
 
-    /// - Parameter timeoutScale: multiplies the personality's waits and the hang timeout
-    ///   (`I2OSIM_TIMEOUT_SCALE`).
+    /// - Parameter timeoutScale: multiplies the personality's waits (`I2OSIM_TIMEOUT_SCALE`).
     public init(machine: Machine, personality: PersonalityName = .documented, observer: (any NodeObserver)? = nil,
                 timeoutScale: Double = 1) {
         tracing = Tracing()
         statistics = Statistics()
         persistence = Persistence()
-        faults = FaultInjector(timeoutScale: timeoutScale)
+        faults = FaultInjector()
         engine = Engine(machine: machine, personality: personality, observer: observer,
                         interceptors: [tracing, statistics, persistence, faults],
                         frameInterceptors: [faults, tracing],
-                        timeoutScale: timeoutScale)
+                        timeoutScale: timeoutScale, postWaiter: faults)
         tracing.countQueuedEvents(of: engine)
     }
 

@@ -115,15 +115,41 @@ import Testing
         #expect((e.report.ioctls["I2OGETIOPS"]?.maxus ?? 0) >= 110_000)
     }
 
-    @Test func hangUntilReleased() async throws {
-        let e = try T.engine(); let f = e.open()
-        e.addFault(FaultRule(match: FaultMatch(ioctl: "I2OGETIOPS"), action: .hang, count: .once))
-        let task = Task.detached { try T.getIOPs(e, f).0 }
+    @Test func hangWaitsThePostWaitUntilReleased() async throws {
+        // Unscaled: the hung PARMGET would wait its 10 s; `release` ends the wait at once.
+        let e = try T.engine(timeoutScale: 1); let f = e.open()
+        e.addFault(FaultRule(match: FaultMatch(ioctl: "I2OPARMGET"), action: .hang, count: .once))
+        let t0 = ContinuousClock.now
+        let task = Task.detached { try T.params(e, f, tid: 0x203, ops: T.fieldGet(0xF100)).0 }
         var waited = 0
         while e.report.hungRequests == 0 && waited < 500 { try await Task.sleep(for: .milliseconds(10)); waited += 1 }
         #expect(e.report.hungRequests == 1)
         #expect(e.releaseHangs() == 1)
-        #expect(try await task.value == .success)
+        #expect(try await task.value == .error(.ETIMEDOUT))
+        #expect(ContinuousClock.now - t0 < .seconds(5))
+        // The rule is spent: the IOP answers again.
+        #expect(try T.params(e, f, tid: 0x203, ops: T.fieldGet(0xF100)).0 == .success)
+    }
+
+    @Test func hangAndFailedIOPWaitTheScaledPostWait() throws {
+        let e = try T.engine(timeoutScale: 0.02); let f = e.open()   // PARMGET: 10 s × 0.02
+        e.addFault(FaultRule(match: FaultMatch(tid: 0x203), action: .hang, count: .once))
+        var t0 = ContinuousClock.now
+        #expect(try T.params(e, f, tid: 0x203, ops: T.fieldGet(0xF100)).0 == .error(.ETIMEDOUT))
+        #expect(ContinuousClock.now - t0 >= .milliseconds(190))
+        e.setIOPFailed(IOPUnit(rawValue: 0), true)
+        t0 = ContinuousClock.now
+        #expect(try T.params(e, f, tid: 0x008, ops: T.fieldGet(0xF100)).0 == .error(.ETIMEDOUT))
+        #expect(ContinuousClock.now - t0 >= .milliseconds(190))
+    }
+
+    @Test func hangAtTheEntryOfAnIoctlThatAsksNoIOPChangesNothing() throws {
+        // GETIOPS is answered by the driver alone: a hung IOP does not hold it.
+        let e = try T.engine(timeoutScale: 1); let f = e.open()
+        e.addFault(FaultRule(match: FaultMatch(ioctl: "I2OGETIOPS"), action: .hang, count: .once))
+        let t0 = ContinuousClock.now
+        #expect(try T.getIOPs(e, f).0 == .success)
+        #expect(ContinuousClock.now - t0 < .seconds(5))
     }
 
     @Test func shortAndCorruptData() throws {

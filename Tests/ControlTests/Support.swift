@@ -12,7 +12,10 @@ import Simulator
 enum T {
     static func defaultMachine() throws -> MachineDescription { try FixtureLoader.loadDefault() }
 
-    static func engine() throws -> Simulator { Simulator(machine: Machine(try defaultMachine())) }
+    /// The default machine, its waits scaled to a hundredth (a failed IOP's PARMGET waits 0.1 s).
+    static func engine(timeoutScale: Double = 0.01) throws -> Simulator {
+        Simulator(machine: Machine(try defaultMachine()), timeoutScale: timeoutScale)
+    }
 
     /// GETIOPS: the 32 bytes, or the errno.
     static func getIOPs(_ e: some ControlNode, _ file: OpenFileID) throws -> (IoctlResult, [UInt8]) {

@@ -7,6 +7,8 @@
  *                                  the event data), then reads the LCT and prints
  *                                  "lct has 0xTID" or "lct lacks 0xTID" for TID.
  *   hotplug-client getiops         prints "getiops 0" or "getiops ERRNO-NAME-OR-NUMBER".
+ *   hotplug-client parmget         PARMGET of group 0xF100 on IOP 0 TID 0x203 with *reslen 4096:
+ *                                  prints "parmget 0 reslen N" or "parmget ERRNO-NAME reslen N".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,7 +32,19 @@ int main(int argc, char **argv) {
         else printf("getiops %s\n", err == EIO ? "EIO" : err == ENODEV ? "ENODEV" : strerror(err));
         return 0;
     }
-    if (argc < 3 || strcmp(argv[1], "watch") != 0) { fprintf(stderr, "usage: hotplug-client watch TID | getiops\n"); return 2; }
+    if (argc >= 2 && strcmp(argv[1], "parmget") == 0) {
+        static uint8_t res[4096];
+        uint16_t ops[6] = { 1, 0, 1 /* FIELD_GET */, 0xF100, 0xFFFF, 0 };
+        unsigned reslen = sizeof res;
+        int rc = i2o_psetget(fd, I2OPARMGET, 0, 0x203, ops, sizeof ops, res, &reslen, &err);
+        printf("parmget %s reslen %u\n", rc == 0 ? "0" : err == ETIMEDOUT ? "ETIMEDOUT" : err == EAGAIN ? "EAGAIN" : strerror(err),
+               reslen);
+        return 0;
+    }
+    if (argc < 3 || strcmp(argv[1], "watch") != 0) {
+        fprintf(stderr, "usage: hotplug-client watch TID | getiops | parmget\n");
+        return 2;
+    }
     unsigned want = (unsigned)strtoul(argv[2], NULL, 0);
     if (i2o_evtreg(fd, 0, 0, 0x300, &err) != 0) { printf("EVTREG: %s\n", strerror(err)); return 1; }
     printf("registered\n");

@@ -65,6 +65,19 @@ check "fault-list shows it spent" sh -c "'$i2osim' ctl '$ctl' fault-list | grep 
 c fail-iop --iop 0 >/dev/null
 check "list shows a failed IOP" sh -c "'$i2osim' ctl '$ctl' list | grep -q 'FAILED (injected)'"
 c recover-iop --iop 0 >/dev/null
+# A hang: the IOP does not answer; the client waits the post-wait (10 s) until `release` ends it,
+# then gets the documented no-reply answer with *reslen as it left it.
+c fault-add --ioctl I2OPARMGET --action hang --count once >/dev/null
+client parmget >"$work/hung" &
+hpid=$!
+n=0
+while ! "$i2osim" ctl "$ctl" stats | grep -q 'hung now 1'; do n=$((n + 1)); [ $n -gt 250 ] && break; sleep 0.02; done
+check "a hung PARMGET waits (stats: hung now 1)" test $n -le 250
+check "release ends the wait" sh -c "'$i2osim' ctl '$ctl' release | grep -q 'released 1 hung request$'"
+wait "$hpid"
+check "the hung PARMGET gets ETIMEDOUT, *reslen untouched" grep -q 'parmget ETIMEDOUT reslen 4096' "$work/hung"
+client parmget >"$work/after"
+check "the next PARMGET is answered" grep -q 'parmget 0 reslen' "$work/after"
 check "stats --json counts requests and the injected fault" \
     sh -c "'$i2osim' ctl '$ctl' stats --json | grep -q '\"errno\":1'"
 check "stats (human) lists I2OGETIOPS" sh -c "'$i2osim' ctl '$ctl' stats | grep -q 'I2OGETIOPS'"
