@@ -46,6 +46,8 @@ public final class Engine: ControlNode {
         self.personality = personality.implementation
         self.observer = observer
         self.postWaiter = postWaiter
+        // A kernel's driver reads every IOP's HRT and LCT as it brings the IOPs up.
+        if self.personality is any KernelPersonality { state.withLock { $0.loadDriverTables() } }
     }
 
     /// The personality this engine imitates.

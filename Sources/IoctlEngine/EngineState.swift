@@ -43,6 +43,8 @@ struct EngineState: Sendable {
     /// The longest post-wait that a post since the lock was taken ran out of (its frame was not
     /// answered): the caller waits it once the lock is given back (`Engine.locked`).
     var unansweredWait: Duration?
+    /// The tables the kernel personalities' driver keeps (DriverTables.swift).
+    var driverTables: [IOPUnit: DriverTables] = [:]
     /// The bus window of the last request, reused by the next (`bus()`).
     private var lastBus = BusMemory()
 
@@ -65,9 +67,10 @@ struct EngineState: Sendable {
     /// frame interceptors, and delivers the event replies it produced; nil when the IOP does not
     /// exist or gives no reply now. An existing IOP that gives no reply costs the caller the
     /// driver's post-wait for the frame (`passthru`: PASSTHRU's) — the kernel's
-    /// `i2o_msg_post_wait` running out — before the result is delivered.
+    /// `i2o_msg_post_wait` running out — before the result is delivered; `waits` false: the
+    /// driver does not wait for this one.
     mutating func post(_ frame: MessageFrame, to unit: IOPUnit, memory: BusMemory, for scope: RequestScope? = nil,
-                       passthru: Bool = false) -> MessageFrame? {
+                       passthru: Bool = false, waits: Bool = true) -> MessageFrame? {
         let reply: MessageFrame?
         if interceptors.framesActive {
             let chain = interceptors
@@ -77,7 +80,7 @@ struct EngineState: Sendable {
         } else {
             reply = postToModel(frame, to: unit, memory: memory)
         }
-        if reply == nil { noteUnanswered(frame, on: unit, passthru: passthru) }
+        if reply == nil, waits { noteUnanswered(frame, on: unit, passthru: passthru) }
         return reply
     }
 

@@ -41,6 +41,10 @@ enum KernelLimits {
     static let paramsResultBytes = 65536
     /// The reply buffer of 2.4's `ioctl_html`.
     static let htmlReplyBytes = 65536
+    /// What i2osim puts where a kernel copied bytes to the caller that nothing had written (kernel
+    /// memory left over from before): a documented fill pattern, never a claim of what a kernel
+    /// gave (docs/kernels.md §Unwritten).
+    static let unwrittenFill: UInt8 = 0xA5
 }
 
 extension Kernel {
@@ -101,7 +105,8 @@ extension KernelPersonality {
     // MARK: HRTGET / LCTGET
 
     /// HRTGET / LCTGET as both kernels do them (docs/kernels.md §HRTGET, §LCTGET). Order: struct → EFAULT;
-    /// `*reslen` → EFAULT; NULL `resbuf` → EFAULT; IOP → ENXIO; the length to `*reslen`; longer
+    /// `*reslen` → EFAULT; NULL `resbuf` → EFAULT; IOP → ENXIO; the table is the driver's copy
+    /// (`DriverTables`: the IOP is not asked); the length to `*reslen`; longer
     /// than `*reslen` → ENOBUFS, and with `copyOnShort` (HRTGET) the table is copied anyway.
     ///
     /// Decision: the kernel copies the whole table over a short buffer; here the copy stops at
@@ -124,7 +129,7 @@ extension KernelPersonality {
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
-            switch s.readTable(function, unit: unit, capacity: max(reserved, 1 << 16), for: call.scope) {
+            switch s.driverTable(function, unit: unit) {
             case let .failed(e): return .fail(e)
             case let .tooSmall(n): return .grow(n)
             case let .bytes(wire):

@@ -25,6 +25,11 @@ struct Linux24Personality: KernelPersonality {
 
     func passthru(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult { .error(.EINVAL) }
 
+    /// LCTGET: the driver's copy of the IOP's LCT, byte for byte (docs/kernels.md §LCTGET).
+    func lctGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
+        try kernelTableGet(call, memory: &memory, function: .execLctNotify, copyOnShort: false)
+    }
+
     /// HTML as 2.4's `ioctl_html` (docs/kernels.md §HTML). Order: struct → EFAULT; `*reslen` → EFAULT;
     /// NULL `resbuf` → EFAULT; IOP → ENXIO; `qlen` above kmalloc's limit → ENOMEM; `qbuf` →
     /// EFAULT; UtilConfigDialog to `tid` (not checked) for `page` with a 65536-byte reply buffer

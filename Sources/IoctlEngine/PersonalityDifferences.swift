@@ -22,7 +22,11 @@ extension PersonalityName {
     private static let swDeleteValidate = PersonalityDifference(
         call: "I2OSWDEL, I2OVALIDATE", behaviour: "every failure → ETIMEDOUT; no *swlen write-back; VALIDATE targets TID = unit")
     private static let hrtGetShort = PersonalityDifference(
-        call: "I2OHRTGET", behaviour: "ENOBUFS still copies the table (up to *reslen bytes)")
+        call: "I2OHRTGET", behaviour: "ENOBUFS still copies the table (up to *reslen bytes); from 2 entries on its last 8 bytes were never written (i2osim: 0xA5)")
+    private static let driverTables = PersonalityDifference(
+        call: "I2OHRTGET/LCTGET", behaviour: "answered from the driver's copy made at start-up (the LCT refreshed when the IOP reports a change): a failed or hung IOP still answers, fault rules on ExecHrtGet/ExecLctNotify never fire")
+    private static let postWait = PersonalityDifference(
+        call: "a failed or hung IOP", behaviour: "each request the IOP does not answer waits its kernel's timeout (the waits below, × I2OSIM_TIMEOUT_SCALE), then gets its no-reply answer")
 
     public var differences: [PersonalityDifference] {
         switch self {
@@ -39,6 +43,8 @@ extension PersonalityName {
                 Self.hrtGetShort,
                 .init(call: "I2OPASSTHRU", behaviour: "reply zero-filled except words 2-3 (caller's contexts) and word 4 = status<<24 on failure; positive ReqStatus returned; frame > inbound size → EFAULT"),
                 .init(call: "I2OHTML", behaviour: "not implemented: EINVAL"),
+                Self.driverTables,
+                Self.postWait,
                 .init(call: "read()/write()", behaviour: "EINVAL; poll() always readable"),
             ]
         case .linux24:
@@ -49,6 +55,8 @@ extension PersonalityName {
                 .init(call: "I2OHTML", behaviour: "short buffer → ENOMEM with the page copied (up to *reslen); no such page/TID → 0 with *reslen 0"),
                 Self.hrtGetShort,
                 .init(call: "I2OPASSTHRU", behaviour: "does not exist: EINVAL"),
+                Self.driverTables,
+                Self.postWait,
                 .init(call: "read()/write()", behaviour: "read() returns 0 (EOF), write() returns 0; poll() always readable; no SIGIO"),
             ]
         }

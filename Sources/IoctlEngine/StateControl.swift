@@ -33,6 +33,7 @@ extension Engine {
         locked { s in
             s.machine = Machine(description)
             for id in s.files.keys { s.files[id]?.registrations.removeAll() }
+            if personality is any KernelPersonality { s.loadDriverTables() }
         }
     }
 }

@@ -70,8 +70,10 @@ enum TableRead: Sendable {
 extension EngineState {
     /// ExecHrtGet (6 words, SGL at 4) or ExecLctNotify (8 words: ClassIdentifier 0xFFFFFFFF,
     /// LastReportedChangeIndicator 0, SGL at 6) to TID 0 with a `capacity`-byte buffer; reply
-    /// word 5 = the whole table's byte count.
-    mutating func readTable(_ function: I2OFunction, unit: IOPUnit, capacity: Int, for scope: RequestScope?) -> TableRead {
+    /// word 5 = the whole table's byte count. `byDriver`: the driver reads on its own account
+    /// (`DriverTables`): no fault rule matches it and nothing waits for it.
+    mutating func readTable(_ function: I2OFunction, unit: IOPUnit, capacity: Int, for scope: RequestScope?,
+                            byDriver: Bool = false) -> TableRead {
         let memory = bus()
         let cap = max(capacity, 12)
         let address = memory.map(zeroes: cap)
@@ -81,7 +83,7 @@ extension EngineState {
                            sglOffset: 4, payload: sgl)
             : MessageFrame(function: .execLctNotify, target: .executive, initiatorContext: Self.initiatorContext,
                            sglOffset: 6, payload: [0xFFFF_FFFF, 0] + sgl)
-        let reply = post(frame, to: unit, memory: memory, for: scope)
+        let reply = post(frame, to: unit, memory: memory, for: scope, waits: !byDriver)
         if let e = Self.failure(of: reply) { return .failed(e) }
         let full = Int(reply?[word: 5] ?? 0)
         if full > cap || full > capacity { return .tooSmall(full) }

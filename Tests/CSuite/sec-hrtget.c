@@ -8,7 +8,7 @@
 #include "suite.h"
 
 enum {
-	HRTGET_SHORT, HRTGET_SHORT_RESLEN, HRTGET_SHORT_UNTOUCHED, HRTGET_OK, HRTGET_HEADER, HRTGET_TAIL,
+	HRTGET_SHORT, HRTGET_SHORT_RESLEN, HRTGET_SHORT_UNTOUCHED, HRTGET_OK, HRTGET_HEADER, HRTGET_TAIL, HRTGET_UNWRITTEN,
 	HRTGET_SHORT1, HRTGET_SHORT1_UNTOUCHED, HRTGET_NULLBUF, HRTGET_BADBUF, HRTGET_BADRESLEN, HRTGET_NOIOP,
 	HRTGET_BADSTRUCT, HRTGET_ORDER, HRTGET_EACH,
 	NROWS
@@ -28,6 +28,8 @@ static struct row rows[NROWS] = {
 		"HRT NumberEntries x EntryLength x 4 + 8 == *reslen"),
 	[HRTGET_TAIL]             = ROW("hrtget.tail",             HOLDS,        HOLDS,        HOLDS,        SKIP,
 		"HRTGET: bytes after *reslen untouched"),
+	[HRTGET_UNWRITTEN]        = ROW("hrtget.unwritten",        HOLDS,        HOLDS,        HOLDS,        SKIP,
+		"HRT bytes past the kernel driver's short buffer are the fill 0xA5 (kernels), else the IOP's"),
 	[HRTGET_SHORT1]           = ROW("hrtget.short1",           ERR(ENOBUFS), ERR(ENOBUFS), ERR(ENOBUFS), SKIP,
 		"HRTGET with *reslen = length - 1"),
 	[HRTGET_SHORT1_UNTOUCHED] = ROW("hrtget.short1.untouched", HOLDS,        SKIP,         SKIP,         SKIP,
@@ -76,12 +78,22 @@ static void run(void)
 			   n, el, n * el * 4 + 8, len, g_u32[0]);
 		long t = touched(g_res, got, BIG);
 		check_true(&rows[HRTGET_TAIL], NULL, t < 0, "expected nothing past %u written, got byte %ld", got, t);
+		/* docs/kernels.md §HRTGET: the kernels' HRT buffer holds max(24, n x el x 4) bytes of the
+		 * 8 + n x el x 4 the IOP writes; HRTGET copies the whole length, the rest never written. */
+		unsigned size = n * el * 4, buffer = size > 24 ? size : 24, full = size + 8;
+		int fill = full > buffer && got == full;
+		for (unsigned i = buffer; fill && i < full; i++)
+			fill = g_res[i] == 0xA5;
+		int want = personality() != P_DOCUMENTED && full > buffer;
+		check_true(&rows[HRTGET_UNWRITTEN], NULL, fill == want, "expected bytes %u..%u %s, got %s", buffer, full,
+			   want ? "0xA5 (never written)" : "the IOP's", fill ? "0xA5" : "other bytes");
 		note("HRT of IOP %u: %u entries of %u words, HRTVersion %u", g_iop, n, el, g_res[3]);
 		if (!len && got >= 8)
 			len = got;
 	} else {
 		dep_fail(&rows[HRTGET_HEADER], NULL, "HRTGET failed");
 		dep_fail(&rows[HRTGET_TAIL], NULL, "HRTGET failed");
+		dep_fail(&rows[HRTGET_UNWRITTEN], NULL, "HRTGET failed");
 	}
 
 	hrtlct_short1(&hrt, len);

@@ -14,11 +14,17 @@ final class RecordingWaiter: PostWaiter {
     var waits: [Duration] { asked.withLock { $0 } }
 }
 
-/// An IOP that answers no frame (hung or failed), as a frame interceptor.
+/// An IOP that answers no frame while `silent` (hung or failed), as a frame interceptor.
 final class SilentIOP: FrameInterceptor {
     let isActive = true
+    private let state: Atomic<Bool>
+    init(silent: Bool = true) { state = Atomic(silent) }
+    var silent: Bool {
+        get { state.load(ordering: .relaxed) }
+        set { state.store(newValue, ordering: .relaxed) }
+    }
     func post(_ frame: MessageFrame, to unit: IOPUnit, iop: IOP?, memory: BusMemory, request: RequestScope?,
-              next: (MessageFrame) -> MessageFrame?) -> MessageFrame? { nil }
+              next: (MessageFrame) -> MessageFrame?) -> MessageFrame? { silent ? nil : next(frame) }
 }
 
 /// docs/kernels.md §PostWait: a frame the IOP does not answer costs the caller its personality's
