@@ -77,9 +77,11 @@ extension Linux2618Personality {
     /// kmalloc's limit → ENOMEM; SGL (offset from word 0): offset not inside the frame →
     /// EFAULT; ⌊(S − offset) / 2⌋ elements, more than 30 → EINVAL; per element in order: no
     /// 0x10000000 flag bit → EINVAL, a length above kmalloc's limit → ENOMEM, a host→IOP buffer
-    /// that faults → EFAULT; the frame is posted with its contexts replaced (words 2–3, as the
+    /// that faults → EFAULT — each still writing the reply area as below (but PASSTHRU32's
+    /// non-simple element); the frame is posted with its contexts replaced (words 2–3, as the
     /// kernel's post-wait does); on success the IOP→host buffers are copied back; the reply
-    /// area gets R bytes of zeroes except words 2–3 = the caller's contexts and, on failure,
+    /// area gets R bytes of zeroes except words 2–3 = the caller's contexts (read from `msg` + 8,
+    /// whatever S is) and, on failure,
     /// word 4 = status << 24 (0x92000000 for no reply). Returns 0, the positive ReqStatus, or
     /// ETIMEDOUT (no reply).
     ///
@@ -117,16 +119,48 @@ extension Linux2618Personality {
         let toIOP: (PassthruElement) -> Bool = { $0.flags & SGLFlags.hostToIOP.rawValue != 0 }
         let outgoing = elements.filter { toIOP($0) && $0.count > 0 }
         let incoming = elements.filter { !toIOP($0) && $0.count > 0 }
+        // The reply area is written at `sg_list_cleanup`, which the element loop's failures reach
+        // too — all but PASSTHRU32's non-simple element, which skips it (docs/kernels.md §PASSTHRU).
+        let reachesCleanup = stop == nil || stop == .ENOMEM || (stop == .EINVAL && call.command.kind == .passthru)
+        let writesReply = replyBytes > 0 && reachesCleanup
+        // The caller's contexts are read again from user_msg + 2 when the reply is written, whatever S is.
+        let contexts = UserRange(address: replyAt &- UInt64(size * 4) &+ 8, count: 8)
+        let readsContexts = writesReply && size < 4
         let buffers = try memory.fetch(
-            UserRanges(outgoing.lazy.map { UserRange(address: $0.user, count: $0.count) }),
-            stop != nil ? [] : UserRanges(incoming.lazy.map { UserRange(address: $0.user, count: $0.count) }
-                + (replyBytes > 0 ? [UserRange(address: replyAt, count: replyBytes)] : [])))
+            UserRanges(outgoing.lazy.map { UserRange(address: $0.user, count: $0.count) })
+                + (readsContexts ? [contexts] : []),
+            (stop != nil ? [] : UserRanges(incoming.lazy.map { UserRange(address: $0.user, count: $0.count) }))
+                + (writesReply ? [UserRange(address: replyAt, count: replyBytes)] : []))
+        let callerContexts: (UInt32, UInt32)? = size >= 4 ? (userWords[2], userWords[3])
+            : readsContexts ? buffers.bytes(outgoing.count).flatMap { $0.count == 8 ? ($0.readLE32(at: 0), $0.readLE32(at: 4)) : nil }
+            : nil
+        /// The reply area as `sg_list_cleanup` writes it: zeros, the caller's contexts in words 2–3
+        /// (EFAULT when they cannot be read), word 4 = the post-wait's status << 24.
+        func replyArea(_ outcome: PostWait?, _ result: IoctlResult, after writes: UserWrites = []) -> (UserWrites, IoctlResult) {
+            guard writesReply else { return (writes, result) }
+            var reply = [UInt8](repeating: 0, count: max(replyBytes, 20))
+            if let (c2, c3) = callerContexts { reply.writeLE32(c2, at: 8); reply.writeLE32(c3, at: 12) }
+            switch outcome {
+            case .none, .ok: break
+            case let .status(n): reply.writeLE32(UInt32(bitPattern: n) << 24, at: 16)
+            case let .failed(e): reply.writeLE32(UInt32(bitPattern: -e.rawValue) << 24, at: 16)
+            }
+            var all = writes
+            all.append(UserWrite(address: replyAt, bytes: Array(reply.prefix(replyBytes))))
+            return (all, callerContexts == nil ? .error(.EFAULT) : result)
+        }
         var data: [Int: [UInt8]] = [:]
         for (i, e) in outgoing.enumerated() {
-            guard let b = buffers.bytes(i), b.count == e.count else { return .error(.EFAULT) }
+            guard let b = buffers.bytes(i), b.count == e.count else {
+                let (writes, result) = replyArea(nil, .error(.EFAULT))
+                return call.finish(writes, result, memory: &memory)
+            }
             data[e.index] = b
         }
-        if let stop { return .error(stop) }
+        if let stop {
+            let (writes, result) = replyArea(nil, .error(stop))
+            return call.finish(writes, result, memory: &memory)
+        }
 
         let step: Step = call.engine.locked { s in
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
@@ -150,20 +184,8 @@ extension Linux2618Personality {
                     writes.append(UserWrite(address: e.user, bytes: bus.read(address, count: e.count) ?? []))
                 }
             }
-            if replyBytes > 0 {
-                var reply = [UInt8](repeating: 0, count: max(replyBytes, 20))
-                if userWords.count >= 4 {
-                    reply.writeLE32(userWords[2], at: 8)
-                    reply.writeLE32(userWords[3], at: 12)
-                }
-                switch outcome {
-                case .ok: break
-                case let .status(n): reply.writeLE32(UInt32(bitPattern: n) << 24, at: 16)
-                case let .failed(e): reply.writeLE32(UInt32(bitPattern: -e.rawValue) << 24, at: 16)
-                }
-                writes.append(UserWrite(address: replyAt, bytes: Array(reply.prefix(replyBytes))))
-            }
-            return .finish(writes, outcome.result)
+            let (all, result) = replyArea(outcome, outcome.result, after: writes)
+            return .finish(all, result)
         }
         switch step {
         case let .finish(writes, result): return call.finish(writes, result, memory: &memory)

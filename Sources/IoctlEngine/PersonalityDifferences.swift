@@ -41,7 +41,7 @@ extension PersonalityName {
                 .init(call: "I2OEVTREG/EVTGET", behaviour: "the mask never reaches the IOP (4-word frame); no event ever queued; EVTGET → ENOENT"),
                 .init(call: "I2OLCTGET", behaviour: "header words 1 and 2 swapped (CurrentChangeIndicator at byte 4, IopFlags at byte 8)"),
                 Self.hrtGetShort,
-                .init(call: "I2OPASSTHRU", behaviour: "reply zero-filled except words 2-3 (caller's contexts) and word 4 = status<<24 on failure; positive ReqStatus returned; frame > inbound size → EFAULT"),
+                .init(call: "I2OPASSTHRU", behaviour: "reply zero-filled except words 2-3 (caller's contexts) and word 4 = status<<24 on failure, written on element failures too (not PASSTHRU32's non-simple one); positive ReqStatus returned; frame > inbound size → EFAULT"),
                 .init(call: "I2OHTML", behaviour: "not implemented: EINVAL"),
                 Self.driverTables,
                 Self.postWait,

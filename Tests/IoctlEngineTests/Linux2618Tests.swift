@@ -274,6 +274,43 @@ func documentedTable(_ kind: IoctlCommand.Kind) -> [UInt8] {
         #expect(h.mem.unreservedStores == 0)
     }
 
+    // docs/kernels.md §PASSTHRU: the element loop's failures still reach `sg_list_cleanup`, which
+    // writes the R-byte reply area (zeros, the caller's contexts) — except PASSTHRU32's non-simple element.
+    @Test(arguments: ptCases)
+    func elementFailuresStillWriteTheReplyArea(_ abi: CallerABI, _ kind: IoctlCommand.Kind) {
+        var h = Harness(abi, personality: Self.p)
+        let res = h.mem.place(zeroes: 64)
+        let wiped: [UInt32] = [0, 0, 0xAAAA_0001, 0xBBBB_0002, 0, 0]
+        let untouched: [UInt32] = [6 << 16] + [UInt32](repeating: 0xCCCC_CCCC, count: 5)
+        // A non-simple element: EINVAL; native PASSTHRU wipes the reply area, PASSTHRU32 leaves it.
+        var nonSimple = PassthruTests.paramsGet(tid: 0x010, ops: res, oplen: 8, res: res, reslen: 64)
+        nonSimple[7] = 0x0000_0040
+        let (r1, reply1, _) = h.passthru(kind, frame: nonSimple, replyWords: 6)
+        #expect(r1 == .error(.EINVAL))
+        #expect(reply1 == (kind == .passthru ? wiped : untouched))
+        // A bounce buffer above kmalloc's limit: ENOMEM, the reply area wiped in both.
+        var huge = nonSimple; huge[7] = 0xD000_0000 | UInt32(KernelLimits.kmallocBytes + 4)
+        let (r2, reply2, _) = h.passthru(kind, frame: huge, replyWords: 6)
+        #expect(r2 == .error(.ENOMEM))
+        #expect(reply2 == wiped)
+        // A host→IOP buffer that faults: EFAULT, the reply area wiped in both.
+        var faulting = nonSimple; faulting[5] = 0x5400_0008; faulting[6] = UInt32(truncatingIfNeeded: FakeUserMemory.unmapped)
+        faulting[7] = 0xD000_0040
+        let (r3, reply3, _) = h.passthru(kind, frame: faulting, replyWords: 6)
+        #expect(r3 == .error(.EFAULT))
+        #expect(reply3 == wiped)
+    }
+
+    // docs/kernels.md §PASSTHRU: the contexts come from user_msg + 2 even when the frame is shorter.
+    @Test(arguments: ptCases)
+    func contextsAreReadFromTheCallerEvenPastAShortFrame(_ abi: CallerABI, _ kind: IoctlCommand.Kind) {
+        var h = Harness(abi, personality: Self.p)
+        // A 3-word UtilNOP: word 3 of user_msg is the reply area's word 0 (its MessageSize, 6 << 16).
+        let (r, reply, _) = h.passthru(kind, frame: [3 << 16 | 1, 0x00 << 24 | 1 << 12, 0x1234_5678], replyWords: 6)
+        #expect(r == .error(.ETIMEDOUT))
+        #expect(reply == [0, 0, 0x1234_5678, 6 << 16, 0x9200_0000, 0])
+    }
+
     @Test(arguments: ptCases)
     func passthruFailuresAndStatusWord(_ abi: CallerABI, _ kind: IoctlCommand.Kind) {
         var h = Harness(abi, personality: Self.p)
