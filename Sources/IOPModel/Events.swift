@@ -19,7 +19,9 @@ public struct EventRegistration: Hashable, Sendable {
 extension IOP {
     /// UtilEventRegister (0x13): word 4 = EventMask. A registration is keyed by (target TID,
     /// InitiatorContext, TransactionContext); registering again replaces its mask, mask 0 cancels it.
-    /// There is no immediate reply (nil): the events themselves are the replies.
+    /// There is no immediate reply (nil): the events themselves are the replies. The IOP keeps at
+    /// most `registrationLimit`; past it the oldest is forgotten (a host that never cancels —
+    /// the kernels' `close` sends nothing — cannot make the IOP grow without bound).
     ///
     /// Linux 2.6.18 declares a 4-word frame although it puts the mask in word 4, and copies only
     /// the declared words to the IOP. The model reads word 4 if the frame carries it at all
@@ -30,11 +32,15 @@ extension IOP {
         let ic = request.initiatorContext, tc = request.transactionContext
         eventRegistrations.removeAll { $0.tid == tid && $0.initiatorContext == ic && $0.transactionContext == tc }
         if !mask.isEmpty {
+            if eventRegistrations.count >= Self.registrationLimit { eventRegistrations.removeFirst() }
             eventRegistrations.append(EventRegistration(tid: tid, initiator: request.initiator, initiatorContext: ic,
                                                         transactionContext: tc, mask: mask, version: request.version))
         }
         return nil
     }
+
+    /// How many event registrations an IOP keeps.
+    public static let registrationLimit = 1024
 
     /// Raises an event on `tid`: queues one event reply in `outbound` for every registration on
     /// that TID whose mask has any bit of `indicator`.

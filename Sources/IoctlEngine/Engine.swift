@@ -46,8 +46,14 @@ public final class Engine: ControlNode {
         self.personality = personality.implementation
         self.observer = observer
         self.postWaiter = postWaiter
-        // A kernel's driver reads every IOP's HRT and LCT as it brings the IOPs up.
-        if self.personality is any KernelPersonality { state.withLock { $0.loadDriverTables() } }
+        // A kernel's driver reads every IOP's HRT and LCT as it brings the IOPs up, and numbers
+        // its open files from 0 (`i2o_cfg_info_id`).
+        if self.personality is any KernelPersonality {
+            state.withLock { s in
+                s.loadDriverTables()
+                s.nextFile = 0
+            }
+        }
     }
 
     /// The personality this engine imitates.
@@ -178,13 +184,16 @@ public final class Engine: ControlNode {
     }
 
     /// `close()` of the last descriptor: drops its queue and registrations, cancelling each
-    /// registration in the model (a UtilEventRegister with mask 0). Unknown files are ignored.
+    /// registration in the model (a UtilEventRegister with mask 0) — except in the kernel
+    /// personalities, whose `cfg_release` sends the IOP nothing (the IOP keeps the registrations;
+    /// their events are dropped). Unknown files are ignored.
     public func release(_ file: OpenFileID, by caller: Int32?) {
         let start = ContinuousClock.now
         // A request the kernel ended itself (a retry's range faulted) left its record: it goes with the file.
         requests.drop(file)
+        let cancels = !(personality is any KernelPersonality)
         locked { s in
-            guard let f = s.files.removeValue(forKey: file) else { return }
+            guard let f = s.files.removeValue(forKey: file), cancels else { return }
             for r in f.registrations.sorted(by: { ($0.unit, $0.tid) < ($1.unit, $1.tid) }) {
                 let frame = EngineState.eventRegisterFrame(tid: r.tid, mask: 0, file: file)
                 _ = s.post(frame, to: r.unit, memory: BusMemory())

@@ -32,7 +32,8 @@ struct EventRegistrationKey: Hashable, Sendable {
 struct EngineState: Sendable {
     var machine: Machine
     var files: [OpenFileID: OpenFile] = [:]
-    /// Open file ids start at 1; the low 32 bits are the TransactionContext of their registrations.
+    /// Open file ids start at 1 (the kernel personalities': 0, as the kernels'); the low 32 bits
+    /// are the TransactionContext of their registrations.
     var nextFile: UInt64 = 1
     /// Files that got events since the lock was taken.
     var notify: Set<OpenFileID> = []
@@ -134,13 +135,19 @@ struct EngineState: Sendable {
             guard let file = files.keys.first(where: { UInt32(truncatingIfNeeded: $0.rawValue) == f.transactionContext }),
                   files[file]?.registrations.contains(EventRegistrationKey(unit: unit, tid: f.target)) == true
             else { continue }
-            let size = min(f.messageSize.rawValue, f.words.count)
-            let data = size > 5 ? Array(f.words[5..<size]).littleEndianBytes : []
-            let info = EventInfo(id: EventID(iop: unit.rawValue, tid: UInt32(f.target.rawValue), eventMask: f[word: 4]),
-                                 data: data)
-            files[file]?.enqueue(info)
-            notify.insert(file)
+            queueEvent(f, from: unit, to: file)
         }
+    }
+
+    /// Queues the UtilEventRegister reply `f` from IOP `unit` as an event of `file`: EventMask =
+    /// its word 4 (for a failing reply: the status word), data = its words 5… .
+    mutating func queueEvent(_ f: MessageFrame, from unit: IOPUnit, to file: OpenFileID) {
+        let size = min(f.messageSize.rawValue, f.words.count)
+        let data = size > 5 ? Array(f.words[5..<size]).littleEndianBytes : []
+        let info = EventInfo(id: EventID(iop: unit.rawValue, tid: UInt32(f.target.rawValue), eventMask: f[word: 4]),
+                             data: data)
+        files[file]?.enqueue(info)
+        notify.insert(file)
     }
 
     /// UtilEventRegister from this engine for `file`: 5 words, word 4 = the mask.

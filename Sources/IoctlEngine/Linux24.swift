@@ -87,12 +87,17 @@ struct Linux24Personality: KernelPersonality {
 
     /// EVTREG (docs/kernels.md §EVTREG). Order: struct → EFAULT; IOP → ENXIO; TID → ENODEV; a
     /// UtilEventRegister declaring 4 words but posted with 5 (the mask in word 4 reaches the
-    /// IOP); its outcome is ignored; 0. Mask 0 cancels the open file's registration.
+    /// IOP), not waited for; 0. Mask 0 cancels the open file's registration. A reply the IOP
+    /// gives it (a failing one: the registration refused) reaches 2.4's `i2o_cfg_reply` like any
+    /// event reply carrying the file's context: it is queued as an event, its EventMask the
+    /// reply's status word.
     func eventRegister(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         try registerOnFile(call, memory: &memory) { s, frame, unit in
             var words = frame.words
             words[0] = words[0] & 0xFFFF | 4 << 16
-            _ = s.post(MessageFrame(words: words), to: unit, memory: BusMemory(), for: call.scope)
+            if let reply = s.post(MessageFrame(words: words), to: unit, memory: BusMemory(), for: call.scope) {
+                s.queueEvent(reply, from: unit, to: call.file)
+            }
             return nil
         }
     }

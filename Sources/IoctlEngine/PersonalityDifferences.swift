@@ -25,6 +25,8 @@ extension PersonalityName {
         call: "I2OHRTGET", behaviour: "ENOBUFS still copies the table (up to *reslen bytes); from 2 entries on its last 8 bytes were never written (i2osim: 0xA5)")
     private static let driverTables = PersonalityDifference(
         call: "I2OHRTGET/LCTGET", behaviour: "answered from the driver's copy made at start-up (the LCT refreshed when the IOP reports a change): a failed or hung IOP still answers, fault rules on ExecHrtGet/ExecLctNotify never fire")
+    private static let openClose = PersonalityDifference(
+        call: "open()/close()", behaviour: "open files numbered from 0 (the TransactionContext of their registrations); close sends the IOP nothing: it keeps their registrations")
     private static let postWait = PersonalityDifference(
         call: "a failed or hung IOP", behaviour: "each request the IOP does not answer waits its kernel's timeout (the waits below, × I2OSIM_TIMEOUT_SCALE), then gets its no-reply answer")
 
@@ -45,6 +47,7 @@ extension PersonalityName {
                 .init(call: "I2OHTML", behaviour: "not implemented: EINVAL"),
                 Self.driverTables,
                 Self.postWait,
+                Self.openClose,
                 .init(call: "read()/write()", behaviour: "EINVAL; poll() always readable"),
             ]
         case .linux24:
@@ -57,6 +60,8 @@ extension PersonalityName {
                 .init(call: "I2OPASSTHRU", behaviour: "does not exist: EINVAL"),
                 Self.driverTables,
                 Self.postWait,
+                Self.openClose,
+                .init(call: "I2OEVTREG", behaviour: "a reply the IOP gives the registration (a refusal) is queued as an event, its EventMask the status word"),
                 .init(call: "read()/write()", behaviour: "read() returns 0 (EOF), write() returns 0; poll() always readable; no SIGIO"),
             ]
         }

@@ -6,6 +6,7 @@ import Foundation
 import I2OFormats
 import IOPModel
 import IoctlEngine
+import Synchronization
 import Testing
 
 @Suite struct FaultTests {
@@ -115,18 +116,26 @@ import Testing
         #expect((e.report.ioctls["I2OGETIOPS"]?.maxus ?? 0) >= 110_000)
     }
 
-    @Test func hangWaitsThePostWaitUntilReleased() async throws {
-        // Unscaled: the hung PARMGET would wait its 10 s; `release` ends the wait at once.
-        let e = try T.engine(timeoutScale: 1); let f = e.open()
+    @Test func hangWaitsThePostWaitUntilReleased() throws {
+        // Scaled up: the hung PARMGET would wait 60 s; `release` ends the wait at once. The request
+        // runs on a thread of its own (the test pool's threads may all be busy with other tests).
+        let e = try T.engine(timeoutScale: 6); let f = e.open()
         e.addFault(FaultRule(match: FaultMatch(ioctl: "I2OPARMGET"), action: .hang, count: .once))
-        let task = Task.detached { try T.params(e, f, tid: 0x203, ops: T.fieldGet(0xF100)).0 }
-        var waited = 0
-        while e.report.hungRequests == 0 && waited < 500 { try await Task.sleep(for: .milliseconds(10)); waited += 1 }
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<IoctlResult?>(nil)
+        Thread.detachNewThread {
+            let r = try? T.params(e, f, tid: 0x203, ops: T.fieldGet(0xF100)).0
+            outcome.withLock { $0 = r }
+            done.signal()
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while e.report.hungRequests == 0 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
         #expect(e.report.hungRequests == 1)
         let released = ContinuousClock.now
         #expect(e.releaseHangs() == 1)
-        #expect(try await task.value == .error(.ETIMEDOUT))
-        #expect(ContinuousClock.now - released < .seconds(5))
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        #expect(ContinuousClock.now - released < .seconds(10))
+        #expect(outcome.withLock { $0 } == .error(.ETIMEDOUT))
         #expect(e.report.hungRequests == 0)
         // The rule is spent: the IOP answers again.
         #expect(try T.params(e, f, tid: 0x203, ops: T.fieldGet(0xF100)).0 == .success)

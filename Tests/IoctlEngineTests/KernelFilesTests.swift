@@ -1,0 +1,77 @@
+import I2OABI
+import I2ODevice
+import Testing
+import EngineTestSupport
+import I2OFormats
+import IOPModel
+import Synchronization
+@testable import IoctlEngine
+
+/// An IOP that refuses every UtilEventRegister with a failing reply.
+final class RefusingRegistrations: FrameInterceptor {
+    let isActive = true
+    func post(_ frame: MessageFrame, to unit: IOPUnit, iop: IOP?, memory: BusMemory, request: RequestScope?,
+              next: (MessageFrame) -> MessageFrame?) -> MessageFrame? {
+        guard frame.function == .utilEventRegister else { return next(frame) }
+        return MessageFrame.reply(to: frame, status: .errorNoDataTransfer, detail: DetailedStatus(rawValue: 0x0007))
+    }
+}
+
+/// Records the function of every frame posted.
+final class RecordingFrames: FrameInterceptor {
+    let isActive = true
+    private let seen = Mutex<[I2OFunction]>([])
+    var functions: [I2OFunction] { seen.withLock { $0 } }
+    func post(_ frame: MessageFrame, to unit: IOPUnit, iop: IOP?, memory: BusMemory, request: RequestScope?,
+              next: (MessageFrame) -> MessageFrame?) -> MessageFrame? {
+        seen.withLock { $0.append(frame.function) }
+        return next(frame)
+    }
+}
+
+/// docs/kernels.md §Open files, §EVTREG: how the kernels' config driver numbers, closes and
+/// answers for open files.
+@Suite struct KernelFilesTests {
+    @Test(arguments: [(PersonalityName.documented, UInt64(1)), (.linux2618, 0), (.linux24, 0)])
+    func openFilesAreNumberedFromTheKernelsStart(_ p: PersonalityName, _ first: UInt64) {
+        let h = Harness(.lp64, personality: p)
+        #expect(h.file.rawValue == first)
+        #expect(h.engine.open().rawValue == first + 1)
+    }
+
+    @Test(arguments: [(PersonalityName.documented, 1), (.linux2618, 0), (.linux24, 0)])
+    func closeSendsTheIOPNothingInTheKernels(_ p: PersonalityName, _ cancels: Int) {
+        let frames = RecordingFrames()
+        var h = Harness(.lp64, engine: Engine(machine: Machine(TestMachine.description), personality: p,
+                                              frameInterceptors: [frames]))
+        #expect(h.register(tid: 0x010, mask: 0xFFFF) == .success)
+        let before = frames.functions.count
+        h.engine.release(h.file)
+        #expect(frames.functions.dropFirst(before).filter { $0 == .utilEventRegister }.count == cancels)
+        // 2.4's registration stays in the IOP; its events go to no other file.
+        let context = UInt32(truncatingIfNeeded: h.file.rawValue)
+        #expect(h.iop0.eventRegistrations.contains { $0.transactionContext == context } == (p == .linux24))
+        let other = h.engine.open()
+        h.engine.withMachine { m in m.iops[0]!.raiseEvent(tid: TID(rawValue: 0x010), indicator: .stateChange, data: []) }
+        #expect(h.engine.queuedEvents(other)?.events.isEmpty == true)
+    }
+
+    @Test func linux24QueuesARefusedRegistrationAsAnEvent() {
+        let engine = Engine(machine: Machine(TestMachine.description), personality: .linux24,
+                            frameInterceptors: [RefusingRegistrations()])
+        var h = Harness(.lp64, engine: engine)
+        #expect(h.register(tid: 0x010, mask: 0xFFFF) == .success)
+        let (r, got) = h.eventGet()
+        #expect(r == .success)
+        #expect(got?.info.id.tid == 0x010)
+        #expect(got?.info.id.eventMask == 0x0500_0007)   // the reply's status word
+    }
+
+    @Test func linux2618IgnoresTheRegistrationsReply() {
+        let engine = Engine(machine: Machine(TestMachine.description), personality: .linux2618,
+                            frameInterceptors: [RefusingRegistrations()])
+        var h = Harness(.lp64, engine: engine)
+        #expect(h.register(tid: 0x010, mask: 0xFFFF) == .success)
+        #expect(h.engine.queuedEvents(h.file)?.events.isEmpty == true)
+    }
+}
