@@ -35,7 +35,7 @@ enum KernelLimits {
     /// The largest `kmalloc` (2.4 and 2.6.18 on x86: 128 KiB): PARMGET/PARMSET `oplen`, the
     /// PASSTHRU reply area and each bounce buffer; larger → ENOMEM.
     static let kmallocBytes = 128 * 1024
-    /// The largest coherent DMA buffer (MAX_ORDER: 4 MiB): an SWDL/SWUL fragment; larger → ENOMEM.
+    /// The largest coherent DMA buffer (MAX_ORDER: 4 MiB): a 2.6.18 SWDL/SWUL fragment; larger → ENOMEM.
     static let dmaBytes = 4 * 1024 * 1024
     /// The result buffer of `i2o_parm_issue` / `i2o_issue_params`.
     static let paramsResultBytes = 65536
@@ -48,6 +48,17 @@ enum KernelLimits {
 }
 
 extension Kernel {
+    /// Whether the buffer an SWDL/SWUL fragment of `size` bytes needs can be had (docs/kernels.md
+    /// §SWDL): 2.4 takes it with `kmalloc` (128 KiB at most; 0 bytes is a valid allocation);
+    /// 2.6.18 with `i2o_dma_alloc`, up to 4 MiB, and a size of 0 asks `get_order(0)` for an order
+    /// far above any the allocator has, so it fails too (read from the source, not seen run).
+    func allocatesFragment(_ size: UInt32) -> Bool {
+        switch self {
+        case .linux24: Int(size) <= KernelLimits.kmallocBytes
+        case .linux2618: size > 0 && Int(size) <= KernelLimits.dmaBytes
+        }
+    }
+
     /// docs/kernels.md §PostWait: no reply (the IOP never answered) → −ETIMEDOUT; 2.6.18 returns the
     /// reply's ReqStatus when it is not 0; 2.4 returns the DetailedStatus, and only when the
     /// ReqStatus is not 0 (a failing ReqStatus with DetailedStatus 0 counts as success).
@@ -252,8 +263,8 @@ extension KernelPersonality {
 
     /// SWDL (docs/kernels.md §SWDL). Order: struct → EFAULT; `*swlen`, `*maxfrag`, `*curfrag` → EFAULT
     /// (the two counts cut to 8 bits); the fragment size; NULL `buf` or a range beyond the user
-    /// address space → EFAULT; IOP → ENXIO; a fragment above the DMA limit → ENOMEM; the
-    /// fragment is copied from `buf` with the result ignored (a fault leaves zeroes); the 9-word
+    /// address space → EFAULT; IOP → ENXIO; no buffer for the fragment (`Kernel.allocatesFragment`) →
+    /// ENOMEM; the fragment is copied from `buf` with the result ignored (a fault leaves zeroes); the 9-word
     /// ExecSwDownload (element `0xD0000000 | size`, as the kernel) to TID 0; 0, the positive
     /// status (2.6.18 ReqStatus, 2.4 DetailedStatus), or ETIMEDOUT.
     func kernelSwDownload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
@@ -262,7 +273,7 @@ extension KernelPersonality {
         guard a.buf != 0, Kernel.accessOK(a.buf, size, abi: call.abi) else { return .error(.EFAULT) }
         let unit = IOPUnit(rawValue: a.iop)
         guard call.engine.peek({ $0.machine.iops[unit] != nil }) else { return .error(.ENXIO) }
-        guard Int(size) <= KernelLimits.dmaBytes else { return .error(.ENOMEM) }
+        guard kernel.allocatesFragment(size) else { return .error(.ENOMEM) }
         // The kernel ignores a faulting copy (zeroes go to the IOP); a CUSE transport cannot read
         // past a fault and carry on, so here — in every transport alike — the fault is EFAULT.
         var fragment: [UInt8] = []
@@ -283,8 +294,8 @@ extension KernelPersonality {
     }
 
     /// SWUL (docs/kernels.md §SWUL). Order: struct → EFAULT; the three counts → EFAULT; NULL `buf` →
-    /// EFAULT; (2.4 only) `access_ok(WRITE)` → EFAULT; IOP → ENXIO; the fragment size above the
-    /// DMA limit → ENOMEM; ExecSwUpload; on success the fragment size's bytes (computed from the
+    /// EFAULT; (2.4 only) `access_ok(WRITE)` → EFAULT; IOP → ENXIO; no buffer for the fragment
+    /// (`Kernel.allocatesFragment`) → ENOMEM; ExecSwUpload; on success the fragment size's bytes (computed from the
     /// caller's counts, not the module) to `buf` → EFAULT on fault, 0; else the positive status
     /// or ETIMEDOUT. `*swlen` and `*maxfrag` are inputs only: never written.
     func kernelSwUpload(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
@@ -294,7 +305,7 @@ extension KernelPersonality {
         if kernel == .linux24 { guard Kernel.accessOK(a.buf, size, abi: call.abi) else { return .error(.EFAULT) } }
         let unit = IOPUnit(rawValue: a.iop)
         guard call.engine.peek({ $0.machine.iops[unit] != nil }) else { return .error(.ENXIO) }
-        guard Int(size) <= KernelLimits.dmaBytes else { return .error(.ENOMEM) }
+        guard kernel.allocatesFragment(size) else { return .error(.ENOMEM) }
         let kernel = self.kernel
         // An upload changes nothing in the IOP: post first, reserve `buf` only when there is
         // something to copy (a round trip here reruns the request harmlessly).

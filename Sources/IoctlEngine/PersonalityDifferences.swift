@@ -38,7 +38,7 @@ extension PersonalityName {
             return [
                 .init(call: "I2OPARMGET/SET", behaviour: "success: *reslen = 0, nothing copied; IOP failure: *reslen = ReqStatus; no reply → EAGAIN; no NULL-resbuf check"),
                 .init(call: "32-bit callers", behaviour: "only I2OGETIOPS and I2OPASSTHRU32; everything else EINVAL"),
-                .init(call: "I2OSWDL/SWUL", behaviour: "IOP failure: ioctl returns the positive ReqStatus; SWUL never writes *swlen/*maxfrag"),
+                .init(call: "I2OSWDL/SWUL", behaviour: "IOP failure: ioctl returns the positive ReqStatus; SWUL never writes *swlen/*maxfrag; a 0-byte fragment → ENOMEM (no DMA buffer), up to 4 MiB allowed"),
                 Self.swDeleteValidate,
                 .init(call: "I2OEVTREG/EVTGET", behaviour: "the mask never reaches the IOP (4-word frame); no event ever queued; EVTGET → ENOENT"),
                 .init(call: "I2OLCTGET", behaviour: "header words 1 and 2 swapped (CurrentChangeIndicator at byte 4, IopFlags at byte 8)"),
@@ -53,7 +53,7 @@ extension PersonalityName {
         case .linux24:
             return [
                 .init(call: "I2OPARMGET/SET", behaviour: "real lengths; one failing block (read-only field, unknown group) → EAGAIN; IOP failure: *reslen = DetailedStatus; TID not checked"),
-                .init(call: "I2OSWDL/SWUL", behaviour: "IOP failure: ioctl returns the positive DetailedStatus; SWUL never writes *swlen/*maxfrag"),
+                .init(call: "I2OSWDL/SWUL", behaviour: "IOP failure: ioctl returns the positive DetailedStatus; SWUL never writes *swlen/*maxfrag; a fragment above 128 KiB → ENOMEM (kmalloc)"),
                 Self.swDeleteValidate,
                 .init(call: "I2OHTML", behaviour: "short buffer → ENOMEM with the page copied (up to *reslen); no such page/TID → 0 with *reslen 0"),
                 Self.hrtGetShort,

@@ -11,7 +11,7 @@
 
 enum {
 	SW_ABSENT, SWDL_FRAG, SWUL_FRAG, SWUL_DATA, SWUL_SIZES, SWDL_OUTOFORDER, SWDL_OUTOFORDER_NOSTATE,
-	SWDL_FRAGCOUNT, SWDL_BIGFRAG, SWDL_NULLBUF, SWDL_BADBUF, SWDL_BADSWLEN, SWDL_BADSTRUCT, SWDL_NOIOP,
+	SWDL_FRAGCOUNT, SWDL_BIGFRAG, SWDL_HUGEFRAG, SWDL_EMPTYFRAG, SWDL_NULLBUF, SWDL_BADBUF, SWDL_BADSWLEN, SWDL_BADSTRUCT, SWDL_NOIOP,
 	SWUL_NULLBUF, SWUL_BADBUF, SWDEL_WRONGLEN, SWDEL_WRONGLEN_KEPT, SWDEL_OK, SWDEL_SWLEN, SWDEL_GONE,
 	SWDEL_ABSENT, SWDEL_NOIOP,
 	NROWS
@@ -37,6 +37,10 @@ static struct row rows[NROWS] = {
 		"SWDL with *maxfrag 300"),
 	[SWDL_BIGFRAG]            = ROW("swdl.bigfrag",            ERR(EINVAL), POS,            POS,            ERR(EINVAL),
 		"SWDL of a single 10000-byte fragment"),
+	[SWDL_HUGEFRAG]           = ROW("swdl.hugefrag",           ERR(EINVAL), SKIP,           ERR(ENOMEM),    ERR(EINVAL),
+		"SWDL of a single 131076-byte fragment (2.4: above kmalloc's 128 KiB)"),
+	[SWDL_EMPTYFRAG]          = ROW("swdl.emptyfrag",          SKIP,        ERR(ENOMEM),    SKIP,           ERR(EINVAL),
+		"SWDL of a single 0-byte fragment (2.6.18: no DMA buffer of order get_order(0))"),
 	[SWDL_NULLBUF]            = ROW("swdl.nullbuf",            ERR(EFAULT), ERR(EFAULT),    ERR(EFAULT),    ERR(EINVAL),
 		"SWDL with buf NULL"),
 	[SWDL_BADBUF]             = ROW("swdl.badbuf",             ERR(EFAULT), ERR(EFAULT),    ERR(EFAULT),    ERR(EINVAL),
@@ -174,6 +178,17 @@ static void refusals(void)
 	*swlen = 10000; *maxfrag = 1; *curfrag = 1;
 	rc = swx(I2OSWDL, g_iop, SW_ID_BIG, g_img, swlen, maxfrag, curfrag, &err);
 	check_rc(&rows[SWDL_BIGFRAG], NULL, rc, err);
+	/* Buffers the kernels cannot allocate (docs/kernels.md §SWDL); the IOP's answer where they can
+	 * depends on its store, so those columns are not checked. */
+	{
+		static uint8_t huge[128 * 1024 + 4];
+		*swlen = sizeof huge; *maxfrag = 1; *curfrag = 1;
+		rc = swx(I2OSWDL, g_iop, SW_ID_BIG, huge, swlen, maxfrag, curfrag, &err);
+		check_rc(&rows[SWDL_HUGEFRAG], NULL, rc, err);
+		*swlen = 0; *maxfrag = 1; *curfrag = 1;
+		rc = swx(I2OSWDL, g_iop, SW_ID_BIG, huge, swlen, maxfrag, curfrag, &err);
+		check_rc(&rows[SWDL_EMPTYFRAG], NULL, rc, err);
+	}
 
 	/* Pointers. */
 	*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;

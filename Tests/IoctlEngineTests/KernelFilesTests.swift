@@ -75,3 +75,26 @@ final class RecordingFrames: FrameInterceptor {
         #expect(h.engine.queuedEvents(h.file)?.events.isEmpty == true)
     }
 }
+
+/// docs/kernels.md §SWDL: the buffer a fragment needs, as each kernel allocates it.
+@Suite struct FragmentLimitTests {
+    @Test func linux24KmallocsTheFragment() {
+        var h = Harness(.lp64, personality: .linux24)
+        let big = UInt32(KernelLimits.kmallocBytes + 4)
+        let buf = h.mem.place(zeroes: Int(big))
+        #expect(h.sw(.swDownload, swID: 7, buf: buf, swlen: big, maxfrag: 1, curfrag: 1).0 == .error(.ENOMEM))
+        #expect(h.sw(.swUpload, swID: 7, buf: buf, swlen: big, maxfrag: 1, curfrag: 1).0 == .error(.ENOMEM))
+        // 0 bytes is a valid kmalloc: the request reaches the IOP (which refuses an empty module).
+        #expect(h.sw(.swDownload, swID: 7, buf: buf, swlen: 0, maxfrag: 1, curfrag: 1).0 != .error(.ENOMEM))
+    }
+
+    @Test func linux2618CannotAllocateAnEmptyFragment() {
+        var h = Harness(.lp64, personality: .linux2618)
+        let buf = h.mem.place(zeroes: 64)
+        #expect(h.sw(.swDownload, swID: 7, buf: buf, swlen: 0, maxfrag: 1, curfrag: 1).0 == .error(.ENOMEM))
+        #expect(h.sw(.swUpload, swID: 7, buf: buf, swlen: 0, maxfrag: 1, curfrag: 1).0 == .error(.ENOMEM))
+        let big = UInt32(KernelLimits.kmallocBytes + 4)   // above kmalloc's limit, within the DMA allocator's
+        let large = h.mem.place(zeroes: Int(big))
+        #expect(h.sw(.swDownload, swID: 7, buf: large, swlen: big, maxfrag: 1, curfrag: 1).0 != .error(.ENOMEM))
+    }
+}
