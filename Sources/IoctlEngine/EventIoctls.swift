@@ -54,7 +54,7 @@ extension Personality {
             guard var f = s.files[file], !f.queue.isEmpty else { return nil }
             let info = f.queue.removeFirst()
             s.files[file] = f
-            return EventGet(info: info, pending: Int32(f.queue.count), lost: f.lost)
+            return EventGet(info: info, pending: Int32(f.queue.count), lost: Self.reportedLost(f.lost))
         }
         guard let record else { return .error(.ENOENT) }
         let result = call.finish([UserWrite(address: call.argument, bytes: record.encoded())], .success, memory: &memory)

@@ -48,6 +48,16 @@ enum KernelLimits {
 }
 
 extension Kernel {
+    /// The TID the kernel looks a device up by: 2.6.18's `i2o_iop_find_device` takes a u16, so
+    /// the caller's 32-bit TID is cut to 16 bits first (0x10008 finds device 0x008); the frame
+    /// then goes to the device found. 2.4 looks nothing up (its frames take the low 12 bits).
+    func deviceTID(_ tid: UInt32) -> UInt32 {
+        switch self {
+        case .linux2618: tid & 0xFFFF
+        case .linux24: tid
+        }
+    }
+
     /// Whether the buffer an SWDL/SWUL fragment of `size` bytes needs can be had (docs/kernels.md
     /// §SWDL): 2.4 takes it with `kmalloc` (128 KiB at most; 0 bytes is a valid allocation);
     /// 2.6.18 with `i2o_dma_alloc`, up to 4 MiB, and a size of 0 asks `get_order(0)` for an order
@@ -90,6 +100,9 @@ protocol KernelPersonality: Personality {
 }
 
 extension KernelPersonality {
+    /// The kernels keep the count in `i2o_cfg_info.q_lost`, a u16: it wraps at 65,536.
+    static func reportedLost(_ lost: Int32) -> Int32 { Int32(UInt16(truncatingIfNeeded: lost)) }
+
     // The handlers both kernels implement alike (each kernel's file has the ones that differ).
     func hrtGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         try kernelTableGet(call, memory: &memory, function: .execHrtGet, copyOnShort: true)
@@ -189,7 +202,7 @@ extension KernelPersonality {
         }, decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard let iop = s.machine.iops[unit] else { return .fail(.ENXIO) }
-            if kernel == .linux2618 { guard EngineState.knows(iop, tid: a.tid) else { return .fail(.ENXIO) } }
+            if kernel == .linux2618 { guard EngineState.knows(iop, tid: kernel.deviceTID(a.tid)) else { return .fail(.ENXIO) } }
             guard oplen <= KernelLimits.kmallocBytes else { return .fail(.ENOMEM) }
             var ops: [UInt8] = []
             if oplen > 0 {

@@ -46,8 +46,9 @@ struct Linux2618Personality: KernelPersonality {
         let file = call.file
         return call.engine.locked { s in
             guard let iop = s.machine.iops[unit] else { return .error(.ENXIO) }
-            guard EngineState.knows(iop, tid: id.tid) else { return .error(.ENODEV) }
-            let full = EngineState.eventRegisterFrame(tid: TID(rawValue: UInt16(id.tid)), mask: id.eventMask, file: file)
+            let tid = Kernel.linux2618.deviceTID(id.tid)
+            guard EngineState.knows(iop, tid: tid) else { return .error(.ENODEV) }
+            let full = EngineState.eventRegisterFrame(tid: TID(rawValue: UInt16(tid)), mask: id.eventMask, file: file)
             var words = Array(full.words.prefix(4))
             words[0] = words[0] & 0xFFFF | 4 << 16
             _ = s.post(MessageFrame(words: words), to: unit, memory: BusMemory(), for: call.scope)

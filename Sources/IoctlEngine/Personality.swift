@@ -30,11 +30,15 @@ protocol Personality: Sendable {
     func accepts(_ command: IoctlCommand) -> Bool
     /// `poll()`: whether the file is readable now (POLLIN).
     func isReadable(_ engine: Engine, file: OpenFileID) -> Bool
+    /// EVTGET's `lost` for an open file that dropped `lost` events.
+    static func reportedLost(_ lost: Int32) -> Int32
 }
 
 extension Personality {
     /// Every ioctl of docs/ioctl-abi.md §Numbers, in both ABIs.
     func accepts(_ command: IoctlCommand) -> Bool { true }
+    /// The count as kept, cumulative.
+    static func reportedLost(_ lost: Int32) -> Int32 { lost }
     /// POLLIN while the open file's event queue is non-empty.
     func isReadable(_ engine: Engine, file: OpenFileID) -> Bool {
         engine.peek { !($0.files[file]?.queue.isEmpty ?? true) }

@@ -48,6 +48,7 @@ extension PersonalityName {
                 Self.driverTables,
                 Self.postWait,
                 Self.openClose,
+                .init(call: "TIDs", behaviour: "looked up as a u16: PARMGET/SET and EVTREG with TID 0x10008 reach device 0x008"),
                 .init(call: "read()/write()", behaviour: "EINVAL; poll() always readable"),
             ]
         case .linux24:
@@ -62,6 +63,8 @@ extension PersonalityName {
                 Self.postWait,
                 Self.openClose,
                 .init(call: "I2OEVTREG", behaviour: "a reply the IOP gives the registration (a refusal) is queued as an event, its EventMask the status word"),
+                .init(call: "I2OEVTGET", behaviour: "lost is a u16: it wraps at 65,536"),
+                .init(call: "32-bit callers", behaviour: "access_ok allows addresses up to 0xFFFFE000, not an i386 kernel's 0xC0000000 (clients run on x86_64 hosts)"),
                 .init(call: "read()/write()", behaviour: "read() returns 0 (EOF), write() returns 0; poll() always readable; no SIGIO"),
             ]
         }

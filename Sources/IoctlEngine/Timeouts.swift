@@ -39,10 +39,11 @@ public struct Timeouts: Sendable, Hashable, CustomStringConvertible {
     public static let linux2618 = Timeouts(frameGet: .seconds(5), params: .seconds(10), swTransfer: .seconds(60),
                                            swRemove: .seconds(10), validate: .seconds(10), configDialog: .seconds(400),
                                            passthru: .seconds(60), hrtGet: .seconds(20), lctNotify: .seconds(360))
-    /// Linux 2.4.20 (i2o_core.c, i2o_config.c). No PASSTHRU in 2.4; the entry is 2.6.18's.
+    /// Linux 2.4.20 (i2o_core.c, i2o_config.c): its core fetches the LCT with a 120 s wait. No
+    /// PASSTHRU in 2.4; the entry is 2.6.18's.
     public static let linux24 = Timeouts(frameGet: .seconds(1), params: .seconds(10), swTransfer: .seconds(60),
                                          swRemove: .seconds(10), validate: .seconds(10), configDialog: .seconds(400),
-                                         passthru: .seconds(60), hrtGet: .seconds(20), lctNotify: .seconds(360))
+                                         passthru: .seconds(60), hrtGet: .seconds(20), lctNotify: .seconds(120))
     /// `documented`: the contract names no values; it uses 2.6.18's (HTML 2.4's).
     public static let documented = linux2618
 

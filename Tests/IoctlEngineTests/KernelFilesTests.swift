@@ -98,3 +98,42 @@ final class RecordingFrames: FrameInterceptor {
         #expect(h.sw(.swDownload, swID: 7, buf: large, swlen: big, maxfrag: 1, curfrag: 1).0 != .error(.ENOMEM))
     }
 }
+
+/// docs/kernels.md §Personalities: the audit's minor rows.
+@Suite struct KernelMinorRowsTests {
+    @Test func linux2618FindsDevicesByA16BitTID() {
+        var h = Harness(.lp64, personality: .linux2618)
+        #expect(h.params(.parmGet, tid: TID(rawValue: 0x010), ops: Ops.getVendor).0 == .success)
+        // 0x10010 is cut to 0x0010 (found); 0x1010 keeps bits above the 12 a TID has (not found).
+        let wide = IoctlStructs.PsetGet(iop: 0, tid: 0x1_0010, opbuf: h.mem.place(Ops.getVendor),
+                                        oplen: UInt32(Ops.getVendor.count), resbuf: h.mem.place(zeroes: 256),
+                                        reslen: h.mem.placeU32(256))
+        #expect(h.call(.parmGet, wide.encoded(.lp64)) == .success)
+        var bad = wide; bad.tid = 0x1010
+        #expect(h.call(.parmGet, bad.encoded(.lp64)) == .error(.ENXIO))
+        #expect(h.register(tid: 0x1_0010, mask: 0xFFFF) == .success)
+        #expect(h.register(tid: 0x1010, mask: 0xFFFF) == .error(.ENODEV))
+    }
+
+    @Test func linux24LostCountWrapsAt16Bits() {
+        var h = Harness(.lp64, personality: .linux24)
+        #expect(h.register(tid: 0x010, mask: 0xFFFF_FFFF) == .success)
+        let raised = OpenFile.queueCapacity + 65536 + 3
+        for _ in 0..<raised {   // one at a time: each is delivered to the file before the next
+            h.engine.withMachine { m in m.iops[0]!.raiseEvent(tid: TID(rawValue: 0x010), indicator: .stateChange, data: []) }
+        }
+        #expect(h.engine.queuedEvents(h.file)?.lost == Int32(65536 + 3))   // kept whole
+        #expect(h.eventGet().1?.lost == 3)                           // reported as the kernel's u16
+        var d = Harness(.lp64)
+        #expect(d.register(tid: 0x010, mask: 0xFFFF_FFFF) == .success)
+        for _ in 0..<raised {
+            d.engine.withMachine { m in m.iops[0]!.raiseEvent(tid: TID(rawValue: 0x010), indicator: .stateChange, data: []) }
+        }
+        #expect(d.eventGet().1?.lost == Int32(65536 + 3))
+    }
+
+    @Test func linux24FetchesTheLCTWith120Seconds() {
+        #expect(PersonalityName.linux24.timeouts.lctNotify == .seconds(120))
+        #expect(PersonalityName.linux2618.timeouts.lctNotify == .seconds(360))
+    }
+}
