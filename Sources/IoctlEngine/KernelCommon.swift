@@ -220,12 +220,14 @@ extension KernelPersonality {
             guard let (reply, after) = s.attempt(frame, on: unit, memory: bus, for: call.scope) else { return .fail(.ENXIO) }
             let buffer = bus.read(result, count: KernelLimits.paramsResultBytes) ?? []
             let length: Int
+            var failed = false
             switch kernel.postWait(reply) {
             case .failed:
                 if reply != nil { s.commit(after, unit: unit) }
                 return .fail(.EAGAIN)
             case let .status(n):
                 length = Int(n)
+                failed = true
             case .ok:
                 if kernel == .linux2618 {
                     length = 0
@@ -248,8 +250,11 @@ extension KernelPersonality {
             }
             if length > reserved { return .grow(length) }
             s.commit(after, unit: unit)
-            return .finish([.u32(UInt32(length), at: a.reslen),
-                            UserWrite(address: a.resbuf, bytes: Array(buffer.prefix(length)))], .success)
+            // 2.4's i2o_issue_params returns a failing status before it copies the IOP's result
+            // into the ioctl's buffer, which the ioctl then copies out unwritten (§Unwritten).
+            let copied = failed && kernel == .linux24
+                ? [UInt8](repeating: KernelLimits.unwrittenFill, count: length) : Array(buffer.prefix(length))
+            return .finish([.u32(UInt32(length), at: a.reslen), UserWrite(address: a.resbuf, bytes: copied)], .success)
         })
     }
 

@@ -62,7 +62,9 @@ struct Linux24Personality: KernelPersonality {
                 guard let q = got.bytes(1), q.count == qlen else { return .fail(.EFAULT) }
                 query = q
             }
-            let pageAddress = bus.map(zeroes: KernelLimits.htmlReplyBytes)
+            // The reply buffer comes from kmalloc, not zeroed: where the IOP writes nothing (a failed
+            // request, whose status 2.4 ignores) strnlen runs over leftover memory (§Unwritten).
+            let pageAddress = bus.map([UInt8](repeating: KernelLimits.unwrittenFill, count: KernelLimits.htmlReplyBytes))
             let element = UInt32(KernelLimits.htmlReplyBytes & 0xFF_FFFF)
             var payload: [UInt32] = [a.page]
             if let query {

@@ -53,10 +53,10 @@ extension PersonalityName {
             ]
         case .linux24:
             return [
-                .init(call: "I2OPARMGET/SET", behaviour: "real lengths; one failing block (read-only field, unknown group) → EAGAIN; IOP failure: *reslen = DetailedStatus; TID not checked"),
+                .init(call: "I2OPARMGET/SET", behaviour: "real lengths; one failing block (read-only field, unknown group) → EAGAIN; IOP failure: *reslen = DetailedStatus, that many never-written bytes copied (i2osim: 0xA5); TID not checked"),
                 .init(call: "I2OSWDL/SWUL", behaviour: "IOP failure: ioctl returns the positive DetailedStatus; SWUL never writes *swlen/*maxfrag; a fragment above 128 KiB → ENOMEM (kmalloc)"),
                 Self.swDeleteValidate,
-                .init(call: "I2OHTML", behaviour: "short buffer → ENOMEM with the page copied (up to *reslen); no such page/TID → 0 with *reslen 0"),
+                .init(call: "I2OHTML", behaviour: "short buffer → ENOMEM with the page copied (up to *reslen); no such page/TID: the failure ignored, strnlen over the never-written reply buffer (i2osim: 65536 bytes of 0xA5)"),
                 Self.hrtGetShort,
                 .init(call: "I2OPASSTHRU", behaviour: "does not exist: EINVAL"),
                 Self.driverTables,

@@ -11,7 +11,7 @@
 
 enum {
 	PARMGET_OK, PARMGET_RESULTCOUNT, PARMGET_BLOCKSTATUS, PARMGET_RESLEN, PARMGET_CLASSID,
-	PARMGET_ALLIDX_OK, PARMGET_ALLIDX_SAME, PARMGET_SHORT, PARMGET_SHORT_UNTOUCHED, PARMGET_UNKNOWNTID,
+	PARMGET_ALLIDX_OK, PARMGET_ALLIDX_SAME, PARMGET_SHORT, PARMGET_SHORT_UNTOUCHED, PARMGET_UNKNOWNTID, PARMGET_UNKNOWNTID_UNWRITTEN, PARMGET_WIDETID,
 	PARMGET_NOIOP, PARMGET_BADOP, PARMGET_NULLBUF, PARMGET_BADBUF, PARMGET_BADRESLEN, PARMGET_BADSTRUCT,
 	PARMGET_TRUNCATED, PARMGET_BADOPCODE, PARMGET_BADGROUP, PARMGET_BADGROUP_STATUS,
 	NROWS
@@ -39,6 +39,10 @@ static struct row rows[NROWS] = {
 		"PARMGET short: length written, nothing copied"),
 	[PARMGET_UNKNOWNTID]      = ROW("parmget.unknowntid",      ERR(ENXIO),   ERR(ENXIO),  OK,           ERR(EINVAL),
 		"PARMGET on a TID not in the LCT"),
+	[PARMGET_UNKNOWNTID_UNWRITTEN] = ROW("parmget.unknowntid.unwritten", SKIP, SKIP,     HOLDS,        SKIP,
+		"2.4: *reslen = the DetailedStatus, its bytes never written (the fill 0xA5)"),
+	[PARMGET_WIDETID]         = ROW("parmget.widetid",         ERR(ENXIO),   OK,          OK,           ERR(EINVAL),
+		"PARMGET with the device's TID + 0x10000 (2.6.18 looks TIDs up as a u16)"),
 	[PARMGET_NOIOP]           = ROW("parmget.noiop",           ERR(ENXIO),   ERR(ENXIO),  ERR(ENXIO),   ERR(EINVAL),
 		"PARMGET on an IOP number with no IOP"),
 	[PARMGET_BADOP]           = ROW("parmget.badop",           ERR(EFAULT),  ERR(EFAULT), ERR(EFAULT),  ERR(EINVAL),
@@ -150,8 +154,21 @@ static void run(void)
 
 	oplen = i2o_op_get_all(g_op, 0xF100, 0);
 	g_u32[0] = BIG;
+	fill(g_res, BIG);
 	rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, g_unknown_tid, g_op, oplen, g_res, &g_u32[0], &err);
-	check_rc(&rows[PARMGET_UNKNOWNTID], NULL, rc, err);
+	if (check_rc(&rows[PARMGET_UNKNOWNTID], NULL, rc, err) == 1) {
+		/* docs/kernels.md §Unwritten: 2.4 returns the failing status before copying the result. */
+		unsigned n = g_u32[0], i = 0;
+		while (i < n && i < BIG && g_res[i] == 0xA5)
+			i++;
+		check_true(&rows[PARMGET_UNKNOWNTID_UNWRITTEN], NULL, n > 0 && i == n,
+			   "expected a DetailedStatus as *reslen and that many bytes of 0xA5, got *reslen %u, %u of them", n, i);
+	} else {
+		dep_fail(&rows[PARMGET_UNKNOWNTID_UNWRITTEN], NULL, "PARMGET of an unknown TID failed");
+	}
+	g_u32[0] = BIG;
+	rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, 0x10000u | (g_have_dev ? g_dev_tid : 0), g_op, oplen, g_res, &g_u32[0], &err);
+	check_rc(&rows[PARMGET_WIDETID], NULL, rc, err);
 	g_u32[0] = BIG;
 	rc = i2o_psetget(g_fd, I2OPARMGET, g_noiop, 0, g_op, oplen, g_res, &g_u32[0], &err);
 	check_rc(&rows[PARMGET_NOIOP], NULL, rc, err);

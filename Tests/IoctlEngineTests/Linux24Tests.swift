@@ -70,7 +70,8 @@ import IOPModel
         // A TID the IOP does not know (not checked by 2.4): the IOP's DetailedStatus is the length.
         let (u, ulen, ubytes) = h.params(.parmGet, tid: 0x123, ops: Ops.getVendor)
         #expect(u == .success && ulen == UInt32(DetailedStatus.invalidTargetAddress.rawValue))
-        #expect(ubytes == [UInt8](repeating: 0, count: Int(ulen)))
+        // ... and what is copied is the ioctl's own buffer, never written (docs/kernels.md §Unwritten).
+        #expect(ubytes == [UInt8](repeating: KernelLimits.unwrittenFill, count: Int(ulen)))
         // Too small: length written, ENOBUFS, nothing copied.
         let (b, blen, _) = h.params(.parmGet, tid: TestMachine.disk, ops: Ops.getVendor, capacity: 15)
         #expect(b == .error(.ENOBUFS) && blen == 16)
@@ -141,10 +142,16 @@ import IOPModel
         #expect(Array(sbuf.prefix(5)) == Array(page.prefix(5)) && sbuf[5] == 0xEE)
         let (q, qlen, qbuf) = html(&h, tid: 0x010, page: 1, capacity: 256, query: Array("a=1".utf8))
         #expect(q == .success && Array(qbuf.prefix(Int(qlen ?? 0))) == Array("<p>query=a=1</p>".utf8))
-        // No such page, or a TID 2.4 does not check: the failure is ignored, strnlen of nothing = 0.
+        // No such page, or a TID 2.4 does not check: the failure is ignored and strnlen runs over the
+        // unwritten reply buffer (the fill, no NUL): 65536 bytes, ENOMEM with *reslen of them copied.
+        let fill = KernelLimits.unwrittenFill
         let (n, nlen, nbuf) = html(&h, tid: 0x010, page: 77, capacity: 256)
-        #expect(n == .success && nlen == 0 && nbuf.allSatisfy { $0 == 0xEE })
-        #expect(html(&h, tid: 0x123, page: 0, capacity: 256).0 == .success)
+        #expect(n == .error(.ENOMEM) && nlen == 65536)
+        #expect(nbuf == [UInt8](repeating: fill, count: 256))
+        #expect(html(&h, tid: 0x123, page: 0, capacity: 256).0 == .error(.ENOMEM))
+        let big = h.mem.place(zeroes: 65536)
+        let (w, wlen, _) = html(&h, tid: 0x123, page: 0, capacity: 65536, resbuf: big)
+        #expect(w == .success && wlen == 65536 && h.mem.read(big, 65536) == [UInt8](repeating: fill, count: 65536))
         #expect(html(&h, tid: 0, page: 0, capacity: 256, resbuf: 0).0 == .error(.EFAULT))
         #expect(html(&h, iop: 3, tid: 0, page: 0, capacity: 256).0 == .error(.ENXIO))
         #expect(html(&h, tid: 0, page: 0, capacity: 256, query: nil).0 == .success)
