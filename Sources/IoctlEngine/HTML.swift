@@ -20,7 +20,10 @@ extension Personality {
         let a = IoctlStructs.HTML(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         let qlen = Int(a.qlen)
-        let readQuery = qlen > 0 && qlen <= Limits.htmlQueryBytes
+        // `qbuf` is fetched only when the IOP and TID checks before it will pass, so a bad `qbuf`
+        // never hides their ENXIO, in any transport.
+        let checksPass = call.engine.peek { s in s.machine.iops[unit].map { EngineState.knows($0, tid: a.tid) } ?? false }
+        let readQuery = qlen > 0 && qlen <= Limits.htmlQueryBytes && checksPass
         let initial = call.engine.peek { s in EngineState.pageBound(s.machine.iops[unit], tid: a.tid, page: a.page, queryBytes: qlen) }
         return try call.run(reserve: initial, memory: &memory, ranges: { n in
             (reads: [.u32(a.reslen)] + (readQuery ? [UserRange(address: a.qbuf, count: qlen)] : []),
@@ -33,6 +36,8 @@ extension Personality {
             guard qlen <= Limits.htmlQueryBytes else { return .fail(.EINVAL) }
             var query: [UInt8]?
             if qlen > 0 {
+                // Not fetched: the IOP or TID appeared since the fetch was sized — a busy device's answer.
+                guard readQuery else { return .fail(.EAGAIN) }
                 guard let q = got.bytes(1), q.count == qlen else { return .fail(.EFAULT) }
                 query = q
             }

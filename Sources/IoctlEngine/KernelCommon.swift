@@ -148,6 +148,21 @@ extension KernelPersonality {
             // The copy may be as long as *reslen: learn it before reserving.
             guard let capacity = try memory.fetch([.u32(a.reslen)], []).u32(0) else { return .error(.EFAULT) }
             initial = min(initial, Int(capacity))
+        } else {
+            // ENOBUFS never touches `resbuf`: learn *reslen and answer a short one before reserving
+            // it (under CUSE a bad `resbuf` would otherwise fail the call with EFAULT).
+            guard let capacity = try memory.fetch([.u32(a.reslen)], [.u32(a.reslen)]).u32(0) else { return .error(.EFAULT) }
+            // (the refusal, and the length to write to *reslen with ENOBUFS)
+            let early: (Errno, UInt32?)? = call.engine.locked { s in
+                guard a.resbuf != 0 else { return (.EFAULT, nil) }
+                guard s.machine.iops[unit] != nil else { return (.ENXIO, nil) }
+                guard case let .bytes(table) = s.driverTable(function, unit: unit) else { return nil }
+                let length = transform(table).count
+                return length > Int(capacity) ? (.ENOBUFS, UInt32(length)) : nil
+            }
+            if let (e, length) = early {
+                return call.finish(length.map { [.u32($0, at: a.reslen)] } ?? [], .error(e), memory: &memory)
+            }
         }
         return try call.run(reserve: initial, memory: &memory, ranges: { a.ranges(reserving: $0) }, decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
@@ -187,7 +202,6 @@ extension KernelPersonality {
         let a = IoctlStructs.PsetGet(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         let oplen = Int(a.oplen)
-        let readOps = oplen > 0 && oplen <= KernelLimits.kmallocBytes
         let kernel = self.kernel
         // 2.4 copies real result lists (up to 64 KiB): reserve what *reslen allows at once.
         // 2.6.18 copies at most a ReqStatus' worth of bytes, and usually nothing: reserve on demand.
@@ -196,9 +210,22 @@ extension KernelPersonality {
             guard let capacity = try memory.fetch([.u32(a.reslen)], []).u32(0) else { return .error(.EFAULT) }
             initial = min(Int(capacity), KernelLimits.paramsResultBytes)
         }
+        // The kernels check the IOP (2.6.18 also the TID) and allocate the list before they copy it
+        // from `opbuf`: it is fetched only when those checks will pass, so a bad `opbuf` never hides
+        // their errno — under CUSE a range that faults fails the whole call (docs/kernels.md
+        // §Personalities, check order). Asked again each round: the IOP may change meanwhile.
+        let opsWanted: () -> Bool = {
+            guard oplen > 0, oplen <= KernelLimits.kmallocBytes else { return false }
+            return call.engine.peek { s in
+                guard let iop = s.machine.iops[unit] else { return false }
+                return kernel != .linux2618 || EngineState.knows(iop, tid: kernel.deviceTID(a.tid))
+            }
+        }
+        var readOps = false
         return try call.run(reserve: initial, memory: &memory, ranges: { n in
-            (reads: [.u32(a.reslen)] + (readOps ? [UserRange(address: a.opbuf, count: oplen)] : []),
-             writes: [.u32(a.reslen)] + (a.resbuf != 0 && n > 0 ? [UserRange(address: a.resbuf, count: n)] : []))
+            readOps = opsWanted()
+            return (reads: [.u32(a.reslen)] + (readOps ? [UserRange(address: a.opbuf, count: oplen)] : []),
+                    writes: [.u32(a.reslen)] + (a.resbuf != 0 && n > 0 ? [UserRange(address: a.resbuf, count: n)] : []))
         }, decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard let iop = s.machine.iops[unit] else { return .fail(.ENXIO) }
@@ -206,6 +233,7 @@ extension KernelPersonality {
             guard oplen <= KernelLimits.kmallocBytes else { return .fail(.ENOMEM) }
             var ops: [UInt8] = []
             if oplen > 0 {
+                guard readOps else { return .grow(reserved) }   // the checks passed only now: fetch it
                 guard let b = got.bytes(1), b.count == oplen else { return .fail(.EFAULT) }
                 ops = b
             }

@@ -44,6 +44,14 @@ struct Linux24Personality: KernelPersonality {
         let qlen = Int(a.qlen)
         let readQuery = qlen > 0 && qlen <= KernelLimits.kmallocBytes
         guard let capacity = try memory.fetch([.u32(a.reslen)], []).u32(0) else { return .error(.EFAULT) }
+        // NULL `resbuf`, the IOP and the query's allocation are checked before `qbuf` is copied: so
+        // a bad `qbuf` never hides their errno (under CUSE a range that faults fails the whole call).
+        let early: Errno? = call.engine.peek { s in
+            guard a.resbuf != 0 else { return .EFAULT }
+            guard s.machine.iops[unit] != nil else { return .ENXIO }
+            return qlen <= KernelLimits.kmallocBytes ? nil : .ENOMEM
+        }
+        if let early { return .error(early) }
         let bound = call.engine.peek { s in
             EngineState.pageBound(s.machine.iops[unit], tid: a.tid, page: a.page, queryBytes: qlen)
         }

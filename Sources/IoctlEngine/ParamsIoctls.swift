@@ -32,7 +32,11 @@ extension Personality {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
         let a = IoctlStructs.PsetGet(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
-        let peekLimit = call.engine.peek { s in s.machine.iops[unit].map { EngineState.maxOperationListBytes($0) } ?? 0 }
+        // `opbuf` is fetched only when the IOP and TID checks before it will pass (an unknown IOP or
+        // TID: limit 0), so a bad `opbuf` never hides their ENXIO, in any transport.
+        let peekLimit = call.engine.peek { s in
+            s.machine.iops[unit].map { EngineState.knows($0, tid: a.tid) ? EngineState.maxOperationListBytes($0) : 0 } ?? 0
+        }
         let oplen = Int(a.oplen)
         let readOps = oplen > 0 && oplen <= peekLimit
         let isSet = function == .utilParamsSet

@@ -8,7 +8,7 @@
 #include "suite.h"
 
 enum {
-	HTML_OK, HTML_PAGE, HTML_SHORT, HTML_SHORT_UNTOUCHED, HTML_NOPAGE, HTML_NOPAGE_UNWRITTEN, HTML_QUERY, HTML_BADQUERY,
+	HTML_OK, HTML_PAGE, HTML_SHORT, HTML_SHORT_UNTOUCHED, HTML_NOPAGE, HTML_NOPAGE_UNWRITTEN, HTML_QUERY, HTML_BADQUERY, HTML_ORDER_IOP, HTML_ORDER_TID,
 	HTML_NULLBUF, HTML_NOIOP, HTML_UNKNOWNTID,
 	NROWS
 };
@@ -31,6 +31,10 @@ static struct row rows[NROWS] = {
 		"HTML page 0 with query \"a=1\""),
 	[HTML_BADQUERY]        = ROW("html.badquery",        ERR(EFAULT),  ERR(EINVAL), ERR(EFAULT), ERR(EINVAL),
 		"HTML with a bad qbuf"),
+	[HTML_ORDER_IOP]       = ROW("html.order.iop",       ERR(ENXIO),   ERR(EINVAL), ERR(ENXIO),  ERR(EINVAL),
+		"HTML with a bad qbuf on a missing IOP: the IOP check comes first"),
+	[HTML_ORDER_TID]       = ROW("html.order.tid",       ERR(ENXIO),   ERR(EINVAL), ERR(EFAULT), ERR(EINVAL),
+		"HTML with a bad qbuf on an unknown TID: the TID check first (2.4 checks no TID)"),
 	[HTML_NULLBUF]         = ROW("html.nullbuf",         ERR(EFAULT),  ERR(EINVAL), ERR(EFAULT), ERR(EINVAL),
 		"HTML with resbuf NULL"),
 	[HTML_NOIOP]           = ROW("html.noiop",           ERR(ENXIO),   ERR(EINVAL), ERR(ENXIO),  ERR(EINVAL),
@@ -92,6 +96,12 @@ static void run(void)
 		g_u32[0] = BIG;
 		rc = i2o_html(g_fd, g_iop, 0, 0, g_res, &g_u32[0], bad_ptr(i), 3, &err);
 		check_rc(&rows[HTML_BADQUERY], bad_names[i], rc, err);
+		g_u32[0] = BIG;
+		rc = i2o_html(g_fd, g_noiop, 0, 0, g_res, &g_u32[0], bad_ptr(i), 3, &err);
+		check_rc(&rows[HTML_ORDER_IOP], bad_names[i], rc, err);
+		g_u32[0] = BIG;
+		rc = i2o_html(g_fd, g_iop, g_unknown_tid, 0, g_res, &g_u32[0], bad_ptr(i), 3, &err);
+		check_rc(&rows[HTML_ORDER_TID], bad_names[i], rc, err);
 	}
 	g_u32[0] = BIG;
 	rc = i2o_html(g_fd, g_iop, 0, 0, NULL, &g_u32[0], NULL, 0, &err);

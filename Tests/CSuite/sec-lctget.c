@@ -11,7 +11,7 @@
 enum {
 	LCTGET_SHORT, LCTGET_SHORT_RESLEN, LCTGET_SHORT_UNTOUCHED, LCTGET_OK, LCTGET_RESLEN, LCTGET_TABLESIZE,
 	LCTGET_ENTRIES, LCTGET_TAIL, LCTGET_HEADER, LCTGET_SHORT1, LCTGET_SHORT1_UNTOUCHED, LCTGET_NULLBUF,
-	LCTGET_BADBUF, LCTGET_BADRESLEN, LCTGET_NOIOP, LCTGET_BADSTRUCT, LCTGET_EACH, DISCOVER_DEVICE,
+	LCTGET_BADBUF, LCTGET_SHORT_BADBUF, LCTGET_BADRESLEN, LCTGET_NOIOP, LCTGET_BADSTRUCT, LCTGET_EACH, DISCOVER_DEVICE,
 	NROWS
 };
 
@@ -43,6 +43,8 @@ static struct row rows[NROWS] = {
 		"LCTGET with resbuf NULL"),
 	[LCTGET_BADBUF]           = ROW("lctget.badbuf",           ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL),
 		"LCTGET with a bad resbuf"),
+	[LCTGET_SHORT_BADBUF]     = ROW("lctget.short.badbuf",     ERR(EFAULT),  ERR(ENOBUFS), ERR(ENOBUFS), ERR(EINVAL),
+		"LCTGET with *reslen 4 and a bad resbuf: the kernels' ENOBUFS never touches resbuf"),
 	[LCTGET_BADRESLEN]        = ROW("lctget.badreslen",        ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL),
 		"LCTGET with a bad reslen pointer"),
 	[LCTGET_NOIOP]            = ROW("lctget.noiop",            ERR(ENXIO),   ERR(ENXIO),   ERR(ENXIO),   ERR(EINVAL),
@@ -198,6 +200,12 @@ static void run(void)
 
 	hrtlct_short1(&lct, len);
 	hrtlct_pointers(&lct);
+	for (int i = 0; i < NBAD; i++) {
+		int err, rc;
+		g_u32[0] = 4;
+		rc = i2o_hrtlct(g_fd, I2OLCTGET, g_iop, bad_ptr(i), &g_u32[0], &err);
+		check_rc(&rows[LCTGET_SHORT_BADBUF], bad_names[i], rc, err);
+	}
 	hrtlct_each(&lct);
 	pick_tids();
 }

@@ -11,7 +11,7 @@
 
 enum {
 	PARMGET_OK, PARMGET_RESULTCOUNT, PARMGET_BLOCKSTATUS, PARMGET_RESLEN, PARMGET_CLASSID,
-	PARMGET_ALLIDX_OK, PARMGET_ALLIDX_SAME, PARMGET_SHORT, PARMGET_SHORT_UNTOUCHED, PARMGET_UNKNOWNTID, PARMGET_UNKNOWNTID_UNWRITTEN, PARMGET_WIDETID,
+	PARMGET_ALLIDX_OK, PARMGET_ALLIDX_SAME, PARMGET_SHORT, PARMGET_SHORT_UNTOUCHED, PARMGET_UNKNOWNTID, PARMGET_UNKNOWNTID_UNWRITTEN, PARMGET_WIDETID, PARMGET_ORDER_IOP, PARMGET_ORDER_TID,
 	PARMGET_NOIOP, PARMGET_BADOP, PARMGET_NULLBUF, PARMGET_BADBUF, PARMGET_BADRESLEN, PARMGET_BADSTRUCT,
 	PARMGET_TRUNCATED, PARMGET_BADOPCODE, PARMGET_BADGROUP, PARMGET_BADGROUP_STATUS,
 	NROWS
@@ -43,6 +43,10 @@ static struct row rows[NROWS] = {
 		"2.4: *reslen = the DetailedStatus, its bytes never written (the fill 0xA5)"),
 	[PARMGET_WIDETID]         = ROW("parmget.widetid",         ERR(ENXIO),   OK,          OK,           ERR(EINVAL),
 		"PARMGET with the device's TID + 0x10000 (2.6.18 looks TIDs up as a u16)"),
+	[PARMGET_ORDER_IOP]       = ROW("parmget.order.iop",       ERR(ENXIO),   ERR(ENXIO),  ERR(ENXIO),   ERR(EINVAL),
+		"PARMGET with a bad opbuf on a missing IOP: the IOP check comes first"),
+	[PARMGET_ORDER_TID]       = ROW("parmget.order.tid",       ERR(ENXIO),   ERR(ENXIO),  ERR(EFAULT),  ERR(EINVAL),
+		"PARMGET with a bad opbuf on an unknown TID: the TID check first (2.4 checks no TID)"),
 	[PARMGET_NOIOP]           = ROW("parmget.noiop",           ERR(ENXIO),   ERR(ENXIO),  ERR(ENXIO),   ERR(EINVAL),
 		"PARMGET on an IOP number with no IOP"),
 	[PARMGET_BADOP]           = ROW("parmget.badop",           ERR(EFAULT),  ERR(EFAULT), ERR(EFAULT),  ERR(EINVAL),
@@ -169,6 +173,15 @@ static void run(void)
 	g_u32[0] = BIG;
 	rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, 0x10000u | (g_have_dev ? g_dev_tid : 0), g_op, oplen, g_res, &g_u32[0], &err);
 	check_rc(&rows[PARMGET_WIDETID], NULL, rc, err);
+	/* Check order (docs/kernels.md §PARMGET): the IOP and TID before the operation list is copied. */
+	for (int i = 0; i < NBAD; i++) {
+		g_u32[0] = BIG;
+		rc = i2o_psetget(g_fd, I2OPARMGET, g_noiop, 0, bad_ptr(i), oplen, g_res, &g_u32[0], &err);
+		check_rc(&rows[PARMGET_ORDER_IOP], bad_names[i], rc, err);
+		g_u32[0] = BIG;
+		rc = i2o_psetget(g_fd, I2OPARMGET, g_iop, g_unknown_tid, bad_ptr(i), oplen, g_res, &g_u32[0], &err);
+		check_rc(&rows[PARMGET_ORDER_TID], bad_names[i], rc, err);
+	}
 	g_u32[0] = BIG;
 	rc = i2o_psetget(g_fd, I2OPARMGET, g_noiop, 0, g_op, oplen, g_res, &g_u32[0], &err);
 	check_rc(&rows[PARMGET_NOIOP], NULL, rc, err);
