@@ -20,14 +20,26 @@ import IOPModel
 /// - PASSTHRU: the reply area is zero-filled except the caller's contexts (words 2–3) and,
 ///   on failure, word 4 = status << 24; the positive ReqStatus is the ioctl's value.
 /// - `read()`/`write()` → EINVAL; `poll()` always readable.
+///
+/// `linux-2.6.18` is the kernel built for x86_64, where 32-bit callers pass `compat_ioctl`.
+/// `linux-2.6.18-i386` (`i386Kernel`) is the same driver built for i386 (RHEL/CentOS 5 i386):
+/// there is no compat layer, a 32-bit caller gets every ioctl natively, and 0x8008690C is the
+/// native PASSTHRU (docs/kernels.md §Compat32).
 struct Linux2618Personality: KernelPersonality {
-    var name: PersonalityName { .linux2618 }
+    var i386Kernel = false
+    var name: PersonalityName { i386Kernel ? .linux2618i386 : .linux2618 }
     var kernel: Kernel { .linux2618 }
 
     func accepts(_ command: IoctlCommand) -> Bool {
-        if command.abi == .ilp32 { return command.kind == .getIOPs || command.kind == .passthru32 }
+        if command.abi == .ilp32 {
+            if i386Kernel { return command.kind != .html }
+            return command.kind == .getIOPs || command.kind == .passthru32
+        }
         return command.kind != .html && command.kind != .passthru32
     }
+
+    /// Whether PASSTHRU runs `i2o_cfg_passthru` (native) rather than `i2o_cfg_passthru32` (compat).
+    func nativePassthru(_ call: IoctlCall) -> Bool { call.command.kind == .passthru || i386Kernel }
 
     func lctGet(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         try kernelTableGet(call, memory: &memory, function: .execLctNotify, copyOnShort: false,
@@ -122,7 +134,7 @@ extension Linux2618Personality {
         let incoming = elements.filter { !toIOP($0) && $0.count > 0 }
         // The reply area is written at `sg_list_cleanup`, which the element loop's failures reach
         // too — all but PASSTHRU32's non-simple element, which skips it (docs/kernels.md §PASSTHRU).
-        let reachesCleanup = stop == nil || stop == .ENOMEM || (stop == .EINVAL && call.command.kind == .passthru)
+        let reachesCleanup = stop == nil || stop == .ENOMEM || (stop == .EINVAL && nativePassthru(call))
         let writesReply = replyBytes > 0 && reachesCleanup
         // The caller's contexts are read again from user_msg + 2 when the reply is written, whatever S is.
         let contexts = UserRange(address: replyAt &- UInt64(size * 4) &+ 8, count: 8)

@@ -55,13 +55,17 @@ struct DocumentedPersonality: Personality {
 /// kernel reproduced bug for bug (docs/kernels.md §Ioctls).
 public enum PersonalityName: String, Sendable, CaseIterable {
     case documented
+    /// Linux 2.6.18 built for x86_64: 32-bit callers go through its compat layer.
     case linux2618 = "linux-2.6.18"
+    /// Linux 2.6.18 built for i386: 32-bit callers get every ioctl natively.
+    case linux2618i386 = "linux-2.6.18-i386"
     case linux24 = "linux-2.4"
 
     var implementation: any Personality {
         switch self {
         case .documented: DocumentedPersonality()
         case .linux2618: Linux2618Personality()
+        case .linux2618i386: Linux2618Personality(i386Kernel: true)
         case .linux24: Linux24Personality()
         }
     }

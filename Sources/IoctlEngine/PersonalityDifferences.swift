@@ -11,7 +11,8 @@ extension PersonalityName {
     public var purpose: String {
         switch self {
         case .documented: "the seed document's interface without the kernels' bugs — write new clients against this"
-        case .linux2618: "bug-compatible with Linux 2.6.18 — test a client against what real 2.6 machines did"
+        case .linux2618: "bug-compatible with Linux 2.6.18 on x86_64 — test a client against what real 2.6 machines did"
+        case .linux2618i386: "Linux 2.6.18 built for i386 (RHEL/CentOS 5 i386) — 32-bit tools get every ioctl natively"
         case .linux24: "bug-compatible with Linux 2.4.20 — test a client of the 2.4 era (events, HTML)"
         }
     }
@@ -34,10 +35,13 @@ extension PersonalityName {
         switch self {
         case .documented:
             return []
+        case .linux2618i386:
+            return [.init(call: "32-bit callers", behaviour: "every ioctl natively (no compat layer); 0x8008690C is the native PASSTHRU")]
+                + PersonalityName.linux2618.differences.filter { $0.call != "32-bit callers" }
         case .linux2618:
             return [
                 .init(call: "I2OPARMGET/SET", behaviour: "success: *reslen = 0, nothing copied; IOP failure: *reslen = ReqStatus; no reply → EAGAIN; no NULL-resbuf check"),
-                .init(call: "32-bit callers", behaviour: "only I2OGETIOPS and I2OPASSTHRU32; everything else EINVAL"),
+                .init(call: "32-bit callers", behaviour: "only I2OGETIOPS and I2OPASSTHRU32 (the x86_64 kernel's compat layer); everything else EINVAL"),
                 .init(call: "I2OSWDL/SWUL", behaviour: "IOP failure: ioctl returns the positive ReqStatus; SWUL never writes *swlen/*maxfrag; a 0-byte fragment → ENOMEM (no DMA buffer), up to 4 MiB allowed"),
                 Self.swDeleteValidate,
                 .init(call: "I2OEVTREG/EVTGET", behaviour: "the mask never reaches the IOP (4-word frame); no event ever queued; EVTGET → ENOENT"),

@@ -92,7 +92,7 @@ extension PersonalityName {
     public var timeouts: Timeouts {
         switch self {
         case .documented: .documented
-        case .linux2618: .linux2618
+        case .linux2618, .linux2618i386: .linux2618
         case .linux24: .linux24
         }
     }

@@ -17,7 +17,7 @@ const char *const personality_names[NPERS] = {
 	[P_DOCUMENTED] = "documented",
 	[P_LINUX_2_6_18] = "linux-2.6.18",
 	[P_LINUX_2_4] = "linux-2.4",
-	[P_LINUX_2_6_18_I386] = "linux-2.6.18/i386",
+	[P_LINUX_2_6_18_COMPAT32] = "linux-2.6.18/compat32",
 };
 
 static enum personality g_pers = P_DOCUMENTED;
@@ -27,15 +27,19 @@ static unsigned g_timeout = 60;
 
 int select_personality(const char *name)
 {
+	if (strcmp(name, "linux-2.6.18-i386") == 0) {	/* an i386 kernel: every ioctl native */
+		g_pers = P_LINUX_2_6_18;
+		return 0;
+	}
 	int found = 0;
 	for (int i = 0; i < NPERS; i++)
-		if (i != P_LINUX_2_6_18_I386 && strcmp(name, personality_names[i]) == 0) {
+		if (i != P_LINUX_2_6_18_COMPAT32 && strcmp(name, personality_names[i]) == 0) {
 			g_pers = (enum personality)i;
 			found = 1;
 		}
 #if !(defined(__x86_64__) && !defined(__ILP32__))
 	if (g_pers == P_LINUX_2_6_18)		/* a 32-bit caller goes through compat_ioctl */
-		g_pers = P_LINUX_2_6_18_I386;
+		g_pers = P_LINUX_2_6_18_COMPAT32;
 #endif
 	return found ? 0 : -1;
 }

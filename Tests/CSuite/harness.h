@@ -19,10 +19,11 @@ enum personality {
 	P_DOCUMENTED,
 	P_LINUX_2_6_18,
 	P_LINUX_2_4,
-	/* linux-2.6.18 seen by a 32-bit caller: its compat_ioctl offers GETIOPS and PASSTHRU32
-	 * only (docs/kernels.md §Compat32). Not named on the command line: `-p linux-2.6.18` selects it in the
-	 * i386 build. */
-	P_LINUX_2_6_18_I386,
+	/* linux-2.6.18 (an x86_64 kernel) seen by a 32-bit caller: its compat_ioctl offers GETIOPS
+	 * and PASSTHRU32 only (docs/kernels.md §Compat32). Not named on the command line: `-p
+	 * linux-2.6.18` selects it in the i386 build. `-p linux-2.6.18-i386` (an i386 kernel, every
+	 * ioctl native) selects the linux-2.6.18 column in either build. */
+	P_LINUX_2_6_18_COMPAT32,
 	NPERS
 };
 extern const char *const personality_names[NPERS];
@@ -55,14 +56,14 @@ struct expect { enum xkind kind; long long v; };
  *
  *	enum { GETIOPS_OK, ..., NROWS };
  *	static struct row rows[NROWS] = {
- *		(a comment names the columns: documented, 2.6.18, 2.4, 2.6.18 i386)
+ *		(a comment names the columns: documented, 2.6.18, 2.4, compat32)
  *		[GETIOPS_OK] = ROW("getiops.ok", OK, OK, OK, OK,
  *			"GETIOPS succeeds"),
  *	};
  *	... check_rc(&rows[GETIOPS_OK], NULL, rc, err);
  */
-#define ROW(id, documented, k2618, k24, k2618_i386, what) \
-	{ (id), { documented, k2618, k24, k2618_i386 }, (what), 0 }
+#define ROW(id, documented, k2618, k24, k2618_compat32, what) \
+	{ (id), { documented, k2618, k24, k2618_compat32 }, (what), 0 }
 _Static_assert(NPERS == 4, "ROW() names one column per personality");
 
 struct row {
@@ -82,7 +83,8 @@ struct section {
 #define SECTION(phase, rows, run) { (phase), (rows), sizeof(rows) / sizeof((rows)[0]), (run) }
 
 /* Selecting the column: by its command-line name (the i386 build turns linux-2.6.18 into its
- * 32-bit column). Returns 0, or -1 for an unknown name. */
+ * compat32 column; linux-2.6.18-i386 is the linux-2.6.18 column). Returns 0, or -1 for an
+ * unknown name. */
 int select_personality(const char *name);
 enum personality personality(void);
 

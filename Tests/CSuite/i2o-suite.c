@@ -52,9 +52,9 @@ static void usage(FILE *f)
 		"  -d DEVICE       the node to test (default $I2O_DEVICE, else /dev/i2o/ctl)\n"
 		"  -p PERSONALITY  the expectation column to judge by:");
 	for (int i = 0; i < NPERS; i++)
-		if (i != P_LINUX_2_6_18_I386)
+		if (i != P_LINUX_2_6_18_COMPAT32)
 			fprintf(f, " %s", personality_names[i]);
-	fprintf(f, " (default documented)\n"
+	fprintf(f, " linux-2.6.18-i386 (default documented)\n"
 		"  -t SECONDS      watchdog: give up when no check completes for this long (default 60)\n"
 		"  -l              list the checks and their expectations, then exit\n"
 		"Output: `ok - NAME` / `FAIL - NAME: ...` / `skip - NAME: ...` lines, `# ...` notes, and\n"

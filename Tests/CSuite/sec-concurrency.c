@@ -19,7 +19,7 @@
 enum { CONC_THREADS, CONC_PROCS, CONC_AFTER, NROWS };
 
 static struct row rows[NROWS] = {
-	/*                                   documented2.6.18 2.4    2.6.18 i386 */
+	/*                                   documented2.6.18 2.4    compat32 */
 	[CONC_THREADS] = ROW("conc.threads", HOLDS, SKIP,  HOLDS, SKIP,
 		"4 threads x 200 PARMGETs on own fds: all succeed, identical results"),
 	[CONC_PROCS]   = ROW("conc.procs",   HOLDS, HOLDS, HOLDS, SKIP,

@@ -21,7 +21,7 @@ enum {
 };
 
 static struct row rows[NROWS] = {
-	/*                                                 documented   2.6.18       2.4          2.6.18 i386 */
+	/*                                                 documented   2.6.18       2.4          compat32 */
 	[EVT_REG]             = ROW("evt.reg",             OK,          OK,          OK,          SKIP,
 		"EVTREG FIELD_MODIFIED on the device"),
 	[EVT_EMPTY]           = ROW("evt.empty",           ERR(ENOENT), ERR(ENOENT), ERR(ENOENT), SKIP,

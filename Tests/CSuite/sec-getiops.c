@@ -11,7 +11,7 @@
 enum { GETIOPS_OK, GETIOPS_UNIT0, GETIOPS_VALUES, GETIOPS_EFAULT, NROWS };
 
 static struct row rows[NROWS] = {
-	/*                                       documented   2.6.18       2.4          2.6.18 i386 */
+	/*                                       documented   2.6.18       2.4          compat32 */
 	[GETIOPS_OK]     = ROW("getiops.ok",     OK,          OK,          OK,          OK,
 		"GETIOPS succeeds"),
 	[GETIOPS_UNIT0]  = ROW("getiops.unit0",  HOLDS,       HOLDS,       HOLDS,       HOLDS,

@@ -15,7 +15,7 @@ enum {
 };
 
 static struct row rows[NROWS] = {
-	/*                                                         documented    2.6.18        2.4           2.6.18 i386 */
+	/*                                                         documented    2.6.18        2.4           compat32 */
 	[HRTGET_SHORT]            = ROW("hrtget.short",            ERR(ENOBUFS), ERR(ENOBUFS), ERR(ENOBUFS), ERR(EINVAL),
 		"HRTGET with *reslen 4"),
 	[HRTGET_SHORT_RESLEN]     = ROW("hrtget.short.reslen",     HOLDS,        HOLDS,        HOLDS,        SKIP,

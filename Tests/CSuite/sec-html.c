@@ -14,7 +14,7 @@ enum {
 };
 
 static struct row rows[NROWS] = {
-	/*                                                   documented    2.6.18       2.4          2.6.18 i386 */
+	/*                                                   documented    2.6.18       2.4          compat32 */
 	[HTML_OK]              = ROW("html.ok",              OK,           ERR(EINVAL), OK,          ERR(EINVAL),
 		"HTML page 0 of TID 0"),
 	[HTML_PAGE]            = ROW("html.page",            HOLDS,        SKIP,        HOLDS,       SKIP,

@@ -16,7 +16,7 @@ enum {
 };
 
 static struct row rows[NROWS] = {
-	/*                                                         documented    2.6.18        2.4           2.6.18 i386 */
+	/*                                                         documented    2.6.18        2.4           compat32 */
 	[LCTGET_SHORT]            = ROW("lctget.short",            ERR(ENOBUFS), ERR(ENOBUFS), ERR(ENOBUFS), ERR(EINVAL),
 		"LCTGET with *reslen 4"),
 	[LCTGET_SHORT_RESLEN]     = ROW("lctget.short.reslen",     HOLDS,        HOLDS,        HOLDS,        SKIP,

@@ -7,7 +7,7 @@
 enum { UNKNOWN_IOCTL, UNKNOWN_IOCTL2, NROWS };
 
 static struct row rows[NROWS] = {
-	/*                                       documented   2.6.18       2.4          2.6.18 i386 */
+	/*                                       documented   2.6.18       2.4          compat32 */
 	[UNKNOWN_IOCTL]  = ROW("unknown.ioctl",  ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), ERR(EINVAL),
 		"_IO('i', 99)"),
 	[UNKNOWN_IOCTL2] = ROW("unknown.ioctl2", ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), ERR(EINVAL),

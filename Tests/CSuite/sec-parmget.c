@@ -18,7 +18,7 @@ enum {
 };
 
 static struct row rows[NROWS] = {
-	/*                                                         documented    2.6.18       2.4           2.6.18 i386 */
+	/*                                                         documented    2.6.18       2.4           compat32 */
 	[PARMGET_OK]              = ROW("parmget.ok",              OK,           OK,          OK,           SKIP,
 		"PARMGET FIELD_GET 0xF100 all fields (FieldCount 0xFFFF)"),
 	[PARMGET_RESULTCOUNT]     = ROW("parmget.resultcount",     HOLDS,        SKIP,        HOLDS,        SKIP,

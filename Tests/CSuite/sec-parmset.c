@@ -18,7 +18,7 @@ enum {
 };
 
 static struct row rows[NROWS] = {
-	/*                                                               documented  2.6.18      2.4          2.6.18 i386 */
+	/*                                                               documented  2.6.18      2.4          compat32 */
 	[PARMSET_OK]                 = ROW("parmset.ok",                 OK,         OK,         OK,          SKIP,
 		"PARMSET FIELD_SET 0xF102 field 0 (DeviceName)"),
 	[PARMSET_RESULT]             = ROW("parmset.result",             HOLDS,      SKIP,       HOLDS,       SKIP,

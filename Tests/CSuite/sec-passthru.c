@@ -15,7 +15,7 @@ enum {
 };
 
 static struct row rows[NROWS] = {
-	/*                                                 documented   2.6.18       2.4          2.6.18 i386 */
+	/*                                                 documented   2.6.18       2.4          compat32 */
 	[PASSTHRU_OK]         = ROW("passthru.ok",         OK,          OK,          ERR(EINVAL), OK,
 		"PASSTHRU UtilParamsGet 0xF100 to the device"),
 	[PASSTHRU_REPLY]      = ROW("passthru.reply",      HOLDS,       SKIP,        SKIP,        SKIP,

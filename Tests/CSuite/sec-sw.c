@@ -18,7 +18,7 @@ enum {
 };
 
 static struct row rows[NROWS] = {
-	/*                                                         documented   2.6.18          2.4             2.6.18 i386 */
+	/*                                                         documented   2.6.18          2.4             compat32 */
 	[SW_ABSENT]               = ROW("sw.absent",               ERR(EIO),    POS,            POS,            ERR(EINVAL),
 		"SWUL of a module not in the store"),
 	[SWDL_FRAG]               = ROW("swdl.frag",               OK,          OK,             OK,             SKIP,

@@ -7,7 +7,7 @@
 enum { VALIDATE_OK, VALIDATE_NOIOP, NROWS };
 
 static struct row rows[NROWS] = {
-	/*                                       documented  2.6.18      2.4         2.6.18 i386 */
+	/*                                       documented  2.6.18      2.4         compat32 */
 	[VALIDATE_OK]    = ROW("validate.ok",    OK,         OK,         OK,         ERR(EINVAL),
 		"VALIDATE with the IOP number by value"),
 	[VALIDATE_NOIOP] = ROW("validate.noiop", ERR(ENXIO), ERR(ENXIO), ERR(ENXIO), ERR(EINVAL),

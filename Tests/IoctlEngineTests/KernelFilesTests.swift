@@ -137,3 +137,31 @@ final class RecordingFrames: FrameInterceptor {
         #expect(PersonalityName.linux2618.timeouts.lctNotify == .seconds(360))
     }
 }
+
+/// docs/kernels.md §Compat32: `linux-2.6.18` is an x86_64 kernel (32-bit callers through compat);
+/// `linux-2.6.18-i386` the same driver built for i386 (every ioctl native).
+@Suite struct I386KernelTests {
+    @Test func thirtyTwoBitCallersGetEveryIoctlNatively() {
+        var compat = Harness(.ilp32, personality: .linux2618)
+        var native = Harness(.ilp32, personality: .linux2618i386)
+        #expect(compat.table(.lctGet).0 == .error(.EINVAL))
+        #expect(native.table(.lctGet).0 == .success)
+        #expect(native.params(.parmGet, tid: TID(rawValue: 0x010), ops: Ops.getVendor).0 == .success)
+        #expect(native.call(.html, IoctlStructs.HTML(iop: 0, tid: 0x010, page: 2, resbuf: native.mem.place(zeroes: 64),
+                                                      reslen: native.mem.placeU32(64), qbuf: 0, qlen: 0).encoded(.ilp32))
+                == .error(.EINVAL))
+    }
+
+    @Test func itsPassthruIsTheNativeOne() {
+        // A non-simple element: native PASSTHRU writes the reply area, compat's does not.
+        for (p, wiped) in [(PersonalityName.linux2618, false), (.linux2618i386, true)] {
+            var h = Harness(.ilp32, personality: p)
+            let res = h.mem.place(zeroes: 64)
+            var frame = PassthruTests.paramsGet(tid: 0x010, ops: res, oplen: 8, res: res, reslen: 64)
+            frame[7] = 0x0000_0040
+            let (r, reply, _) = h.passthru(.passthru32, frame: frame, replyWords: 6)
+            #expect(r == .error(.EINVAL))
+            #expect((reply[0] == 0) == wiped)
+        }
+    }
+}

@@ -119,7 +119,7 @@ else
     echo "skip - C suite without process_vm_* (nopvm not built)"
 fi
 # The kernel personalities: served with --personality P, judged by the suite's column P.
-for p in linux-2.6.18 linux-2.4; do
+for p in linux-2.6.18 linux-2.6.18-i386 linux-2.4; do
     for bits in 64 32; do
         suite=$work/csuite/i2o-suite; [ $bits = 32 ] && suite=$work/csuite/i2o-suite32
         [ -x "$suite" ] || { echo "skip - C suite $p, $bits-bit (C suite not built)"; continue; }

@@ -4,7 +4,7 @@
 # against /dev/i2o/ctl, and checks what a user sees: the ready line, the suite through both names,
 # a second serve on the same name refused, Ctrl-C removing the node, a restart, a broken
 # fixture refused before any node appears, and the suite (64/32) under `serve --personality P`
-# for linux-2.6.18 and linux-2.4 (one serve each).
+# for linux-2.6.18, linux-2.6.18-i386 and linux-2.4 (one serve each).
 #   serve-and-suite.sh I2OSIM SUITE_DIR
 # Prints one line per check and `N passed, N failed`.
 set -u
@@ -68,7 +68,7 @@ if [ $rc -ne 0 ] && [ ! -e /dev/i2o/ctl ] && grep -q 'broken.yaml:' /tmp/serve3.
 else bad "broken fixture: rc=$rc $(cat /tmp/serve3.err)"; fi
 
 # The kernel personalities: one serve each, the suite judged by that personality's column.
-for p in linux-2.6.18 linux-2.4; do
+for p in linux-2.6.18 linux-2.6.18-i386 linux-2.4; do
 	if start_serve --personality "$p"; then
 		ok "serve --personality $p is ready"
 		if "$suite/i2o-suite" -d /dev/i2o/ctl -p "$p" >/tmp/c.out 2>&1; then ok "C suite 64-bit, $p: $(tail -1 /tmp/c.out)"
