@@ -9,6 +9,8 @@
  *   hotplug-client getiops         prints "getiops 0" or "getiops ERRNO-NAME-OR-NUMBER".
  *   hotplug-client parmget         PARMGET of group 0xF100 on IOP 0 TID 0x203 with *reslen 4096:
  *                                  prints "parmget 0 reslen N" or "parmget ERRNO-NAME reslen N".
+ *   hotplug-client hrtget          HRTGET of IOP 0 with *reslen 4096: "hrtget 0 reslen N" or
+ *                                  "hrtget ERRNO-NAME reslen N".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,6 +34,13 @@ int main(int argc, char **argv) {
         else printf("getiops %s\n", err == EIO ? "EIO" : err == ENODEV ? "ENODEV" : strerror(err));
         return 0;
     }
+    if (argc >= 2 && strcmp(argv[1], "hrtget") == 0) {
+        static uint8_t hrt[4096];
+        unsigned reslen = sizeof hrt;
+        int rc = i2o_hrtlct(fd, I2OHRTGET, 0, hrt, &reslen, &err);
+        printf("hrtget %s reslen %u\n", rc == 0 ? "0" : err == ETIMEDOUT ? "ETIMEDOUT" : strerror(err), reslen);
+        return 0;
+    }
     if (argc >= 2 && strcmp(argv[1], "parmget") == 0) {
         static uint8_t res[4096];
         uint16_t ops[6] = { 1, 0, 1 /* FIELD_GET */, 0xF100, 0xFFFF, 0 };
@@ -42,7 +51,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc < 3 || strcmp(argv[1], "watch") != 0) {
-        fprintf(stderr, "usage: hotplug-client watch TID | getiops | parmget\n");
+        fprintf(stderr, "usage: hotplug-client watch TID | getiops | parmget | hrtget\n");
         return 2;
     }
     unsigned want = (unsigned)strtoul(argv[2], NULL, 0);

@@ -4,7 +4,8 @@
 # against /dev/i2o/ctl, and checks what a user sees: the ready line, the suite through both names,
 # a second serve on the same name refused, Ctrl-C removing the node, a restart, a broken
 # fixture refused before any node appears, and the suite (64/32) under `serve --personality P`
-# for linux-2.6.18, linux-2.6.18-i386 and linux-2.4 (one serve each).
+# for linux-2.6.18, linux-2.6.18-i386 and linux-2.4 (one serve each), and a failed IOP as each
+# personality's driver saw it (Tests/faults/hung-iop.sh cuse).
 #   serve-and-suite.sh I2OSIM SUITE_DIR
 # Prints one line per check and `N passed, N failed`.
 set -u
@@ -83,6 +84,11 @@ for p in linux-2.6.18 linux-2.6.18-i386 linux-2.4; do
 		bad "serve --personality $p did not become ready: $(cat /tmp/serve.err)"
 	fi
 done
+
+# A failed IOP as each personality's driver saw it, through CUSE (Tests/faults/hung-iop.sh).
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+if sh "$repo/Tests/faults/hung-iop.sh" cuse "$i2osim" >/tmp/hung.out 2>&1; then ok "a failed IOP through CUSE: $(tail -1 /tmp/hung.out)"
+else bad "a failed IOP through CUSE: $(grep ^FAIL /tmp/hung.out | head -5) $(tail -1 /tmp/hung.out)"; fi
 
 if [ $fail -ne 0 ]; then echo "# serve's log (last lines):"; grep -v -E "EIO|EINVAL|ENXIO|ENODEV|ENOBUFS" /tmp/serve.err | tail -n 40 | sed 's/^/#   /'; fi
 echo "$pass passed, $fail failed"
