@@ -19,10 +19,14 @@ import IOPModel
 ///   queued, EVTGET → ENOENT.
 /// - PASSTHRU: the reply area is zero-filled except the caller's contexts (words 2–3) and,
 ///   on failure, word 4 = status << 24; the positive ReqStatus is the ioctl's value.
-/// - `read()`/`write()` → EINVAL; `poll()` always readable.
+/// - `read()`/`write()` → EINVAL; no `poll` method: `poll()` always readable and writable, epoll
+///   refused; a `fasync` method (O_ASYNC accepted) that nothing calls back: no signal.
 struct Linux2618Personality: KernelPersonality {
     var name: PersonalityName { .linux2618 }
     var kernel: Kernel { .linux2618 }
+    /// `config_fops` (i2o_config.c): no `poll`, `fasync` = `cfg_fasync`; no code calls `kill_fasync`
+    /// (the driver queues no event at all; docs/kernels.md §FileOps).
+    var fileOperations: FileOperations { FileOperations(poll: .none, fasync: .silent) }
 
     func accepts(_ command: IoctlCommand) -> Bool {
         if command.abi == .ilp32 { return command.kind == .getIOPs || command.kind == .passthru32 }

@@ -30,6 +30,8 @@ protocol Personality: Sendable {
     func accepts(_ command: IoctlCommand) -> Bool
     /// `poll()`: whether the file is readable now (POLLIN).
     func isReadable(_ engine: Engine, file: OpenFileID) -> Bool
+    /// The driver's `poll` and `fasync` methods (docs/kernels.md §FileOps).
+    var fileOperations: FileOperations { get }
 }
 
 extension Personality {
@@ -39,6 +41,9 @@ extension Personality {
     func isReadable(_ engine: Engine, file: OpenFileID) -> Bool {
         engine.peek { !($0.files[file]?.queue.isEmpty ?? true) }
     }
+    /// `poll()` reports POLLIN while events are queued; no asynchronous notification (the seed
+    /// document has none: FIOASYNC → ENOTTY, as for any driver without `fasync`).
+    var fileOperations: FileOperations { .eventQueue }
 }
 
 /// `contract.md`: the interface of the seed document (docs/ioctl-abi.md §Seed) without the
