@@ -25,8 +25,34 @@ extension PersonalityName {
         call: "I2OHRTGET", behaviour: "ENOBUFS still copies the table (up to *reslen bytes); from 2 entries on its last 8 bytes were never written (i2osim: 0xA5)")
     private static let driverTables = PersonalityDifference(
         call: "I2OHRTGET/LCTGET", behaviour: "answered from the driver's copy made at start-up (the LCT refreshed when the IOP reports a change): a failed or hung IOP still answers, fault rules on ExecHrtGet/ExecLctNotify never fire")
+    private static let noPoll = PersonalityDifference(
+        call: "poll()/select()/epoll", behaviour: "no poll method: POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM at all times (select: readable and writable); epoll_ctl → EPERM")
     private static let postWait = PersonalityDifference(
         call: "a failed or hung IOP", behaviour: "each request the IOP does not answer waits its kernel's timeout (the waits below, × I2OSIM_TIMEOUT_SCALE), then gets its no-reply answer")
+
+    /// What a transport cannot do as this personality's driver did, and why (docs/decisions.md,
+    /// "poll, epoll and O_ASYNC per transport"); `call` names the transport and the call.
+    public var transportLimits: [PersonalityDifference] {
+        let cuseFasync = PersonalityDifference(
+            call: "CUSE: O_ASYNC", behaviour: "FIOASYNC → ENOTTY, F_SETFL O_ASYNC sets the flag, no signal: the kernel's CUSE files have no fasync method and libfuse's CUSE operations none to offer")
+        switch self {
+        case .documented:
+            return [
+                .init(call: "preload: epoll", behaviour: "epoll_ctl → EPERM (poll and select work): the library cannot make its socket's readiness follow the event queue"),
+            ]
+        case .linux2618:
+            return [
+                .init(call: "CUSE: epoll", behaviour: "epoll_ctl accepts the file (its poll answers the default mask): a CUSE file always has a poll method"),
+                cuseFasync,
+            ]
+        case .linux24:
+            return [
+                .init(call: "CUSE: epoll", behaviour: "epoll_ctl accepts the file (its poll answers the default mask): a CUSE file always has a poll method"),
+                .init(call: "CUSE: O_ASYNC", behaviour: "FIOASYNC → ENOTTY, F_SETFL O_ASYNC sets the flag, no SIGIO: the kernel's CUSE files have no fasync method and libfuse's CUSE operations none to offer"),
+                .init(call: "preload: SIGIO", behaviour: "sent by the daemon with kill() (si_code SI_USER, no si_fd/si_band), to owners the F_SETOWN caller may signal and the daemon can see"),
+            ]
+        }
+    }
 
     public var differences: [PersonalityDifference] {
         switch self {
@@ -45,7 +71,9 @@ extension PersonalityName {
                 .init(call: "I2OHTML", behaviour: "not implemented: EINVAL"),
                 Self.driverTables,
                 Self.postWait,
-                .init(call: "read()/write()", behaviour: "EINVAL; poll() always readable"),
+                .init(call: "read()/write()", behaviour: "EINVAL"),
+                Self.noPoll,
+                .init(call: "O_ASYNC", behaviour: "FIOASYNC and F_SETFL O_ASYNC accepted (a fasync method); no signal is ever sent (no event is ever queued)"),
             ]
         case .linux24:
             return [
@@ -57,7 +85,9 @@ extension PersonalityName {
                 .init(call: "I2OPASSTHRU", behaviour: "does not exist: EINVAL"),
                 Self.driverTables,
                 Self.postWait,
-                .init(call: "read()/write()", behaviour: "read() returns 0 (EOF), write() returns 0; poll() always readable; no SIGIO"),
+                .init(call: "read()/write()", behaviour: "read() returns 0 (EOF), write() returns 0"),
+                Self.noPoll,
+                .init(call: "O_ASYNC", behaviour: "FIOASYNC and F_SETFL O_ASYNC accepted (a fasync method); each event queued to the file signals its F_SETOWN owner: SIGIO, or the F_SETSIG signal"),
             ]
         }
     }
