@@ -16,7 +16,8 @@ public struct FileOperations: Sendable, Hashable {
     /// The driver's `fasync` method: what `FIOASYNC` and `O_ASYNC` do.
     public enum Fasync: Sendable, Hashable {
         /// No `fasync` method: `FIOASYNC` that would change the file's O_ASYNC → ENOTTY; `F_SETFL`
-        /// sets O_ASYNC all the same, and nothing is ever signalled.
+        /// O_ASYNC returns 0 and leaves the flag off (today's kernels leave it to `fasync`); nothing
+        /// is ever signalled.
         case none
         /// A `fasync` method that the driver never calls back: O_ASYNC is accepted, no signal is sent
         /// (2.6.18: no event is ever queued).

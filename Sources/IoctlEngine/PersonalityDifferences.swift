@@ -34,7 +34,7 @@ extension PersonalityName {
     /// "poll, epoll and O_ASYNC per transport"); `call` names the transport and the call.
     public var transportLimits: [PersonalityDifference] {
         let cuseFasync = PersonalityDifference(
-            call: "CUSE: O_ASYNC", behaviour: "FIOASYNC → ENOTTY, F_SETFL O_ASYNC sets the flag, no signal: the kernel's CUSE files have no fasync method and libfuse's CUSE operations none to offer")
+            call: "CUSE: O_ASYNC", behaviour: "FIOASYNC → ENOTTY, F_SETFL O_ASYNC returns 0 and leaves the flag off, no signal: the kernel's CUSE files have no fasync method and libfuse's CUSE operations none to offer")
         switch self {
         case .documented:
             return [
@@ -48,7 +48,7 @@ extension PersonalityName {
         case .linux24:
             return [
                 .init(call: "CUSE: epoll", behaviour: "epoll_ctl accepts the file (its poll answers the default mask): a CUSE file always has a poll method"),
-                .init(call: "CUSE: O_ASYNC", behaviour: "FIOASYNC → ENOTTY, F_SETFL O_ASYNC sets the flag, no SIGIO: the kernel's CUSE files have no fasync method and libfuse's CUSE operations none to offer"),
+                .init(call: "CUSE: O_ASYNC", behaviour: "FIOASYNC → ENOTTY, F_SETFL O_ASYNC returns 0 and leaves the flag off, no SIGIO: the kernel's CUSE files have no fasync method and libfuse's CUSE operations none to offer"),
                 .init(call: "preload: SIGIO", behaviour: "sent by the daemon with kill() (si_code SI_USER, no si_fd/si_band), to owners the F_SETOWN caller may signal and the daemon can see"),
             ]
         }

@@ -28,15 +28,14 @@ struct AsyncState: Equatable, Sendable {
     /// changed):
     /// - `F_SETSIG` of a signal below 0 or above 64 → EINVAL;
     /// - `FIOASYNC` that would change O_ASYNC of a file without `fasync` → ENOTTY (the VFS); `F_SETFL`
-    ///   changes it all the same (the VFS sets the flag and calls nothing).
+    ///   returns 0 and leaves the flag off, as today's kernels do (the flag is the `fasync` method's to
+    ///   set; the kernels of 2.4 and 2.6.18 set it anyway, but their driver has a `fasync`).
     mutating func apply(set: UInt32, on: Bool, owner: Int32, signal: Int32, by setter: UInt32,
                         fasync: FileOperations.Fasync) -> Errno? {
         if set & PreloadProtocol.asyncSetSignal != 0, signal < 0 || signal > Self.signalLimit { return .EINVAL }
-        if set & PreloadProtocol.asyncSetFlag != 0, set & PreloadProtocol.asyncByFIOASYNC != 0, on != self.on,
-           fasync == .none {
-            return .ENOTTY
-        }
-        if set & PreloadProtocol.asyncSetFlag != 0 { self.on = on }
+        let setsFlag = set & PreloadProtocol.asyncSetFlag != 0
+        if setsFlag, set & PreloadProtocol.asyncByFIOASYNC != 0, on != self.on, fasync == .none { return .ENOTTY }
+        if setsFlag, fasync != .none { self.on = on }
         if set & PreloadProtocol.asyncSetOwner != 0 { self.owner = owner; ownerSetBy = setter }
         if set & PreloadProtocol.asyncSetSignal != 0 { self.signal = signal }
         return nil
