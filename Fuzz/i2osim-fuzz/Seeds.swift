@@ -7,6 +7,7 @@ import Fixtures
 import I2OFormats
 import IOPModel
 import IoctlEngine
+import PreloadTransport
 
 /// The seed corpora (`i2osim-fuzz --write-seeds DIR` writes DIR/<target>/seed-N): well-formed
 /// inputs of each target, so the fuzzer starts from the shapes the code accepts.
@@ -93,7 +94,7 @@ enum Seeds {
 
     static func preloadSeeds() -> [[UInt8]] {
         func frame(_ type: UInt32, _ body: [UInt8]) -> [UInt8] { le32(UInt32(4 + body.count)) + le32(type) + body }
-        let hello = frame(1, le32(1) + le32(0) + le32(1234))
+        let hello = frame(1, le32(PreloadProtocol.version) + le32(0) + le32(1234))
         let getiops = IoctlCommand(.getIOPs, abi: .lp64).number
         let hrt = IoctlCommand(.hrtGet, abi: .lp64).number
         let hrtStruct = le32(0) + le32(0) + le64(0x7000) + le64(0x8000)
@@ -105,7 +106,12 @@ enum Seeds {
             hello + frame(2, le32(2)) + frame(6, le32(112)) + frame(7, le32(4)) + frame(8, []),
             hello + frame(3, le64(1) + le32(0)),
             hello + frame(9, le32(1) + le64(1)),
-            frame(1, le32(2) + le32(0) + le32(0)),
+            frame(1, le32(PreloadProtocol.version - 1) + le32(0) + le32(0)),   // another version
+            // O_ASYNC: ask, FIOASYNC on, F_SETOWN, F_SETSIG, F_SETFL on, POLL.
+            hello + frame(2, le32(2)) + frame(10, le32(0) + le32(0) + le32(0) + le32(0))
+                + frame(10, le32(3) + le32(1) + le32(0) + le32(0)) + frame(10, le32(4) + le32(0) + le32(0x7FFF_FFFF) + le32(0))
+                + frame(10, le32(8) + le32(0) + le32(0) + le32(65)) + frame(10, le32(1) + le32(1) + le32(0) + le32(0))
+                + frame(8, []),
         ]
     }
 

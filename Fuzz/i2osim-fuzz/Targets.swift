@@ -171,7 +171,8 @@ enum FuzzTargets {
     // MARK: preload — the daemon side of the preload protocol, over a real socket
 
     /// One server for the whole run (its engine on the default machine); each input is one
-    /// client connection's byte stream. The daemon must answer and close, never hang.
+    /// client connection's byte stream. The daemon must answer and close, never hang. The engine is
+    /// `documented`: its driver has no `fasync`, so no ASYNC message can make the daemon signal anyone.
     static let server: PreloadServer = {
         let engine = Engine(machine: Machine(machine))
         let hub = PreloadEventHub()

@@ -1,7 +1,9 @@
 /*
  * The libc wrappers for a device's life as a descriptor: open, openat, fopen (and their
- * 64-bit and _FORTIFY_SOURCE forms), read, write, close, dup, dup2, dup3, fcntl. A call on
- * any other path or descriptor goes to the real function.
+ * 64-bit and _FORTIFY_SOURCE forms), read, write, close, dup, dup2, dup3, fcntl — with the
+ * open file's O_ASYNC, F_SETOWN and F_SETSIG kept by the daemon (ASYNC), which signals the
+ * owner where the node's driver did. A call on any other path or descriptor goes to the real
+ * function.
  */
 #include "preload-internal.h"
 
@@ -259,6 +261,51 @@ static int dup2_like(int oldfd, int newfd, int flags, int is_dup3) {
 EXPORT int dup2(int oldfd, int newfd) { init(); return dup2_like(oldfd, newfd, 0, 0); }
 EXPORT int dup3(int oldfd, int newfd, int flags) { init(); return dup2_like(oldfd, newfd, flags, 1); }
 
+int dev_async(int fd, uint32_t set, int on, int owner, int sig, struct async_state *out) {
+    unsigned char m[16];
+    put32(m, set);
+    put32(m + 4, on ? 1u : 0u);
+    put32(m + 8, (uint32_t)owner);
+    put32(m + 12, (uint32_t)sig);
+    uint32_t type;
+    unsigned char *body;
+    size_t len;
+    if (send_frame(fd, MSG_ASYNC, m, sizeof m, NULL, 0) != 0 || recv_frame(fd, &type, &body, &len) != 0) {
+        errno = EIO;
+        return -1;
+    }
+    int err = EIO;
+    if (type == MSG_ASYNC_STATE && len >= 16) {
+        err = (int32_t)get32(body);
+        out->on = get32(body + 4) != 0;
+        out->owner = (int32_t)get32(body + 8);
+        out->sig = (int32_t)get32(body + 12);
+    }
+    free(body);
+    if (err) { errno = err; return -1; }
+    return 0;
+}
+
+/* fcntl's O_ASYNC commands on a device: F_SETFL's O_ASYNC bit, F_SETOWN and F_SETSIG change the
+ * open file's state at the daemon; F_GETOWN and F_GETSIG read it. Returns the call's result,
+ * or -2 when fd is not a device after all. */
+static int fcntl_async(int fd, int cmd, uintptr_t arg) {
+    struct devfd *e = acquire(fd);
+    if (!e) return errno ? -1 : -2;
+    struct async_state st;
+    int r;
+    switch (cmd) {
+    case F_SETOWN: r = dev_async(fd, ASYNC_SET_OWNER, 0, (int)arg, 0, &st); break;
+    case F_SETSIG: r = dev_async(fd, ASYNC_SET_SIGNAL, 0, 0, (int)arg, &st); break;
+    case F_GETOWN: r = dev_async(fd, 0, 0, 0, 0, &st); if (r == 0) r = st.owner; break;
+    default:       r = dev_async(fd, 0, 0, 0, 0, &st); if (r == 0) r = st.sig; break;   /* F_GETSIG */
+    }
+    int err = errno;
+    release(e);
+    errno = err;
+    return r;
+}
+
 static int fcntl_common(int (*realf)(int, int, ...), int fd, int cmd, uintptr_t arg) {
     if (maybe_device(fd)) {
         if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
@@ -288,15 +335,34 @@ static int fcntl_common(int (*realf)(int, int, ...), int fd, int cmd, uintptr_t 
             struct devfd *e = acquire(fd);
             if (e) {
                 int fl = realf(fd, F_GETFL);
+                int err = errno;
                 int acc = e->accmode;
+                struct async_state st = {0, 0, 0};
+                if (fl >= 0 && dev_async(fd, 0, 0, 0, 0, &st) != 0) { fl = -1; err = errno; }
                 release(e);
-                return fl < 0 ? fl : (fl & ~O_ACCMODE) | acc;
+                errno = err;
+                return fl < 0 ? fl : (fl & ~(O_ACCMODE | O_ASYNC)) | acc | (st.on ? O_ASYNC : 0);
             }
             if (errno) return -1;
         } else if (cmd == F_SETFL) {
             /* O_NONBLOCK is kept on the socket itself: shared by dups across fork/exec as the
-             * kernel shares an open file's flags. O_ASYNC (SIGIO) is not offered. */
-            arg &= ~(uintptr_t)O_ASYNC;
+             * kernel shares an open file's flags. O_ASYNC is the daemon's (never the socket's,
+             * which would raise SIGIO for every answer): set there first, as the kernel calls
+             * the driver's fasync before it changes the flags. */
+            struct devfd *e = acquire(fd);
+            if (e) {
+                struct async_state st;
+                int r = dev_async(fd, ASYNC_SET_FLAG, (arg & O_ASYNC) != 0, 0, 0, &st);
+                if (r == 0) r = realf(fd, F_SETFL, arg & ~(uintptr_t)O_ASYNC);
+                int err = errno;
+                release(e);
+                errno = err;
+                return r;
+            }
+            if (errno) return -1;
+        } else if (cmd == F_SETOWN || cmd == F_GETOWN || cmd == F_SETSIG || cmd == F_GETSIG) {
+            int r = fcntl_async(fd, cmd, arg);
+            if (r != -2) return r;
         }
     }
     int r = realf(fd, cmd, arg);

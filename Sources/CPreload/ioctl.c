@@ -2,7 +2,7 @@
  * ioctl on a device: the IOCTL frame (the struct's bytes sent with it), the daemon's NEEDs
  * (ranges of our memory to read or to test for writability) and STOREs (bytes to write
  * back, applied when RESULT comes), and the result. Generic FIONBIO/FIOCLEX/FIONCLEX go to
- * the socket itself.
+ * the socket itself; FIOASYNC to the daemon's O_ASYNC state of the open file (ASYNC).
  */
 #include "preload-internal.h"
 
@@ -295,6 +295,23 @@ EXPORT int ioctl(int fd, unsigned long request, ...) {
         if (cmd == FIONBIO || cmd == FIOCLEX || cmd == FIONCLEX) {
             struct devfd *e = acquire(fd);
             if (e) { release(e); return real_ioctl(fd, request, arg); }
+            if (errno) return -1;
+        } else if (cmd == FIOASYNC) {
+            /* The VFS's: the int at arg (EFAULT), then the driver's fasync when O_ASYNC changes
+             * (ENOTTY where it has none) — the daemon knows the node's. */
+            struct devfd *e = acquire(fd);
+            if (e) {
+                int on;
+                struct async_state st;
+                int r = -1, err = EFAULT;
+                if (mem_read(e->pid, arg, &on, sizeof on) == 0) {
+                    r = dev_async(fd, ASYNC_SET_FLAG | ASYNC_BY_FIOASYNC, on != 0, 0, 0, &st);
+                    err = errno;
+                }
+                release(e);
+                errno = err;
+                return r;
+            }
             if (errno) return -1;
         } else {
             struct devfd *e = acquire(fd);

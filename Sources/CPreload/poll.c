@@ -1,12 +1,15 @@
 /*
  * poll, ppoll, select and pselect over sets that contain device fds: each device is asked
- * whether it is readable (POLL), and the wait is on a WATCH connection that the daemon makes
- * readable when one of the open files is. read() blocks on a WATCH connection too.
+ * for its events now (POLL: its driver's mask — the kernels' default mask for a driver without
+ * a poll method), and the wait is on a WATCH connection that the daemon makes readable when
+ * one of the open files is. read() blocks on a WATCH connection too. epoll_ctl refuses a
+ * device fd (EPERM), as the kernel refuses a file without a poll method.
  */
 #include "preload-internal.h"
 
-/* Whether the open file behind a device fd is readable: 1, 0, or -1 (connection broken). */
-static int dev_readable(int fd, uint64_t *handle) {
+/* The events of the open file behind a device fd (Linux poll bits), or -1 (connection
+ * broken; errno 0: not a device after all). */
+static int dev_events(int fd, uint64_t *handle) {
     struct devfd *e = acquire(fd);
     if (!e) return -1;
     *handle = e->handle;
@@ -17,7 +20,7 @@ static int dev_readable(int fd, uint64_t *handle) {
         unsigned char *body;
         size_t len;
         if (recv_frame(fd, &type, &body, &len) == 0) {
-            if (type == MSG_POLL_STATUS && len >= 4) r = get32(body) ? 1 : 0;
+            if (type == MSG_POLL_STATUS && len >= 4) r = (int)(get32(body) & 0xffff);
             free(body);
         }
     }
@@ -71,14 +74,15 @@ static int dev_poll(struct pollfd *fds, nfds_t nfds, int64_t timeout_ns, const s
             devrev[i] = 0;
             if (fds[i].fd < 0 || !maybe_device(fds[i].fd)) continue;
             uint64_t h = 0;
-            int r = dev_readable(fds[i].fd, &h);
+            int r = dev_events(fds[i].fd, &h);
             if (r == -1 && errno == 0) continue;   /* not a device after all */
             isdev[i] = 1;
             tmp[i].fd = -1;
-            short want = fds[i].events & (POLLIN | POLLRDNORM);
+            /* As the kernel: the file's events masked with the ones asked for (and the errors). */
+            short got = r < 0 ? 0 : (short)(r & (fds[i].events | POLLERR | POLLHUP));
             if (r < 0) { devrev[i] = POLLERR | POLLHUP; ready++; }
-            else if (r == 1 && want) { devrev[i] = want; ready++; }
-            else if (want) handles[nh++] = h;
+            else if (got) { devrev[i] = got; ready++; }
+            else if (fds[i].events & (POLLIN | POLLRDNORM)) handles[nh++] = h;   /* only readability changes */
         }
         int watch = -1;
         if (!ready && nh && timeout_ns != 0) watch = watch_open(handles, nh);   /* none for a mere check */
@@ -147,6 +151,28 @@ EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *t
     init();
     if (!active || !has_device(fds, nfds)) return real___ppoll_chk(fds, nfds, ts, mask, fdslen);
     return dev_poll(fds, nfds, ts ? (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec : -1, mask);
+}
+
+/* epoll_ctl on a device fd: EPERM, as the kernel answers for a file without a poll method —
+ * both kernels' driver; for `documented`, whose driver has one, a limit of this library, which
+ * cannot make a socket's readiness follow an event queue (docs/preload-protocol.md). Before it,
+ * as the kernel: an unreadable event (ADD, MOD) → EFAULT, a closed epoll fd → EBADF. */
+EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) {
+    init();
+    if (active && maybe_device(fd)) {
+        struct devfd *e = acquire(fd);
+        if (e) {
+            pid_t pid = e->pid;
+            release(e);
+            struct epoll_event ev;
+            if (op != EPOLL_CTL_DEL && (!event || mem_read(pid, (uintptr_t)event, &ev, sizeof ev) != 0)) errno = EFAULT;
+            else if (real_fcntl(epfd, F_GETFD) < 0) errno = EBADF;
+            else errno = EPERM;
+            return -1;
+        }
+        if (errno) return -1;
+    }
+    return real_epoll_ctl(epfd, op, fd, event);
 }
 
 static int select_common(int nfds, fd_set *r, fd_set *w, fd_set *x, int64_t timeout_ns, const sigset_t *mask) {

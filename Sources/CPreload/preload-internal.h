@@ -13,9 +13,9 @@
  *   memory.c      this process's memory, read and written safely (process_vm_*, pipe fallback)
  *   framing.c     frames on the socket
  *   connection.c  connecting to the daemon: HELLO, OPENED, ATTACH
- *   io.c          open/fopen, read, write, close, dup and fcntl on a device
+ *   io.c          open/fopen, read, write, close, dup and fcntl on a device (O_ASYNC, F_SETOWN)
  *   ioctl.c       ioctl: the request, the daemon's NEEDs and STOREs, the result
- *   poll.c        poll, ppoll, select, pselect (and the WATCH connection read blocks on)
+ *   poll.c        poll, ppoll, select, pselect, epoll_ctl (and the WATCH connection read blocks on)
  *   stat.c        the fake device node: the stat family, statx, access, extended attributes
  * Everything not marked EXPORT is hidden (build.sh compiles with -fvisibility=hidden).
  *
@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -82,6 +83,7 @@
     X(int, __ppoll_chk, (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *, size_t)) \
     X(int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *))                             \
     X(int, pselect, (int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *))   \
+    X(int, epoll_ctl, (int, int, int, struct epoll_event *))                                          \
     X(int, fcntl, (int, int, ...))                                                                    \
     X(int, fcntl64, (int, int, ...))                                                                  \
     X(int, dup, (int))                                                                                \
@@ -218,6 +220,15 @@ int connect_daemon(int cloexec);
 void clear_timeouts(int s);
 int expect_opened(int s, uint64_t *handle);
 int attach_new(int fd, uint64_t handle, int by_name, int cloexec, uint64_t *out_handle);
+
+/* ---------------------------------------------------------------- O_ASYNC (io.c) */
+
+/* An open file's O_ASYNC flag, F_SETOWN owner and F_SETSIG signal: kept by the daemon, as the
+ * kernel keeps them in the struct file every descriptor of it shares. */
+struct async_state { int on; int owner; int sig; };
+/* On device fd `fd`, locked by the caller (acquire): changes the fields `set` names (ASYNC_*)
+ * and tells the state after it. 0, or -1 with errno (the daemon's refusal, or EIO). */
+int dev_async(int fd, uint32_t set, int on, int owner, int sig, struct async_state *out);
 
 /* ---------------------------------------------------------------- poll (poll.c) */
 

@@ -210,8 +210,16 @@ public final class CUSEDevice: Sendable {
         }
     }
 
+    /// `poll()`: the node's mask (`pollEvents`). A node without a `poll` method answers the kernel's
+    /// default mask, which never changes, so no wake-up is kept for it. The other half of "no `poll`
+    /// method", epoll's EPERM, cannot be had here: a CUSE file always has one (docs/decisions.md).
     fileprivate func poll(_ req: OpaquePointer, _ fi: UnsafeMutablePointer<fuse_file_info>, _ ph: OpaquePointer?) {
         let of = openFile(fi), file = of.id
+        if node.fileOperations.poll == .none {
+            if let ph { fuse_pollhandle_destroy(ph) }
+            fuse_reply_poll(req, node.pollEvents(file).rawValue)
+            return
+        }
         if let ph {
             let old = of.waiting.withLock { w -> FuseHandle? in
                 defer { w.pollHandle = FuseHandle(raw: ph) }
@@ -219,7 +227,7 @@ public final class CUSEDevice: Sendable {
             }
             if let old { fuse_pollhandle_destroy(old.raw) }
         }
-        fuse_reply_poll(req, node.isReadable(file) ? UInt32(POLLIN | POLLRDNORM) : 0)
+        fuse_reply_poll(req, node.pollEvents(file).rawValue)
     }
 
     fileprivate func ioctl(_ req: OpaquePointer, _ cmd: Int32, _ arg: UnsafeMutableRawPointer?,

@@ -22,6 +22,9 @@ public protocol ControlNode: Sendable {
     func write(_ file: OpenFileID, count: Int, by caller: Int32?) -> IoctlResult
     /// `poll()`: whether `file` is readable now (POLLIN).
     func isReadable(_ file: OpenFileID) -> Bool
+    /// The driver's `poll` and `fasync` methods: what `poll()`, `epoll` and `O_ASYNC` do on this node's
+    /// files (`FileOperations`; `pollEvents(_:)` is the mask). Default: `.eventQueue`, the seed document's.
+    var fileOperations: FileOperations { get }
 
     /// Whether the transport may answer the first, input-less call of a request on `file` itself
     /// (CUSE's first call can only ask for the ioctl's struct): true only when nothing in the node
@@ -59,12 +62,13 @@ public struct IoctlRequest: Sendable {
 }
 
 /// Told when something a transport waits for happens: an event was queued for an open file
-/// (wake its `poll`, a blocked `read`).
+/// (wake its `poll`, a blocked `read`; signal its O_ASYNC owner where the node's `fileOperations` say so).
 public protocol NodeObserver: Sendable {
     func eventQueued(for file: OpenFileID)
 }
 
 extension ControlNode {
+    public var fileOperations: FileOperations { .eventQueue }
     public func mayAnswerFirstRound(_ file: OpenFileID) -> Bool { false }
     public func firstRoundAnswered(_ request: IoctlRequest) -> Bool { false }
 

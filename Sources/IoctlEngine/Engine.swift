@@ -221,6 +221,9 @@ public final class Engine: ControlNode {
     /// `poll()`: whether the file is readable now (POLLIN).
     public func isReadable(_ file: OpenFileID) -> Bool { personality.isReadable(self, file: file) }
 
+    /// The personality's driver methods: `poll` and `fasync` (docs/kernels.md §FileOps).
+    public var fileOperations: FileOperations { personality.fileOperations }
+
     private func observe(_ operation: NodeOperation) {
         for i in interceptors.ioctl where i.isActive { i.observe(operation) }
     }

@@ -401,7 +401,7 @@ extension KernelPersonality {
     }
 
     /// `poll()`: neither kernel has a `poll` method, so the VFS reports the default mask —
-    /// readable (and writable) at all times.
+    /// readable (and writable, `fileOperations`) at all times.
     func isReadable(_ engine: Engine, file: OpenFileID) -> Bool { true }
 }
 

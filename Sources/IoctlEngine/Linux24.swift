@@ -15,11 +15,16 @@ import IOPModel
 /// - SWDL/SWUL: the positive DetailedStatus as the ioctl's value; SWDEL/VALIDATE: every
 ///   failure → ETIMEDOUT, no write-back of `*swlen`; VALIDATE targets TID = unit.
 /// - HTML: implemented, ENOMEM (not ENOBUFS) for a short buffer, with the page copied anyway.
-/// - EVTREG: reply failures ignored; events are queued as in `documented`. SIGIO is not sent.
-/// - `read()` returns 0 bytes (EOF), `write()` returns 0; `poll()` always readable.
+/// - EVTREG: reply failures ignored; events are queued as in `documented`.
+/// - `read()` returns 0 bytes (EOF), `write()` returns 0; no `poll` method: `poll()` always
+///   readable and writable, epoll refused; a `fasync` method whose reply handler signals the
+///   O_ASYNC owner (SIGIO) for every event queued to the file (`fileOperations`).
 struct Linux24Personality: KernelPersonality {
     var name: PersonalityName { .linux24 }
     var kernel: Kernel { .linux24 }
+    /// `config_fops` (i2o_config.c): no `poll`, `fasync` = `cfg_fasync`; `i2o_cfg_reply` calls
+    /// `kill_fasync(SIGIO, POLL_IN)` after queueing an event (docs/kernels.md §FileOps).
+    var fileOperations: FileOperations { FileOperations(poll: .none, fasync: .signalsQueuedEvents) }
 
     func accepts(_ command: IoctlCommand) -> Bool { command.kind != .passthru && command.kind != .passthru32 }
 

@@ -19,7 +19,8 @@ import IOPModel
 ///   queued, EVTGET → ENOENT.
 /// - PASSTHRU: the reply area is zero-filled except the caller's contexts (words 2–3) and,
 ///   on failure, word 4 = status << 24; the positive ReqStatus is the ioctl's value.
-/// - `read()`/`write()` → EINVAL; `poll()` always readable.
+/// - `read()`/`write()` → EINVAL; no `poll` method: `poll()` always readable and writable, epoll
+///   refused; a `fasync` method (O_ASYNC accepted) that nothing calls back: no signal.
 ///
 /// `linux-2.6.18` is the kernel built for x86_64, where 32-bit callers pass `compat_ioctl`.
 /// `linux-2.6.18-i386` (`i386Kernel`) is the same driver built for i386 (RHEL/CentOS 5 i386):
@@ -29,6 +30,9 @@ struct Linux2618Personality: KernelPersonality {
     var i386Kernel = false
     var name: PersonalityName { i386Kernel ? .linux2618i386 : .linux2618 }
     var kernel: Kernel { .linux2618 }
+    /// `config_fops` (i2o_config.c): no `poll`, `fasync` = `cfg_fasync`; no code calls `kill_fasync`
+    /// (the driver queues no event at all; docs/kernels.md §FileOps).
+    var fileOperations: FileOperations { FileOperations(poll: .none, fasync: .silent) }
 
     func accepts(_ command: IoctlCommand) -> Bool {
         if command.abi == .ilp32 {

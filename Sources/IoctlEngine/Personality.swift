@@ -32,6 +32,8 @@ protocol Personality: Sendable {
     func isReadable(_ engine: Engine, file: OpenFileID) -> Bool
     /// EVTGET's `lost` for an open file that dropped `lost` events.
     static func reportedLost(_ lost: Int32) -> Int32
+    /// The driver's `poll` and `fasync` methods (docs/kernels.md §FileOps).
+    var fileOperations: FileOperations { get }
 }
 
 extension Personality {
@@ -43,6 +45,9 @@ extension Personality {
     func isReadable(_ engine: Engine, file: OpenFileID) -> Bool {
         engine.peek { !($0.files[file]?.queue.isEmpty ?? true) }
     }
+    /// `poll()` reports POLLIN while events are queued; no asynchronous notification (the seed
+    /// document has none: FIOASYNC → ENOTTY, as for any driver without `fasync`).
+    var fileOperations: FileOperations { .eventQueue }
 }
 
 /// `contract.md`: the interface of the seed document (docs/ioctl-abi.md §Seed) without the

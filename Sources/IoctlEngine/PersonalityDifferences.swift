@@ -28,8 +28,34 @@ extension PersonalityName {
         call: "I2OHRTGET/LCTGET", behaviour: "answered from the driver's copy made at start-up (the LCT refreshed when the IOP reports a change): a failed or hung IOP still answers, fault rules on ExecHrtGet/ExecLctNotify never fire")
     private static let openClose = PersonalityDifference(
         call: "open()/close()", behaviour: "open files numbered from 0 (the TransactionContext of their registrations); close sends the IOP nothing: it keeps their registrations")
+    private static let noPoll = PersonalityDifference(
+        call: "poll()/select()/epoll", behaviour: "no poll method: POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM at all times (select: readable and writable); epoll_ctl → EPERM")
     private static let postWait = PersonalityDifference(
         call: "a failed or hung IOP", behaviour: "each request the IOP does not answer waits its kernel's timeout (the waits below, × I2OSIM_TIMEOUT_SCALE), then gets its no-reply answer")
+
+    /// What a transport cannot do as this personality's driver did, and why (docs/decisions.md,
+    /// "poll, epoll and O_ASYNC per transport"); `call` names the transport and the call.
+    public var transportLimits: [PersonalityDifference] {
+        let cuseFasync = PersonalityDifference(
+            call: "CUSE: O_ASYNC", behaviour: "FIOASYNC → ENOTTY, F_SETFL O_ASYNC returns 0 and leaves the flag off, no signal: the kernel's CUSE files have no fasync method and libfuse's CUSE operations none to offer")
+        switch self {
+        case .documented:
+            return [
+                .init(call: "preload: epoll", behaviour: "epoll_ctl → EPERM (poll and select work): the library cannot make its socket's readiness follow the event queue"),
+            ]
+        case .linux2618, .linux2618i386:
+            return [
+                .init(call: "CUSE: epoll", behaviour: "epoll_ctl accepts the file (its poll answers the default mask): a CUSE file always has a poll method"),
+                cuseFasync,
+            ]
+        case .linux24:
+            return [
+                .init(call: "CUSE: epoll", behaviour: "epoll_ctl accepts the file (its poll answers the default mask): a CUSE file always has a poll method"),
+                .init(call: "CUSE: O_ASYNC", behaviour: "FIOASYNC → ENOTTY, F_SETFL O_ASYNC returns 0 and leaves the flag off, no SIGIO: the kernel's CUSE files have no fasync method and libfuse's CUSE operations none to offer"),
+                .init(call: "preload: SIGIO", behaviour: "sent by the daemon with kill() (si_code SI_USER, no si_fd/si_band), to owners the F_SETOWN caller may signal and the daemon can see"),
+            ]
+        }
+    }
 
     public var differences: [PersonalityDifference] {
         switch self {
@@ -53,7 +79,9 @@ extension PersonalityName {
                 Self.postWait,
                 Self.openClose,
                 .init(call: "TIDs", behaviour: "looked up as a u16: PARMGET/SET and EVTREG with TID 0x10008 reach device 0x008"),
-                .init(call: "read()/write()", behaviour: "EINVAL; poll() always readable"),
+                .init(call: "read()/write()", behaviour: "EINVAL"),
+                Self.noPoll,
+                .init(call: "O_ASYNC", behaviour: "FIOASYNC and F_SETFL O_ASYNC accepted (a fasync method); no signal is ever sent (no event is ever queued)"),
             ]
         case .linux24:
             return [
@@ -69,7 +97,9 @@ extension PersonalityName {
                 .init(call: "I2OEVTREG", behaviour: "a reply the IOP gives the registration (a refusal) is queued as an event, its EventMask the status word"),
                 .init(call: "I2OEVTGET", behaviour: "lost is a u16: it wraps at 65,536"),
                 .init(call: "32-bit callers", behaviour: "access_ok allows addresses up to 0xFFFFE000, not an i386 kernel's 0xC0000000 (clients run on x86_64 hosts)"),
-                .init(call: "read()/write()", behaviour: "read() returns 0 (EOF), write() returns 0; poll() always readable; no SIGIO"),
+                .init(call: "read()/write()", behaviour: "read() returns 0 (EOF), write() returns 0"),
+                Self.noPoll,
+                .init(call: "O_ASYNC", behaviour: "FIOASYNC and F_SETFL O_ASYNC accepted (a fasync method); each event queued to the file signals its F_SETOWN owner: SIGIO, or the F_SETSIG signal"),
             ]
         }
     }

@@ -85,3 +85,16 @@ extension FileDescriptor {
         return withUnsafeBytes(of: &addr.sun_path) { Array($0.prefix(n)) }
     }
 }
+
+extension FileDescriptor {
+    /// The connected AF_UNIX peer's process and effective user as they were when it connected.
+    ///
+    /// The corresponding C function is `getsockopt` (`SO_PEERCRED`).
+    public func unixPeerCredentials() throws(Errno) -> (pid: Int32, uid: UInt32) {
+        // struct ucred {pid_t pid; uid_t uid; gid_t gid;} (a GNU declaration Swift's Glibc module hides).
+        var cred: (Int32, UInt32, UInt32) = (0, 0, 0)
+        var len = socklen_t(MemoryLayout.size(ofValue: cred))
+        guard getsockopt(rawValue, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 else { throw Errno.last }
+        return (cred.0, cred.1)
+    }
+}

@@ -1,7 +1,7 @@
 import CPreloadProtocol
 import I2OFormats
 
-// The preload protocol, version 1 (docs/preload-protocol.md). Its numbers are defined once, in
+// The preload protocol, version 2 (docs/preload-protocol.md). Its numbers are defined once, in
 // Sources/CPreload/preload-protocol.h, which the library includes and Swift imports (CPreloadProtocol).
 //
 // Frame: u32 LE length N (the bytes that follow, 4 ≤ N ≤ maxFrame), u32 LE type, N−4 bytes of body.
@@ -15,9 +15,9 @@ public enum PreloadProtocol {
     /// Message types.
     public enum MessageType: RawRepresentable, Hashable, Sendable, CaseIterable {
         // client → daemon
-        case hello, open, attach, ioctl, data, read, write, poll, watch
+        case hello, open, attach, ioctl, data, read, write, poll, watch, async
         // daemon → client
-        case helloOK, opened, need, store, result, readData, pollStatus, ready, error
+        case helloOK, opened, need, store, result, readData, pollStatus, ready, error, asyncState
 
         public init?(rawValue: UInt32) {
             switch rawValue {
@@ -30,6 +30,7 @@ public enum PreloadProtocol {
             case MSG_WRITE: self = .write
             case MSG_POLL: self = .poll
             case MSG_WATCH: self = .watch
+            case MSG_ASYNC: self = .async
             case MSG_HELLO_OK: self = .helloOK
             case MSG_OPENED: self = .opened
             case MSG_NEED: self = .need
@@ -39,6 +40,7 @@ public enum PreloadProtocol {
             case MSG_POLL_STATUS: self = .pollStatus
             case MSG_READY: self = .ready
             case MSG_ERROR: self = .error
+            case MSG_ASYNC_STATE: self = .asyncState
             default: return nil
             }
         }
@@ -54,6 +56,7 @@ public enum PreloadProtocol {
             case .write: MSG_WRITE
             case .poll: MSG_POLL
             case .watch: MSG_WATCH
+            case .async: MSG_ASYNC
             case .helloOK: MSG_HELLO_OK
             case .opened: MSG_OPENED
             case .need: MSG_NEED
@@ -63,6 +66,7 @@ public enum PreloadProtocol {
             case .pollStatus: MSG_POLL_STATUS
             case .ready: MSG_READY
             case .error: MSG_ERROR
+            case .asyncState: MSG_ASYNC_STATE
             }
         }
     }
@@ -72,6 +76,12 @@ public enum PreloadProtocol {
     public static let eagerWritable: UInt32 = EAGER_WRITABLE
     /// With `eagerReadable`: the client did not test the range's writability (`eagerWritable` means nothing).
     public static let eagerUnprobed: UInt32 = EAGER_UNPROBED
+
+    /// `set` bits of an ASYNC message.
+    public static let asyncSetFlag: UInt32 = ASYNC_SET_FLAG
+    public static let asyncByFIOASYNC: UInt32 = ASYNC_BY_FIOASYNC
+    public static let asyncSetOwner: UInt32 = ASYNC_SET_OWNER
+    public static let asyncSetSignal: UInt32 = ASYNC_SET_SIGNAL
 
     /// One encoded frame.
     public static func frame(_ type: MessageType, _ body: [UInt8] = []) -> [UInt8] {

@@ -9,12 +9,15 @@ import Synchronization
 import struct SystemPackage.FileDescriptor
 
 /// The engine observer of the preload transport: wakes WATCH connections (blocked `read`s
-/// and `poll`s of clients) when an event is queued. Give it to `Engine(observer:)`, then to
+/// and `poll`s of clients) when an event is queued, and signals the file's O_ASYNC owner where
+/// the node's driver did (`AsyncNotification.swift`). Give it to `Engine(observer:)`, then to
 /// `PreloadServer`. `next` receives every call too (e.g. the CUSE transport's observer).
 public final class PreloadEventHub: NodeObserver, Sendable {
     private let next: (any NodeObserver)?
     private let watchers = Mutex<[UInt64: (files: Set<OpenFileID>, wake: FileDescriptor)]>([:])
     private let counter = Atomic<UInt64>(1)
+    /// The open files whose events signal their owner (`arm`).
+    let armed = Mutex<[OpenFileID: AsyncTarget]>([:])
 
     public init(forwardingTo next: (any NodeObserver)? = nil) { self.next = next }
 
@@ -24,6 +27,7 @@ public final class PreloadEventHub: NodeObserver, Sendable {
         for fd in fds {   // non-blocking pipe: full means already woken
             _ = withUnsafeBytes(of: one) { try? fd.writeSome($0, retryOnInterrupt: false) }
         }
+        signalOwner(of: file)
         next?.eventQueued(for: file)
     }
 
@@ -61,6 +65,8 @@ public final class PreloadServer: Sendable {
     private struct OpenFile {
         var file: OpenFileID
         var connections: Int
+        /// O_ASYNC, its owner and signal: the open file's, shared by its connections.
+        var async = AsyncState()
     }
     private struct State {
         var nextHandle: UInt64 = 1
@@ -236,7 +242,9 @@ public final class PreloadServer: Sendable {
             guard let handle = attached, let file = state.withLock({ $0.files[handle]?.file }) else {
                 return finish(fd, attached, peer: peer)
             }
-            try deviceLoop(socket, file: file, abi: abi, caller: Int32(bitPattern: pid))
+            // Whose F_SETOWN this connection makes (the kernel's sigio_perm): the user it connected as.
+            let user = (try? fd.unixPeerCredentials().uid) ?? UInt32.max
+            try deviceLoop(socket, handle: handle, file: file, abi: abi, caller: Int32(bitPattern: pid), user: user)
         } catch {
             log("preload: connection of pid \(pid) closed: \(error)")
         }
@@ -260,10 +268,14 @@ public final class PreloadServer: Sendable {
             return f.file
         }
         fd.closeIgnoringErrors()
-        if let file = toRelease { backend.release(file, by: caller) }
+        if let file = toRelease {
+            hub.arm(file, nil)
+            backend.release(file, by: caller)
+        }
     }
 
-    private func deviceLoop(_ socket: FrameSocket, file: OpenFileID, abi: CallerABI, caller: Int32) throws(PreloadProtocolError) {
+    private func deviceLoop(_ socket: FrameSocket, handle: UInt64, file: OpenFileID, abi: CallerABI,
+                            caller: Int32, user: UInt32) throws(PreloadProtocolError) {
         while true {
             guard case let .frame(type, body) = try socket.readFrame() else { return }
             var r = BodyReader(body)
@@ -343,12 +355,42 @@ public final class PreloadServer: Sendable {
             case .poll:
                 try r.expectEnd("POLL")
                 var b: [UInt8] = []
-                b.appendLE(UInt32(backend.isReadable(file) ? 1 : 0))
+                b.appendLE(backend.pollEvents(file).rawValue)
                 guard socket.send(.pollStatus, b) else { return }
+            case .async:
+                let set = try r.u32()
+                let on = try r.u32() != 0
+                let owner = Int32(bitPattern: try r.u32())
+                let signal = Int32(bitPattern: try r.u32())
+                try r.expectEnd("ASYNC")
+                guard socket.send(.asyncState, changeAsync(handle: handle, file: file, set: set, on: on, owner: owner,
+                                                           signal: signal, user: user)) else { return }
             default:
                 throw PreloadProtocolError("unexpected \(type) on a device connection")
             }
         }
+    }
+
+    /// An ASYNC message: changes the open file's O_ASYNC state as the kernel would for the node's
+    /// `fasync` method, arms or disarms its signal, and answers the state (ASYNC_STATE).
+    private func changeAsync(handle: UInt64, file: OpenFileID, set: UInt32, on: Bool, owner: Int32,
+                             signal: Int32, user: UInt32) -> [UInt8] {
+        let fasync = backend.fileOperations.fasync
+        // Under the state lock, so two connections of one file change it one after the other and
+        // the hub is armed with the state that won.
+        let (refused, now) = state.withLock { s -> (Errno?, AsyncState) in
+            guard var f = s.files[handle] else { return (.EBADF, AsyncState()) }
+            let refused = f.async.apply(set: set, on: on, owner: owner, signal: signal, by: user, fasync: fasync)
+            s.files[handle] = f
+            if refused == nil { hub.arm(file, f.async.target(fasync)) }
+            return (refused, f.async)
+        }
+        var b: [UInt8] = []
+        b.appendLE(refused?.rawValue ?? 0)
+        b.appendLE(UInt32(now.on ? 1 : 0))
+        b.appendLE(now.owner)
+        b.appendLE(now.signal)
+        return b
     }
 
     /// A WATCH connection: READY as soon as one of the files is readable, then done. Ends

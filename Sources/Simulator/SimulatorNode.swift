@@ -18,6 +18,7 @@ extension Simulator: ControlNode {
     public func read(_ file: OpenFileID, capacity: Int, by caller: Int32?) -> ReadResult { engine.read(file, capacity: capacity, by: caller) }
     public func write(_ file: OpenFileID, count: Int, by caller: Int32?) -> IoctlResult { engine.write(file, count: count, by: caller) }
     public func isReadable(_ file: OpenFileID) -> Bool { engine.isReadable(file) }
+    public var fileOperations: FileOperations { engine.fileOperations }
     public func mayAnswerFirstRound(_ file: OpenFileID) -> Bool { engine.mayAnswerFirstRound(file) }
     public func firstRoundAnswered(_ request: IoctlRequest) -> Bool { engine.firstRoundAnswered(request) }
 }

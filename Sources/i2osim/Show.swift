@@ -45,11 +45,17 @@ struct Show: ParsableCommand {
     func run() throws {
         if let personality {
             print("\(personality.rawValue): \(personality.purpose)")
-            let width = personality.differences.map(\.call.count).max() ?? 0
+            let width = (personality.differences + personality.transportLimits).map(\.call.count).max() ?? 0
             for d in personality.differences {
                 print("  " + d.call.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + d.behaviour)
             }
             if personality.differences.isEmpty { print("  (the reference: contract.md)") }
+            if !personality.transportLimits.isEmpty {
+                print("  where a transport cannot do as the driver did (docs/decisions.md):")
+            }
+            for d in personality.transportLimits {
+                print("  " + d.call.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + d.behaviour)
+            }
             print("  waits: \(personality.timeouts)")
             return
         }

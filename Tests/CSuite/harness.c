@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -47,6 +49,30 @@ int select_personality(const char *name)
 enum personality personality(void)
 {
 	return g_pers;
+}
+
+static enum transport g_transport = T_DRIVER;
+
+void detect_transport(int fd)
+{
+	struct stat st;
+	char sys[64], target[256] = "";
+	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode)) {
+		snprintf(sys, sizeof sys, "/sys/dev/char/%u:%u", major(st.st_rdev), minor(st.st_rdev));
+		ssize_t n = readlink(sys, target, sizeof target - 1);
+		target[n > 0 ? n : 0] = 0;
+		if (strstr(target, "/cuse/"))
+			g_transport = T_CUSE;
+		note("transport: %s (character device %u:%u%s%s)", g_transport == T_CUSE ? "CUSE" : "a driver's node",
+		     major(st.st_rdev), minor(st.st_rdev), *target ? ", " : "", target);
+	} else {
+		note("transport: a driver's node (not a character device as fstat sees it)");
+	}
+}
+
+enum transport transport(void)
+{
+	return g_transport;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -194,6 +220,12 @@ static const struct expect *expectation(struct row *r, const char *sfx, char *na
 	else
 		snprintf(name, NAME_CAP, "%s", r->id);
 	const struct expect *x = &r->x[g_pers];
+	/* A CUSE limit stands for the personality's answer, where the personality checks the row. */
+	if (g_transport == T_CUSE && r->cuse.kind != XK_UNSET && x->kind != XK_UNSET && x->kind != XK_SKIP) {
+		x = &r->cuse;
+		size_t len = strlen(name);
+		snprintf(name + len, NAME_CAP - len, "/cuse-limit");
+	}
 	if (x->kind == XK_UNSET || x->kind == XK_SKIP) {
 		out("skip - %s: %s in personality %s\n", name,
 		    x->kind == XK_SKIP ? "not checked" : "no expectation", personality_names[g_pers]);
@@ -359,6 +391,14 @@ void list_rows(const struct section *const *sections, size_t n)
 				case XK_SKIP: printf(" %s=skip", personality_names[p]); break;
 				default: printf(" %s=-", personality_names[p]); break;
 				}
+			}
+			const struct expect *c = &r->cuse;
+			switch (c->kind) {
+			case XK_OK: printf(" cuse=0"); break;
+			case XK_ERR: printf(" cuse=%s", errname((int)c->v)); break;
+			case XK_HOLDS: printf(" cuse=holds"); break;
+			case XK_VAL: printf(" cuse=%lld", c->v); break;
+			default: break;
 			}
 			printf("  %s\n", r->what);
 		}

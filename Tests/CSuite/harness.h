@@ -63,15 +63,29 @@ struct expect { enum xkind kind; long long v; };
  *	... check_rc(&rows[GETIOPS_OK], NULL, rc, err);
  */
 #define ROW(id, documented, k2618, k24, k2618_compat32, what) \
-	{ (id), { documented, k2618, k24, k2618_compat32 }, (what), 0 }
+	{ (id), { documented, k2618, k24, k2618_compat32 }, (what), 0, { XK_UNSET, 0 } }
 _Static_assert(NPERS == 4, "ROW() names one column per personality");
+
+/* A row a CUSE node cannot honour (docs/decisions.md): `cuse` is what every personality that
+ * checks the row answers when the suite runs on CUSE — the transport's limit, checked as such
+ * (the check is named ID/cuse-limit), never a silent pass. */
+#define ROW_CUSE(id, documented, k2618, k24, k2618_compat32, cuse, what) \
+	{ (id), { documented, k2618, k24, k2618_compat32 }, (what), 0, cuse }
 
 struct row {
 	const char *id;
 	struct expect x[NPERS];
 	const char *what;
 	int used;		/* a check consulted the row (set by the harness) */
+	struct expect cuse;	/* XK_UNSET: CUSE answers as the personality's column */
 };
+
+/* What serves the node: a driver's own node (the kernel's misc device 10:166, or the preload
+ * library's imitation of it) or a CUSE device (its /sys/dev/char entry is in class cuse). */
+enum transport { T_DRIVER, T_CUSE };
+/* Decides it from the open file fd (fstat, /sys/dev/char); says so in a note. */
+void detect_transport(int fd);
+enum transport transport(void);
 
 /* A section: the phase the watchdog names while it runs, its rows, and its checks. */
 struct section {

@@ -37,9 +37,9 @@
 #endif
 
 /* The sections in the order they run; their rows in this order make the table (`-l`). The
- * original DeviceName is restored after the events section, which sets it too. */
+ * original DeviceName is restored after the events and poll sections, which set it too. */
 static const struct section *const sections[] = {
-	&sec_getiops, &sec_lctget, &sec_hrtget, &sec_parmget, &sec_parmset, &sec_events,
+	&sec_getiops, &sec_lctget, &sec_hrtget, &sec_parmget, &sec_parmset, &sec_events, &sec_poll,
 	&sec_parmset_restore, &sec_sw, &sec_validate, &sec_html, &sec_passthru, &sec_misc,
 	&sec_concurrency,
 };
@@ -100,6 +100,7 @@ int main(int argc, char **argv)
 		out("0 passed, 1 failed\n");
 		return 2;
 	}
+	detect_transport(g_fd);
 	alloc_buffers();
 
 	run_sections(sections, NSECTIONS);

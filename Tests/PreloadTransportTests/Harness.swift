@@ -85,9 +85,9 @@ final class ToyDaemon: Sendable {
     let server: PreloadServer
     private let log = LogBox()
 
-    init(socketPath: String? = nil, mode: mode_t = 0o600) throws {
+    init(socketPath: String? = nil, mode: mode_t = 0o600, fileOperations: FileOperations = .eventQueue) throws {
         hub = PreloadEventHub()
-        backend = ToyBackend(observer: hub)
+        backend = ToyBackend(observer: hub, fileOperations: fileOperations)
         let box = log
         server = try PreloadServer(node: backend, hub: hub, socketPath: socketPath, mode: mode) { line in
             box.lines.withLock { $0.append(line) }
@@ -163,7 +163,7 @@ final class RawClient {
         }
         return buf
     }
-    func hello(version: UInt32 = 1, abi: UInt32 = 0) -> (type: UInt32, body: [UInt8])? {
+    func hello(version: UInt32 = PreloadProtocol.version, abi: UInt32 = 0) -> (type: UInt32, body: [UInt8])? {
         var b: [UInt8] = []
         b.appendLE(version); b.appendLE(abi); b.appendLE(UInt32(getpid()))
         send(1, b)

@@ -16,7 +16,7 @@ import Synchronization
 /// - COUNT (0xC0086920, `_IOWR('i', 0x20, u64)`): adds one to the u64 struct in place — a struct
 ///   read and written, whose writability the client learns to test with the request. The NEED
 ///   rounds each call took are kept in `countRounds`.
-/// - `read`: whole 104-byte records; `write`: EINVAL.
+/// - `read`: whole 104-byte records; `write`: EINVAL; `poll` and `fasync` as `fileOperations` says.
 /// Event record: u32 sequence number (per open file, from 1), then 100 bytes of 0x11.
 final class ToyBackend: ControlNode {
     private struct File { var queue: [[UInt8]] = []; var sequence: UInt32 = 0 }
@@ -26,7 +26,12 @@ final class ToyBackend: ControlNode {
     let released = Atomic<Int>(0)
     let countRounds = Mutex<[Int]>([])
 
-    init(observer: any NodeObserver) { self.observer = observer }
+    let fileOperations: FileOperations
+
+    init(observer: any NodeObserver, fileOperations: FileOperations = .eventQueue) {
+        self.observer = observer
+        self.fileOperations = fileOperations
+    }
 
     func open(by caller: Int32?) -> OpenFileID {
         let id = counter.wrappingAdd(1, ordering: .relaxed).oldValue

@@ -1,7 +1,7 @@
 /*
  * i2o-mock — a development aid for i2o-suite, NOT the simulator.
  *
- * An LD_PRELOAD library that answers open/ioctl/read/write/poll/close on the path
+ * An LD_PRELOAD library that answers open/ioctl/read/write/poll/select/close on the path
  * $I2O_MOCK_PATH (default /mock/i2o/ctl) with a small hard-coded machine that follows the
  * `documented` contract (docs/contract.md). It exists so the suite's own logic (decoding,
  * offsets, dependency handling, output) can be exercised before the real server exists:
@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -421,6 +422,11 @@ static int do_ioctl(struct ofile *f, unsigned long req, void *arg)
 {
 	uint8_t big[4096];
 	machine_init();
+	if (req == FIOASYNC) {	/* the VFS's: no fasync method, so turning O_ASYNC on is ENOTTY */
+		int on;
+		int rc = uin(&on, arg, sizeof on);
+		return rc ? rc : on ? -ENOTTY : 0;
+	}
 	if (req == I2OGETIOPS) {
 		uint8_t t[32] = { 1 };
 		return uout(arg, t, 32);
@@ -693,13 +699,50 @@ int poll(struct pollfd *fds, nfds_t nfds, int timeout)
 		while (f->qlen == 0 && timeout != 0)
 			if (pthread_cond_timedwait(&cv, &mu, &until) == ETIMEDOUT)
 				break;
-		fds[0].revents = f->qlen ? (fds[0].events & POLLIN) : 0;
+		fds[0].revents = f->qlen ? (fds[0].events & (POLLIN | POLLRDNORM)) : 0;
 		pthread_mutex_unlock(&mu);
 		return fds[0].revents ? 1 : 0;
 	}
 	pthread_mutex_unlock(&mu);
 	int (*real)(struct pollfd *, nfds_t, int) = (int (*)(struct pollfd *, nfds_t, int))dlsym(RTLD_NEXT, "poll");
 	return real(fds, nfds, timeout);
+}
+
+/* select on mock files only: readable while events are queued, never writable. */
+int select(int nfds, fd_set *r, fd_set *w, fd_set *x, struct timeval *tv)
+{
+	int mine = 0, other = 0, ready = 0;
+	pthread_mutex_lock(&mu);
+	for (int fd = 0; fd < nfds; fd++) {
+		int in = (r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) || (x && FD_ISSET(fd, x));
+		if (in && find(fd))
+			mine = 1;
+		else if (in)
+			other = 1;
+	}
+	if (mine && !other) {
+		for (int fd = 0; fd < nfds; fd++) {
+			struct ofile *f = find(fd);
+			if (r && FD_ISSET(fd, r) && !(f && f->qlen))
+				FD_CLR(fd, r);
+			if (w)
+				FD_CLR(fd, w);
+			if (x)
+				FD_CLR(fd, x);
+			ready += r && FD_ISSET(fd, r);
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	if (!mine || other) {
+		int (*real)(int, fd_set *, fd_set *, fd_set *, struct timeval *) =
+			(int (*)(int, fd_set *, fd_set *, fd_set *, struct timeval *))dlsym(RTLD_NEXT, "select");
+		return real(nfds, r, w, x, tv);
+	}
+	if (!ready && tv) {
+		struct timespec t = { tv->tv_sec, tv->tv_usec * 1000L };
+		nanosleep(&t, NULL);
+	}
+	return ready;
 }
 
 int close(int fd)
