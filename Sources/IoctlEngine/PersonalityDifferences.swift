@@ -33,7 +33,7 @@ extension PersonalityName {
     private static let postWait = PersonalityDifference(
         call: "a failed or hung IOP", behaviour: "each request the IOP does not answer waits its kernel's timeout (the waits below, × I2OSIM_TIMEOUT_SCALE), then gets its no-reply answer")
 
-    /// What a transport cannot do as this personality's driver did, and why (docs/decisions.md,
+    /// What a transport (or the x86_64 host) cannot do as this personality's driver did, and why (docs/decisions.md,
     /// "poll, epoll and O_ASYNC per transport"); `call` names the transport and the call.
     public var transportLimits: [PersonalityDifference] {
         let cuseFasync = PersonalityDifference(
@@ -53,6 +53,7 @@ extension PersonalityName {
                 .init(call: "CUSE: epoll", behaviour: "epoll_ctl accepts the file (its poll answers the default mask): a CUSE file always has a poll method"),
                 .init(call: "CUSE: O_ASYNC", behaviour: "FIOASYNC → ENOTTY, F_SETFL O_ASYNC returns 0 and leaves the flag off, no SIGIO: the kernel's CUSE files have no fasync method and libfuse's CUSE operations none to offer"),
                 .init(call: "preload: SIGIO", behaviour: "sent by the daemon with kill() (si_code SI_USER, no si_fd/si_band), to owners the F_SETOWN caller may signal and the daemon can see"),
+                .init(call: "host: 32-bit callers", behaviour: "access_ok allows addresses up to 0xFFFFE000, not an i386 kernel's 0xC0000000: clients run on x86_64 hosts, where a 32-bit process's memory lies above 3 GiB"),
             ]
         }
     }
@@ -96,7 +97,6 @@ extension PersonalityName {
                 Self.openClose,
                 .init(call: "I2OEVTREG", behaviour: "a reply the IOP gives the registration (a refusal) is queued as an event, its EventMask the status word"),
                 .init(call: "I2OEVTGET", behaviour: "lost is a u16: it wraps at 65,536"),
-                .init(call: "32-bit callers", behaviour: "access_ok allows addresses up to 0xFFFFE000, not an i386 kernel's 0xC0000000 (clients run on x86_64 hosts)"),
                 .init(call: "read()/write()", behaviour: "read() returns 0 (EOF), write() returns 0"),
                 Self.noPoll,
                 .init(call: "O_ASYNC", behaviour: "FIOASYNC and F_SETFL O_ASYNC accepted (a fasync method); each event queued to the file signals its F_SETOWN owner: SIGIO, or the F_SETSIG signal"),

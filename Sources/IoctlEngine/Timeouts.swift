@@ -83,7 +83,7 @@ public struct Timeouts: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         "frame \(frameGet), params \(params), swdl/swul \(swTransfer), swdel \(swRemove), validate \(validate), "
-            + "html \(configDialog), passthru \(passthru)"
+            + "html \(configDialog), passthru \(passthru), core HRT \(hrtGet), core LCT \(lctNotify)"
     }
 }
 

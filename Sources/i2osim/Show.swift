@@ -51,7 +51,7 @@ struct Show: ParsableCommand {
             }
             if personality.differences.isEmpty { print("  (the reference: contract.md)") }
             if !personality.transportLimits.isEmpty {
-                print("  where a transport cannot do as the driver did (docs/decisions.md):")
+                print("  where a transport or the host cannot do as the driver did (docs/decisions.md, docs/kernels.md §Personalities):")
             }
             for d in personality.transportLimits {
                 print("  " + d.call.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + d.behaviour)
