@@ -44,6 +44,11 @@ public final class ReplayBackend: ControlNode, @unchecked Sendable {
     private var divergence: Divergence?
     /// Text the client passes differently from the recording (recorded → client), given back in its place.
     private var substitutions: [([UInt8], [UInt8])] = []
+    /// Requests whose last call asked the transport for a retry round (CUSE), by caller and open
+    /// file. The kernel may fail that retry itself (a range faults: the client gets EFAULT) and
+    /// never call again: that shows only when the caller's next request on the file comes, or
+    /// the file is released, or the replay ends.
+    private var pending: [PendingKey: Pending] = [:]
     private let onDivergence: @Sendable (Divergence, _ caller: Int32?) -> Void
 
     /// - Parameter onDivergence: told of the first departure from the recording, with the calling
@@ -87,9 +92,13 @@ public final class ReplayBackend: ControlNode, @unchecked Sendable {
     /// The first divergence, if any.
     public var firstDivergence: Divergence? { lock.withLock { divergence } }
 
-    /// Recorded requests the client never made (call when it has ended).
+    /// Recorded requests the client never made (call when it has ended). A request whose retry
+    /// round was never called again ended there (the kernel failed it) and is settled first.
     public func unconsumed() -> Divergence? {
         lock.withLock {
+            let unsettled = pending.values.sorted { $0.candidate < $1.candidate }
+            pending = [:]
+            for p in unsettled where divergence == nil { settle(p, caller: nil, notify: false) }
             if let divergence { return divergence }
             let inStreams = Set(streams.values.joined())
             let left = records.indices.filter { inStreams.contains($0) && !used.contains($0) }
@@ -112,7 +121,13 @@ public final class ReplayBackend: ControlNode, @unchecked Sendable {
     }
 
     public func release(_ file: OpenFileID, by caller: Int32?) {
-        lock.withLock { _ = binding.removeValue(forKey: file) }
+        lock.withLock {
+            for (key, p) in pending where p.file == file {
+                pending[key] = nil
+                if divergence == nil { settle(p, caller: caller) }
+            }
+            _ = binding.removeValue(forKey: file)
+        }
     }
 
     public func isReadable(_ file: OpenFileID) -> Bool {
@@ -124,6 +139,7 @@ public final class ReplayBackend: ControlNode, @unchecked Sendable {
 
     public func write(_ file: OpenFileID, count: Int, by caller: Int32?) -> IoctlResult {
         lock.lock(); defer { lock.unlock() }
+        settlePending(PendingKey(caller, file), caller: caller)
         if divergence != nil { return .error(.EIO) }
         let candidates = candidateIndices(file) { $0.op == "write" }
         guard let i = candidates.first(where: { records[$0].count == count }) else {
@@ -136,6 +152,7 @@ public final class ReplayBackend: ControlNode, @unchecked Sendable {
 
     public func read(_ file: OpenFileID, capacity: Int, by caller: Int32?) -> ReadResult {
         lock.lock(); defer { lock.unlock() }
+        settlePending(PendingKey(caller, file), caller: caller)
         if divergence != nil { return .error(.EIO) }
         let candidates = candidateIndices(file) { $0.op == "read" }
         guard let i = candidates.first(where: { records[$0].count == capacity }) else {
@@ -149,11 +166,20 @@ public final class ReplayBackend: ControlNode, @unchecked Sendable {
     public func ioctl(_ request: IoctlRequest, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         let (file, command, argument, abi, caller) = (request.file, request.command, request.argument, request.abi, request.caller)
         lock.lock(); defer { lock.unlock() }
+        let key = PendingKey(caller, file)
+        if let p = pending.removeValue(forKey: key), request.begins || !p.continued(by: request) {
+            // The caller's previous request on this file asked for a retry round and was never
+            // called again: the kernel failed it (EFAULT).
+            settle(p, caller: caller)
+        }
         if divergence != nil { return .error(.EIO) }
         let cmdHex = hex(command, width: 8)
         let candidates = candidateIndices(file) { $0.op == "ioctl" }
         var firstMismatch: (Int, String)?
         var received = "\(IoctlCommand.decode(command, abi: abi)?.name ?? "unknown")[\(cmdHex) \(abi.rawValue)](\(hex(argument)))"
+        // Through retries each candidate runs on the call's memory as it came (a copy): what one
+        // that departs fetched is not asked of the kernel for the next.
+        let asCalled = memory
         for i in candidates {
             let rec = records[i]
             guard rec.cmd == cmdHex, rec.abi == abi.rawValue else {
@@ -163,7 +189,15 @@ public final class ReplayBackend: ControlNode, @unchecked Sendable {
             var matcher = RequestMatcher(record: rec, argument: argument, abi: abi, command: command)
             matcher.substitutions = substitutions
             matcher.retriesRounds = request.retriesRounds
-            switch matcher.run(&memory) {
+            let verdict: RequestMatcher.Verdict
+            if request.retriesRounds {
+                var trial = asCalled
+                verdict = matcher.run(&trial)
+                if case .mismatch = verdict {} else { memory = trial }
+            } else {
+                verdict = matcher.run(&memory)
+            }
+            switch verdict {
             case let .matched(result):
                 substitutions = matcher.substitutions
                 consume(i, file: file)
@@ -175,7 +209,9 @@ public final class ReplayBackend: ControlNode, @unchecked Sendable {
                 if let structArgs { received = structArgs }
                 if firstMismatch == nil { firstMismatch = (i, why) }
             case let .retry(round):
-                // Not consumed: the transport's next call of this request comes back to this record.
+                // Not consumed: the transport's next call of this request comes back to the
+                // recording, unless the kernel fails the round (settled at the caller's next request).
+                pending[key] = Pending(file: file, request: request, memory: asCalled, candidate: i)
                 throw round
             }
         }
@@ -221,12 +257,73 @@ public final class ReplayBackend: ControlNode, @unchecked Sendable {
         }
     }
 
-    private func diverge(expected: Int?, received: String, difference: String, caller: Int32?) {
+    private func diverge(expected: Int?, received: String, difference: String, caller: Int32?, notify: Bool = true) {
         guard divergence == nil else { return }
         let d = Divergence(expected: expected.map { Self.describe(records[$0]) } ?? "nothing (the recording has no request here)",
                            received: received, difference: difference)
         divergence = d
-        onDivergence(d, caller)
+        if notify { onDivergence(d, caller) }
+    }
+
+    // MARK: requests the kernel ended
+
+    /// Whose a pending request is: the caller's (through CUSE a thread, whose requests come one
+    /// after another) on one open file.
+    private struct PendingKey: Hashable {
+        let caller: Int32?
+        let file: OpenFileID
+        init(_ caller: Int32?, _ file: OpenFileID) { self.caller = caller; self.file = file }
+    }
+
+    /// A request whose last call asked for a retry round: the call's memory as it came (to run
+    /// the recording's candidates on again) and the record that asked for the round.
+    private struct Pending {
+        let file: OpenFileID
+        let request: IoctlRequest
+        let memory: any UserMemory
+        let candidate: Int
+        /// Whether `next` is the same request's next call (the kernel made the retry).
+        func continued(by next: IoctlRequest) -> Bool {
+            next.file == file && next.command == request.command && next.argument == request.argument && next.abi == request.abi
+        }
+    }
+
+    private func settlePending(_ key: PendingKey, caller: Int32?) {
+        if divergence == nil, let p = pending.removeValue(forKey: key) { settle(p, caller: caller) }
+    }
+
+    /// The kernel failed the retry `p` asked for: the client got EFAULT and the request is over.
+    /// It matches the recorded request, among the file's candidates, whose own kernel failed the
+    /// same round (the recording's client passed a bad pointer there too): that one is consumed.
+    /// Else the client departed: a range the recording's client gave faults now.
+    private func settle(_ p: Pending, caller: Int32?, notify: Bool = true) {
+        let r = p.request
+        let cmdHex = hex(r.command, width: 8)
+        var received = "\(IoctlCommand.decode(r.command, abi: r.abi)?.name ?? "unknown")[\(cmdHex) \(r.abi.rawValue)](\(hex(r.argument)))"
+        var mismatches: [(Int, String)] = []
+        for i in candidateIndices(p.file, { $0.op == "ioctl" }) {
+            let rec = records[i]
+            guard rec.cmd == cmdHex, rec.abi == r.abi.rawValue else { continue }
+            var matcher = RequestMatcher(record: rec, argument: r.argument, abi: r.abi, command: r.command)
+            matcher.substitutions = substitutions
+            matcher.retriesRounds = true
+            matcher.kernelFailedRetry = true
+            var memory = p.memory
+            switch matcher.run(&memory) {
+            case .matched:
+                substitutions = matcher.substitutions
+                consume(i, file: p.file)
+                return
+            case let .mismatch(why, structArgs):
+                if let structArgs { received = structArgs }
+                mismatches.append((i, why))
+            case .retry:
+                continue
+            }
+        }
+        let why = mismatches.first { $0.0 == p.candidate } ?? mismatches.first
+        diverge(expected: why?.0 ?? p.candidate, received: received + " → -1 EFAULT (the kernel failed its retry)",
+                difference: why?.1 ?? "the kernel failed a retry with EFAULT; no recorded request ended so", caller: caller, notify: notify)
     }
 
     static func describe(_ r: TraceRecord) -> String {

@@ -20,6 +20,9 @@ struct RequestMatcher {
     let command: UInt32
     /// Whether the client's transport calls again after a `NeedsRound` (`IoctlRequest.retriesRounds`).
     var retriesRounds = false
+    /// The kernel failed the retry this memory's call asked for (CUSE: the client got EFAULT and
+    /// the request is over): only a recording whose kernel failed the same round matches.
+    var kernelFailedRetry = false
     /// Recorded base → client base.
     var map: [(rec: UInt64, cli: UInt64)] = []
     /// The recorded PASSTHRU message pointer.
@@ -80,6 +83,22 @@ struct RequestMatcher {
         return extent
     }
 
+    /// The size to reserve for recorded write range `w`. A reservation the request ended with keeps
+    /// its size (the fault is the answer); otherwise only what the recording stored there is asked
+    /// for: how much a transport reserves is its own affair (the engine reserves 64 KiB for a
+    /// UtilParamsGet result, the pass-through `*reslen`). Through CUSE (`retriesRounds`) a range the
+    /// recording reserved above the probe limit stays above it: the kernel reads every smaller out
+    /// range in with the retry, so a shrunk one would fail there (EFAULT before the request's last
+    /// call) where the recording's faulted only when the reply was copied out.
+    func reservation(_ w: TraceRange, endsRequest: Bool) -> Int {
+        if endsRequest { return w.count }
+        let extent = storedExtent(in: w)
+        if retriesRounds, extent > 0, w.count > Self.unprobedReservation {
+            return min(w.count, max(extent, Self.unprobedReservation + 1))
+        }
+        return min(w.count, extent)
+    }
+
     func isPointerValue(_ v: UInt64) -> Bool {
         v >= Self.small && addresses.contains { $0 >= v && $0 - v < Self.span }
     }
@@ -108,20 +127,25 @@ struct RequestMatcher {
             }
             for w in round.writes {
                 guard let a = translate(w.address) else { return .mismatch("round \(k + 1): no place for the recorded write at \(w.addr)", structArgs) }
-                // A reservation the request ended with keeps its size (the fault is the answer);
-                // otherwise only what the recording stored there is asked for: how much a transport
-                // reserves is its own affair (the engine reserves 64 KiB for a UtilParamsGet result,
-                // CUSE probes less).
-                let count = round.needsRound == true ? w.count : min(w.count, storedExtent(in: w))
+                let count = reservation(w, endsRequest: round.needsRound == true)
                 if count > 0 { writes.append(UserRange(address: a, count: count)) }
             }
             let got: [[UInt8]?]
             do {
                 got = try memory.fetch(reads: reads, writes: writes)
             } catch {
-                if round.needsRound == true, k == rounds.count - 1 { return .matched(.needsRound(error)) }
+                // The recording's request ended at this round: its client's memory refused the
+                // ranges (preload: a write reservation; CUSE: the kernel failed the retry, EFAULT).
+                let endedHere = round.needsRound == true && k == rounds.count - 1
+                if kernelFailedRetry {
+                    return endedHere ? .matched(.value(.error(.EFAULT)))
+                        : .mismatch("round \(k + 1): the kernel failed the retry with EFAULT (the client's memory refused reads \(reads), writes \(writes)); the recording's client gave them", structArgs)
+                }
                 // A transport that retries (CUSE) asks for the round and calls again: same record.
+                // Whether its kernel fails the round, as the recording's did, shows only when the
+                // client's next request comes instead (`ReplayBackend`'s pending requests).
                 if retriesRounds { return .retry(error) }
+                if endedHere { return .matched(.needsRound(error)) }
                 // Through CUSE the kernel copies the results out after the daemon answered: a copy-out
                 // fault never reached the trace, and the client got EFAULT. So does this one.
                 if record.transport == "cuse", !writes.isEmpty { return .matched(.needsRound(error)) }
@@ -171,6 +195,9 @@ struct RequestMatcher {
                     }
                 }
             }
+        }
+        if kernelFailedRetry {
+            return .mismatch("the kernel failed a retry with EFAULT; the recording answered every round of this request", structArgs)
         }
         for s in record.stores ?? [] {
             guard let a = translate(s.address), let b = traceBytes(s.bytes) else { return .mismatch("no place for the recorded store at \(s.addr)", structArgs) }

@@ -123,6 +123,8 @@ else
   # The PASSTHRU client beside the suite, where the guest sees it (its /tmp is its own).
   $cc -std=gnu11 -O1 -Wall -Wextra -Werror -no-pie -I"$root/include" -o "$csuite/passthru-client" "$here/passthru-client.c" \
     || no "cannot build passthru-client for the guest"
-  "$root/scripts/cuse-vm" -- "$here/vm-record-from.sh" "$bin" "$csuite" || fail=1
+  # Nine runs of the C suite (and three of the PASSTHRU client) through one or two daemons in a
+  # TCG guest: more than cuse-vm's 600 s default on a busy host.
+  CUSE_VM_TIMEOUT=${CUSE_VM_TIMEOUT:-1800} "$root/scripts/cuse-vm" -- "$here/vm-record-from.sh" "$bin" "$csuite" || fail=1
 fi
 exit $fail

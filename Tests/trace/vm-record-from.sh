@@ -5,7 +5,7 @@
 # through a second CUSE node passing to the first, standing in for a card; `i2osim run
 # --record-from /dev/i2o/ctl --trace` records the suite through preload. Then, without the
 # node: the traces replay through preload (`i2osim replay`), a CUSE recording through the other
-# transport.
+# transport, and the static suite's CUSE recording through CUSE (`serve --replay`, both modes).
 #   vm-record-from.sh I2OSIM SUITE_DIR
 # The suite's watchdog is 300 s per check here (-t): through two daemons in a TCG guest, with
 # debug builds, its concurrency section takes most of the default 60 s.
@@ -73,9 +73,24 @@ for m in strict keyed; do
 	else bad "passthru-client replay --$m: $(tail -4 /tmp/pc-replay.out)"; fi
 done
 
-# Not yet here: `serve --replay` through CUSE answering the C suite. It works for single
-# requests (Tests/CUSETransportTests/ReplayThroughRetriesTests.swift) but the suite's replay
-# departs in its bad-pointer checks (issue #19's note): the CUSE traces replay through preload.
+# The static suite's CUSE recording answered through CUSE: `serve --replay` is /dev/i2o/ctl now,
+# the same binary runs against it, bad-pointer checks included (requests the kernel ends with
+# EFAULT at a retry, or when it copies the reply out).
+for m in strict keyed; do
+	"$i2osim" serve --replay /tmp/cuse-static.trace --$m >/tmp/sr-$m.out 2>/tmp/sr-$m.err &
+	sr_pid=$!
+	i=0
+	while [ $i -lt 300 ] && ! grep -q '^ready: /dev/i2o/ctl' /tmp/sr-$m.out 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	"$suite/i2o-suite-static" -t 300 >/tmp/suite-sr-$m.out 2>&1
+	rc=$?
+	kill -INT $sr_pid
+	wait $sr_pid
+	src=$?
+	if [ $rc -eq 0 ] && [ $src -eq 0 ] && grep -q " 0 failed" /tmp/suite-sr-$m.out \
+		&& grep -q "followed the recording" /tmp/sr-$m.err && [ ! -e /dev/i2o/ctl ]; then
+		ok "the static suite's CUSE recording replays --$m through CUSE (serve --replay): $(tail -1 /tmp/suite-sr-$m.out)"
+	else bad "serve --replay --$m of the static suite (suite $rc, serve $src): $(grep FAIL /tmp/suite-sr-$m.out | head -3; tail -1 /tmp/suite-sr-$m.out; grep -v 'failed: E[A-Z]*$' /tmp/sr-$m.err | tail -6)"; fi
+done
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
