@@ -5,7 +5,8 @@
 # through a second CUSE node passing to the first, standing in for a card; `i2osim run
 # --record-from /dev/i2o/ctl --trace` records the suite through preload. Then, without the
 # node: the traces replay through preload (`i2osim replay`), a CUSE recording through the other
-# transport, and the static suite's CUSE recording through CUSE (`serve --replay`, both modes).
+# transport, and the static suite's and the PASSTHRU client's CUSE recordings through CUSE
+# (`serve --replay`, both modes).
 #   vm-record-from.sh I2OSIM SUITE_DIR
 # The suite's watchdog is 300 s per check here (-t): through two daemons in a TCG guest, with
 # debug builds, its concurrency section takes most of the default 60 s.
@@ -90,6 +91,23 @@ for m in strict keyed; do
 		&& grep -q "followed the recording" /tmp/sr-$m.err && [ ! -e /dev/i2o/ctl ]; then
 		ok "the static suite's CUSE recording replays --$m through CUSE (serve --replay): $(tail -1 /tmp/suite-sr-$m.out)"
 	else bad "serve --replay --$m of the static suite (suite $rc, serve $src): $(grep FAIL /tmp/suite-sr-$m.out | head -3; tail -1 /tmp/suite-sr-$m.out; grep -v 'failed: E[A-Z]*$' /tmp/sr-$m.err | tail -6)"; fi
+done
+
+# The PASSTHRU client's CUSE recording answered through CUSE: a heap pointer in its
+# TransactionContext and fresh SGL buffers this run too.
+for m in strict keyed; do
+	"$i2osim" serve --replay /tmp/cuse-pc.trace --$m >/tmp/spc-$m.out 2>/tmp/spc-$m.err &
+	sr_pid=$!
+	i=0
+	while [ $i -lt 300 ] && ! grep -q '^ready: /dev/i2o/ctl' /tmp/spc-$m.out 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	"$suite/passthru-client" normal >/tmp/pc-sr-$m.out 2>&1
+	rc=$?
+	kill -INT $sr_pid
+	wait $sr_pid
+	src=$?
+	if [ $rc -eq 0 ] && [ $src -eq 0 ] && grep -q "followed the recording" /tmp/spc-$m.err; then
+		ok "passthru-client's CUSE recording replays --$m through CUSE (serve --replay)"
+	else bad "serve --replay --$m of passthru-client (client $rc, serve $src): $(tail -3 /tmp/pc-sr-$m.out; tail -4 /tmp/spc-$m.err)"; fi
 done
 
 echo "$pass passed, $fail failed"
