@@ -131,6 +131,10 @@ struct Ctl: ParsableCommand {
         let request: String
         if command == "raw" {
             guard args.count == 1 else { throw ValidationError("raw takes one argument: the JSON request") }
+            guard (try? JSONSerialization.jsonObject(with: Data(args[0].utf8))) is [String: Any] else {
+                printError("i2osim ctl: raw takes one JSON object, such as '{\"command\": \"list\"}'; this is not one: \(args[0])")
+                throw ExitCode(64)   // EX_USAGE, as for the other usage errors
+            }
             request = args[0]
         } else {
             var object: [String: Any] = ["command": command]

@@ -79,6 +79,32 @@ check "restore loads it" sh -c "'$i2osim' ctl '$ctl' restore --path '$work/snap.
 # Errors.
 out=$("$i2osim" ctl "$ctl" frobnicate 2>&1); rc=$?
 if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'unknown command'; then ok "an unknown command: a message and a non-zero status"; else fail "unknown command: rc $rc, '$out'"; fi
+# refused: what was wrong and what is valid; name what it names, exit non-zero, add no rule.
+refused() {  # NAME EXPECTED-TEXT… -- CTL-ARGS…
+    name=$1; shift
+    wants=""
+    while [ "$1" != "--" ]; do wants="$wants
+$1"; shift; done
+    shift
+    out=$("$i2osim" ctl "$ctl" "$@" 2>&1); rc=$?
+    missing=$(printf '%s\n' "$wants" | while IFS= read -r w; do [ -z "$w" ] || printf '%s' "$out" | grep -qF -- "$w" || echo "$w"; done)
+    if [ $rc -ne 0 ] && [ -z "$missing" ]; then ok "$name"; else fail "$name: rc $rc, '$out' lacks '$missing'"; fi
+}
+c fault-remove >/dev/null
+refused "a misspelt key is refused with the valid keys (--ioclt)" 'unknown key "ioclt" (did you mean "ioctl"?)' \
+    'ioctl, iop, tid, function' -- fault-add --ioclt I2OSWDL --errno ENODEV
+refused "a misspelt --count is refused, not taken for 'always'" 'unknown key "cout"' -- fault-add --ioctl I2OSWDL --cout once
+check "neither made a rule" sh -c "'$i2osim' ctl '$ctl' fault-list | grep -qx 'no fault rules'"
+refused "an unknown action names the actions" "unknown action 'erno' (did you mean errno?)" 'block-status, delay, hang' \
+    -- fault-add --action erno
+refused "an unknown event indicator names the indicators" "unknown event indicator 'NOPE'" 'ADAPTER_FAULT' \
+    -- event --iop 0 --indicator NOPE
+out=$("$i2osim" ctl "$ctl" event --iop 0 --indicator NOPE 2>&1)
+if printf '%s' "$out" | grep -q 'is not a number'; then fail "… and does not say 'is not a number': $out"; else ok "… and does not say 'is not a number'"; fi
+refused "raw with text that is not JSON: a clear message" 'raw takes one JSON object' -- raw 'not json'
+out=$("$i2osim" ctl "$ctl" raw 'not json' 2>&1)
+if printf '%s' "$out" | grep -qi 'data'; then fail "… not Foundation's: $out"; else ok "… not Foundation's words"; fi
+refused "raw with a misspelt key: refused by the daemon" 'unknown key "ioclt"' -- raw '{"command": "fault-add", "ioclt": "I2OSWDL"}'
 out=$("$i2osim" ctl "$work/nothing.sock" list 2>&1); rc=$?
 if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'cannot connect'; then ok "no daemon: a clear message"; else fail "no daemon: rc $rc, '$out'"; fi
 
