@@ -151,24 +151,31 @@ public final class ControlHandler: Sendable {
         case "snapshot":
             let text = SnapshotWriter.yaml(engine.machine.snapshot)
             if r.has("path") {
-                let path = try r.string("path")
+                let path = Self.absolute(try r.string("path"))
                 do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-                    throw ControlError("cannot write \(path): \(error.localizedDescription)")
+                    throw ControlError("cannot write \(path): \(error.localizedDescription)", key: "path")
                 }
                 return (["path": path], "wrote \(path)")
             }
             return (["fixture": text], text)
         case "restore":
-            let path = try r.string("path")
+            let path = Self.absolute(try r.string("path"))
             switch loadFixture(path) {
             case let .failure(e): throw e
             case let .success(d):
                 simulator.replaceMachine(d)
-                return ([:] as [String: Any], "restored \(path): \(d.iops.count) IOP\(d.iops.count == 1 ? "" : "s")")
+                return (["path": path], "restored \(path): \(d.iops.count) IOP\(d.iops.count == 1 ? "" : "s")")
             }
         default:
             throw ControlError("unknown command '\(r.command)'; one of: \(Self.commands.joined(separator: ", "))")   // keys and commands agree
         }
+    }
+
+    /// A path as the daemon reads it: a relative one is taken in the daemon's working directory
+    /// (`i2osim ctl` sends absolute paths, resolved in the caller's), and answered in full.
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
+            .standardizedFileURL.path
     }
 
     func changeIndicator(_ unit: IOPUnit) -> UInt32 { engine.machine.iops[unit]?.lctChangeIndicator ?? 0 }

@@ -150,6 +150,10 @@ struct Ctl: ParsableCommand {
                 object[key] = args[i + 1]
                 i += 2
             }
+            // Paths are the caller's: the daemon runs in a directory of its own.
+            if ["snapshot", "restore"].contains(command), let path = object["path"] as? String, !path.hasPrefix("/") {
+                object["path"] = URL(fileURLWithPath: path).standardizedFileURL.path
+            }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             request = String(decoding: data, as: UTF8.self)
         }

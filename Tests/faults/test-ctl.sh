@@ -9,7 +9,8 @@
 set -u
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 i2osim=${1:-$(cd "$repo" && swift build --show-bin-path)/i2osim}
-bindir=$(dirname "$i2osim")
+bindir=$(cd "$(dirname "$i2osim")" && pwd)
+i2osim=$bindir/$(basename "$i2osim")   # absolute: the daemon and some checks run elsewhere
 work=$(mktemp -d /tmp/i2osim-ctl.XXXXXX)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
@@ -26,7 +27,9 @@ cc -O2 -Wall -o "$work/hotplug-client" "$repo/Tests/faults/hotplug-client.c" || 
 
 sock=$work/i2o.sock
 ctl=$work/private/ctl.sock
-"$i2osim" serve --socket "$sock" --control "$ctl" --preload-dir "$bindir" >"$work/out" 2>"$work/err" &
+# The daemon runs in a directory of its own: relative paths given to ctl are the caller's.
+mkdir "$work/daemon-cwd" "$work/caller-cwd"
+(cd "$work/daemon-cwd" && exec "$i2osim" serve --socket "$sock" --control "$ctl" --preload-dir "$bindir") >"$work/out" 2>"$work/err" &
 pid=$!
 n=0
 while [ ! -S "$ctl" ] || ! grep -q '^export' "$work/out" 2>/dev/null; do
@@ -75,6 +78,13 @@ c snapshot --path "$work/snap.yaml" >/dev/null
 check "the snapshot is a valid fixture" "$i2osim" validate "$work/snap.yaml"
 check "it holds the value set" grep -q '"DeviceName": {hex: "46 72 6f 6d 20 63 74 6c' "$work/snap.yaml"
 check "restore loads it" sh -c "'$i2osim' ctl '$ctl' restore --path '$work/snap.yaml' | grep -q restored"
+out=$(cd "$work/caller-cwd" && "$i2osim" ctl "$ctl" snapshot --path rel.yaml 2>&1)
+check "snapshot --path with a relative path writes in the caller's directory" test -s "$work/caller-cwd/rel.yaml"
+check "… not the daemon's" test ! -e "$work/daemon-cwd/rel.yaml"
+check "… and says where: '$out'" test "$out" = "wrote $work/caller-cwd/rel.yaml"
+out=$(cd "$work/caller-cwd" && "$i2osim" ctl "$ctl" restore --path ./rel.yaml 2>&1)
+check "restore --path with a relative path reads the caller's file and says which: '$out'" \
+    test "$out" = "restored $work/caller-cwd/rel.yaml: 1 IOP"
 
 # Errors.
 out=$("$i2osim" ctl "$ctl" frobnicate 2>&1); rc=$?
