@@ -52,17 +52,7 @@ struct DaemonOptions: ParsableArguments {
     func attach(_ simulator: Simulator, state: StateDirectory?, fixture: String?) throws {
         if let state { simulator.persistence.attach(state, to: simulator.engine, log: { printError($0) }) }
         if let fixture {
-            let objects: [[String: String]]
-            do throws(FixtureError) { objects = try FixtureFaultRules.load(path: fixture) } catch {
-                printError(error.description)
-                throw ExitCode.failure
-            }
-            for object in objects {
-                do throws(ControlError) { simulator.faults.add(try FaultRules.rule(fromFixture: object)) } catch {
-                    printError("i2osim: \(fixture): faults: \(error)")
-                    throw ExitCode.failure
-                }
-            }
+            for rule in try FixtureFaults.rulesOrExit(path: fixture) { simulator.faults.add(rule) }
         }
         guard let control else { return }
         let handler = ControlHandler(simulator: simulator, loadFixture: { path in
