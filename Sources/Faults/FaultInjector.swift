@@ -19,6 +19,8 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor {
     private let nextHang = Atomic<UInt64>(1)
     /// How long a `hang` waits before the ioctl gives ETIMEDOUT.
     public let hangTimeout: Duration
+    /// Hears a line when a `hang` holds a request and when the hold ends (the daemon's log).
+    private let log = Mutex<(@Sendable (String) -> Void)?>(nil)
 
     /// - Parameter timeoutScale: multiplies the hang timeout, 60 s (Linux's config requests wait 60 s).
     public init(timeoutScale: Double = 1) {
@@ -52,6 +54,9 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor {
     /// The rules, the failed IOPs and the counts of faults injected, now.
     public var snapshot: FaultTable { table.withLock { $0 } }
 
+    /// Where to say that a `hang` holds a request (a stalled client is otherwise silent).
+    public func setLog(_ log: @escaping @Sendable (String) -> Void) { self.log.withLock { $0 = log } }
+
     /// Releases every hung request. - Returns: how many were waiting.
     @discardableResult
     public func releaseHangs() -> Int {
@@ -84,7 +89,7 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor {
         scope.note("entry: \(entry.kind.rawValue)")
         switch entry.kind {
         case .delay: Self.sleep(milliseconds: entry.milliseconds ?? 0)
-        case .hang: if !waitForRelease() { return .error(.ETIMEDOUT) }
+        case .hang: if !waitForRelease(request) { return .error(.ETIMEDOUT) }
         case .errno: return .error(Errno(rawValue: entry.errno ?? Errno.EIO.rawValue))
         case .short: scope.storeFilter = .firstHalf
         case .corrupt: scope.storeFilter = .inverted
@@ -97,7 +102,7 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor {
         guard let after = request.scope?[OutcomeKey.self] else { return result }
         var result = result
         if let ms = after.delayMilliseconds { Self.sleep(milliseconds: ms) }
-        if after.hang, !waitForRelease() { result = .error(.ETIMEDOUT) }
+        if after.hang, !waitForRelease(request) { result = .error(.ETIMEDOUT) }
         if let e = after.errno { result = .error(e) }
         return result
     }
@@ -193,15 +198,25 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor {
         SystemClock.sleep(microseconds: UInt32(min(ms, 3_600_000)) * 1000)
     }
 
-    /// Waits until `releaseHangs()` or the hang timeout. - Returns: true when released.
-    private func waitForRelease() -> Bool {
+    /// Waits until `releaseHangs()` or the hang timeout, saying so in the log. - Returns: true when released.
+    private func waitForRelease(_ request: RequestContext) -> Bool {
         let gate = HangGate()
         let id = nextHang.wrappingAdd(1, ordering: .relaxed).oldValue
         hangs.withLock { $0[id] = gate }
         let (s, atto) = hangTimeout.components
-        let released = gate.semaphore.wait(timeout: .now() + Double(s) + Double(atto) / 1e18) == .success
+        let seconds = Double(s) + Double(atto) / 1e18
+        let what = "\(request.kind?.name ?? "ioctl \(hex(request.request.command, width: 8))") on \(request.file)"
+            + (request.request.caller.map { " by pid \($0)" } ?? "")
+        let log = self.log.withLock { $0 }
+        log?("hang fault: holding \(what) until released (`i2osim ctl SOCKET release`) or \(Self.format(seconds)) s pass")
+        let released = gate.semaphore.wait(timeout: .now() + seconds) == .success
         hangs.withLock { _ = $0.removeValue(forKey: id) }
+        log?(released ? "hang fault: \(what) released" : "hang fault: \(what) timed out after \(Self.format(seconds)) s: ETIMEDOUT")
         return released
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String((seconds * 100).rounded() / 100)
     }
 }
 

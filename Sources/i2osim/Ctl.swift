@@ -51,6 +51,7 @@ struct DaemonOptions: ParsableArguments {
     /// starts the control channel (it lives as long as the process).
     func attach(_ simulator: Simulator, state: StateDirectory?, fixture: String?) throws {
         if let state { simulator.persistence.attach(state, to: simulator.engine, log: { printError($0) }) }
+        simulator.faults.setLog { printError("i2osim: \($0)") }
         if let fixture {
             for rule in try FixtureFaults.rulesOrExit(path: fixture) { simulator.faults.add(rule) }
         }

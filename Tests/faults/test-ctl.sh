@@ -65,6 +65,20 @@ check "remove-device: MODIFIED_LCT, and the LCT lacks it" sh -c "grep -q 'event 
 c fault-add --ioctl I2OGETIOPS --action errno --errno ENODEV --count once >/dev/null
 check "an errno rule fires once" test "$(client getiops) $(client getiops)" = "getiops ENODEV getiops 0"
 check "fault-list shows it spent" sh -c "'$i2osim' ctl '$ctl' fault-list | grep -q 'matched 1, fired 1 (spent)'"
+check "serve --socket prints 'ready: SOCKET' as CUSE mode prints 'ready: NODE'" grep -qx "ready: $sock" "$work/out"
+check "… and logs the failed request on standard error, as CUSE mode does" \
+    grep -q "^i2osim: $sock: ioctl I2OGETIOPS.* failed: ENODEV" "$work/err"
+# A hang rule says that it holds a client, and when it lets go.
+c fault-add --ioctl I2OGETIOPS --action hang --count once >/dev/null
+client getiops >"$work/hung" 2>&1 &
+hpid=$!
+n=0
+while ! grep -q "hang fault: holding" "$work/err"; do n=$((n + 1)); [ $n -gt 250 ] && break; sleep 0.02; done
+check "a hang rule logs that it holds the client" grep -q "^i2osim: hang fault: holding I2OGETIOPS on file#[0-9]* by pid [0-9]* until released" "$work/err"
+c release >/dev/null
+wait "$hpid"
+check "… and that it let go" grep -q "^i2osim: hang fault: I2OGETIOPS on file#[0-9]* by pid [0-9]* released" "$work/err"
+check "the released client got its answer" grep -qx "getiops 0" "$work/hung"
 c fail-iop --iop 0 >/dev/null
 check "list shows a failed IOP" sh -c "'$i2osim' ctl '$ctl' list | grep -q 'FAILED (injected)'"
 c recover-iop --iop 0 >/dev/null
@@ -119,5 +133,6 @@ out=$("$i2osim" ctl "$work/nothing.sock" list 2>&1); rc=$?
 if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'cannot connect'; then ok "no daemon: a clear message"; else fail "no daemon: rc $rc, '$out'"; fi
 
 kill "$pid"; wait "$pid" 2>/dev/null; pid=""
+check "serve --socket logs its stop, as CUSE mode does" grep -qx "i2osim: stopped by signal 15; $sock removed" "$work/err"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -88,6 +88,7 @@ servepid=$!
 for _ in $(seq 50); do [ -S "$work/serve.sock" ] && grep -q '^export' "$work/serve.out" && break; sleep 0.1; done
 line=$(head -1 "$work/serve.out")
 check "serve --socket prints the export line" sh -c "echo \"\$1\" | grep -q '^export LD_PRELOAD=.*I2OSIM_SOCKET='" sh "$line"
+check "… then 'ready: SOCKET', as CUSE mode prints 'ready: NODE'" grep -qx "ready: $work/serve.sock" "$work/serve.out"
 check "a shell with that line sees the device" sh -c "$line; test \"\$('$work/probe64')\" = 'chr 10:166 0'"
 check "serve --socket's socket is 0600" test "$(stat -c %a "$work/serve.sock" 2>/dev/null)" = 600
 kill -INT $servepid
