@@ -25,8 +25,10 @@ struct Run: ParsableCommand {
         binary, then ../lib/i2osim beside it; build them with Sources/CPreload/build.sh.
 
         Limits: statically linked programs and programs that make raw syscall()s do not go \
-        through the C library, so they do not see the device; use CUSE for them \
-        (docs/preload-protocol.md).
+        through the C library, so they do not see the device; use CUSE for them (`i2osim serve`, \
+        or `scripts/cuse-vm` where the kernel has no CUSE; docs/preload-protocol.md). A COMMAND \
+        that is statically linked (no ELF program interpreter) is run with a warning saying so: \
+        it may be a launcher of dynamically linked programs, which do see the device.
 
         Examples:
           i2osim run -- i2o-suite -d /dev/i2o/ctl
@@ -110,6 +112,7 @@ enum PreloadSetup {
             complain("cannot create the daemon socket: \(error)")
             throw ExitCode(125)
         }
+        warnIfStaticallyLinked(argv[0])
         server.start()
         let env = PreloadLibrary.clientEnvironment(base: ProcessInfo.processInfo.environment, libraryDir: library,
                                                    socketPath: server.socketPath, devices: devices)
@@ -117,6 +120,18 @@ enum PreloadSetup {
         server.stop()
         if case let .notStarted(e) = outcome { complain(SystemError(path: argv[0], errno: .init(rawValue: e)).description) }
         return outcome
+    }
+
+    /// A program without a program interpreter never loads the preload library: say so before it
+    /// fails to find the device. A warning, not a refusal: such a program may start dynamically
+    /// linked ones (a static shell or launcher), which do see the device.
+    static func warnIfStaticallyLinked(_ command: String) {
+        guard let file = StaticExecutable.resolve(command, searchPath: ProcessInfo.processInfo.environment["PATH"]),
+              StaticExecutable.lacksInterpreter(file) == true else { return }
+        complain("warning: \(file) is statically linked (no ELF program interpreter), so the preload library cannot reach it: "
+                 + "it will not see the device (its open gives ENOENT); programs it starts that are dynamically linked will.")
+        complain("warning: serve it a real node through CUSE instead: `sudo i2osim serve` (a kernel with CUSE), "
+                 + "or `scripts/cuse-vm -- i2osim serve …` where the kernel has none")
     }
 
     static func complain(_ line: String) {

@@ -11,7 +11,8 @@
 set -u
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 i2osim=${1:-$(cd "$repo" && swift build --show-bin-path)/i2osim}
-bindir=$(dirname "$i2osim")
+bindir=$(cd "$(dirname "$i2osim")" && pwd)
+i2osim=$bindir/$(basename "$i2osim")   # absolute: some checks run in another directory
 work=$(mktemp -d /tmp/i2osim-preload-sh.XXXXXX)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
@@ -64,6 +65,18 @@ check "--device serves another path" \
 check "ls -l shows the node without complaint" \
     sh -c "'$i2osim' run -- ls -l /dev/i2o/ctl 2>&1 | grep -q '^crw-rw-rw- 1 root root 10, 166'"
 check "other files untouched" test "$("$i2osim" run -- cat /etc/passwd | md5sum)" = "$(md5sum </etc/passwd)"
+# A statically linked program never loads the preload library: run says so (and why, and what
+# to use instead) before it starts it; a dynamically linked one gets no such word.
+if cc -static -o "$work/probe-static" "$work/probe.c" 2>/dev/null; then
+    out=$(cd "$work" && PATH="$work:$PATH" "$i2osim" run -- probe-static 2>&1)
+    if printf '%s' "$out" | grep -q "warning: $work/probe-static is statically linked" \
+        && printf '%s' "$out" | grep -q 'i2osim serve' && printf '%s' "$out" | grep -q 'scripts/cuse-vm'; then
+        ok "a statically linked COMMAND (found in PATH): a warning that names CUSE"
+    else fail "a statically linked COMMAND: no clear warning: $out"; fi
+else
+    echo "skip - a statically linked COMMAND (no static libc to build one)"
+fi
+check "no warning for a dynamically linked COMMAND" test -z "$("$i2osim" run -- "$work/probe64" 2>&1 >/dev/null)"
 "$i2osim" run -- sh -c 'exit 42'
 check "exit status of COMMAND" test $? = 42
 "$i2osim" run -- sh -c 'kill -KILL $$'
