@@ -18,7 +18,8 @@ struct Run: ParsableCommand {
         Starts a private daemon in this process on a fresh socket in a private directory \
         ($TMPDIR or /tmp, mode 0700), runs COMMAND with LD_PRELOAD set to the preload library \
         (64- and 32-bit: the loader picks by $PLATFORM) and I2OSIM_SOCKET set, and exits with \
-        COMMAND's status (128+N when it was killed by signal N). SIGINT, SIGTERM and SIGHUP sent \
+        COMMAND's status (128+N when it was killed by signal N; 125 when i2osim itself could not \
+        start: the fixture, the state directory, the control socket, the library). SIGINT, SIGTERM and SIGHUP sent \
         to i2osim are passed on to COMMAND. The socket and its directory are removed at the end.
 
         The libraries are looked for in --preload-dir, $I2OSIM_PRELOAD_DIR, next to the i2osim \
@@ -80,20 +81,20 @@ struct Run: ParsableCommand {
 
     func run() throws {
         ChildProcess.blockForwardedSignals()   // before any thread exists
-        let library = try PreloadSetup.libraryDirectory(preloadDir)
-        let hub = PreloadEventHub()
-        let outcome: ChildProcess.Outcome
-        if let recordFrom {
-            let node = try passThroughBackend(device: recordFrom, trace: trace, observer: hub)
-            outcome = try PreloadSetup.runPrivately(argv, node: node, hub: hub, library: library, devices: devices)
-        } else {
+        let outcome = try PreloadSetup.ownFailures {
+            let library = try PreloadSetup.libraryDirectory(preloadDir)
+            let hub = PreloadEventHub()
+            if let recordFrom {
+                let node = try passThroughBackend(device: recordFrom, trace: trace, observer: hub)
+                return try PreloadSetup.runPrivately(argv, node: node, hub: hub, library: library, devices: devices)
+            }
             var description = try loadMachine(fixture)
             let stateDirectory = try daemon.openState(&description)
             let simulator = Simulator(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
                                       observer: hub, timeoutScale: timeoutScale)
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
             try attachTracer(trace, to: simulator)
-            outcome = try PreloadSetup.runPrivately(argv, node: simulator.engine, hub: hub, library: library, devices: devices)
+            return try PreloadSetup.runPrivately(argv, node: simulator.engine, hub: hub, library: library, devices: devices)
         }
         throw ExitCode(outcome.shellStatus)
     }
@@ -101,6 +102,19 @@ struct Run: ParsableCommand {
 
 /// What `run` and `serve --socket` share.
 enum PreloadSetup {
+    /// Runs `body`, in which any failure is i2osim's own (the fixture, the state directory, the
+    /// control socket, the trace, the library, the socket: reported where it happened): it ends
+    /// the command with 125, so a COMMAND's own status is never mistaken for it
+    /// (docs/preload-protocol.md, as `env`, `nohup` and `chroot` do).
+    static func ownFailures<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as ExitCode {
+            throw e == .success ? e : ExitCode(125)
+        } catch {
+            complain("\(error)")
+            throw ExitCode(125)
+        }
+    }
+
     /// Serves `node` on a private socket while COMMAND runs with the preload library, then
     /// stops: what `run` and `replay` share. A command that could not start is reported here.
     static func runPrivately(_ argv: [String], node: some ControlNode, hub: PreloadEventHub, library: String,

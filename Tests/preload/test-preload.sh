@@ -83,6 +83,16 @@ check "exit status of COMMAND" test $? = 42
 check "128+signal when COMMAND is killed" test $? = 137
 "$i2osim" run -- no-such-command-here 2>/dev/null
 check "127 when COMMAND is not found" test $? = 127
+# 125: i2osim itself could not start (docs/preload-protocol.md), whatever the cause.
+printf 'machine: x\niops: [\n' >"$work/broken.yaml"
+"$i2osim" run --fixture "$work/broken.yaml" -- true 2>/dev/null
+check "125 for a fixture that does not load" test $? = 125
+"$i2osim" run --control /proc/version/ctl -- true 2>/dev/null
+check "125 for a control socket that cannot be made" test $? = 125
+"$i2osim" run --state-dir /proc/version/state -- true 2>/dev/null
+check "125 for a state directory that cannot be used" test $? = 125
+"$i2osim" replay "$work/no-such.trace" -- true 2>/dev/null
+check "125 for replay's trace that cannot be read" test $? = 125
 "$i2osim" run -- sh -c 'trap "exit 9" TERM; sleep 20 & wait' &
 runpid=$!
 sleep 1
