@@ -95,6 +95,17 @@ func run(_ args: [String]) throws -> (status: Int32, out: String) {
         #expect(faults.count == 2 && faults.first?["rule"] as? String == "I2OPARMGET → errno EIO, every 10")
     }
 
+    /// `--version` prints the version written once, in Sources/i2osim/Version.swift.
+    @Test func versionAndCompletion() throws {
+        let source = try String(contentsOf: fixturesDirectory.deletingLastPathComponent()
+            .appendingPathComponent("Sources/i2osim/Version.swift"), encoding: .utf8)
+        let written = try #require(source.firstMatch(of: /i2osimVersion = "([0-9]+\.[0-9]+\.[0-9]+)"/)?.1)
+        let (status, out) = try run(["--version"])
+        #expect(status == 0 && out == "\(written)\n", "\(out)")
+        let completion = try run(["--generate-completion-script", "bash"])
+        #expect(completion.status == 0 && completion.out.contains("validate") && completion.out.contains("--fixture"))
+    }
+
     @Test func validateGoodFixturesSucceeds() throws {
         let (status, out) = try run(["validate", fixturePath("intel-u3-1l.yaml"), fixturePath("two-iops.yaml")])
         #expect(status == 0)
