@@ -150,7 +150,9 @@ import Testing
             #expect(a.failures == b.failures)
         }
         // Restore from a file.
-        let path = T.tempDir() + "/snap.yaml"
+        let dir = T.tempDir()
+        defer { T.remove(dir) }
+        let path = dir + "/snap.yaml"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         let e2 = try T.engine()
         let r = try answer(handler(e2), "{\"command\": \"restore\", \"path\": \"\(path)\"}")
@@ -174,6 +176,7 @@ import Testing
     @Test func serverAnswersOverTheSocket() throws {
         let e = try T.engine()
         let dir = T.tempDir()
+        defer { T.remove(dir) }
         let path = dir + "/sub/ctl.sock"
         let server = try ControlServer(path: path, handler: handler(e))
         server.start()
