@@ -82,17 +82,19 @@ struct Run: ParsableCommand {
     func run() throws {
         ChildProcess.blockForwardedSignals()   // before any thread exists
         let outcome = try PreloadSetup.ownFailures {
-            let library = try PreloadSetup.libraryDirectory(preloadDir)
             let hub = PreloadEventHub()
             if let recordFrom {
+                let library = try PreloadSetup.libraryDirectory(preloadDir)
                 let node = try passThroughBackend(device: recordFrom, trace: trace, observer: hub)
                 return try PreloadSetup.runPrivately(argv, node: node, hub: hub, library: library, devices: devices)
             }
+            // The user's input first (the fixture and its fault rules, the state), then the library.
             var description = try loadMachine(fixture)
             let stateDirectory = try daemon.openState(&description)
             let simulator = Simulator(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
                                       observer: hub, timeoutScale: timeoutScale)
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
+            let library = try PreloadSetup.libraryDirectory(preloadDir)
             try attachTracer(trace, to: simulator)
             return try PreloadSetup.runPrivately(argv, node: simulator.engine, hub: hub, library: library, devices: devices)
         }
