@@ -125,6 +125,7 @@ import Testing
         #expect(listKey.contains("unknown key \"iop\"; list takes no keys"), "\(listKey)")
         let command = try error(#"{"command": "fault-ad"}"#)
         #expect(command.contains("unknown command 'fault-ad' (did you mean fault-add?)"), "\(command)")
+        #expect(Set(ControlHandler.commands) == Set(ControlHandler.keys.keys), "every command has its keys listed")
         let notJSON = try error("not json")
         #expect(notJSON == #"the request is not JSON: send one JSON object per line, e.g. {"command": "list"}"#, "\(notJSON)")
         // What is right still works, names in any case, numbers as strings.
