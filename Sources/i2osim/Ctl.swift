@@ -87,7 +87,9 @@ struct Ctl: ParsableCommand {
         discussion: """
         Sends one request to the control channel and prints the answer (human-readable, or the \
         JSON answer with --json). Arguments after COMMAND are --KEY VALUE pairs of the request \
-        (docs/control.md lists every command and key); numbers may be hex (0x205).
+        (docs/control.md lists every command and key); numbers may be hex (0x205). A key the \
+        command does not take, or a name it does not know, is refused with the valid ones listed. \
+        A relative --path (snapshot, restore) is taken in this directory.
 
         Commands: \(ControlHandler.commands.joined(separator: ", ")), raw (ARG is a whole JSON request).
 
