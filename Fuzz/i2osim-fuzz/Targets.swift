@@ -179,6 +179,7 @@ enum FuzzTargets {
         do {
             let s = try PreloadServer(node: engine, hub: hub, log: { _ in })
             s.start()
+            atexit { FuzzTargets.server.stop() }   // its socket and private directory go with the process
             return s
         } catch { fatalError("preload server: \(error)") }
     }()

@@ -34,7 +34,8 @@ public final class ControlHandler: Sendable {
         } catch let e as ControlError {
             answer = ["ok": false, "error": e.message]
         } catch {
-            answer = ["ok": false, "error": "the request is not JSON: \(error.localizedDescription)"]
+            // Foundation's own words ("The data couldn't be read…") say nothing of what to send.
+            answer = ["ok": false, "error": "the request is not JSON: send one JSON object per line, e.g. {\"command\": \"list\"}"]
         }
         let data = (try? JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys])) ?? Data("{\"ok\":false}".utf8)
         return String(decoding: data, as: UTF8.self)
@@ -45,7 +46,22 @@ public final class ControlHandler: Sendable {
                                   "fault-add", "fault-remove", "fault-list", "fail-iop", "recover-iop", "release",
                                   "stats", "stats-reset", "snapshot", "restore"]
 
+    /// The keys each command takes (besides `command`); any other key is refused (docs/control.md).
+    public static let keys: [String: [String]] = [
+        "list": [], "event": ["iop", "tid", "indicator", "data"],
+        "add-device": ["iop", "tid", "class", "subclass", "parent", "user"], "remove-device": ["iop", "tid"],
+        "replace-entry": ["iop", "tid", "class", "subclass", "user", "parent"],
+        "set-param": ["iop", "tid", "group", "field", "value"], "fault-add": FaultRules.keys, "fault-remove": ["id"],
+        "fault-list": [], "fail-iop": ["iop"], "recover-iop": ["iop"], "release": [], "stats": [], "stats-reset": [],
+        "snapshot": ["path"], "restore": ["path"],
+    ]
+
     func handle(_ r: Request) throws -> (Any, String) {
+        guard let keys = Self.keys[r.command] else {
+            let guess = closestName(to: r.command, in: Self.commands).map { " (did you mean \($0)?)" } ?? ""
+            throw ControlError("unknown command '\(r.command)'\(guess); one of: \(Self.commands.joined(separator: ", "))")
+        }
+        try r.checkKeys(keys)
         switch r.command {
         case "list": return list()
         case "event":
@@ -135,24 +151,31 @@ public final class ControlHandler: Sendable {
         case "snapshot":
             let text = SnapshotWriter.yaml(engine.machine.snapshot)
             if r.has("path") {
-                let path = try r.string("path")
+                let path = Self.absolute(try r.string("path"))
                 do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-                    throw ControlError("cannot write \(path): \(error.localizedDescription)")
+                    throw ControlError("cannot write \(path): \(error.localizedDescription)", key: "path")
                 }
                 return (["path": path], "wrote \(path)")
             }
             return (["fixture": text], text)
         case "restore":
-            let path = try r.string("path")
+            let path = Self.absolute(try r.string("path"))
             switch loadFixture(path) {
             case let .failure(e): throw e
             case let .success(d):
                 simulator.replaceMachine(d)
-                return ([:] as [String: Any], "restored \(path): \(d.iops.count) IOP\(d.iops.count == 1 ? "" : "s")")
+                return (["path": path], "restored \(path): \(d.iops.count) IOP\(d.iops.count == 1 ? "" : "s")")
             }
         default:
-            throw ControlError("unknown command '\(r.command)'; one of: \(Self.commands.joined(separator: ", "))")
+            throw ControlError("unknown command '\(r.command)'")   // not reached: `keys` names every command
         }
+    }
+
+    /// A path as the daemon reads it: a relative one is taken in the daemon's working directory
+    /// (`i2osim ctl` sends absolute paths, resolved in the caller's), and answered in full.
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
+            .standardizedFileURL.path
     }
 
     func changeIndicator(_ unit: IOPUnit) -> UInt32 { engine.machine.iops[unit]?.lctChangeIndicator ?? 0 }
@@ -199,12 +222,12 @@ public final class ControlHandler: Sendable {
         guard let schema = engine.machine.iops[unit]?.parameterGroup(group, of: tid)?.schema else {
             throw ControlError("no group \(hex(group, width: 4)) on IOP \(unit.rawValue) TID \(hex(tid.rawValue, width: 3))")
         }
-        let field: Int
-        if let name = r.raw("field") as? String, let i = schema.field(named: name) { field = i } else {
-            field = Int(try r.u16("field"))
+        let names = schema.fields.map(\.name)
+        let field = try r.named("field", "field of group \(hex(group, width: 4))", names: names, lookup: { schema.field(named: $0) }) {
+            Int(try r.u16("field"))
         }
         guard field < schema.fields.count else {
-            throw ControlError("group \(hex(group, width: 4)) has no field \(r.raw("field") ?? "?"); fields: \(schema.fields.map(\.name).joined(separator: ", "))")
+            throw ControlError("group \(hex(group, width: 4)) has no field \(field); fields: \(names.joined(separator: ", "))", key: "field")
         }
         let f = schema.fields[field]
         let value: [UInt8]
@@ -249,98 +272,4 @@ public final class ControlHandler: Sendable {
 func jsonObject<T: Encodable>(_ value: T) throws -> Any {
     let data = try JSONEncoder().encode(value)
     return try JSONSerialization.jsonObject(with: data)
-}
-
-/// A refused control request.
-public struct ControlError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
-/// One request object, with typed access to its arguments.
-struct Request {
-    let object: [String: Any]
-    let command: String
-    init(_ object: [String: Any]) throws {
-        self.object = object
-        guard let c = object["command"] as? String else { throw ControlError("the request has no \"command\"") }
-        command = c
-    }
-    func has(_ key: String) -> Bool { object[key] != nil && !(object[key] is NSNull) }
-    func raw(_ key: String) -> Any? { object[key] }
-
-    func u64(_ key: String, default d: UInt64? = nil) throws -> UInt64 {
-        guard has(key), let v = object[key] else {
-            if let d { return d }
-            throw ControlError("\(command) needs \"\(key)\"")
-        }
-        if let s = v as? String, let n = parseNumber(s) { return n }
-        if let n = v as? NSNumber, n.doubleValue >= 0, n.doubleValue == n.doubleValue.rounded() { return n.uint64Value }
-        throw ControlError("\"\(key)\": \(v) is not a number")
-    }
-    func u32(_ key: String, default d: UInt32? = nil) throws -> UInt32 {
-        let v = try u64(key, default: d.map(UInt64.init))
-        guard v <= UInt32.max else { throw ControlError("\"\(key)\": \(v) is too large") }
-        return UInt32(v)
-    }
-    func u16(_ key: String, default d: UInt16? = nil) throws -> UInt16 {
-        let v = try u64(key, default: d.map(UInt64.init))
-        guard v <= UInt16.max else { throw ControlError("\"\(key)\": \(v) is too large") }
-        return UInt16(v)
-    }
-    func string(_ key: String) throws -> String {
-        guard let v = object[key] else { throw ControlError("\(command) needs \"\(key)\"") }
-        if let s = v as? String { return s }
-        return "\(v)"
-    }
-    /// Bytes as hex ("01 02 ff", "0102ff").
-    func bytes(_ key: String, default d: [UInt8]? = nil) throws -> [UInt8] {
-        guard has(key) else {
-            if let d { return d }
-            throw ControlError("\(command) needs \"\(key)\"")
-        }
-        let s = try string(key).replacingOccurrences(of: "0x", with: "").filter { !" :,".contains($0) }
-        var out: [UInt8] = []
-        var i = s.startIndex
-        while i < s.endIndex {
-            let j = s.index(i, offsetBy: 2, limitedBy: s.endIndex) ?? s.endIndex
-            guard let b = UInt8(s[i..<j], radix: 16), s.distance(from: i, to: j) == 2 else {
-                throw ControlError("\"\(key)\" is not hex bytes (e.g. \"01 02 ff\")")
-            }
-            out.append(b); i = j
-        }
-        return out
-    }
-    /// A device class by name (`RANDOM_BLOCK_STORAGE`) or number.
-    func classID(_ key: String) throws -> ClassID {
-        if let s = object[key] as? String, parseNumber(s) == nil {
-            guard let c = ClassID(name: s) else { throw ControlError("unknown device class '\(s)'") }
-            return c
-        }
-        return ClassID(rawValue: try u16(key))
-    }
-    func indicator(_ key: String) throws -> EventIndicator {
-        if let s = object[key] as? String, let v = Self.indicators[s.uppercased().replacingOccurrences(of: "-", with: "_")] {
-            return EventIndicator(rawValue: v)
-        }
-        return EventIndicator(rawValue: try u32(key))
-    }
-    static let indicators: [String: UInt32] = [
-        "STATE_CHANGE": 0x8000_0000, "GENERAL_WARNING": 0x4000_0000, "CONFIGURATION_FLAG": 0x2000_0000,
-        "LOCK_RELEASE": 0x1000_0000, "CAPABILITY_CHANGE": 0x0800_0000, "DEVICE_RESET": 0x0400_0000,
-        "EVENT_MASK_MODIFIED": 0x0200_0000, "FIELD_MODIFIED": 0x0100_0000, "VENDOR_EVENT": 0x0080_0000,
-        "DEVICE_STATE": 0x0040_0000, "RESOURCE_LIMITS": 0x001, "CONNECTION_FAIL": 0x002, "ADAPTER_FAULT": 0x004,
-        "POWER_FAIL": 0x008, "RESET_PENDING": 0x010, "RESET_IMMINENT": 0x020, "HARDWARE_FAIL": 0x040,
-        "XCT_CHANGE": 0x080, "NEW_LCT_ENTRY": 0x100, "MODIFIED_LCT": 0x200, "DDM_AVAILABILITY": 0x400,
-    ]
-}
-
-/// "0x205", "517", "0b101", "0o7", with `_` allowed.
-func parseNumber(_ text: String) -> UInt64? {
-    let s = text.replacingOccurrences(of: "_", with: "").lowercased()
-    if s.hasPrefix("0x") { return UInt64(s.dropFirst(2), radix: 16) }
-    if s.hasPrefix("0b") { return UInt64(s.dropFirst(2), radix: 2) }
-    if s.hasPrefix("0o") { return UInt64(s.dropFirst(2), radix: 8) }
-    return UInt64(s)
 }

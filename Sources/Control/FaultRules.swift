@@ -9,57 +9,77 @@ import Faults
 public enum FaultRules {
     static let errnos: [String: Int32] = Errno.byName.mapValues(\.rawValue)
 
+    /// The keys of a rule: what it matches, its action and its count.
+    static let matchKeys = ["ioctl", "iop", "tid", "function", "operation", "group", "file"]
+    static let keys = matchKeys + ["action", "errno", "status", "detail", "block-status", "ms", "count", "n", "p", "seed"]
+    /// The keys that go with one action or count only.
+    static let actionKeys: [FaultAction.Kind: [String]] = [
+        .errno: ["errno"], .status: ["status", "detail"], .blockStatus: ["block-status"], .delay: ["ms"],
+    ]
+    static let countKeys: [FaultCount.Kind: [String]] = [.times: ["n"], .every: ["n"], .probability: ["p", "seed"]]
+
+    static let functionNames = (0...0xFF).compactMap { I2OFunction(rawValue: UInt8($0)).name }
+    static let operationNames = (0...0xFF).compactMap { ParamOperationCode(rawValue: UInt16($0)).name }
+    static let statusNames = (0...0xFF).compactMap { ReqStatus(rawValue: UInt8($0)).name }
+    static let detailNames = (0...0xFF).compactMap { DetailedStatus(rawValue: UInt16($0)).name }
+    static let blockStatusNames = (0...0xFF).compactMap { BlockStatus(rawValue: UInt8($0)).name }
+    static let errnoNames = errnos.sorted { $0.value < $1.value }.map(\.key)
+
     /// A rule from a request's keys: match `ioctl iop tid function operation group file`,
     /// action `action` (+ `errno` | `status`,`detail` | `block-status` | `ms`), count `count`
-    /// (+ `n` | `p`,`seed`).
+    /// (+ `n` | `p`,`seed`). Unknown keys, keys of another action or count, and unknown names
+    /// are refused with what is valid listed.
     static func rule(from r: Request, origin: String) throws -> FaultRule {
+        try r.checkKeys(keys)
         var m = FaultMatch()
         if r.has("ioctl") {
             let name = try r.string("ioctl")
             guard let kind = IoctlCommand.Kind.allCases.first(where: { $0.name.lowercased() == name.lowercased() }) else {
-                throw ControlError("unknown ioctl '\(name)'; one of: \(IoctlCommand.Kind.allCases.map(\.name).joined(separator: ", "))")
+                throw Request.unknown("ioctl", "ioctl", name, among: IoctlCommand.Kind.allCases.map(\.name), orNumber: false)
             }
             m.ioctl = kind.name
         }
         if r.has("iop") { m.iop = try r.u32("iop") }
         if r.has("tid") { m.tid = try r.u16("tid") }
         if r.has("function") {
-            if let s = r.raw("function") as? String, let f = I2OFunction(name: s) { m.function = f.rawValue } else {
+            m.function = try r.named("function", "I2O function", names: functionNames, lookup: { I2OFunction(name: $0)?.rawValue }) {
                 let v = try r.u64("function")
-                guard v <= 0xFF else { throw ControlError("\"function\": \(v) is not an I2O function code") }
-                m.function = UInt8(v)
+                guard v <= 0xFF else { throw ControlError("\"function\": \(v) is not an I2O function code (0…0xFF)", key: "function") }
+                return UInt8(v)
             }
         }
         if r.has("operation") {
-            if let s = r.raw("operation") as? String, let v = ParamOperationCode(name: s.uppercased().replacingOccurrences(of: "-", with: "_"))?.rawValue {
-                m.operation = v
-            } else { m.operation = try r.u16("operation") }
+            m.operation = try r.named("operation", "parameter operation", names: operationNames, lookup: {
+                ParamOperationCode(name: $0.uppercased().replacingOccurrences(of: "-", with: "_"))?.rawValue
+            }) { try r.u16("operation") }
         }
         if r.has("group") { m.group = try r.u16("group") }
         if r.has("file") { m.file = try r.u64("file") }
 
         let kindName = try r.has("action") ? r.string("action") : "errno"
         guard let kind = FaultAction.Kind(rawValue: kindName.lowercased()) else {
-            throw ControlError("unknown action '\(kindName)'; one of: \(FaultAction.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw Request.unknown("action", "action", kindName, among: FaultAction.Kind.allCases.map(\.rawValue), orNumber: false)
         }
+        try refuseOthers(r, actionKeys, except: kind, what: "action", name: \.rawValue)
         var a = FaultAction(kind: kind)
         switch kind {
         case .errno:
-            if let s = r.raw("errno") as? String, let v = errnos[s.uppercased()] { a.errno = v } else {
+            a.errno = try r.named("errno", "errno", names: errnoNames, lookup: { errnos[$0.uppercased()] }) {
                 let v = try r.u32("errno", default: 5)
-                guard v < 4096 else { throw ControlError("\"errno\": \(v) is not an errno") }
-                a.errno = Int32(v)
+                guard v < 4096 else { throw ControlError("\"errno\": \(v) is not an errno (1…4095)", key: "errno") }
+                return Int32(v)
             }
         case .status:
-            if let s = r.raw("status") as? String, let v = ReqStatus(name: s) { a.reqStatus = v.rawValue } else {
-                a.reqStatus = UInt8(truncatingIfNeeded: try r.u16("status"))
+            a.reqStatus = try r.named("status", "ReqStatus", names: statusNames, lookup: { ReqStatus(name: $0)?.rawValue }) {
+                UInt8(truncatingIfNeeded: try r.u16("status"))
             }
-            if let s = r.raw("detail") as? String, let v = DetailedStatus(name: s) { a.detailedStatus = v.rawValue } else {
-                a.detailedStatus = try r.u16("detail", default: 0)
+            a.detailedStatus = try r.named("detail", "DetailedStatus", names: detailNames, lookup: { DetailedStatus(name: $0)?.rawValue }) {
+                try r.u16("detail", default: 0)
             }
         case .blockStatus:
-            if let s = r.raw("block-status") as? String, let v = BlockStatus(name: s) { a.blockStatus = v.rawValue } else {
-                a.blockStatus = UInt8(truncatingIfNeeded: try r.u16("block-status"))
+            a.blockStatus = try r.named("block-status", "BlockStatus", names: blockStatusNames,
+                                        lookup: { BlockStatus(name: $0)?.rawValue }) {
+                UInt8(truncatingIfNeeded: try r.u16("block-status"))
             }
         case .delay:
             a.milliseconds = Int(try r.u32("ms"))
@@ -69,21 +89,34 @@ public enum FaultRules {
 
         let countName = try r.has("count") ? r.string("count") : "always"
         guard let ck = FaultCount.Kind(rawValue: countName.lowercased()) else {
-            throw ControlError("unknown count '\(countName)'; one of: \(FaultCount.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw Request.unknown("count", "count", countName, among: FaultCount.Kind.allCases.map(\.rawValue), orNumber: false)
         }
+        try refuseOthers(r, countKeys, except: ck, what: "count", name: \.rawValue)
         var c = FaultCount(kind: ck)
         switch ck {
         case .times, .every: c.n = Int(try r.u32("n"))
         case .probability:
             guard let p = (r.raw("p") as? Double) ?? (r.raw("p") as? String).flatMap(Double.init) else {
-                throw ControlError("probability needs \"p\" in 0…1")
+                throw ControlError("probability needs \"p\" in 0…1", key: "p")
             }
             c.probability = p
             c.seed = try r.u64("seed", default: 1)
         default: break
         }
-        if let p = c.problem { throw ControlError(p) }
+        if let p = c.problem { throw ControlError(p, key: ck == .probability ? "p" : "n") }
         return FaultRule(match: m, action: a, count: c, origin: origin)
+    }
+
+    /// Refuses a key that belongs to another action (count) than `kind`: it would be ignored.
+    private static func refuseOthers<K: Hashable>(_ r: Request, _ table: [K: [String]], except kind: K, what: String,
+                                                  name: (K) -> String) throws {
+        for (other, keys) in table where other != kind {
+            for key in keys where r.has(key) && !(table[kind] ?? []).contains(key) {
+                let owners = table.filter { $0.value.contains(key) }.map { name($0.key) }.sorted().joined(separator: " or ")
+                throw ControlError("\"\(key)\" goes with \(what) \(owners), not \(name(kind)); set \(what) to \(owners), or leave \"\(key)\" out",
+                                   key: key)
+            }
+        }
     }
 
     /// A rule from a fixture's `faults:` entry (the same keys as `fault-add`).

@@ -21,6 +21,9 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor, PostWaiter
     private let armed = Atomic<Bool>(false)
     private let hangs = Mutex<[UInt64: HangGate]>([:])
     private let nextHang = Atomic<UInt64>(1)
+    /// Hears a line when a request starts waiting for a reply that does not come and when the wait
+    /// ends (the daemon's log): a stalled client is otherwise silent.
+    private let log = Mutex<(@Sendable (String) -> Void)?>(nil)
 
     public init() {}
 
@@ -50,6 +53,9 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor, PostWaiter
 
     /// The rules, the failed IOPs and the counts of faults injected, now.
     public var snapshot: FaultTable { table.withLock { $0 } }
+
+    /// Where to say that a request waits for a reply that does not come (a hung or failed IOP).
+    public func setLog(_ log: @escaping @Sendable (String) -> Void) { self.log.withLock { $0 = log } }
 
     /// Ends the post-wait of every request waiting for a reply now (their timeout comes at once).
     /// - Returns: how many were waiting.
@@ -195,14 +201,24 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor, PostWaiter
 
     // MARK: PostWaiter
 
-    /// Waits until `releaseHangs()` or `timeout`.
+    /// Waits until `releaseHangs()` or `timeout`, saying so in the log.
     public func waitForReply(upTo timeout: Duration) {
         let gate = HangGate()
         let id = nextHang.wrappingAdd(1, ordering: .relaxed).oldValue
         hangs.withLock { $0[id] = gate }
         let (s, atto) = timeout.components
-        _ = gate.semaphore.wait(timeout: .now() + Double(s) + Double(atto) / 1e18)
+        let seconds = Double(s) + Double(atto) / 1e18
+        let log = self.log.withLock { $0 }
+        log?("no reply from the IOP (hung or failed): a request waits its post-wait, \(Self.format(seconds)) s, "
+             + "unless released (`i2osim ctl SOCKET release`)")
+        let released = gate.semaphore.wait(timeout: .now() + seconds) == .success
         hangs.withLock { _ = $0.removeValue(forKey: id) }
+        log?(released ? "no reply from the IOP: a waiting request released"
+             : "no reply from the IOP: a request timed out after \(Self.format(seconds)) s")
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String((seconds * 100).rounded() / 100)
     }
 }
 

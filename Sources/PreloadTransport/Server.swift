@@ -59,6 +59,8 @@ public final class PreloadServer: Sendable {
     private var backend: any ControlNode { node.node }
     private let hub: PreloadEventHub
     private let log: @Sendable (String) -> Void
+    /// One line per failed request, when set (`serve --socket`; `run` leaves its client's output alone).
+    private let failed: (@Sendable (String) -> Void)?
     private let listener: UnixListener
     private let state = Mutex(State())
 
@@ -78,18 +80,23 @@ public final class PreloadServer: Sendable {
 
     /// Listens at `socketPath` (mode `mode`), or, when nil, at `sock` in a fresh private
     /// directory (0700, under $TMPDIR or /tmp). Call `start()` to accept connections.
+    /// `failed` hears one line per failed request (`/tmp/s: ioctl I2OPARMGET on file#3 by pid 42 failed: ENODEV`).
     @inlinable
     public convenience init(node: some ControlNode, hub: PreloadEventHub, socketPath: String? = nil, mode: mode_t = 0o600,
-                            log: @escaping @Sendable (String) -> Void = PreloadServer.logToStandardError) throws(PreloadServerError) {
-        try self.init(bound: BoundNode<SocketMemory>(node), hub: hub, socketPath: socketPath, mode: mode, log: log)
+                            log: @escaping @Sendable (String) -> Void = PreloadServer.logToStandardError,
+                            failed: (@Sendable (String) -> Void)? = nil) throws(PreloadServerError) {
+        try self.init(bound: BoundNode<SocketMemory>(node), hub: hub, socketPath: socketPath, mode: mode, log: log, failed: failed)
     }
 
+    /// (`failed` comes last: a trailing closure is the `log`.)
     public init(bound node: BoundNode<SocketMemory>, hub: PreloadEventHub, socketPath: String? = nil, mode: mode_t = 0o600,
-                log: @escaping @Sendable (String) -> Void = PreloadServer.logToStandardError) throws(PreloadServerError) {
+                log: @escaping @Sendable (String) -> Void = PreloadServer.logToStandardError,
+                failed: (@Sendable (String) -> Void)? = nil) throws(PreloadServerError) {
         signal(SIGPIPE, SIG_IGN)
         self.node = node
         self.hub = hub
         self.log = log
+        self.failed = failed
         if let socketPath {
             var absolute = socketPath
             if !socketPath.hasPrefix("/") {
@@ -304,6 +311,10 @@ public final class PreloadServer: Sendable {
                         throw memory.failure ?? PreloadProtocolError("the engine asked for a retry round (not used by this transport)")
                     }
                     result = .error(.EFAULT)
+                }
+                if let failed, case let .error(e) = result {
+                    let name = IoctlCommand.decode(command, abi: abi)?.description ?? "0x" + String(command, radix: 16)
+                    failed("\(socketPath): ioctl \(name) on \(file) by pid \(caller) failed: \(e)")
                 }
                 // The STORE frames and the RESULT go out in one send: one write, one wake-up of the
                 // client (the frames are the protocol's; only their batching changed).

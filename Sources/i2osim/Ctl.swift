@@ -51,18 +51,9 @@ struct DaemonOptions: ParsableArguments {
     /// starts the control channel (it lives as long as the process).
     func attach(_ simulator: Simulator, state: StateDirectory?, fixture: String?) throws {
         if let state { simulator.persistence.attach(state, to: simulator.engine, log: { printError($0) }) }
+        simulator.faults.setLog { printError("i2osim: \($0)") }
         if let fixture {
-            let objects: [[String: String]]
-            do throws(FixtureError) { objects = try FixtureFaultRules.load(path: fixture) } catch {
-                printError(error.description)
-                throw ExitCode.failure
-            }
-            for object in objects {
-                do throws(ControlError) { simulator.faults.add(try FaultRules.rule(fromFixture: object)) } catch {
-                    printError("i2osim: \(fixture): faults: \(error)")
-                    throw ExitCode.failure
-                }
-            }
+            for rule in try FixtureFaults.rulesOrExit(path: fixture) { simulator.faults.add(rule) }
         }
         guard let control else { return }
         let handler = ControlHandler(simulator: simulator, loadFixture: { path in
@@ -96,7 +87,9 @@ struct Ctl: ParsableCommand {
         discussion: """
         Sends one request to the control channel and prints the answer (human-readable, or the \
         JSON answer with --json). Arguments after COMMAND are --KEY VALUE pairs of the request \
-        (docs/control.md lists every command and key); numbers may be hex (0x205).
+        (docs/control.md lists every command and key); numbers may be hex (0x205). A key the \
+        command does not take, or a name it does not know, is refused with the valid ones listed. \
+        A relative --path (snapshot, restore) is taken in this directory.
 
         Commands: \(ControlHandler.commands.joined(separator: ", ")), raw (ARG is a whole JSON request).
 
@@ -131,6 +124,10 @@ struct Ctl: ParsableCommand {
         let request: String
         if command == "raw" {
             guard args.count == 1 else { throw ValidationError("raw takes one argument: the JSON request") }
+            guard (try? JSONSerialization.jsonObject(with: Data(args[0].utf8))) is [String: Any] else {
+                printError("i2osim ctl: raw takes one JSON object, such as '{\"command\": \"list\"}'; this is not one: \(args[0])")
+                throw ExitCode(64)   // EX_USAGE, as for the other usage errors
+            }
             request = args[0]
         } else {
             var object: [String: Any] = ["command": command]
@@ -145,6 +142,10 @@ struct Ctl: ParsableCommand {
                 guard i + 1 < args.count else { throw ValidationError("--\(key) needs a value") }
                 object[key] = args[i + 1]
                 i += 2
+            }
+            // Paths are the caller's: the daemon runs in a directory of its own.
+            if ["snapshot", "restore"].contains(command), let path = object["path"] as? String, !path.hasPrefix("/") {
+                object["path"] = URL(fileURLWithPath: path).standardizedFileURL.path
             }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             request = String(decoding: data, as: UTF8.self)

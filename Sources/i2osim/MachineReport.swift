@@ -1,4 +1,6 @@
+import Control
 import DPTFirmware
+import Faults
 import Foundation
 import I2OFormats
 import IOPModel
@@ -7,16 +9,32 @@ import IOPModel
 struct MachineReport: Encodable {
     var machine: String
     var iops: [IOPReport]
+    /// The fixture's static fault rules (`faults:`).
+    var faults: [FaultRuleReport]
 
-    init(_ m: MachineDescription) {
+    init(_ m: MachineDescription, faults: [FaultRule] = []) {
         machine = m.name
         iops = m.iops.map(IOPReport.init)
+        self.faults = faults.map(FaultRuleReport.init)
     }
 
     var text: String {
         var out = "Machine: \(machine)\n"
         for iop in iops { out += "\n" + iop.text }
+        if !faults.isEmpty {
+            out += "\nFault rules (faults:, in the order they are tried)\n"
+            for (i, r) in faults.enumerated() { out += "  \(i + 1). \(r.rule)\n" }
+        }
         return out
+    }
+}
+
+/// A fault rule: the line `ctl fault-list` prints, and its parts.
+struct FaultRuleReport: Encodable {
+    var rule: String, match: FaultMatch, action: FaultAction, count: FaultCount
+
+    init(_ r: FaultRule) {
+        rule = FaultRules.describe(r); match = r.match; action = r.action; count = r.count
     }
 }
 

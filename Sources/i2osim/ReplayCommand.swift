@@ -62,10 +62,12 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         ChildProcess.blockForwardedSignals()
-        let library = try PreloadSetup.libraryDirectory(preloadDir)
-        let replay = try replayNode(trace, mode: mode)
-        let hub = PreloadEventHub()
-        let outcome = try PreloadSetup.runPrivately(argv, node: replay.node, hub: hub, library: library, devices: devices)
+        let (replay, outcome) = try PreloadSetup.ownFailures {
+            let library = try PreloadSetup.libraryDirectory(preloadDir)
+            let replay = try replayNode(trace, mode: mode)
+            let hub = PreloadEventHub()
+            return (replay, try PreloadSetup.runPrivately(argv, node: replay.node, hub: hub, library: library, devices: devices))
+        }
         if case .notStarted = outcome { throw ExitCode(outcome.shellStatus) }
         try finishReplay(replay)
         throw ExitCode(outcome.shellStatus)

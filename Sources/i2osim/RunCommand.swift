@@ -18,15 +18,18 @@ struct Run: ParsableCommand {
         Starts a private daemon in this process on a fresh socket in a private directory \
         ($TMPDIR or /tmp, mode 0700), runs COMMAND with LD_PRELOAD set to the preload library \
         (64- and 32-bit: the loader picks by $PLATFORM) and I2OSIM_SOCKET set, and exits with \
-        COMMAND's status (128+N when it was killed by signal N). SIGINT, SIGTERM and SIGHUP sent \
+        COMMAND's status (128+N when it was killed by signal N; 125 when i2osim itself could not \
+        start: the fixture, the state directory, the control socket, the library). SIGINT, SIGTERM and SIGHUP sent \
         to i2osim are passed on to COMMAND. The socket and its directory are removed at the end.
 
         The libraries are looked for in --preload-dir, $I2OSIM_PRELOAD_DIR, next to the i2osim \
         binary, then ../lib/i2osim beside it; build them with Sources/CPreload/build.sh.
 
         Limits: statically linked programs and programs that make raw syscall()s do not go \
-        through the C library, so they do not see the device; use CUSE for them \
-        (docs/preload-protocol.md).
+        through the C library, so they do not see the device; use CUSE for them (`i2osim serve`, \
+        or `scripts/cuse-vm` where the kernel has no CUSE; docs/preload-protocol.md). A COMMAND \
+        that is statically linked (no ELF program interpreter) is run with a warning saying so: \
+        it may be a launcher of dynamically linked programs, which do see the device.
 
         Examples:
           i2osim run -- i2o-suite -d /dev/i2o/ctl
@@ -78,20 +81,22 @@ struct Run: ParsableCommand {
 
     func run() throws {
         ChildProcess.blockForwardedSignals()   // before any thread exists
-        let library = try PreloadSetup.libraryDirectory(preloadDir)
-        let hub = PreloadEventHub()
-        let outcome: ChildProcess.Outcome
-        if let recordFrom {
-            let node = try passThroughBackend(device: recordFrom, trace: trace, observer: hub)
-            outcome = try PreloadSetup.runPrivately(argv, node: node, hub: hub, library: library, devices: devices)
-        } else {
+        let outcome = try PreloadSetup.ownFailures {
+            let hub = PreloadEventHub()
+            if let recordFrom {
+                let library = try PreloadSetup.libraryDirectory(preloadDir)
+                let node = try passThroughBackend(device: recordFrom, trace: trace, observer: hub)
+                return try PreloadSetup.runPrivately(argv, node: node, hub: hub, library: library, devices: devices)
+            }
+            // The user's input first (the fixture and its fault rules, the state), then the library.
             var description = try loadMachine(fixture)
             let stateDirectory = try daemon.openState(&description)
             let simulator = Simulator(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
                                       observer: hub, timeoutScale: timeoutScale)
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
+            let library = try PreloadSetup.libraryDirectory(preloadDir)
             try attachTracer(trace, to: simulator)
-            outcome = try PreloadSetup.runPrivately(argv, node: simulator.engine, hub: hub, library: library, devices: devices)
+            return try PreloadSetup.runPrivately(argv, node: simulator.engine, hub: hub, library: library, devices: devices)
         }
         throw ExitCode(outcome.shellStatus)
     }
@@ -99,6 +104,19 @@ struct Run: ParsableCommand {
 
 /// What `run` and `serve --socket` share.
 enum PreloadSetup {
+    /// Runs `body`, in which any failure is i2osim's own (the fixture, the state directory, the
+    /// control socket, the trace, the library, the socket: reported where it happened): it ends
+    /// the command with 125, so a COMMAND's own status is never mistaken for it
+    /// (docs/preload-protocol.md, as `env`, `nohup` and `chroot` do).
+    static func ownFailures<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as ExitCode {
+            throw e == .success ? e : ExitCode(125)
+        } catch {
+            complain("\(error)")
+            throw ExitCode(125)
+        }
+    }
+
     /// Serves `node` on a private socket while COMMAND runs with the preload library, then
     /// stops: what `run` and `replay` share. A command that could not start is reported here.
     static func runPrivately(_ argv: [String], node: some ControlNode, hub: PreloadEventHub, library: String,
@@ -110,6 +128,7 @@ enum PreloadSetup {
             complain("cannot create the daemon socket: \(error)")
             throw ExitCode(125)
         }
+        warnIfStaticallyLinked(argv[0])
         server.start()
         let env = PreloadLibrary.clientEnvironment(base: ProcessInfo.processInfo.environment, libraryDir: library,
                                                    socketPath: server.socketPath, devices: devices)
@@ -117,6 +136,18 @@ enum PreloadSetup {
         server.stop()
         if case let .notStarted(e) = outcome { complain(SystemError(path: argv[0], errno: .init(rawValue: e)).description) }
         return outcome
+    }
+
+    /// A program without a program interpreter never loads the preload library: say so before it
+    /// fails to find the device. A warning, not a refusal: such a program may start dynamically
+    /// linked ones (a static shell or launcher), which do see the device.
+    static func warnIfStaticallyLinked(_ command: String) {
+        guard let file = StaticExecutable.resolve(command, searchPath: ProcessInfo.processInfo.environment["PATH"]),
+              StaticExecutable.lacksInterpreter(file) == true else { return }
+        complain("warning: \(file) is statically linked (no ELF program interpreter), so the preload library cannot reach it: "
+                 + "it will not see the device (its open gives ENOENT); programs it starts that are dynamically linked will.")
+        complain("warning: serve it a real node through CUSE instead: `sudo i2osim serve` (a kernel with CUSE), "
+                 + "or `scripts/cuse-vm -- i2osim serve …` where the kernel has none")
     }
 
     static func complain(_ line: String) {

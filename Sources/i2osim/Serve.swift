@@ -27,7 +27,10 @@ struct Serve: ParsableCommand {
         programs started with the preload library (no root, no CUSE; statically linked programs \
         and raw syscall() users need CUSE). The first line printed is the one a shell needs:
           export LD_PRELOAD='…/i2osim-preload/$PLATFORM/libi2osim-preload.so' I2OSIM_SOCKET='PATH'
-        For a single command, `i2osim run -- COMMAND` does all of this privately.
+        and `ready: PATH` follows once the socket accepts clients. Failed requests and the stop are \
+        logged as in CUSE mode. For a single command, `i2osim run -- COMMAND` does all of this privately.
+
+        A `hang` fault rule logs a line when it holds a request and when it lets go.
 
         Instead of a simulated machine, the node can answer from a trace (--replay TRACE, as \
         `i2osim replay` does for one command: every request is matched with the recording, the \

@@ -8,13 +8,14 @@ import IoctlEngine
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a machine: its IOPs, status blocks, HRTs, LCTs, parameter groups and software stores.",
+        abstract: "Show a machine: its IOPs, status blocks, HRTs, LCTs, parameter groups, software stores and fault rules.",
         discussion: """
         Without FIXTURE the built-in default machine is shown (the same as fixtures/default.yaml).
 
         For each IOP: the status block (state, product id, inbound frame size …), the HRT (adapter, \
         controlling TID, bus and PCI location), the LCT as a table, the parameter groups of every \
-        device decoded by field name, HTML pages, known failures and the software store.
+        device decoded by field name, HTML pages, known failures and the software store; then the \
+        fixture's fault rules (`faults:`), one line each as `ctl fault-list` prints them.
 
         In the LCT table TIDs are hex; FLAGS are the letters Linux 2.2/2.4 print at boot: C = \
         configuration dialog requested, U = multi-user, P = peer service enabled, M = management \
@@ -22,7 +23,8 @@ struct Show: ParsableCommand {
         (UserTID 0xFFF). VENDOR, PRODUCT and REV come from group 0xF100 (Device Identity).
 
         --json prints the same as one JSON object with sorted keys, for scripts: \
-        {"machine", "iops": [{"unit", "status", "hrt", "lct", "devices", "software"}]}. Numbers \
+        {"machine", "iops": [{"unit", "status", "hrt", "lct", "devices", "software"}], "faults": [{"rule", \
+        "match", "action", "count"}]}. Numbers \
         are numbers; byte strings are hex text.
 
         Examples:
@@ -60,7 +62,7 @@ struct Show: ParsableCommand {
             return
         }
         let machine = try loadMachine(fixture)
-        let report = MachineReport(machine)
+        let report = MachineReport(machine, faults: try fixture.map { try FixtureFaults.rulesOrExit(path: $0) } ?? [])
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

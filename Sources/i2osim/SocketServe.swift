@@ -9,12 +9,14 @@ import PreloadTransport
 
 /// Serves `node` on the preload socket at `path` until SIGINT/SIGTERM/SIGHUP (which must be
 /// blocked already: `ChildProcess.blockForwardedSignals()` before any thread starts). `hub` must
-/// be the node's observer (or forwarded to by it). Prints the export line on stdout.
+/// be the node's observer (or forwarded to by it). Prints the export line on stdout, then
+/// `ready: PATH` once the socket accepts clients, as CUSE mode prints one per node; logs each
+/// failed request and the stop on standard error, as CUSE mode does.
 func servePreloadSocket(node: some ControlNode, hub: PreloadEventHub, path: String, mode: mode_t, libraryDir: String,
                         devices: [String]) throws {
     let server: PreloadServer
     do {
-        server = try PreloadServer(node: node, hub: hub, socketPath: path, mode: mode)
+        server = try PreloadServer(node: node, hub: hub, socketPath: path, mode: mode, failed: { printError("i2osim: \($0)") })
     } catch {
         PreloadSetup.complain("\(error)")
         throw ExitCode.failure
@@ -22,7 +24,9 @@ func servePreloadSocket(node: some ControlNode, hub: PreloadEventHub, path: Stri
     server.start()
     print(PreloadLibrary.exportLine(libraryDir: libraryDir, socketPath: server.socketPath, devices: devices))
     print("# serving \(devices.isEmpty ? "/dev/i2o/ctl and /dev/i2octl" : devices.joined(separator: ", ")) on \(server.socketPath); Ctrl-C stops")
+    print("ready: \(server.socketPath)")
     fflush(nil)   // all streams: the export line must reach a pipe before we block
-    _ = ChildProcess.waitForTerminationSignal()
+    let signal = ChildProcess.waitForTerminationSignal()
     server.stop()
+    printError("i2osim: stopped by signal \(signal); \(server.socketPath) removed")
 }

@@ -86,6 +86,53 @@ import Testing
         #expect((result["faultsInjected"] as? [String: Any])?["errno"] as? Int == 1)
     }
 
+    /// A misspelt key or value is refused with the valid ones listed, never silently ignored (a
+    /// misspelt `ioctl` made an every-request rule, a misspelt `count` an `always` one).
+    @Test func unknownKeysAndValuesAreRefusedWithTheValidOnes() throws {
+        let e = try T.engine(); let h = handler(e)
+        func error(_ request: String) throws -> String {
+            let a = try answer(h, request)
+            #expect(a["ok"] as? Bool == false, "\(request) was accepted")
+            return a["error"] as? String ?? ""
+        }
+        let ioclt = try error(#"{"command": "fault-add", "ioclt": "I2OSWDL", "errno": "ENODEV"}"#)
+        #expect(ioclt.contains("unknown key \"ioclt\" (did you mean \"ioctl\"?)") && ioclt.contains("ioctl, iop, tid"), "\(ioclt)")
+        let cout = try error(#"{"command": "fault-add", "ioctl": "I2OSWDL", "cout": "once"}"#)
+        #expect(cout.contains("\"cout\"") && cout.contains("count"), "\(cout)")
+        #expect(e.faults.snapshot.rules.isEmpty, "no rule was added")
+        let action = try error(#"{"command": "fault-add", "action": "erno"}"#)
+        #expect(action.contains("unknown action 'erno' (did you mean errno?)") && action.contains("block-status, delay, hang"), "\(action)")
+        let count = try error(#"{"command": "fault-add", "count": "onse"}"#)
+        #expect(count.contains("unknown count 'onse'") && count.contains("once, times, every, probability, always"), "\(count)")
+        let errno = try error(#"{"command": "fault-add", "errno": "ENODEVICE"}"#)
+        #expect(errno.contains("unknown errno 'ENODEVICE'") && errno.contains("ENODEV") && errno.contains("ETIMEDOUT"), "\(errno)")
+        let other = try error(#"{"command": "fault-add", "action": "hang", "errno": "EIO"}"#)
+        #expect(other.contains("\"errno\" goes with action errno, not hang"), "\(other)")
+        let n = try error(#"{"command": "fault-add", "n": 3}"#)
+        #expect(n.contains("\"n\" goes with count every or times, not always"), "\(n)")
+        let function = try error(#"{"command": "fault-add", "function": "UtilParamGet"}"#)
+        #expect(function.contains("did you mean UtilParamsGet?") && function.contains("ExecSwDownload"), "\(function)")
+        let status = try error(#"{"command": "fault-add", "action": "status", "status": "ERROR"}"#)
+        #expect(status.contains("unknown ReqStatus 'ERROR'") && status.contains("ERROR_NO_DATA_TRANSFER"), "\(status)")
+        let indicator = try error(#"{"command": "event", "iop": 0, "indicator": "NOPE"}"#)
+        #expect(indicator.contains("unknown event indicator 'NOPE'") && indicator.contains("ADAPTER_FAULT")
+                && !indicator.contains("not a number"), "\(indicator)")
+        let cls = try error(#"{"command": "add-device", "iop": 0, "tid": "0x210", "class": "BUS_ADAPTR"}"#)
+        #expect(cls.contains("did you mean BUS_ADAPTER?") && cls.contains("RANDOM_BLOCK_STORAGE"), "\(cls)")
+        let field = try error(#"{"command": "set-param", "iop": 0, "tid": "0x203", "group": "0xF102", "field": "DevName", "value": "x"}"#)
+        #expect(field.contains("unknown field of group 0xF102 'DevName'") && field.contains("DeviceName"), "\(field)")
+        let listKey = try error(#"{"command": "list", "iop": 0}"#)
+        #expect(listKey.contains("unknown key \"iop\"; list takes no keys"), "\(listKey)")
+        let command = try error(#"{"command": "fault-ad"}"#)
+        #expect(command.contains("unknown command 'fault-ad' (did you mean fault-add?)"), "\(command)")
+        #expect(Set(ControlHandler.commands) == Set(ControlHandler.keys.keys), "every command has its keys listed")
+        let notJSON = try error("not json")
+        #expect(notJSON == #"the request is not JSON: send one JSON object per line, e.g. {"command": "list"}"#, "\(notJSON)")
+        // What is right still works, names in any case, numbers as strings.
+        #expect(try answer(h, #"{"command": "fault-add", "ioctl": "i2oswdl", "errno": "enodev", "count": "times", "n": "2"}"#)["ok"] as? Bool == true)
+        #expect(try answer(h, #"{"command": "event", "iop": 0, "indicator": "0x4"}"#)["ok"] as? Bool == true)
+    }
+
     @Test func snapshotLoadsBackToTheSameMachine() throws {
         let e = try T.engine(); let h = handler(e)
         _ = try answer(h, #"{"command": "add-device", "iop": 0, "tid": "0x210", "class": "0x10"}"#)
@@ -104,7 +151,9 @@ import Testing
             #expect(a.failures == b.failures)
         }
         // Restore from a file.
-        let path = T.tempDir() + "/snap.yaml"
+        let dir = T.tempDir()
+        defer { T.remove(dir) }
+        let path = dir + "/snap.yaml"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         let e2 = try T.engine()
         let r = try answer(handler(e2), "{\"command\": \"restore\", \"path\": \"\(path)\"}")
@@ -128,6 +177,7 @@ import Testing
     @Test func serverAnswersOverTheSocket() throws {
         let e = try T.engine()
         let dir = T.tempDir()
+        defer { T.remove(dir) }
         let path = dir + "/sub/ctl.sock"
         let server = try ControlServer(path: path, handler: handler(e))
         server.start()

@@ -13,6 +13,7 @@ import Testing
 @Suite struct StateTests {
     @Test func parameterSetIsWrittenAndLoadedBack() throws {
         let dir = T.tempDir()
+        defer { T.remove(dir) }
         let base = try T.defaultMachine()
         do {
             let state = try StateDirectory(path: dir, baseline: base)
@@ -53,6 +54,7 @@ import Testing
 
     @Test func secondDaemonIsRefused() throws {
         let dir = T.tempDir()
+        defer { T.remove(dir) }
         let base = try T.defaultMachine()
         let first = try StateDirectory(path: dir, baseline: base)
         #expect(throws: StateError.locked(dir)) { try StateDirectory(path: dir, baseline: base) }
@@ -61,6 +63,7 @@ import Testing
 
     @Test func damagedFileIsNamedAndMovedAsideNotDeleted() throws {
         let dir = T.tempDir()
+        defer { T.remove(dir) }
         let base = try T.defaultMachine()
         try Data("{\"version\": 1, \"iops\": [".utf8).write(to: URL(fileURLWithPath: dir + "/state.json"))
         let state = try StateDirectory(path: dir, baseline: base)
@@ -80,6 +83,7 @@ import Testing
 
     @Test func wrongVersionIsDamaged() throws {
         let dir = T.tempDir()
+        defer { T.remove(dir) }
         try Data("{\"version\": 9, \"iops\": []}".utf8).write(to: URL(fileURLWithPath: dir + "/state.json"))
         let state = try StateDirectory(path: dir, baseline: try T.defaultMachine())
         #expect(throws: StateError.self) { _ = try state.load() }
@@ -87,6 +91,7 @@ import Testing
 
     @Test func parmsetIoctlWritesBeforeReturning() throws {
         let dir = T.tempDir()
+        defer { T.remove(dir) }
         let base = try T.defaultMachine()
         let state = try StateDirectory(path: dir, baseline: base)
         let engine = Simulator(machine: Machine(base))

@@ -56,9 +56,12 @@ enum T {
         return try e.ioctl(file, command: IoctlCommand(.eventRegister, abi: .lp64).number, argument: arg, abi: .lp64, memory: &m)
     }
 
+    /// A fresh directory under $TMPDIR; `defer { T.remove(dir) }` after it, so no test leaves one behind.
     static func tempDir() -> String {
         let p = NSTemporaryDirectory() + "i2osim-ctl-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true)
         return p
     }
+
+    static func remove(_ dir: String) { try? FileManager.default.removeItem(atPath: dir) }
 }

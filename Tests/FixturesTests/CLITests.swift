@@ -41,6 +41,71 @@ func run(_ args: [String]) throws -> (status: Int32, out: String) {
         #expect(out.contains("\(bad.path):6: iops[0].devices[1].class: unknown device class 'BUS_ADAPTR' — did you mean BUS_ADAPTER?"))
     }
 
+    /// A bad `faults:` rule is a fixture error like any other: validate names its line (as run does)
+    /// instead of saying "ok" to a fixture run and serve then refuse.
+    @Test func validateChecksTheFaultRules() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("i2osim-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("faults.yaml")
+        try """
+        machine: x
+        iops:
+          - unit: 0
+            devices:
+              - {tid: 0, class: EXECUTIVE}
+        faults:
+          - {ioctl: I2OPARMGET, action: errno, errno: EIO}
+          - ioctl: I2OSWDL
+            action: erno
+        """.write(to: bad, atomically: true, encoding: .utf8)
+        let line = "\(bad.path):9: faults[1].action: unknown action 'erno' (did you mean errno?); one of: errno, status"
+        let (status, out) = try run(["validate", bad.path])
+        #expect(status == 1)
+        #expect(out.contains(line), "\(out)")
+        #expect(!out.contains("ok:"))
+        let served = try run(["run", "--fixture", bad.path, "--", "true"])
+        #expect(served.status != 0 && served.out.contains(line), "run gives the same words: \(served.out)")
+    }
+
+    @Test func showListsTheFaultRules() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("i2osim-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fixture = dir.appendingPathComponent("flaky.yaml")
+        try """
+        machine: x
+        iops:
+          - unit: 0
+            devices:
+              - {tid: 0, class: EXECUTIVE}
+        faults:
+          - {ioctl: I2OPARMGET, action: errno, errno: EIO, count: every, n: 10}
+          - {iop: 0, function: ExecSwDownload, action: hang, count: once}
+        """.write(to: fixture, atomically: true, encoding: .utf8)
+        let validated = try run(["validate", fixture.path])
+        #expect(validated.status == 0 && validated.out.contains("(1 IOP, 1 device, 2 fault rules)"), "\(validated.out)")
+        let (status, out) = try run(["show", fixture.path])
+        #expect(status == 0)
+        #expect(out.contains("Fault rules (faults:, in the order they are tried)\n  1. I2OPARMGET → errno EIO, every 10\n"
+                             + "  2. iop 0 function ExecSwDownload → hang, once"), "\(out)")
+        let json = try run(["show", "--json", fixture.path])
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        let faults = try #require(obj["faults"] as? [[String: Any]])
+        #expect(faults.count == 2 && faults.first?["rule"] as? String == "I2OPARMGET → errno EIO, every 10")
+    }
+
+    /// `--version` prints the version written once, in Sources/i2osim/Version.swift.
+    @Test func versionAndCompletion() throws {
+        let source = try String(contentsOf: fixturesDirectory.deletingLastPathComponent()
+            .appendingPathComponent("Sources/i2osim/Version.swift"), encoding: .utf8)
+        let written = try #require(source.firstMatch(of: /i2osimVersion = "([0-9]+\.[0-9]+\.[0-9]+)"/)?.1)
+        let (status, out) = try run(["--version"])
+        #expect(status == 0 && out == "\(written)\n", "\(out)")
+        let completion = try run(["--generate-completion-script", "bash"])
+        #expect(completion.status == 0 && completion.out.contains("validate") && completion.out.contains("--fixture"))
+    }
+
     @Test func validateGoodFixturesSucceeds() throws {
         let (status, out) = try run(["validate", fixturePath("intel-u3-1l.yaml"), fixturePath("two-iops.yaml")])
         #expect(status == 0)

@@ -9,7 +9,8 @@
 set -u
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 i2osim=${1:-$(cd "$repo" && swift build --show-bin-path)/i2osim}
-bindir=$(dirname "$i2osim")
+bindir=$(cd "$(dirname "$i2osim")" && pwd)
+i2osim=$bindir/$(basename "$i2osim")   # absolute: the daemon and some checks run elsewhere
 work=$(mktemp -d /tmp/i2osim-ctl.XXXXXX)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
@@ -26,7 +27,9 @@ cc -O2 -Wall -o "$work/hotplug-client" "$repo/Tests/faults/hotplug-client.c" || 
 
 sock=$work/i2o.sock
 ctl=$work/private/ctl.sock
-"$i2osim" serve --socket "$sock" --control "$ctl" --preload-dir "$bindir" >"$work/out" 2>"$work/err" &
+# The daemon runs in a directory of its own: relative paths given to ctl are the caller's.
+mkdir "$work/daemon-cwd" "$work/caller-cwd"
+(cd "$work/daemon-cwd" && exec "$i2osim" serve --socket "$sock" --control "$ctl" --preload-dir "$bindir") >"$work/out" 2>"$work/err" &
 pid=$!
 n=0
 while [ ! -S "$ctl" ] || ! grep -q '^export' "$work/out" 2>/dev/null; do
@@ -62,6 +65,9 @@ check "remove-device: MODIFIED_LCT, and the LCT lacks it" sh -c "grep -q 'event 
 c fault-add --ioctl I2OGETIOPS --action errno --errno ENODEV --count once >/dev/null
 check "an errno rule fires once" test "$(client getiops) $(client getiops)" = "getiops ENODEV getiops 0"
 check "fault-list shows it spent" sh -c "'$i2osim' ctl '$ctl' fault-list | grep -q 'matched 1, fired 1 (spent)'"
+check "serve --socket prints 'ready: SOCKET' as CUSE mode prints 'ready: NODE'" grep -qx "ready: $sock" "$work/out"
+check "… and logs the failed request on standard error, as CUSE mode does" \
+    grep -q "^i2osim: $sock: ioctl I2OGETIOPS.* failed: ENODEV" "$work/err"
 c fail-iop --iop 0 >/dev/null
 check "list shows a failed IOP" sh -c "'$i2osim' ctl '$ctl' list | grep -q 'FAILED (injected)'"
 c recover-iop --iop 0 >/dev/null
@@ -73,9 +79,12 @@ hpid=$!
 n=0
 while ! "$i2osim" ctl "$ctl" stats | grep -q 'hung now 1'; do n=$((n + 1)); [ $n -gt 250 ] && break; sleep 0.02; done
 check "a hung PARMGET waits (stats: hung now 1)" test $n -le 250
+check "… and the daemon logs that it waits" \
+    grep -q "^i2osim: no reply from the IOP (hung or failed): a request waits its post-wait, 10 s, unless released" "$work/err"
 check "release ends the wait" sh -c "'$i2osim' ctl '$ctl' release | grep -q 'released 1 hung request$'"
 wait "$hpid"
 check "the hung PARMGET gets ETIMEDOUT, *reslen untouched" grep -q 'parmget ETIMEDOUT reslen 4096' "$work/hung"
+check "… and the daemon logs that it let go" grep -q "^i2osim: no reply from the IOP: a waiting request released" "$work/err"
 client parmget >"$work/after"
 check "the next PARMGET is answered" grep -q 'parmget 0 reslen' "$work/after"
 check "stats --json counts requests and the injected fault" \
@@ -88,13 +97,47 @@ c snapshot --path "$work/snap.yaml" >/dev/null
 check "the snapshot is a valid fixture" "$i2osim" validate "$work/snap.yaml"
 check "it holds the value set" grep -q '"DeviceName": {hex: "46 72 6f 6d 20 63 74 6c' "$work/snap.yaml"
 check "restore loads it" sh -c "'$i2osim' ctl '$ctl' restore --path '$work/snap.yaml' | grep -q restored"
+out=$(cd "$work/caller-cwd" && "$i2osim" ctl "$ctl" snapshot --path rel.yaml 2>&1)
+check "snapshot --path with a relative path writes in the caller's directory" test -s "$work/caller-cwd/rel.yaml"
+check "… not the daemon's" test ! -e "$work/daemon-cwd/rel.yaml"
+check "… and says where: '$out'" test "$out" = "wrote $work/caller-cwd/rel.yaml"
+out=$(cd "$work/caller-cwd" && "$i2osim" ctl "$ctl" restore --path ./rel.yaml 2>&1)
+check "restore --path with a relative path reads the caller's file and says which: '$out'" \
+    test "$out" = "restored $work/caller-cwd/rel.yaml: 1 IOP"
 
 # Errors.
 out=$("$i2osim" ctl "$ctl" frobnicate 2>&1); rc=$?
 if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'unknown command'; then ok "an unknown command: a message and a non-zero status"; else fail "unknown command: rc $rc, '$out'"; fi
+# refused: what was wrong and what is valid; name what it names, exit non-zero, add no rule.
+refused() {  # NAME EXPECTED-TEXT… -- CTL-ARGS…
+    name=$1; shift
+    wants=""
+    while [ "$1" != "--" ]; do wants="$wants
+$1"; shift; done
+    shift
+    out=$("$i2osim" ctl "$ctl" "$@" 2>&1); rc=$?
+    missing=$(printf '%s\n' "$wants" | while IFS= read -r w; do [ -z "$w" ] || printf '%s' "$out" | grep -qF -- "$w" || echo "$w"; done)
+    if [ $rc -ne 0 ] && [ -z "$missing" ]; then ok "$name"; else fail "$name: rc $rc, '$out' lacks '$missing'"; fi
+}
+c fault-remove >/dev/null
+refused "a misspelt key is refused with the valid keys (--ioclt)" 'unknown key "ioclt" (did you mean "ioctl"?)' \
+    'ioctl, iop, tid, function' -- fault-add --ioclt I2OSWDL --errno ENODEV
+refused "a misspelt --count is refused, not taken for 'always'" 'unknown key "cout"' -- fault-add --ioctl I2OSWDL --cout once
+check "neither made a rule" sh -c "'$i2osim' ctl '$ctl' fault-list | grep -qx 'no fault rules'"
+refused "an unknown action names the actions" "unknown action 'erno' (did you mean errno?)" 'block-status, delay, hang' \
+    -- fault-add --action erno
+refused "an unknown event indicator names the indicators" "unknown event indicator 'NOPE'" 'ADAPTER_FAULT' \
+    -- event --iop 0 --indicator NOPE
+out=$("$i2osim" ctl "$ctl" event --iop 0 --indicator NOPE 2>&1)
+if printf '%s' "$out" | grep -q 'is not a number'; then fail "… and does not say 'is not a number': $out"; else ok "… and does not say 'is not a number'"; fi
+refused "raw with text that is not JSON: a clear message" 'raw takes one JSON object' -- raw 'not json'
+out=$("$i2osim" ctl "$ctl" raw 'not json' 2>&1)
+if printf '%s' "$out" | grep -qi 'data'; then fail "… not Foundation's: $out"; else ok "… not Foundation's words"; fi
+refused "raw with a misspelt key: refused by the daemon" 'unknown key "ioclt"' -- raw '{"command": "fault-add", "ioclt": "I2OSWDL"}'
 out=$("$i2osim" ctl "$work/nothing.sock" list 2>&1); rc=$?
 if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'cannot connect'; then ok "no daemon: a clear message"; else fail "no daemon: rc $rc, '$out'"; fi
 
 kill "$pid"; wait "$pid" 2>/dev/null; pid=""
+check "serve --socket logs its stop, as CUSE mode does" grep -qx "i2osim: stopped by signal 15; $sock removed" "$work/err"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -7,7 +7,7 @@
 # permanent modules, deletes them and sets a parameter, logging every acknowledged change with
 # fsync; kills the daemon with SIGKILL after a random delay, restarts it on the same state
 # directory and checks that every acknowledged change is there (and the state file loads).
-# Repeats for SECONDS (hundreds of kills). Also: a second daemon on a locked directory is
+# Repeats for SECONDS (hundreds of kills; at least 10 for every 9 seconds). Also: a second daemon on a locked directory is
 # refused; a damaged state file is reported by name and --fresh-state moves it aside.
 # Prints "N passed, N failed".
 set -u
@@ -86,6 +86,9 @@ while [ "$(date +%s)" -lt "$end" ]; do
 done
 [ -n "$pid" ] && { kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=""; }
 echo "# $kills kills in $round rounds; journal: $(wc -l <"$journal") entries now"
-[ "$kills" -ge 100 ] && ok || fail "only $kills kills"
+# At least 100 in the default 90 s, as many for shorter or longer runs (a loaded 2-core machine
+# manages about 10 a second).
+minimum=$(( (seconds * 10 + 8) / 9 ))
+[ "$kills" -ge "$minimum" ] && ok || fail "only $kills kills in $seconds s (at least $minimum expected)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -9,6 +9,8 @@ ok() { pass=$((pass + 1)); echo "ok - $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
 if [ "$(id -u)" != 0 ]; then echo "skip - not root"; echo "0 passed, 0 failed"; exit 0; fi
 w=$(mktemp -d /tmp/i2osim-user.XXXXXX)
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$w"' EXIT   # also when interrupted
 chmod 1777 "$w"
 "$i2osim" serve --socket "$w/sock" --user nobody >"$w/out" 2>"$w/err" &
 pid=$!
@@ -21,7 +23,7 @@ uid=$(id -u nobody)
 	|| bad "socket: $(stat -c '%a %U' "$w/sock" 2>&1)"
 kill -INT $pid
 wait $pid
+pid=""
 [ ! -e "$w/sock" ] && ok "SIGINT removes the socket" || bad "socket left behind"
-rm -rf "$w"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

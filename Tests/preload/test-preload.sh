@@ -11,7 +11,8 @@
 set -u
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 i2osim=${1:-$(cd "$repo" && swift build --show-bin-path)/i2osim}
-bindir=$(dirname "$i2osim")
+bindir=$(cd "$(dirname "$i2osim")" && pwd)
+i2osim=$bindir/$(basename "$i2osim")   # absolute: some checks run in another directory
 work=$(mktemp -d /tmp/i2osim-preload-sh.XXXXXX)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
@@ -64,12 +65,34 @@ check "--device serves another path" \
 check "ls -l shows the node without complaint" \
     sh -c "'$i2osim' run -- ls -l /dev/i2o/ctl 2>&1 | grep -q '^crw-rw-rw- 1 root root 10, 166'"
 check "other files untouched" test "$("$i2osim" run -- cat /etc/passwd | md5sum)" = "$(md5sum </etc/passwd)"
+# A statically linked program never loads the preload library: run says so (and why, and what
+# to use instead) before it starts it; a dynamically linked one gets no such word.
+if cc -static -o "$work/probe-static" "$work/probe.c" 2>/dev/null; then
+    out=$(cd "$work" && PATH="$work:$PATH" "$i2osim" run -- probe-static 2>&1)
+    if printf '%s' "$out" | grep -q "warning: $work/probe-static is statically linked" \
+        && printf '%s' "$out" | grep -q 'i2osim serve' && printf '%s' "$out" | grep -q 'scripts/cuse-vm'; then
+        ok "a statically linked COMMAND (found in PATH): a warning that names CUSE"
+    else fail "a statically linked COMMAND: no clear warning: $out"; fi
+else
+    echo "skip - a statically linked COMMAND (no static libc to build one)"
+fi
+check "no warning for a dynamically linked COMMAND" test -z "$("$i2osim" run -- "$work/probe64" 2>&1 >/dev/null)"
 "$i2osim" run -- sh -c 'exit 42'
 check "exit status of COMMAND" test $? = 42
 "$i2osim" run -- sh -c 'kill -KILL $$'
 check "128+signal when COMMAND is killed" test $? = 137
 "$i2osim" run -- no-such-command-here 2>/dev/null
 check "127 when COMMAND is not found" test $? = 127
+# 125: i2osim itself could not start (docs/preload-protocol.md), whatever the cause.
+printf 'machine: x\niops: [\n' >"$work/broken.yaml"
+"$i2osim" run --fixture "$work/broken.yaml" -- true 2>/dev/null
+check "125 for a fixture that does not load" test $? = 125
+"$i2osim" run --control /proc/version/ctl -- true 2>/dev/null
+check "125 for a control socket that cannot be made" test $? = 125
+"$i2osim" run --state-dir /proc/version/state -- true 2>/dev/null
+check "125 for a state directory that cannot be used" test $? = 125
+"$i2osim" replay "$work/no-such.trace" -- true 2>/dev/null
+check "125 for replay's trace that cannot be read" test $? = 125
 "$i2osim" run -- sh -c 'trap "exit 9" TERM; sleep 20 & wait' &
 runpid=$!
 sleep 1
@@ -88,6 +111,7 @@ servepid=$!
 for _ in $(seq 50); do [ -S "$work/serve.sock" ] && grep -q '^export' "$work/serve.out" && break; sleep 0.1; done
 line=$(head -1 "$work/serve.out")
 check "serve --socket prints the export line" sh -c "echo \"\$1\" | grep -q '^export LD_PRELOAD=.*I2OSIM_SOCKET='" sh "$line"
+check "… then 'ready: SOCKET', as CUSE mode prints 'ready: NODE'" grep -qx "ready: $work/serve.sock" "$work/serve.out"
 check "a shell with that line sees the device" sh -c "$line; test \"\$('$work/probe64')\" = 'chr 10:166 0'"
 check "serve --socket's socket is 0600" test "$(stat -c %a "$work/serve.sock" 2>/dev/null)" = 600
 kill -INT $servepid
