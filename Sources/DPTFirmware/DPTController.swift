@@ -86,14 +86,15 @@ public struct DPTArray: Hashable, Sendable {
     }
 }
 
-/// The array status the firmware reports (LAP #2 byte 0), derived from the members.
-/// The codes are the model's choice (UNVERIFIED against real firmware); 0 = optimal is documented.
+/// The array status the firmware reports (LAP #2 byte 0's main status, low nibble), derived from
+/// the members (docs/dpt-protocol.md §Status): 0 Optimal, 1 Degraded, 4 Dead — the codes the
+/// vendor's engine decodes (2 would be Reconstruct, 3 Expanding).
 public enum DPTArrayStatus: UInt8, Hashable, Sendable {
     case optimal = 0x00
-    case degraded = 0x02
-    case failed = 0x03
+    case degraded = 0x01
+    case dead = 0x04
     public var name: String {
-        switch self { case .optimal: "Optimal"; case .degraded: "Degraded"; case .failed: "Failed" }
+        switch self { case .optimal: "Optimal"; case .degraded: "Degraded"; case .dead: "Dead" }
     }
 }
 
@@ -153,11 +154,11 @@ extension DPTController {
 
     /// The array's status, from its members' statuses.
     public func arrayStatus(_ i: Int) -> DPTArrayStatus {
-        guard arrays.indices.contains(i) else { return .failed }
+        guard arrays.indices.contains(i) else { return .dead }
         let a = arrays[i]
         let failed = a.members.filter { !disks.indices.contains($0) || disks[$0].status == .failed }.count
         if failed == 0 { return .optimal }
-        return failed <= tolerance(level: a.level, members: a.members.count) ? .degraded : .failed
+        return failed <= tolerance(level: a.level, members: a.members.count) ? .degraded : .dead
     }
 
     /// The firmware-level (bus, id, lun) of array `i`: the address of its first member.

@@ -95,7 +95,7 @@ extension DPTController {
     func isReady(_ target: DPTTarget) -> Bool {
         switch target {
         case let .disk(i): disks[i].status != .failed
-        case let .array(i): arrayStatus(i) != .failed
+        case let .array(i): arrayStatus(i) != .dead
         case .controller, .other: true
         }
     }

@@ -117,20 +117,25 @@ extension DPTController {
     }
 
     /// LAP #2 (page 0x30): 28 bytes of array data, then one 26-byte element (page 0x31, length
-    /// 0x18) per member. Offsets inside the 28 bytes are the model's (UNVERIFIED): 0 status,
-    /// 1 RAID level, 2–3 component count, 4–7 LSU magic, 8–11 capacity, 12–15 block size.
-    /// Member element: 0 status, 1 HBA, 2 chan, 3 lun, 4–7 id, 8–11 magic, 12–15 capacity,
-    /// 16–19 start block, 20–23 stripe (all BE).
+    /// 0x18) per member (docs/dpt-protocol.md §LAP; all big-endian): 0 status (low nibble main,
+    /// high nibble sub), 1 RAID level, 2–3 component count, 4–7 LSU magic, 8–11 capacity in
+    /// blocks, 12–13 block size (u16), 14 LSU target id, 15 flags, 16 LSU LUN, 17 background
+    /// rate, 18–19 background amount, 20–23 blocks complete (task progress), 24–27 verify errors.
+    /// Member element: 0 status, 1 HBA (0: this one), 2 channel, 3 LUN, 4–7 id, 8–11 magic,
+    /// 12–15 capacity, 16–19 start block, 20–21 stripe (u16), 22–23 reserved (offsets after the
+    /// element's `31 18` header).
     func lapPage(_ i: Int) -> [UInt8] {
         let a = arrays[i]
+        let at = arrayAddress(i)
         var b: [UInt8] = [arrayStatus(i).rawValue, a.level] + be16(UInt16(truncatingIfNeeded: a.members.count))
-        b += be32(arrayMagic(i)) + be32(arrayBlocks(i)) + be32(512)
+        b += be32(arrayMagic(i)) + be32(arrayBlocks(i)) + be16(512) + [at.id, 0, at.lun]
         b += [UInt8](repeating: 0, count: 28 - b.count)
         for m in a.members where disks.indices.contains(m) {
             let d = disks[m]
             let usable = d.blocks > Self.reservedBlocksPerMember ? d.blocks - Self.reservedBlocksPerMember : 0
             var e: [UInt8] = [0x31, 0x18, d.status == .failed ? 0x03 : 0x00, 0x00, d.bus, d.lun]
-            e += be32(UInt32(d.id)) + be32(diskMagic(m)) + be32(usable) + be32(0) + be32(a.stripeBlocks)
+            e += be32(UInt32(d.id)) + be32(diskMagic(m)) + be32(usable) + be32(0)
+            e += be16(UInt16(truncatingIfNeeded: a.stripeBlocks)) + [0, 0]
             b += e
         }
         return b

@@ -359,7 +359,7 @@ static void run_listing(void)
 		struct result r = scb(d->tid, 1, 1, m30, 10, lap, 512, 0, sense);
 		const uint8_t *pg = lap + 8;
 		unsigned status = pg[2], level = pg[3], ncomp = be16(pg + 4);
-		unsigned mb = (unsigned)((uint64_t)be32(pg + 10) * be32(pg + 14) >> 20);
+		unsigned mb = (unsigned)((uint64_t)be32(pg + 10) * be16(pg + 14) >> 20);	/* block size: u16 */
 		char members[128] = "";
 		int members_ok = 1;
 		for (unsigned c = 0; c < ncomp && c < 16; c++) {
@@ -376,7 +376,8 @@ static void run_listing(void)
 			if (c) strcat(members, ",");
 			strcat(members, ma);
 		}
-		const char *st = status == 0 ? "Optimal" : status == 2 ? "Degraded" : status == 3 ? "Failed" : "?";
+		/* LAP main status (low nibble): 0 Optimal, 1 Degraded, 4 Dead (docs/dpt-protocol.md §Status). */
+		const char *st = (status & 0x0F) == 0 ? "Optimal" : (status & 0x0F) == 1 ? "Degraded" : (status & 0x0F) == 4 ? "Dead" : "?";
 		const struct xarray *x = NULL;
 		for (unsigned k = 0; k < X.narray; k++) if (!strcmp(X.array[k].addr, a)) x = &X.array[k];
 		if (!x) { client_fail("d0%s: array not expected", a); continue; }
@@ -391,7 +392,7 @@ static void run_listing(void)
 		struct result ri = scb(d->tid, 0, 0, inq36, 6, inq, 36, 0, sense);
 		char want_p[16]; snprintf(want_p, sizeof want_p, "RAID-%u", x->level);
 		trimmed(product, inq + 16, 16);
-		if (strcmp(x->status, "Failed"))
+		if (strcmp(x->status, "Dead"))
 			CHECK_TAP(succeeded(&rc) && (unsigned)(((uint64_t)be32(c8) + 1) * 512 >> 20) == x->mb && succeeded(&ri) && !strcmp(product, want_p),
 			      "d0%s: INQUIRY \"%s\", READ CAPACITY agrees with LAP #2", a, product);
 	}

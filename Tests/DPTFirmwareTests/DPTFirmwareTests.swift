@@ -123,12 +123,12 @@ func ascii(_ s: String) -> [UInt8] { Array(s.utf8) }
         let blocks: UInt32 = 35003 * 2048 - 0x1000
         var head: [UInt8] = [0x00, 1, 0, 2, 0x2B, 0, 0, 1]
         head += be32(blocks)
-        head += [0, 0, 2, 0]
+        head += [2, 0, 0, 0]                                               // block size u16 512, LSU id 0, flags
         #expect(Array(page[2..<18]) == head)
         let m0 = Array(page[30..<56]), m1 = Array(page[56..<82])
         var want: [UInt8] = [0x31, 0x18, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0x1B, 0, 0, 0]
         want += be32(blocks)
-        want += [0, 0, 0, 0, 0, 0, 0, 128]
+        want += [0, 0, 0, 0, 0, 128, 0, 0]                                 // start block 0, stripe u16 128, reserved
         #expect(m0 == want)
         #expect(m1[0] == 0x31 && m1[4] == 0 && Array(m1[6..<10]) == [0, 0, 0, 1] && Array(m1[10..<14]) == [0x1B, 0, 1, 0])
         // READ CAPACITY of the array: last LBA, 512.
@@ -251,7 +251,7 @@ func ascii(_ s: String) -> [UInt8] { Array(s.utf8) }
         var h = DPTHost(c)
         let lap = try h.scb(0x203, [0x5A, 0x08, 0x30, 0, 0, 0, 0, 0x01, 0x00, 0], physical: true, count: 256)
         let page = Array(lap.data.dropFirst(8))
-        #expect(page[2] == 0x02)                                           // array degraded
+        #expect(page[2] == 0x01)                                           // array degraded (main status 1)
         #expect(page[30 + 2] == 0x00 && page[56 + 2] == 0x03)              // member 1 failed
         let pap = try h.scb(0, [0x1A, 0x08, 0x2A, 0, 255, 0])
         #expect(pap.data[6 + 1] == 0x03)
@@ -262,7 +262,7 @@ func ascii(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(read.reply.reqStatus == .success)
         // Two failed mirrors: the array has failed.
         c.disks[0].status = .failed
-        #expect(c.arrayStatus(0) == .failed)
+        #expect(c.arrayStatus(0) == .dead)
     }
 
     @Test func controllerWhoseEveryMessageFails() throws {
