@@ -165,3 +165,22 @@ final class RecordingFrames: FrameInterceptor {
         }
     }
 }
+
+/// docs/kernels.md §Personalities, check order: what keeping the kernels' order costs in rounds.
+@Suite struct CheckOrderRoundsTests {
+    @Test(arguments: [(PersonalityName.documented, 2), (.linux2618, 2), (.linux24, 3)])
+    func parmGetCostsNoExtraRound(_ p: PersonalityName, _ rounds: Int) {
+        // documented and 2.6.18: the struct, then everything; 2.4: *reslen first (its reservation).
+        var h = Harness(.lp64, personality: p)
+        #expect(h.params(.parmGet, tid: TID(rawValue: 0x010), ops: Ops.getVendor).0 == .success)
+        #expect(h.mem.rounds == rounds)
+    }
+
+    @Test(arguments: [(PersonalityName.documented, 2), (.linux2618, 3), (.linux24, 3)])
+    func lctGetCostsTheKernelsOneRound(_ p: PersonalityName, _ rounds: Int) {
+        // The kernels answer ENOBUFS before reserving resbuf: *reslen is read on its own first.
+        var h = Harness(.lp64, personality: p)
+        #expect(h.table(.lctGet).0 == .success)
+        #expect(h.mem.rounds == rounds)
+    }
+}
