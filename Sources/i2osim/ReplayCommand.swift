@@ -44,8 +44,9 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("Where the preload libraries are.", valueName: "DIR"))
     var preloadDir: String?
 
-    @Option(name: .customLong("device"), help: ArgumentHelp(
-        "A device path to serve (repeatable); default /dev/i2o/ctl and /dev/i2octl.", valueName: "PATH"))
+    @Option(name: [.customLong("device"), .customLong("name")], help: ArgumentHelp(
+        "A node to serve, \(DevicePath.help) (repeatable); default /dev/i2o/ctl and /dev/i2octl.", valueName: "PATH"),
+            transform: DevicePath.absolute)
     var devices: [String] = []
 
     @Argument(help: ArgumentHelp("The trace to answer from.", valueName: "TRACE"))

@@ -40,12 +40,12 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("The machine to simulate; the built-in default machine when omitted.", valueName: "FIXTURE"))
     var fixture: String?
 
-    @Option(help: ArgumentHelp("The driver to imitate: \(PersonalityName.allCases.map(\.rawValue).joined(separator: ", ")).",
-                               valueName: "PERSONALITY"))
-    var personality: String = PersonalityName.documented.rawValue
+    @Option(help: "Which host driver to imitate.")
+    var personality: PersonalityName = .documented
 
-    @Option(name: .customLong("device"), help: ArgumentHelp(
-        "A device path to serve (repeatable); default /dev/i2o/ctl and /dev/i2octl.", valueName: "PATH"))
+    @Option(name: [.customLong("device"), .customLong("name")], help: ArgumentHelp(
+        "A node to serve, \(DevicePath.help) (repeatable); default /dev/i2o/ctl and /dev/i2octl.", valueName: "PATH"),
+            transform: DevicePath.absolute)
     var devices: [String] = []
 
     @Option(help: ArgumentHelp("Where the preload libraries are.", valueName: "DIR"))
@@ -67,11 +67,7 @@ struct Run: ParsableCommand {
     func validate() throws {
         // COMMAND captures everything after the options, so `run --help` arrives here.
         if let first = command.first, ["--help", "-h", "help"].contains(first) { throw CleanExit.helpRequest(self) }
-        guard PersonalityName(rawValue: personality) != nil else {
-            throw ValidationError("unknown personality '\(personality)'; one of: \(PersonalityName.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         guard !argv.isEmpty else { throw ValidationError("missing COMMAND (i2osim run [OPTIONS] -- COMMAND [ARGS...])") }
-        for d in devices where !d.hasPrefix("/") { throw ValidationError("--device needs an absolute path, not '\(d)'") }
         if recordFrom != nil, fixture != nil {
             throw ValidationError("--record-from passes the requests to a real device; it takes no --fixture")
         }
@@ -91,7 +87,7 @@ struct Run: ParsableCommand {
             // The user's input first (the fixture and its fault rules, the state), then the library.
             var description = try loadMachine(fixture)
             let stateDirectory = try daemon.openState(&description)
-            let simulator = Simulator(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
+            let simulator = Simulator(machine: Machine(description), personality: personality,
                                       observer: hub, timeoutScale: timeoutScale)
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
             let library = try PreloadSetup.libraryDirectory(preloadDir)

@@ -42,21 +42,22 @@ struct Serve: ParsableCommand {
 
         Examples:
           i2osim serve                                   the built-in machine on /dev/i2o/ctl
-          i2osim serve --fixture fixtures/intel-u3-1l.yaml --name i2o/ctl --name i2octl
+          i2osim serve --fixture fixtures/intel-u3-1l.yaml --device /dev/i2o/ctl --device i2octl
           i2osim serve --mode 0660 --group disk
           i2osim serve --socket /tmp/i2o.sock            then, in another shell, the export line
-          i2osim serve --name i2o/rec --record-from /dev/i2o/ctl --trace card.trace
+          i2osim serve --device i2o/rec --record-from /dev/i2o/ctl --trace card.trace
           i2osim serve --replay card.trace --keyed       the recorded card on /dev/i2o/ctl
         """)
 
     @Option(help: ArgumentHelp("The machine to serve (YAML); the built-in default when omitted.", valueName: "FIXTURE"))
     var fixture: String?
 
-    @Option(help: "Which host driver to imitate: \(PersonalityName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Which host driver to imitate.")
     var personality: PersonalityName = .documented
 
-    @Option(name: .customLong("name"), help: ArgumentHelp(
-        "A node to create below /dev; repeat for several (default i2o/ctl; i2octl is udev's name).", valueName: "NAME"))
+    @Option(name: [.customLong("device"), .customLong("name")], help: ArgumentHelp(
+        "A node to create, \(DevicePath.help); repeat for several (default /dev/i2o/ctl; i2octl is udev's name).",
+        valueName: "PATH"), transform: DevicePath.belowDev)
     var names: [String] = []
 
     @Option(help: ArgumentHelp("Permissions for the node(s), octal (the kernel creates them 0600).", valueName: "MODE"))
@@ -107,9 +108,6 @@ struct Serve: ParsableCommand {
         }
         if let group, getgrnam(group) == nil {
             throw ValidationError("--group \(group): no such group")
-        }
-        for n in names where n.isEmpty || n.hasPrefix("/") || n.contains("..") {
-            throw ValidationError("--name \(n): give the node's name below /dev, such as i2o/ctl or i2octl")
         }
         if replayMode != nil && replay == nil { throw ValidationError("--strict and --keyed go with --replay TRACE") }
         if replay != nil && recordFrom != nil { throw ValidationError("--replay and --record-from exclude each other: answer from a trace, or from a real node") }
@@ -251,8 +249,6 @@ private func dropRoot(to user: String) throws {
 
 /// The devices being served, for the signal path.
 private let devices = Mutex<[CUSEDevice]>([])
-
-extension PersonalityName: ExpressibleByArgument {}
 
 /// The machine in `fixture`, or the built-in default; a broken fixture is reported and ends the command.
 func loadMachine(_ fixture: String?) throws -> MachineDescription {
