@@ -80,18 +80,18 @@ extension StateError {
 /// Control servers running in this process (their sockets are removed at exit).
 private let controlServers = Mutex<[ControlServer]>([])
 
-/// `i2osim ctl SOCKET COMMAND [--KEY VALUE …]`: one request to a running daemon's control channel.
+/// `i2osim ctl VERB SOCKET [OPTIONS]` (or `i2osim ctl SOCKET VERB [OPTIONS]`): one request to a
+/// running daemon's control channel; each verb is a subcommand (CtlVerbs.swift).
 struct Ctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Drive a running daemon (serve/run --control SOCKET): hot-plug, events, parameters, faults, stats.",
         discussion: """
         Sends one request to the control channel and prints the answer (human-readable, or the \
-        JSON answer with --json). Arguments after COMMAND are --KEY VALUE pairs of the request \
-        (docs/control.md lists every command and key); numbers may be hex (0x205). A key the \
-        command does not take, or a name it does not know, is refused with the valid ones listed. \
-        A relative --path (snapshot, restore) is taken in this directory.
-
-        Commands: \(ControlHandler.commands.joined(separator: ", ")), raw (ARG is a whole JSON request).
+        JSON answer with --json). Each command is a subcommand with its own --help, which lists \
+        its options and the names they take; numbers may be hex (0x205). The socket comes before \
+        or after the command: `i2osim ctl SOCKET COMMAND …` and `i2osim ctl COMMAND SOCKET …` are \
+        the same. An option the command does not take, or a name it does not know, is refused \
+        before anything is sent. A relative --path (snapshot, restore) is taken in this directory.
 
         Examples:
           i2osim ctl /tmp/i2o.ctl list
@@ -100,71 +100,30 @@ struct Ctl: ParsableCommand {
           i2osim ctl /tmp/i2o.ctl event --iop 0 --tid 0 --indicator ADAPTER_FAULT --data "01 00 00 00"
           i2osim ctl /tmp/i2o.ctl set-param --iop 0 --tid 0x205 --group 0xF102 --field DeviceName --value "Array 1"
           i2osim ctl /tmp/i2o.ctl fault-add --ioctl I2OPARMGET --action errno --errno EIO --count once
-          i2osim ctl /tmp/i2o.ctl fault-add --iop 0 --function UtilParamsGet --group 0xF100 --action block-status --block-status BAD_KEY_ABORT
           i2osim ctl /tmp/i2o.ctl stats --json
           i2osim ctl /tmp/i2o.ctl snapshot --path machine.yaml
-        """)
+          i2osim ctl fault-add --help
+        """,
+        subcommands: verbs)
 
-    @Argument(help: ArgumentHelp("The daemon's control socket (--control SOCKET).", valueName: "SOCKET"))
-    var socket: String
+    static let verbs: [any ParsableCommand.Type] = [
+        CtlList.self, CtlEvent.self, CtlAddDevice.self, CtlRemoveDevice.self, CtlReplaceEntry.self, CtlSetParam.self,
+        CtlFaultAdd.self, CtlFaultRemove.self, CtlFaultList.self, CtlFailIOP.self, CtlRecoverIOP.self, CtlRelease.self,
+        CtlStats.self, CtlStatsReset.self, CtlSnapshot.self, CtlRestore.self, CtlRaw.self,
+    ]
+    static var verbNames: [String] { verbs.compactMap { $0.configuration.commandName } }
 
-    @Argument(help: ArgumentHelp("The command.", valueName: "COMMAND"))
-    var command: String
-
-    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("--KEY VALUE pairs.", valueName: "ARGS"))
-    var arguments: [String] = []
-
-    @Flag(help: "Print the JSON answer.")
-    var json = false
-
-    func run() throws {
-        var args = arguments
-        var asJSON = json
-        if let i = args.firstIndex(of: "--json") { args.remove(at: i); asJSON = true }
-        let request: String
-        if command == "raw" {
-            guard args.count == 1 else { throw ValidationError("raw takes one argument: the JSON request") }
-            guard (try? JSONSerialization.jsonObject(with: Data(args[0].utf8))) is [String: Any] else {
-                printError("i2osim ctl: raw takes one JSON object, such as '{\"command\": \"list\"}'; this is not one: \(args[0])")
-                throw ExitCode(64)   // EX_USAGE, as for the other usage errors
-            }
-            request = args[0]
-        } else {
-            var object: [String: Any] = ["command": command]
-            var i = 0
-            while i < args.count {
-                let a = args[i]
-                guard a.hasPrefix("--"), a.count > 2 else { throw ValidationError("expected --KEY VALUE, not '\(a)'") }
-                let key = String(a.dropFirst(2))
-                if let eq = key.firstIndex(of: "=") {
-                    object[String(key[..<eq])] = String(key[key.index(after: eq)...]); i += 1; continue
-                }
-                guard i + 1 < args.count else { throw ValidationError("--\(key) needs a value") }
-                object[key] = args[i + 1]
-                i += 2
-            }
-            // Paths are the caller's: the daemon runs in a directory of its own.
-            if ["snapshot", "restore"].contains(command), let path = object["path"] as? String, !path.hasPrefix("/") {
-                object["path"] = URL(fileURLWithPath: path).standardizedFileURL.path
-            }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            request = String(decoding: data, as: UTF8.self)
-        }
-        let answer: String
-        do throws(ControlError) { answer = try ControlClient.send(request, to: socket) } catch {
-            printError("i2osim ctl: \(error)")
-            throw ExitCode(69)
-        }
-        let parsed = (try? JSONSerialization.jsonObject(with: Data(answer.utf8))) as? [String: Any]
-        let ok = parsed?["ok"] as? Bool ?? false
-        if asJSON {
-            print(answer)
-        } else if ok {
-            print(parsed?["text"] as? String ?? answer)
-        } else {
-            printError("i2osim ctl: \(parsed?["error"] as? String ?? answer)")
-        }
-        if !ok { throw ExitCode.failure }
+    /// The arguments with `ctl SOCKET VERB` turned into `ctl VERB SOCKET`, the parser's order; a
+    /// second word that is no command is refused with the commands listed (exit 64, EX_USAGE).
+    static func reorder(_ arguments: [String]) -> [String] {
+        guard arguments.count >= 3, arguments[0] == "ctl" else { return arguments }
+        let first = arguments[1], second = arguments[2]
+        let helpWords = ["help", "-h", "--help"]
+        guard !verbNames.contains(first), !first.hasPrefix("-"), !helpWords.contains(first) else { return arguments }
+        if verbNames.contains(second) { return ["ctl", second, first] + arguments.dropFirst(3) }
+        if second.hasPrefix("-") { return arguments }
+        printError("i2osim ctl: \(ControlValues.unknownCommand(second, among: verbNames)) (i2osim ctl --help)")
+        Foundation.exit(64)
     }
 }
 
