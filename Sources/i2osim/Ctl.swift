@@ -35,10 +35,10 @@ struct DaemonOptions: ParsableArguments {
         do throws(StateError) {
             let dir = try StateDirectory(path: stateDir, baseline: description)
             if freshState, let moved = try dir.moveAside() {
-                printError("i2osim: moved \(dir.statePath) aside to \(moved); starting with a fresh state")
+                Log.logger.notice("moved \(dir.statePath) aside to \(moved); starting with a fresh state")
             }
             if let state = try dir.load() {
-                for note in state.apply(to: &description) { printError("i2osim: \(dir.statePath): \(note)") }
+                for note in state.apply(to: &description) { Log.logger.notice("\(dir.statePath): \(note)") }
             }
             return dir
         } catch {
@@ -50,8 +50,8 @@ struct DaemonOptions: ParsableArguments {
     /// Attaches the state directory to the simulator, adds the fixture's static fault rules and
     /// starts the control channel (it lives as long as the process).
     func attach(_ simulator: Simulator, state: StateDirectory?, fixture: String?) throws {
-        if let state { simulator.persistence.attach(state, to: simulator.engine, log: { printError($0) }) }
-        simulator.faults.setLog { printError("i2osim: \($0)") }
+        if let state { simulator.persistence.attach(state, to: simulator.engine, log: { Log.logger.warning("\($0)") }) }
+        simulator.faults.setLog { Log.logger.notice("\($0)") }
         if let fixture {
             for rule in try FixtureFaults.rulesOrExit(path: fixture) { simulator.faults.add(rule) }
         }

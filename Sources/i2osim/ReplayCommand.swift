@@ -41,6 +41,7 @@ struct Replay: ParsableCommand {
     @Flag(help: "How requests are matched with the recording.")
     var mode: ReplayMode = .strict
 
+    @OptionGroup var logging: LogOptions
     @Option(help: ArgumentHelp("Where the preload libraries are.", valueName: "DIR"))
     var preloadDir: String?
 
@@ -62,12 +63,13 @@ struct Replay: ParsableCommand {
     }
 
     func run() throws {
+        logging.apply()
         ChildProcess.blockForwardedSignals()
         let (replay, outcome) = try PreloadSetup.ownFailures {
             let library = try PreloadSetup.libraryDirectory(preloadDir)
             let replay = try replayNode(trace, mode: mode)
             let hub = PreloadEventHub()
-            return (replay, try PreloadSetup.runPrivately(argv, node: replay.node, hub: hub, library: library, devices: devices))
+            return (replay, try PreloadSetup.runPrivately(argv, node: replay.node, hub: hub, library: library, devices: devices, verbose: logging.verbose))
         }
         if case .notStarted = outcome { throw ExitCode(outcome.shellStatus) }
         try finishReplay(replay)

@@ -52,6 +52,7 @@ struct Run: ParsableCommand {
     var preloadDir: String?
 
     @OptionGroup var daemon: DaemonOptions
+    @OptionGroup var logging: LogOptions
     @Option(help: ArgumentHelp("Write a trace of every request to FILE (JSON lines; `i2osim trace show FILE`).",
                                valueName: "FILE"))
     var trace: String?
@@ -76,13 +77,14 @@ struct Run: ParsableCommand {
     private var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
 
     func run() throws {
+        logging.apply()
         ChildProcess.blockForwardedSignals()   // before any thread exists
         let outcome = try PreloadSetup.ownFailures {
             let hub = PreloadEventHub()
             if let recordFrom {
                 let library = try PreloadSetup.libraryDirectory(preloadDir)
                 let node = try passThroughBackend(device: recordFrom, trace: trace, observer: hub)
-                return try PreloadSetup.runPrivately(argv, node: node, hub: hub, library: library, devices: devices)
+                return try PreloadSetup.runPrivately(argv, node: node, hub: hub, library: library, devices: devices, verbose: logging.verbose)
             }
             // The user's input first (the fixture and its fault rules, the state), then the library.
             var description = try loadMachine(fixture)
@@ -92,7 +94,7 @@ struct Run: ParsableCommand {
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
             let library = try PreloadSetup.libraryDirectory(preloadDir)
             try attachTracer(trace, to: simulator)
-            return try PreloadSetup.runPrivately(argv, node: simulator.engine, hub: hub, library: library, devices: devices)
+            return try PreloadSetup.runPrivately(argv, node: simulator.engine, hub: hub, library: library, devices: devices, verbose: logging.verbose)
         }
         throw ExitCode(outcome.shellStatus)
     }
@@ -116,10 +118,10 @@ enum PreloadSetup {
     /// Serves `node` on a private socket while COMMAND runs with the preload library, then
     /// stops: what `run` and `replay` share. A command that could not start is reported here.
     static func runPrivately(_ argv: [String], node: some ControlNode, hub: PreloadEventHub, library: String,
-                             devices: [String]) throws -> ChildProcess.Outcome {
+                             devices: [String], verbose: Bool = false) throws -> ChildProcess.Outcome {
         let server: PreloadServer
         do {
-            server = try PreloadServer(node: node, hub: hub)
+            server = verbose ? try PreloadServer(node: LoggingNode(node), hub: hub) : try PreloadServer(node: node, hub: hub)
         } catch {
             complain("cannot create the daemon socket: \(error)")
             throw ExitCode(125)

@@ -77,6 +77,7 @@ struct Serve: ParsableCommand {
     var preloadDir: String?
 
     @OptionGroup var daemon: DaemonOptions
+    @OptionGroup var logging: LogOptions
     @Option(help: ArgumentHelp("Drop root to this user (and its group) once the node(s) exist (with --socket: before the socket is made).",
                                valueName: "USER"))
     var user: String?
@@ -121,6 +122,7 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        logging.apply()
         if let socket {
             ChildProcess.blockForwardedSignals()
             let library = try PreloadSetup.libraryDirectory(preloadDir)
@@ -154,10 +156,11 @@ struct Serve: ParsableCommand {
     private func withNode(observer: any NodeObserver, transport: String?, _ serving: some NodeServing) throws {
         if let replay {
             let replay = try replayNode(replay, mode: replayMode ?? .strict)
-            try serving.serve(replay.node)
+            try serving.serve(replay.node, verbose: logging.verbose)
             try finishReplay(replay)
         } else if let recordFrom {
-            try serving.serve(try passThroughBackend(device: recordFrom, trace: trace, observer: observer, transport: transport))
+            try serving.serve(try passThroughBackend(device: recordFrom, trace: trace, observer: observer, transport: transport),
+                              verbose: logging.verbose)
         } else {
             var description = try loadMachine(fixture)
             let stateDirectory = try daemon.openState(&description)
@@ -165,7 +168,7 @@ struct Serve: ParsableCommand {
                                       timeoutScale: timeoutScale)
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
             try attachTracer(trace, to: simulator, transport: transport)
-            try serving.serve(simulator.engine)
+            try serving.serve(simulator.engine, verbose: logging.verbose)
         }
     }
 }
@@ -173,6 +176,13 @@ struct Serve: ParsableCommand {
 /// Serves a node until SIGINT/SIGTERM/SIGHUP.
 protocol NodeServing {
     func serve<Node: ControlNode>(_ node: Node) throws
+}
+
+extension NodeServing {
+    /// Serves `node`, each request logged with --verbose (the node is wrapped only then).
+    func serve<Node: ControlNode>(_ node: Node, verbose: Bool) throws {
+        if verbose { try serve(LoggingNode(node)) } else { try serve(node) }
+    }
 }
 
 /// `serve --socket PATH`.
@@ -210,7 +220,7 @@ struct CUSEServing: NodeServing {
                     FileHandle.standardOutput.write(Data("ready: \(path)\n".utf8))
                     ready.signal()
                 },
-                log: { line in printError("i2osim: \(line)") })
+                log: { line in Log.logger.warning("\(line)") })
             wakeups.attach(device)
             device.start { error in
                 if let error {
@@ -232,7 +242,7 @@ struct CUSEServing: NodeServing {
         var caught: Int32 = 0
         sigwait(&signals, &caught)
         for d in devices.withLock({ $0 }) { d.stop() }
-        printError("i2osim: stopped by signal \(caught); nodes removed")
+        Log.logger.notice("stopped by signal \(caught); nodes removed")
     }
 }
 
@@ -240,7 +250,7 @@ struct CUSEServing: NodeServing {
 private func dropRoot(to user: String) throws {
     do throws(Privileges.Failure) {
         try Privileges.drop(to: user)
-        printError("i2osim: running as user \(user) (uid \(getuid()), gid \(getgid()))")
+        Log.logger.notice("running as user \(user) (uid \(getuid()), gid \(getgid()))")
     } catch {
         printError("i2osim: \(error)")
         throw ExitCode.failure
