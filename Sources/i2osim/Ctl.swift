@@ -116,13 +116,23 @@ struct Ctl: ParsableCommand {
     /// The arguments with `ctl SOCKET VERB` turned into `ctl VERB SOCKET`, the parser's order; a
     /// second word that is no command is refused with the commands listed (exit 64, EX_USAGE).
     static func reorder(_ arguments: [String]) -> [String] {
-        guard arguments.count >= 3, arguments[0] == "ctl" else { return arguments }
-        let first = arguments[1], second = arguments[2]
+        guard arguments.count >= 2, arguments[0] == "ctl" else { return arguments }
+        let first = arguments[1]
         let helpWords = ["help", "-h", "--help"]
         guard !verbNames.contains(first), !first.hasPrefix("-"), !helpWords.contains(first) else { return arguments }
-        if verbNames.contains(second) { return ["ctl", second, first] + arguments.dropFirst(3) }
-        if second.hasPrefix("-") { return arguments }
-        printError("i2osim ctl: \(ControlValues.unknownCommand(second, among: verbNames)) (i2osim ctl --help)")
+        // The command is the first word after the socket (flags such as --json may come before it).
+        guard let at = arguments.indices.dropFirst(2).first(where: { !arguments[$0].hasPrefix("-") }) else {
+            if arguments.dropFirst(2).contains(where: helpWords.contains) { return arguments }
+            printError("i2osim ctl: which command? \(first) is taken for the socket; one of: \(verbNames.joined(separator: ", ")) (i2osim ctl --help)")
+            Foundation.exit(64)
+        }
+        let word = arguments[at]
+        if verbNames.contains(word) {
+            var rest = arguments
+            rest.remove(at: at)
+            return ["ctl", word] + rest.dropFirst(1)
+        }
+        printError("i2osim ctl: \(ControlValues.unknownCommand(word, among: verbNames)) (i2osim ctl --help)")
         Foundation.exit(64)
     }
 }
