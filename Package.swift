@@ -28,6 +28,9 @@
 //   Yams                  — YAML fixtures, with line/column marks for error messages, and its bundled
 //                           libyaml (CYaml), whose event API the loader reads directly for speed.
 //   swift-system          — FileDescriptor and Errno: the types of the OS glue (Sources/Posix).
+//   swift-log             — the daemon's log lines (failed requests, waits, stops; per request with
+//                           --verbose) and their levels (--quiet, --verbose): the CLI only; the
+//                           libraries hand their lines to a closure and know no logger.
 import PackageDescription
 
 // Release builds optimise across the modules (`-cross-module-optimization`): they are the layers of
@@ -51,6 +54,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The one home of the OS glue: descriptors, Unix sockets, threads, clocks, errors (on swift-system).
@@ -90,6 +94,7 @@ let package = Package(
             "I2OFormats", "I2OABI", "I2ODevice", "IOPModel", "DPTFirmware", "Fixtures", "IoctlEngine", "Faults", "Persistence", "Simulator",
             "CUSETransport", "PreloadTransport", "Control", "Trace", "Posix", system,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // Benchmarks (scripts/bench): the in-process benchmark and its allocation counter.
         .target(name: "CAllocCounter", path: "Benchmarks/CAllocCounter"),

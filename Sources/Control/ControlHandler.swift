@@ -58,8 +58,7 @@ public final class ControlHandler: Sendable {
 
     func handle(_ r: Request) throws -> (Any, String) {
         guard let keys = Self.keys[r.command] else {
-            let guess = closestName(to: r.command, in: Self.commands).map { " (did you mean \($0)?)" } ?? ""
-            throw ControlError("unknown command '\(r.command)'\(guess); one of: \(Self.commands.joined(separator: ", "))")
+            throw ControlError(ControlValues.unknownCommand(r.command, among: Self.commands))
         }
         try r.checkKeys(keys)
         switch r.command {

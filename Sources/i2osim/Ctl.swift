@@ -35,10 +35,10 @@ struct DaemonOptions: ParsableArguments {
         do throws(StateError) {
             let dir = try StateDirectory(path: stateDir, baseline: description)
             if freshState, let moved = try dir.moveAside() {
-                printError("i2osim: moved \(dir.statePath) aside to \(moved); starting with a fresh state")
+                Log.logger.notice("moved \(dir.statePath) aside to \(moved); starting with a fresh state")
             }
             if let state = try dir.load() {
-                for note in state.apply(to: &description) { printError("i2osim: \(dir.statePath): \(note)") }
+                for note in state.apply(to: &description) { Log.logger.notice("\(dir.statePath): \(note)") }
             }
             return dir
         } catch {
@@ -50,8 +50,8 @@ struct DaemonOptions: ParsableArguments {
     /// Attaches the state directory to the simulator, adds the fixture's static fault rules and
     /// starts the control channel (it lives as long as the process).
     func attach(_ simulator: Simulator, state: StateDirectory?, fixture: String?) throws {
-        if let state { simulator.persistence.attach(state, to: simulator.engine, log: { printError($0) }) }
-        simulator.faults.setLog { printError("i2osim: \($0)") }
+        if let state { simulator.persistence.attach(state, to: simulator.engine, log: { Log.logger.warning("\($0)") }) }
+        simulator.faults.setLog { Log.logger.notice("\($0)") }
         if let fixture {
             for rule in try FixtureFaults.rulesOrExit(path: fixture) { simulator.faults.add(rule) }
         }
@@ -80,18 +80,18 @@ extension StateError {
 /// Control servers running in this process (their sockets are removed at exit).
 private let controlServers = Mutex<[ControlServer]>([])
 
-/// `i2osim ctl SOCKET COMMAND [--KEY VALUE …]`: one request to a running daemon's control channel.
+/// `i2osim ctl VERB SOCKET [OPTIONS]` (or `i2osim ctl SOCKET VERB [OPTIONS]`): one request to a
+/// running daemon's control channel; each verb is a subcommand (CtlVerbs.swift).
 struct Ctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Drive a running daemon (serve/run --control SOCKET): hot-plug, events, parameters, faults, stats.",
         discussion: """
         Sends one request to the control channel and prints the answer (human-readable, or the \
-        JSON answer with --json). Arguments after COMMAND are --KEY VALUE pairs of the request \
-        (docs/control.md lists every command and key); numbers may be hex (0x205). A key the \
-        command does not take, or a name it does not know, is refused with the valid ones listed. \
-        A relative --path (snapshot, restore) is taken in this directory.
-
-        Commands: \(ControlHandler.commands.joined(separator: ", ")), raw (ARG is a whole JSON request).
+        JSON answer with --json). Each command is a subcommand with its own --help, which lists \
+        its options and the names they take; numbers may be hex (0x205). The socket comes before \
+        or after the command: `i2osim ctl SOCKET COMMAND …` and `i2osim ctl COMMAND SOCKET …` are \
+        the same. An option the command does not take, or a name it does not know, is refused \
+        before anything is sent. A relative --path (snapshot, restore) is taken in this directory.
 
         Examples:
           i2osim ctl /tmp/i2o.ctl list
@@ -100,71 +100,40 @@ struct Ctl: ParsableCommand {
           i2osim ctl /tmp/i2o.ctl event --iop 0 --tid 0 --indicator ADAPTER_FAULT --data "01 00 00 00"
           i2osim ctl /tmp/i2o.ctl set-param --iop 0 --tid 0x205 --group 0xF102 --field DeviceName --value "Array 1"
           i2osim ctl /tmp/i2o.ctl fault-add --ioctl I2OPARMGET --action errno --errno EIO --count once
-          i2osim ctl /tmp/i2o.ctl fault-add --iop 0 --function UtilParamsGet --group 0xF100 --action block-status --block-status BAD_KEY_ABORT
           i2osim ctl /tmp/i2o.ctl stats --json
           i2osim ctl /tmp/i2o.ctl snapshot --path machine.yaml
-        """)
+          i2osim ctl fault-add --help
+        """,
+        subcommands: verbs)
 
-    @Argument(help: ArgumentHelp("The daemon's control socket (--control SOCKET).", valueName: "SOCKET"))
-    var socket: String
+    static let verbs: [any ParsableCommand.Type] = [
+        CtlList.self, CtlEvent.self, CtlAddDevice.self, CtlRemoveDevice.self, CtlReplaceEntry.self, CtlSetParam.self,
+        CtlFaultAdd.self, CtlFaultRemove.self, CtlFaultList.self, CtlFailIOP.self, CtlRecoverIOP.self, CtlRelease.self,
+        CtlStats.self, CtlStatsReset.self, CtlSnapshot.self, CtlRestore.self, CtlRaw.self,
+    ]
+    static var verbNames: [String] { verbs.compactMap { $0.configuration.commandName } }
 
-    @Argument(help: ArgumentHelp("The command.", valueName: "COMMAND"))
-    var command: String
-
-    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("--KEY VALUE pairs.", valueName: "ARGS"))
-    var arguments: [String] = []
-
-    @Flag(help: "Print the JSON answer.")
-    var json = false
-
-    func run() throws {
-        var args = arguments
-        var asJSON = json
-        if let i = args.firstIndex(of: "--json") { args.remove(at: i); asJSON = true }
-        let request: String
-        if command == "raw" {
-            guard args.count == 1 else { throw ValidationError("raw takes one argument: the JSON request") }
-            guard (try? JSONSerialization.jsonObject(with: Data(args[0].utf8))) is [String: Any] else {
-                printError("i2osim ctl: raw takes one JSON object, such as '{\"command\": \"list\"}'; this is not one: \(args[0])")
-                throw ExitCode(64)   // EX_USAGE, as for the other usage errors
-            }
-            request = args[0]
-        } else {
-            var object: [String: Any] = ["command": command]
-            var i = 0
-            while i < args.count {
-                let a = args[i]
-                guard a.hasPrefix("--"), a.count > 2 else { throw ValidationError("expected --KEY VALUE, not '\(a)'") }
-                let key = String(a.dropFirst(2))
-                if let eq = key.firstIndex(of: "=") {
-                    object[String(key[..<eq])] = String(key[key.index(after: eq)...]); i += 1; continue
-                }
-                guard i + 1 < args.count else { throw ValidationError("--\(key) needs a value") }
-                object[key] = args[i + 1]
-                i += 2
-            }
-            // Paths are the caller's: the daemon runs in a directory of its own.
-            if ["snapshot", "restore"].contains(command), let path = object["path"] as? String, !path.hasPrefix("/") {
-                object["path"] = URL(fileURLWithPath: path).standardizedFileURL.path
-            }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            request = String(decoding: data, as: UTF8.self)
+    /// The arguments with `ctl SOCKET VERB` turned into `ctl VERB SOCKET`, the parser's order; a
+    /// second word that is no command is refused with the commands listed (exit 64, EX_USAGE).
+    static func reorder(_ arguments: [String]) -> [String] {
+        guard arguments.count >= 2, arguments[0] == "ctl" else { return arguments }
+        let first = arguments[1]
+        let helpWords = ["help", "-h", "--help"]
+        guard !verbNames.contains(first), !first.hasPrefix("-"), !helpWords.contains(first) else { return arguments }
+        // The command is the first word after the socket (flags such as --json may come before it).
+        guard let at = arguments.indices.dropFirst(2).first(where: { !arguments[$0].hasPrefix("-") }) else {
+            if arguments.dropFirst(2).contains(where: helpWords.contains) { return arguments }
+            printError("i2osim ctl: which command? \(first) is taken for the socket; one of: \(verbNames.joined(separator: ", ")) (i2osim ctl --help)")
+            Foundation.exit(64)
         }
-        let answer: String
-        do throws(ControlError) { answer = try ControlClient.send(request, to: socket) } catch {
-            printError("i2osim ctl: \(error)")
-            throw ExitCode(69)
+        let word = arguments[at]
+        if verbNames.contains(word) {
+            var rest = arguments
+            rest.remove(at: at)
+            return ["ctl", word] + rest.dropFirst(1)
         }
-        let parsed = (try? JSONSerialization.jsonObject(with: Data(answer.utf8))) as? [String: Any]
-        let ok = parsed?["ok"] as? Bool ?? false
-        if asJSON {
-            print(answer)
-        } else if ok {
-            print(parsed?["text"] as? String ?? answer)
-        } else {
-            printError("i2osim ctl: \(parsed?["error"] as? String ?? answer)")
-        }
-        if !ok { throw ExitCode.failure }
+        printError("i2osim ctl: \(ControlValues.unknownCommand(word, among: verbNames)) (i2osim ctl --help)")
+        Foundation.exit(64)
     }
 }
 

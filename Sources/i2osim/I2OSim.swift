@@ -26,4 +26,9 @@ struct I2OSim: ParsableCommand {
         """,
         version: i2osimVersion,
         subcommands: [Validate.self, Show.self, Serve.self, Run.self, Ctl.self, Record.self, TraceCommand.self, Replay.self])
+
+    /// `i2osim ctl SOCKET VERB …` is read as `i2osim ctl VERB SOCKET …` (Ctl.reorder).
+    static func main() {
+        main(Ctl.reorder(Array(CommandLine.arguments.dropFirst())))
+    }
 }

@@ -41,11 +41,13 @@ struct Replay: ParsableCommand {
     @Flag(help: "How requests are matched with the recording.")
     var mode: ReplayMode = .strict
 
+    @OptionGroup var logging: LogOptions
     @Option(help: ArgumentHelp("Where the preload libraries are.", valueName: "DIR"))
     var preloadDir: String?
 
-    @Option(name: .customLong("device"), help: ArgumentHelp(
-        "A device path to serve (repeatable); default /dev/i2o/ctl and /dev/i2octl.", valueName: "PATH"))
+    @Option(name: [.customLong("device"), .customLong("name")], help: ArgumentHelp(
+        "A node to serve, \(DevicePath.help) (repeatable); default /dev/i2o/ctl and /dev/i2octl.", valueName: "PATH"),
+            transform: DevicePath.absolute)
     var devices: [String] = []
 
     @Argument(help: ArgumentHelp("The trace to answer from.", valueName: "TRACE"))
@@ -61,12 +63,13 @@ struct Replay: ParsableCommand {
     }
 
     func run() throws {
+        logging.apply()
         ChildProcess.blockForwardedSignals()
         let (replay, outcome) = try PreloadSetup.ownFailures {
             let library = try PreloadSetup.libraryDirectory(preloadDir)
             let replay = try replayNode(trace, mode: mode)
             let hub = PreloadEventHub()
-            return (replay, try PreloadSetup.runPrivately(argv, node: replay.node, hub: hub, library: library, devices: devices))
+            return (replay, try PreloadSetup.runPrivately(argv, node: replay.node, hub: hub, library: library, devices: devices, verbose: logging.verbose))
         }
         if case .notStarted = outcome { throw ExitCode(outcome.shellStatus) }
         try finishReplay(replay)

@@ -40,18 +40,19 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("The machine to simulate; the built-in default machine when omitted.", valueName: "FIXTURE"))
     var fixture: String?
 
-    @Option(help: ArgumentHelp("The driver to imitate: \(PersonalityName.allCases.map(\.rawValue).joined(separator: ", ")).",
-                               valueName: "PERSONALITY"))
-    var personality: String = PersonalityName.documented.rawValue
+    @Option(help: "Which host driver to imitate.")
+    var personality: PersonalityName = .documented
 
-    @Option(name: .customLong("device"), help: ArgumentHelp(
-        "A device path to serve (repeatable); default /dev/i2o/ctl and /dev/i2octl.", valueName: "PATH"))
+    @Option(name: [.customLong("device"), .customLong("name")], help: ArgumentHelp(
+        "A node to serve, \(DevicePath.help) (repeatable); default /dev/i2o/ctl and /dev/i2octl.", valueName: "PATH"),
+            transform: DevicePath.absolute)
     var devices: [String] = []
 
     @Option(help: ArgumentHelp("Where the preload libraries are.", valueName: "DIR"))
     var preloadDir: String?
 
     @OptionGroup var daemon: DaemonOptions
+    @OptionGroup var logging: LogOptions
     @Option(help: ArgumentHelp("Write a trace of every request to FILE (JSON lines; `i2osim trace show FILE`).",
                                valueName: "FILE"))
     var trace: String?
@@ -67,11 +68,7 @@ struct Run: ParsableCommand {
     func validate() throws {
         // COMMAND captures everything after the options, so `run --help` arrives here.
         if let first = command.first, ["--help", "-h", "help"].contains(first) { throw CleanExit.helpRequest(self) }
-        guard PersonalityName(rawValue: personality) != nil else {
-            throw ValidationError("unknown personality '\(personality)'; one of: \(PersonalityName.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         guard !argv.isEmpty else { throw ValidationError("missing COMMAND (i2osim run [OPTIONS] -- COMMAND [ARGS...])") }
-        for d in devices where !d.hasPrefix("/") { throw ValidationError("--device needs an absolute path, not '\(d)'") }
         if recordFrom != nil, fixture != nil {
             throw ValidationError("--record-from passes the requests to a real device; it takes no --fixture")
         }
@@ -80,23 +77,24 @@ struct Run: ParsableCommand {
     private var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
 
     func run() throws {
+        logging.apply()
         ChildProcess.blockForwardedSignals()   // before any thread exists
         let outcome = try PreloadSetup.ownFailures {
             let hub = PreloadEventHub()
             if let recordFrom {
                 let library = try PreloadSetup.libraryDirectory(preloadDir)
                 let node = try passThroughBackend(device: recordFrom, trace: trace, observer: hub)
-                return try PreloadSetup.runPrivately(argv, node: node, hub: hub, library: library, devices: devices)
+                return try PreloadSetup.runPrivately(argv, node: node, hub: hub, library: library, devices: devices, verbose: logging.verbose)
             }
             // The user's input first (the fixture and its fault rules, the state), then the library.
             var description = try loadMachine(fixture)
             let stateDirectory = try daemon.openState(&description)
-            let simulator = Simulator(machine: Machine(description), personality: PersonalityName(rawValue: personality) ?? .documented,
+            let simulator = Simulator(machine: Machine(description), personality: personality,
                                       observer: hub, timeoutScale: timeoutScale)
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
             let library = try PreloadSetup.libraryDirectory(preloadDir)
             try attachTracer(trace, to: simulator)
-            return try PreloadSetup.runPrivately(argv, node: simulator.engine, hub: hub, library: library, devices: devices)
+            return try PreloadSetup.runPrivately(argv, node: simulator.engine, hub: hub, library: library, devices: devices, verbose: logging.verbose)
         }
         throw ExitCode(outcome.shellStatus)
     }
@@ -120,10 +118,10 @@ enum PreloadSetup {
     /// Serves `node` on a private socket while COMMAND runs with the preload library, then
     /// stops: what `run` and `replay` share. A command that could not start is reported here.
     static func runPrivately(_ argv: [String], node: some ControlNode, hub: PreloadEventHub, library: String,
-                             devices: [String]) throws -> ChildProcess.Outcome {
+                             devices: [String], verbose: Bool = false) throws -> ChildProcess.Outcome {
         let server: PreloadServer
         do {
-            server = try PreloadServer(node: node, hub: hub)
+            server = verbose ? try PreloadServer(node: LoggingNode(node), hub: hub) : try PreloadServer(node: node, hub: hub)
         } catch {
             complain("cannot create the daemon socket: \(error)")
             throw ExitCode(125)

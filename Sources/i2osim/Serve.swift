@@ -42,21 +42,22 @@ struct Serve: ParsableCommand {
 
         Examples:
           i2osim serve                                   the built-in machine on /dev/i2o/ctl
-          i2osim serve --fixture fixtures/intel-u3-1l.yaml --name i2o/ctl --name i2octl
+          i2osim serve --fixture fixtures/intel-u3-1l.yaml --device /dev/i2o/ctl --device i2octl
           i2osim serve --mode 0660 --group disk
           i2osim serve --socket /tmp/i2o.sock            then, in another shell, the export line
-          i2osim serve --name i2o/rec --record-from /dev/i2o/ctl --trace card.trace
+          i2osim serve --device i2o/rec --record-from /dev/i2o/ctl --trace card.trace
           i2osim serve --replay card.trace --keyed       the recorded card on /dev/i2o/ctl
         """)
 
     @Option(help: ArgumentHelp("The machine to serve (YAML); the built-in default when omitted.", valueName: "FIXTURE"))
     var fixture: String?
 
-    @Option(help: "Which host driver to imitate: \(PersonalityName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Which host driver to imitate.")
     var personality: PersonalityName = .documented
 
-    @Option(name: .customLong("name"), help: ArgumentHelp(
-        "A node to create below /dev; repeat for several (default i2o/ctl; i2octl is udev's name).", valueName: "NAME"))
+    @Option(name: [.customLong("device"), .customLong("name")], help: ArgumentHelp(
+        "A node to create, \(DevicePath.help); repeat for several (default /dev/i2o/ctl; i2octl is udev's name).",
+        valueName: "PATH"), transform: DevicePath.belowDev)
     var names: [String] = []
 
     @Option(help: ArgumentHelp("Permissions for the node(s), octal (the kernel creates them 0600).", valueName: "MODE"))
@@ -76,6 +77,7 @@ struct Serve: ParsableCommand {
     var preloadDir: String?
 
     @OptionGroup var daemon: DaemonOptions
+    @OptionGroup var logging: LogOptions
     @Option(help: ArgumentHelp("Drop root to this user (and its group) once the node(s) exist (with --socket: before the socket is made).",
                                valueName: "USER"))
     var user: String?
@@ -108,9 +110,6 @@ struct Serve: ParsableCommand {
         if let group, getgrnam(group) == nil {
             throw ValidationError("--group \(group): no such group")
         }
-        for n in names where n.isEmpty || n.hasPrefix("/") || n.contains("..") {
-            throw ValidationError("--name \(n): give the node's name below /dev, such as i2o/ctl or i2octl")
-        }
         if replayMode != nil && replay == nil { throw ValidationError("--strict and --keyed go with --replay TRACE") }
         if replay != nil && recordFrom != nil { throw ValidationError("--replay and --record-from exclude each other: answer from a trace, or from a real node") }
         if let source = replay.map({ _ in "--replay" }) ?? recordFrom.map({ _ in "--record-from" }) {
@@ -123,6 +122,7 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        logging.apply()
         if let socket {
             ChildProcess.blockForwardedSignals()
             let library = try PreloadSetup.libraryDirectory(preloadDir)
@@ -156,10 +156,11 @@ struct Serve: ParsableCommand {
     private func withNode(observer: any NodeObserver, transport: String?, _ serving: some NodeServing) throws {
         if let replay {
             let replay = try replayNode(replay, mode: replayMode ?? .strict)
-            try serving.serve(replay.node)
+            try serving.serve(replay.node, verbose: logging.verbose)
             try finishReplay(replay)
         } else if let recordFrom {
-            try serving.serve(try passThroughBackend(device: recordFrom, trace: trace, observer: observer, transport: transport))
+            try serving.serve(try passThroughBackend(device: recordFrom, trace: trace, observer: observer, transport: transport),
+                              verbose: logging.verbose)
         } else {
             var description = try loadMachine(fixture)
             let stateDirectory = try daemon.openState(&description)
@@ -167,7 +168,7 @@ struct Serve: ParsableCommand {
                                       timeoutScale: timeoutScale)
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
             try attachTracer(trace, to: simulator, transport: transport)
-            try serving.serve(simulator.engine)
+            try serving.serve(simulator.engine, verbose: logging.verbose)
         }
     }
 }
@@ -175,6 +176,13 @@ struct Serve: ParsableCommand {
 /// Serves a node until SIGINT/SIGTERM/SIGHUP.
 protocol NodeServing {
     func serve<Node: ControlNode>(_ node: Node) throws
+}
+
+extension NodeServing {
+    /// Serves `node`, each request logged with --verbose (the node is wrapped only then).
+    func serve<Node: ControlNode>(_ node: Node, verbose: Bool) throws {
+        if verbose { try serve(LoggingNode(node)) } else { try serve(node) }
+    }
 }
 
 /// `serve --socket PATH`.
@@ -212,7 +220,7 @@ struct CUSEServing: NodeServing {
                     FileHandle.standardOutput.write(Data("ready: \(path)\n".utf8))
                     ready.signal()
                 },
-                log: { line in printError("i2osim: \(line)") })
+                log: { line in Log.logger.warning("\(line)") })
             wakeups.attach(device)
             device.start { error in
                 if let error {
@@ -234,7 +242,7 @@ struct CUSEServing: NodeServing {
         var caught: Int32 = 0
         sigwait(&signals, &caught)
         for d in devices.withLock({ $0 }) { d.stop() }
-        printError("i2osim: stopped by signal \(caught); nodes removed")
+        Log.logger.notice("stopped by signal \(caught); nodes removed")
     }
 }
 
@@ -242,7 +250,7 @@ struct CUSEServing: NodeServing {
 private func dropRoot(to user: String) throws {
     do throws(Privileges.Failure) {
         try Privileges.drop(to: user)
-        printError("i2osim: running as user \(user) (uid \(getuid()), gid \(getgid()))")
+        Log.logger.notice("running as user \(user) (uid \(getuid()), gid \(getgid()))")
     } catch {
         printError("i2osim: \(error)")
         throw ExitCode.failure
@@ -251,8 +259,6 @@ private func dropRoot(to user: String) throws {
 
 /// The devices being served, for the signal path.
 private let devices = Mutex<[CUSEDevice]>([])
-
-extension PersonalityName: ExpressibleByArgument {}
 
 /// The machine in `fixture`, or the built-in default; a broken fixture is reported and ends the command.
 func loadMachine(_ fixture: String?) throws -> MachineDescription {

@@ -16,7 +16,7 @@ func servePreloadSocket(node: some ControlNode, hub: PreloadEventHub, path: Stri
                         devices: [String]) throws {
     let server: PreloadServer
     do {
-        server = try PreloadServer(node: node, hub: hub, socketPath: path, mode: mode, failed: { printError("i2osim: \($0)") })
+        server = try PreloadServer(node: node, hub: hub, socketPath: path, mode: mode, failed: { Log.logger.warning("\($0)") })
     } catch {
         PreloadSetup.complain("\(error)")
         throw ExitCode.failure
@@ -28,5 +28,5 @@ func servePreloadSocket(node: some ControlNode, hub: PreloadEventHub, path: Stri
     fflush(nil)   // all streams: the export line must reach a pipe before we block
     let signal = ChildProcess.waitForTerminationSignal()
     server.stop()
-    printError("i2osim: stopped by signal \(signal); \(server.socketPath) removed")
+    Log.logger.notice("stopped by signal \(signal); \(server.socketPath) removed")
 }

@@ -120,10 +120,14 @@ $1"; shift; done
     if [ $rc -ne 0 ] && [ -z "$missing" ]; then ok "$name"; else fail "$name: rc $rc, '$out' lacks '$missing'"; fi
 }
 c fault-remove >/dev/null
-refused "a misspelt key is refused with the valid keys (--ioclt)" 'unknown key "ioclt" (did you mean "ioctl"?)' \
-    'ioctl, iop, tid, function' -- fault-add --ioclt I2OSWDL --errno ENODEV
-refused "a misspelt --count is refused, not taken for 'always'" 'unknown key "cout"' -- fault-add --ioctl I2OSWDL --cout once
+refused "a misspelt key is refused by the parser, with the nearest option and the help to see (--ioclt)" \
+    "Unknown option '--ioclt'. Did you mean '--ioctl'?" "i2osim ctl fault-add --help" -- fault-add --ioclt I2OSWDL --errno ENODEV
+refused "a misspelt --count is refused, not taken for 'always'" "Unknown option '--cout'" -- fault-add --ioctl I2OSWDL --cout once
+refused "a key of another count is refused before it is sent" '"n" goes with count every or times, not always' \
+    -- fault-add --ioctl I2OSWDL --n 3
 check "neither made a rule" sh -c "'$i2osim' ctl '$ctl' fault-list | grep -qx 'no fault rules'"
+check "ctl VERB SOCKET is the same request as ctl SOCKET VERB" sh -c "'$i2osim' ctl fault-list '$ctl' | grep -qx 'no fault rules'"
+check "each verb has its own --help, listing the names its options take" sh -c "'$i2osim' ctl fault-add --help | grep -q 'BAD_KEY_ABORT'"
 refused "an unknown action names the actions" "unknown action 'erno' (did you mean errno?)" 'block-status, delay, hang' \
     -- fault-add --action erno
 refused "an unknown event indicator names the indicators" "unknown event indicator 'NOPE'" 'ADAPTER_FAULT' \

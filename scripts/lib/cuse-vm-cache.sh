@@ -22,6 +22,10 @@ CV_ROOT_MODULES=(virtio_pci 9pnet_virtio 9p cuse)
 CV_APT_UPDATED=0
 
 cv_log() { printf 'cuse-vm: %s\n' "$*" >&2; }
+# cv_size BYTES — "12.3 MB" (or "456 kB" below a megabyte).
+cv_size() { awk -v b="${1:-0}" 'BEGIN { if (b >= 1000000) printf "%.1f MB", b / 1e6; else printf "%d kB", (b + 999) / 1000 }'; }
+# cv_step N TOTAL TEXT — a progress line of the first build of the cache (one per step).
+cv_step() { cv_log "[$1/$2] ${*:3}"; }
 cv_die() {
 	printf 'cuse-vm: error: %s\n' "$1" >&2
 	exit "${2:-125}"
@@ -149,7 +153,10 @@ cv_build_kernel() {
 	local pkg tmp deb kimg kver
 	pkg=$(cv_kernel_package) || exit
 	tmp=$(mktemp -d "$CV_CACHE/.build-kernel.XXXXXX")
-	cv_log "downloading $pkg (about 70 MB) ..."
+	local size started
+	size=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Size: //p' | head -n 1)
+	started=$SECONDS
+	cv_step 1 4 "downloading $pkg (${size:+$(cv_size "$size")}${size:-about 70 MB}) ..."
 	(cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2) ||
 		{
 			rm -rf "$tmp"
@@ -157,16 +164,19 @@ cv_build_kernel() {
 		}
 	deb=$(find "$tmp" -maxdepth 1 -name '*.deb' | head -n 1)
 	[[ -n $deb ]] || cv_die "apt-get download $pkg left no .deb"
-	cv_log "unpacking $(basename "$deb") ..."
+	cv_step 1 4 "downloaded $(cv_size "$(stat -c %s "$deb")") in $((SECONDS - started)) s"
+	cv_step 2 4 "unpacking $(basename "$deb") ..."
 	mkdir "$tmp/tree"
 	dpkg-deb -x "$deb" "$tmp/tree" || cv_die "dpkg-deb -x $deb failed"
+	cv_step 2 4 "unpacked $(cv_size "$(du -sb "$tmp/tree" | cut -f1)")"
 	kimg=$(find "$tmp/tree/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n 1)
 	[[ -n $kimg ]] || cv_die "$pkg has no boot/vmlinuz-*"
 	kver=${kimg##*/vmlinuz-}
 	mkdir "$tmp/out"
 	cp "$kimg" "$tmp/out/vmlinuz"
+	cv_step 3 4 "keeping the kernel ($(cv_size "$(stat -c %s "$kimg")")) and the modules CUSE and 9p need ..."
 	cv_extract_modules "$tmp/tree" "$tmp/out"
-	cv_log "kernel $kver, modules: $(tr '\n' ' ' <"$tmp/out/modules.order")"
+	cv_step 3 4 "kernel $kver, modules ($(cv_size "$(du -sb "$tmp/out/modules" | cut -f1)")): $(tr '\n' ' ' <"$tmp/out/modules.order")"
 	touch "$tmp/out/.complete"
 	rm -rf "$CV_CACHE/kernel-$kver"
 	mv "$tmp/out" "$CV_CACHE/kernel-$kver"
@@ -191,7 +201,7 @@ cv_build_initramfs() {
 		busybox=$(dpkg -L busybox-static | grep '/busybox$' | head -n 1)
 	fi
 	[[ -x $busybox ]] || cv_die "no busybox binary from busybox-static"
-	cv_log "building the initramfs ..."
+	cv_step 4 4 "building the initramfs ..."
 	tmp=$(mktemp -d "$CV_CACHE/.build-initramfs.XXXXXX")
 	root=$tmp/root
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,newroot,cuse-vm,lib/cuse-vm}
@@ -208,6 +218,7 @@ cv_build_initramfs() {
 	mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$tmp/initramfs.cpio.gz" ||
 		cv_die "cpio of the initramfs failed"
+	cv_step 4 4 "initramfs $(cv_size "$(stat -c %s "$tmp/initramfs.cpio.gz")")"
 	mv "$tmp/initramfs.cpio.gz" "$dest"
 	rm -rf "$tmp"
 	# Drop initramfs images of older inputs for this kernel.
