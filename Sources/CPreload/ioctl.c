@@ -1,8 +1,9 @@
 /*
  * ioctl on a device: the IOCTL frame (the struct's bytes sent with it), the daemon's NEEDs
  * (ranges of our memory to read or to test for writability) and STOREs (bytes to write
- * back, applied when RESULT comes), and the result. Generic FIONBIO/FIOCLEX/FIONCLEX go to
- * the socket itself; FIOASYNC to the daemon's O_ASYNC state of the open file (ASYNC).
+ * back, applied when RESULT comes; a STORE_UNCHECKED's fault is ignored), and the result.
+ * Generic FIONBIO/FIOCLEX/FIONCLEX go to the socket itself; FIOASYNC to the daemon's O_ASYNC
+ * state of the open file (ASYNC).
  */
 #include "preload-internal.h"
 
@@ -101,12 +102,14 @@ done:
     return rc;
 }
 
-/* A STORE kept until RESULT (body: the frame's body, freed after). */
-struct store { unsigned char *body; uint64_t to; size_t len; };
+/* A STORE kept until RESULT (body: the frame's body, freed after); `unchecked`: it came as
+ * STORE_UNCHECKED (a kernel's put_user whose result the driver ignores). */
+struct store { unsigned char *body; uint64_t to; size_t len; int unchecked; };
 
 /* Applies an ioctl's STOREs in order: one process_vm_writev for all; when it comes back
  * short, store by store as before (stores inside the proven struct by memcpy), each fault
- * remembered. Returns 1 when some store faulted (the ioctl then fails with EFAULT), else 0. */
+ * remembered. Returns 1 when some STORE faulted (the ioctl then fails with EFAULT), else 0:
+ * a STORE_UNCHECKED that faults is skipped and the call keeps its result. */
 static int apply_stores(pid_t pid, const struct store *sv, size_t n, uint64_t arg, uint64_t proven) {
     int all_proven = 1, batchable = 1;
     size_t k = 0;
@@ -139,7 +142,7 @@ static int apply_stores(pid_t pid, const struct store *sv, size_t n, uint64_t ar
     for (size_t i = 0; i < n; i++) {
         if (sv[i].len == 0) continue;
         if (inside(sv[i].to, sv[i].len, arg, proven)) memcpy((void *)(uintptr_t)sv[i].to, sv[i].body + 8, sv[i].len);
-        else if (mem_write(pid, sv[i].to, sv[i].body + 8, sv[i].len) != 0) fault = 1;
+        else if (mem_write(pid, sv[i].to, sv[i].body + 8, sv[i].len) != 0 && !sv[i].unchecked) fault = 1;
     }
     return fault;
 }
@@ -253,7 +256,7 @@ static int dev_ioctl(struct devfd *e, int fd, unsigned long request, uintptr_t a
             int r = answer_need(fd, pid, body, len, arg, proven);
             free(body);
             if (r != 0) break;
-        } else if (type == MSG_STORE && len >= 8) {
+        } else if ((type == MSG_STORE || type == MSG_STORE_UNCHECKED) && len >= 8) {
             if (ns == scap) {
                 struct store *bigger = malloc(2 * scap * sizeof *bigger);
                 if (!bigger) { free(body); break; }
@@ -262,7 +265,7 @@ static int dev_ioctl(struct devfd *e, int fd, unsigned long request, uintptr_t a
                 sv = bigger;
                 scap *= 2;
             }
-            sv[ns++] = (struct store){body, get64(body), len - 8};
+            sv[ns++] = (struct store){body, get64(body), len - 8, type == MSG_STORE_UNCHECKED};
             if (!proven && size > 0 && sv[ns - 1].to < arg + (uint64_t)size && arg < sv[ns - 1].to + sv[ns - 1].len)
                 learn_written(cmd);
         } else if (type == MSG_RESULT && len >= 8) {

@@ -1,5 +1,5 @@
 /*
- * i2osim preload protocol, version 2 — the constants shared by the preload library
+ * i2osim preload protocol, version 3 — the constants shared by the preload library
  * and the daemon (Swift imports this header as the CPreloadProtocol module), documented
  * in docs/preload-protocol.md. Keep it to macros: it is compiled as C and imported by Swift.
  *
@@ -9,7 +9,7 @@
 #ifndef I2OSIM_PRELOAD_PROTOCOL_H
 #define I2OSIM_PRELOAD_PROTOCOL_H
 
-#define I2OSIM_PROTOCOL_VERSION 2u
+#define I2OSIM_PROTOCOL_VERSION 3u
 #define I2OSIM_MAX_FRAME (1u << 20)
 
 /* client -> daemon */
@@ -35,6 +35,7 @@
 #define MSG_READY       107u /* (empty) — a watched open file is readable */
 #define MSG_ERROR       108u /* i32 errno */
 #define MSG_ASYNC_STATE 109u /* i32 errno (0: changed), u32 on, i32 owner, i32 signal — the open file's state now */
+#define MSG_STORE_UNCHECKED 110u /* u64 addr, bytes — a STORE whose fault does not fail the call (since version 3) */
 
 /* eager flags */
 #define EAGER_READABLE 1u

@@ -22,7 +22,8 @@ public struct NeedsRound: Error, Sendable, Hashable {
     public init(reads: [UserRange], writes: [UserRange]) { self.reads = reads; self.writes = writes }
 }
 
-/// The caller's memory, seen only through ranges. Any range can fail (→ `EFAULT`).
+/// The caller's memory, seen only through ranges. Any range can fail (→ `EFAULT`) — except an
+/// *unchecked* write, whose fault the node ignores, as a kernel ignores a `put_user` it does not test.
 ///
 /// The engine asks as early and as rarely as it can: first the ioctl's struct, then in one
 /// `fetch` every buffer the struct points to, reads and writes together; then it stores results.
@@ -43,6 +44,16 @@ public protocol UserMemory {
     /// `fetch(reads:writes:)` for a handful of ranges, the read bytes in one buffer
     /// (FetchedRanges.swift); the default goes through `fetch(reads:writes:)`.
     mutating func fetch(_ reads: UserRanges, _ writes: UserRanges) throws(NeedsRound) -> FetchedRanges
+    /// `fetch(_:_:)` with *unchecked* write reservations besides: ranges the node will write with
+    /// `storeUnchecked` and whose fault must not end the call (a kernel's `put_user` whose result
+    /// it ignores). A memory that can tell them apart never refuses the call for one; the default
+    /// reserves them as ordinary writes (a memory that cannot give the call its result after a
+    /// failed write — CUSE — fails it as it would for any write).
+    mutating func fetch(_ reads: UserRanges, _ writes: UserRanges, unchecked: UserRanges) throws(NeedsRound) -> FetchedRanges
+    /// Writes `bytes` at `address`, inside a range reserved `unchecked`: a fault there does not fail
+    /// the call (the default is `store`).
+    /// - Returns: false when the write is known to have faulted (the node carries on all the same).
+    mutating func storeUnchecked(_ bytes: UnsafeRawBufferPointer, at address: UInt64) -> Bool
 }
 
 extension UserMemory {
@@ -51,5 +62,12 @@ extension UserMemory {
     }
     public mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]? {
         try fetch(reads: [range], writes: []).first ?? nil
+    }
+    /// Unchecked reservations reserved as ordinary writes, after them.
+    public mutating func fetch(_ reads: UserRanges, _ writes: UserRanges, unchecked: UserRanges) throws(NeedsRound) -> FetchedRanges {
+        try fetch(reads, unchecked.isEmpty ? writes : writes + unchecked)
+    }
+    public mutating func storeUnchecked(_ bytes: UnsafeRawBufferPointer, at address: UInt64) -> Bool {
+        store(bytes, at: address)
     }
 }

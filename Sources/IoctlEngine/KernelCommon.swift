@@ -132,6 +132,8 @@ extension KernelPersonality {
     /// `*reslen` → EFAULT; NULL `resbuf` → EFAULT; IOP → ENXIO; the table is the driver's copy
     /// (`DriverTables`: the IOP is not asked); the length to `*reslen`; longer
     /// than `*reslen` → ENOBUFS, and with `copyOnShort` (HRTGET) the table is copied anyway.
+    /// The length is written unchecked (`put_user`'s result ignored): a `*reslen` that can be read
+    /// but not written changes nothing else.
     ///
     /// Decision: the kernel copies the whole table over a short buffer; here the copy stops at
     /// `*reslen` bytes (the caller's declared capacity), so the caller gets the table's first
@@ -151,7 +153,9 @@ extension KernelPersonality {
         } else {
             // ENOBUFS never touches `resbuf`: learn *reslen and answer a short one before reserving
             // it (under CUSE a bad `resbuf` would otherwise fail the call with EFAULT).
-            guard let capacity = try memory.fetch([.u32(a.reslen)], [.u32(a.reslen)]).u32(0) else { return .error(.EFAULT) }
+            guard let capacity = try memory.fetch([.u32(a.reslen)], [], unchecked: [.u32(a.reslen)]).u32(0) else {
+                return .error(.EFAULT)
+            }
             // (the refusal, and the length to write to *reslen with ENOBUFS)
             let early: (Errno, UInt32?)? = call.engine.locked { s in
                 guard a.resbuf != 0 else { return (.EFAULT, nil) }
@@ -161,10 +165,12 @@ extension KernelPersonality {
                 return length > Int(capacity) ? (.ENOBUFS, UInt32(length)) : nil
             }
             if let (e, length) = early {
-                return call.finish(length.map { [.u32($0, at: a.reslen)] } ?? [], .error(e), memory: &memory)
+                return call.finish(length.map { [.u32($0, at: a.reslen, unchecked: true)] } ?? [], .error(e), memory: &memory)
             }
         }
-        return try call.run(reserve: initial, memory: &memory, ranges: { a.ranges(reserving: $0) }, decide: { got, reserved, s in
+        return try call.run(reserve: initial, memory: &memory, ranges: { n in
+            (reads: [.u32(a.reslen)], writes: a.resbuf != 0 && n > 0 ? [UserRange(address: a.resbuf, count: n)] : [])
+        }, unchecked: [.u32(a.reslen)], decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
@@ -175,14 +181,14 @@ extension KernelPersonality {
                 let table = transform(wire)
                 let length = UInt32(table.count)
                 if length > capacity {
-                    guard copyOnShort else { return .finish([.u32(length, at: a.reslen)], .error(.ENOBUFS)) }
+                    guard copyOnShort else { return .finish([.u32(length, at: a.reslen, unchecked: true)], .error(.ENOBUFS)) }
                     let n = Int(capacity)
                     if n > reserved { return .grow(n) }
-                    return .finish([.u32(length, at: a.reslen), UserWrite(address: a.resbuf, bytes: Array(table.prefix(n)))],
-                                   .error(.ENOBUFS))
+                    return .finish([.u32(length, at: a.reslen, unchecked: true),
+                                    UserWrite(address: a.resbuf, bytes: Array(table.prefix(n)))], .error(.ENOBUFS))
                 }
                 if table.count > reserved { return .grow(table.count) }
-                return .finish([.u32(length, at: a.reslen), UserWrite(address: a.resbuf, bytes: table)], .success)
+                return .finish([.u32(length, at: a.reslen, unchecked: true), UserWrite(address: a.resbuf, bytes: table)], .success)
             }
         })
     }
@@ -194,7 +200,8 @@ extension KernelPersonality {
     /// ENOMEM; `opbuf` → EFAULT; the request; any negative result (no reply, 2.4's −BlockStatus)
     /// → EAGAIN; `len` = the result (2.6.18: 0 or the ReqStatus; 2.4: the result list's
     /// length or the DetailedStatus) to `*reslen`; `len` > `*reslen` → ENOBUFS, nothing copied;
-    /// else `len` bytes of the result buffer to `resbuf` (NULL or bad → EFAULT) and 0.
+    /// else `len` bytes of the result buffer to `resbuf` (NULL or bad → EFAULT) and 0. `len` is
+    /// written unchecked (`put_user`'s result ignored): a read-only `*reslen` changes nothing else.
     /// No NULL-`resbuf` check before the request, no parse check of the operation list: the
     /// IOP judges it. The IOP has carried the request out whatever the ioctl then answers.
     func kernelParams(_ call: IoctlCall, memory: inout some UserMemory, function: I2OFunction) throws(NeedsRound) -> IoctlResult {
@@ -225,8 +232,8 @@ extension KernelPersonality {
         return try call.run(reserve: initial, memory: &memory, ranges: { n in
             readOps = opsWanted()
             return (reads: [.u32(a.reslen)] + (readOps ? [UserRange(address: a.opbuf, count: oplen)] : []),
-                    writes: [.u32(a.reslen)] + (a.resbuf != 0 && n > 0 ? [UserRange(address: a.resbuf, count: n)] : []))
-        }, decide: { got, reserved, s in
+                    writes: a.resbuf != 0 && n > 0 ? [UserRange(address: a.resbuf, count: n)] : [])
+        }, unchecked: [.u32(a.reslen)], decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard let iop = s.machine.iops[unit] else { return .fail(.ENXIO) }
             if kernel == .linux2618 { guard EngineState.knows(iop, tid: kernel.deviceTID(a.tid)) else { return .fail(.ENXIO) } }
@@ -270,11 +277,11 @@ extension KernelPersonality {
             }
             if UInt32(length) > capacity {
                 s.commit(after, unit: unit)
-                return .finish([.u32(UInt32(length), at: a.reslen)], .error(.ENOBUFS))
+                return .finish([.u32(UInt32(length), at: a.reslen, unchecked: true)], .error(.ENOBUFS))
             }
             if length > 0 && a.resbuf == 0 {
                 s.commit(after, unit: unit)
-                return .finish([.u32(UInt32(length), at: a.reslen)], .error(.EFAULT))
+                return .finish([.u32(UInt32(length), at: a.reslen, unchecked: true)], .error(.EFAULT))
             }
             if length > reserved { return .grow(length) }
             s.commit(after, unit: unit)
@@ -282,7 +289,7 @@ extension KernelPersonality {
             // into the ioctl's buffer, which the ioctl then copies out unwritten (§Unwritten).
             let copied = failed && kernel == .linux24
                 ? [UInt8](repeating: KernelLimits.unwrittenFill, count: length) : Array(buffer.prefix(length))
-            return .finish([.u32(UInt32(length), at: a.reslen), UserWrite(address: a.resbuf, bytes: copied)], .success)
+            return .finish([.u32(UInt32(length), at: a.reslen, unchecked: true), UserWrite(address: a.resbuf, bytes: copied)], .success)
         })
     }
 

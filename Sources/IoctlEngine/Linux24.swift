@@ -41,7 +41,7 @@ struct Linux24Personality: KernelPersonality {
     /// (7 words, or 9 with the query); no reply → ETIMEDOUT; a failing reply is ignored;
     /// len = strnlen(page, 65536) to `*reslen`; len > `*reslen` → ENOMEM with the page copied
     /// anyway — here its first `*reslen` bytes, never beyond the caller's buffer; else the
-    /// `len` bytes, 0.
+    /// `len` bytes, 0. `len` is written unchecked (`put_user`'s result ignored).
     func html(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
         let a = IoctlStructs.HTML(raw, abi: call.abi)
@@ -63,8 +63,8 @@ struct Linux24Personality: KernelPersonality {
         let initial = min(Int(capacity), bound, KernelLimits.htmlReplyBytes)
         return try call.run(reserve: initial, memory: &memory, ranges: { n in
             (reads: [.u32(a.reslen)] + (readQuery ? [UserRange(address: a.qbuf, count: qlen)] : []),
-             writes: [.u32(a.reslen)] + (a.resbuf != 0 && n > 0 ? [UserRange(address: a.resbuf, count: n)] : []))
-        }, decide: { got, reserved, s in
+             writes: a.resbuf != 0 && n > 0 ? [UserRange(address: a.resbuf, count: n)] : [])
+        }, unchecked: [.u32(a.reslen)], decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
@@ -95,7 +95,8 @@ struct Linux24Personality: KernelPersonality {
             let copy = min(length, Int(capacity))
             if copy > reserved { return .grow(copy) }
             s.commit(after, unit: unit)
-            let writes: UserWrites = [.u32(UInt32(length), at: a.reslen), UserWrite(address: a.resbuf, bytes: Array(buffer.prefix(copy)))]
+            let writes: UserWrites = [.u32(UInt32(length), at: a.reslen, unchecked: true),
+                                      UserWrite(address: a.resbuf, bytes: Array(buffer.prefix(copy)))]
             return .finish(writes, UInt32(length) > capacity ? .error(.ENOMEM) : .success)
         })
     }

@@ -101,16 +101,23 @@ struct UserWrite: Sendable, Equatable {
     }
     var address: UInt64
     var data: Data
+    /// A write whose fault the driver ignores (the kernels' `put_user(len, reslen)`): stored with
+    /// `storeUnchecked`, inside a range reserved as unchecked, and never a reason for EFAULT.
+    var unchecked = false
     init(address: UInt64, bytes: [UInt8]) { self.address = address; data = .bytes(bytes) }
-    static func u32(_ v: UInt32, at address: UInt64) -> UserWrite {
-        var w = UserWrite(address: address, bytes: []); w.data = .u32(v); return w
+    static func u32(_ v: UInt32, at address: UInt64, unchecked: Bool = false) -> UserWrite {
+        var w = UserWrite(address: address, bytes: []); w.data = .u32(v); w.unchecked = unchecked; return w
     }
     /// Stores it; an empty write stores nothing and succeeds.
+    /// - Returns: false when a checked write faulted (an unchecked one's fault is ignored: true).
     func store(into memory: inout some UserMemory) -> Bool {
-        switch data {
-        case let .bytes(b): b.isEmpty || memory.store(b, at: address)
-        case let .u32(v): withUnsafeBytes(of: v.littleEndian) { memory.store($0, at: address) }
+        switch (data, unchecked) {
+        case let (.bytes(b), false): return b.isEmpty || memory.store(b, at: address)
+        case let (.u32(v), false): return withUnsafeBytes(of: v.littleEndian) { memory.store($0, at: address) }
+        case let (.bytes(b), true): if !b.isEmpty { _ = b.withUnsafeBytes { memory.storeUnchecked($0, at: address) } }
+        case let (.u32(v), true): _ = withUnsafeBytes(of: v.littleEndian) { memory.storeUnchecked($0, at: address) }
         }
+        return true
     }
 }
 
@@ -123,7 +130,7 @@ struct UserWrites: Sendable, ExpressibleByArrayLiteral {
     mutating func append(_ w: UserWrite) {
         if first == nil { first = w } else if second == nil { second = w } else { more.append(w) }
     }
-    /// Stores them in order; false at the first that fails.
+    /// Stores them in order; false at the first checked one that fails.
     func store(into memory: inout some UserMemory) -> Bool {
         if let first, !first.store(into: &memory) { return false }
         if let second, !second.store(into: &memory) { return false }
@@ -134,7 +141,7 @@ struct UserWrites: Sendable, ExpressibleByArrayLiteral {
 
 /// What a handler decided under the lock.
 enum Step: Sendable {
-    /// Store these, in order (a failing store → EFAULT), then return the result.
+    /// Store these, in order (a failing store → EFAULT, unless it is unchecked), then return the result.
     case finish(UserWrites, IoctlResult)
     /// The result does not fit the write reservation (the state changed since it was sized):
     /// fetch again with this many bytes and start over. Nothing was changed.
@@ -168,13 +175,15 @@ struct IoctlCall: Sendable {
     /// Runs the standard second round and its completion: `fetch` the buffers for a write
     /// reservation of `reserve` bytes, decide under the lock, store. On `.grow` the round is
     /// repeated with the larger reservation (the IOP changed between sizing and posting).
+    /// `unchecked`: write reservations whose fault does not end the call (the kernels' `*reslen`),
+    /// for the `unchecked` writes `decide` gives.
     func run(reserve initial: Int, memory: inout some UserMemory,
-             ranges: (Int) -> (reads: UserRanges, writes: UserRanges),
+             ranges: (Int) -> (reads: UserRanges, writes: UserRanges), unchecked: UserRanges = [],
              decide: (FetchedRanges, Int, inout EngineState) -> Step) throws(NeedsRound) -> IoctlResult {
         var reserve = initial
         for _ in 0..<4 {
             let r = ranges(reserve)
-            let got = try memory.fetch(r.reads, r.writes)
+            let got = try memory.fetch(r.reads, r.writes, unchecked: unchecked)
             let reserved = reserve
             let step = engine.locked { s in decide(got, reserved, &s) }
             switch step {

@@ -26,6 +26,8 @@ extension PersonalityName {
         call: "I2OHRTGET", behaviour: "ENOBUFS still copies the table (up to *reslen bytes); from 2 entries on its last 8 bytes were never written (i2osim: 0xA5)")
     private static let driverTables = PersonalityDifference(
         call: "I2OHRTGET/LCTGET", behaviour: "answered from the driver's copy made at start-up (the LCT refreshed when the IOP reports a change): a failed or hung IOP still answers, fault rules on ExecHrtGet/ExecLctNotify never fire")
+    private static let uncheckedReslen = PersonalityDifference(
+        call: "*reslen", behaviour: "written with a put_user whose fault is ignored: a read-only *reslen does not fail HRTGET, LCTGET, PARMGET/SET (2.4: HTML too), which answer and fill resbuf as usual (preload; see below for CUSE)")
     private static let openClose = PersonalityDifference(
         call: "open()/close()", behaviour: "open files numbered from 0 (the TransactionContext of their registrations); close sends the IOP nothing: it keeps their registrations")
     private static let noPoll = PersonalityDifference(
@@ -33,11 +35,16 @@ extension PersonalityName {
     private static let postWait = PersonalityDifference(
         call: "a failed or hung IOP", behaviour: "each request the IOP does not answer waits its kernel's timeout (the waits below, × I2OSIM_TIMEOUT_SCALE), then gets its no-reply answer")
 
-    /// What a transport (or the x86_64 host) cannot do as this personality's driver did, and why (docs/decisions.md,
-    /// "poll, epoll and O_ASYNC per transport"); `call` names the transport and the call.
+    /// What a transport (or the x86_64 host) cannot do as this personality's driver did, and why
+    /// (docs/decisions.md, "poll, epoll and O_ASYNC per transport", "Unchecked `*reslen` per
+    /// transport"); `call` names the transport and the call.
     public var transportLimits: [PersonalityDifference] {
         let cuseFasync = PersonalityDifference(
             call: "CUSE: O_ASYNC", behaviour: "FIOASYNC → ENOTTY, F_SETFL O_ASYNC returns 0 and leaves the flag off, no signal: the kernel's CUSE files have no fasync method and libfuse's CUSE operations none to offer")
+        let i386Limit = PersonalityDifference(
+            call: "host: 32-bit callers", behaviour: "access_ok allows addresses up to 0xFFFFE000, not an i386 kernel's 0xC0000000: clients run on x86_64 hosts, where a 32-bit process's memory lies above 3 GiB")
+        let cuseReslen = PersonalityDifference(
+            call: "CUSE: read-only *reslen", behaviour: "EFAULT, nothing copied (the kernel ignores put_user's fault and answers as usual; so does preload): the host kernel copies *reslen out after the daemon's reply, and a fault there fails the whole ioctl unseen by the daemon")
         switch self {
         case .documented:
             return [
@@ -47,13 +54,15 @@ extension PersonalityName {
             return [
                 .init(call: "CUSE: epoll", behaviour: "epoll_ctl accepts the file (its poll answers the default mask): a CUSE file always has a poll method"),
                 cuseFasync,
-            ]
+                cuseReslen,
+            ] + (self == .linux2618i386 ? [i386Limit] : [])
         case .linux24:
             return [
                 .init(call: "CUSE: epoll", behaviour: "epoll_ctl accepts the file (its poll answers the default mask): a CUSE file always has a poll method"),
                 .init(call: "CUSE: O_ASYNC", behaviour: "FIOASYNC → ENOTTY, F_SETFL O_ASYNC returns 0 and leaves the flag off, no SIGIO: the kernel's CUSE files have no fasync method and libfuse's CUSE operations none to offer"),
                 .init(call: "preload: SIGIO", behaviour: "sent by the daemon with kill() (si_code SI_USER, no si_fd/si_band), to owners the F_SETOWN caller may signal and the daemon can see"),
-                .init(call: "host: 32-bit callers", behaviour: "access_ok allows addresses up to 0xFFFFE000, not an i386 kernel's 0xC0000000: clients run on x86_64 hosts, where a 32-bit process's memory lies above 3 GiB"),
+                cuseReslen,
+                i386Limit,
             ]
         }
     }
@@ -77,6 +86,7 @@ extension PersonalityName {
                 .init(call: "I2OPASSTHRU", behaviour: "reply zero-filled except words 2-3 (caller's contexts) and word 4 = status<<24 on failure, written on element failures too (not PASSTHRU32's non-simple one); positive ReqStatus returned; frame > inbound size → EFAULT"),
                 .init(call: "I2OHTML", behaviour: "not implemented: EINVAL"),
                 Self.driverTables,
+                Self.uncheckedReslen,
                 Self.postWait,
                 Self.openClose,
                 .init(call: "TIDs", behaviour: "looked up as a u16: PARMGET/SET and EVTREG with TID 0x10008 reach device 0x008"),
@@ -93,6 +103,7 @@ extension PersonalityName {
                 Self.hrtGetShort,
                 .init(call: "I2OPASSTHRU", behaviour: "does not exist: EINVAL"),
                 Self.driverTables,
+                Self.uncheckedReslen,
                 Self.postWait,
                 Self.openClose,
                 .init(call: "I2OEVTREG", behaviour: "a reply the IOP gives the registration (a refusal) is queued as an event, its EventMask the status word"),

@@ -59,6 +59,33 @@ struct PipelineMemory<Base: UserMemory>: PipelineMemoryProtocol {
         return try base.pointee.fetch(reads, writes)
     }
 
+    /// Unchecked reservations go to the caller's memory as such; a log shows them with the writes.
+    @usableFromInline
+    mutating func fetch(_ reads: UserRanges, _ writes: UserRanges, unchecked: UserRanges) throws(NeedsRound) -> FetchedRanges {
+        if unchecked.isEmpty { return try fetch(reads, writes) }
+        fetches += 1
+        guard let log else { return try base.pointee.fetch(reads, writes, unchecked: unchecked) }
+        do throws(NeedsRound) {
+            let got = try base.pointee.fetch(reads, writes, unchecked: unchecked)
+            log.append(.fetch(reads: reads.indices.map { (reads[$0], got.bytes($0)) }, writes: Array(writes + unchecked),
+                              needsRound: false))
+            return got
+        } catch {
+            log.append(.fetch(reads: reads.map { ($0, nil) }, writes: Array(writes + unchecked), needsRound: true))
+            throw error
+        }
+    }
+
+    @usableFromInline
+    mutating func storeUnchecked(_ bytes: UnsafeRawBufferPointer, at address: UInt64) -> Bool {
+        guard let scope else { return base.pointee.storeUnchecked(bytes, at: address) }
+        let original = Array(bytes)
+        let stored = scope.storeFilter.map { $0.apply(original) } ?? original
+        let ok = stored.withUnsafeBytes { base.pointee.storeUnchecked($0, at: address) }
+        log?.append(.store(address: address, bytes: original, ok: ok))
+        return ok
+    }
+
     @usableFromInline
     mutating func store(_ bytes: UnsafeRawBufferPointer, at address: UInt64) -> Bool {
         // A filtered or logged store goes through the array path.

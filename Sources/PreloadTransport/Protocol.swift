@@ -1,7 +1,7 @@
 import CPreloadProtocol
 import I2OFormats
 
-// The preload protocol, version 2 (docs/preload-protocol.md). Its numbers are defined once, in
+// The preload protocol, version 3 (docs/preload-protocol.md). Its numbers are defined once, in
 // Sources/CPreload/preload-protocol.h, which the library includes and Swift imports (CPreloadProtocol).
 //
 // Frame: u32 LE length N (the bytes that follow, 4 ≤ N ≤ maxFrame), u32 LE type, N−4 bytes of body.
@@ -17,7 +17,7 @@ public enum PreloadProtocol {
         // client → daemon
         case hello, open, attach, ioctl, data, read, write, poll, watch, async
         // daemon → client
-        case helloOK, opened, need, store, result, readData, pollStatus, ready, error, asyncState
+        case helloOK, opened, need, store, result, readData, pollStatus, ready, error, asyncState, storeUnchecked
 
         public init?(rawValue: UInt32) {
             switch rawValue {
@@ -41,6 +41,7 @@ public enum PreloadProtocol {
             case MSG_READY: self = .ready
             case MSG_ERROR: self = .error
             case MSG_ASYNC_STATE: self = .asyncState
+            case MSG_STORE_UNCHECKED: self = .storeUnchecked
             default: return nil
             }
         }
@@ -67,6 +68,7 @@ public enum PreloadProtocol {
             case .ready: MSG_READY
             case .error: MSG_ERROR
             case .asyncState: MSG_ASYNC_STATE
+            case .storeUnchecked: MSG_STORE_UNCHECKED
             }
         }
     }

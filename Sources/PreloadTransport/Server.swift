@@ -329,7 +329,7 @@ public final class PreloadServer: Sendable {
                         var offset = 0
                         repeat {   // chunks that fit a frame
                             let n = min(s.bytes.count - offset, PreloadProtocol.maxFrame - 16)
-                            w.frameHeader(.store, bodyCount: 8 + n)
+                            w.frameHeader(s.unchecked ? .storeUnchecked : .store, bodyCount: 8 + n)
                             w.u64(s.address + UInt64(offset))
                             w.copy(s.bytes[offset..<offset + n])
                             offset += n

@@ -15,6 +15,11 @@ import I2ODevice
 /// pointer never costs an event, a module or a parameter. A store outside every reservation
 /// into a range known unwritable returns false (→ EFAULT from the engine).
 ///
+/// Unchecked reservations (a kernel's `put_user` whose result it ignores: `*reslen`) are not
+/// tested at all: their stores go out as STORE_UNCHECKED, which the client applies if it can and
+/// otherwise skips without failing the call — so the ioctl gives its result and fills its buffers
+/// as the kernel did, only that write lost.
+///
 /// If the connection breaks or the client answers nonsense in the middle of a round, the
 /// fetch throws `NeedsRound`: the engine changes no state before its last fetch succeeds,
 /// so the ioctl is abandoned cleanly and the connection is closed.
@@ -41,6 +46,8 @@ public struct SocketMemory: UserMemory {
     struct Store {
         var address: UInt64
         var bytes: [UInt8]
+        /// A fault here does not fail the call (STORE_UNCHECKED).
+        var unchecked = false
     }
     private(set) var failure: PreloadProtocolError?
     /// The engine asked to reserve a range the client cannot write: the ioctl was stopped at
@@ -104,6 +111,11 @@ public struct SocketMemory: UserMemory {
             if let b = lookup(reads[i]) ?? nil { got.append(b) } else { got.appendFault() }
         }
         return got
+    }
+
+    /// Unchecked reservations need no test: their stores are sent as STORE_UNCHECKED.
+    public mutating func fetch(_ reads: UserRanges, _ writes: UserRanges, unchecked: UserRanges) throws(NeedsRound) -> FetchedRanges {
+        try fetch(reads, writes)
     }
 
     public mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]? {
@@ -202,11 +214,20 @@ public struct SocketMemory: UserMemory {
     }
 
     public mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
+        append(bytes, at: address, unchecked: false)
+    }
+
+    /// Sent as STORE_UNCHECKED; not sent at all where the range is known unwritable (false).
+    public mutating func storeUnchecked(_ bytes: UnsafeRawBufferPointer, at address: UInt64) -> Bool {
+        append(Array(bytes), at: address, unchecked: true)
+    }
+
+    private mutating func append(_ bytes: [UInt8], at address: UInt64, unchecked: Bool) -> Bool {
         if bytes.isEmpty { return true }
         guard address <= UInt64.max - UInt64(bytes.count) else { return false }
         if isKnownWritable(UserRange(address: address, count: bytes.count)) == false { return false }
         if stores.isEmpty { stores.reserveCapacity(4) }
-        stores.append(Store(address: address, bytes: bytes))
+        stores.append(Store(address: address, bytes: bytes, unchecked: unchecked))
         return true
     }
 }

@@ -40,7 +40,7 @@
  * original DeviceName is restored after the events and poll sections, which set it too. */
 static const struct section *const sections[] = {
 	&sec_getiops, &sec_lctget, &sec_hrtget, &sec_parmget, &sec_parmset, &sec_events, &sec_poll,
-	&sec_parmset_restore, &sec_sw, &sec_validate, &sec_html, &sec_passthru, &sec_misc,
+	&sec_parmset_restore, &sec_sw, &sec_validate, &sec_html, &sec_reslen, &sec_passthru, &sec_misc,
 	&sec_concurrency,
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])

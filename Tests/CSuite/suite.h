@@ -107,6 +107,6 @@ void make_name(uint8_t name[64], const char *tag, unsigned n);
 /* ------------------------------------------------------------------------------------------ */
 
 extern const struct section sec_getiops, sec_lctget, sec_hrtget, sec_parmget, sec_parmset, sec_events, sec_poll,
-	sec_parmset_restore, sec_sw, sec_validate, sec_html, sec_passthru, sec_misc, sec_concurrency;
+	sec_parmset_restore, sec_sw, sec_validate, sec_html, sec_reslen, sec_passthru, sec_misc, sec_concurrency;
 
 #endif

@@ -63,6 +63,7 @@ struct Harness {
     mutating func ioctl(_ kind: IoctlCommand.Kind, _ argument: UInt64, file: OpenFileID? = nil) -> IoctlResult {
         mem.rounds = 0
         mem.reserved = []
+        mem.uncheckedReserved = []
         let number = IoctlCommand(kind, abi: kind == .passthru32 ? abi : abi).number
         for _ in 0..<8 {
             do { return try engine.ioctl(file ?? self.file, command: number, argument: argument, abi: abi, memory: &mem) }

@@ -101,6 +101,43 @@ import Testing
         #expect(logged.withLock { $0 }.allSatisfy { !$0.contains("closed") }, "\(logged.withLock { $0 })")
     }
 
+    /// A kernel personality's `*reslen` is an unchecked write (the kernels ignore `put_user`'s
+    /// result): it is not in the NEED's write reservations and comes back as STORE_UNCHECKED, so
+    /// a client that cannot write it still gets the result and the table.
+    @Test func kernelReslenIsStoredUnchecked() throws {
+        let engine = Simulator(machine: Machine(try FixtureLoader.loadDefault()), personality: .linux2618)
+        let server = try PreloadServer(node: engine, hub: PreloadEventHub()) { _ in }
+        server.start()
+        defer { server.stop() }
+        let c = try RawClient(path: server.socketPath)
+        _ = try #require(c.openDevice())
+        c.send(4, Self.hrtgetFrame(iop: 0))
+        // NEEDs until the answer: *reslen is read (= 4096) but never among the writes to test.
+        var frames: [(type: UInt32, body: [UInt8])] = []
+        var reserved: [UInt64] = []
+        while let f = c.receive() {
+            guard f.type == 102 else { frames.append(f); if f.type == 104 { break } else { continue } }
+            let reads = Int(le32(f.body, 0)), writes = Int(le32(f.body, 4))
+            var data: [UInt8] = []
+            for i in 0..<reads {
+                let n = Int(le32(f.body, 8 + 16 * i + 8))
+                data.appendLE(UInt32(0)); data.appendLE(UInt32(n))
+                data += le64(f.body, 8 + 16 * i) == 0x6000 ? [0, 0x10, 0, 0] : [UInt8](repeating: 0, count: n)
+            }
+            for i in 0..<writes {
+                reserved.append(le64(f.body, 8 + 16 * (reads + i)))
+                data.appendLE(UInt32(0))
+            }
+            c.send(5, data)
+        }
+        #expect(reserved == [0x5000], "only resbuf is a checked reservation")
+        try #require(frames.count == 3)
+        let (first, second, result) = (frames[0], frames[1], frames[2])
+        #expect(first.type == 110 && le64(first.body, 0) == 0x6000 && first.body.count == 12, "STORE_UNCHECKED *reslen")
+        #expect(second.type == 103 && le64(second.body, 0) == 0x5000 && second.body.count == 8 + Int(le32(first.body, 8)))
+        #expect(result.type == 104 && result.body == [0, 0, 0, 0, 0, 0, 0, 0])
+    }
+
     /// GETIOPS needs no round at all: the struct range came eagerly and writable.
     @Test func getiopsNeedsNoRound() throws {
         let d = try ToyDaemon()

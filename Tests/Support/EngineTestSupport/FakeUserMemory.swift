@@ -5,8 +5,10 @@ import IoctlEngine
 
 /// A sparse caller address space for the tests that drive the engine: regions mapped at fresh
 /// addresses with an unmapped gap after each; every other address faults, and so does any range
-/// overlapping one marked `faulting`. Counts fetch rounds, can throw `NeedsRound` once, and counts
-/// stores outside the write ranges reserved by earlier fetches.
+/// overlapping one marked `faulting` — or, for stores only, one marked `readOnly` (a page that can
+/// be read but not written). Counts fetch rounds, can throw `NeedsRound` once, and counts stores
+/// outside the write ranges reserved by earlier fetches (an unchecked store: outside the
+/// unchecked ones). Like CUSE it grants every reservation; a store that faults returns false.
 public struct FakeUserMemory: UserMemory {
     public var regions: [UInt64: [UInt8]] = [:]
     public var faulting: [UserRange] = []
@@ -16,6 +18,10 @@ public struct FakeUserMemory: UserMemory {
     public var needsRoundAt: Int?
     /// Write ranges reserved so far.
     public var reserved: [UserRange] = []
+    /// Unchecked write ranges reserved so far (`fetch(_:_:unchecked:)`).
+    public var uncheckedReserved: [UserRange] = []
+    /// Ranges that can be read but not written: a store overlapping one fails.
+    public var readOnly: [UserRange] = []
     /// Stores outside every reserved range (must stay 0).
     public var unreservedStores = 0
     public var nextAddress: UInt64 = 0x10000
@@ -36,14 +42,13 @@ public struct FakeUserMemory: UserMemory {
 
     /// The region and offset holding [address, address + count), nil where any of it is unmapped
     /// or faulting (no overflow on hostile addresses or counts).
-    private func locate(_ address: UInt64, _ count: Int) -> (UInt64, Int)? {
+    private func locate(_ address: UInt64, _ count: Int, writing: Bool = false) -> (UInt64, Int)? {
         guard count >= 0 else { return nil }
+        let overlaps = { (r: UserRange) in r.address < address + UInt64(count) && address < r.address + UInt64(r.count) }
         for (base, bytes) in regions where address >= base {
             let off = address - base
             guard off <= UInt64(bytes.count), UInt64(count) <= UInt64(bytes.count) - off else { continue }
-            if faulting.contains(where: { $0.address < address + UInt64(count) && address < $0.address + UInt64($0.count) }) {
-                return nil
-            }
+            if faulting.contains(where: overlaps) || (writing && readOnly.contains(where: overlaps)) { return nil }
             return (base, Int(off))
         }
         return nil
@@ -66,11 +71,28 @@ public struct FakeUserMemory: UserMemory {
         return reads.map { $0.count == 0 ? [] : read($0.address, $0.count) }
     }
 
+    public mutating func fetch(_ reads: UserRanges, _ writes: UserRanges, unchecked: UserRanges) throws(NeedsRound) -> FetchedRanges {
+        let got = try fetch(reads, writes)
+        uncheckedReserved += unchecked
+        return got
+    }
+
     public mutating func store(_ bytes: [UInt8], at address: UInt64) -> Bool {
-        if !reserved.contains(where: { address >= $0.address && address + UInt64(bytes.count) <= $0.address + UInt64($0.count) }) {
-            unreservedStores += 1
-        }
-        guard let (base, off) = locate(address, bytes.count) else { return false }
+        if !Self.covers(reserved, address, bytes.count) { unreservedStores += 1 }
+        return write(bytes, at: address)
+    }
+
+    public mutating func storeUnchecked(_ bytes: UnsafeRawBufferPointer, at address: UInt64) -> Bool {
+        if !Self.covers(uncheckedReserved, address, bytes.count) { unreservedStores += 1 }
+        return write(Array(bytes), at: address)
+    }
+
+    private static func covers(_ ranges: [UserRange], _ address: UInt64, _ count: Int) -> Bool {
+        ranges.contains { address >= $0.address && address + UInt64(count) <= $0.address + UInt64($0.count) }
+    }
+
+    private mutating func write(_ bytes: [UInt8], at address: UInt64) -> Bool {
+        guard let (base, off) = locate(address, bytes.count, writing: true) else { return false }
         regions[base]!.replaceSubrange(off..<off + bytes.count, with: bytes)
         return true
     }
