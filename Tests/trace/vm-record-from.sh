@@ -74,40 +74,31 @@ for m in strict keyed; do
 	else bad "passthru-client replay --$m: $(tail -4 /tmp/pc-replay.out)"; fi
 done
 
-# The static suite's CUSE recording answered through CUSE: `serve --replay` is /dev/i2o/ctl now,
-# the same binary runs against it, bad-pointer checks included (requests the kernel ends with
-# EFAULT at a retry, or when it copies the reply out).
-for m in strict keyed; do
-	"$i2osim" serve --replay /tmp/cuse-static.trace --$m >/tmp/sr-$m.out 2>/tmp/sr-$m.err &
+# A CUSE recording answered through CUSE: `serve --replay TRACE --MODE` is /dev/i2o/ctl; CLIENT…
+# runs against it and must pass, and serve must report that the client followed the recording.
+#   serve_replay LABEL TRACE MODE CLIENT...
+serve_replay() {
+	label=$1 trace=$2 m=$3
+	shift 3
+	"$i2osim" serve --replay "$trace" --$m >/tmp/sr.out 2>/tmp/sr.err &
 	sr_pid=$!
 	i=0
-	while [ $i -lt 300 ] && ! grep -q '^ready: /dev/i2o/ctl' /tmp/sr-$m.out 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-	"$suite/i2o-suite-static" -t 300 >/tmp/suite-sr-$m.out 2>&1
+	while [ $i -lt 300 ] && ! grep -q '^ready: /dev/i2o/ctl' /tmp/sr.out 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	"$@" >/tmp/sr-client.out 2>&1
 	rc=$?
 	kill -INT $sr_pid
 	wait $sr_pid
 	src=$?
-	if [ $rc -eq 0 ] && [ $src -eq 0 ] && grep -q " 0 failed" /tmp/suite-sr-$m.out \
-		&& grep -q "followed the recording" /tmp/sr-$m.err && [ ! -e /dev/i2o/ctl ]; then
-		ok "the static suite's CUSE recording replays --$m through CUSE (serve --replay): $(tail -1 /tmp/suite-sr-$m.out)"
-	else bad "serve --replay --$m of the static suite (suite $rc, serve $src): $(grep FAIL /tmp/suite-sr-$m.out | head -3; tail -1 /tmp/suite-sr-$m.out; grep -v 'failed: E[A-Z]*$' /tmp/sr-$m.err | tail -6)"; fi
-done
-
-# The PASSTHRU client's CUSE recording answered through CUSE: a heap pointer in its
+	if [ $rc -eq 0 ] && [ $src -eq 0 ] && grep -q "followed the recording" /tmp/sr.err && [ ! -e /dev/i2o/ctl ]; then
+		ok "$label's CUSE recording replays --$m through CUSE (serve --replay): $(tail -1 /tmp/sr-client.out)"
+	else bad "serve --replay --$m of $label (client $rc, serve $src): $(grep FAIL /tmp/sr-client.out | head -3; tail -1 /tmp/sr-client.out; grep -v 'failed: E[A-Z]*$' /tmp/sr.err | tail -6)"; fi
+}
+# The static suite, bad-pointer checks included (requests the kernel ends with EFAULT at a retry,
+# or when it copies the reply out); the PASSTHRU client, with a heap pointer in its
 # TransactionContext and fresh SGL buffers this run too.
 for m in strict keyed; do
-	"$i2osim" serve --replay /tmp/cuse-pc.trace --$m >/tmp/spc-$m.out 2>/tmp/spc-$m.err &
-	sr_pid=$!
-	i=0
-	while [ $i -lt 300 ] && ! grep -q '^ready: /dev/i2o/ctl' /tmp/spc-$m.out 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-	"$suite/passthru-client" normal >/tmp/pc-sr-$m.out 2>&1
-	rc=$?
-	kill -INT $sr_pid
-	wait $sr_pid
-	src=$?
-	if [ $rc -eq 0 ] && [ $src -eq 0 ] && grep -q "followed the recording" /tmp/spc-$m.err; then
-		ok "passthru-client's CUSE recording replays --$m through CUSE (serve --replay)"
-	else bad "serve --replay --$m of passthru-client (client $rc, serve $src): $(tail -3 /tmp/pc-sr-$m.out; tail -4 /tmp/spc-$m.err)"; fi
+	serve_replay "the static suite" /tmp/cuse-static.trace $m "$suite/i2o-suite-static" -t 300
+	serve_replay "passthru-client" /tmp/cuse-pc.trace $m "$suite/passthru-client" normal
 done
 
 echo "$pass passed, $fail failed"
