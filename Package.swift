@@ -116,6 +116,7 @@ let package = Package(
         .testTarget(name: "HardeningTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice", "Simulator", "Faults"],
                     path: "Tests/hardening/HardeningTests"),
         .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
+        .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),
         .testTarget(name: "DPTFirmwareTests", dependencies: ["DPTFirmware", "IOPModel", "I2OFormats"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "DPTFirmware", "IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")]),

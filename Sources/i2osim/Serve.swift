@@ -21,7 +21,10 @@ struct Serve: ParsableCommand {
         has none, `scripts/cuse-vm -- i2osim serve ...` runs it in a throwaway VM.
 
         Prints `ready: /dev/NAME` on standard output once per node when it exists, so scripts can \
-        wait for that line. Logs one line per failed request on standard error.
+        wait for that line. Logs one line per failed request on standard error. Once every node \
+        exists, --ready-file PATH is written (the paths served, one a line; removed at the stop) \
+        and a service manager that started it with `Type=notify` is sent READY=1 ($NOTIFY_SOCKET), \
+        so no client races the node; with --socket, once the socket accepts clients.
 
         With --socket PATH no node is created: the same machine is served on a Unix socket to \
         programs started with the preload library (no root, no CUSE; statically linked programs \
@@ -45,6 +48,7 @@ struct Serve: ParsableCommand {
           i2osim serve --fixture fixtures/intel-u3-1l.yaml --device /dev/i2o/ctl --device i2octl
           i2osim serve --mode 0660 --group disk
           i2osim serve --socket /tmp/i2o.sock            then, in another shell, the export line
+          i2osim serve --ready-file /run/i2osim.ready &   a script waits for the file, then runs clients
           i2osim serve --device i2o/rec --record-from /dev/i2o/ctl --trace card.trace
           i2osim serve --replay card.trace --keyed       the recorded card on /dev/i2o/ctl
         """)
@@ -75,6 +79,10 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("With --socket: where the preload libraries are (found or built beside i2osim by default).",
                                valueName: "DIR"))
     var preloadDir: String?
+
+    @Option(help: ArgumentHelp("Write FILE once the node(s) or the socket accept clients (the paths, one a line); removed at the stop.",
+                               valueName: "FILE"))
+    var readyFile: String?
 
     @OptionGroup var daemon: DaemonOptions
     @OptionGroup var logging: LogOptions
@@ -110,6 +118,7 @@ struct Serve: ParsableCommand {
         if let group, getgrnam(group) == nil {
             throw ValidationError("--group \(group): no such group")
         }
+        try Readiness.validate(readyFile)
         if replayMode != nil && replay == nil { throw ValidationError("--strict and --keyed go with --replay TRACE") }
         if replay != nil && recordFrom != nil { throw ValidationError("--replay and --record-from exclude each other: answer from a trace, or from a real node") }
         if let source = replay.map({ _ in "--replay" }) ?? recordFrom.map({ _ in "--record-from" }) {
@@ -130,7 +139,7 @@ struct Serve: ParsableCommand {
             let hub = PreloadEventHub()
             try withNode(observer: hub, transport: nil, SocketServing(
                 hub: hub, path: socket, mode: mode_t(UInt32(socketMode, radix: 8) ?? 0o600), libraryDir: library,
-                devices: names.map { "/dev/" + $0 }))
+                devices: names.map { "/dev/" + $0 }, readiness: Readiness(file: readyFile)))
             return
         }
         let names = self.names.isEmpty ? ["i2o/ctl"] : self.names
@@ -147,7 +156,7 @@ struct Serve: ParsableCommand {
         let wakeups = CUSEWakeups()
         try withNode(observer: wakeups, transport: "cuse", CUSEServing(
             names: names, wakeups: wakeups, mode: mode.flatMap { mode_t($0, radix: 8) },
-            gid: group.flatMap { getgrnam($0)?.pointee.gr_gid }, user: user, signals: signals))
+            gid: group.flatMap { getgrnam($0)?.pointee.gr_gid }, user: user, signals: signals, readiness: Readiness(file: readyFile)))
     }
 
     /// The node the options ask for — a trace's replay, a pass-through to a real node, or the
@@ -192,13 +201,15 @@ struct SocketServing: NodeServing {
     let mode: mode_t
     let libraryDir: String
     let devices: [String]
+    let readiness: Readiness
 
     func serve<Node: ControlNode>(_ node: Node) throws {
-        try servePreloadSocket(node: node, hub: hub, path: path, mode: mode, libraryDir: libraryDir, devices: devices)
+        try servePreloadSocket(node: node, hub: hub, path: path, mode: mode, libraryDir: libraryDir, devices: devices, readiness: readiness)
     }
 }
 
-/// `serve` through CUSE: a node per name, `ready: PATH` printed as each appears.
+/// `serve` through CUSE: a node per name, `ready: PATH` printed as each appears; the readiness
+/// announced once all exist.
 struct CUSEServing: NodeServing {
     let names: [String]
     let wakeups: CUSEWakeups
@@ -207,6 +218,7 @@ struct CUSEServing: NodeServing {
     let user: String?
     /// SIGINT, SIGTERM, SIGHUP: blocked in every thread, taken by `sigwait`.
     let signals: sigset_t
+    let readiness: Readiness
 
     func serve<Node: ControlNode>(_ node: Node) throws {
         let ready = DispatchSemaphore(value: 0)
@@ -230,17 +242,17 @@ struct CUSEServing: NodeServing {
             }
             devices.withLock { $0.append(device) }
         }
-        if let user {
-            // Every node exists (its session holds /dev/cuse open): root is no longer needed.
-            for _ in names where ready.wait(timeout: .now() + 120) == .timedOut {
-                printError("i2osim: --user \(user): the node(s) did not appear within 120 s")
-                Foundation.exit(1)
-            }
-            try dropRoot(to: user)
+        for _ in names where ready.wait(timeout: .now() + 120) == .timedOut {
+            printError("i2osim: the node(s) did not appear within 120 s")
+            Foundation.exit(1)
         }
+        // Every node exists (its session holds /dev/cuse open): clients may come, root is no longer needed.
+        try readiness.announce(names.map { "/dev/" + $0 })
+        if let user { try dropRoot(to: user) }
         var signals = self.signals
         var caught: Int32 = 0
         sigwait(&signals, &caught)
+        readiness.withdraw()
         for d in devices.withLock({ $0 }) { d.stop() }
         Log.logger.notice("stopped by signal \(caught); nodes removed")
     }

@@ -106,9 +106,11 @@ out=$(LD_PRELOAD="$bindir/i2osim-preload/\$PLATFORM/libi2osim-preload.so" I2OSIM
 elapsed=$((($(date +%s%N) - start) / 1000000))
 check "no daemon: open fails at once with ENOENT (${elapsed} ms)" test "$out" = "chr 10:166 2" -a "$elapsed" -lt 2000
 
-"$i2osim" serve --socket "$work/serve.sock" >"$work/serve.out" 2>"$work/serve.err" &
+"$i2osim" serve --socket "$work/serve.sock" --ready-file "$work/serve.ready" >"$work/serve.out" 2>"$work/serve.err" &
 servepid=$!
-for _ in $(seq 50); do [ -S "$work/serve.sock" ] && grep -q '^export' "$work/serve.out" && break; sleep 0.1; done
+for _ in $(seq 50); do [ -e "$work/serve.ready" ] && break; sleep 0.1; done
+check "serve --socket --ready-file: the file appears, naming the socket, which listens" \
+    sh -c "test \"\$(cat '$work/serve.ready')\" = '$work/serve.sock' && test -S '$work/serve.sock'"
 line=$(head -1 "$work/serve.out")
 check "serve --socket prints the export line" sh -c "echo \"\$1\" | grep -q '^export LD_PRELOAD=.*I2OSIM_SOCKET='" sh "$line"
 check "… then 'ready: SOCKET', as CUSE mode prints 'ready: NODE'" grep -qx "ready: $work/serve.sock" "$work/serve.out"
@@ -117,6 +119,7 @@ check "serve --socket's socket is 0600" test "$(stat -c %a "$work/serve.sock" 2>
 kill -INT $servepid
 wait $servepid
 check "serve --socket stops on SIGINT and removes its socket" test ! -e "$work/serve.sock"
+check "… and its ready file" test ! -e "$work/serve.ready"
 
 suite_run() {   # name, suite binary, [user prefix...]
     name=$1; suite=$2; shift 2

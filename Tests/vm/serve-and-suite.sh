@@ -55,11 +55,17 @@ i=0
 while [ -e /dev/i2o/ctl ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 if [ $rc -eq 0 ] && [ ! -e /dev/i2o/ctl ]; then ok "SIGINT stops serve (status 0) and removes the node"; else bad "after SIGINT: rc=$rc node exists=$([ -e /dev/i2o/ctl ] && echo yes || echo no)"; fi
 
-# Start again, with both names.
-if start_serve --name i2o/ctl --name i2octl && [ -c /dev/i2octl ]; then ok "serve starts again, with /dev/i2octl too"; else bad "restart with two names: $(cat /tmp/serve.err)"; fi
+# Start again, with both names, and a ready file (written once both nodes exist, removed at the stop).
+rm -f /tmp/serve.ready
+if start_serve --name i2o/ctl --name i2octl --ready-file /tmp/serve.ready && [ -c /dev/i2octl ]; then ok "serve starts again, with /dev/i2octl too"; else bad "restart with two names: $(cat /tmp/serve.err)"; fi
+i=0
+while [ ! -e /tmp/serve.ready ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if [ "$(cat /tmp/serve.ready 2>/dev/null)" = "$(printf '/dev/i2o/ctl\n/dev/i2octl')" ] && [ -c /dev/i2o/ctl ] && [ -c /dev/i2octl ]; then ok "--ready-file names both nodes, which exist"
+else bad "--ready-file: $(cat /tmp/serve.ready 2>&1)"; fi
 if "$suite/i2o-suite" -d /dev/i2octl >/tmp/c.out 2>&1; then ok "C suite through /dev/i2octl"; else bad "C suite through /dev/i2octl: $(tail -5 /tmp/c.out)"; fi
 kill -TERM $serve_pid
 wait $serve_pid
+if [ ! -e /tmp/serve.ready ]; then ok "SIGTERM removes the ready file"; else bad "the ready file outlived serve"; fi
 
 # A broken fixture is refused before any node appears.
 printf 'machine: broken\niops:\n  - unit: 0\n    devices:\n      - tid: 0\n        class: NO_SUCH_CLASS\n' >/tmp/broken.yaml
