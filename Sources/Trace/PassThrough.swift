@@ -153,7 +153,8 @@ public final class PassThroughBackend: ControlNode, @unchecked Sendable {
         var thrown: NeedsRound?
         var result: IoctlResult = .error(.EINVAL)
         do {
-            result = try perform(fd(file), command: command, cmd: cmd, argument: argument, abi: abi, memory: &traced)
+            result = try perform(fd(file), command: command, cmd: cmd, argument: argument, abi: abi,
+                                 probesInputs: request.retriesRounds, memory: &traced)
         } catch {
             thrown = error
         }
@@ -188,8 +189,14 @@ public final class PassThroughBackend: ControlNode, @unchecked Sendable {
         var original: [UInt8]?
     }
 
+    /// - Parameter probesInputs: the client's transport fails a whole call when one of its ranges
+    ///   faults (CUSE): an input buffer (PARMGET/PARMSET's `opbuf`, HTML's `qbuf`) is then fetched
+    ///   only once the driver has shown it reads it — the request is first made with the buffer on
+    ///   an inaccessible page, and only an EFAULT from it (the driver reached the buffer, changing
+    ///   nothing) makes the daemon fetch it and make the request for real. So the driver's own
+    ///   checks before the copy (IOP, TID, sizes) answer as they would for the client itself.
     func perform<M: UserMemory>(_ fd: FileDescriptor?, command: UInt32, cmd: IoctlCommand?, argument: UInt64, abi: CallerABI,
-                                memory: inout M) throws(NeedsRound) -> IoctlResult {
+                                probesInputs: Bool = false, memory: inout M) throws(NeedsRound) -> IoctlResult {
         guard let fd else { return .error(.ENODEV) }
         guard let cmd else {
             // Unknown ioctl: the raw bytes are traced, and the real driver gets a copy of them
@@ -251,14 +258,17 @@ public final class PassThroughBackend: ControlNode, @unchecked Sendable {
             var inputO: (ptr: Int, len: Int)?
             if isParams { inputO = (8, Int(s.readLE32(at: 16))) }
             if isHTML { inputO = (32, Int(s.readLE32(at: 40))) }
-            if let i = inputO, i.len > 0, i.len <= 1 << 20 { reads.append(UserRange(address: ptr(i.ptr), count: i.len)) }
-            // Round 2a: *reslen and the input buffer.
+            var input: (ptr: Int, range: UserRange)?
+            if let i = inputO, i.len > 0, i.len <= 1 << 20 { input = (i.ptr, UserRange(address: ptr(i.ptr), count: i.len)) }
+            let probe = probesInputs && input != nil
+            if let input, !probe { reads.append(input.range) }
+            // Round 2a: *reslen and (unless probed) the input buffer.
             let got = try memory.fetch(reads: reads, writes: [UserRange(address: reslen, count: 4)])
             let capacity = Int(min(u32(got.first ?? nil) ?? 0, 1 << 20))
             let lenLocal = local(got.first ?? nil, 4)
             setPtr(lenO, lenLocal)
             inOut.append((0, UserRange(address: reslen, count: 4)))
-            if let i = inputO, reads.count > 1 { setPtr(i.ptr, local(got[1], i.len)) }
+            if let input { setPtr(input.ptr, probe ? Self.faultPage : local(got[1], input.range.count)) }
             if resbuf != 0 {
                 // Round 2b: the result buffer, as a write reservation of *reslen bytes.
                 _ = try memory.fetch(reads: [], writes: capacity > 0 ? [UserRange(address: resbuf, count: capacity)] : [])
@@ -268,8 +278,15 @@ public final class PassThroughBackend: ControlNode, @unchecked Sendable {
                                 { Int(KernelControlDevice.get32(UnsafeMutableRawPointer(bitPattern: UInt(lenLocal))!)) }))
             }
             structLocal = local(s, size)
-            result = Self.call(fd, command, structLocal)
-            return finish(result, inOut: [(lenLocal, UserRange(address: reslen, count: 4), got.first ?? nil)], outputs: outputs,
+            var answer = Self.call(fd, command, structLocal)
+            if probe, let input, answer == .error(.EFAULT) {
+                // The driver reached the input buffer (and changed nothing): now it is fetched.
+                let g = try memory.fetch(reads: [input.range], writes: [])
+                setPtr(input.ptr, local(g.first ?? nil, input.range.count))
+                structLocal = local(s, size)
+                answer = Self.call(fd, command, structLocal)
+            }
+            return finish(answer, inOut: [(lenLocal, UserRange(address: reslen, count: 4), got.first ?? nil)], outputs: outputs,
                           memory: &memory)
         case .swDownload, .swUpload, .swDelete:
             let buf = ptr(16)

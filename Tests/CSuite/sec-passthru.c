@@ -156,6 +156,7 @@ static void run(void)
 	 * reply area at sg_list_cleanup (docs/kernels.md §PASSTHRU); PASSTHRU32 and documented do not. */
 	pt_frame(msg, tid, op, oplen, res, 256);
 	((uint32_t *)(void *)msg)[7] = 0x40000000u | 256;
+	((uint32_t *)(void *)msg)[8] = 0;	/* never followed: a fixed value, so a trace replays it */
 	{
 		uint32_t *reply = (uint32_t *)(void *)(msg + 4 * 9);
 		for (unsigned i = 1; i < PT_REPLY_WORDS; i++)
