@@ -51,26 +51,30 @@ struct expect { enum xkind kind; long long v; };
  * a check's dependents only when the check passed; when a personality marks a check SKIP, mark
  * the checks that depend on it SKIP too (or they report "dependency failed").
  *
- * A section file keeps its rows in one table next to its checks, one row a line, the columns in
- * the order of enum personality:
+ * A section file declares its rows once, in one table next to its checks, one row a line, the
+ * columns in the order of enum personality; DEFINE_ROWS makes the enum of row names and the
+ * table `rows` from it, so a check names its row as &rows[NAME] and a misspelt row does not compile:
  *
- *	enum { GETIOPS_OK, ..., NROWS };
- *	static struct row rows[NROWS] = {
- *		(a comment names the columns: documented, 2.6.18, 2.4, compat32)
- *		[GETIOPS_OK] = ROW("getiops.ok", OK, OK, OK, OK,
- *			"GETIOPS succeeds"),
- *	};
+ *	#define ROWS(X, X_CUSE) \
+ *		X(GETIOPS_OK, "getiops.ok", OK, OK, OK, OK, "GETIOPS succeeds") \
+ *		...
+ *	DEFINE_ROWS(ROWS);
  *	... check_rc(&rows[GETIOPS_OK], NULL, rc, err);
+ *
+ * X_CUSE marks a row a CUSE node cannot honour (docs/decisions.md): its extra column, before the
+ * description, is what every personality that checks the row answers when the suite runs on
+ * CUSE — the transport's limit, checked as such (the check is named ID/cuse-limit), never a
+ * silent pass.
  */
-#define ROW(id, documented, k2618, k24, k2618_compat32, what) \
-	{ (id), { documented, k2618, k24, k2618_compat32 }, (what), 0, { XK_UNSET, 0 } }
-_Static_assert(NPERS == 4, "ROW() names one column per personality");
-
-/* A row a CUSE node cannot honour (docs/decisions.md): `cuse` is what every personality that
- * checks the row answers when the suite runs on CUSE — the transport's limit, checked as such
- * (the check is named ID/cuse-limit), never a silent pass. */
-#define ROW_CUSE(id, documented, k2618, k24, k2618_compat32, cuse, what) \
-	{ (id), { documented, k2618, k24, k2618_compat32 }, (what), 0, cuse }
+#define ROW_NAME(id, ...) id,
+#define ROW_INIT(id, name, documented, k2618, k24, k2618_compat32, what) \
+	[id] = { (name), { documented, k2618, k24, k2618_compat32 }, (what), 0, { XK_UNSET, 0 } },
+#define ROW_INIT_CUSE(id, name, documented, k2618, k24, k2618_compat32, cuse, what) \
+	[id] = { (name), { documented, k2618, k24, k2618_compat32 }, (what), 0, cuse },
+#define DEFINE_ROWS(ROWS) \
+	enum { ROWS(ROW_NAME, ROW_NAME) NROWS }; \
+	static struct row rows[NROWS] = { ROWS(ROW_INIT, ROW_INIT_CUSE) }
+_Static_assert(NPERS == 4, "ROW_INIT names one column per personality");
 
 struct row {
 	const char *id;

@@ -16,17 +16,12 @@
 
 #include "suite.h"
 
-enum { CONC_THREADS, CONC_PROCS, CONC_AFTER, NROWS };
-
-static struct row rows[NROWS] = {
-	/*                                   documented2.6.18 2.4    compat32 */
-	[CONC_THREADS] = ROW("conc.threads", HOLDS, SKIP,  HOLDS, SKIP,
-		"4 threads x 200 PARMGETs on own fds: all succeed, identical results"),
-	[CONC_PROCS]   = ROW("conc.procs",   HOLDS, HOLDS, HOLDS, SKIP,
-		"3 processes x HRTGET/LCTGET loops: all succeed, identical results"),
-	[CONC_AFTER]   = ROW("conc.after",   OK,    OK,    OK,    ERR(EINVAL),
-		"the device still answers after the concurrent load"),
-};
+#define ROWS(X, X_CUSE) \
+	/* id            name            documented 2.6.18 2.4    compat32 */ \
+	X(CONC_THREADS, "conc.threads", HOLDS,     SKIP,  HOLDS, SKIP,        "4 threads x 200 PARMGETs on own fds: all succeed, identical results") \
+	X(CONC_PROCS,   "conc.procs",   HOLDS,     HOLDS, HOLDS, SKIP,        "3 processes x HRTGET/LCTGET loops: all succeed, identical results") \
+	X(CONC_AFTER,   "conc.after",   OK,        OK,    OK,    ERR(EINVAL), "the device still answers after the concurrent load")
+DEFINE_ROWS(ROWS);
 
 #define N_THREADS 4
 #define THREAD_ITER 200

@@ -12,65 +12,33 @@
 
 #include "suite.h"
 
-enum {
-	EVT_REG, EVT_EMPTY, EVT_POLL_IDLE, EVT_POLL, EVT_GET, EVT_GET_ID, EVT_GET_COUNTS, EVT_GET_AGAIN,
-	EVT_POLL_DRAINED, EVT_OTHER, EVT_READ_SMALL, EVT_READ, EVT_READ_RECORD, EVT_READ_MULTI,
-	EVT_READ_NONBLOCK, EVT_OVERFLOW, EVT_OVERFLOW_COUNTS, EVT_CANCEL, EVT_CANCEL_NONE, EVT_REG_UNKNOWNTID,
-	EVT_REG_NOIOP, EVT_REG_BADSTRUCT, EVT_GET_BADSTRUCT, WRITE,
-	NROWS
-};
-
-static struct row rows[NROWS] = {
-	/*                                                 documented   2.6.18       2.4          compat32 */
-	[EVT_REG]             = ROW("evt.reg",             OK,          OK,          OK,          SKIP,
-		"EVTREG FIELD_MODIFIED on the device"),
-	[EVT_EMPTY]           = ROW("evt.empty",           ERR(ENOENT), ERR(ENOENT), ERR(ENOENT), SKIP,
-		"EVTGET before anything happened"),
-	[EVT_POLL_IDLE]       = ROW("evt.poll.idle",       HOLDS,       SKIP,        SKIP,        SKIP,
-		"poll() without events: no POLLIN"),
-	[EVT_POLL]            = ROW("evt.poll",            HOLDS,       SKIP,        HOLDS,       SKIP,
-		"poll() reports POLLIN after a PARMSET from another file"),
-	[EVT_GET]             = ROW("evt.get",             OK,          SKIP,        OK,          SKIP,
-		"EVTGET returns the event"),
-	[EVT_GET_ID]          = ROW("evt.get.id",          HOLDS,       SKIP,        HOLDS,       SKIP,
-		"event id: iop, tid as registered; evt_mask has FIELD_MODIFIED"),
-	[EVT_GET_COUNTS]      = ROW("evt.get.counts",      HOLDS,       SKIP,        HOLDS,       SKIP,
-		"event pending 0, lost 0, data_size <= 88"),
-	[EVT_GET_AGAIN]       = ROW("evt.get.again",       ERR(ENOENT), SKIP,        ERR(ENOENT), SKIP,
-		"EVTGET on the drained queue"),
-	[EVT_POLL_DRAINED]    = ROW("evt.poll.drained",    HOLDS,       SKIP,        SKIP,        SKIP,
-		"poll() after draining: no POLLIN"),
-	[EVT_OTHER]           = ROW("evt.other",           ERR(ENOENT), ERR(ENOENT), ERR(ENOENT), SKIP,
-		"EVTGET on the unregistered file"),
-	[EVT_READ_SMALL]      = ROW("evt.read.small",      ERR(EINVAL), SKIP,        VAL(0),      SKIP,
-		"read() of 50 bytes with an event queued"),
-	[EVT_READ]            = ROW("evt.read",            OK,          SKIP,        VAL(0),      SKIP,
-		"read() of 104 bytes returns one i2o_evt_info"),
-	[EVT_READ_RECORD]     = ROW("evt.read.record",     HOLDS,       SKIP,        SKIP,        SKIP,
-		"read() record: tid, FIELD_MODIFIED"),
-	[EVT_READ_MULTI]      = ROW("evt.read.multi",      OK,          SKIP,        VAL(0),      SKIP,
-		"read() of 3 records' room with 2 queued returns 208 bytes"),
-	[EVT_READ_NONBLOCK]   = ROW("evt.read.nonblock",   ERR(EAGAIN), ERR(EINVAL), VAL(0),      ERR(EINVAL),
-		"O_NONBLOCK read() on an empty queue"),
-	[EVT_OVERFLOW]        = ROW("evt.overflow",        OK,          SKIP,        OK,          SKIP,
-		"34 events into a 32-entry queue: EVTGET works"),
-	[EVT_OVERFLOW_COUNTS] = ROW("evt.overflow.counts", HOLDS,       SKIP,        HOLDS,       SKIP,
-		"overflow: pending 31, lost 2, 32 events in all"),
-	[EVT_CANCEL]          = ROW("evt.cancel",          OK,          OK,          OK,          SKIP,
-		"EVTREG mask 0 (cancel)"),
-	[EVT_CANCEL_NONE]     = ROW("evt.cancel.none",     ERR(ENOENT), SKIP,        ERR(ENOENT), SKIP,
-		"after cancelling, a PARMSET queues nothing"),
-	[EVT_REG_UNKNOWNTID]  = ROW("evt.reg.unknowntid",  ERR(ENODEV), ERR(ENODEV), ERR(ENODEV), ERR(EINVAL),
-		"EVTREG on a TID not in the LCT"),
-	[EVT_REG_NOIOP]       = ROW("evt.reg.noiop",       ERR(ENXIO),  ERR(ENXIO),  ERR(ENXIO),  ERR(EINVAL),
-		"EVTREG on an IOP number with no IOP"),
-	[EVT_REG_BADSTRUCT]   = ROW("evt.reg.badstruct",   ERR(EFAULT), ERR(EFAULT), ERR(EFAULT), ERR(EINVAL),
-		"EVTREG with a bad pointer"),
-	[EVT_GET_BADSTRUCT]   = ROW("evt.get.badstruct",   ERR(EFAULT), SKIP,        ERR(EFAULT), SKIP,
-		"EVTGET with a bad pointer (event queued)"),
-	[WRITE]               = ROW("write",               ERR(EINVAL), ERR(EINVAL), VAL(0),      ERR(EINVAL),
-		"write() on the device"),
-};
+#define ROWS(X, X_CUSE) \
+	/* id                   name                   documented   2.6.18       2.4          compat32 */ \
+	X(EVT_REG,             "evt.reg",             OK,          OK,          OK,          SKIP,        "EVTREG FIELD_MODIFIED on the device") \
+	X(EVT_EMPTY,           "evt.empty",           ERR(ENOENT), ERR(ENOENT), ERR(ENOENT), SKIP,        "EVTGET before anything happened") \
+	X(EVT_POLL_IDLE,       "evt.poll.idle",       HOLDS,       SKIP,        SKIP,        SKIP,        "poll() without events: no POLLIN") \
+	X(EVT_POLL,            "evt.poll",            HOLDS,       SKIP,        HOLDS,       SKIP,        "poll() reports POLLIN after a PARMSET from another file") \
+	X(EVT_GET,             "evt.get",             OK,          SKIP,        OK,          SKIP,        "EVTGET returns the event") \
+	X(EVT_GET_ID,          "evt.get.id",          HOLDS,       SKIP,        HOLDS,       SKIP,        "event id: iop, tid as registered; evt_mask has FIELD_MODIFIED") \
+	X(EVT_GET_COUNTS,      "evt.get.counts",      HOLDS,       SKIP,        HOLDS,       SKIP,        "event pending 0, lost 0, data_size <= 88") \
+	X(EVT_GET_AGAIN,       "evt.get.again",       ERR(ENOENT), SKIP,        ERR(ENOENT), SKIP,        "EVTGET on the drained queue") \
+	X(EVT_POLL_DRAINED,    "evt.poll.drained",    HOLDS,       SKIP,        SKIP,        SKIP,        "poll() after draining: no POLLIN") \
+	X(EVT_OTHER,           "evt.other",           ERR(ENOENT), ERR(ENOENT), ERR(ENOENT), SKIP,        "EVTGET on the unregistered file") \
+	X(EVT_READ_SMALL,      "evt.read.small",      ERR(EINVAL), SKIP,        VAL(0),      SKIP,        "read() of 50 bytes with an event queued") \
+	X(EVT_READ,            "evt.read",            OK,          SKIP,        VAL(0),      SKIP,        "read() of 104 bytes returns one i2o_evt_info") \
+	X(EVT_READ_RECORD,     "evt.read.record",     HOLDS,       SKIP,        SKIP,        SKIP,        "read() record: tid, FIELD_MODIFIED") \
+	X(EVT_READ_MULTI,      "evt.read.multi",      OK,          SKIP,        VAL(0),      SKIP,        "read() of 3 records' room with 2 queued returns 208 bytes") \
+	X(EVT_READ_NONBLOCK,   "evt.read.nonblock",   ERR(EAGAIN), ERR(EINVAL), VAL(0),      ERR(EINVAL), "O_NONBLOCK read() on an empty queue") \
+	X(EVT_OVERFLOW,        "evt.overflow",        OK,          SKIP,        OK,          SKIP,        "34 events into a 32-entry queue: EVTGET works") \
+	X(EVT_OVERFLOW_COUNTS, "evt.overflow.counts", HOLDS,       SKIP,        HOLDS,       SKIP,        "overflow: pending 31, lost 2, 32 events in all") \
+	X(EVT_CANCEL,          "evt.cancel",          OK,          OK,          OK,          SKIP,        "EVTREG mask 0 (cancel)") \
+	X(EVT_CANCEL_NONE,     "evt.cancel.none",     ERR(ENOENT), SKIP,        ERR(ENOENT), SKIP,        "after cancelling, a PARMSET queues nothing") \
+	X(EVT_REG_UNKNOWNTID,  "evt.reg.unknowntid",  ERR(ENODEV), ERR(ENODEV), ERR(ENODEV), ERR(EINVAL), "EVTREG on a TID not in the LCT") \
+	X(EVT_REG_NOIOP,       "evt.reg.noiop",       ERR(ENXIO),  ERR(ENXIO),  ERR(ENXIO),  ERR(EINVAL), "EVTREG on an IOP number with no IOP") \
+	X(EVT_REG_BADSTRUCT,   "evt.reg.badstruct",   ERR(EFAULT), ERR(EFAULT), ERR(EFAULT), ERR(EINVAL), "EVTREG with a bad pointer") \
+	X(EVT_GET_BADSTRUCT,   "evt.get.badstruct",   ERR(EFAULT), SKIP,        ERR(EFAULT), SKIP,        "EVTGET with a bad pointer (event queued)") \
+	X(WRITE,               "write",               ERR(EINVAL), ERR(EINVAL), VAL(0),      ERR(EINVAL), "write() on the device")
+DEFINE_ROWS(ROWS);
 
 /* The canary makes pending/lost (bytes 104-111, beyond the 104 the ioctl number encodes)
  * count only when the server really wrote them. */

@@ -8,19 +8,13 @@
 
 #include "suite.h"
 
-enum { GETIOPS_OK, GETIOPS_UNIT0, GETIOPS_VALUES, GETIOPS_EFAULT, NROWS };
-
-static struct row rows[NROWS] = {
-	/*                                       documented   2.6.18       2.4          compat32 */
-	[GETIOPS_OK]     = ROW("getiops.ok",     OK,          OK,          OK,          OK,
-		"GETIOPS succeeds"),
-	[GETIOPS_UNIT0]  = ROW("getiops.unit0",  HOLDS,       HOLDS,       HOLDS,       HOLDS,
-		"GETIOPS entry 0 == 1 (IOP unit 0 exists)"),
-	[GETIOPS_VALUES] = ROW("getiops.values", HOLDS,       HOLDS,       HOLDS,       HOLDS,
-		"every GETIOPS entry is 0 or 1"),
-	[GETIOPS_EFAULT] = ROW("getiops.efault", ERR(EFAULT), ERR(EFAULT), ERR(EFAULT), ERR(EFAULT),
-		"GETIOPS with a bad table pointer"),
-};
+#define ROWS(X, X_CUSE) \
+	/* id              name              documented   2.6.18       2.4          compat32 */ \
+	X(GETIOPS_OK,     "getiops.ok",     OK,          OK,          OK,          OK,          "GETIOPS succeeds") \
+	X(GETIOPS_UNIT0,  "getiops.unit0",  HOLDS,       HOLDS,       HOLDS,       HOLDS,       "GETIOPS entry 0 == 1 (IOP unit 0 exists)") \
+	X(GETIOPS_VALUES, "getiops.values", HOLDS,       HOLDS,       HOLDS,       HOLDS,       "every GETIOPS entry is 0 or 1") \
+	X(GETIOPS_EFAULT, "getiops.efault", ERR(EFAULT), ERR(EFAULT), ERR(EFAULT), ERR(EFAULT), "GETIOPS with a bad table pointer")
+DEFINE_ROWS(ROWS);
 
 static void run(void)
 {

@@ -7,48 +7,25 @@
 
 #include "suite.h"
 
-enum {
-	HRTGET_SHORT, HRTGET_SHORT_RESLEN, HRTGET_SHORT_UNTOUCHED, HRTGET_OK, HRTGET_HEADER, HRTGET_TAIL, HRTGET_UNWRITTEN,
-	HRTGET_SHORT1, HRTGET_SHORT1_UNTOUCHED, HRTGET_NULLBUF, HRTGET_BADBUF, HRTGET_BADRESLEN, HRTGET_NOIOP,
-	HRTGET_BADSTRUCT, HRTGET_ORDER, HRTGET_EACH,
-	NROWS
-};
-
-static struct row rows[NROWS] = {
-	/*                                                         documented    2.6.18        2.4           compat32 */
-	[HRTGET_SHORT]            = ROW("hrtget.short",            ERR(ENOBUFS), ERR(ENOBUFS), ERR(ENOBUFS), ERR(EINVAL),
-		"HRTGET with *reslen 4"),
-	[HRTGET_SHORT_RESLEN]     = ROW("hrtget.short.reslen",     HOLDS,        HOLDS,        HOLDS,        SKIP,
-		"HRTGET short: the needed length is written to *reslen"),
-	[HRTGET_SHORT_UNTOUCHED]  = ROW("hrtget.short.untouched",  HOLDS,        SKIP,         SKIP,         SKIP,
-		"HRTGET short: nothing copied to resbuf"),
-	[HRTGET_OK]               = ROW("hrtget.ok",               OK,           OK,           OK,           SKIP,
-		"HRTGET with a large buffer"),
-	[HRTGET_HEADER]           = ROW("hrtget.header",           HOLDS,        HOLDS,        HOLDS,        SKIP,
-		"HRT NumberEntries x EntryLength x 4 + 8 == *reslen"),
-	[HRTGET_TAIL]             = ROW("hrtget.tail",             HOLDS,        HOLDS,        HOLDS,        SKIP,
-		"HRTGET: bytes after *reslen untouched"),
-	[HRTGET_UNWRITTEN]        = ROW("hrtget.unwritten",        HOLDS,        HOLDS,        HOLDS,        SKIP,
-		"HRT bytes past the kernel driver's short buffer are the fill 0xA5 (kernels), else the IOP's"),
-	[HRTGET_SHORT1]           = ROW("hrtget.short1",           ERR(ENOBUFS), ERR(ENOBUFS), ERR(ENOBUFS), SKIP,
-		"HRTGET with *reslen = length - 1"),
-	[HRTGET_SHORT1_UNTOUCHED] = ROW("hrtget.short1.untouched", HOLDS,        SKIP,         SKIP,         SKIP,
-		"HRTGET length-1: nothing copied, length written"),
-	[HRTGET_NULLBUF]          = ROW("hrtget.nullbuf",          ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL),
-		"HRTGET with resbuf NULL"),
-	[HRTGET_BADBUF]           = ROW("hrtget.badbuf",           ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL),
-		"HRTGET with a bad resbuf"),
-	[HRTGET_BADRESLEN]        = ROW("hrtget.badreslen",        ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL),
-		"HRTGET with a bad reslen pointer"),
-	[HRTGET_NOIOP]            = ROW("hrtget.noiop",            ERR(ENXIO),   ERR(ENXIO),   ERR(ENXIO),   ERR(EINVAL),
-		"HRTGET on an IOP number with no IOP"),
-	[HRTGET_BADSTRUCT]        = ROW("hrtget.badstruct",        ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL),
-		"HRTGET with a bad struct pointer"),
-	[HRTGET_ORDER]            = ROW("hrtget.order",            ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL),
-		"HRTGET resbuf NULL and no IOP: the resbuf check comes first"),
-	[HRTGET_EACH]             = ROW("hrtget.each",             OK,           OK,           OK,           ERR(EINVAL),
-		"HRTGET on every IOP GETIOPS reports"),
-};
+#define ROWS(X, X_CUSE) \
+	/* id                       name                       documented    2.6.18        2.4           compat32 */ \
+	X(HRTGET_SHORT,            "hrtget.short",            ERR(ENOBUFS), ERR(ENOBUFS), ERR(ENOBUFS), ERR(EINVAL), "HRTGET with *reslen 4") \
+	X(HRTGET_SHORT_RESLEN,     "hrtget.short.reslen",     HOLDS,        HOLDS,        HOLDS,        SKIP,        "HRTGET short: the needed length is written to *reslen") \
+	X(HRTGET_SHORT_UNTOUCHED,  "hrtget.short.untouched",  HOLDS,        SKIP,         SKIP,         SKIP,        "HRTGET short: nothing copied to resbuf") \
+	X(HRTGET_OK,               "hrtget.ok",               OK,           OK,           OK,           SKIP,        "HRTGET with a large buffer") \
+	X(HRTGET_HEADER,           "hrtget.header",           HOLDS,        HOLDS,        HOLDS,        SKIP,        "HRT NumberEntries x EntryLength x 4 + 8 == *reslen") \
+	X(HRTGET_TAIL,             "hrtget.tail",             HOLDS,        HOLDS,        HOLDS,        SKIP,        "HRTGET: bytes after *reslen untouched") \
+	X(HRTGET_UNWRITTEN,        "hrtget.unwritten",        HOLDS,        HOLDS,        HOLDS,        SKIP,        "HRT bytes past the kernel driver's short buffer are the fill 0xA5 (kernels), else the IOP's") \
+	X(HRTGET_SHORT1,           "hrtget.short1",           ERR(ENOBUFS), ERR(ENOBUFS), ERR(ENOBUFS), SKIP,        "HRTGET with *reslen = length - 1") \
+	X(HRTGET_SHORT1_UNTOUCHED, "hrtget.short1.untouched", HOLDS,        SKIP,         SKIP,         SKIP,        "HRTGET length-1: nothing copied, length written") \
+	X(HRTGET_NULLBUF,          "hrtget.nullbuf",          ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL), "HRTGET with resbuf NULL") \
+	X(HRTGET_BADBUF,           "hrtget.badbuf",           ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL), "HRTGET with a bad resbuf") \
+	X(HRTGET_BADRESLEN,        "hrtget.badreslen",        ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL), "HRTGET with a bad reslen pointer") \
+	X(HRTGET_NOIOP,            "hrtget.noiop",            ERR(ENXIO),   ERR(ENXIO),   ERR(ENXIO),   ERR(EINVAL), "HRTGET on an IOP number with no IOP") \
+	X(HRTGET_BADSTRUCT,        "hrtget.badstruct",        ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL), "HRTGET with a bad struct pointer") \
+	X(HRTGET_ORDER,            "hrtget.order",            ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL), "HRTGET resbuf NULL and no IOP: the resbuf check comes first") \
+	X(HRTGET_EACH,             "hrtget.each",             OK,           OK,           OK,           ERR(EINVAL), "HRTGET on every IOP GETIOPS reports")
+DEFINE_ROWS(ROWS);
 
 static const struct hrtlct_kind hrt = {
 	I2OHRTGET, "HRTGET", "HRT", 8, 0,

@@ -7,41 +7,22 @@
 
 #include "suite.h"
 
-enum {
-	HTML_OK, HTML_PAGE, HTML_SHORT, HTML_SHORT_UNTOUCHED, HTML_NOPAGE, HTML_NOPAGE_UNWRITTEN, HTML_QUERY, HTML_BADQUERY, HTML_ORDER_IOP, HTML_ORDER_TID,
-	HTML_NULLBUF, HTML_NOIOP, HTML_UNKNOWNTID,
-	NROWS
-};
-
-static struct row rows[NROWS] = {
-	/*                                                   documented    2.6.18       2.4          compat32 */
-	[HTML_OK]              = ROW("html.ok",              OK,           ERR(EINVAL), OK,          ERR(EINVAL),
-		"HTML page 0 of TID 0"),
-	[HTML_PAGE]            = ROW("html.page",            HOLDS,        SKIP,        HOLDS,       SKIP,
-		"HTML: 0 < *reslen <= capacity, text has '<', nothing written past *reslen"),
-	[HTML_SHORT]           = ROW("html.short",           ERR(ENOBUFS), SKIP,        ERR(ENOMEM), ERR(EINVAL),
-		"HTML with *reslen 1"),
-	[HTML_SHORT_UNTOUCHED] = ROW("html.short.untouched", HOLDS,        SKIP,        SKIP,        SKIP,
-		"HTML short: length written, nothing copied"),
-	[HTML_NOPAGE]          = ROW("html.nopage",          ERR(EIO),     ERR(EINVAL), OK,          ERR(EINVAL),
-		"HTML page 9999"),
-	[HTML_NOPAGE_UNWRITTEN] = ROW("html.nopage.unwritten", SKIP,      SKIP,        HOLDS,       SKIP,
-		"2.4: the unwritten reply buffer's 65536 bytes (the fill 0xA5) copied, *reslen 65536"),
-	[HTML_QUERY]           = ROW("html.query",           OK,           ERR(EINVAL), OK,          ERR(EINVAL),
-		"HTML page 0 with query \"a=1\""),
-	[HTML_BADQUERY]        = ROW("html.badquery",        ERR(EFAULT),  ERR(EINVAL), ERR(EFAULT), ERR(EINVAL),
-		"HTML with a bad qbuf"),
-	[HTML_ORDER_IOP]       = ROW("html.order.iop",       ERR(ENXIO),   ERR(EINVAL), ERR(ENXIO),  ERR(EINVAL),
-		"HTML with a bad qbuf on a missing IOP: the IOP check comes first"),
-	[HTML_ORDER_TID]       = ROW("html.order.tid",       ERR(ENXIO),   ERR(EINVAL), ERR(EFAULT), ERR(EINVAL),
-		"HTML with a bad qbuf on an unknown TID: the TID check first (2.4 checks no TID)"),
-	[HTML_NULLBUF]         = ROW("html.nullbuf",         ERR(EFAULT),  ERR(EINVAL), ERR(EFAULT), ERR(EINVAL),
-		"HTML with resbuf NULL"),
-	[HTML_NOIOP]           = ROW("html.noiop",           ERR(ENXIO),   ERR(EINVAL), ERR(ENXIO),  ERR(EINVAL),
-		"HTML on an IOP number with no IOP"),
-	[HTML_UNKNOWNTID]      = ROW("html.unknowntid",      ERR(ENXIO),   ERR(EINVAL), OK,          ERR(EINVAL),
-		"HTML to a TID not in the LCT"),
-};
+#define ROWS(X, X_CUSE) \
+	/* id                     name                     documented    2.6.18       2.4          compat32 */ \
+	X(HTML_OK,               "html.ok",               OK,           ERR(EINVAL), OK,          ERR(EINVAL), "HTML page 0 of TID 0") \
+	X(HTML_PAGE,             "html.page",             HOLDS,        SKIP,        HOLDS,       SKIP,        "HTML: 0 < *reslen <= capacity, text has '<', nothing written past *reslen") \
+	X(HTML_SHORT,            "html.short",            ERR(ENOBUFS), SKIP,        ERR(ENOMEM), ERR(EINVAL), "HTML with *reslen 1") \
+	X(HTML_SHORT_UNTOUCHED,  "html.short.untouched",  HOLDS,        SKIP,        SKIP,        SKIP,        "HTML short: length written, nothing copied") \
+	X(HTML_NOPAGE,           "html.nopage",           ERR(EIO),     ERR(EINVAL), OK,          ERR(EINVAL), "HTML page 9999") \
+	X(HTML_NOPAGE_UNWRITTEN, "html.nopage.unwritten", SKIP,         SKIP,        HOLDS,       SKIP,        "2.4: the unwritten reply buffer's 65536 bytes (the fill 0xA5) copied, *reslen 65536") \
+	X(HTML_QUERY,            "html.query",            OK,           ERR(EINVAL), OK,          ERR(EINVAL), "HTML page 0 with query \"a=1\"") \
+	X(HTML_BADQUERY,         "html.badquery",         ERR(EFAULT),  ERR(EINVAL), ERR(EFAULT), ERR(EINVAL), "HTML with a bad qbuf") \
+	X(HTML_ORDER_IOP,        "html.order.iop",        ERR(ENXIO),   ERR(EINVAL), ERR(ENXIO),  ERR(EINVAL), "HTML with a bad qbuf on a missing IOP: the IOP check comes first") \
+	X(HTML_ORDER_TID,        "html.order.tid",        ERR(ENXIO),   ERR(EINVAL), ERR(EFAULT), ERR(EINVAL), "HTML with a bad qbuf on an unknown TID: the TID check first (2.4 checks no TID)") \
+	X(HTML_NULLBUF,          "html.nullbuf",          ERR(EFAULT),  ERR(EINVAL), ERR(EFAULT), ERR(EINVAL), "HTML with resbuf NULL") \
+	X(HTML_NOIOP,            "html.noiop",            ERR(ENXIO),   ERR(EINVAL), ERR(ENXIO),  ERR(EINVAL), "HTML on an IOP number with no IOP") \
+	X(HTML_UNKNOWNTID,       "html.unknowntid",       ERR(ENXIO),   ERR(EINVAL), OK,          ERR(EINVAL), "HTML to a TID not in the LCT")
+DEFINE_ROWS(ROWS);
 
 static void run(void)
 {

@@ -8,54 +8,28 @@
 
 #include "suite.h"
 
-enum {
-	LCTGET_SHORT, LCTGET_SHORT_RESLEN, LCTGET_SHORT_UNTOUCHED, LCTGET_OK, LCTGET_RESLEN, LCTGET_TABLESIZE,
-	LCTGET_ENTRIES, LCTGET_TAIL, LCTGET_HEADER, LCTGET_SHORT1, LCTGET_SHORT1_UNTOUCHED, LCTGET_NULLBUF,
-	LCTGET_BADBUF, LCTGET_SHORT_BADBUF, LCTGET_BADRESLEN, LCTGET_NOIOP, LCTGET_BADSTRUCT, LCTGET_EACH, DISCOVER_DEVICE,
-	NROWS
-};
-
-static struct row rows[NROWS] = {
-	/*                                                         documented    2.6.18        2.4           compat32 */
-	[LCTGET_SHORT]            = ROW("lctget.short",            ERR(ENOBUFS), ERR(ENOBUFS), ERR(ENOBUFS), ERR(EINVAL),
-		"LCTGET with *reslen 4"),
-	[LCTGET_SHORT_RESLEN]     = ROW("lctget.short.reslen",     HOLDS,        HOLDS,        HOLDS,        SKIP,
-		"LCTGET short: the needed length is written to *reslen"),
-	[LCTGET_SHORT_UNTOUCHED]  = ROW("lctget.short.untouched",  HOLDS,        HOLDS,        HOLDS,        SKIP,
-		"LCTGET short: nothing copied to resbuf"),
-	[LCTGET_OK]               = ROW("lctget.ok",               OK,           OK,           OK,           SKIP,
-		"LCTGET with *reslen = the length learnt"),
-	[LCTGET_RESLEN]           = ROW("lctget.reslen",           HOLDS,        HOLDS,        HOLDS,        SKIP,
-		"LCTGET: *reslen == the length learnt"),
-	[LCTGET_TABLESIZE]        = ROW("lctget.tablesize",        HOLDS,        HOLDS,        HOLDS,        SKIP,
-		"LCT TableSize x 4 == *reslen"),
-	[LCTGET_ENTRIES]          = ROW("lctget.entries",          HOLDS,        HOLDS,        HOLDS,        SKIP,
-		"LCT: (TableSize - 3) divisible by 9, every TableEntrySize 9"),
-	[LCTGET_TAIL]             = ROW("lctget.tail",             HOLDS,        HOLDS,        HOLDS,        SKIP,
-		"LCTGET: bytes after *reslen untouched"),
-	[LCTGET_HEADER]           = ROW("lctget.header",           HOLDS,        SKIP,         HOLDS,        SKIP,
-		"LCT word 1 == IopFlags, word 2 == CurrentChangeIndicator (executive group 0x0101)"),
-	[LCTGET_SHORT1]           = ROW("lctget.short1",           ERR(ENOBUFS), ERR(ENOBUFS), ERR(ENOBUFS), SKIP,
-		"LCTGET with *reslen = length - 1"),
-	[LCTGET_SHORT1_UNTOUCHED] = ROW("lctget.short1.untouched", HOLDS,        HOLDS,        HOLDS,        SKIP,
-		"LCTGET length-1: nothing copied, length written"),
-	[LCTGET_NULLBUF]          = ROW("lctget.nullbuf",          ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL),
-		"LCTGET with resbuf NULL"),
-	[LCTGET_BADBUF]           = ROW("lctget.badbuf",           ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL),
-		"LCTGET with a bad resbuf"),
-	[LCTGET_SHORT_BADBUF]     = ROW("lctget.short.badbuf",     ERR(EFAULT),  ERR(ENOBUFS), ERR(ENOBUFS), ERR(EINVAL),
-		"LCTGET with *reslen 4 and a bad resbuf: the kernels' ENOBUFS never touches resbuf"),
-	[LCTGET_BADRESLEN]        = ROW("lctget.badreslen",        ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL),
-		"LCTGET with a bad reslen pointer"),
-	[LCTGET_NOIOP]            = ROW("lctget.noiop",            ERR(ENXIO),   ERR(ENXIO),   ERR(ENXIO),   ERR(EINVAL),
-		"LCTGET on an IOP number with no IOP"),
-	[LCTGET_BADSTRUCT]        = ROW("lctget.badstruct",        ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL),
-		"LCTGET with a bad struct pointer"),
-	[LCTGET_EACH]             = ROW("lctget.each",             OK,           OK,           OK,           ERR(EINVAL),
-		"LCTGET on every IOP GETIOPS reports"),
-	[DISCOVER_DEVICE]         = ROW("discover.device",         HOLDS,        HOLDS,        HOLDS,        SKIP,
-		"the LCT has a device (TID != 0, not executive class)"),
-};
+#define ROWS(X, X_CUSE) \
+	/* id                       name                       documented    2.6.18        2.4           compat32 */ \
+	X(LCTGET_SHORT,            "lctget.short",            ERR(ENOBUFS), ERR(ENOBUFS), ERR(ENOBUFS), ERR(EINVAL), "LCTGET with *reslen 4") \
+	X(LCTGET_SHORT_RESLEN,     "lctget.short.reslen",     HOLDS,        HOLDS,        HOLDS,        SKIP,        "LCTGET short: the needed length is written to *reslen") \
+	X(LCTGET_SHORT_UNTOUCHED,  "lctget.short.untouched",  HOLDS,        HOLDS,        HOLDS,        SKIP,        "LCTGET short: nothing copied to resbuf") \
+	X(LCTGET_OK,               "lctget.ok",               OK,           OK,           OK,           SKIP,        "LCTGET with *reslen = the length learnt") \
+	X(LCTGET_RESLEN,           "lctget.reslen",           HOLDS,        HOLDS,        HOLDS,        SKIP,        "LCTGET: *reslen == the length learnt") \
+	X(LCTGET_TABLESIZE,        "lctget.tablesize",        HOLDS,        HOLDS,        HOLDS,        SKIP,        "LCT TableSize x 4 == *reslen") \
+	X(LCTGET_ENTRIES,          "lctget.entries",          HOLDS,        HOLDS,        HOLDS,        SKIP,        "LCT: (TableSize - 3) divisible by 9, every TableEntrySize 9") \
+	X(LCTGET_TAIL,             "lctget.tail",             HOLDS,        HOLDS,        HOLDS,        SKIP,        "LCTGET: bytes after *reslen untouched") \
+	X(LCTGET_HEADER,           "lctget.header",           HOLDS,        SKIP,         HOLDS,        SKIP,        "LCT word 1 == IopFlags, word 2 == CurrentChangeIndicator (executive group 0x0101)") \
+	X(LCTGET_SHORT1,           "lctget.short1",           ERR(ENOBUFS), ERR(ENOBUFS), ERR(ENOBUFS), SKIP,        "LCTGET with *reslen = length - 1") \
+	X(LCTGET_SHORT1_UNTOUCHED, "lctget.short1.untouched", HOLDS,        HOLDS,        HOLDS,        SKIP,        "LCTGET length-1: nothing copied, length written") \
+	X(LCTGET_NULLBUF,          "lctget.nullbuf",          ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL), "LCTGET with resbuf NULL") \
+	X(LCTGET_BADBUF,           "lctget.badbuf",           ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL), "LCTGET with a bad resbuf") \
+	X(LCTGET_SHORT_BADBUF,     "lctget.short.badbuf",     ERR(EFAULT),  ERR(ENOBUFS), ERR(ENOBUFS), ERR(EINVAL), "LCTGET with *reslen 4 and a bad resbuf: the kernels' ENOBUFS never touches resbuf") \
+	X(LCTGET_BADRESLEN,        "lctget.badreslen",        ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL), "LCTGET with a bad reslen pointer") \
+	X(LCTGET_NOIOP,            "lctget.noiop",            ERR(ENXIO),   ERR(ENXIO),   ERR(ENXIO),   ERR(EINVAL), "LCTGET on an IOP number with no IOP") \
+	X(LCTGET_BADSTRUCT,        "lctget.badstruct",        ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL), "LCTGET with a bad struct pointer") \
+	X(LCTGET_EACH,             "lctget.each",             OK,           OK,           OK,           ERR(EINVAL), "LCTGET on every IOP GETIOPS reports") \
+	X(DISCOVER_DEVICE,         "discover.device",         HOLDS,        HOLDS,        HOLDS,        SKIP,        "the LCT has a device (TID != 0, not executive class)")
+DEFINE_ROWS(ROWS);
 
 static const struct hrtlct_kind lct = {
 	I2OLCTGET, "LCTGET", "LCT", 12, 1,

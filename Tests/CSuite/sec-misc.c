@@ -4,15 +4,11 @@
 #define _GNU_SOURCE
 #include "suite.h"
 
-enum { UNKNOWN_IOCTL, UNKNOWN_IOCTL2, NROWS };
-
-static struct row rows[NROWS] = {
-	/*                                       documented   2.6.18       2.4          compat32 */
-	[UNKNOWN_IOCTL]  = ROW("unknown.ioctl",  ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), ERR(EINVAL),
-		"_IO('i', 99)"),
-	[UNKNOWN_IOCTL2] = ROW("unknown.ioctl2", ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), ERR(EINVAL),
-		"_IOWR('i', 13, int)"),
-};
+#define ROWS(X, X_CUSE) \
+	/* id              name              documented   2.6.18       2.4          compat32 */ \
+	X(UNKNOWN_IOCTL,  "unknown.ioctl",  ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), "_IO('i', 99)") \
+	X(UNKNOWN_IOCTL2, "unknown.ioctl2", ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), "_IOWR('i', 13, int)")
+DEFINE_ROWS(ROWS);
 
 static void run(void)
 {

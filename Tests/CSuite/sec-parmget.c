@@ -9,65 +9,33 @@
 
 #include "suite.h"
 
-enum {
-	PARMGET_OK, PARMGET_RESULTCOUNT, PARMGET_BLOCKSTATUS, PARMGET_RESLEN, PARMGET_CLASSID,
-	PARMGET_ALLIDX_OK, PARMGET_ALLIDX_SAME, PARMGET_SHORT, PARMGET_SHORT_UNTOUCHED, PARMGET_UNKNOWNTID, PARMGET_UNKNOWNTID_UNWRITTEN, PARMGET_WIDETID, PARMGET_ORDER_IOP, PARMGET_ORDER_TID,
-	PARMGET_NOIOP, PARMGET_BADOP, PARMGET_NULLBUF, PARMGET_BADBUF, PARMGET_BADRESLEN, PARMGET_BADSTRUCT,
-	PARMGET_TRUNCATED, PARMGET_BADOPCODE, PARMGET_BADGROUP, PARMGET_BADGROUP_STATUS,
-	NROWS
-};
-
-static struct row rows[NROWS] = {
-	/*                                                         documented    2.6.18       2.4           compat32 */
-	[PARMGET_OK]              = ROW("parmget.ok",              OK,           OK,          OK,           SKIP,
-		"PARMGET FIELD_GET 0xF100 all fields (FieldCount 0xFFFF)"),
-	[PARMGET_RESULTCOUNT]     = ROW("parmget.resultcount",     HOLDS,        SKIP,        HOLDS,        SKIP,
-		"PARMGET result list ResultCount 1"),
-	[PARMGET_BLOCKSTATUS]     = ROW("parmget.blockstatus",     HOLDS,        SKIP,        HOLDS,        SKIP,
-		"PARMGET BlockStatus 0 (SUCCESS)"),
-	[PARMGET_RESLEN]          = ROW("parmget.reslen",          HOLDS,        VAL(0),      HOLDS,        SKIP,
-		"PARMGET *reslen == 4 + BlockSize x 4"),
-	[PARMGET_CLASSID]         = ROW("parmget.classid",         HOLDS,        SKIP,        HOLDS,        SKIP,
-		"0xF100 ClassID == the LCT entry's class word (executive class for TID 0)"),
-	[PARMGET_ALLIDX_OK]       = ROW("parmget.allidx.ok",       OK,           OK,          OK,           SKIP,
-		"PARMGET all fields as FieldCount 1, FieldIdx 0xFFFF"),
-	[PARMGET_ALLIDX_SAME]     = ROW("parmget.allidx.same",     HOLDS,        SKIP,        HOLDS,        SKIP,
-		"both all-fields encodings give the same bytes"),
-	[PARMGET_SHORT]           = ROW("parmget.short",           ERR(ENOBUFS), SKIP,        ERR(ENOBUFS), SKIP,
-		"PARMGET with *reslen 8 (too small)"),
-	[PARMGET_SHORT_UNTOUCHED] = ROW("parmget.short.untouched", HOLDS,        SKIP,        HOLDS,        SKIP,
-		"PARMGET short: length written, nothing copied"),
-	[PARMGET_UNKNOWNTID]      = ROW("parmget.unknowntid",      ERR(ENXIO),   ERR(ENXIO),  OK,           ERR(EINVAL),
-		"PARMGET on a TID not in the LCT"),
-	[PARMGET_UNKNOWNTID_UNWRITTEN] = ROW("parmget.unknowntid.unwritten", SKIP, SKIP,     HOLDS,        SKIP,
-		"2.4: *reslen = the DetailedStatus, its bytes never written (the fill 0xA5)"),
-	[PARMGET_WIDETID]         = ROW("parmget.widetid",         ERR(ENXIO),   OK,          OK,           ERR(EINVAL),
-		"PARMGET with the device's TID + 0x10000 (2.6.18 looks TIDs up as a u16)"),
-	[PARMGET_ORDER_IOP]       = ROW("parmget.order.iop",       ERR(ENXIO),   ERR(ENXIO),  ERR(ENXIO),   ERR(EINVAL),
-		"PARMGET with a bad opbuf on a missing IOP: the IOP check comes first"),
-	[PARMGET_ORDER_TID]       = ROW("parmget.order.tid",       ERR(ENXIO),   ERR(ENXIO),  ERR(EFAULT),  ERR(EINVAL),
-		"PARMGET with a bad opbuf on an unknown TID: the TID check first (2.4 checks no TID)"),
-	[PARMGET_NOIOP]           = ROW("parmget.noiop",           ERR(ENXIO),   ERR(ENXIO),  ERR(ENXIO),   ERR(EINVAL),
-		"PARMGET on an IOP number with no IOP"),
-	[PARMGET_BADOP]           = ROW("parmget.badop",           ERR(EFAULT),  ERR(EFAULT), ERR(EFAULT),  ERR(EINVAL),
-		"PARMGET with a bad opbuf"),
-	[PARMGET_NULLBUF]         = ROW("parmget.nullbuf",         ERR(EFAULT),  OK,          ERR(EFAULT),  ERR(EINVAL),
-		"PARMGET with resbuf NULL"),
-	[PARMGET_BADBUF]          = ROW("parmget.badbuf",          ERR(EFAULT),  OK,          ERR(EFAULT),  ERR(EINVAL),
-		"PARMGET with a bad resbuf"),
-	[PARMGET_BADRESLEN]       = ROW("parmget.badreslen",       ERR(EFAULT),  ERR(EFAULT), ERR(EFAULT),  ERR(EINVAL),
-		"PARMGET with a bad reslen pointer"),
-	[PARMGET_BADSTRUCT]       = ROW("parmget.badstruct",       ERR(EFAULT),  ERR(EFAULT), ERR(EFAULT),  ERR(EINVAL),
-		"PARMGET with a bad struct pointer"),
-	[PARMGET_TRUNCATED]       = ROW("parmget.truncated",       ERR(EINVAL),  OK,          OK,           ERR(EINVAL),
-		"PARMGET: OperationCount 3 but one operation present (does not parse)"),
-	[PARMGET_BADOPCODE]       = ROW("parmget.badopcode",       HOLDS,        SKIP,        SKIP,         SKIP,
-		"PARMGET operation code 0x00EE: EINVAL or a failing BlockStatus"),
-	[PARMGET_BADGROUP]        = ROW("parmget.badgroup",        OK,           OK,          ERR(EAGAIN),  ERR(EINVAL),
-		"PARMGET of unknown group 0x7777"),
-	[PARMGET_BADGROUP_STATUS] = ROW("parmget.badgroup.status", HOLDS,        SKIP,        SKIP,         SKIP,
-		"unknown group: ResultCount 1, BlockStatus INVALID_GROUP_ID (0x08)"),
-};
+#define ROWS(X, X_CUSE) \
+	/* id                            name                            documented    2.6.18       2.4           compat32 */ \
+	X(PARMGET_OK,                   "parmget.ok",                   OK,           OK,          OK,           SKIP,        "PARMGET FIELD_GET 0xF100 all fields (FieldCount 0xFFFF)") \
+	X(PARMGET_RESULTCOUNT,          "parmget.resultcount",          HOLDS,        SKIP,        HOLDS,        SKIP,        "PARMGET result list ResultCount 1") \
+	X(PARMGET_BLOCKSTATUS,          "parmget.blockstatus",          HOLDS,        SKIP,        HOLDS,        SKIP,        "PARMGET BlockStatus 0 (SUCCESS)") \
+	X(PARMGET_RESLEN,               "parmget.reslen",               HOLDS,        VAL(0),      HOLDS,        SKIP,        "PARMGET *reslen == 4 + BlockSize x 4") \
+	X(PARMGET_CLASSID,              "parmget.classid",              HOLDS,        SKIP,        HOLDS,        SKIP,        "0xF100 ClassID == the LCT entry's class word (executive class for TID 0)") \
+	X(PARMGET_ALLIDX_OK,            "parmget.allidx.ok",            OK,           OK,          OK,           SKIP,        "PARMGET all fields as FieldCount 1, FieldIdx 0xFFFF") \
+	X(PARMGET_ALLIDX_SAME,          "parmget.allidx.same",          HOLDS,        SKIP,        HOLDS,        SKIP,        "both all-fields encodings give the same bytes") \
+	X(PARMGET_SHORT,                "parmget.short",                ERR(ENOBUFS), SKIP,        ERR(ENOBUFS), SKIP,        "PARMGET with *reslen 8 (too small)") \
+	X(PARMGET_SHORT_UNTOUCHED,      "parmget.short.untouched",      HOLDS,        SKIP,        HOLDS,        SKIP,        "PARMGET short: length written, nothing copied") \
+	X(PARMGET_UNKNOWNTID,           "parmget.unknowntid",           ERR(ENXIO),   ERR(ENXIO),  OK,           ERR(EINVAL), "PARMGET on a TID not in the LCT") \
+	X(PARMGET_UNKNOWNTID_UNWRITTEN, "parmget.unknowntid.unwritten", SKIP,         SKIP,        HOLDS,        SKIP,        "2.4: *reslen = the DetailedStatus, its bytes never written (the fill 0xA5)") \
+	X(PARMGET_WIDETID,              "parmget.widetid",              ERR(ENXIO),   OK,          OK,           ERR(EINVAL), "PARMGET with the device's TID + 0x10000 (2.6.18 looks TIDs up as a u16)") \
+	X(PARMGET_ORDER_IOP,            "parmget.order.iop",            ERR(ENXIO),   ERR(ENXIO),  ERR(ENXIO),   ERR(EINVAL), "PARMGET with a bad opbuf on a missing IOP: the IOP check comes first") \
+	X(PARMGET_ORDER_TID,            "parmget.order.tid",            ERR(ENXIO),   ERR(ENXIO),  ERR(EFAULT),  ERR(EINVAL), "PARMGET with a bad opbuf on an unknown TID: the TID check first (2.4 checks no TID)") \
+	X(PARMGET_NOIOP,                "parmget.noiop",                ERR(ENXIO),   ERR(ENXIO),  ERR(ENXIO),   ERR(EINVAL), "PARMGET on an IOP number with no IOP") \
+	X(PARMGET_BADOP,                "parmget.badop",                ERR(EFAULT),  ERR(EFAULT), ERR(EFAULT),  ERR(EINVAL), "PARMGET with a bad opbuf") \
+	X(PARMGET_NULLBUF,              "parmget.nullbuf",              ERR(EFAULT),  OK,          ERR(EFAULT),  ERR(EINVAL), "PARMGET with resbuf NULL") \
+	X(PARMGET_BADBUF,               "parmget.badbuf",               ERR(EFAULT),  OK,          ERR(EFAULT),  ERR(EINVAL), "PARMGET with a bad resbuf") \
+	X(PARMGET_BADRESLEN,            "parmget.badreslen",            ERR(EFAULT),  ERR(EFAULT), ERR(EFAULT),  ERR(EINVAL), "PARMGET with a bad reslen pointer") \
+	X(PARMGET_BADSTRUCT,            "parmget.badstruct",            ERR(EFAULT),  ERR(EFAULT), ERR(EFAULT),  ERR(EINVAL), "PARMGET with a bad struct pointer") \
+	X(PARMGET_TRUNCATED,            "parmget.truncated",            ERR(EINVAL),  OK,          OK,           ERR(EINVAL), "PARMGET: OperationCount 3 but one operation present (does not parse)") \
+	X(PARMGET_BADOPCODE,            "parmget.badopcode",            HOLDS,        SKIP,        SKIP,         SKIP,        "PARMGET operation code 0x00EE: EINVAL or a failing BlockStatus") \
+	X(PARMGET_BADGROUP,             "parmget.badgroup",             OK,           OK,          ERR(EAGAIN),  ERR(EINVAL), "PARMGET of unknown group 0x7777") \
+	X(PARMGET_BADGROUP_STATUS,      "parmget.badgroup.status",      HOLDS,        SKIP,        SKIP,         SKIP,        "unknown group: ResultCount 1, BlockStatus INVALID_GROUP_ID (0x08)")
+DEFINE_ROWS(ROWS);
 
 /* The checks made on TID 0 and on the device, in the order parmget_identity makes them. */
 static const int identity_rows[] = {

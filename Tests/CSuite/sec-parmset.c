@@ -11,33 +11,18 @@
 
 #include "suite.h"
 
-enum {
-	PARMSET_OK, PARMSET_RESULT, PARMSET_READBACK, PARMSET_READBACK_OTHER, PARMSET_READONLY,
-	PARMSET_READONLY_STATUS, PARMSET_READONLY_UNCHANGED, PARMSET_UNKNOWNTID, PARMSET_RESTORE,
-	NROWS
-};
-
-static struct row rows[NROWS] = {
-	/*                                                               documented  2.6.18      2.4          compat32 */
-	[PARMSET_OK]                 = ROW("parmset.ok",                 OK,         OK,         OK,          SKIP,
-		"PARMSET FIELD_SET 0xF102 field 0 (DeviceName)"),
-	[PARMSET_RESULT]             = ROW("parmset.result",             HOLDS,      SKIP,       HOLDS,       SKIP,
-		"PARMSET result: ResultCount 1, BlockStatus 0, *reslen == 4 + BlockSize x 4"),
-	[PARMSET_READBACK]           = ROW("parmset.readback",           HOLDS,      SKIP,       HOLDS,       SKIP,
-		"PARMGET reads the new DeviceName back"),
-	[PARMSET_READBACK_OTHER]     = ROW("parmset.readback.other",     HOLDS,      SKIP,       HOLDS,       SKIP,
-		"a second open file reads the new DeviceName too"),
-	[PARMSET_READONLY]           = ROW("parmset.readonly",           OK,         OK,         ERR(EAGAIN), SKIP,
-		"PARMSET of read-only 0xF100 field 3"),
-	[PARMSET_READONLY_STATUS]    = ROW("parmset.readonly.status",    HOLDS,      SKIP,       SKIP,        SKIP,
-		"read-only set: BlockStatus FIELD_UNWRITEABLE (0x06)"),
-	[PARMSET_READONLY_UNCHANGED] = ROW("parmset.readonly.unchanged", HOLDS,      SKIP,       HOLDS,       SKIP,
-		"read-only set changed nothing"),
-	[PARMSET_UNKNOWNTID]         = ROW("parmset.unknowntid",         ERR(ENXIO), ERR(ENXIO), OK,          ERR(EINVAL),
-		"PARMSET on a TID not in the LCT"),
-	[PARMSET_RESTORE]            = ROW("parmset.restore",            OK,         SKIP,       OK,          SKIP,
-		"PARMSET restores the original DeviceName"),
-};
+#define ROWS(X, X_CUSE) \
+	/* id                          name                          documented  2.6.18      2.4          compat32 */ \
+	X(PARMSET_OK,                 "parmset.ok",                 OK,         OK,         OK,          SKIP,        "PARMSET FIELD_SET 0xF102 field 0 (DeviceName)") \
+	X(PARMSET_RESULT,             "parmset.result",             HOLDS,      SKIP,       HOLDS,       SKIP,        "PARMSET result: ResultCount 1, BlockStatus 0, *reslen == 4 + BlockSize x 4") \
+	X(PARMSET_READBACK,           "parmset.readback",           HOLDS,      SKIP,       HOLDS,       SKIP,        "PARMGET reads the new DeviceName back") \
+	X(PARMSET_READBACK_OTHER,     "parmset.readback.other",     HOLDS,      SKIP,       HOLDS,       SKIP,        "a second open file reads the new DeviceName too") \
+	X(PARMSET_READONLY,           "parmset.readonly",           OK,         OK,         ERR(EAGAIN), SKIP,        "PARMSET of read-only 0xF100 field 3") \
+	X(PARMSET_READONLY_STATUS,    "parmset.readonly.status",    HOLDS,      SKIP,       SKIP,        SKIP,        "read-only set: BlockStatus FIELD_UNWRITEABLE (0x06)") \
+	X(PARMSET_READONLY_UNCHANGED, "parmset.readonly.unchanged", HOLDS,      SKIP,       HOLDS,       SKIP,        "read-only set changed nothing") \
+	X(PARMSET_UNKNOWNTID,         "parmset.unknowntid",         ERR(ENXIO), ERR(ENXIO), OK,          ERR(EINVAL), "PARMSET on a TID not in the LCT") \
+	X(PARMSET_RESTORE,            "parmset.restore",            OK,         SKIP,       OK,          SKIP,        "PARMSET restores the original DeviceName")
+DEFINE_ROWS(ROWS);
 
 static uint8_t g_orig_name[64];
 static int g_have_orig_name;

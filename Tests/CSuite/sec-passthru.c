@@ -7,44 +7,23 @@
 
 #include "suite.h"
 
-enum {
-	PASSTHRU_OK, PASSTHRU_REPLY, PASSTHRU_CONTEXTS, PASSTHRU_RESULT, PASSTHRU_TOOLARGE, PASSTHRU_SGLOVERRUN,
-	PASSTHRU_TOOMANYSG, PASSTHRU_NONSIMPLE, PASSTHRU_NOTSIMPLE, PASSTHRU_NOTSIMPLE_REPLY, PASSTHRU_BADMSG,
-	PASSTHRU_BADSGL, PASSTHRU_BADSTRUCT, PASSTHRU_NOIOP,
-	NROWS
-};
-
-static struct row rows[NROWS] = {
-	/*                                                 documented   2.6.18       2.4          compat32 */
-	[PASSTHRU_OK]         = ROW("passthru.ok",         OK,          OK,          ERR(EINVAL), OK,
-		"PASSTHRU UtilParamsGet 0xF100 to the device"),
-	[PASSTHRU_REPLY]      = ROW("passthru.reply",      HOLDS,       SKIP,        SKIP,        SKIP,
-		"reply: ReqStatus 0, function 0x06, size within the preset capacity"),
-	[PASSTHRU_CONTEXTS]   = ROW("passthru.contexts",   HOLDS,       HOLDS,       SKIP,        HOLDS,
-		"reply words 2/3 keep the contexts 0x11111111/0x22222222"),
-	[PASSTHRU_RESULT]     = ROW("passthru.result",     HOLDS,       HOLDS,       SKIP,        HOLDS,
-		"result buffer: ResultCount 1, same bytes as PARMGET"),
-	[PASSTHRU_TOOLARGE]   = ROW("passthru.toolarge",   ERR(EINVAL), ERR(EFAULT), ERR(EINVAL), ERR(EFAULT),
-		"PASSTHRU frame with MessageSize 1000"),
-	[PASSTHRU_SGLOVERRUN] = ROW("passthru.sgloverrun", ERR(EINVAL), SKIP,        ERR(EINVAL), SKIP,
-		"PASSTHRU SGL overrunning the frame (half an element)"),
-	[PASSTHRU_TOOMANYSG]  = ROW("passthru.toomanysg",  ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), ERR(EINVAL),
-		"PASSTHRU with 31 SGL elements"),
-	[PASSTHRU_NONSIMPLE]  = ROW("passthru.nonsimple",  ERR(EINVAL), POS,         ERR(EINVAL), POS,
-		"PASSTHRU with a chain-pointer element"),
-	[PASSTHRU_NOTSIMPLE]  = ROW("passthru.notsimple",  ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), ERR(EINVAL),
-		"PASSTHRU with an element lacking the simple-address bit"),
-	[PASSTHRU_NOTSIMPLE_REPLY] = ROW("passthru.notsimple.reply", HOLDS, HOLDS,   SKIP,        HOLDS,
-		"after it the reply area: 2.6.18 native wipes it (zeros, contexts in words 2-3), else untouched"),
-	[PASSTHRU_BADMSG]     = ROW("passthru.badmsg",     ERR(EFAULT), ERR(EFAULT), ERR(EINVAL), ERR(EFAULT),
-		"PASSTHRU with a bad msg pointer"),
-	[PASSTHRU_BADSGL]     = ROW("passthru.badsgl",     ERR(EFAULT), ERR(EFAULT), ERR(EINVAL), ERR(EFAULT),
-		"PASSTHRU with a bad address in an SGL element"),
-	[PASSTHRU_BADSTRUCT]  = ROW("passthru.badstruct",  ERR(EFAULT), ERR(EFAULT), ERR(EINVAL), ERR(EFAULT),
-		"PASSTHRU with a bad struct pointer"),
-	[PASSTHRU_NOIOP]      = ROW("passthru.noiop",      ERR(ENXIO),  ERR(ENXIO),  ERR(EINVAL), ERR(ENXIO),
-		"PASSTHRU to an IOP number with no IOP"),
-};
+#define ROWS(X, X_CUSE) \
+	/* id                        name                        documented   2.6.18       2.4          compat32 */ \
+	X(PASSTHRU_OK,              "passthru.ok",              OK,          OK,          ERR(EINVAL), OK,          "PASSTHRU UtilParamsGet 0xF100 to the device") \
+	X(PASSTHRU_REPLY,           "passthru.reply",           HOLDS,       SKIP,        SKIP,        SKIP,        "reply: ReqStatus 0, function 0x06, size within the preset capacity") \
+	X(PASSTHRU_CONTEXTS,        "passthru.contexts",        HOLDS,       HOLDS,       SKIP,        HOLDS,       "reply words 2/3 keep the contexts 0x11111111/0x22222222") \
+	X(PASSTHRU_RESULT,          "passthru.result",          HOLDS,       HOLDS,       SKIP,        HOLDS,       "result buffer: ResultCount 1, same bytes as PARMGET") \
+	X(PASSTHRU_TOOLARGE,        "passthru.toolarge",        ERR(EINVAL), ERR(EFAULT), ERR(EINVAL), ERR(EFAULT), "PASSTHRU frame with MessageSize 1000") \
+	X(PASSTHRU_SGLOVERRUN,      "passthru.sgloverrun",      ERR(EINVAL), SKIP,        ERR(EINVAL), SKIP,        "PASSTHRU SGL overrunning the frame (half an element)") \
+	X(PASSTHRU_TOOMANYSG,       "passthru.toomanysg",       ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), "PASSTHRU with 31 SGL elements") \
+	X(PASSTHRU_NONSIMPLE,       "passthru.nonsimple",       ERR(EINVAL), POS,         ERR(EINVAL), POS,         "PASSTHRU with a chain-pointer element") \
+	X(PASSTHRU_NOTSIMPLE,       "passthru.notsimple",       ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), "PASSTHRU with an element lacking the simple-address bit") \
+	X(PASSTHRU_NOTSIMPLE_REPLY, "passthru.notsimple.reply", HOLDS,       HOLDS,       SKIP,        HOLDS,       "after it the reply area: 2.6.18 native wipes it (zeros, contexts in words 2-3), else untouched") \
+	X(PASSTHRU_BADMSG,          "passthru.badmsg",          ERR(EFAULT), ERR(EFAULT), ERR(EINVAL), ERR(EFAULT), "PASSTHRU with a bad msg pointer") \
+	X(PASSTHRU_BADSGL,          "passthru.badsgl",          ERR(EFAULT), ERR(EFAULT), ERR(EINVAL), ERR(EFAULT), "PASSTHRU with a bad address in an SGL element") \
+	X(PASSTHRU_BADSTRUCT,       "passthru.badstruct",       ERR(EFAULT), ERR(EFAULT), ERR(EINVAL), ERR(EFAULT), "PASSTHRU with a bad struct pointer") \
+	X(PASSTHRU_NOIOP,           "passthru.noiop",           ERR(ENXIO),  ERR(ENXIO),  ERR(EINVAL), ERR(ENXIO),  "PASSTHRU to an IOP number with no IOP")
+DEFINE_ROWS(ROWS);
 
 /* A hand-built UtilParamsGet frame (9 words) followed by a reply area of 32 words. */
 #define PT_REPLY_WORDS 32u

@@ -7,7 +7,7 @@
  * refused with EPERM — and a fasync method, which 2.4 calls back for every event it queues
  * (SIGIO to the F_SETOWN owner); the documented node polls its event queue and has no fasync
  * (docs/kernels.md §FileOps, docs/contract.md). A CUSE file always has a poll method and never
- * a fasync one: those rows carry the CUSE limit (ROW_CUSE, docs/decisions.md). Events are
+ * a fasync one: those rows carry the CUSE limit (X_CUSE rows, docs/decisions.md). Events are
  * caused as in sec-events.c: a PARMSET of DeviceName from a second file.
  */
 #define _GNU_SOURCE
@@ -29,52 +29,27 @@
 /* Every event poll() is asked for here. */
 #define ALLEV (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM | POLLPRI)
 
-enum {
-	POLL_MASK_IDLE, SELECT_READ_IDLE, SELECT_WRITE, EPOLL_CTL, FIOASYNC_OFF, FIOASYNC_ON, FIOASYNC_GETFL,
-	FIOASYNC_BADPTR, SETFL_ASYNC, SETFL_GETFL, SETOWN, GETOWN, DUP_SHARES, SETSIG_BAD, POLL_MASK_QUEUED,
-	SIGIO_EVENT, SIGIO_SETSIG, SIGIO_OFF,
-	NROWS
-};
-
-static struct row rows[NROWS] = {
-	/*                                        documented  2.6.18       2.4          compat32     CUSE */
-	[POLL_MASK_IDLE]   = ROW("poll.mask.idle",   HOLDS,      VAL(DEFMASK), VAL(DEFMASK), VAL(DEFMASK),
-		"poll() for every event, nothing queued: none; the kernels: the default mask (no poll method)"),
-	[SELECT_READ_IDLE] = ROW("select.read.idle", HOLDS,      VAL(1),      VAL(1),      VAL(1),
-		"select() for reading, nothing queued: 0 ready; the kernels: readable at all times"),
-	[SELECT_WRITE]     = ROW("select.write",     HOLDS,      VAL(1),      VAL(1),      VAL(1),
-		"select() for writing (100 ms): 0 ready; the kernels: writable at all times"),
-	[EPOLL_CTL]        = ROW_CUSE("epoll.ctl",   ERR(EPERM), ERR(EPERM),  ERR(EPERM),  ERR(EPERM),  OK,
-		"epoll_ctl ADD: EPERM (no poll method; documented: a preload limit)"),
-	[FIOASYNC_OFF]     = ROW("fasync.fioasync.off", OK,      OK,          OK,          OK,
-		"FIOASYNC 0 on a file without O_ASYNC (no change: no driver call)"),
-	[FIOASYNC_ON]      = ROW_CUSE("fasync.fioasync", ERR(ENOTTY), OK,     OK,          OK,          ERR(ENOTTY),
-		"FIOASYNC 1: the kernels' fasync accepts; documented has none (ENOTTY)"),
-	[FIOASYNC_GETFL]   = ROW_CUSE("fasync.fioasync.getfl", VAL(0), HOLDS, HOLDS,       HOLDS,       VAL(0),
-		"after FIOASYNC 1, F_GETFL has O_ASYNC"),
-	[FIOASYNC_BADPTR]  = ROW("fasync.fioasync.badptr", ERR(EFAULT), ERR(EFAULT), ERR(EFAULT), ERR(EFAULT),
-		"FIOASYNC with a bad pointer"),
-	[SETFL_ASYNC]      = ROW("fasync.setfl",     OK,         OK,          OK,          OK,
-		"F_SETFL O_ASYNC (without fasync too: 0)"),
-	[SETFL_GETFL]      = ROW_CUSE("fasync.setfl.getfl", VAL(0), HOLDS,    HOLDS,       HOLDS,       VAL(0),
-		"after F_SETFL O_ASYNC, F_GETFL has O_ASYNC (without fasync, as today's kernels: not)"),
-	[SETOWN]           = ROW("fasync.setown",    OK,         OK,          OK,          OK,
-		"F_SETOWN getpid()"),
-	[GETOWN]           = ROW("fasync.getown",    HOLDS,      HOLDS,       HOLDS,       HOLDS,
-		"F_GETOWN is getpid()"),
-	[DUP_SHARES]       = ROW("fasync.dup",       HOLDS,      HOLDS,       HOLDS,       HOLDS,
-		"a dup shares the open file's owner and O_ASYNC flag"),
-	[SETSIG_BAD]       = ROW("fasync.setsig.bad", ERR(EINVAL), ERR(EINVAL), ERR(EINVAL), ERR(EINVAL),
-		"F_SETSIG 65 (above _NSIG)"),
-	[POLL_MASK_QUEUED] = ROW("poll.mask.queued", HOLDS,      SKIP,        VAL(DEFMASK), SKIP,
-		"poll() for every event with an event queued: POLLIN|POLLRDNORM; 2.4: the default mask"),
-	[SIGIO_EVENT]      = ROW_CUSE("fasync.sigio", VAL(0),    SKIP,        HOLDS,       SKIP,        VAL(0),
-		"O_ASYNC, owner getpid(): an event queued brings SIGIO (2.4's kill_fasync); documented: none"),
-	[SIGIO_SETSIG]     = ROW_CUSE("fasync.sigio.setsig", VAL(0), SKIP,    HOLDS,       SKIP,        VAL(0),
-		"F_SETSIG SIGUSR2: an event queued brings SIGUSR2 instead"),
-	[SIGIO_OFF]        = ROW("fasync.sigio.off", HOLDS,      SKIP,        HOLDS,       SKIP,
-		"O_ASYNC cleared: an event queued brings no signal"),
-};
+#define ROWS(X, X_CUSE) \
+	/*     id                name                      documented   2.6.18        2.4           compat32      CUSE */ \
+	X(POLL_MASK_IDLE,   "poll.mask.idle",         HOLDS,       VAL(DEFMASK), VAL(DEFMASK), VAL(DEFMASK),              "poll() for every event, nothing queued: none; the kernels: the default mask (no poll method)") \
+	X(SELECT_READ_IDLE, "select.read.idle",       HOLDS,       VAL(1),       VAL(1),       VAL(1),                    "select() for reading, nothing queued: 0 ready; the kernels: readable at all times") \
+	X(SELECT_WRITE,     "select.write",           HOLDS,       VAL(1),       VAL(1),       VAL(1),                    "select() for writing (100 ms): 0 ready; the kernels: writable at all times") \
+	X_CUSE(EPOLL_CTL,        "epoll.ctl",              ERR(EPERM),  ERR(EPERM),   ERR(EPERM),   ERR(EPERM),   OK,          "epoll_ctl ADD: EPERM (no poll method; documented: a preload limit)") \
+	X(FIOASYNC_OFF,     "fasync.fioasync.off",    OK,          OK,           OK,           OK,                        "FIOASYNC 0 on a file without O_ASYNC (no change: no driver call)") \
+	X_CUSE(FIOASYNC_ON,      "fasync.fioasync",        ERR(ENOTTY), OK,           OK,           OK,           ERR(ENOTTY), "FIOASYNC 1: the kernels' fasync accepts; documented has none (ENOTTY)") \
+	X_CUSE(FIOASYNC_GETFL,   "fasync.fioasync.getfl",  VAL(0),      HOLDS,        HOLDS,        HOLDS,        VAL(0),      "after FIOASYNC 1, F_GETFL has O_ASYNC") \
+	X(FIOASYNC_BADPTR,  "fasync.fioasync.badptr", ERR(EFAULT), ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),               "FIOASYNC with a bad pointer") \
+	X(SETFL_ASYNC,      "fasync.setfl",           OK,          OK,           OK,           OK,                        "F_SETFL O_ASYNC (without fasync too: 0)") \
+	X_CUSE(SETFL_GETFL,      "fasync.setfl.getfl",     VAL(0),      HOLDS,        HOLDS,        HOLDS,        VAL(0),      "after F_SETFL O_ASYNC, F_GETFL has O_ASYNC (without fasync, as today's kernels: not)") \
+	X(SETOWN,           "fasync.setown",          OK,          OK,           OK,           OK,                        "F_SETOWN getpid()") \
+	X(GETOWN,           "fasync.getown",          HOLDS,       HOLDS,        HOLDS,        HOLDS,                     "F_GETOWN is getpid()") \
+	X(DUP_SHARES,       "fasync.dup",             HOLDS,       HOLDS,        HOLDS,        HOLDS,                     "a dup shares the open file's owner and O_ASYNC flag") \
+	X(SETSIG_BAD,       "fasync.setsig.bad",      ERR(EINVAL), ERR(EINVAL),  ERR(EINVAL),  ERR(EINVAL),               "F_SETSIG 65 (above _NSIG)") \
+	X(POLL_MASK_QUEUED, "poll.mask.queued",       HOLDS,       SKIP,         VAL(DEFMASK), SKIP,                      "poll() for every event with an event queued: POLLIN|POLLRDNORM; 2.4: the default mask") \
+	X_CUSE(SIGIO_EVENT,      "fasync.sigio",           VAL(0),      SKIP,         HOLDS,        SKIP,         VAL(0),      "O_ASYNC, owner getpid(): an event queued brings SIGIO (2.4's kill_fasync); documented: none") \
+	X_CUSE(SIGIO_SETSIG,     "fasync.sigio.setsig",    VAL(0),      SKIP,         HOLDS,        SKIP,         VAL(0),      "F_SETSIG SIGUSR2: an event queued brings SIGUSR2 instead") \
+	X(SIGIO_OFF,        "fasync.sigio.off",       HOLDS,       SKIP,         HOLDS,        SKIP,                      "O_ASYNC cleared: an event queued brings no signal")
+DEFINE_ROWS(ROWS);
 
 /* ---------------------------------------------------------------- poll, select, epoll */
 

@@ -4,7 +4,7 @@
  * HTML), so the call returns what it would have returned and fills resbuf: only the length is
  * lost. `documented` refuses the call (EFAULT) before it does anything. Under CUSE the host kernel
  * copies *reslen out after the daemon's answer and fails the whole call with EFAULT, which the
- * daemon never sees: those rows carry that limit (ROW_CUSE, docs/decisions.md).
+ * daemon never sees: those rows carry that limit (X_CUSE rows, docs/decisions.md).
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -13,33 +13,18 @@
 
 #include "suite.h"
 
-enum {
-	RESLEN_HRTGET, RESLEN_HRTGET_FILLED, RESLEN_LCTGET, RESLEN_LCTGET_FILLED, RESLEN_LCTGET_SHORT,
-	RESLEN_PARMGET, RESLEN_PARMGET_FILLED, RESLEN_HTML, RESLEN_HTML_FILLED,
-	NROWS
-};
-
-static struct row rows[NROWS] = {
-	/*                                                  documented   2.6.18        2.4           compat32  CUSE */
-	[RESLEN_HRTGET]        = ROW_CUSE("reslen.ro.hrtget",  ERR(EFAULT), OK,           OK,           SKIP,     ERR(EFAULT),
-		"HRTGET with *reslen (65536) on a read-only page: the kernels ignore put_user's fault"),
-	[RESLEN_HRTGET_FILLED] = ROW_CUSE("reslen.ro.hrtget.filled", VAL(0), VAL(1),     VAL(1),       SKIP,     VAL(0),
-		"read-only *reslen: HRTGET copied the table it gives with a writable one (1) or nothing (0)"),
-	[RESLEN_LCTGET]        = ROW_CUSE("reslen.ro.lctget",  ERR(EFAULT), OK,           OK,           SKIP,     ERR(EFAULT),
-		"LCTGET with *reslen (65536) on a read-only page"),
-	[RESLEN_LCTGET_FILLED] = ROW_CUSE("reslen.ro.lctget.filled", VAL(0), VAL(1),     VAL(1),       SKIP,     VAL(0),
-		"read-only *reslen: LCTGET copied the table (1) or nothing (0)"),
-	[RESLEN_LCTGET_SHORT]  = ROW_CUSE("reslen.ro.lctget.short", ERR(EFAULT), ERR(ENOBUFS), ERR(ENOBUFS), SKIP, ERR(EFAULT),
-		"LCTGET with *reslen 4 on a read-only page: the kernels' ENOBUFS, the length lost"),
-	[RESLEN_PARMGET]       = ROW_CUSE("reslen.ro.parmget", ERR(EFAULT), OK,           OK,           SKIP,     ERR(EFAULT),
-		"PARMGET 0xF100 of TID 0 with *reslen (65536) on a read-only page"),
-	[RESLEN_PARMGET_FILLED] = ROW_CUSE("reslen.ro.parmget.filled", VAL(0), SKIP,     VAL(1),       SKIP,     VAL(0),
-		"read-only *reslen: PARMGET copied the result list (1) or nothing (0); 2.6.18 copies none"),
-	[RESLEN_HTML]          = ROW_CUSE("reslen.ro.html",    ERR(EFAULT), SKIP,         OK,           SKIP,     ERR(EFAULT),
-		"HTML page 0 of TID 0 with *reslen (65536) on a read-only page (2.6.18 has no HTML)"),
-	[RESLEN_HTML_FILLED]   = ROW_CUSE("reslen.ro.html.filled", VAL(0), SKIP,         VAL(1),       SKIP,     VAL(0),
-		"read-only *reslen: HTML copied the page (1) or nothing (0)"),
-};
+#define ROWS(X, X_CUSE) \
+	/*     id                     name                        documented   2.6.18        2.4           compat32 CUSE */ \
+	X_CUSE(RESLEN_HRTGET,         "reslen.ro.hrtget",         ERR(EFAULT), OK,           OK,           SKIP,    ERR(EFAULT), "HRTGET with *reslen (65536) on a read-only page: the kernels ignore put_user's fault") \
+	X_CUSE(RESLEN_HRTGET_FILLED,  "reslen.ro.hrtget.filled",  VAL(0),      VAL(1),       VAL(1),       SKIP,    VAL(0),      "read-only *reslen: HRTGET copied the table it gives with a writable one (1) or nothing (0)") \
+	X_CUSE(RESLEN_LCTGET,         "reslen.ro.lctget",         ERR(EFAULT), OK,           OK,           SKIP,    ERR(EFAULT), "LCTGET with *reslen (65536) on a read-only page") \
+	X_CUSE(RESLEN_LCTGET_FILLED,  "reslen.ro.lctget.filled",  VAL(0),      VAL(1),       VAL(1),       SKIP,    VAL(0),      "read-only *reslen: LCTGET copied the table (1) or nothing (0)") \
+	X_CUSE(RESLEN_LCTGET_SHORT,   "reslen.ro.lctget.short",   ERR(EFAULT), ERR(ENOBUFS), ERR(ENOBUFS), SKIP,    ERR(EFAULT), "LCTGET with *reslen 4 on a read-only page: the kernels' ENOBUFS, the length lost") \
+	X_CUSE(RESLEN_PARMGET,        "reslen.ro.parmget",        ERR(EFAULT), OK,           OK,           SKIP,    ERR(EFAULT), "PARMGET 0xF100 of TID 0 with *reslen (65536) on a read-only page") \
+	X_CUSE(RESLEN_PARMGET_FILLED, "reslen.ro.parmget.filled", VAL(0),      SKIP,         VAL(1),       SKIP,    VAL(0),      "read-only *reslen: PARMGET copied the result list (1) or nothing (0); 2.6.18 copies none") \
+	X_CUSE(RESLEN_HTML,           "reslen.ro.html",           ERR(EFAULT), SKIP,         OK,           SKIP,    ERR(EFAULT), "HTML page 0 of TID 0 with *reslen (65536) on a read-only page (2.6.18 has no HTML)") \
+	X_CUSE(RESLEN_HTML_FILLED,    "reslen.ro.html.filled",    VAL(0),      SKIP,         VAL(1),       SKIP,    VAL(0),      "read-only *reslen: HTML copied the page (1) or nothing (0)")
+DEFINE_ROWS(ROWS);
 
 /* The read-only cells: [0] 65536, [1] 4. */
 static unsigned *g_ro;

@@ -9,67 +9,34 @@
 
 #include "suite.h"
 
-enum {
-	SW_ABSENT, SWDL_FRAG, SWUL_FRAG, SWUL_DATA, SWUL_SIZES, SWDL_OUTOFORDER, SWDL_OUTOFORDER_NOSTATE,
-	SWDL_FRAGCOUNT, SWDL_BIGFRAG, SWDL_HUGEFRAG, SWDL_EMPTYFRAG, SWDL_NULLBUF, SWDL_BADBUF, SWDL_BADSWLEN, SWDL_BADSTRUCT, SWDL_NOIOP,
-	SWUL_NULLBUF, SWUL_BADBUF, SWDEL_WRONGLEN, SWDEL_WRONGLEN_KEPT, SWDEL_OK, SWDEL_SWLEN, SWDEL_GONE,
-	SWDEL_ABSENT, SWDEL_NOIOP,
-	NROWS
-};
-
-static struct row rows[NROWS] = {
-	/*                                                         documented   2.6.18          2.4             compat32 */
-	[SW_ABSENT]               = ROW("sw.absent",               ERR(EIO),    POS,            POS,            ERR(EINVAL),
-		"SWUL of a module not in the store"),
-	[SWDL_FRAG]               = ROW("swdl.frag",               OK,          OK,             OK,             SKIP,
-		"SWDL of one fragment (8192, 8192, 3616)"),
-	[SWUL_FRAG]               = ROW("swul.frag",               OK,          OK,             OK,             SKIP,
-		"SWUL of one fragment"),
-	[SWUL_DATA]               = ROW("swul.data",               HOLDS,       HOLDS,          HOLDS,          SKIP,
-		"SWUL fragment bytes == downloaded bytes, nothing written past them"),
-	[SWUL_SIZES]              = ROW("swul.sizes",              HOLDS,       SKIP,           SKIP,           SKIP,
-		"SWUL writes *swlen 20000 and *maxfrag 3"),
-	[SWDL_OUTOFORDER]         = ROW("swdl.outoforder",         ERR(EIO),    POS,            POS,            ERR(EINVAL),
-		"SWDL of a new module starting at fragment 2"),
-	[SWDL_OUTOFORDER_NOSTATE] = ROW("swdl.outoforder.nostate", ERR(EIO),    POS,            POS,            ERR(EINVAL),
-		"after the rejected fragment the module does not exist"),
-	[SWDL_FRAGCOUNT]          = ROW("swdl.fragcount",          ERR(EINVAL), POS,            POS,            ERR(EINVAL),
-		"SWDL with *maxfrag 300"),
-	[SWDL_BIGFRAG]            = ROW("swdl.bigfrag",            ERR(EINVAL), POS,            POS,            ERR(EINVAL),
-		"SWDL of a single 10000-byte fragment"),
-	[SWDL_HUGEFRAG]           = ROW("swdl.hugefrag",           ERR(EINVAL), SKIP,           ERR(ENOMEM),    ERR(EINVAL),
-		"SWDL of a single 131076-byte fragment (2.4: above kmalloc's 128 KiB)"),
-	[SWDL_EMPTYFRAG]          = ROW("swdl.emptyfrag",          SKIP,        ERR(ENOMEM),    SKIP,           ERR(EINVAL),
-		"SWDL of a single 0-byte fragment (2.6.18: no DMA buffer of order get_order(0))"),
-	[SWDL_NULLBUF]            = ROW("swdl.nullbuf",            ERR(EFAULT), ERR(EFAULT),    ERR(EFAULT),    ERR(EINVAL),
-		"SWDL with buf NULL"),
-	[SWDL_BADBUF]             = ROW("swdl.badbuf",             ERR(EFAULT), ERR(EFAULT),    ERR(EFAULT),    ERR(EINVAL),
-		"SWDL with a bad buf"),
-	[SWDL_BADSWLEN]           = ROW("swdl.badswlen",           ERR(EFAULT), ERR(EFAULT),    ERR(EFAULT),    ERR(EINVAL),
-		"SWDL with a bad swlen pointer"),
-	[SWDL_BADSTRUCT]          = ROW("swdl.badstruct",          ERR(EFAULT), ERR(EFAULT),    ERR(EFAULT),    ERR(EINVAL),
-		"SWDL with a bad struct pointer"),
-	[SWDL_NOIOP]              = ROW("swdl.noiop",              ERR(ENXIO),  ERR(ENXIO),     ERR(ENXIO),     ERR(EINVAL),
-		"SWDL on an IOP number with no IOP"),
-	[SWUL_NULLBUF]            = ROW("swul.nullbuf",            ERR(EFAULT), ERR(EFAULT),    ERR(EFAULT),    ERR(EINVAL),
-		"SWUL with buf NULL"),
-	[SWUL_BADBUF]             = ROW("swul.badbuf",             ERR(EFAULT), ERR(EFAULT),    ERR(EFAULT),    ERR(EINVAL),
-		"SWUL with a bad buf"),
-	[SWDEL_WRONGLEN]          = ROW("swdel.wronglen",          ERR(EIO),    ERR(ETIMEDOUT), ERR(ETIMEDOUT), SKIP,
-		"SWDEL with *swlen 19999 (module is 20000)"),
-	[SWDEL_WRONGLEN_KEPT]     = ROW("swdel.wronglen.kept",     OK,          OK,             OK,             SKIP,
-		"after the refused delete the module is still there"),
-	[SWDEL_OK]                = ROW("swdel.ok",                OK,          OK,             OK,             SKIP,
-		"SWDEL with *swlen 0"),
-	[SWDEL_SWLEN]             = ROW("swdel.swlen",             HOLDS,       VAL(0),         VAL(0),         SKIP,
-		"SWDEL writes the real size 20000 to *swlen"),
-	[SWDEL_GONE]              = ROW("swdel.gone",              ERR(EIO),    POS,            POS,            SKIP,
-		"SWUL after the delete"),
-	[SWDEL_ABSENT]            = ROW("swdel.absent",            ERR(EIO),    ERR(ETIMEDOUT), ERR(ETIMEDOUT), ERR(EINVAL),
-		"SWDEL of a module not in the store"),
-	[SWDEL_NOIOP]             = ROW("swdel.noiop",             ERR(ENXIO),  ERR(ENXIO),     ERR(ENXIO),     ERR(EINVAL),
-		"SWDEL on an IOP number with no IOP"),
-};
+#define ROWS(X, X_CUSE) \
+	/* id                       name                       documented   2.6.18          2.4             compat32 */ \
+	X(SW_ABSENT,               "sw.absent",               ERR(EIO),    POS,            POS,            ERR(EINVAL), "SWUL of a module not in the store") \
+	X(SWDL_FRAG,               "swdl.frag",               OK,          OK,             OK,             SKIP,        "SWDL of one fragment (8192, 8192, 3616)") \
+	X(SWUL_FRAG,               "swul.frag",               OK,          OK,             OK,             SKIP,        "SWUL of one fragment") \
+	X(SWUL_DATA,               "swul.data",               HOLDS,       HOLDS,          HOLDS,          SKIP,        "SWUL fragment bytes == downloaded bytes, nothing written past them") \
+	X(SWUL_SIZES,              "swul.sizes",              HOLDS,       SKIP,           SKIP,           SKIP,        "SWUL writes *swlen 20000 and *maxfrag 3") \
+	X(SWDL_OUTOFORDER,         "swdl.outoforder",         ERR(EIO),    POS,            POS,            ERR(EINVAL), "SWDL of a new module starting at fragment 2") \
+	X(SWDL_OUTOFORDER_NOSTATE, "swdl.outoforder.nostate", ERR(EIO),    POS,            POS,            ERR(EINVAL), "after the rejected fragment the module does not exist") \
+	X(SWDL_FRAGCOUNT,          "swdl.fragcount",          ERR(EINVAL), POS,            POS,            ERR(EINVAL), "SWDL with *maxfrag 300") \
+	X(SWDL_BIGFRAG,            "swdl.bigfrag",            ERR(EINVAL), POS,            POS,            ERR(EINVAL), "SWDL of a single 10000-byte fragment") \
+	X(SWDL_HUGEFRAG,           "swdl.hugefrag",           ERR(EINVAL), SKIP,           ERR(ENOMEM),    ERR(EINVAL), "SWDL of a single 131076-byte fragment (2.4: above kmalloc's 128 KiB)") \
+	X(SWDL_EMPTYFRAG,          "swdl.emptyfrag",          SKIP,        ERR(ENOMEM),    SKIP,           ERR(EINVAL), "SWDL of a single 0-byte fragment (2.6.18: no DMA buffer of order get_order(0))") \
+	X(SWDL_NULLBUF,            "swdl.nullbuf",            ERR(EFAULT), ERR(EFAULT),    ERR(EFAULT),    ERR(EINVAL), "SWDL with buf NULL") \
+	X(SWDL_BADBUF,             "swdl.badbuf",             ERR(EFAULT), ERR(EFAULT),    ERR(EFAULT),    ERR(EINVAL), "SWDL with a bad buf") \
+	X(SWDL_BADSWLEN,           "swdl.badswlen",           ERR(EFAULT), ERR(EFAULT),    ERR(EFAULT),    ERR(EINVAL), "SWDL with a bad swlen pointer") \
+	X(SWDL_BADSTRUCT,          "swdl.badstruct",          ERR(EFAULT), ERR(EFAULT),    ERR(EFAULT),    ERR(EINVAL), "SWDL with a bad struct pointer") \
+	X(SWDL_NOIOP,              "swdl.noiop",              ERR(ENXIO),  ERR(ENXIO),     ERR(ENXIO),     ERR(EINVAL), "SWDL on an IOP number with no IOP") \
+	X(SWUL_NULLBUF,            "swul.nullbuf",            ERR(EFAULT), ERR(EFAULT),    ERR(EFAULT),    ERR(EINVAL), "SWUL with buf NULL") \
+	X(SWUL_BADBUF,             "swul.badbuf",             ERR(EFAULT), ERR(EFAULT),    ERR(EFAULT),    ERR(EINVAL), "SWUL with a bad buf") \
+	X(SWDEL_WRONGLEN,          "swdel.wronglen",          ERR(EIO),    ERR(ETIMEDOUT), ERR(ETIMEDOUT), SKIP,        "SWDEL with *swlen 19999 (module is 20000)") \
+	X(SWDEL_WRONGLEN_KEPT,     "swdel.wronglen.kept",     OK,          OK,             OK,             SKIP,        "after the refused delete the module is still there") \
+	X(SWDEL_OK,                "swdel.ok",                OK,          OK,             OK,             SKIP,        "SWDEL with *swlen 0") \
+	X(SWDEL_SWLEN,             "swdel.swlen",             HOLDS,       VAL(0),         VAL(0),         SKIP,        "SWDEL writes the real size 20000 to *swlen") \
+	X(SWDEL_GONE,              "swdel.gone",              ERR(EIO),    POS,            POS,            SKIP,        "SWUL after the delete") \
+	X(SWDEL_ABSENT,            "swdel.absent",            ERR(EIO),    ERR(ETIMEDOUT), ERR(ETIMEDOUT), ERR(EINVAL), "SWDEL of a module not in the store") \
+	X(SWDEL_NOIOP,             "swdel.noiop",             ERR(ENXIO),  ERR(ENXIO),     ERR(ENXIO),     ERR(EINVAL), "SWDEL on an IOP number with no IOP")
+DEFINE_ROWS(ROWS);
 
 #define SW_TYPE		I2O_SOFTWARE_MODULE_IOP_PRIVATE
 #define SW_ID		0x5A5A0001u

@@ -4,15 +4,11 @@
 #define _GNU_SOURCE
 #include "suite.h"
 
-enum { VALIDATE_OK, VALIDATE_NOIOP, NROWS };
-
-static struct row rows[NROWS] = {
-	/*                                       documented  2.6.18      2.4         compat32 */
-	[VALIDATE_OK]    = ROW("validate.ok",    OK,         OK,         OK,         ERR(EINVAL),
-		"VALIDATE with the IOP number by value"),
-	[VALIDATE_NOIOP] = ROW("validate.noiop", ERR(ENXIO), ERR(ENXIO), ERR(ENXIO), ERR(EINVAL),
-		"VALIDATE of an IOP number with no IOP"),
-};
+#define ROWS(X, X_CUSE) \
+	/* id              name              documented  2.6.18      2.4         compat32 */ \
+	X(VALIDATE_OK,    "validate.ok",    OK,         OK,         OK,         ERR(EINVAL), "VALIDATE with the IOP number by value") \
+	X(VALIDATE_NOIOP, "validate.noiop", ERR(ENXIO), ERR(ENXIO), ERR(ENXIO), ERR(EINVAL), "VALIDATE of an IOP number with no IOP")
+DEFINE_ROWS(ROWS);
 
 static void run(void)
 {
