@@ -13,15 +13,15 @@ public enum ControlValues {
     public static func names(_ key: String) -> [String] {
         switch key {
         case "indicator": Request.indicators.map(\.name)
-        case "class": ClassID.names.sorted { $0.key < $1.key }.map(\.value)
+        case "class": ClassID.allNames
         case "ioctl": IoctlCommand.Kind.allCases.map(\.name)
-        case "function": FaultRules.functionNames
-        case "operation": FaultRules.operationNames
+        case "function": I2OFunction.allNames
+        case "operation": ParamOperationCode.allNames
         case "action": FaultAction.Kind.allCases.map(\.rawValue)
         case "errno": FaultRules.errnoNames
-        case "status": FaultRules.statusNames
-        case "detail": FaultRules.detailNames
-        case "block-status": FaultRules.blockStatusNames
+        case "status": ReqStatus.allNames
+        case "detail": DetailedStatus.allNames
+        case "block-status": BlockStatus.allNames
         case "count": FaultCount.Kind.allCases.map(\.rawValue)
         default: []
         }

@@ -7,7 +7,7 @@ import Faults
 
 /// Fault rules from control requests (and the same keys in fixtures): parsing and description.
 public enum FaultRules {
-    static let errnos: [String: Int32] = Errno.byName.mapValues(\.rawValue)
+    static let errnos: [String: Int32] = Dictionary(uniqueKeysWithValues: Errno.names.map { ($0.value, $0.key) })
 
     /// The keys of a rule: what it matches, its action and its count.
     static let matchKeys = ["ioctl", "iop", "tid", "function", "operation", "group", "file"]
@@ -18,11 +18,6 @@ public enum FaultRules {
     ]
     static let countKeys: [FaultCount.Kind: [String]] = [.times: ["n"], .every: ["n"], .probability: ["p", "seed"]]
 
-    static let functionNames = (0...0xFF).compactMap { I2OFunction(rawValue: UInt8($0)).name }
-    static let operationNames = (0...0xFF).compactMap { ParamOperationCode(rawValue: UInt16($0)).name }
-    static let statusNames = (0...0xFF).compactMap { ReqStatus(rawValue: UInt8($0)).name }
-    static let detailNames = (0...0xFF).compactMap { DetailedStatus(rawValue: UInt16($0)).name }
-    static let blockStatusNames = (0...0xFF).compactMap { BlockStatus(rawValue: UInt8($0)).name }
     static let errnoNames = errnos.sorted { $0.value < $1.value }.map(\.key)
 
     /// A rule from a request's keys: match `ioctl iop tid function operation group file`,
@@ -42,16 +37,15 @@ public enum FaultRules {
         if r.has("iop") { m.iop = try r.u32("iop") }
         if r.has("tid") { m.tid = try r.u16("tid") }
         if r.has("function") {
-            m.function = try r.named("function", "I2O function", names: functionNames, lookup: { I2OFunction(name: $0)?.rawValue }) {
+            m.function = try r.named("function", "I2O function", names: I2OFunction.allNames, lookup: { I2OFunction(name: $0)?.rawValue }) {
                 let v = try r.u64("function")
                 guard v <= 0xFF else { throw ControlError("\"function\": \(v) is not an I2O function code (0…0xFF)", key: "function") }
                 return UInt8(v)
             }
         }
         if r.has("operation") {
-            m.operation = try r.named("operation", "parameter operation", names: operationNames, lookup: {
-                ParamOperationCode(name: $0.uppercased().replacingOccurrences(of: "-", with: "_"))?.rawValue
-            }) { try r.u16("operation") }
+            m.operation = try r.named("operation", "parameter operation", names: ParamOperationCode.allNames,
+                                         lookup: { ParamOperationCode(name: $0)?.rawValue }) { try r.u16("operation") }
         }
         if r.has("group") { m.group = try r.u16("group") }
         if r.has("file") { m.file = try r.u64("file") }
@@ -70,14 +64,14 @@ public enum FaultRules {
                 return Int32(v)
             }
         case .status:
-            a.reqStatus = try r.named("status", "ReqStatus", names: statusNames, lookup: { ReqStatus(name: $0)?.rawValue }) {
+            a.reqStatus = try r.named("status", "ReqStatus", names: ReqStatus.allNames, lookup: { ReqStatus(name: $0)?.rawValue }) {
                 UInt8(truncatingIfNeeded: try r.u16("status"))
             }
-            a.detailedStatus = try r.named("detail", "DetailedStatus", names: detailNames, lookup: { DetailedStatus(name: $0)?.rawValue }) {
+            a.detailedStatus = try r.named("detail", "DetailedStatus", names: DetailedStatus.allNames, lookup: { DetailedStatus(name: $0)?.rawValue }) {
                 try r.u16("detail", default: 0)
             }
         case .blockStatus:
-            a.blockStatus = try r.named("block-status", "BlockStatus", names: blockStatusNames,
+            a.blockStatus = try r.named("block-status", "BlockStatus", names: BlockStatus.allNames,
                                         lookup: { BlockStatus(name: $0)?.rawValue }) {
                 UInt8(truncatingIfNeeded: try r.u16("block-status"))
             }

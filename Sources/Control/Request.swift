@@ -98,7 +98,7 @@ struct Request {
 
     /// A device class by name (`RANDOM_BLOCK_STORAGE`) or number.
     func classID(_ key: String) throws -> ClassID {
-        let names = ClassID.names.sorted { $0.key < $1.key }.map(\.value)
+        let names = ClassID.allNames
         return try named(key, "device class", names: names, lookup: { ClassID(name: $0) }) { ClassID(rawValue: try u16(key)) }
     }
     func indicator(_ key: String) throws -> EventIndicator {

@@ -66,8 +66,7 @@ extension Interpreter {
         if let v = o["fail_every_message"] {
             if case let .scalar(s) = v, s.style == .plain, ["true", "false"].contains(s.string.lowercased()) {
                 c.failEveryMessage = s.string.lowercased() == "true" ? .errorNoDataTransfer : nil
-            } else if let x = r.named(v, o.sub("fail_every_message"), what: "ReqStatus", names: Self.reqStatusNames, max: 0xFF,
-                                      byName: { ReqStatus(name: $0) }, byNumber: { ReqStatus(rawValue: UInt8($0)) }) {
+            } else if let x: ReqStatus = r.code(v, o.sub("fail_every_message"), what: "ReqStatus") {
                 c.failEveryMessage = x
             }
         }

@@ -9,7 +9,6 @@ extension Interpreter {
         ("config_dialog_request", .configDialogRequest), ("multi_user", .multiUser),
         ("peer_service_disabled", .peerServiceDisabled), ("management_service_disabled", .managementServiceDisabled),
     ]
-    static let classNames = ClassID.names.sorted { $0.key < $1.key }.map(\.value)
 
     /// - Parameter known: TIDs that exist without being written here (derived from a `dpt:` section).
     func devices(_ node: FixtureNode, _ path: String, known: Set<TID> = []) -> [DeviceDescription] {
@@ -106,7 +105,7 @@ extension Interpreter {
     }
 
     func classID(_ node: FixtureNode, _ path: String) -> ClassID? {
-        r.named(node, path, what: "device class", names: Self.classNames, max: 0xFFF,
+        r.named(node, path, what: "device class", names: ClassID.allNames, max: 0xFFF,
                 byName: { r.classIDs.name($0) }, byNumber: { ClassID(rawValue: UInt16($0)) })
     }
 
@@ -150,28 +149,21 @@ extension Interpreter {
 
     // MARK: - Known failures
 
-    static let functionNames = (0...255).compactMap { I2OFunction(rawValue: UInt8($0)).name }
-    static let reqStatusNames = (0...255).compactMap { ReqStatus(rawValue: UInt8($0)).name }
-    static let detailNames = (0...0x40).compactMap { DetailedStatus(rawValue: UInt16($0)).name }
-
     func failure(_ node: FixtureNode, _ path: String, executive: Bool) -> KnownFailure? {
         guard let o = r.object(node, path, keys: ["function", "group", "status", "detail"], required: ["status"],
                                examples: ["status": "ERROR_PARTIAL_TRANSFER"]) else { return nil }
         var f = KnownFailure(function: nil, group: nil, reqStatus: .errorPartialTransfer, detailedStatus: .unknownError)
         if let v = o["function"] {
-            guard let x = r.named(v, o.sub("function"), what: "function", names: Self.functionNames, max: 0xFF,
-                                  byName: { I2OFunction(name: $0) }, byNumber: { I2OFunction(rawValue: UInt8($0)) }) else { return nil }
+            guard let x: I2OFunction = r.code(v, o.sub("function"), what: "function") else { return nil }
             f.function = x
         }
         if let v = o["group"] { guard let g = groupNumber(v, o.sub("group"), executive: executive) else { return nil }; f.group = g }
         if let v = o["status"] {
-            guard let x = r.named(v, o.sub("status"), what: "ReqStatus", names: Self.reqStatusNames, max: 0xFF,
-                                  byName: { ReqStatus(name: $0) }, byNumber: { ReqStatus(rawValue: UInt8($0)) }) else { return nil }
+            guard let x: ReqStatus = r.code(v, o.sub("status"), what: "ReqStatus") else { return nil }
             f.reqStatus = x
         }
         if let v = o["detail"] {
-            guard let x = r.named(v, o.sub("detail"), what: "DetailedStatus", names: Self.detailNames, max: 0xFFFF,
-                                  byName: { DetailedStatus(name: $0) }, byNumber: { DetailedStatus(rawValue: UInt16($0)) }) else { return nil }
+            guard let x: DetailedStatus = r.code(v, o.sub("detail"), what: "DetailedStatus") else { return nil }
             f.detailedStatus = x
         }
         return f

@@ -264,6 +264,12 @@ final class Reader {
     }
 
     /// A value by name (case-insensitive, `-`/space as `_`) or by number.
+    /// A named code (a function, a ReqStatus…) by its name or its number.
+    func code<C: NamedCode>(_ node: FixtureNode, _ path: @autoclosure () -> String, what: String) -> C? {
+        named(node, path(), what: what, names: C.allNames, max: Int128(C.RawValue.max),
+              byName: { C(name: $0) }, byNumber: { C(rawValue: C.RawValue($0)) })
+    }
+
     func named<T>(_ node: FixtureNode, _ path: @autoclosure () -> String, what: String, names: [String], max: Int128,
                   byName: (String) -> T?, byNumber: (Int128) -> T) -> T? {
         guard case let .scalar(s) = node else { error(node, path(), "expected \(what), found \(Self.kindName(node))"); return nil }

@@ -1,35 +1,9 @@
 /// An I2O function code (message word 1, bits 24–31). Names as in the kernel's `i2o.h`.
-public struct I2OFunction: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct I2OFunction: NamedCode {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
-    // Utility class (every device).
-    public static let utilNOP = I2OFunction(rawValue: 0x00)
-    public static let utilAbort = I2OFunction(rawValue: 0x01)
-    public static let utilParamsSet = I2OFunction(rawValue: 0x05)
-    public static let utilParamsGet = I2OFunction(rawValue: 0x06)
-    public static let utilClaim = I2OFunction(rawValue: 0x09)
-    public static let utilClaimRelease = I2OFunction(rawValue: 0x0B)
-    public static let utilConfigDialog = I2OFunction(rawValue: 0x10)
-    public static let utilEventRegister = I2OFunction(rawValue: 0x13)
-    public static let utilEventAck = I2OFunction(rawValue: 0x14)
-    // Executive class (TID 0).
-    public static let execStatusGet = I2OFunction(rawValue: 0xA0)
-    public static let execOutboundInit = I2OFunction(rawValue: 0xA1)
-    public static let execLctNotify = I2OFunction(rawValue: 0xA2)
-    public static let execSysTabSet = I2OFunction(rawValue: 0xA3)
-    public static let execHrtGet = I2OFunction(rawValue: 0xA8)
-    public static let execSwDownload = I2OFunction(rawValue: 0xA9)
-    public static let execSwUpload = I2OFunction(rawValue: 0xAB)
-    public static let execSwRemove = I2OFunction(rawValue: 0xAD)
-    public static let execConfigValidate = I2OFunction(rawValue: 0xBB)
-    public static let execIopReset = I2OFunction(rawValue: 0xBD)
-    public static let execIopClear = I2OFunction(rawValue: 0xBE)
-    public static let execSysEnable = I2OFunction(rawValue: 0xD1)
-    /// Private (vendor) messages: word 4 = XFunctionCode | OrganizationID << 16.
-    public static let privateMessage = I2OFunction(rawValue: 0xFF)
-
-    static let names: [UInt8: String] = [
+    public static let names: [UInt8: String] = [
         0x00: "UtilNOP", 0x01: "UtilAbort", 0x05: "UtilParamsSet", 0x06: "UtilParamsGet", 0x09: "UtilClaim",
         0x0B: "UtilClaimRelease", 0x0D: "UtilDeviceReserve", 0x0F: "UtilDeviceRelease",
         0x10: "UtilConfigDialog", 0x13: "UtilEventRegister", 0x14: "UtilEventAck",
@@ -46,34 +20,40 @@ public struct I2OFunction: RawRepresentable, Hashable, Sendable, CustomStringCon
         0x30: "BsaBlockRead", 0x31: "BsaBlockWrite", 0x37: "BsaCacheFlush", 0x81: "ScsiScbExec",
         0x83: "ScsiScbAbort", 0xFF: "Private",
     ]
-    public var name: String? { Self.names[rawValue] }
-    public init?(name: String) {
-        guard let v = Self.names.first(where: { $0.value.lowercased() == name.lowercased() })?.key else { return nil }
-        self.init(rawValue: v)
-    }
-    public var description: String { name ?? hex(rawValue, width: 2) }
+    public static let hexDigits = 2
+
+
+    // Utility class (every device).
+    public static let utilNOP = Self(rawValue: 0x00)
+    public static let utilAbort = Self(rawValue: 0x01)
+    public static let utilParamsSet = Self(rawValue: 0x05)
+    public static let utilParamsGet = Self(rawValue: 0x06)
+    public static let utilClaim = Self(rawValue: 0x09)
+    public static let utilClaimRelease = Self(rawValue: 0x0B)
+    public static let utilConfigDialog = Self(rawValue: 0x10)
+    public static let utilEventRegister = Self(rawValue: 0x13)
+    public static let utilEventAck = Self(rawValue: 0x14)
+    // Executive class (TID 0).
+    public static let execStatusGet = Self(rawValue: 0xA0)
+    public static let execOutboundInit = Self(rawValue: 0xA1)
+    public static let execLctNotify = Self(rawValue: 0xA2)
+    public static let execSysTabSet = Self(rawValue: 0xA3)
+    public static let execHrtGet = Self(rawValue: 0xA8)
+    public static let execSwDownload = Self(rawValue: 0xA9)
+    public static let execSwUpload = Self(rawValue: 0xAB)
+    public static let execSwRemove = Self(rawValue: 0xAD)
+    public static let execConfigValidate = Self(rawValue: 0xBB)
+    public static let execIopReset = Self(rawValue: 0xBD)
+    public static let execIopClear = Self(rawValue: 0xBE)
+    public static let execSysEnable = Self(rawValue: 0xD1)
+    /// Private (vendor) messages: word 4 = XFunctionCode | OrganizationID << 16.
+    public static let privateMessage = Self(rawValue: 0xFF)
 }
 
 /// An LCT ClassID (12 bits; docs/i2o-formats.md §Classes).
-public struct ClassID: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct ClassID: NamedCode {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue & 0xFFF }
-    public static let executive = ClassID(rawValue: 0x000)
-    public static let ddm = ClassID(rawValue: 0x001)
-    public static let randomBlockStorage = ClassID(rawValue: 0x010)
-    public static let sequentialStorage = ClassID(rawValue: 0x011)
-    public static let lan = ClassID(rawValue: 0x020)
-    public static let wan = ClassID(rawValue: 0x030)
-    public static let fibreChannelPort = ClassID(rawValue: 0x040)
-    public static let fibreChannelPeripheral = ClassID(rawValue: 0x041)
-    public static let scsiPeripheral = ClassID(rawValue: 0x051)
-    public static let atePort = ClassID(rawValue: 0x060)
-    public static let atePeripheral = ClassID(rawValue: 0x061)
-    public static let floppyController = ClassID(rawValue: 0x070)
-    public static let floppyDevice = ClassID(rawValue: 0x071)
-    public static let busAdapter = ClassID(rawValue: 0x080)
-    public static let peerTransportAgent = ClassID(rawValue: 0x090)
-    public static let peerTransport = ClassID(rawValue: 0x091)
 
     /// Kernel-style names (`I2O_CLASS_*` without the prefix).
     public static let names: [UInt16: String] = [
@@ -82,14 +62,25 @@ public struct ClassID: RawRepresentable, Hashable, Sendable, CustomStringConvert
         0x051: "SCSI_PERIPHERAL", 0x060: "ATE_PORT", 0x061: "ATE_PERIPHERAL", 0x070: "FLOPPY_CONTROLLER",
         0x071: "FLOPPY_DEVICE", 0x080: "BUS_ADAPTER", 0x090: "PEER_TRANSPORT_AGENT", 0x091: "PEER_TRANSPORT",
     ]
-    public var name: String? { Self.names[rawValue] }
-    public init?(name: String) {
-        let n = String(name.uppercased().map { $0 == "-" ? "_" : $0 })
-        if let v = Self.names.first(where: { $0.value == n })?.key { self.init(rawValue: v); return }
-        if n == "BUS_ADAPTER_PORT" { self = .busAdapter; return }
-        return nil
-    }
-    public var description: String { name ?? hex(rawValue, width: 3) }
+    public static let aliases: [String: UInt16] = ["BUS_ADAPTER_PORT": 0x080]
+    public static let hexDigits = 3
+
+    public static let executive = Self(rawValue: 0x000)
+    public static let ddm = Self(rawValue: 0x001)
+    public static let randomBlockStorage = Self(rawValue: 0x010)
+    public static let sequentialStorage = Self(rawValue: 0x011)
+    public static let lan = Self(rawValue: 0x020)
+    public static let wan = Self(rawValue: 0x030)
+    public static let fibreChannelPort = Self(rawValue: 0x040)
+    public static let fibreChannelPeripheral = Self(rawValue: 0x041)
+    public static let scsiPeripheral = Self(rawValue: 0x051)
+    public static let atePort = Self(rawValue: 0x060)
+    public static let atePeripheral = Self(rawValue: 0x061)
+    public static let floppyController = Self(rawValue: 0x070)
+    public static let floppyDevice = Self(rawValue: 0x071)
+    public static let busAdapter = Self(rawValue: 0x080)
+    public static let peerTransportAgent = Self(rawValue: 0x090)
+    public static let peerTransport = Self(rawValue: 0x091)
 }
 
 /// Event indicators (EventMask bits, `I2O_EVT_IND_*`).

@@ -1,29 +1,25 @@
 /// Parameter operation codes (`I2O_PARAMS_*`, docs/i2o-formats.md §ParamLists).
-public struct ParamOperationCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct ParamOperationCode: NamedCode {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public static let fieldGet = ParamOperationCode(rawValue: 0x0001)
-    public static let listGet = ParamOperationCode(rawValue: 0x0002)
-    public static let moreGet = ParamOperationCode(rawValue: 0x0003)
-    public static let sizeGet = ParamOperationCode(rawValue: 0x0004)
-    public static let tableGet = ParamOperationCode(rawValue: 0x0005)
-    public static let fieldSet = ParamOperationCode(rawValue: 0x0006)
-    public static let listSet = ParamOperationCode(rawValue: 0x0007)
-    public static let rowAdd = ParamOperationCode(rawValue: 0x0008)
-    public static let rowDelete = ParamOperationCode(rawValue: 0x0009)
-    public static let tableClear = ParamOperationCode(rawValue: 0x000A)
 
-    static let names: [UInt16: String] = [
+    public static let names: [UInt16: String] = [
         1: "FIELD_GET", 2: "LIST_GET", 3: "MORE_GET", 4: "SIZE_GET", 5: "TABLE_GET", 6: "FIELD_SET",
         7: "LIST_SET", 8: "ROW_ADD", 9: "ROW_DELETE", 10: "TABLE_CLEAR",
     ]
-    public var name: String? { Self.names[rawValue] }
-    public var description: String { name ?? hex(rawValue, width: 4) }
-    /// The operation with this name (`FIELD_GET`).
-    public init?(name: String) {
-        guard let code = Self.names.first(where: { $0.value == name })?.key else { return nil }
-        self.init(rawValue: code)
-    }
+    public static let hexDigits = 4
+
+    public static let fieldGet = Self(rawValue: 0x0001)
+    public static let listGet = Self(rawValue: 0x0002)
+    public static let moreGet = Self(rawValue: 0x0003)
+    public static let sizeGet = Self(rawValue: 0x0004)
+    public static let tableGet = Self(rawValue: 0x0005)
+    public static let fieldSet = Self(rawValue: 0x0006)
+    public static let listSet = Self(rawValue: 0x0007)
+    public static let rowAdd = Self(rawValue: 0x0008)
+    public static let rowDelete = Self(rawValue: 0x0009)
+    public static let tableClear = Self(rawValue: 0x000A)
+
     /// Operations that read (UtilParamsGet); the others write (UtilParamsSet).
     public var isGet: Bool { (1...5).contains(rawValue) }
     /// Operations whose result block starts with RowCount and MoreFlag.
