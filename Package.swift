@@ -75,7 +75,7 @@ let package = Package(
         // The pipeline's interceptors, each its own concern; `Simulator` assembles them around the engine.
         .target(name: "Faults", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "Posix"], swiftSettings: strict),
         .target(name: "Statistics", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "Posix"], swiftSettings: strict),
-        .target(name: "Persistence", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "Posix", system],
+        .target(name: "Persistence", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "BlockStorage", "Posix", system],
                 swiftSettings: strict),
         .target(name: "Simulator", dependencies: ["IoctlEngine", "Faults", "Statistics", "Persistence", "Trace", "I2ODevice", "IOPModel", "I2OFormats"],
                 swiftSettings: strict),
@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "HardeningTests", dependencies: ["IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice", "Simulator", "Faults"],
                     path: "Tests/hardening/HardeningTests"),
         .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
-        .testTarget(name: "BlockStorageTests", dependencies: ["BlockStorage"]),
+        .testTarget(name: "BlockStorageTests", dependencies: ["BlockStorage", "Persistence"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),
         .testTarget(name: "DPTFirmwareTests", dependencies: ["DPTFirmware", "IOPModel", "I2OFormats"]),
