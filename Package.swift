@@ -64,9 +64,9 @@ let package = Package(
         .target(name: "I2OFormats", swiftSettings: strict),
         .target(name: "I2OABI", dependencies: ["I2OFormats"], swiftSettings: strict),
         .target(name: "I2ODevice", dependencies: ["I2OABI", "I2OFormats"], swiftSettings: strict),
-        .target(name: "IOPModel", dependencies: ["I2OFormats"], swiftSettings: strict),
         // The bytes of disks and logical drives: sparse media, RAID layouts, the write cache. No OS.
         .target(name: "BlockStorage", swiftSettings: strict),
+        .target(name: "IOPModel", dependencies: ["I2OFormats", "BlockStorage"], swiftSettings: strict),
         // The Adaptec/DPT firmware module: one implementation of IOPModel's IOPFirmware.
         .target(name: "DPTFirmware", dependencies: ["IOPModel", "I2OFormats"], swiftSettings: strict),
         .target(name: "Fixtures", dependencies: ["IOPModel", "DPTFirmware", "I2OFormats", .product(name: "Yams", package: "Yams")],
@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
         .testTarget(name: "BlockStorageTests", dependencies: ["BlockStorage", "Persistence"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
-        .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats"]),
+        .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats", "BlockStorage"]),
         .testTarget(name: "DPTFirmwareTests", dependencies: ["DPTFirmware", "IOPModel", "I2OFormats"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "DPTFirmware", "IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "Statistics", "Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),

@@ -19,6 +19,12 @@ public protocol BlockTarget: AnyObject, Sendable {
     /// allowed; never less): what a rebuild or a verify has to visit. A 35 GB disk written in three
     /// places answers three small ranges.
     func writtenExtents(in range: Range<UInt64>) -> [Range<UInt64>]
+    /// Whether the device answers I/O at all (a failed disk, a dead array: no).
+    var isReady: Bool { get }
+    /// Reassigns block `lba` to a spare block (BsaBlockReassign): a bad block answers again. What it
+    /// then reads depends on the device: zeros on a disk, the data rebuilt from redundancy on a
+    /// logical drive that has it.
+    func reassign(_ lba: UInt64) throws(BlockError)
 }
 
 /// Why a block request failed: what a BSA reply's DetailedStatus or a SCSI sense key reports.
@@ -44,6 +50,11 @@ public enum BlockError: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 extension BlockTarget {
+    public var isReady: Bool { true }
+    public func reassign(_ lba: UInt64) throws(BlockError) {
+        guard lba < blockCount else { throw .outOfRange(lba: lba, blocks: 1, capacity: blockCount) }
+    }
+
     /// The block count of a buffer, or `outOfRange` when the request does not fit the device.
     @inlinable
     public func checkedBlocks(_ lba: UInt64, bytes: Int) throws(BlockError) -> UInt64 {
@@ -70,7 +81,7 @@ extension BlockTarget {
 extension [UInt8] {
     /// `withUnsafeMutableBytes` for a body that throws `BlockError` (the standard one rethrows `any Error`).
     @inline(__always)
-    mutating func withBlockBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws(BlockError) -> R) throws(BlockError) -> R {
+    public mutating func withBlockBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws(BlockError) -> R) throws(BlockError) -> R {
         try withUnsafeMutableBytes { b in Result { () throws(BlockError) in try body(b) } }.get()
     }
 }

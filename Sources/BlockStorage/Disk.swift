@@ -58,6 +58,7 @@ public final class Disk: BlockTarget {
     }
 
     public func writtenExtents(in range: Range<UInt64>) -> [Range<UInt64>] { medium.writtenExtents(in: range) }
+    public var isReady: Bool { !isFailed }
 
     private func check(_ lba: UInt64, bytes: Int) throws(BlockError) {
         let blocks = try checkedBlocks(lba, bytes: bytes)

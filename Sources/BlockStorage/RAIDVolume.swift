@@ -42,6 +42,32 @@ public final class RAIDVolume: BlockTarget {
         }
     }
 
+    public var isReady: Bool { health != .dead }
+
+    /// Reassigns drive block `lba` on every member that holds it and writes it back from the
+    /// others where the level has redundancy (the controller's repair of a bad block); without
+    /// redundancy the block reads as zeros afterwards.
+    public func reassign(_ lba: UInt64) throws(BlockError) {
+        guard lba < blockCount else { throw .outOfRange(lba: lba, blocks: 1, capacity: blockCount) }
+        let p = layout.place(lba, upTo: 1)
+        let holders = p.members + (p.parity.map { [$0] } ?? [])
+        try state.withLock { s throws(BlockError) in
+            for k in holders where !s.members[k].isFailed && s.members[k].badBlocks.contains(where: { $0.contains(p.memberLBA) }) {
+                try s.members[k].reassign(p.memberLBA)
+                var block = [UInt8](repeating: 0, count: blockSize)
+                let others = (0..<layout.memberCount).filter { $0 != k }
+                // The block's contents from the other members: a mirror's copy, or RAID 5's XOR.
+                let copy = p.parity == nil ? p.members.first { $0 != k && valid(s, $0, p.memberLBA, 1) } : nil
+                if let copy {
+                    try block.withBlockBytes { b throws(BlockError) in try s.members[copy].read(p.memberLBA, into: b) }
+                } else if layout.level == .raid5, others.allSatisfy({ valid(s, $0, p.memberLBA, 1) }) {
+                    try block.withBlockBytes { b throws(BlockError) in try reconstruct(s, excluding: k, p.memberLBA, into: b) }
+                }
+                try s.members[k].write(p.memberLBA, block)
+            }
+        }
+    }
+
     // MARK: - Reads and writes
 
     public func read(_ lba: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BlockError) {

@@ -74,6 +74,9 @@ public final class WriteCache: BlockTarget {
         }
     }
 
+    public var isReady: Bool { backing.isReady }
+    public func reassign(_ lba: UInt64) throws(BlockError) { try backing.reassign(lba) }
+
     public func writtenExtents(in range: Range<UInt64>) -> [Range<UInt64>] {
         var e = Extents(backing.writtenExtents(in: range))
         for r in state.withLock({ $0.dirty.clipped(to: range) }) { e.insert(r) }

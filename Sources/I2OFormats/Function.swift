@@ -17,8 +17,10 @@ public struct I2OFunction: NamedCode {
         0xC5: "ExecPathQuiesce", 0xC7: "ExecDdmQuiesce", 0xC9: "ExecIopConnect", 0xCA: "ExecConnSetup",
         0xD1: "ExecSysEnable", 0xD3: "ExecPathEnable", 0xD5: "ExecDdmEnable", 0xD7: "ExecPathReset",
         0xD9: "ExecDdmReset", 0xDD: "ExecStaticMfCreate", 0xDF: "ExecStaticMfRelease",
-        0x30: "BsaBlockRead", 0x31: "BsaBlockWrite", 0x37: "BsaCacheFlush", 0x81: "ScsiScbExec",
-        0x83: "ScsiScbAbort", 0xFF: "Private",
+        0x25: "BsaStatusCheck", 0x27: "BsaDeviceReset", 0x30: "BsaBlockRead", 0x31: "BsaBlockWrite",
+        0x33: "BsaBlockWriteVerify", 0x35: "BsaMediaVerify", 0x37: "BsaCacheFlush", 0x41: "BsaMediaMount",
+        0x43: "BsaMediaEject", 0x45: "BsaMediaFormat", 0x49: "BsaMediaLock", 0x4B: "BsaMediaUnlock",
+        0x70: "BsaPowerMgt", 0x71: "BsaBlockReassign", 0x81: "ScsiScbExec", 0x83: "ScsiScbAbort", 0xFF: "Private",
     ]
     public static let hexDigits = 2
 
@@ -46,6 +48,20 @@ public struct I2OFunction: NamedCode {
     public static let execIopReset = Self(rawValue: 0xBD)
     public static let execIopClear = Self(rawValue: 0xBE)
     public static let execSysEnable = Self(rawValue: 0xD1)
+    // Random block storage class (BSA); 0x27 is also SCSI's device reset.
+    public static let bsaStatusCheck = Self(rawValue: 0x25)
+    public static let bsaDeviceReset = Self(rawValue: 0x27)
+    public static let bsaBlockRead = Self(rawValue: 0x30)
+    public static let bsaBlockWrite = Self(rawValue: 0x31)
+    public static let bsaBlockWriteVerify = Self(rawValue: 0x33)
+    public static let bsaMediaVerify = Self(rawValue: 0x35)
+    public static let bsaCacheFlush = Self(rawValue: 0x37)
+    public static let bsaMediaMount = Self(rawValue: 0x41)
+    public static let bsaMediaEject = Self(rawValue: 0x43)
+    public static let bsaMediaLock = Self(rawValue: 0x49)
+    public static let bsaMediaUnlock = Self(rawValue: 0x4B)
+    public static let bsaPowerMgt = Self(rawValue: 0x70)
+    public static let bsaBlockReassign = Self(rawValue: 0x71)
     /// Private (vendor) messages: word 4 = XFunctionCode | OrganizationID << 16.
     public static let privateMessage = Self(rawValue: 0xFF)
 }

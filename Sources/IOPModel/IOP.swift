@@ -47,6 +47,10 @@ public struct IOP: Sendable {
     }
     private var storage: Storage
 
+    /// The data of the block storage devices, by TID (`BlockStorageClass.swift`). References: every
+    /// copy of the IOP reaches the same disks.
+    public internal(set) var blockDevices: [TID: BlockDevice] = [:]
+
     /// Makes the box this IOP's own before a change.
     private mutating func unique() {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
@@ -121,6 +125,9 @@ public struct IOP: Sendable {
                        lctChangeIndicator: lctChangeIndicator, bootDevice: bootDevice,
                        devices: order.compactMap { devices[$0] }, store: store, firmware: firmware)
     }
+
+    /// Gives device `tid` its data: block storage requests to it are answered from `device`.
+    public mutating func attach(_ device: BlockDevice, to tid: TID) { blockDevices[tid] = device }
 
     /// The LCT in wire format as the IOP would write it for ExecLctNotify.
     public var lct: LCT {

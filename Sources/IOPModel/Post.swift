@@ -11,8 +11,9 @@ extension IOP {
     /// 3. a `KnownFailure` of the target device that matches the function (and, for
     ///    UtilParamsGet/Set, the group of any operation) → its ReqStatus / DetailedStatus, no
     ///    state change;
-    /// 4. the function's handler; a function the model does not implement → ERROR_NO_DATA_TRANSFER
-    ///    / UNSUPPORTED_FUNCTION.
+    /// 4. the function's handler — a block storage function to a device with data goes to
+    ///    `bsaRequest` (BlockStorageClass.swift); a function the model does not implement →
+    ///    ERROR_NO_DATA_TRANSFER / UNSUPPORTED_FUNCTION.
     ///
     /// A malformed request never traps: a frame shorter than its function needs → MESSAGE_TOO_SMALL,
     /// no SGL or too few elements → MISSING_PARAMETER, an SGL that does not decode or names a bus
@@ -55,12 +56,20 @@ extension IOP {
             case .execSwRemove: return try swRemove(request)
             case .execConfigValidate: return configValidate(request)
             case .privateMessage: return try privateMessage(request, memory: memory)
+            case _ where Self.isBlockStorageFunction(function):
+                guard let blockDevice = blockDevices[request.target] else { fallthrough }
+                return try bsaRequest(request, device: blockDevice, memory: memory)
             default:
                 return MessageFrame.reply(to: request, status: .errorNoDataTransfer, detail: .unsupportedFunction)
             }
         } catch {
             return error.reply(to: request)
         }
+    }
+
+    /// The block storage class's functions (BsaStatusCheck 0x25 … BsaBlockReassign 0x71).
+    static func isBlockStorageFunction(_ f: I2OFunction) -> Bool {
+        [0x25, 0x27, 0x30, 0x31, 0x33, 0x35, 0x37, 0x41, 0x43, 0x49, 0x4B, 0x70, 0x71].contains(f.rawValue)
     }
 
     /// Executive class functions (0xA0–0xDF), which only TID 0 accepts.
