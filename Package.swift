@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "IOPModel", dependencies: ["I2OFormats", "BlockStorage"], swiftSettings: strict),
         // The Adaptec/DPT firmware module: one implementation of IOPModel's IOPFirmware.
         .target(name: "DPTFirmware", dependencies: ["IOPModel", "I2OFormats"], swiftSettings: strict),
-        .target(name: "Fixtures", dependencies: ["IOPModel", "DPTFirmware", "I2OFormats", .product(name: "Yams", package: "Yams")],
+        .target(name: "Fixtures", dependencies: ["IOPModel", "DPTFirmware", "BlockStorage", "I2OFormats", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .target(name: "IoctlEngine", dependencies: ["I2OABI", "I2ODevice", "IOPModel", "I2OFormats"], swiftSettings: strict),
         // The pipeline's interceptors, each its own concern; `Simulator` assembles them around the engine.

@@ -57,6 +57,7 @@ public enum SnapshotWriter {
                 o += "          \(page): \(FixtureYAML.quote(String(decoding: d.htmlPages[page] ?? [], as: UTF8.self)))\n"
             }
         }
+        if let storage = d.blockStorage { o += "        storage: \(self.storage(storage))\n" }
         if !d.failures.isEmpty {
             o += "        failures:\n"
             for f in d.failures {
@@ -69,6 +70,17 @@ public enum SnapshotWriter {
             }
         }
         return o
+    }
+
+    static func storage(_ s: StorageDescription) -> String {
+        switch s {
+        case let .disk(d):
+            return "{disk: \(FixtureYAML.quote(d.name)), blocks: \(d.blocks), block_size: \(d.blockSize), removable: \(d.removable), failed: \(d.failed)}"
+        case let .volume(v):
+            let members = v.members.map { hex($0.rawValue, width: 3) }.joined(separator: ", ")
+            return "{raid: \(v.level.rawValue), members: [\(members)], blocks: \(v.blocks), stripe: \(v.stripeBlocks), "
+                + "start: \(v.startBlock), cache: \(v.writeBack ? "write-back" : "write-through")}"
+        }
     }
 
     static func isStandard(_ g: UInt16, tid: TID) -> Bool {

@@ -4,7 +4,7 @@ import IOPModel
 extension Interpreter {
     static let deviceKeys = ["tid", "class", "class_version", "org_id", "subclass", "flags", "parent", "user",
                              "change_indicator", "bios_info", "identity_tag", "event_capabilities", "groups", "html",
-                             "html_file", "failures"]
+                             "html_file", "failures", "storage"]
     static let flagNames: [(String, DeviceFlags)] = [
         ("config_dialog_request", .configDialogRequest), ("multi_user", .multiUser),
         ("peer_service_disabled", .peerServiceDisabled), ("management_service_disabled", .managementServiceDisabled),
@@ -16,6 +16,7 @@ extension Interpreter {
         var out: [DeviceDescription] = []
         var seen: [TID: (index: Int, line: Int)] = [:]
         var parents: [(TID, FixtureNode?, String)] = []
+        var storageNodes: [TID: FixtureNode] = [:]
         var allParsed = true
         for (i, item) in list.enumerated() {
             let p = path + "[\(i)]"
@@ -27,12 +28,14 @@ extension Interpreter {
             }
             seen[d.tid] = (i, item.mark.line)
             if let parentNode { parents.append((d.entry.parentTID, parentNode, p)) }
+            if case let .mapping(m) = item, let n = m["storage"] { storageNodes[d.tid] = n }
             out.append(d)
         }
         for (t, n, p) in parents where t != .none && seen[t] == nil && !known.contains(t) {
             r.error(n, join(p, "parent"), "parent TID \(t) is not a device of this IOP",
                     hint: "use the TID of a device listed under devices (0 for the executive), or none")
         }
+        checkStorage(out, nodes: storageNodes, path)
         if allParsed, !known.contains(.executive), !out.contains(where: { $0.tid == .executive }) {
             r.error(node, path, "no executive: an IOP's devices must include TID 0",
                     hint: "add `- {tid: 0, class: EXECUTIVE}` first")
@@ -100,6 +103,13 @@ extension Interpreter {
         }
         if let v = o["failures"], let list = r.list(v, o.sub("failures"), of: "known failures") {
             d.failures = list.enumerated().compactMap { failure($1, o.sub("failures") + "[\($0)]", executive: tid == .executive) }
+        }
+        if let v = o["storage"] {
+            d.blockStorage = storage(v, o.sub("storage"))
+            if d.blockStorage != nil, entry.classID != .randomBlockStorage, entry.classID != .scsiPeripheral {
+                r.error(v, o.sub("storage"), "device \(tid) is \(entry.classID): only RANDOM_BLOCK_STORAGE and SCSI_PERIPHERAL devices hold data",
+                        hint: "write one of those classes, or drop storage:")
+            }
         }
         return (d, o["parent"])
     }

@@ -38,15 +38,19 @@ public struct DeviceDescription: Hashable, Sendable {
         @exclusivity(unchecked) var groups: [UInt16: ParamGroup]
         @exclusivity(unchecked) var htmlPages: [UInt32: [UInt8]]
         @exclusivity(unchecked) var failures: [KnownFailure]
+        @exclusivity(unchecked) var blockStorage: StorageDescription?
         /// Group 0xF100 as a read gives it, derived fields included: a function of `entry` and
         /// `groups`, recomputed whenever either changes (see `IOP.deviceIdentity`).
         @exclusivity(unchecked) var identity: ParamGroup
         init(entry: LCTEntry, groups: [UInt16: ParamGroup], htmlPages: [UInt32: [UInt8]], failures: [KnownFailure],
-             identity: ParamGroup? = nil) {
+             blockStorage: StorageDescription? = nil, identity: ParamGroup? = nil) {
             self.entry = entry; self.groups = groups; self.htmlPages = htmlPages; self.failures = failures
+            self.blockStorage = blockStorage
             self.identity = identity ?? IOP.deviceIdentity(entry: entry, groups: groups)
         }
-        func copy() -> Storage { Storage(entry: entry, groups: groups, htmlPages: htmlPages, failures: failures, identity: identity) }
+        func copy() -> Storage {
+            Storage(entry: entry, groups: groups, htmlPages: htmlPages, failures: failures, blockStorage: blockStorage, identity: identity)
+        }
         func refreshIdentity() { identity = IOP.deviceIdentity(entry: entry, groups: groups) }
     }
     private var storage: Storage
@@ -77,19 +81,25 @@ public struct DeviceDescription: Hashable, Sendable {
         get { storage.failures }
         _modify { unique(); yield &storage.failures }
     }
+    /// Where the device's data lives (block storage devices that hold data; nil: none).
+    public var blockStorage: StorageDescription? {
+        get { storage.blockStorage }
+        _modify { unique(); yield &storage.blockStorage }
+    }
 
     public init(entry: LCTEntry, groups: [UInt16: ParamGroup] = [:], htmlPages: [UInt32: [UInt8]] = [:],
-                failures: [KnownFailure] = []) {
-        storage = Storage(entry: entry, groups: groups, htmlPages: htmlPages, failures: failures)
+                failures: [KnownFailure] = [], blockStorage: StorageDescription? = nil) {
+        storage = Storage(entry: entry, groups: groups, htmlPages: htmlPages, failures: failures, blockStorage: blockStorage)
     }
     public var tid: TID { entry.localTID }
 
     public static func == (a: DeviceDescription, b: DeviceDescription) -> Bool {
         a.storage === b.storage
-            || (a.entry == b.entry && a.groups == b.groups && a.htmlPages == b.htmlPages && a.failures == b.failures)
+            || (a.entry == b.entry && a.groups == b.groups && a.htmlPages == b.htmlPages && a.failures == b.failures
+                && a.blockStorage == b.blockStorage)
     }
     public func hash(into h: inout Hasher) {
-        h.combine(entry); h.combine(groups); h.combine(htmlPages); h.combine(failures)
+        h.combine(entry); h.combine(groups); h.combine(htmlPages); h.combine(failures); h.combine(blockStorage)
     }
 }
 

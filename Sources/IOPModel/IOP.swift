@@ -109,7 +109,8 @@ public struct IOP: Sendable {
     /// The vendor firmware module (nil: the IOP answers no private messages).
     public var firmware: (any IOPFirmware)? { storage.firmware }
 
-    public init(_ d: IOPDescription) {
+    /// The IOP a description gives; its block storage devices hold their data in `media`'s disks.
+    public init(_ d: IOPDescription, media: any MediaProvider = MemoryMedia()) {
         unit = d.unit
         lctIopFlags = d.lctIopFlags
         lctChangeIndicator = d.lctChangeIndicator
@@ -117,6 +118,7 @@ public struct IOP: Sendable {
         storage = Storage(status: d.status, hrt: d.hrt,
                           devices: Dictionary(d.devices.map { ($0.tid, $0) }, uniquingKeysWith: { a, _ in a }),
                           order: d.devices.map(\.tid), store: d.store, firmware: d.firmware)
+        attachStorage(d.devices, media: media)
     }
 
     /// The description this IOP would be re-created from now (a snapshot).
@@ -154,9 +156,13 @@ public struct IOP: Sendable {
 public struct Machine: Sendable {
     public var iops: [IOPUnit: IOP]
     public let name: String
-    public init(_ d: MachineDescription) {
+    /// Where the disks' bytes live; a machine re-created from a description (a hot-plug, a restore)
+    /// keeps it, so its disks keep their data.
+    public let media: any MediaProvider
+    public init(_ d: MachineDescription, media: any MediaProvider = MemoryMedia()) {
         name = d.name
-        iops = Dictionary(d.iops.map { ($0.unit, IOP($0)) }, uniquingKeysWith: { a, _ in a })
+        self.media = media
+        iops = Dictionary(d.iops.map { ($0.unit, IOP($0, media: media)) }, uniquingKeysWith: { a, _ in a })
     }
     public var units: [IOPUnit] { iops.keys.sorted() }
     public var snapshot: MachineDescription { MachineDescription(name: name, iops: units.compactMap { iops[$0]?.snapshot }) }

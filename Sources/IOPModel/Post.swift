@@ -57,7 +57,7 @@ extension IOP {
             case .execConfigValidate: return configValidate(request)
             case .privateMessage: return try privateMessage(request, memory: memory)
             case _ where Self.isBlockStorageFunction(function):
-                guard let blockDevice = blockDevices[request.target] else { fallthrough }
+                guard device.entry.classID == .randomBlockStorage, let blockDevice = blockDevices[request.target] else { fallthrough }
                 return try bsaRequest(request, device: blockDevice, memory: memory)
             default:
                 return MessageFrame.reply(to: request, status: .errorNoDataTransfer, detail: .unsupportedFunction)

@@ -31,7 +31,7 @@ extension Engine {
     /// registrations are gone from the new IOPs: clients register again.
     public func replaceMachine(_ description: MachineDescription) {
         locked { s in
-            s.machine = Machine(description)
+            s.machine = Machine(description, media: s.machine.media)
             for id in s.files.keys { s.files[id]?.registrations.removeAll() }
             if personality is any KernelPersonality { s.loadDriverTables() }
         }

@@ -9,6 +9,7 @@ import IoctlEngine
 import Simulator
 import Persistence
 import Synchronization
+import BlockStorage
 
 /// Options `serve` and `run` share: persistent state and the control channel.
 struct DaemonOptions: ParsableArguments {
@@ -21,6 +22,11 @@ struct DaemonOptions: ParsableArguments {
         "Serve the control channel (i2osim ctl SOCKET …, docs/control.md) on this Unix socket (mode 0600).",
         valueName: "SOCKET"))
     var control: String?
+
+    @Option(help: ArgumentHelp(
+        "Keep the disks' data as sparse image files in DIR (default: DIR/disks of --state-dir; without either, in memory).",
+        valueName: "DIR"))
+    var diskDir: String?
 
     @Flag(help: "With --state-dir: move an existing state file aside (state.json.damaged-<time>) and start anew.")
     var freshState = false
@@ -44,6 +50,21 @@ struct DaemonOptions: ParsableArguments {
         } catch {
             printError("i2osim: \(error)")
             throw ExitCode(error.isLocked ? 75 : 1)   // EX_TEMPFAIL when another daemon holds it
+        }
+    }
+
+    /// Where the disks' bytes live: image files in --disk-dir (or the state directory's disks/),
+    /// else memory. Every disk of `description` is opened now, so a bad image stops the start with
+    /// its path and the reason.
+    func media(for description: MachineDescription) throws -> any MediaProvider {
+        guard let dir = diskDir ?? stateDir.map({ $0 + "/disks" }) else { return MemoryMedia() }
+        do throws(BlockError) {
+            let media = try ImageFileMedia(directory: dir)
+            try media.prepare(description)
+            return media
+        } catch {
+            printError("i2osim: \(error)")
+            throw ExitCode.failure
         }
     }
 

@@ -89,7 +89,7 @@ struct Run: ParsableCommand {
             // The user's input first (the fixture and its fault rules, the state), then the library.
             var description = try loadMachine(fixture)
             let stateDirectory = try daemon.openState(&description)
-            let simulator = Simulator(machine: Machine(description), personality: personality,
+            let simulator = Simulator(machine: Machine(description, media: try daemon.media(for: description)), personality: personality,
                                       observer: hub, timeoutScale: timeoutScale)
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
             let library = try PreloadSetup.libraryDirectory(preloadDir)

@@ -173,7 +173,7 @@ struct Serve: ParsableCommand {
         } else {
             var description = try loadMachine(fixture)
             let stateDirectory = try daemon.openState(&description)
-            let simulator = Simulator(machine: Machine(description), personality: personality, observer: observer,
+            let simulator = Simulator(machine: Machine(description, media: try daemon.media(for: description)), personality: personality, observer: observer,
                                       timeoutScale: timeoutScale)
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
             try attachTracer(trace, to: simulator, transport: transport)

@@ -1,0 +1,101 @@
+import BlockStorage
+import I2OFormats
+import Synchronization
+
+/// What a block storage device holds its data in, as a description says it (a fixture's
+/// `storage:` key, or a vendor module's derived devices): a disk of its own, or a logical drive
+/// over other devices' disks. The IOP turns it into a `BlockDevice` when it is made
+/// (`IOP.init(_:media:)`); the bytes come from a `MediaProvider`.
+public enum StorageDescription: Hashable, Sendable {
+    case disk(DiskStorage)
+    case volume(VolumeStorage)
+}
+
+/// A disk: `blocks` blocks of `blockSize` bytes in a medium named `name` (its image file's name).
+public struct DiskStorage: Hashable, Sendable {
+    public var name: String
+    public var blocks: UInt64
+    public var blockSize: Int
+    public var removable: Bool
+    /// A failed disk answers no I/O.
+    public var failed: Bool
+    public init(name: String, blocks: UInt64, blockSize: Int = 512, removable: Bool = false, failed: Bool = false) {
+        self.name = name; self.blocks = blocks; self.blockSize = blockSize; self.removable = removable; self.failed = failed
+    }
+}
+
+/// A logical drive over the disks of `members` (TIDs of devices with disk storage), laid out by
+/// `RAIDLayout`, behind the controller's cache.
+public struct VolumeStorage: Hashable, Sendable {
+    public var level: RAIDLayout.Level
+    public var members: [TID]
+    public var stripeBlocks: UInt64
+    public var startBlock: UInt64
+    public var blocks: UInt64
+    public var writeBack: Bool
+    public init(level: RAIDLayout.Level, members: [TID], stripeBlocks: UInt64 = 128, startBlock: UInt64 = 0,
+                blocks: UInt64, writeBack: Bool = false) {
+        self.level = level; self.members = members; self.stripeBlocks = stripeBlocks; self.startBlock = startBlock
+        self.blocks = blocks; self.writeBack = writeBack
+    }
+}
+
+/// Where disks' bytes live. The model asks for one medium per disk, by IOP and disk name; the same
+/// name must give the same bytes for as long as the provider lives (and, for image files, across
+/// restarts).
+public protocol MediaProvider: Sendable {
+    func medium(iop: IOPUnit, disk: DiskStorage) -> any BlockTarget
+}
+
+/// Disks in memory: what a machine served without a state or disk directory stores its data in.
+/// The bytes live as long as the provider.
+public final class MemoryMedia: MediaProvider {
+    private let media = MediaTable()
+    public init() {}
+    public func medium(iop: IOPUnit, disk: DiskStorage) -> any BlockTarget {
+        media.medium(iop: iop, name: disk.name) { MemoryMedium(blockSize: disk.blockSize, blockCount: disk.blocks) }
+    }
+}
+
+/// Media by (IOP, name), made once: a provider's table.
+public final class MediaTable: Sendable {
+    private let table = Mutex<[String: any BlockTarget]>([:])
+    public init() {}
+    public func medium(iop: IOPUnit, name: String, make: () -> any BlockTarget) -> any BlockTarget {
+        table.withLock { t in
+            let key = "\(iop.rawValue)/\(name)"
+            if let m = t[key] { return m }
+            let m = make()
+            t[key] = m
+            return m
+        }
+    }
+}
+
+extension IOP {
+    /// Gives every device with storage its data: disks first (each its medium from `media`), then
+    /// logical drives over them. A description that cannot be built (a member without a disk, a
+    /// layout the members cannot hold) leaves that device without data: the fixture loader
+    /// refuses such descriptions with the reason, so only hand-made descriptions reach this.
+    mutating func attachStorage(_ devices: [DeviceDescription], media: any MediaProvider) {
+        var disks: [TID: Disk] = [:]
+        for d in devices {
+            guard case let .disk(s)? = d.blockStorage else { continue }
+            let disk = Disk(medium: media.medium(iop: unit, disk: s))
+            disk.isFailed = s.failed
+            disks[d.tid] = disk
+            attach(BlockDevice(disk, removable: s.removable), to: d.tid)
+        }
+        for d in devices {
+            guard case let .volume(v)? = d.blockStorage else { continue }
+            let members = v.members.compactMap { disks[$0] }
+            guard members.count == v.members.count, let first = members.first,
+                  let layout = try? RAIDLayout(level: v.level, memberCount: members.count, stripeBlocks: v.stripeBlocks,
+                                               startBlock: v.startBlock, blockCount: v.blocks,
+                                               memberBlocks: members.map(\.blockCount).min() ?? first.blockCount)
+            else { continue }
+            let volume = RAIDVolume(layout: layout, members: members)
+            attach(BlockDevice(WriteCache(volume, mode: v.writeBack ? .writeBack : .writeThrough)), to: d.tid)
+        }
+    }
+}

@@ -1,0 +1,100 @@
+#!/bin/sh
+# Block storage through the preload transport: data written through BsaBlockWrite (PASSTHRU)
+# reads back, lands in the disks' image files, survives a restart and kill -9 (write-through),
+# loses only unflushed data in write-back mode, and a mirror still serves it with either member
+# failed.
+#
+#   Tests/block/test-block.sh [I2OSIM] [TRIALS]     (default: SwiftPM's debug i2osim; 20 kill -9 trials)
+#
+# Uses fixtures/promise-supertrak100-l2.yaml: RAID device TID 14 (decimal), a mirror of the disks
+# ide0 (TID 10) and ide1 (TID 15). Prints "N passed, N failed".
+set -u
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+i2osim=${1:-$(cd "$repo" && swift build --show-bin-path)/i2osim}
+trials=${2:-20}
+bindir=$(cd "$(dirname "$i2osim")" && pwd)
+i2osim=$bindir/$(basename "$i2osim")
+work=$(mktemp -d /tmp/i2osim-block.XXXXXX)
+daemon=
+trap '[ -n "$daemon" ] && kill -9 $daemon 2>/dev/null; rm -rf "$work"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
+check() { name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+
+[ -x "$i2osim" ] || { echo "no i2osim at $i2osim (swift build first)"; echo "0 passed, 1 failed"; exit 1; }
+"$repo/Sources/CPreload/build.sh" "$bindir" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+"$repo/Tests/block/build.sh" "$work" >/dev/null || { echo "block client not built"; echo "0 passed, 1 failed"; exit 1; }
+client=$work/block-client
+fixture=$repo/fixtures/promise-supertrak100-l2.yaml
+sed 's/storage: {raid: 1, members: \[10, 15\], blocks: 2503872}/storage: {raid: 1, members: [10, 15], blocks: 2503872, cache: write-back}/' \
+    "$fixture" >"$work/writeback.yaml"
+sed 's/storage: {disk: ide1, blocks: 2503872}/storage: {disk: ide1, blocks: 2503872, failed: true}/' "$fixture" >"$work/ide1-failed.yaml"
+sed 's/storage: {disk: ide0, blocks: 2611200}/storage: {disk: ide0, blocks: 2611200, failed: true}/' "$fixture" >"$work/ide0-failed.yaml"
+
+# The self-test in one `run`.
+out=$("$i2osim" run --fixture "$fixture" -- "$client" 14 check 2>&1)
+check "block client self-test through run (RAID 1, TID 14): $(echo "$out" | tail -1)" sh -c "echo \"\$1\" | tail -1 | grep -q ' 0 failed'" sh "$out"
+echo "$out" | grep '^FAIL' | sed 's/^/#   /'
+
+start() {   # fixture, disk dir
+    rm -f "$work/ready"
+    "$i2osim" serve --socket "$work/s.sock" --fixture "$1" --disk-dir "$2" --ready-file "$work/ready" >"$work/serve.out" 2>&1 &
+    daemon=$!
+    for _ in $(seq 100); do [ -e "$work/ready" ] && return 0; sleep 0.05; done
+    echo "# daemon did not start:"; sed 's/^/#   /' "$work/serve.out"; return 1
+}
+stop() { kill "$1" $daemon 2>/dev/null; wait $daemon 2>/dev/null; daemon=; }
+cl() { LD_PRELOAD="$bindir/i2osim-preload/\$PLATFORM/libi2osim-preload.so" I2OSIM_SOCKET="$work/s.sock" "$client" "$@"; }
+
+disks=$work/disks
+start "$fixture" "$disks"
+check "write 256 KiB at LBA 4096" cl 14 write 4096 512 7
+check "… reads back" cl 14 verify 4096 512 7
+stop -TERM
+check "the disks are image files of their capacity (ide0 1275 MB)" test "$(stat -c %s "$disks/iop0-ide0.img")" = $((2611200 * 512))
+check "… sparse: ide0 takes under 16 MiB" test "$(($(stat -c %b "$disks/iop0-ide0.img") * 512))" -lt $((16 << 20))
+start "$fixture" "$disks"
+check "after a restart the data is there" cl 14 verify 4096 512 7
+stop -TERM
+
+start "$work/ide1-failed.yaml" "$disks"
+check "mirror with ide1 failed: the data reads from ide0" cl 14 verify 4096 512 7
+check "… and a write while degraded succeeds" cl 14 write 8192 64 9
+stop -TERM
+start "$work/ide0-failed.yaml" "$disks"
+check "mirror with ide0 failed: the first data reads from ide1 (both members had it)" cl 14 verify 4096 512 7
+stop -TERM
+
+# kill -9 right after an acknowledged write-through write: nothing acknowledged is lost.
+lost=0
+for i in $(seq "$trials"); do
+    start "$fixture" "$disks" || { lost=$((lost + 1)); continue; }
+    if cl 14 write $((20000 + i * 64)) 64 $i; then
+        kill -9 $daemon; wait $daemon 2>/dev/null; daemon=
+        start "$fixture" "$disks" || { lost=$((lost + 1)); continue; }
+        cl 14 verify $((20000 + i * 64)) 64 $i 2>/dev/null || lost=$((lost + 1))
+    else
+        lost=$((lost + 1))
+    fi
+    stop -KILL
+done
+check "$trials kill -9 trials after acknowledged write-through writes: $lost lost" test $lost = 0
+
+# Write-back: flushed data survives kill -9; unflushed data is lost, as on a card without battery.
+wb=$work/wb-disks
+start "$work/writeback.yaml" "$wb"
+write_flushed() { cl 14 write 100 64 1 wb && cl 14 flush; }
+write_unflushed() { cl 14 write 300 64 2 wb && cl 14 verify 300 64 2; }
+unflushed_lost() { ! cl 14 verify 300 64 2 2>/dev/null; }
+check "write-back: write A and flush" write_flushed
+check "write-back: write B, not flushed, reads back before the crash" write_unflushed
+stop -KILL
+start "$work/writeback.yaml" "$wb"
+check "after kill -9: the flushed write A survived" cl 14 verify 100 64 1
+check "… the unflushed write B is lost" unflushed_lost
+stop -TERM
+
+echo "$passed passed, $failed failed"
+[ $failed = 0 ]
