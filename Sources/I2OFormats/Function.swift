@@ -62,6 +62,8 @@ public struct I2OFunction: NamedCode {
     public static let bsaMediaUnlock = Self(rawValue: 0x4B)
     public static let bsaPowerMgt = Self(rawValue: 0x70)
     public static let bsaBlockReassign = Self(rawValue: 0x71)
+    /// SCSI peripheral class: execute a SCSI control block.
+    public static let scsiScbExec = Self(rawValue: 0x81)
     /// Private (vendor) messages: word 4 = XFunctionCode | OrganizationID << 16.
     public static let privateMessage = Self(rawValue: 0xFF)
 }

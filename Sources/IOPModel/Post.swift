@@ -56,6 +56,8 @@ extension IOP {
             case .execSwRemove: return try swRemove(request)
             case .execConfigValidate: return configValidate(request)
             case .privateMessage: return try privateMessage(request, memory: memory)
+            case .scsiScbExec where device.entry.classID == .scsiPeripheral && blockDevices[request.target] != nil:
+                return try scsiRequest(request, device: blockDevices[request.target]!, identity: scsiIdentity(of: device), memory: memory)
             case _ where Self.isBlockStorageFunction(function):
                 guard device.entry.classID == .randomBlockStorage, let blockDevice = blockDevices[request.target] else { fallthrough }
                 return try bsaRequest(request, device: blockDevice, memory: memory)
