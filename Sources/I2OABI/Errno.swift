@@ -35,6 +35,8 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
     public static let EPIPE = Errno(rawValue: 32)
     /// The corresponding C error is `ENOBUFS`.
     public static let ENOBUFS = Errno(rawValue: 105)
+    /// The corresponding C error is `EOPNOTSUPP`.
+    public static let EOPNOTSUPP = Errno(rawValue: 95)
     /// The corresponding C error is `ETIMEDOUT`.
     public static let ETIMEDOUT = Errno(rawValue: 110)
 
@@ -43,7 +45,7 @@ public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertib
         "EPERM": .EPERM, "ENOENT": .ENOENT, "EINTR": .EINTR, "EIO": .EIO, "ENXIO": .ENXIO, "EBADF": .EBADF,
         "EAGAIN": .EAGAIN, "ENOMEM": .ENOMEM, "EFAULT": .EFAULT, "EBUSY": .EBUSY, "ENODEV": .ENODEV,
         "EINVAL": .EINVAL, "ENOTTY": .ENOTTY, "ENOSPC": .ENOSPC, "EPIPE": .EPIPE, "ENOBUFS": .ENOBUFS,
-        "ETIMEDOUT": .ETIMEDOUT,
+        "EOPNOTSUPP": .EOPNOTSUPP, "ETIMEDOUT": .ETIMEDOUT,
     ]
     private static let names: [Int32: String] = Dictionary(uniqueKeysWithValues: byName.map { ($0.value.rawValue, $0.key) })
 

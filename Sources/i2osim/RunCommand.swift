@@ -72,6 +72,8 @@ struct Run: ParsableCommand {
         if recordFrom != nil, fixture != nil {
             throw ValidationError("--record-from passes the requests to a real device; it takes no --fixture")
         }
+        try DPTINames.validateSimulated(devices, source: recordFrom.map { _ in "--record-from" })
+        try DPTINames.validateForSocket(devices, option: "--device")
     }
 
     private var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
@@ -94,6 +96,10 @@ struct Run: ParsableCommand {
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
             let library = try PreloadSetup.libraryDirectory(preloadDir)
             try attachTracer(trace, to: simulator)
+            // A dpti node (`--device /dev/dpti0`) is served alone: the machine then has no /dev/i2o/ctl.
+            if let dpti = try DPTINames.nodes(devices, engine: simulator.engine).values.first {
+                return try PreloadSetup.runPrivately(argv, node: dpti, hub: hub, library: library, devices: devices, verbose: logging.verbose)
+            }
             return try PreloadSetup.runPrivately(argv, node: simulator.engine, hub: hub, library: library, devices: devices, verbose: logging.verbose)
         }
         throw ExitCode(outcome.shellStatus)

@@ -119,6 +119,8 @@ struct Serve: ParsableCommand {
             throw ValidationError("--group \(group): no such group")
         }
         try Readiness.validate(readyFile)
+        try DPTINames.validateSimulated(names, source: replay.map { _ in "--replay" } ?? recordFrom.map { _ in "--record-from" })
+        if socket != nil { try DPTINames.validateForSocket(names, option: "--socket") }
         if replayMode != nil && replay == nil { throw ValidationError("--strict and --keyed go with --replay TRACE") }
         if replay != nil && recordFrom != nil { throw ValidationError("--replay and --record-from exclude each other: answer from a trace, or from a real node") }
         if let source = replay.map({ _ in "--replay" }) ?? recordFrom.map({ _ in "--record-from" }) {
@@ -177,20 +179,26 @@ struct Serve: ParsableCommand {
                                       timeoutScale: timeoutScale)
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
             try attachTracer(trace, to: simulator, transport: transport)
-            try serving.serve(simulator.engine, verbose: logging.verbose)
+            let dpti = try DPTINames.nodes(names, engine: simulator.engine)
+            try serving.serve(simulator.engine, dpti: dpti, verbose: logging.verbose)
         }
     }
 }
 
-/// Serves a node until SIGINT/SIGTERM/SIGHUP.
+/// Serves a node until SIGINT/SIGTERM/SIGHUP: `node` on every name but the dpt_i2o ones (`dpti0`), each
+/// of which is served its own node in `dpti`.
 protocol NodeServing {
-    func serve<Node: ControlNode>(_ node: Node) throws
+    func serve<Node: ControlNode>(_ node: Node, dpti: [String: any ControlNode]) throws
 }
 
 extension NodeServing {
-    /// Serves `node`, each request logged with --verbose (the node is wrapped only then).
-    func serve<Node: ControlNode>(_ node: Node, verbose: Bool) throws {
-        if verbose { try serve(LoggingNode(node)) } else { try serve(node) }
+    /// Serves `node` (and the `dpti` nodes), each request logged with --verbose (the nodes are wrapped only then).
+    func serve<Node: ControlNode>(_ node: Node, dpti: [String: DPTINode] = [:], verbose: Bool) throws {
+        if verbose {
+            try serve(LoggingNode(node), dpti: dpti.mapValues { LoggingNode($0) })
+        } else {
+            try serve(node, dpti: dpti.mapValues { $0 })
+        }
     }
 }
 
@@ -203,8 +211,13 @@ struct SocketServing: NodeServing {
     let devices: [String]
     let readiness: Readiness
 
-    func serve<Node: ControlNode>(_ node: Node) throws {
-        try servePreloadSocket(node: node, hub: hub, path: path, mode: mode, libraryDir: libraryDir, devices: devices, readiness: readiness)
+    func serve<Node: ControlNode>(_ node: Node, dpti: [String: any ControlNode]) throws {
+        // The preload protocol's OPEN names no path: a socket serves one node (validated already).
+        if let only = dpti.values.first {
+            try servePreloadSocket(node: only, hub: hub, path: path, mode: mode, libraryDir: libraryDir, devices: devices, readiness: readiness)
+        } else {
+            try servePreloadSocket(node: node, hub: hub, path: path, mode: mode, libraryDir: libraryDir, devices: devices, readiness: readiness)
+        }
     }
 }
 
@@ -220,12 +233,13 @@ struct CUSEServing: NodeServing {
     let signals: sigset_t
     let readiness: Readiness
 
-    func serve<Node: ControlNode>(_ node: Node) throws {
+    func serve<Node: ControlNode>(_ node: Node, dpti: [String: any ControlNode]) throws {
         let ready = DispatchSemaphore(value: 0)
         let (mode, gid) = (self.mode, self.gid)
         for name in names {
+            let bound: BoundNode<RetryRoundMemory> = dpti[name].map { BoundNode($0) } ?? BoundNode(node)
             let device = CUSEDevice(
-                name: name, node: node,
+                name: name, node: bound,
                 onReady: { path in
                     if let mode { chmod(path, mode) }
                     if let gid { chown(path, uid_t.max, gid) }
