@@ -16,9 +16,9 @@ enum DPTINames {
             nodes[name] = node
         }
         if let missing = dptiNames(names).first(where: { nodes[$0] == nil }), let unit = DPTINode.unit(named: missing) {
-            let units = engine.machine.units.map { "\($0.rawValue)" }.joined(separator: ", ")
-            throw ValidationError("\(missing) is the node of IOP unit \(unit.rawValue), which the machine does not have "
-                                  + "(its units: \(units.isEmpty ? "none" : units)); serve dpti0…dpti\(max(engine.machine.units.count - 1, 0))")
+            let nodes = engine.machine.units.map { "dpti\($0.rawValue) (IOP \($0.rawValue))" }.joined(separator: ", ")
+            throw ValidationError("\(missing) is the node of IOP unit \(unit.rawValue), which the machine does not have; "
+                                  + "its dpt_i2o nodes are \(nodes.isEmpty ? "none" : nodes)")
         }
         return nodes
     }
