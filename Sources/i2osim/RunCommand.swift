@@ -31,10 +31,15 @@ struct Run: ParsableCommand {
         that is statically linked (no ELF program interpreter) is run with a warning saying so: \
         it may be a launcher of dynamically linked programs, which do see the device.
 
+        --device /dev/dpti<N> serves the dpt_i2o driver's management node of IOP unit N instead \
+        (docs/dpti.md), alone: the command sees /dev/dptiN and no /dev/i2o/ctl, as on a machine \
+        driven by dpt_i2o (one preload socket serves one node).
+
         Examples:
           i2osim run -- i2o-suite -d /dev/i2o/ctl
           i2osim run --fixture fixtures/two-iops.yaml -- sh -c 'ls -l /dev/i2o/ctl; raidutil -L all'
           i2osim run --device /dev/i2octl -- ./my-tool
+          i2osim run --device /dev/dpti0 -- raidutil -L all
         """)
 
     @Option(help: ArgumentHelp("The machine to simulate; the built-in default machine when omitted.", valueName: "FIXTURE"))
@@ -44,7 +49,7 @@ struct Run: ParsableCommand {
     var personality: PersonalityName = .documented
 
     @Option(name: [.customLong("device"), .customLong("name")], help: ArgumentHelp(
-        "A node to serve, \(DevicePath.help) (repeatable); default /dev/i2o/ctl and /dev/i2octl.", valueName: "PATH"),
+        "A node to serve, \(DevicePath.help) (repeatable); default /dev/i2o/ctl and /dev/i2octl; /dev/dpti<N>: dpt_i2o's node of IOP N, alone.", valueName: "PATH"),
             transform: DevicePath.absolute)
     var devices: [String] = []
 

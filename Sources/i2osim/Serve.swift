@@ -33,6 +33,11 @@ struct Serve: ParsableCommand {
         and `ready: PATH` follows once the socket accepts clients. Failed requests and the stop are \
         logged as in CUSE mode. For a single command, `i2osim run -- COMMAND` does all of this privately.
 
+        A name dpti<N> (--name dpti0) serves the dpt_i2o driver's management node of IOP unit N \
+        instead: its own ioctls (DPT_SIGNATURE, I2OUSRCMD, DPT_CTRLINFO, …; docs/dpti.md) over the \
+        same machine. Through CUSE every name gets its node, so --name i2octl --name dpti0 serves \
+        both; a --socket serves one node, so there a dpti name comes alone.
+
         A `hang` fault rule logs a line when it holds a request and when it lets go.
 
         Instead of a simulated machine, the node can answer from a trace (--replay TRACE, as \
@@ -48,6 +53,7 @@ struct Serve: ParsableCommand {
           i2osim serve --fixture fixtures/intel-u3-1l.yaml --device /dev/i2o/ctl --device i2octl
           i2osim serve --mode 0660 --group disk
           i2osim serve --socket /tmp/i2o.sock            then, in another shell, the export line
+          i2osim serve --name dpti0                      dpt_i2o's node of IOP 0, as a dpt_i2o machine has it
           i2osim serve --ready-file /run/i2osim.ready &   a script waits for the file, then runs clients
           i2osim serve --device i2o/rec --record-from /dev/i2o/ctl --trace card.trace
           i2osim serve --replay card.trace --keyed       the recorded card on /dev/i2o/ctl
@@ -60,7 +66,7 @@ struct Serve: ParsableCommand {
     var personality: PersonalityName = .documented
 
     @Option(name: [.customLong("device"), .customLong("name")], help: ArgumentHelp(
-        "A node to create, \(DevicePath.help); repeat for several (default /dev/i2o/ctl; i2octl is udev's name).",
+        "A node to create, \(DevicePath.help); repeat for several (default /dev/i2o/ctl; i2octl is udev's name; dpti<N>: dpt_i2o's node of IOP N).",
         valueName: "PATH"), transform: DevicePath.belowDev)
     var names: [String] = []
 
