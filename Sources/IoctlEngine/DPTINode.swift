@@ -32,6 +32,9 @@ public final class DPTINode: ControlNode {
         let personality = engine.personalityName
         kernel = personality != .documented
         compat = personality == .linux2618
+        // Its open files are numbered apart from the engine's (from 2^48 + unit·2^32): a transport
+        // serving both kinds of node tells their files apart by id (the preload socket's event hub).
+        state.withLock { $0.nextFile = 1 << 48 | UInt64(unit.rawValue) << 32 }
     }
 
     /// `dpti<N>`: the name the driver gives the node (its `pHba->name`).

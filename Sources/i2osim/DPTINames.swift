@@ -23,21 +23,6 @@ enum DPTINames {
         return nodes
     }
 
-    /// Checks what a preload socket can serve: its OPEN names no path, so one socket serves one node —
-    /// /dev/i2o/ctl under any names, or a single dpti node (what a machine driven by dpt_i2o had).
-    static func validateForSocket(_ names: [String], option: String) throws {
-        let dpti = dptiNames(names)
-        guard !dpti.isEmpty else { return }
-        if let other = names.first(where: { DPTINode.unit(named: $0) == nil }) {
-            throw ValidationError("\(option): \(other) and \(dpti[0]) are different nodes, and one preload socket serves one node; "
-                                  + "serve them from two daemons, or both through CUSE (`i2osim serve` without --socket)")
-        }
-        if Set(dpti.compactMap { DPTINode.unit(named: $0) }).count > 1 {
-            throw ValidationError("\(option): \(dpti.joined(separator: ", ")) are nodes of different IOPs, and one preload socket "
-                                  + "serves one node; serve each from its own daemon, or all through CUSE")
-        }
-    }
-
     /// Checks that dpti names go with a simulated machine (a trace or a real node answers /dev/i2o/ctl's ioctls only).
     static func validateSimulated(_ names: [String], source: String?) throws {
         if let source, let d = dptiNames(names).first {

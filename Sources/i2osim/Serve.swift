@@ -35,8 +35,7 @@ struct Serve: ParsableCommand {
 
         A name dpti<N> (--name dpti0) serves the dpt_i2o driver's management node of IOP unit N \
         instead: its own ioctls (DPT_SIGNATURE, I2OUSRCMD, DPT_CTRLINFO, …; docs/dpti.md) over the \
-        same machine. Through CUSE every name gets its node, so --name i2octl --name dpti0 serves \
-        both; a --socket serves one node, so there a dpti name comes alone.
+        same machine; --name i2octl --name dpti0 serves both, through CUSE and --socket alike.
 
         A `hang` fault rule logs a line when it holds a request and when it lets go.
 
@@ -126,7 +125,6 @@ struct Serve: ParsableCommand {
         }
         try Readiness.validate(readyFile)
         try DPTINames.validateSimulated(names, source: replay.map { _ in "--replay" } ?? recordFrom.map { _ in "--record-from" })
-        if socket != nil { try DPTINames.validateForSocket(names, option: "--socket") }
         if replayMode != nil && replay == nil { throw ValidationError("--strict and --keyed go with --replay TRACE") }
         if replay != nil && recordFrom != nil { throw ValidationError("--replay and --record-from exclude each other: answer from a trace, or from a real node") }
         if let source = replay.map({ _ in "--replay" }) ?? recordFrom.map({ _ in "--record-from" }) {
@@ -218,12 +216,10 @@ struct SocketServing: NodeServing {
     let readiness: Readiness
 
     func serve<Node: ControlNode>(_ node: Node, dpti: [String: any ControlNode]) throws {
-        // The preload protocol's OPEN names no path: a socket serves one node (validated already).
-        if let only = dpti.values.first {
-            try servePreloadSocket(node: only, hub: hub, path: path, mode: mode, libraryDir: libraryDir, devices: devices, readiness: readiness)
-        } else {
-            try servePreloadSocket(node: node, hub: hub, path: path, mode: mode, libraryDir: libraryDir, devices: devices, readiness: readiness)
-        }
+        // An OPEN names the path it opens: each dpti name's path reaches its node.
+        let routes = Dictionary(uniqueKeysWithValues: dpti.map { ("/dev/" + $0.key, $0.value) })
+        try servePreloadSocket(node: node, routes: routes, hub: hub, path: path, mode: mode, libraryDir: libraryDir,
+                               devices: devices, readiness: readiness)
     }
 }
 

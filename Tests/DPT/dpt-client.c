@@ -11,10 +11,10 @@
  *
  *   dpt-client [-d DEVICE] [-i IOP] -x EXPECTATIONS     the -L all sequence (i386 build)
  *   dpt-client [-d DEVICE] -e                            only the 'D' ioctls (either ABI)
- *   dpt-client -D [-i IOP] [-k] (-x EXPECTATIONS | -e)   as a machine driven by dpt_i2o has it
+ *   dpt-client -D [-i IOP] [-k] [-n] (-x EXPECTATIONS | -e)   through dpt_i2o's node
  *
  * With -D the client finds the card as raideng does on a dpt_i2o machine: it probes /dev/dpti0 ..
- * /dev/dpti17 with DPT_SIGNATURE, expects dpti<IOP> to answer and /dev/i2octl to be absent, checks
+ * /dev/dpti17 with DPT_SIGNATURE, expects dpti<IOP> to answer (-n: and /dev/i2octl to be absent), checks
  * the dpt_i2o ioctls (DPT_SIGNATURE, DPT_CTRLINFO, DPT_SYSINFO, DPT_BLINKLED, I2ORESCANCMD,
  * DPT_TARGET_BUSY: not busy, or with -k EINVAL as mainline answers) and sends every message
  * through I2OUSRCMD (the frame itself as the argument, dpt_i2o's 17-word reply) instead of
@@ -95,6 +95,7 @@ _Static_assert(sizeof(void *) == 4 || DPTI_SIGNATURE == 0x80554443u, "x86_64 DPT
 
 static char g_dpti[32];	/* the dpt_i2o node messages go to (-D), or empty: g_dev with PASSTHRU32 */
 static int g_kernel;	/* -k: a mainline dpt_i2o (DPT_TARGET_BUSY → EINVAL) */
+static int g_no_ctl;	/* -n: a machine driven by dpt_i2o alone (no /dev/i2octl) */
 
 /* SCSI identification text without trailing spaces/NULs. */
 static void trimmed(char *out, const uint8_t *p, int n)
@@ -568,6 +569,7 @@ static void run_dpti_ioctls(void)
 	else
 		CHECK_TAP(rc == 0 && busy.isBusy == 0, "DPT_TARGET_BUSY b0t0d0: not busy (rc %d, isBusy %lu)", rc, busy.isBusy);
 	close(fd);
+	if (!g_no_ctl) return;
 	errno = 0;
 	int ctl = open("/dev/i2octl", O_RDONLY);
 	CHECK_TAP(ctl < 0 && errno == ENOENT, "no /dev/i2octl on a dpt_i2o machine (%s)", ctl < 0 ? strerror(errno) : "it opened");
@@ -596,7 +598,7 @@ int main(int argc, char **argv)
 {
 	const char *xfile = NULL;
 	int only_ioctls = 0, dpti = 0, c;
-	while ((c = getopt(argc, argv, "d:i:x:eDk")) != -1) {
+	while ((c = getopt(argc, argv, "d:i:x:eDkn")) != -1) {
 		switch (c) {
 		case 'd': g_dev = optarg; break;
 		case 'i': g_iop = (unsigned)atoi(optarg); break;
@@ -604,7 +606,8 @@ int main(int argc, char **argv)
 		case 'e': only_ioctls = 1; break;
 		case 'D': dpti = 1; break;
 		case 'k': g_kernel = 1; break;
-		default: fprintf(stderr, "usage: %s [-d DEVICE | -D [-k]] [-i IOP] (-x EXPECTATIONS | -e)\n", argv[0]); return 2;
+		case 'n': g_no_ctl = 1; break;
+		default: fprintf(stderr, "usage: %s [-d DEVICE | -D [-k] [-n]] [-i IOP] (-x EXPECTATIONS | -e)\n", argv[0]); return 2;
 		}
 	}
 	if (dpti) {

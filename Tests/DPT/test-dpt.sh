@@ -50,7 +50,7 @@ done
 # card by probing /dev/dpti0..17 with DPT_SIGNATURE and lists it through I2OUSRCMD.
 rund() {
     name=$1 fixture=$2
-    out=$("$i2osim" run --fixture "$fixture" --device /dev/dpti0 -- "$work/dpt-client32" -D -x "$work/$name.x" 2>&1)
+    out=$("$i2osim" run --fixture "$fixture" --device /dev/dpti0 -- "$work/dpt-client32" -D -n -x "$work/$name.x" 2>&1)
     rc=$?
     last=$(printf '%s\n' "$out" | tail -1)
     if [ $rc -eq 0 ] && printf '%s' "$last" | grep -q ' 0 failed$'; then ok "$name through /dev/dpti0: $last"
@@ -68,20 +68,25 @@ for abi in 32 64; do
     client="$work/dpt-client"; [ $abi = 32 ] && client="$work/dpt-client32"
     for p in documented linux-2.6.18-i386 linux-2.6.18; do
         k=; [ $p = documented ] || k=-k
-        out=$("$i2osim" run --personality $p --device dpti0 -- "$client" -D $k -e 2>&1); last=$(printf '%s\n' "$out" | tail -1)
+        out=$("$i2osim" run --personality $p --device dpti0 -- "$client" -D -n $k -e 2>&1); last=$(printf '%s\n' "$out" | tail -1)
         want="9 passed, 0 failed"; [ $p = linux-2.6.18 ] && [ $abi = 32 ] && want="0 passed, 1 failed"
         if [ "$last" = "$want" ]; then ok "dpti0 ioctls, $p ($abi-bit): $last"
         else printf '%s\n' "$out" | grep -v '^ok' | sed 's/^/# /'; fail "dpti0 ioctls, $p ($abi-bit): $last (expected $want)"; fi
     done
 done
 
-# A dpti node the machine lacks, and /dev/i2octl with a dpti node on one preload socket, are refused.
+# A dpti node the machine lacks is refused.
 if ! "$i2osim" run --device /dev/dpti1 -- true 2>"$work/dpti1.err" && grep -q 'dpti1 is the node of IOP unit 1' "$work/dpti1.err"; then
     ok "dpti1 of a one-IOP machine is refused"
 else fail "dpti1 of a one-IOP machine: $(cat "$work/dpti1.err")"; fi
-if ! "$i2osim" run --device /dev/i2octl --device /dev/dpti0 -- true 2>"$work/mixed.err" && grep -q 'one preload socket serves one node' "$work/mixed.err"; then
-    ok "i2octl and dpti0 on one preload socket are refused"
-else fail "i2octl and dpti0 on one socket: $(cat "$work/mixed.err")"; fi
+
+# Both kinds of node from one daemon over one machine: the listing through /dev/i2octl (PASSTHRU32)
+# and through /dev/dpti0 (I2OUSRCMD) agree with the same expectations.
+out=$("$i2osim" run --fixture "$repo/fixtures/default.yaml" --device /dev/i2octl --device /dev/dpti0 -- sh -c \
+    "'$work/dpt-client32' -x '$work/default.x' | tail -1; '$work/dpt-client32' -D -x '$work/default.x' | tail -1" 2>&1)
+if [ "$(printf '%s\n' "$out" | tr '\n' '|')" = "31 passed, 0 failed|34 passed, 0 failed|" ]; then
+    ok "/dev/i2octl and /dev/dpti0 from one daemon: $(printf '%s' "$out" | tr '\n' ' ')"
+else fail "/dev/i2octl and /dev/dpti0 from one daemon: $out"; fi
 
 # The client must notice when the controller is not what the expectations say.
 "$i2osim" run --fixture "$repo/fixtures/default.yaml" -- "$work/dpt-client32" -x "$work/two-arrays.x" >"$work/mismatch.out" 2>&1
