@@ -81,6 +81,8 @@ public final class DPTINode: ControlNode {
 
     public func ioctl(_ request: IoctlRequest, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard state.withLock({ $0.files.contains(request.file) }) else { return .error(.EBADF) }
+        // adpt_ioctl finds no HBA of this minor (the machine was replaced without this IOP): ENXIO.
+        guard engine.peek({ $0.machine.iops[unit] != nil }) else { return .error(.ENXIO) }
         // An x86_64 kernel's compat switch passes a 32-bit caller's number on only when it is one
         // of the 64-bit numbers; adpt_ioctl then writes the 64-bit layouts.
         let abi: CallerABI = compat ? .lp64 : request.abi

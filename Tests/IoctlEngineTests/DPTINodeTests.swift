@@ -187,4 +187,14 @@ struct DPTIHarness {
         h.node.release(h.file)
         #expect(h.ioctl(.blinkLED, h.mem.place(zeroes: 4)) == .error(.EBADF))
     }
+
+    @Test(arguments: abis)
+    func anIOPGoneWithAReplacedMachineIsENXIO(_ abi: CallerABI) {
+        var h = DPTIHarness(abi, unit: 1)
+        var d = TestMachine.description
+        d.iops.removeAll { $0.unit == 1 }
+        h.node.engine.replaceMachine(d)
+        #expect(h.ioctl(.blinkLED, h.mem.place(zeroes: 4)) == .error(.ENXIO))
+        #expect(h.userCommand([3 << 16 | 0x01, 0, 0]).0 == .error(.ENXIO))
+    }
 }
