@@ -8,8 +8,8 @@ import Synchronization
 /// `dpti<N>` for IOP unit N of the engine's machine, speaking dpt_i2o's 'D' ioctls in both ABIs —
 /// DPT_SIGNATURE, I2OUSRCMD (the driver's pass-through), DPT_CTRLINFO, DPT_SYSINFO, DPT_BLINKLED,
 /// I2ORESETCMD, I2ORESCANCMD, DPT_TARGET_BUSY. A second kind of node over the engine's IOPs: its frames
-/// go through the engine's post path (the frame interceptors: fault rules, a trace's frame capture)
-/// under the engine's lock; its ioctls are not seen by the engine's ioctl interceptors.
+/// go through the engine's post path under the engine's lock (a failed IOP, the post-wait), as no
+/// request's: the engine's ioctl interceptors (trace, statistics, persistence, fault rules) do not see it.
 ///
 /// The engine's personality picks the driver: `documented` answers DPT_TARGET_BUSY as `dpti_ioctl.h`
 /// declares it; the kernel personalities are mainline's `dpt_i2o.c`, bug for bug (DPT_TARGET_BUSY →
