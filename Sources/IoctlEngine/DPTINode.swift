@@ -23,12 +23,17 @@ public final class DPTINode: ControlNode {
     /// A kernel built for x86_64 (32-bit callers through its compat switch).
     let compat: Bool
     let state = Mutex(DPTIState())
+    /// Called after every I2OUSRCMD that succeeded (it may have changed what the card keeps): writes
+    /// the state directory; false (the write failed) turns the result into EIO, as for PASSTHRU.
+    let saveState: (@Sendable () -> Bool)?
 
     /// The node of IOP `unit` of `engine`'s machine; nil when the machine has no such IOP.
-    public init?(engine: Engine, unit: IOPUnit) {
+    /// `saveState`: the simulator's state directory (`Simulator.dptiNode`).
+    public init?(engine: Engine, unit: IOPUnit, saveState: (@Sendable () -> Bool)? = nil) {
         guard engine.peek({ $0.machine.iops[unit] != nil }) else { return nil }
         self.engine = engine
         self.unit = unit
+        self.saveState = saveState
         let personality = engine.personalityName
         kernel = personality != .documented
         compat = personality == .linux2618
@@ -99,7 +104,9 @@ public final class DPTINode: ControlNode {
             // adpt_read_blink_led: 0 unless the firmware shows a blink code (none is modelled).
             return try store([0, 0, 0, 0], at: arg, memory: &memory)
         case .userCommand:
-            return try userCommand(arg, memory: &memory)
+            let result = try userCommand(arg, memory: &memory)
+            guard case .value = result, let saveState, !saveState() else { return result }
+            return .error(.EIO)
         case .rescan, .reset:
             // adpt_rescan reads the LCT again; adpt_hba_reset ends with the same read (the model has no
             // IOP reset to replay before it). Both return 0 whatever the IOP answered.

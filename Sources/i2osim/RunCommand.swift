@@ -102,7 +102,7 @@ struct Run: ParsableCommand {
             try attachTracer(trace, to: simulator)
             // A dpti path (`--device /dev/dpti0`) opens that IOP's dpt_i2o node; with no other
             // --device the command sees no /dev/i2o/ctl, as on a machine driven by dpt_i2o.
-            let dpti = try DPTINames.nodes(devices, engine: simulator.engine)
+            let dpti = try DPTINames.nodes(devices, simulator: simulator)
             return try PreloadSetup.runPrivately(argv, node: simulator.engine, routes: dpti, hub: hub, library: library,
                                                  devices: devices, verbose: logging.verbose)
         }

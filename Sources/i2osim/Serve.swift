@@ -183,7 +183,7 @@ struct Serve: ParsableCommand {
                                       timeoutScale: timeoutScale)
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
             try attachTracer(trace, to: simulator, transport: transport)
-            let dpti = try DPTINames.nodes(names, engine: simulator.engine)
+            let dpti = try DPTINames.nodes(names, simulator: simulator)
             try serving.serve(simulator.engine, dpti: dpti, verbose: logging.verbose)
         }
     }
