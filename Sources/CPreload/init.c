@@ -1,7 +1,7 @@
 /*
  * Start-up: the real libc functions (looked up with dlsym RTLD_NEXT), the configuration read
  * from the environment (I2OSIM_SOCKET, I2OSIM_DEVICES, I2OSIM_MODE), the constructor, and
- * is_device_path — whether a path names one of the configured device nodes.
+ * is_device_path — which of the configured device nodes a path names (device_path: its path as configured).
  */
 #include "preload-internal.h"
 
@@ -124,7 +124,11 @@ int is_device_path(int dirfd, const char *path) {
     for (int i = 0; i < device_count; i++) {
         char d[PATH_MAX];
         normalise(device_paths[i], d, sizeof d);
-        if (strcmp(d, norm) == 0) return 1;
+        if (strcmp(d, norm) == 0) return i + 1;
     }
     return 0;
+}
+
+const char *device_path(int device) {
+    return device > 0 && device <= device_count ? device_paths[device - 1] : "";
 }

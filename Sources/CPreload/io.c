@@ -9,15 +9,19 @@
 
 /* ---------------------------------------------------------------- open */
 
-static int dev_open(const char *path, int flags) {
-    (void)path;
+/* `device`: is_device_path's answer. OPEN names the device's configured path: a daemon may serve
+ * a different node on each (serve --socket --name i2octl --name dpti0). */
+static int dev_open(int device, int flags) {
     if (flags & O_DIRECTORY) { errno = ENOTDIR; return -1; }
     int s = connect_daemon(flags & O_CLOEXEC);
     if (s < 0) return -1;
-    unsigned char f[4];
+    const char *path = device_path(device);
+    size_t n = strlen(path);
+    unsigned char f[8];
     uint64_t handle;
     put32(f, (uint32_t)flags);
-    if (send_frame(s, MSG_OPEN, f, 4, NULL, 0) != 0) { real_close(s); errno = ENXIO; return -1; }
+    put32(f + 4, (uint32_t)n);
+    if (send_frame(s, MSG_OPEN, f, 8, path, n) != 0) { real_close(s); errno = ENXIO; return -1; }
     if (expect_opened(s, &handle) != 0) { int e = errno; real_close(s); errno = e; return -1; }
     clear_timeouts(s);
     if (flags & O_NONBLOCK) real_fcntl(s, F_SETFL, real_fcntl(s, F_GETFL) | O_NONBLOCK);
@@ -49,32 +53,36 @@ static int opened(int fd) { if (fd >= 0) forget(fd); return fd; }
     EXPORT int open##SFX(const char *path, int flags, ...) {               \
         init();                                                            \
         OPEN_MODE_ARG(flags);                                              \
-        if (is_device_path(AT_FDCWD, path)) return dev_open(path, flags);  \
+        int dev = is_device_path(AT_FDCWD, path);                          \
+        if (dev) return dev_open(dev, flags);                              \
         return opened(real_open##SFX(path, flags, mode));                  \
     }                                                                      \
     EXPORT int openat##SFX(int dirfd, const char *path, int flags, ...) {  \
         init();                                                            \
         OPEN_MODE_ARG(flags);                                              \
-        if (is_device_path(dirfd, path)) return dev_open(path, flags);     \
+        int dev = is_device_path(dirfd, path);                             \
+        if (dev) return dev_open(dev, flags);                              \
         return opened(real_openat##SFX(dirfd, path, flags, mode));         \
     }                                                                      \
     EXPORT int __open##SFX##_2(const char *path, int flags) {              \
         init();                                                            \
-        if (is_device_path(AT_FDCWD, path)) return dev_open(path, flags);  \
+        int dev = is_device_path(AT_FDCWD, path);                          \
+        if (dev) return dev_open(dev, flags);                              \
         return opened(real___open##SFX##_2(path, flags));                  \
     }                                                                      \
     EXPORT int __openat##SFX##_2(int dirfd, const char *path, int flags) { \
         init();                                                            \
-        if (is_device_path(dirfd, path)) return dev_open(path, flags);     \
+        int dev = is_device_path(dirfd, path);                             \
+        if (dev) return dev_open(dev, flags);                              \
         return opened(real___openat##SFX##_2(dirfd, path, flags));         \
     }
 OPEN_WRAPPERS()
 OPEN_WRAPPERS(64)
 
-static FILE *dev_fopen(const char *path, const char *mode) {
+static FILE *dev_fopen(int device, const char *mode) {
     int flags = strchr(mode, '+') ? O_RDWR : mode[0] == 'r' ? O_RDONLY : O_WRONLY;
     if (strchr(mode, 'e')) flags |= O_CLOEXEC;
-    int fd = dev_open(path, flags);
+    int fd = dev_open(device, flags);
     if (fd < 0) return NULL;
     FILE *f = fdopen(fd, mode);
     if (!f) { int e = errno; forget(fd); real_close(fd); errno = e; }
@@ -83,7 +91,8 @@ static FILE *dev_fopen(const char *path, const char *mode) {
 #define FOPEN_WRAPPER(NAME)                                               \
     EXPORT FILE *NAME(const char *path, const char *mode) {               \
         init();                                                           \
-        if (is_device_path(AT_FDCWD, path)) return dev_fopen(path, mode); \
+        int dev = is_device_path(AT_FDCWD, path);                         \
+        if (dev) return dev_fopen(dev, mode);                             \
         FILE *f = real_##NAME(path, mode);                                \
         if (f) forget(fileno(f));                                         \
         return f;                                                         \

@@ -133,7 +133,10 @@ void init_once(void);
 static inline void init(void) { pthread_once(&init_once_control, init_once); }
 
 /* Whether (dirfd, path) names one of the configured device nodes. */
+/* Which configured device `path` names: 1 + its index, or 0 for none. */
 int is_device_path(int dirfd, const char *path);
+/* The configured path of device `device` (is_device_path's answer), as OPEN names it. */
+const char *device_path(int device);
 
 /* ---------------------------------------------------------------- descriptor table (fdtable.c) */
 

@@ -32,6 +32,8 @@ extension PersonalityName {
         call: "open()/close()", behaviour: "open files numbered from 0 (the TransactionContext of their registrations); close sends the IOP nothing: it keeps their registrations")
     private static let noPoll = PersonalityDifference(
         call: "poll()/select()/epoll", behaviour: "no poll method: POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM at all times (select: readable and writable); epoll_ctl → EPERM")
+    private static let dptiTargetBusy = PersonalityDifference(
+        call: "/dev/dptiN", behaviour: "mainline dpt_i2o: DPT_TARGET_BUSY → EINVAL (no case for it); I2OUSRCMD refuses a frame over 32 words with an SGL after posting it (docs/dpti.md)")
     private static let postWait = PersonalityDifference(
         call: "a failed or hung IOP", behaviour: "each request the IOP does not answer waits its kernel's timeout (the waits below, × I2OSIM_TIMEOUT_SCALE), then gets its no-reply answer")
 
@@ -73,7 +75,7 @@ extension PersonalityName {
             return []
         case .linux2618i386:
             return [.init(call: "32-bit callers", behaviour: "every ioctl natively (no compat layer); 0x8008690C is the native PASSTHRU")]
-                + PersonalityName.linux2618.differences.filter { $0.call != "32-bit callers" }
+                + PersonalityName.linux2618.differences.filter { $0.call != "32-bit callers" && $0.call != "/dev/dptiN, 32-bit" }
         case .linux2618:
             return [
                 .init(call: "I2OPARMGET/SET", behaviour: "success: *reslen = 0, nothing copied; IOP failure: *reslen = ReqStatus; no reply → EAGAIN; no NULL-resbuf check"),
@@ -93,6 +95,8 @@ extension PersonalityName {
                 .init(call: "read()/write()", behaviour: "EINVAL"),
                 Self.noPoll,
                 .init(call: "O_ASYNC", behaviour: "FIOASYNC and F_SETFL O_ASYNC accepted (a fasync method); no signal is ever sent (no event is ever queued)"),
+                Self.dptiTargetBusy,
+                .init(call: "/dev/dptiN, 32-bit", behaviour: "through mainline's compat switch: only the 64-bit numbers (64-bit layouts); DPT_SIGNATURE's i386 number → EINVAL, so a 32-bit tool finds no card"),
             ]
         case .linux24:
             return [
@@ -111,6 +115,7 @@ extension PersonalityName {
                 .init(call: "read()/write()", behaviour: "read() returns 0 (EOF), write() returns 0"),
                 Self.noPoll,
                 .init(call: "O_ASYNC", behaviour: "FIOASYNC and F_SETFL O_ASYNC accepted (a fasync method); each event queued to the file signals its F_SETOWN owner: SIGIO, or the F_SETSIG signal"),
+                Self.dptiTargetBusy,
             ]
         }
     }

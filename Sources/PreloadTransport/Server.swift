@@ -56,7 +56,9 @@ public final class PreloadServer: Sendable {
     /// `any ControlNode` the engine's generic entry would run unspecialised: ≈ 7 k more instructions
     /// per PARMGET, every memory access a witness call).
     private let node: BoundNode<SocketMemory>
-    private var backend: any ControlNode { node.node }
+    /// Nodes served on other paths: an OPEN naming one of these paths opens a file of that node
+    /// (`serve --socket --name i2octl --name dpti0`); any other OPEN, the main node.
+    private let routes: [String: BoundNode<SocketMemory>]
     private let hub: PreloadEventHub
     private let log: @Sendable (String) -> Void
     /// One line per failed request, when set (`serve --socket`; `run` leaves its client's output alone).
@@ -66,6 +68,8 @@ public final class PreloadServer: Sendable {
 
     private struct OpenFile {
         var file: OpenFileID
+        /// The path its OPEN named, when that path has a node of its own (`routes`); nil: the main node.
+        var route: String?
         var connections: Int
         /// O_ASYNC, its owner and signal: the open file's, shared by its connections.
         var async = AsyncState()
@@ -83,17 +87,23 @@ public final class PreloadServer: Sendable {
     /// `failed` hears one line per failed request (`/tmp/s: ioctl I2OPARMGET on file#3 by pid 42 failed: ENODEV`).
     @inlinable
     public convenience init(node: some ControlNode, hub: PreloadEventHub, socketPath: String? = nil, mode: mode_t = 0o600,
+                            routes: [String: any ControlNode] = [:],
                             log: @escaping @Sendable (String) -> Void = PreloadServer.logToStandardError,
                             failed: (@Sendable (String) -> Void)? = nil) throws(PreloadServerError) {
-        try self.init(bound: BoundNode<SocketMemory>(node), hub: hub, socketPath: socketPath, mode: mode, log: log, failed: failed)
+        try self.init(bound: BoundNode<SocketMemory>(node), hub: hub, socketPath: socketPath, mode: mode,
+                      routes: routes.mapValues { BoundNode<SocketMemory>($0) }, log: log, failed: failed)
     }
 
     /// (`failed` comes last: a trailing closure is the `log`.)
+    /// `routes`: nodes served on other paths (an OPEN names the path it opens; its node's open files
+    /// must not share ids with the main node's, which the hub tells apart by id).
     public init(bound node: BoundNode<SocketMemory>, hub: PreloadEventHub, socketPath: String? = nil, mode: mode_t = 0o600,
+                routes: [String: BoundNode<SocketMemory>] = [:],
                 log: @escaping @Sendable (String) -> Void = PreloadServer.logToStandardError,
                 failed: (@Sendable (String) -> Void)? = nil) throws(PreloadServerError) {
         signal(SIGPIPE, SIG_IGN)
         self.node = node
+        self.routes = routes
         self.hub = hub
         self.log = log
         self.failed = failed
@@ -205,11 +215,19 @@ public final class PreloadServer: Sendable {
             case .open:
                 var r2 = BodyReader(body2)
                 _ = try r2.u32()   // open flags: the engine has no use for them
-                let file = backend.open(by: Int32(bitPattern: pid))
+                // The path opened (a library of version 3 sends it; an older one does not).
+                var route: String?
+                if r2.remaining >= 4 {
+                    let n = Int(try r2.u32())
+                    guard n <= 4096 else { throw PreloadProtocolError("OPEN path of \(n) bytes") }
+                    let path = String(decoding: try r2.take(n), as: UTF8.self)
+                    if routes[path] != nil { route = path }
+                }
+                let file = self.node(route).node.open(by: Int32(bitPattern: pid))
                 let handle = state.withLock { s -> UInt64 in
                     let h = s.nextHandle
                     s.nextHandle += 1
-                    s.files[h] = OpenFile(file: file, connections: 1)
+                    s.files[h] = OpenFile(file: file, route: route, connections: 1)
                     if !peer.isEmpty { s.handleByPeer[peer] = h }
                     return h
                 }
@@ -246,12 +264,12 @@ public final class PreloadServer: Sendable {
             default:
                 throw PreloadProtocolError("expected OPEN, ATTACH or WATCH, got \(type2)")
             }
-            guard let handle = attached, let file = state.withLock({ $0.files[handle]?.file }) else {
+            guard let handle = attached, let (file, route) = state.withLock({ s in s.files[handle].map { ($0.file, $0.route) } }) else {
                 return finish(fd, attached, peer: peer)
             }
             // Whose F_SETOWN this connection makes (the kernel's sigio_perm): the user it connected as.
             let user = (try? fd.unixPeerCredentials().uid) ?? UInt32.max
-            try deviceLoop(socket, handle: handle, file: file, abi: abi, caller: Int32(bitPattern: pid), user: user)
+            try deviceLoop(socket, node: node(route), handle: handle, file: file, abi: abi, caller: Int32(bitPattern: pid), user: user)
         } catch {
             log("preload: connection of pid \(pid) closed: \(error)")
         }
@@ -265,24 +283,28 @@ public final class PreloadServer: Sendable {
     }
 
     private func finish(_ fd: FileDescriptor, _ attached: UInt64?, peer: [UInt8] = [], caller: Int32? = nil) {
-        let toRelease = state.withLock { s -> OpenFileID? in
+        let toRelease = state.withLock { s -> OpenFile? in
             s.connections.remove(fd)
             if !peer.isEmpty, s.handleByPeer[peer] == attached { s.handleByPeer.removeValue(forKey: peer) }
             guard let h = attached, var f = s.files[h] else { return nil }
             f.connections -= 1
             if f.connections > 0 { s.files[h] = f; return nil }
             s.files.removeValue(forKey: h)
-            return f.file
+            return f
         }
         fd.closeIgnoringErrors()
-        if let file = toRelease {
-            hub.arm(file, nil)
-            backend.release(file, by: caller)
+        if let f = toRelease {
+            hub.arm(f.file, nil)
+            node(f.route).node.release(f.file, by: caller)
         }
     }
 
-    private func deviceLoop(_ socket: FrameSocket, handle: UInt64, file: OpenFileID, abi: CallerABI,
+    /// The node serving `route` (nil: the main node).
+    private func node(_ route: String?) -> BoundNode<SocketMemory> { route.flatMap { routes[$0] } ?? node }
+
+    private func deviceLoop(_ socket: FrameSocket, node: BoundNode<SocketMemory>, handle: UInt64, file: OpenFileID, abi: CallerABI,
                             caller: Int32, user: UInt32) throws(PreloadProtocolError) {
+        let backend = node.node
         while true {
             guard case let .frame(type, body) = try socket.readFrame() else { return }
             var r = BodyReader(body)
@@ -313,7 +335,8 @@ public final class PreloadServer: Sendable {
                     result = .error(.EFAULT)
                 }
                 if let failed, case let .error(e) = result {
-                    let name = IoctlCommand.decode(command, abi: abi)?.description ?? "0x" + String(command, radix: 16)
+                    let name = IoctlCommand.decode(command, abi: abi)?.description ?? DPTIoctl.decode(command, abi: abi)?.name
+                        ?? "0x" + String(command, radix: 16)
                     failed("\(socketPath): ioctl \(name) on \(file) by pid \(caller) failed: \(e)")
                 }
                 // The STORE frames and the RESULT go out in one send: one write, one wake-up of the
@@ -386,7 +409,7 @@ public final class PreloadServer: Sendable {
     /// `fasync` method, arms or disarms its signal, and answers the state (ASYNC_STATE).
     private func changeAsync(handle: UInt64, file: OpenFileID, set: UInt32, on: Bool, owner: Int32,
                              signal: Int32, user: UInt32) -> [UInt8] {
-        let fasync = backend.fileOperations.fasync
+        let fasync = node(state.withLock { $0.files[handle]?.route }).node.fileOperations.fasync
         // Under the state lock, so two connections of one file change it one after the other and
         // the hub is armed with the state that won.
         let (refused, now) = state.withLock { s -> (Errno?, AsyncState) in
@@ -413,7 +436,8 @@ public final class PreloadServer: Sendable {
         var handles: [UInt64] = []
         for _ in 0..<n { handles.append(try r.u64()) }
         try r.expectEnd("WATCH")
-        let files = state.withLock { s in Set(handles.compactMap { s.files[$0]?.file }) }
+        let open = state.withLock { s in handles.compactMap { s.files[$0] } }
+        let files = Set(open.map(\.file))
         if files.count < Set(handles).count {   // a handle already closed: let the client look again
             _ = socket.send(.ready)
             return
@@ -426,7 +450,7 @@ public final class PreloadServer: Sendable {
         let id = hub.register(files, wake: wake.writeEnd)
         defer { hub.unregister(id) }
         while true {
-            if files.contains(where: { backend.isReadable($0) }) {
+            if open.contains(where: { node($0.route).node.isReadable($0.file) }) {
                 _ = socket.send(.ready)
                 return
             }

@@ -45,6 +45,11 @@ extension Simulator {
     }
     /// A copy of the machine as it is now.
     public var machine: Machine { engine.machine }
+    /// The dpt_i2o node `/dev/dptiN` of IOP `unit` over this machine (docs/dpti.md), its successful
+    /// I2OUSRCMDs written to the state directory as PASSTHRU's are; nil when there is no such IOP.
+    public func dptiNode(unit: IOPUnit) -> DPTINode? {
+        DPTINode(engine: engine, unit: unit, saveState: { [persistence] in persistence.save() })
+    }
 }
 
 extension Simulator {

@@ -60,6 +60,7 @@ struct Replay: ParsableCommand {
 
     func validate() throws {
         guard !argv.isEmpty else { throw ValidationError("missing COMMAND (i2osim replay TRACE -- COMMAND [ARGS...])") }
+        try DPTINames.validateSimulated(devices, source: "a replay")
     }
 
     func run() throws {

@@ -31,10 +31,15 @@ struct Run: ParsableCommand {
         that is statically linked (no ELF program interpreter) is run with a warning saying so: \
         it may be a launcher of dynamically linked programs, which do see the device.
 
+        --device /dev/dpti<N> serves the dpt_i2o driver's management node of IOP unit N \
+        (docs/dpti.md) over the same machine; given alone, the command sees /dev/dptiN and no \
+        /dev/i2o/ctl, as on a machine driven by dpt_i2o.
+
         Examples:
           i2osim run -- i2o-suite -d /dev/i2o/ctl
           i2osim run --fixture fixtures/two-iops.yaml -- sh -c 'ls -l /dev/i2o/ctl; raidutil -L all'
           i2osim run --device /dev/i2octl -- ./my-tool
+          i2osim run --device /dev/dpti0 -- raidutil -L all
         """)
 
     @Option(help: ArgumentHelp("The machine to simulate; the built-in default machine when omitted.", valueName: "FIXTURE"))
@@ -44,7 +49,7 @@ struct Run: ParsableCommand {
     var personality: PersonalityName = .documented
 
     @Option(name: [.customLong("device"), .customLong("name")], help: ArgumentHelp(
-        "A node to serve, \(DevicePath.help) (repeatable); default /dev/i2o/ctl and /dev/i2octl.", valueName: "PATH"),
+        "A node to serve, \(DevicePath.help) (repeatable); default /dev/i2o/ctl and /dev/i2octl; /dev/dpti<N>: dpt_i2o's node of IOP N.", valueName: "PATH"),
             transform: DevicePath.absolute)
     var devices: [String] = []
 
@@ -72,6 +77,7 @@ struct Run: ParsableCommand {
         if recordFrom != nil, fixture != nil {
             throw ValidationError("--record-from passes the requests to a real device; it takes no --fixture")
         }
+        try DPTINames.validateSimulated(devices, source: recordFrom.map { _ in "--record-from" })
     }
 
     private var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
@@ -94,7 +100,11 @@ struct Run: ParsableCommand {
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
             let library = try PreloadSetup.libraryDirectory(preloadDir)
             try attachTracer(trace, to: simulator)
-            return try PreloadSetup.runPrivately(argv, node: simulator.engine, hub: hub, library: library, devices: devices, verbose: logging.verbose)
+            // A dpti path (`--device /dev/dpti0`) opens that IOP's dpt_i2o node; with no other
+            // --device the command sees no /dev/i2o/ctl, as on a machine driven by dpt_i2o.
+            let dpti = try DPTINames.nodes(devices, simulator: simulator)
+            return try PreloadSetup.runPrivately(argv, node: simulator.engine, routes: dpti, hub: hub, library: library,
+                                                 devices: devices, verbose: logging.verbose)
         }
         throw ExitCode(outcome.shellStatus)
     }
@@ -117,11 +127,13 @@ enum PreloadSetup {
 
     /// Serves `node` on a private socket while COMMAND runs with the preload library, then
     /// stops: what `run` and `replay` share. A command that could not start is reported here.
-    static func runPrivately(_ argv: [String], node: some ControlNode, hub: PreloadEventHub, library: String,
-                             devices: [String], verbose: Bool = false) throws -> ChildProcess.Outcome {
+    /// `routes`: the nodes served on other paths (the dpti nodes, by path).
+    static func runPrivately(_ argv: [String], node: some ControlNode, routes: [String: DPTINode] = [:], hub: PreloadEventHub,
+                             library: String, devices: [String], verbose: Bool = false) throws -> ChildProcess.Outcome {
         let server: PreloadServer
         do {
-            server = verbose ? try PreloadServer(node: LoggingNode(node), hub: hub) : try PreloadServer(node: node, hub: hub)
+            server = verbose ? try PreloadServer(node: LoggingNode(node), hub: hub, routes: routes.mapValues { LoggingNode($0) })
+                             : try PreloadServer(node: node, hub: hub, routes: routes.mapValues { $0 })
         } catch {
             complain("cannot create the daemon socket: \(error)")
             throw ExitCode(125)

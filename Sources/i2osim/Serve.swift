@@ -33,6 +33,10 @@ struct Serve: ParsableCommand {
         and `ready: PATH` follows once the socket accepts clients. Failed requests and the stop are \
         logged as in CUSE mode. For a single command, `i2osim run -- COMMAND` does all of this privately.
 
+        A name dpti<N> (--name dpti0) serves the dpt_i2o driver's management node of IOP unit N \
+        instead: its own ioctls (DPT_SIGNATURE, I2OUSRCMD, DPT_CTRLINFO, …; docs/dpti.md) over the \
+        same machine; --name i2octl --name dpti0 serves both, through CUSE and --socket alike.
+
         A `hang` fault rule logs a line when it holds a request and when it lets go.
 
         Instead of a simulated machine, the node can answer from a trace (--replay TRACE, as \
@@ -48,6 +52,7 @@ struct Serve: ParsableCommand {
           i2osim serve --fixture fixtures/intel-u3-1l.yaml --device /dev/i2o/ctl --device i2octl
           i2osim serve --mode 0660 --group disk
           i2osim serve --socket /tmp/i2o.sock            then, in another shell, the export line
+          i2osim serve --name dpti0                      dpt_i2o's node of IOP 0, as a dpt_i2o machine has it
           i2osim serve --ready-file /run/i2osim.ready &   a script waits for the file, then runs clients
           i2osim serve --device i2o/rec --record-from /dev/i2o/ctl --trace card.trace
           i2osim serve --replay card.trace --keyed       the recorded card on /dev/i2o/ctl
@@ -60,7 +65,7 @@ struct Serve: ParsableCommand {
     var personality: PersonalityName = .documented
 
     @Option(name: [.customLong("device"), .customLong("name")], help: ArgumentHelp(
-        "A node to create, \(DevicePath.help); repeat for several (default /dev/i2o/ctl; i2octl is udev's name).",
+        "A node to create, \(DevicePath.help); repeat for several (default /dev/i2o/ctl; i2octl is udev's name; dpti<N>: dpt_i2o's node of IOP N).",
         valueName: "PATH"), transform: DevicePath.belowDev)
     var names: [String] = []
 
@@ -119,6 +124,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("--group \(group): no such group")
         }
         try Readiness.validate(readyFile)
+        try DPTINames.validateSimulated(names, source: replay.map { _ in "--replay" } ?? recordFrom.map { _ in "--record-from" })
         if replayMode != nil && replay == nil { throw ValidationError("--strict and --keyed go with --replay TRACE") }
         if replay != nil && recordFrom != nil { throw ValidationError("--replay and --record-from exclude each other: answer from a trace, or from a real node") }
         if let source = replay.map({ _ in "--replay" }) ?? recordFrom.map({ _ in "--record-from" }) {
@@ -177,20 +183,26 @@ struct Serve: ParsableCommand {
                                       timeoutScale: timeoutScale)
             try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
             try attachTracer(trace, to: simulator, transport: transport)
-            try serving.serve(simulator.engine, verbose: logging.verbose)
+            let dpti = try DPTINames.nodes(names, simulator: simulator)
+            try serving.serve(simulator.engine, dpti: dpti, verbose: logging.verbose)
         }
     }
 }
 
-/// Serves a node until SIGINT/SIGTERM/SIGHUP.
+/// Serves a node until SIGINT/SIGTERM/SIGHUP: `node` on every name but the dpt_i2o ones (`dpti0`), each
+/// of which is served its own node in `dpti`.
 protocol NodeServing {
-    func serve<Node: ControlNode>(_ node: Node) throws
+    func serve<Node: ControlNode>(_ node: Node, dpti: [String: any ControlNode]) throws
 }
 
 extension NodeServing {
-    /// Serves `node`, each request logged with --verbose (the node is wrapped only then).
-    func serve<Node: ControlNode>(_ node: Node, verbose: Bool) throws {
-        if verbose { try serve(LoggingNode(node)) } else { try serve(node) }
+    /// Serves `node` (and the `dpti` nodes), each request logged with --verbose (the nodes are wrapped only then).
+    func serve<Node: ControlNode>(_ node: Node, dpti: [String: DPTINode] = [:], verbose: Bool) throws {
+        if verbose {
+            try serve(LoggingNode(node), dpti: dpti.mapValues { LoggingNode($0) })
+        } else {
+            try serve(node, dpti: dpti.mapValues { $0 })
+        }
     }
 }
 
@@ -203,8 +215,11 @@ struct SocketServing: NodeServing {
     let devices: [String]
     let readiness: Readiness
 
-    func serve<Node: ControlNode>(_ node: Node) throws {
-        try servePreloadSocket(node: node, hub: hub, path: path, mode: mode, libraryDir: libraryDir, devices: devices, readiness: readiness)
+    func serve<Node: ControlNode>(_ node: Node, dpti: [String: any ControlNode]) throws {
+        // An OPEN names the path it opens: each dpti name's path reaches its node.
+        let routes = Dictionary(uniqueKeysWithValues: dpti.map { ("/dev/" + $0.key, $0.value) })
+        try servePreloadSocket(node: node, routes: routes, hub: hub, path: path, mode: mode, libraryDir: libraryDir,
+                               devices: devices, readiness: readiness)
     }
 }
 
@@ -220,12 +235,13 @@ struct CUSEServing: NodeServing {
     let signals: sigset_t
     let readiness: Readiness
 
-    func serve<Node: ControlNode>(_ node: Node) throws {
+    func serve<Node: ControlNode>(_ node: Node, dpti: [String: any ControlNode]) throws {
         let ready = DispatchSemaphore(value: 0)
         let (mode, gid) = (self.mode, self.gid)
         for name in names {
+            let bound: BoundNode<RetryRoundMemory> = dpti[name].map { BoundNode($0) } ?? BoundNode(node)
             let device = CUSEDevice(
-                name: name, node: node,
+                name: name, node: bound,
                 onReady: { path in
                     if let mode { chmod(path, mode) }
                     if let gid { chown(path, uid_t.max, gid) }

@@ -13,11 +13,12 @@ import PreloadTransport
 /// `ready: PATH` once the socket accepts clients, as CUSE mode prints one per node; logs each
 /// failed request and the stop on standard error, as CUSE mode does. `readiness` is announced
 /// with the `ready:` line and withdrawn at the stop.
-func servePreloadSocket(node: some ControlNode, hub: PreloadEventHub, path: String, mode: mode_t, libraryDir: String,
-                        devices: [String], readiness: Readiness) throws {
+func servePreloadSocket(node: some ControlNode, routes: [String: any ControlNode] = [:], hub: PreloadEventHub, path: String,
+                        mode: mode_t, libraryDir: String, devices: [String], readiness: Readiness) throws {
     let server: PreloadServer
     do {
-        server = try PreloadServer(node: node, hub: hub, socketPath: path, mode: mode, failed: { Log.logger.warning("\($0)") })
+        server = try PreloadServer(node: node, hub: hub, socketPath: path, mode: mode, routes: routes,
+                                   failed: { Log.logger.warning("\($0)") })
     } catch {
         PreloadSetup.complain("\(error)")
         throw ExitCode.failure

@@ -8,6 +8,7 @@ import IoctlEngine
 import Faults
 import Persistence
 import Simulator
+import EngineTestSupport
 import Testing
 
 @Suite struct StateTests {
@@ -108,5 +109,35 @@ import Testing
         let writes = state.writeCount
         _ = try T.params(engine, f, tid: 0x203, ops: T.fieldGet(0xF102))
         #expect(state.writeCount == writes)
+    }
+}
+
+@Suite struct DPTIStateTests {
+    /// A change made through dpt_i2o's I2OUSRCMD is written to the state directory, as PASSTHRU's.
+    @Test func userCommandChangesAreWritten() throws {
+        let dir = T.tempDir()
+        defer { T.remove(dir) }
+        let base = try T.defaultMachine()
+        let state = try StateDirectory(path: dir, baseline: base)
+        let simulator = Simulator(machine: Machine(base))
+        simulator.attachState(state)
+        let node = try #require(simulator.dptiNode(unit: 0))
+        var mem = FakeUserMemory()
+        // UtilParamsSet of 0xF102 field 0 ("Kept") on TID 0x203: operation list host→IOP, result IOP→host.
+        var ops: [UInt8] = [1, 0, 0, 0, 6, 0, 0x02, 0xF1, 1, 0, 0, 0]
+        ops += Array("Kept".utf8) + [UInt8](repeating: 0, count: 60)
+        let opsAt = mem.place(ops), res = mem.place(zeroes: 64)
+        let frame: [UInt32] = [9 << 16 | 0x51, 0x05 << 24 | 1 << 12 | 0x203, 0, 0, 0,
+                               0x5400_0000 | UInt32(ops.count), UInt32(opsAt), 0xD000_0040, UInt32(res)]
+        let msg = mem.place(frame.littleEndianBytes + [UInt32](arrayLiteral: 17 << 16).littleEndianBytes + [UInt8](repeating: 0, count: 64))
+        let file = node.open()
+        var result = IoctlResult.error(.EAGAIN)
+        for _ in 0..<8 {
+            do { result = try node.ioctl(IoctlRequest(file: file, command: DPTIoctl.userCommand.number(.ilp32), argument: msg, abi: .ilp32), memory: &mem); break }
+            catch { continue }
+        }
+        #expect(result == .success)
+        #expect(mem.u32(msg + 36 + 16) == 0, "ReqStatus SUCCESS")
+        #expect(state.writeCount == 1)
     }
 }

@@ -11,6 +11,14 @@
  *
  *   dpt-client [-d DEVICE] [-i IOP] -x EXPECTATIONS     the -L all sequence (i386 build)
  *   dpt-client [-d DEVICE] -e                            only the 'D' ioctls (either ABI)
+ *   dpt-client -D [-i IOP] [-k] [-n] (-x EXPECTATIONS | -e)   through dpt_i2o's node
+ *
+ * With -D the client finds the card as raideng does on a dpt_i2o machine: it probes /dev/dpti0 ..
+ * /dev/dpti17 with DPT_SIGNATURE, expects dpti<IOP> to answer (-n: and /dev/i2octl to be absent), checks
+ * the dpt_i2o ioctls (DPT_SIGNATURE, DPT_CTRLINFO, DPT_SYSINFO, DPT_BLINKLED, I2ORESCANCMD,
+ * DPT_TARGET_BUSY: not busy, or with -k EINVAL as mainline answers) and sends every message
+ * through I2OUSRCMD (the frame itself as the argument, dpt_i2o's 17-word reply) instead of
+ * PASSTHRU32; -e then sends one ExecLctNotify from memory below 4 GiB (either ABI).
  *
  * Prints "N passed, N failed"; exits 1 when something failed.
  */
@@ -21,7 +29,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#ifndef MAP_32BIT
+#define MAP_32BIT 0
+#endif
 
 #include "../clientlib/i2o-client.h"
 
@@ -35,6 +48,54 @@ _Static_assert(I2OPASSTHRU32 == 0x8008690Cu, "raidutil's I2OPASSTHRU32");
 static const char *g_dev = "/dev/i2octl";
 static unsigned g_iop;
 static int g_messages;
+
+/* ---------------------------------------------------------------- dpt_i2o's node (-D) */
+
+/* The dpt_i2o headers' types, with their C longs: the numbers' size fields follow the ABI. */
+#pragma pack(push, 1)
+typedef struct {
+	char dsSignature[6];
+	uint8_t dsSigVersion, dsProcessorFamily, dsProcessor, dsFiletype, dsFiletypeFlags, dsOEM;
+	unsigned long dsOS;
+	uint16_t dsCapabilities, dsDeviceSupp, dsAdapterSupp, dsApplication;
+	uint8_t dsRequirements, dsVersion, dsRevision, dsSubRevision, dsMonth, dsDay, dsYear;
+	char dsDescription[50];
+} dpt_sig_S;
+typedef struct {
+	uint8_t drive0CMOS, drive1CMOS, numDrives, processorFamily, processorType;
+	uint8_t smartROMMajorVersion, smartROMMinorVersion, smartROMRevision;
+	uint16_t flags, conventionalMemSize;
+	unsigned long extendedMemSize, osType;
+	uint8_t osMajorVersion, osMinorVersion, osRevision, osSubRevision, busType, pad[3];
+	uint8_t drives[16][4];
+} sysInfo_S;
+#pragma pack(pop)
+typedef struct {
+	uint8_t state, id; int vect, base, njobs, qdepth, wakebase; unsigned long SGsize; unsigned heads, sectors;
+	uint8_t do_drive32, BusQuiet; char idPAL[4]; uint8_t primary, eataVersion; unsigned long cpLength, spLength;
+	uint8_t drqNum, flag1, flag2;
+} CtrlInfo;
+typedef struct {
+	uint16_t length, drvrHBAnum; unsigned long baseAddr; uint16_t blinkState; uint8_t pciBusNum, pciDeviceNum;
+	uint16_t hbaFlags, Interrupt; unsigned long reserved1, reserved2, reserved3;
+} drvrHBAinfo_S;
+typedef struct { unsigned long channel, id, lun, isBusy; } TARGET_BUSY_T;
+
+#define DPTI_SIGNATURE		_IOR('D', 67, dpt_sig_S)
+#define DPTI_CTRLINFO		_IOR('D', 69, CtrlInfo)
+#define DPTI_SYSINFO		_IOR('D', 72, sysInfo_S)
+#define DPTI_BLINKLED		_IOR('D', 75, int)
+#define I2OUSRCMD		_IO('D', 76)
+#define I2ORESCANCMD		_IO('D', 77)
+#define DPTI_TARGET_BUSY	_IOR('D', 79, TARGET_BUSY_T)
+_Static_assert(sizeof(void *) == 8 || DPTI_SIGNATURE == 0x80514443u, "i386 DPT_SIGNATURE");
+_Static_assert(sizeof(void *) == 8 || DPTI_SYSINFO == DPT_SYSINFO, "raidutil's DPT_SYSINFO");
+_Static_assert(sizeof(void *) == 8 || DPTI_TARGET_BUSY == DPT_TARGET_BUSY, "raidutil's DPT_TARGET_BUSY");
+_Static_assert(sizeof(void *) == 4 || DPTI_SIGNATURE == 0x80554443u, "x86_64 DPT_SIGNATURE");
+
+static char g_dpti[32];	/* the dpt_i2o node messages go to (-D), or empty: g_dev with PASSTHRU32 */
+static int g_kernel;	/* -k: a mainline dpt_i2o (DPT_TARGET_BUSY → EINVAL) */
+static int g_no_ctl;	/* -n: a machine driven by dpt_i2o alone (no /dev/i2octl) */
 
 /* SCSI identification text without trailing spaces/NULs. */
 static void trimmed(char *out, const uint8_t *p, int n)
@@ -92,9 +153,10 @@ static struct result passthru(const uint32_t *frame)
 	memcpy(buf, frame, words * 4);
 	buf[words] = 17u << 16;
 	struct i2o_cmd_passthru32 arg = { g_iop, (uint32_t)(uintptr_t)buf };
-	int fd = open(g_dev, O_RDONLY);
+	int fd = open(*g_dpti ? g_dpti : g_dev, O_RDONLY);
 	if (fd < 0) { r.rc = -1; r.err = errno; free(buf); return r; }
-	r.rc = ioctl(fd, I2OPASSTHRU32, &arg);
+	/* dpt_i2o's I2OUSRCMD takes the frame itself; the IOP is the node's. */
+	r.rc = *g_dpti ? ioctl(fd, I2OUSRCMD, buf) : ioctl(fd, I2OPASSTHRU32, &arg);
 	r.err = r.rc < 0 ? errno : 0;
 	close(fd);
 	memcpy(r.reply, buf + words, sizeof r.reply);
@@ -454,20 +516,109 @@ static void run_ioctls(void)
 	close(fd);
 }
 
+/* raideng's probe: the first of /dev/dpti0..17 whose DPT_SIGNATURE answers with the signature. */
+static int probe_dpti(void)
+{
+	for (int n = 0; n < 18; n++) {
+		char path[32];
+		snprintf(path, sizeof path, "/dev/dpti%d", n);
+		int fd = open(path, O_RDONLY);
+		if (fd < 0) continue;
+		dpt_sig_S sig;
+		memset(&sig, 0, sizeof sig);
+		int rc = ioctl(fd, DPTI_SIGNATURE, &sig);
+		close(fd);
+		if (rc == 0 && !memcmp(sig.dsSignature, "dPtSiG", 6)) { strcpy(g_dpti, path); return n; }
+	}
+	return -1;
+}
+
+static void run_dpti_ioctls(void)
+{
+	int fd = open(g_dpti, O_RDONLY);
+	if (fd < 0) { client_fail("open %s: %s", g_dpti, strerror(errno)); return; }
+	dpt_sig_S sig;
+	memset(&sig, 0xA5, sizeof sig);
+	int rc = ioctl(fd, DPTI_SIGNATURE, &sig);
+	CHECK_TAP(rc == 0 && sig.dsSigVersion == 1 && sig.dsFiletype == 2 && sig.dsOS == 0x01000000ul
+		  && !strcmp(sig.dsDescription, "Adaptec Linux I2O RAID Driver") && sig.dsVersion == 2,
+		  "DPT_SIGNATURE 0x%08lx: \"%.50s\" version %u.%c%c, OS 0x%08lx", (unsigned long)DPTI_SIGNATURE,
+		  sig.dsDescription, sig.dsVersion, sig.dsRevision, sig.dsSubRevision, (unsigned long)sig.dsOS);
+	union { drvrHBAinfo_S info; uint8_t bytes[sizeof(CtrlInfo)]; } ci;
+	memset(&ci, 0xA5, sizeof ci);
+	rc = ioctl(fd, DPTI_CTRLINFO, &ci);
+	CHECK_TAP(rc == 0 && ci.info.drvrHBAnum == g_iop && ci.info.hbaFlags == 7 && ci.bytes[sizeof(drvrHBAinfo_S)] == 0xA5,
+		  "DPT_CTRLINFO: HBA %u, flags 0x%x, PCI %u:%u (drvrHBAinfo_S, %u bytes)", ci.info.drvrHBAnum,
+		  ci.info.hbaFlags, ci.info.pciBusNum, ci.info.pciDeviceNum, (unsigned)sizeof(drvrHBAinfo_S));
+	sysInfo_S si;
+	memset(&si, 0xA5, sizeof si);
+	rc = ioctl(fd, DPTI_SYSINFO, &si);
+	CHECK_TAP(rc == 0 && si.osType == 0x01000000ul && si.busType == 4 && si.flags == 0,
+		  "DPT_SYSINFO: OS 0x%08lx, bus %u, processor %u/0x%02x", (unsigned long)si.osType, si.busType,
+		  si.processorFamily, si.processorType);
+	int led = -1;
+	rc = ioctl(fd, DPTI_BLINKLED, &led);
+	CHECK_TAP(rc == 0 && led == 0, "DPT_BLINKLED: %d", led);
+	rc = ioctl(fd, I2ORESCANCMD, 0);
+	CHECK_TAP(rc == 0, "I2ORESCANCMD: %d", rc);
+	TARGET_BUSY_T busy = { 0, 0, 0, 7 };
+	errno = 0;
+	rc = ioctl(fd, DPTI_TARGET_BUSY, &busy);
+	if (g_kernel)
+		CHECK_TAP(rc == -1 && errno == EINVAL && busy.isBusy == 7, "DPT_TARGET_BUSY: EINVAL, as mainline (rc %d, %s)", rc, strerror(errno));
+	else
+		CHECK_TAP(rc == 0 && busy.isBusy == 0, "DPT_TARGET_BUSY b0t0d0: not busy (rc %d, isBusy %lu)", rc, busy.isBusy);
+	close(fd);
+	if (!g_no_ctl) return;
+	errno = 0;
+	int ctl = open("/dev/i2octl", O_RDONLY);
+	CHECK_TAP(ctl < 0 && errno == ENOENT, "no /dev/i2octl on a dpt_i2o machine (%s)", ctl < 0 ? strerror(errno) : "it opened");
+	if (ctl >= 0) close(ctl);
+}
+
+/* One ExecLctNotify through I2OUSRCMD from memory below 4 GiB: dpt_i2o's SGL addresses are 32-bit. */
+static void run_dpti_low_memory(void)
+{
+	uint32_t *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	if (m == MAP_FAILED || (uintptr_t)m + 4096 > 0xFFFFFFFFul) { client_fail("no memory below 4 GiB"); return; }
+	uint8_t *hdr = (uint8_t *)(m + 64);
+	uint32_t f[8] = { 0x00080061, 0xA2001000, 0x1234, 0x5678, 0xFFFFFFFF, 0, 0xD000000C, PTR(hdr) };
+	memcpy(m, f, sizeof f);
+	m[8] = 17u << 16;
+	int fd = open(g_dpti, O_RDONLY);
+	int rc = fd < 0 ? -1 : ioctl(fd, I2OUSRCMD, m);
+	if (fd >= 0) close(fd);
+	CHECK_TAP(rc == 0 && m[8 + 4] == 0 && m[8 + 2] == 0x1234 && m[8 + 3] == 0x5678 && (le32(hdr) & 0xFFFF) > 3,
+		  "I2OUSRCMD (%u-bit): ExecLctNotify, TableSize %u words, the caller's contexts in the reply",
+		  (unsigned)sizeof(void *) * 8, le32(hdr) & 0xFFFF);
+	munmap(m, 4096);
+}
+
 int main(int argc, char **argv)
 {
 	const char *xfile = NULL;
-	int only_ioctls = 0, c;
-	while ((c = getopt(argc, argv, "d:i:x:e")) != -1) {
+	int only_ioctls = 0, dpti = 0, c;
+	while ((c = getopt(argc, argv, "d:i:x:eDkn")) != -1) {
 		switch (c) {
 		case 'd': g_dev = optarg; break;
 		case 'i': g_iop = (unsigned)atoi(optarg); break;
 		case 'x': xfile = optarg; break;
 		case 'e': only_ioctls = 1; break;
-		default: fprintf(stderr, "usage: %s [-d DEVICE] [-i IOP] (-x EXPECTATIONS | -e)\n", argv[0]); return 2;
+		case 'D': dpti = 1; break;
+		case 'k': g_kernel = 1; break;
+		case 'n': g_no_ctl = 1; break;
+		default: fprintf(stderr, "usage: %s [-d DEVICE | -D [-k] [-n]] [-i IOP] (-x EXPECTATIONS | -e)\n", argv[0]); return 2;
 		}
 	}
-	run_ioctls();
+	if (dpti) {
+		int n = probe_dpti();
+		CHECK_TAP(n == (int)g_iop, "probe /dev/dpti0..17 with DPT_SIGNATURE: %s answers", n < 0 ? "none" : g_dpti);
+		if (n < 0) return client_summary();
+		run_dpti_ioctls();
+		if (only_ioctls) { run_dpti_low_memory(); return client_summary(); }
+	} else {
+		run_ioctls();
+	}
 	if (!only_ioctls) {
 		if (sizeof(void *) != 4) { client_fail("the PASSTHRU32 sequence needs the i386 build"); }
 		else if (!xfile || load_expectations(xfile) != 0) { client_fail("no expectations (-x FILE)"); }

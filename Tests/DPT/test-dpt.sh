@@ -2,7 +2,8 @@
 # Adaptec/DPT firmware through the preload transport: the raidutil-style client
 # (Tests/DPT/dpt-client.c, i386, PASSTHRU32) against the default fixture, the two-array
 # fixture, a degraded array and a controller whose every message fails; the 'D' ioctls in
-# both ABIs; and a mismatch the client must catch. Prints "N passed, N failed".
+# both ABIs; the same through dpt_i2o's node /dev/dpti0 alone (DPT_SIGNATURE probe, I2OUSRCMD,
+# the dpti ioctls per personality); and a mismatch the client must catch. Prints "N passed, N failed".
 #
 #   Tests/DPT/test-dpt.sh [I2OSIM]      (default: SwiftPM's debug i2osim)
 set -u
@@ -44,6 +45,48 @@ for abi in 32 64; do
     if [ "$last" = "4 passed, 0 failed" ]; then ok "'D' ioctls 72/75/79 give EINVAL ($abi-bit)"
     else fail "'D' ioctls ($abi-bit): $last"; fi
 done
+
+# A machine driven by dpt_i2o: only /dev/dpti0 is served (no /dev/i2octl); the client finds the
+# card by probing /dev/dpti0..17 with DPT_SIGNATURE and lists it through I2OUSRCMD.
+rund() {
+    name=$1 fixture=$2
+    out=$("$i2osim" run --fixture "$fixture" --device /dev/dpti0 -- "$work/dpt-client32" -D -n -x "$work/$name.x" 2>&1)
+    rc=$?
+    last=$(printf '%s\n' "$out" | tail -1)
+    if [ $rc -eq 0 ] && printf '%s' "$last" | grep -q ' 0 failed$'; then ok "$name through /dev/dpti0: $last"
+    else printf '%s\n' "$out" | grep -v '^ok' | sed 's/^/# /'; fail "$name through /dev/dpti0: rc $rc, $last"; fi
+}
+rund default "$repo/fixtures/default.yaml"
+rund two-arrays "$repo/fixtures/adaptec-2-arrays.yaml"
+rund degraded "$repo/Tests/DPT/fixtures/degraded.yaml"
+rund failing "$repo/Tests/DPT/fixtures/failing.yaml"
+
+# The dpt_i2o ioctls in both ABIs: documented (DPT_TARGET_BUSY answered) and a mainline kernel built
+# for i386 (-k: EINVAL); an x86_64 kernel's compat switch knows only the 64-bit numbers, so there
+# the 32-bit client finds no card and the 64-bit one does.
+for abi in 32 64; do
+    client="$work/dpt-client"; [ $abi = 32 ] && client="$work/dpt-client32"
+    for p in documented linux-2.6.18-i386 linux-2.6.18; do
+        k=; [ $p = documented ] || k=-k
+        out=$("$i2osim" run --personality $p --device dpti0 -- "$client" -D -n $k -e 2>&1); last=$(printf '%s\n' "$out" | tail -1)
+        want="9 passed, 0 failed"; [ $p = linux-2.6.18 ] && [ $abi = 32 ] && want="0 passed, 1 failed"
+        if [ "$last" = "$want" ]; then ok "dpti0 ioctls, $p ($abi-bit): $last"
+        else printf '%s\n' "$out" | grep -v '^ok' | sed 's/^/# /'; fail "dpti0 ioctls, $p ($abi-bit): $last (expected $want)"; fi
+    done
+done
+
+# A dpti node the machine lacks is refused.
+if ! "$i2osim" run --device /dev/dpti1 -- true 2>"$work/dpti1.err" && grep -q 'dpti1 is the node of IOP unit 1' "$work/dpti1.err"; then
+    ok "dpti1 of a one-IOP machine is refused"
+else fail "dpti1 of a one-IOP machine: $(cat "$work/dpti1.err")"; fi
+
+# Both kinds of node from one daemon over one machine: the listing through /dev/i2octl (PASSTHRU32)
+# and through /dev/dpti0 (I2OUSRCMD) agree with the same expectations.
+out=$("$i2osim" run --fixture "$repo/fixtures/default.yaml" --device /dev/i2octl --device /dev/dpti0 -- sh -c \
+    "'$work/dpt-client32' -x '$work/default.x' | tail -1; '$work/dpt-client32' -D -x '$work/default.x' | tail -1" 2>&1)
+if [ "$(printf '%s\n' "$out" | tr '\n' '|')" = "31 passed, 0 failed|34 passed, 0 failed|" ]; then
+    ok "/dev/i2octl and /dev/dpti0 from one daemon: $(printf '%s' "$out" | tr '\n' ' ')"
+else fail "/dev/i2octl and /dev/dpti0 from one daemon: $out"; fi
 
 # The client must notice when the controller is not what the expectations say.
 "$i2osim" run --fixture "$repo/fixtures/default.yaml" -- "$work/dpt-client32" -x "$work/two-arrays.x" >"$work/mismatch.out" 2>&1
