@@ -136,6 +136,8 @@ extension IOP {
                 return r
             }
             return ParamGroup(schema: schema, rows: rows)
+        case _ where isBlockStorageGroup(number, of: d):
+            return blockStorageGroup(number, schema: schema, of: d)
         default:
             return Self.stored(number, schema: schema, groups: d.groups)
         }

@@ -156,6 +156,7 @@ extension IOP {
                     blockCount += 1
                     if let g = outcome.commit {
                         devices[tid]?.groups[g.schema.number] = g
+                        if g.schema.number == 0x0003 { applyBlockStorageSettings(g, of: tid) }
                         var data = [UInt8](); data.appendLE16(g.schema.number); data.appendLE16(outcome.eventField)
                         raiseEvent(tid: tid, indicator: .fieldModified, data: data)
                     }

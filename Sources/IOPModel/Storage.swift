@@ -97,5 +97,6 @@ extension IOP {
             let volume = RAIDVolume(layout: layout, members: members)
             attach(BlockDevice(WriteCache(volume, mode: v.writeBack ? .writeBack : .writeThrough)), to: d.tid)
         }
+        for d in devices where d.blockStorage != nil && blockDevices[d.tid] != nil { addBlockStorageGroups(d.tid) }
     }
 }

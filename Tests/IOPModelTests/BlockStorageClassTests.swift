@@ -142,3 +142,55 @@ private func bytes(_ n: Int, seed: UInt8) -> [UInt8] { (0..<n).map { UInt8(trunc
         #expect(r.reqStatus == .errorNoDataTransfer && r.detailedStatus == .unsupportedFunction)
     }
 }
+
+@Suite struct BlockStorageGroupTests {
+    /// The test IOP with the volume 0x205 a mirror of two 4,096-block disks (0x010 and 0x011).
+    static func host(writeBack: Bool = false) -> Host {
+        var d = TestMachine.description
+        d.devices[2].blockStorage = .disk(DiskStorage(name: "a", blocks: 4096))
+        d.devices.append(DeviceDescription(entry: LCTEntry(localTID: 0x011, classID: .randomBlockStorage, parentTID: TestMachine.adapterTID,
+                                                           userTID: TestMachine.volumeTID),
+                                           blockStorage: .disk(DiskStorage(name: "b", blocks: 4096))))
+        d.devices[3].blockStorage = .volume(VolumeStorage(level: .raid1, members: [0x010, 0x011], blocks: 4000, writeBack: writeBack))
+        var h = Host()
+        h.iop = IOP(d)
+        return h
+    }
+
+    static func field(_ h: inout Host, _ group: UInt16) -> [UInt8] {
+        let (reply, bytes) = h.params(TestMachine.volumeTID, OperationList([ParamOperation(code: .fieldGet, group: group)]).encoded())
+        #expect(reply?.reqStatus == .success)
+        return Array(bytes.dropFirst(8))
+    }
+
+    @Test func deviceAndMediaInformationReportTheGeometry() throws {
+        var h = Self.host()
+        let info = Self.field(&h, 0x0000)
+        #expect(info.count >= 24)
+        #expect(info.readLE32(at: 4) == 512 && info.readLE64(at: 8) == 4000 * 512, "block size, capacity in bytes")
+        #expect(info.readLE32(at: 16) & 0x400 != 0, "a RAID volume")
+        #expect(info.readLE32(at: 20) & 0x04 != 0, "ready")
+        let media = Self.field(&h, 0x0004)
+        #expect(media.readLE64(at: 0) == 4000 * 512 && media.readLE32(at: 8) == 512)
+        // Both members failed: the drive is dead, no longer ready.
+        (h.iop.blockDevices[0x010]!.target as! Disk).isFailed = true
+        (h.iop.blockDevices[0x011]!.target as! Disk).isFailed = true
+        #expect(Self.field(&h, 0x0000).readLE32(at: 20) & 0x04 == 0)
+    }
+
+    @Test func settingWritePolicySwitchesTheCache() throws {
+        var h = Self.host()
+        #expect(Self.field(&h, 0x0003)[12] == 0x02, "write-through")
+        let set = OperationList([ParamOperation(code: .fieldSet, group: 0x0003, fields: .indices([3]), values: [0x01])]).encoded()
+        let (reply, _) = h.params(TestMachine.volumeTID, set, set: true)
+        #expect(reply?.reqStatus == .success)
+        let cache = try #require(h.iop.blockDevices[TestMachine.volumeTID]?.target as? WriteCache)
+        #expect(cache.mode == .writeBack)
+        #expect(Self.field(&h, 0x0003)[12] == 0x01)
+        guard case let .volume(v)? = h.iop.snapshot.devices.first(where: { $0.tid == TestMachine.volumeTID })?.blockStorage else {
+            Issue.record("no volume storage in the snapshot"); return
+        }
+        #expect(v.writeBack, "the snapshot keeps the mode")
+        #expect(Self.field(&h, 0x0000).readLE32(at: 20) & 0x01 != 0, "DeviceState shows caching")
+    }
+}
