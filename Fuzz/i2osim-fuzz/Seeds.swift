@@ -45,6 +45,34 @@ enum Seeds {
                              payload: [0x0022_0000, 16, 0x001B_0001] + sgl).encoded()]
     }
 
+    /// Block storage and SCSI frames to the `block` target's devices (BusMemory: 4 KiB at 0x1000,
+    /// 64 KiB of zeroes at 0x2000).
+    static var blockFrames: [[UInt8]] {
+        let out = SGLFlags.simpleLastOut.word(count: 4096), into = SGLFlags.simpleLastIn.word(count: 8192)
+        func bsa(_ f: I2OFunction, _ tid: UInt16, _ t: BsaTransfer, _ sgl: [UInt32]) -> [UInt8] {
+            MessageFrame(function: f, target: TID(rawValue: tid), sglOffset: WordCount(rawValue: 8), payload: t.words + sgl).encoded()
+        }
+        func scsi(_ cdb: [UInt8], flags: UInt32, count: UInt32, _ sgl: [UInt32]) -> [UInt8] {
+            var c = cdb; while c.count < 16 { c.append(0) }
+            var p = [UInt32(cdb.count) | flags << 16]
+            for i in stride(from: 0, to: 16, by: 4) { p.append(UInt32(c[i]) | UInt32(c[i + 1]) << 8 | UInt32(c[i + 2]) << 16 | UInt32(c[i + 3]) << 24) }
+            return MessageFrame(function: .scsiScbExec, target: TID(rawValue: 0x020), sglOffset: WordCount(rawValue: 10),
+                                payload: p + [count] + sgl).encoded()
+        }
+        return [bsa(.bsaBlockWrite, 0x010, BsaTransfer(byteCount: 4096, byteAddress: 8192), [out, 0x1000]),
+                bsa(.bsaBlockRead, 0x010, BsaTransfer(byteCount: 8192, byteAddress: 4096), [into, 0x2000]),
+                bsa(.bsaBlockWrite, 0x011, BsaTransfer(controlFlags: 0x10, byteCount: 4096, byteAddress: 0), [out, 0x1000]),
+                MessageFrame(function: .bsaCacheFlush, target: TID(rawValue: 0x011), payload: [60 << 16]).encoded(),
+                MessageFrame(function: .bsaBlockReassign, target: TID(rawValue: 0x010), payload: BsaTransfer(byteCount: 512, byteAddress: 512).words).encoded(),
+                MessageFrame(function: .bsaMediaVerify, target: TID(rawValue: 0x010), payload: BsaTransfer(byteCount: 65536, byteAddress: 0).words).encoded(),
+                MessageFrame(function: .bsaMediaLock, target: TID(rawValue: 0x103), payload: [0xFFFF_FFFF]).encoded(),
+                MessageFrame(function: .bsaMediaEject, target: TID(rawValue: 0x103), payload: [0xFFFF_FFFF]).encoded(),
+                scsi([0x12, 0, 0, 0, 36, 0], flags: 0x4020, count: 36, [into, 0x2000]),
+                scsi([0x2A, 0, 0, 0, 0, 8, 0, 0, 8, 0], flags: 0x8020, count: 4096, [out, 0x1000]),
+                scsi([0x28, 0, 0, 0, 0, 8, 0, 0, 16, 0], flags: 0x4020, count: 8192, [into, 0x2000]),
+                scsi([0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0], flags: 0x4020, count: 8, [into, 0x2000])]
+    }
+
     static func frameSequence(_ frames: [[UInt8]]) -> [UInt8] {
         var out: [UInt8] = []
         for f in frames { out += le16(UInt16(f.count)) + f }
@@ -125,6 +153,7 @@ enum Seeds {
                            [1] + ResultList([ResultBlock(status: .success, rows: (count: 1, more: 0), data: [1, 0, 0, 0]),
                                              ResultBlock(status: .badKeyAbort, data: [])]).encoded()],
             "iop": [frameSequence(frames), frameSequence(Array(frames.reversed()))],
+            "block": [frameSequence(blockFrames), frameSequence(Array(blockFrames.reversed()))],
             "ioctl": ioctlSeeds(),
             "fixture": [fixtureText, Array("machine: tiny\niops:\n  - unit: 0\n    devices:\n      - tid: 0\n        class: EXECUTIVE\n".utf8)],
             "preload": preloadSeeds(),

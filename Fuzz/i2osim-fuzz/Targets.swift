@@ -24,6 +24,7 @@ enum FuzzTargets {
         "oplist": oplist,
         "resultlist": resultlist,
         "iop": iop,
+        "block": block,
         "ioctl": ioctl,
         "fixture": fixture,
         "preload": preload,
@@ -92,6 +93,47 @@ enum FuzzTargets {
             _ = model.takeOutbound()
         }
         _ = model.snapshot
+    }
+
+    // MARK: block — the block storage class and SCSI on devices that hold data
+
+    /// A small machine whose devices hold data (in memory): a RAID 5 of three disks at 0x010, a
+    /// RAID 1 of two at 0x011 (write-back), their disks, and a SCSI disk at 0x020.
+    static let blockMachine: MachineDescription = {
+        let text = """
+        machine: fuzz-block
+        iops:
+          - unit: 0
+            devices:
+              - {tid: 0, class: EXECUTIVE}
+              - {tid: 0x100, class: RANDOM_BLOCK_STORAGE, user: 0x010, storage: {disk: d0, blocks: 2048}}
+              - {tid: 0x101, class: RANDOM_BLOCK_STORAGE, user: 0x010, storage: {disk: d1, blocks: 2048}}
+              - {tid: 0x102, class: RANDOM_BLOCK_STORAGE, user: 0x010, storage: {disk: d2, blocks: 2048}}
+              - {tid: 0x103, class: RANDOM_BLOCK_STORAGE, user: 0x011, storage: {disk: d3, blocks: 1024, removable: true}}
+              - {tid: 0x104, class: RANDOM_BLOCK_STORAGE, user: 0x011, storage: {disk: d4, blocks: 1024}}
+              - {tid: 0x010, class: RANDOM_BLOCK_STORAGE, storage: {raid: 5, members: [0x100, 0x101, 0x102], blocks: 4096, stripe: 16}}
+              - {tid: 0x011, class: RANDOM_BLOCK_STORAGE, storage: {raid: 1, members: [0x103, 0x104], blocks: 1024, cache: write-back}}
+              - {tid: 0x020, class: SCSI_PERIPHERAL, storage: {disk: s0, blocks: 512}}
+        """
+        do { return try FixtureLoader.load(text: text) } catch { fatalError("the block fuzz machine does not load: \(error)") }
+    }()
+
+    /// Input: as `iop` (frames, then the bus memory's tail), posted to a fresh IOP of `blockMachine`.
+    static func block(_ data: [UInt8]) {
+        guard let d = blockMachine.iops.first else { return }
+        var model = IOP(d)
+        let memory = BusMemory(base: 0x1000)
+        _ = memory.map(Array(data.suffix(4096)) + [UInt8](repeating: 0, count: max(0, 4096 - data.count)))
+        _ = memory.map(zeroes: 65536)
+        var i = 0, n = 0
+        while i + 2 <= data.count, n < 64 {
+            let len = Int(data[i]) | Int(data[i + 1]) << 8
+            i += 2
+            let bytes = Array(data[i..<min(data.count, i + len)])
+            i += len
+            n += 1
+            if let f = try? MessageFrame.decode(bytes) { _ = model.post(f, memory: memory) }
+        }
     }
 
     // MARK: ioctl — the engine fed random requests over random, partly faulting, user memory
