@@ -381,6 +381,7 @@ var ok = true
 switch mode {
 case "inprocess": ok = inProcess(budget: budget, only: args.count > 3 ? args[3] : nil)
 case "cuse-rounds": ok = cuseRounds(budget: budget)
+case "block": ok = blockInProcess(budget: budget)
 case "fixture": ok = fixtureLoad(dir: args.count > 2 ? args[2] : "/tmp")
 case "loop": ok = loop(name: args.count > 2 ? args[2] : "PARMGET", count: args.count > 3 ? Int(args[3]) ?? 1_000_000 : 1_000_000)
 case "loop-cuse":
@@ -395,7 +396,7 @@ case "all":
     ok = cuseRounds(budget: budget) && ok
     ok = fixtureLoad(dir: "/tmp") && ok
 default:
-    print("usage: i2osim-bench inprocess|cuse-rounds [SECONDS] | fixture [DIR] | loop NAME COUNT | loop-cuse NAME COUNT [switch|switch-only] | fuse-file MOUNTPOINT [NAME] | all"); exit(2)
+    print("usage: i2osim-bench inprocess|cuse-rounds|block [SECONDS] | fixture [DIR] | loop NAME COUNT | loop-cuse NAME COUNT [switch|switch-only] | fuse-file MOUNTPOINT [NAME] | all"); exit(2)
 }
 exit(ok ? 0 : 1)
 

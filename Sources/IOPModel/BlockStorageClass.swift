@@ -117,7 +117,8 @@ extension IOP {
         }
         let size = device.target.blockSize
         if request.function == .bsaBlockRead {
-            var data = [UInt8](repeating: 0, count: Int(t.byteCount))
+            // Read straight into a fresh array (not zeroed first: every byte is read or cut off).
+            var data = [UInt8](unsafeUninitializedCapacity: Int(t.byteCount)) { _, n in n = Int(t.byteCount) }
             var failed: (any Error)?, done = data.count
             do { try data.withBlockBytes { b throws(BlockError) in try device.target.read(range.lowerBound, into: b) } } catch {
                 // A medium error: the blocks before it still arrive.
@@ -125,14 +126,14 @@ extension IOP {
                 done = prefix(before: error, range, size)
                 if done > 0 { _ = try? data.withBlockBytes { b throws(BlockError) in try device.target.read(range.lowerBound, into: UnsafeMutableRawBufferPointer(rebasing: b[0..<done])) } }
             }
-            try scatter(Array(data[0..<done]), into: buffers, memory: memory)
+            try scatter(done == data.count ? data : Array(data[0..<done]), into: buffers, memory: memory)
             if let failed { return failure(request, failed, done: done, at: t.byteAddress + UInt64(done)) }
             return .bsaReply(to: request, transferred: t.byteCount)
         }
-        var data = [UInt8](); data.reserveCapacity(Int(t.byteCount))
+        var data = [UInt8]()
         for b in buffers {
             guard let bytes = memory.read(b.address, count: min(b.count, Int(t.byteCount) - data.count)) else { throw .invalid }
-            data += bytes
+            if data.isEmpty { data = bytes } else { data += bytes }   // one element: its bytes, no copy
         }
         do {
             try device.target.write(range.lowerBound, data)
@@ -199,6 +200,10 @@ extension IOP {
 
     /// Writes `data` across the host buffers in order.
     private func scatter(_ data: [UInt8], into buffers: [OutBuffer], memory: BusMemory) throws(RequestFault) {
+        if let b = buffers.first, b.count >= data.count {   // one element: the bytes themselves
+            try Transfer.write(data, to: b, memory: memory)
+            return
+        }
         var at = 0
         for b in buffers where at < data.count {
             let n = min(b.count, data.count - at)
