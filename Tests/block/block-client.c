@@ -7,6 +7,10 @@
  *   block-client [-d DEV] [-i IOP] TID write LBA BLOCKS SEED [wb]  pattern write (wb: write-back flag)
  *   block-client [-d DEV] [-i IOP] TID verify LBA BLOCKS SEED      read back and compare
  *   block-client [-d DEV] [-i IOP] TID flush                       BsaCacheFlush
+ *   block-client [-d DEV] [-i IOP] TID torture LOG FIRST SEED      write 8-block patterns at FIRST,
+ *                                      FIRST+8, … until the node fails; each acknowledged write is
+ *                                      appended to LOG ("LBA SEED") before the next is sent
+ *   block-client [-d DEV] [-i IOP] TID check-log LOG               every write in LOG reads back
  *
  * Exit 0 when everything held, 1 when a check failed, 2 on bad usage or a node that cannot open.
  */
@@ -166,6 +170,35 @@ static int check(void)
 	return client_summary();
 }
 
+/* Writes until the daemon goes away; the log holds exactly the acknowledged writes. */
+static int torture(const char *log, uint64_t first, unsigned seed)
+{
+	FILE *f = fopen(log, "a");
+	if (!f) { fprintf(stderr, "block-client: %s: %s\n", log, strerror(errno)); return 2; }
+	setvbuf(f, NULL, _IONBF, 0);
+	for (uint64_t lba = first;; lba += 8) {
+		if (do_write(lba, 8, seed, 0) != 0) break;
+		fprintf(f, "%llu %u\n", (unsigned long long)lba, seed);
+	}
+	fclose(f);
+	return 0;
+}
+
+static int check_log(const char *log)
+{
+	FILE *f = fopen(log, "r");
+	if (!f) { fprintf(stderr, "block-client: %s: %s\n", log, strerror(errno)); return 2; }
+	unsigned long long lba;
+	unsigned seed, n = 0, bad = 0;
+	while (fscanf(f, "%llu %u", &lba, &seed) == 2) {
+		n++;
+		if (do_verify(lba, 8, seed) != 0) bad++;
+	}
+	fclose(f);
+	printf("%u acknowledged writes checked, %u lost\n", n, bad);
+	return bad != 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dev = i2o_device_path();
@@ -184,6 +217,8 @@ int main(int argc, char **argv)
 	if (g_fd < 0) { fprintf(stderr, "block-client: %s: %s\n", dev, strerror(errno)); return 2; }
 	if (strcmp(verb, "check") == 0) return check();
 	if (strcmp(verb, "flush") == 0) return flush();
+	if (strcmp(verb, "torture") == 0 && na == 3) return torture(a[0], strtoull(a[1], NULL, 0), (unsigned)strtoul(a[2], NULL, 0));
+	if (strcmp(verb, "check-log") == 0 && na == 1) return check_log(a[0]);
 	if ((strcmp(verb, "write") == 0 && na >= 3) || (strcmp(verb, "verify") == 0 && na == 3)) {
 		uint64_t lba = strtoull(a[0], NULL, 0);
 		unsigned blocks = (unsigned)strtoul(a[1], NULL, 0), seed = (unsigned)strtoul(a[2], NULL, 0);

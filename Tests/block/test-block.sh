@@ -67,20 +67,10 @@ start "$work/ide0-failed.yaml" "$disks"
 check "mirror with ide0 failed: the first data reads from ide1 (both members had it)" cl 14 verify 4096 512 7
 stop -TERM
 
-# kill -9 right after an acknowledged write-through write: nothing acknowledged is lost.
-lost=0
-for i in $(seq "$trials"); do
-    start "$fixture" "$disks" || { lost=$((lost + 1)); continue; }
-    if cl 14 write $((20000 + i * 64)) 64 $i; then
-        kill -9 $daemon; wait $daemon 2>/dev/null; daemon=
-        start "$fixture" "$disks" || { lost=$((lost + 1)); continue; }
-        cl 14 verify $((20000 + i * 64)) 64 $i 2>/dev/null || lost=$((lost + 1))
-    else
-        lost=$((lost + 1))
-    fi
-    stop -KILL
-done
-check "$trials kill -9 trials after acknowledged write-through writes: $lost lost" test $lost = 0
+# kill -9 mid-stream, write-through: nothing acknowledged is lost (Tests/block/kill9.sh).
+out=$("$repo/Tests/block/kill9.sh" "$i2osim" "$client" "$trials" 2>&1)
+check "$(echo "$out" | grep '^# .*trials' | tail -1 | sed 's/^# //')" sh -c "echo \"\$1\" | tail -1 | grep -q ' 0 failed'" sh "$out"
+echo "$out" | grep '^FAIL' | head -5 | sed 's/^/#   /'
 
 # Write-back: flushed data survives kill -9; unflushed data is lost, as on a card without battery.
 wb=$work/wb-disks
