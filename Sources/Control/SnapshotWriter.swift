@@ -75,7 +75,8 @@ public enum SnapshotWriter {
     static func storage(_ s: StorageDescription) -> String {
         switch s {
         case let .disk(d):
-            return "{disk: \(FixtureYAML.quote(d.name)), blocks: \(d.blocks), block_size: \(d.blockSize), removable: \(d.removable), failed: \(d.failed)}"
+            let bad = d.badBlocks.isEmpty ? "" : ", bad_blocks: [" + d.badBlocks.map { "[\($0.lowerBound), \($0.count)]" }.joined(separator: ", ") + "]"
+            return "{disk: \(FixtureYAML.quote(d.name)), blocks: \(d.blocks), block_size: \(d.blockSize), removable: \(d.removable), failed: \(d.failed)\(bad)}"
         case let .volume(v):
             let members = v.members.map { hex($0.rawValue, width: 3) }.joined(separator: ", ")
             return "{raid: \(v.level.rawValue), members: [\(members)], blocks: \(v.blocks), stripe: \(v.stripeBlocks), "

@@ -9,7 +9,7 @@ import IOPModel
 //   storage: {raid: 1, members: [10, 15], blocks: 2400000}       # stripe 128, start 0, cache write-through
 
 extension Interpreter {
-    static let diskKeys = ["disk", "blocks", "block_size", "removable", "failed"]
+    static let diskKeys = ["disk", "blocks", "block_size", "removable", "failed", "bad_blocks"]
     static let volumeKeys = ["raid", "members", "blocks", "stripe", "start", "cache"]
 
     func storage(_ node: FixtureNode, _ path: String) -> StorageDescription? {
@@ -34,6 +34,22 @@ extension Interpreter {
         }
         if let v = o["removable"], let b = r.bool(v, o.sub("removable")) { d.removable = b }
         if let v = o["failed"], let b = r.bool(v, o.sub("failed")) { d.failed = b }
+        if let v = o["bad_blocks"], let list = r.list(v, o.sub("bad_blocks"), of: "bad block ranges ([LBA, COUNT])") {
+            for (i, item) in list.enumerated() {
+                let p = o.sub("bad_blocks") + "[\(i)]"
+                guard let pair = r.list(item, p, of: "[LBA, COUNT]"), pair.count == 2,
+                      let lba = r.integer(pair[0], p + "[0]", in: 0...(Int128(1) << 40), what: "an LBA"),
+                      let count = r.integer(pair[1], p + "[1]", in: 1...(Int128(1) << 32), what: "a block count") else {
+                    r.error(item, p, "expected [LBA, COUNT]", hint: "e.g. bad_blocks: [[1000, 8]]")
+                    continue
+                }
+                guard UInt64(lba) < d.blocks || d.blocks == 0 else {
+                    r.error(pair[0], p + "[0]", "LBA \(lba) is past the disk's \(d.blocks) blocks")
+                    continue
+                }
+                d.badBlocks.append(UInt64(lba)..<UInt64(lba) + UInt64(count))
+            }
+        }
         return .disk(d)
     }
 

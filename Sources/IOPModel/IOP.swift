@@ -125,7 +125,7 @@ public struct IOP: Sendable {
     public var snapshot: IOPDescription {
         IOPDescription(unit: unit, status: status, hrt: hrt, lctIopFlags: lctIopFlags,
                        lctChangeIndicator: lctChangeIndicator, bootDevice: bootDevice,
-                       devices: order.compactMap { devices[$0] }, store: store, firmware: firmware)
+                       devices: order.compactMap { devices[$0].map(withCurrentStorage) }, store: store, firmware: firmware)
     }
 
     /// Gives device `tid` its data: block storage requests to it are answered from `device`.

@@ -19,8 +19,12 @@ public struct DiskStorage: Hashable, Sendable {
     public var removable: Bool
     /// A failed disk answers no I/O.
     public var failed: Bool
-    public init(name: String, blocks: UInt64, blockSize: Int = 512, removable: Bool = false, failed: Bool = false) {
+    /// Blocks that answer a medium error (until reassigned).
+    public var badBlocks: [Range<UInt64>]
+    public init(name: String, blocks: UInt64, blockSize: Int = 512, removable: Bool = false, failed: Bool = false,
+                badBlocks: [Range<UInt64>] = []) {
         self.name = name; self.blocks = blocks; self.blockSize = blockSize; self.removable = removable; self.failed = failed
+        self.badBlocks = badBlocks
     }
 }
 
@@ -73,6 +77,16 @@ public final class MediaTable: Sendable {
 }
 
 extension IOP {
+    /// Device `d`'s description with its disk's state now (failed, bad blocks): what a snapshot keeps.
+    func withCurrentStorage(_ d: DeviceDescription) -> DeviceDescription {
+        guard case var .disk(s)? = d.blockStorage, let disk = blockDevices[d.tid]?.target as? Disk else { return d }
+        s.failed = disk.isFailed
+        s.badBlocks = disk.badBlocks
+        var out = d
+        out.blockStorage = .disk(s)
+        return out
+    }
+
     /// Gives every device with storage its data: disks first (each its medium from `media`), then
     /// logical drives over them. A description that cannot be built (a member without a disk, a
     /// layout the members cannot hold) leaves that device without data: the fixture loader
@@ -83,6 +97,7 @@ extension IOP {
             guard case let .disk(s)? = d.blockStorage else { continue }
             let disk = Disk(medium: media.medium(iop: unit, disk: s))
             disk.isFailed = s.failed
+            for r in s.badBlocks { disk.injectMediaError(r) }
             disks[d.tid] = disk
             attach(BlockDevice(disk, removable: s.removable), to: d.tid)
         }
