@@ -28,7 +28,7 @@ public struct IOP: Sendable {
         @exclusivity(unchecked) var pendingLctNotifies: [PendingLctNotify]
         @exclusivity(unchecked) var downloads: [SoftwareKey: DownloadAssembly]
         @exclusivity(unchecked) var lastConfigQuery: [TID: [UInt8]]
-        let firmware: (any IOPFirmware)?
+        @exclusivity(unchecked) var firmware: (any IOPFirmware)?
 
         init(status: StatusBlock, hrt: HRT, devices: [TID: DeviceDescription], order: [TID], store: SoftwareStore,
              outbound: [MessageFrame] = [], eventRegistrations: [EventRegistration] = [],
@@ -102,8 +102,12 @@ public struct IOP: Sendable {
         get { storage.lastConfigQuery }
         _modify { unique(); yield &storage.lastConfigQuery }
     }
-    /// The vendor firmware module (nil: the IOP answers no private messages).
-    public var firmware: (any IOPFirmware)? { storage.firmware }
+    /// The vendor firmware module (nil: the IOP answers no private messages). Set it through
+    /// `updateFirmware`, which puts a configuration change in the LCT.
+    public internal(set) var firmware: (any IOPFirmware)? {
+        get { storage.firmware }
+        _modify { unique(); yield &storage.firmware }
+    }
 
     public init(_ d: IOPDescription) {
         unit = d.unit
@@ -152,5 +156,9 @@ public struct Machine: Sendable {
         iops = Dictionary(d.iops.map { ($0.unit, IOP($0)) }, uniquingKeysWith: { a, _ in a })
     }
     public var units: [IOPUnit] { iops.keys.sorted() }
+    /// `milliseconds` of every IOP's firmware clock go by (`IOP.advanceFirmwareClock`).
+    public mutating func advanceFirmwareClocks(milliseconds: UInt64) {
+        for unit in units { iops[unit]?.advanceFirmwareClock(milliseconds: milliseconds) }
+    }
     public var snapshot: MachineDescription { MachineDescription(name: name, iops: units.compactMap { iops[$0]?.snapshot }) }
 }
