@@ -80,10 +80,13 @@ extension IOP {
 
     /// `milliseconds` of the firmware module's clock go by (its background tasks move on); a
     /// configuration change they make reaches the LCT as through `updateFirmware`.
-    public mutating func advanceFirmwareClock(milliseconds: UInt64) {
-        guard var module = firmware else { return }
+    /// - Returns: whether the module's tasks changed anything.
+    @discardableResult
+    public mutating func advanceFirmwareClock(milliseconds: UInt64) -> Bool {
+        guard var module = firmware else { return false }
         let changed = module.timePassed(milliseconds: milliseconds)
         updateFirmware(module, configurationChanged: changed)
+        return changed
     }
 
     /// ExecLctNotify for a firmware whose LCT header counts the whole table

@@ -157,8 +157,14 @@ public struct Machine: Sendable {
     }
     public var units: [IOPUnit] { iops.keys.sorted() }
     /// `milliseconds` of every IOP's firmware clock go by (`IOP.advanceFirmwareClock`).
-    public mutating func advanceFirmwareClocks(milliseconds: UInt64) {
-        for unit in units { iops[unit]?.advanceFirmwareClock(milliseconds: milliseconds) }
+    /// - Returns: whether any module's tasks changed anything.
+    @discardableResult
+    public mutating func advanceFirmwareClocks(milliseconds: UInt64) -> Bool {
+        var changed = false
+        for unit in units where iops[unit]?.firmware != nil {
+            if iops[unit]?.advanceFirmwareClock(milliseconds: milliseconds) == true { changed = true }
+        }
+        return changed
     }
     public var snapshot: MachineDescription { MachineDescription(name: name, iops: units.compactMap { iops[$0]?.snapshot }) }
 }
