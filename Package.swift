@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "DPTFirmware", "IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "Statistics", "Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
         .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
-        .testTarget(name: "ControlTests", dependencies: ["Control", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice", "Simulator", "Faults", "Persistence"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "DPTFirmware", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice", "Simulator", "Faults", "Persistence"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
         .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "Statistics", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice"]),
     ]

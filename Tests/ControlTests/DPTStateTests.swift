@@ -1,0 +1,88 @@
+import DPTFirmware
+import Fixtures
+import Foundation
+import I2OFormats
+import IOPModel
+import Persistence
+import Simulator
+import Testing
+@testable import Control
+
+/// A RAID controller's configuration as the state directory, snapshots and the control channel
+/// keep and change it (the default machine: RAID-1 b0t0+b0t1 at TID 0x203, b1t0 free at 0x202).
+@Suite struct DPTStateTests {
+    /// `-h d1b0t0`: raidutil's hot spare on b1t0, MODE SELECT(10) of page 0x30 to the disk's TID.
+    static let hotSpare: [UInt8] = {
+        let hex = "0000000000000000303680fe0101598b68660445d78002000000000000000000000000000000311800140100000000001b0100000445d7800000000000800000"
+        let u = Array(hex.utf8)
+        return stride(from: 0, to: u.count, by: 2).map { UInt8(String(decoding: u[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
+    }()
+
+    /// Posts a MODE SELECT(10) SCB with `data` to `tid` of IOP 0.
+    static func select10(_ s: Simulator, _ tid: UInt16, _ data: [UInt8]) -> ReqStatus? {
+        s.engine.withMachine { m -> ReqStatus? in
+            let memory = BusMemory()
+            let buffer = memory.map(data)
+            var cdb = [UInt8](repeating: 0, count: 16)
+            cdb[0] = 0x55; cdb[1] = 0x11; cdb[8] = UInt8(data.count)
+            let words = (0..<4).map { cdb.readLE32(at: $0 * 4) }
+            let frame = MessageFrame(function: .privateMessage, target: TID(rawValue: tid), sglOffset: 12,
+                                     payload: [0x001B_0081, UInt32(tid) | 3 << 16, 10 | 0xA0A0 << 16] + words
+                                         + [UInt32(data.count), 0xD400_0000 | UInt32(data.count), UInt32(buffer)])
+            return m.iops[IOPUnit(rawValue: 0)]?.post(frame, memory: memory)?.reqStatus
+        }
+    }
+
+    static func controller(_ s: Simulator) -> DPTController? {
+        s.engine.machine.iops[IOPUnit(rawValue: 0)]?.firmware as? DPTController
+    }
+
+    @Test func configurationSurvivesARestartAndASnapshot() throws {
+        let dir = T.tempDir()
+        defer { T.remove(dir) }
+        let base = try T.defaultMachine()
+        var saved: DPTController?
+        var savedUsers: [TID] = []
+        do {
+            let state = try StateDirectory(path: dir, baseline: base)
+            let s = Simulator(machine: Machine(base))
+            s.attachState(state)
+            #expect(Self.select10(s, 0x202, Self.hotSpare) == .success)
+            #expect(s.persistence.save())
+            let h = ControlHandler(simulator: s, loadFixture: { _ in .failure(ControlError("none")) })
+            // Failing a member: the spare takes over and rebuilds; the clock moves it on.
+            let failed = h.handle(line: #"{"command": "drive", "at": "b0t1d0", "state": "failed"}"#)
+            #expect(failed.contains("\"ok\":true"), "\(failed)")
+            #expect(Self.controller(s)?.arrays.first?.task?.kind == .rebuild)
+            let clock = h.handle(line: #"{"command": "clock", "advance": "60"}"#)
+            #expect(clock.contains("\"ok\":true"), "\(clock)")
+            let done = Self.controller(s)?.arrays.first?.task?.done
+            #expect(done == UInt32(60 * 50 * 1000), "\(String(describing: done))")
+            saved = Self.controller(s)
+            let entries = s.engine.machine.iops[IOPUnit(rawValue: 0)]?.lct.entries ?? []
+            savedUsers = entries.map(\.userTID)
+            #expect(entries.first { $0.localTID == TID(rawValue: 0x202) }?.userTID == TID(rawValue: 0x203))
+            // The snapshot loads back to the same controller and LCT.
+            let text = SnapshotWriter.yaml(s.engine.machine.snapshot)
+            let loaded = try FixtureLoader.load(text: text)
+            #expect(loaded.iops[0].dpt?.arrays.map(\.members) == saved?.arrays.map(\.members))
+            #expect(loaded.iops[0].dpt?.disks == saved?.disks)
+            #expect(loaded.iops[0].dpt?.settings.events == saved?.settings.events)
+            #expect(loaded.iops[0].devices.map(\.entry.userTID) == s.engine.machine.snapshot.iops[0].devices.map(\.entry.userTID))
+            #expect(text.contains("task: rebuild"), "\(text)")
+            // Bad input to the control channel.
+            #expect(h.handle(line: #"{"command": "drive", "at": "b7t7d0", "state": "failed"}"#).contains("no drive at"))
+            #expect(h.handle(line: #"{"command": "drive", "at": "b0t0d0", "state": "melted"}"#).contains("unknown drive state"))
+            #expect(h.handle(line: #"{"command": "clock"}"#).contains("advance=SECONDS"))
+        }
+        // A new daemon on the same directory sees the same controller.
+        let again = try StateDirectory(path: dir, baseline: base)
+        let loaded = try #require(try again.load())
+        var d = base
+        #expect(loaded.apply(to: &d).isEmpty)
+        let c = try #require(d.iops[0].dpt)
+        #expect(c.arrays == saved?.arrays && c.disks == saved?.disks)
+        #expect(c.settings.events == saved?.settings.events)
+        #expect(Machine(d).iops[IOPUnit(rawValue: 0)]?.lct.entries.map(\.userTID) == savedUsers)
+    }
+}
