@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(name: "cuse-baseline-swift", dependencies: ["CFuse"], path: "Benchmarks/CUSEBaselineSwift",
                           swiftSettings: strict),
         // Fuzz targets (scripts/fuzz builds them with libFuzzer; plainly built, it replays corpus files).
-        .executableTarget(name: "i2osim-fuzz", dependencies: ["I2OFormats", "I2OABI", "I2ODevice", "IOPModel", "Fixtures", "IoctlEngine",
+        .executableTarget(name: "i2osim-fuzz", dependencies: ["I2OFormats", "I2OABI", "I2ODevice", "IOPModel", "DPTFirmware", "Fixtures", "IoctlEngine",
                                                           "PreloadTransport"],
                           path: "Fuzz/i2osim-fuzz"),
         // Test support shared by the test targets that drive the engine (a fake caller address space).

@@ -276,6 +276,35 @@ func isCheckCondition(_ r: DPTHost.SCBResult) -> Bool {
         #expect(crc?.reqStatus == .success && crc?[word: 5] == h.dpt.flashCRC())
     }
 
+    /// Every frame of the tool with random bytes changed, cut or grown, to every kind of target:
+    /// a refused command changes nothing, an accepted one leaves the controller consistent.
+    @Test func mutatedFramesNeverBreakTheController() throws {
+        var rng = SplitMix(seed: 0xD9_7F1A)
+        let frames = [RaidutilFrames.raid1, RaidutilFrames.raid0, RaidutilFrames.raid5, RaidutilFrames.hotSpare, RaidutilFrames.verify,
+                      RaidutilFrames.stop, RaidutilFrames.fast, RaidutilFrames.writeBackOn, RaidutilFrames.nvramAlarmDisabled]
+        var c = dptSixDiskController()
+        var accepted = 0
+        for round in 0..<3000 {
+            var data = frames[Int(rng.next() % UInt64(frames.count))]
+            for _ in 0..<Int(rng.next() % 4) { data[Int(rng.next() % UInt64(data.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+            if rng.next() % 8 == 0 { data = Array(data.prefix(Int(rng.next() % UInt64(data.count)))) }
+            let targets: [DPTTarget] = [.controller, .disk(Int(rng.next() % 6)), .array(Int(rng.next() % UInt64(max(c.arrays.count, 1))))]
+            let target = targets[Int(rng.next() % 3)]
+            let before = c
+            let six = rng.next() % 4 == 0
+            let cdb: [UInt8] = six ? [0x15, 0x11, 0, 0, UInt8(truncatingIfNeeded: data.count), 0]
+                : [0x55, 0x11, 0, 0, 0, 0, 0, UInt8(data.count >> 8), UInt8(data.count & 0xFF), 0]
+            if case .checkCondition = c.execute(cdb, to: target, dataOut: data) {
+                #expect(c == before, "round \(round)")
+            } else { accepted += 1 }
+            #expect(c.problems().isEmpty, "round \(round): \(c.problems())")
+            let tids = c.derivedDevices().map(\.tid)
+            #expect(Set(tids).count == tids.count, "round \(round)")
+            if round % 100 == 0 { _ = c.timePassed(milliseconds: 600_000) }
+        }
+        #expect(accepted > 0)
+    }
+
     @Test func configurationRoundTripsThroughJSON() throws {
         var h = DPTHost(dptSixDiskController())
         _ = try h.select10(0x202, RaidutilFrames.raid1)
@@ -286,6 +315,18 @@ func isCheckCondition(_ r: DPTHost.SCBResult) -> Bool {
         let restored = try JSONDecoder().decode(DPTConfiguration.self, from: data)
         #expect(restored.arrays == h.dpt.arrays && restored.disks == h.dpt.disks)
         #expect(restored.settings.events == h.dpt.settings.events)
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
 
