@@ -118,7 +118,7 @@ public final class ControlHandler: Sendable {
             if let error { throw ControlError(error) }
             return (["changeIndicator": changeIndicator(unit)], "replaced the LCT entry of TID \(hex(tid.rawValue, width: 3)); LCT change indicator \(changeIndicator(unit))")
         case "set-param": return try setParam(r)
-        case "drive", "clock": return try firmwareCommand(r)
+        case "drive", "insert-drive", "clock": return try firmwareCommand(r)
         case "fault-add":
             let rule = try FaultRules.rule(from: r, origin: "ctl")
             let id = simulator.faults.add(rule)

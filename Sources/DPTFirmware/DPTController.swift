@@ -70,10 +70,12 @@ public struct DPTDisk: Hashable, Sendable, Codable {
     public var id: UInt8
     public var lun: UInt8
     public var status: Status
+    /// Its TID (nil: 0x200 + its index; set for a drive plugged in while the card ran).
+    public var tid: UInt16?
     public init(vendor: String, product: String, revision: String = "0001", serial: String = "",
-                blocks: UInt32, bus: UInt8 = 0, id: UInt8, lun: UInt8 = 0, status: Status = .optimal) {
+                blocks: UInt32, bus: UInt8 = 0, id: UInt8, lun: UInt8 = 0, status: Status = .optimal, tid: UInt16? = nil) {
         self.vendor = vendor; self.product = product; self.revision = revision; self.serial = serial
-        self.blocks = blocks; self.bus = bus; self.id = id; self.lun = lun; self.status = status
+        self.blocks = blocks; self.bus = bus; self.id = id; self.lun = lun; self.status = status; self.tid = tid
     }
     /// "b0t1d0", raidutil's notation.
     public var address: String { "b\(bus)t\(id)d\(lun)" }
@@ -159,7 +161,10 @@ extension DPTController {
     /// Bus-adapter port TID of bus `n`.
     public func portTID(bus n: Int) -> TID { TID(rawValue: Self.firstPortTID + UInt16(n)) }
     /// TID of disk `i`.
-    public func diskTID(_ i: Int) -> TID { TID(rawValue: Self.firstDeviceTID + UInt16(i)) }
+    public func diskTID(_ i: Int) -> TID {
+        guard disks.indices.contains(i) else { return .none }
+        return TID(rawValue: disks[i].tid ?? Self.firstDeviceTID + UInt16(i))
+    }
     /// TID of LSU `i`: the one it was given, else the next after the disks (counting only the
     /// arrays before it); a hot spare has no LCT entry of its own and answers at its disk's TID.
     public func arrayTID(_ i: Int) -> TID {
@@ -295,6 +300,15 @@ extension DPTController {
         }
         if flashRegionSizes.count != 4 { out.append("flash needs 4 region sizes, has \(flashRegionSizes.count)") }
         if disks.count + arrays.count > 0xDFF { out.append("too many devices for TIDs 0x200–0xFFE") }
+        var tids: [TID: String] = [:]
+        for i in disks.indices {
+            if let other = tids[diskTID(i)] { out.append("disk \(disks[i].address) and \(other) both have TID \(diskTID(i))") }
+            tids[diskTID(i)] = "disk " + disks[i].address
+        }
+        for i in arrays.indices where !arrays[i].isHotSpare {
+            if let other = tids[arrayTID(i)] { out.append("arrays[\(i)] and \(other) both have TID \(arrayTID(i))") }
+            tids[arrayTID(i)] = "arrays[\(i)]"
+        }
         return out
     }
 }

@@ -63,6 +63,7 @@ public struct DPTEvent: Hashable, Sendable, Codable {
     /// What happened (parameter code bits 0–11; the model's numbering).
     public enum Code: UInt16, Hashable, Sendable, Codable {
         case driveFailed = 0x001, driveReplaced = 0x002, driveOptimal = 0x003, hotSpareTaken = 0x004
+        case driveInserted = 0x005, driveRemoved = 0x006
         case arrayDegraded = 0x010, arrayRebuilt = 0x011, arrayBuilt = 0x012, verifyDone = 0x013
         case arrayCreated = 0x020, arrayDeleted = 0x021, arrayModified = 0x022, hotSpareCreated = 0x023, taskAborted = 0x024
         case clockSet = 0x030, nvramStored = 0x031, alarmChanged = 0x032

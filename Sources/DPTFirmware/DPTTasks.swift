@@ -118,6 +118,39 @@ extension DPTController {
         return true
     }
 
+    /// A drive plugged in while the card runs: it gets the lowest free TID (its own LCT entry,
+    /// NEW_LCT_ENTRY) and is unconfigured. - Returns: what is wrong (an address in use, a bus the
+    /// card lacks), nil when it is in.
+    public mutating func insertDrive(_ disk: DPTDisk) -> String? {
+        var d = disk
+        guard Int(d.bus) < buses.count else { return "the controller has no bus \(d.bus)" }
+        guard d.id <= 0x7F, d.lun <= 7, d.id != buses[Int(d.bus)].initiatorID else {
+            return "b\(d.bus)t\(d.id)d\(d.lun) is no drive address on this bus (ids 0–127 but the initiator's, LUNs 0–7)"
+        }
+        guard !disks.contains(where: { $0.address == d.address }) else { return "a drive is already at \(d.address)" }
+        pinIdentities()
+        for i in disks.indices where disks[i].tid == nil { disks[i].tid = diskTID(i).rawValue }
+        d.tid = freeTID()
+        d.status = .optimal
+        disks.append(d)
+        log(.info, .driveInserted, "drive \(d.address) inserted")
+        return nil
+    }
+
+    /// A drive pulled while the card runs: only one in no LSU (a failed member a hot spare
+    /// replaced, an unconfigured one); its LCT entry goes (MODIFIED_LCT).
+    public mutating func removeDrive(_ i: Int) -> String? {
+        guard disks.indices.contains(i) else { return "no such drive" }
+        if let a = array(of: i) { return "drive \(disks[i].address) belongs to the LSU at \(addressText(a)); fail it or delete the LSU first" }
+        pinIdentities()
+        for k in disks.indices where disks[k].tid == nil { disks[k].tid = diskTID(k).rawValue }
+        let address = disks[i].address
+        disks.remove(at: i)
+        for a in arrays.indices { arrays[a].members = arrays[a].members.map { $0 > i ? $0 - 1 : $0 } }
+        log(.info, .driveRemoved, "drive \(address) removed")
+        return nil
+    }
+
     /// Puts a hot spare in place of `failed` in array `a` and starts the rebuild, as a real
     /// controller does on its own: the smallest spare that holds the member's blocks.
     mutating func takeHotSpare(for failed: Int, in a: Int) {

@@ -78,7 +78,7 @@ extension Interpreter {
     }
 
     private func disk(_ node: FixtureNode, _ path: String) -> DPTDisk? {
-        guard let o = r.object(node, path, keys: ["vendor", "model", "revision", "serial", "capacity_mb", "blocks", "at", "status"],
+        guard let o = r.object(node, path, keys: ["vendor", "model", "revision", "serial", "capacity_mb", "blocks", "at", "status", "tid"],
                                required: ["vendor", "model", "at"],
                                examples: ["vendor": "SEAGATE", "model": "ST336753LW", "at": "b0t0d0"]) else { return nil }
         var d = DPTDisk(vendor: "", product: "", blocks: 0, id: 0)
@@ -100,6 +100,7 @@ extension Interpreter {
                 r.error(v, o.sub("at"), "'\(t)' is not a disk address", hint: "write b<bus>t<id>d<lun>, e.g. b0t1d0")
             }
         }
+        if let v = o["tid"], let t = r.integer(v, o.sub("tid"), in: 0x200...0xFFE, what: "a TID (0x200…0xFFE)") { d.tid = UInt16(t) }
         if let v = o["status"] {
             let names = DPTDisk.Status.allCases.map(\.rawValue)
             if let t = r.text(v, o.sub("status")) {

@@ -108,7 +108,7 @@ extension FixtureYAML {
         if c.disks.isEmpty { o += "      disks: []\n" } else { o += "      disks:\n" }
         for d in c.disks {
             o += "        - {vendor: \(quote(d.vendor)), model: \(quote(d.product)), revision: \(quote(d.revision)), serial: \(quote(d.serial)), "
-            o += "blocks: \(d.blocks), at: \(d.address), status: \(d.status.rawValue)}\n"
+            o += "blocks: \(d.blocks), at: \(d.address), status: \(d.status.rawValue)\(d.tid.map { ", tid: " + hex($0, width: 3) } ?? "")}\n"
         }
         if c.arrays.isEmpty { o += "      arrays: []\n" } else { o += "      arrays:\n" }
         for a in c.arrays {

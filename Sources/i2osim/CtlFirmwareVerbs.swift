@@ -7,9 +7,21 @@ struct CtlDrive: CtlVerb {
     @OptionGroup var connection: CtlConnection
     @Option(help: ArgumentHelp("The IOP's unit (default 0).", valueName: "N")) var iop: String?
     @Option(help: ArgumentHelp("The drive's address, as raidutil writes it: b<bus>t<id>d<lun>.", valueName: "ADDRESS")) var at: String
-    @Option(help: ArgumentHelp("failed, replaced or optimal.", valueName: "STATE"),
-            completion: .list(["failed", "replaced", "optimal"])) var state: String
+    @Option(help: ArgumentHelp("failed, replaced, optimal, or removed (pulled: only a drive in no array or hot spare).", valueName: "STATE"),
+            completion: .list(["failed", "replaced", "optimal", "removed"])) var state: String
     var keys: KeyValuePairs<String, String?> { ["iop": iop, "at": at, "state": state] }
+}
+
+struct CtlInsertDrive: CtlVerb {
+    static let configuration = CommandConfiguration(commandName: "insert-drive",
+        abstract: "Plug a drive into a RAID controller (a new LCT entry, unconfigured).")
+    @OptionGroup var connection: CtlConnection
+    @Option(help: ArgumentHelp("The IOP's unit (default 0).", valueName: "N")) var iop: String?
+    @Option(help: ArgumentHelp("Its address: b<bus>t<id>d<lun>.", valueName: "ADDRESS")) var at: String
+    @Option(help: ArgumentHelp("INQUIRY vendor (default SEAGATE).", valueName: "TEXT")) var vendor: String?
+    @Option(help: ArgumentHelp("INQUIRY product (default ST336753LW).", valueName: "TEXT")) var model: String?
+    @Option(help: ArgumentHelp("Capacity in MB (default 35003).", valueName: "MB")) var capacityMb: String?
+    var keys: KeyValuePairs<String, String?> { ["iop": iop, "at": at, "vendor": vendor, "model": model, "capacity_mb": capacityMb] }
 }
 
 struct CtlClock: CtlVerb {

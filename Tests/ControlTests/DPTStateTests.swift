@@ -42,7 +42,7 @@ import Testing
         defer { T.remove(dir) }
         let base = try T.defaultMachine()
         var saved: DPTController?
-        var savedUsers: [TID] = []
+        var savedUsers: [[UInt16]] = []
         do {
             let state = try StateDirectory(path: dir, baseline: base)
             let s = Simulator(machine: Machine(base))
@@ -60,7 +60,7 @@ import Testing
             #expect(done == UInt32(60 * 50 * 1000), "\(String(describing: done))")
             saved = Self.controller(s)
             let entries = s.engine.machine.iops[IOPUnit(rawValue: 0)]?.lct.entries ?? []
-            savedUsers = entries.map(\.userTID)
+            savedUsers = entries.map { [$0.localTID.rawValue, $0.userTID.rawValue] }.sorted { $0[0] < $1[0] }
             #expect(entries.first { $0.localTID == TID(rawValue: 0x202) }?.userTID == TID(rawValue: 0x203))
             // The snapshot loads back to the same controller and LCT.
             let text = SnapshotWriter.yaml(s.engine.machine.snapshot)
@@ -74,6 +74,22 @@ import Testing
             #expect(h.handle(line: #"{"command": "drive", "at": "b7t7d0", "state": "failed"}"#).contains("no drive at"))
             #expect(h.handle(line: #"{"command": "drive", "at": "b0t0d0", "state": "melted"}"#).contains("unknown drive state"))
             #expect(h.handle(line: #"{"command": "clock"}"#).contains("advance=SECONDS"))
+            // Hot-plug: the failed drive (out of its array since the spare took over) is pulled, a
+            // new one plugged in at a new TID; a member cannot be pulled.
+            #expect(h.handle(line: #"{"command": "drive", "at": "b0t0d0", "state": "removed"}"#).contains("belongs to the LSU"))
+            let before = s.engine.machine.iops[IOPUnit(rawValue: 0)]?.lctChangeIndicator ?? 0
+            #expect(h.handle(line: #"{"command": "drive", "at": "b0t1d0", "state": "removed"}"#).contains("\"ok\":true"))
+            #expect(s.engine.machine.iops[IOPUnit(rawValue: 0)]?.devices[TID(rawValue: 0x201)] == nil)
+            #expect(h.handle(line: #"{"command": "insert-drive", "at": "b0t1d0", "capacity_mb": "36000"}"#).contains("\"ok\":true"))
+            #expect(h.handle(line: #"{"command": "insert-drive", "at": "b0t1d0"}"#).contains("already at"))
+            #expect(h.handle(line: #"{"command": "insert-drive", "at": "b0t7d0"}"#).contains("no drive address"))
+            let iop = try #require(s.engine.machine.iops[IOPUnit(rawValue: 0)])
+            #expect(iop.lctChangeIndicator == before + 2)
+            #expect(iop.devices[TID(rawValue: 0x201)]?.entry.classID == .scsiPeripheral)   // the lowest free TID
+            #expect(iop.devices[TID(rawValue: 0x203)]?.entry.classID == .randomBlockStorage)
+            #expect(Self.controller(s)?.problems().isEmpty == true)
+            saved = Self.controller(s)
+            savedUsers = iop.lct.entries.map { [$0.localTID.rawValue, $0.userTID.rawValue] }.sorted { $0[0] < $1[0] }
         }
         // A new daemon on the same directory sees the same controller.
         let again = try StateDirectory(path: dir, baseline: base)
@@ -83,6 +99,6 @@ import Testing
         let c = try #require(d.iops[0].dpt)
         #expect(c.arrays == saved?.arrays && c.disks == saved?.disks)
         #expect(c.settings.events == saved?.settings.events)
-        #expect(Machine(d).iops[IOPUnit(rawValue: 0)]?.lct.entries.map(\.userTID) == savedUsers)
+        #expect(Machine(d).iops[IOPUnit(rawValue: 0)]?.lct.entries.map { [$0.localTID.rawValue, $0.userTID.rawValue] }.sorted { $0[0] < $1[0] } == savedUsers)
     }
 }

@@ -6,8 +6,9 @@
 # own `ctl snapshot` — the LCT, LOG 0x36, the LAP and PAP pages, INQUIRY and READ CAPACITY
 # agree. Story: a RAID-1 created and deleted; a RAID-5 from three free disks built; a hot spare;
 # a member failed, the rebuild onto the spare advancing with `ctl clock --advance` and
-# finishing; write-back; the event log read and cleared; a restart from the state directory in
-# the middle. Then kill -9 during a create and during a rebuild loses nothing acknowledged and
+# finishing; the failed drive pulled and a new one plugged in as a hot spare (`ctl drive
+# --state removed`, `ctl insert-drive`); write-back; the event log read and cleared; a restart
+# from the state directory in the middle. Then kill -9 during a create and during a rebuild loses nothing acknowledged and
 # leaves no half-made array.
 #
 #   Tests/DPT/test-dpt-story.sh [I2OSIM] [ROUNDS]   (default: SwiftPM's debug i2osim, 8 kill rounds)
@@ -101,6 +102,12 @@ check "restarted mid-rebuild"
 ctl clock --advance 3600 >/dev/null
 expect_status "the rebuild finished" b0t2d0 "Optimal*"
 check "rebuilt"
+ctl drive --at b1t0d0 --state removed >/dev/null && ok "the failed drive pulled" || fail "pull b1t0"
+check "b1t0 pulled"
+ctl insert-drive --at b1t0d0 >/dev/null && ok "a new drive plugged in at b1t0" || fail "insert b1t0"
+check "b1t0 plugged in"
+do_ "the new drive as a hot spare" hotspare b1t0d0
+check "new hot spare"
 do_ "write-back on" writeback b0t2d0 on
 c=$(client -c cache b0t2d0 2>/dev/null | awk '/^cache/ { print $3 }')
 [ "$c" = on ] && ok "page 8 reads write-back" || fail "page 8: '$c'"
