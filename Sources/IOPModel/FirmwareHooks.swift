@@ -20,7 +20,7 @@ extension IOP {
     /// `configurationChanged`, the devices, HRT and boot device are derived again and the
     /// differences put in the LCT: a derived device that is gone is removed, a new one added, one
     /// whose entry differs (a UserTID) replaced; devices the module does not derive are kept, as
-    /// are groups a fixture added to derived devices. The whole change is one step of the LCT
+    /// are groups and event capabilities a fixture added to derived devices. The whole change is one step of the LCT
     /// change indicator (the changed entries carry it); TID 0 raises NEW_LCT_ENTRY for each new
     /// entry and MODIFIED_LCT for each removed or replaced one (event data = the 36-byte entry),
     /// and the waiting ExecLctNotify requests the change concerns are completed.
@@ -54,6 +54,8 @@ extension IOP {
             }
             var e = d.entry
             e.changeIndicator = current.entry.changeIndicator
+            // What a fixture added to a derived entry (its event capabilities) is not the module's.
+            if e.eventCapabilities == 0 { e.eventCapabilities = current.entry.eventCapabilities }
             if e != current.entry {
                 e.changeIndicator = step
                 changed += [current.entry, e]

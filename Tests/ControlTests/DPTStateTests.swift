@@ -37,6 +37,23 @@ import Testing
         s.engine.machine.iops[IOPUnit(rawValue: 0)]?.firmware as? DPTController
     }
 
+    /// A file registered for LCT events hears what a management command changed: the new
+    /// drive's entry, then the failed member's and the spare's changed UserTIDs.
+    @Test func registeredFilesHearTheFirmwaresLCTChanges() throws {
+        let s = try T.engine()
+        let f = s.open()
+        #expect(try T.register(s, f, tid: 0, mask: 0x300) == .success)   // NEW_LCT_ENTRY | MODIFIED_LCT
+        let h = ControlHandler(simulator: s, loadFixture: { _ in .failure(ControlError("none")) })
+        #expect(h.handle(line: #"{"command": "insert-drive", "at": "b1t1d0"}"#).contains("\"ok\":true"))
+        #expect(Self.select10(s, 0x202, Self.hotSpare) == .success)
+        #expect(h.handle(line: #"{"command": "drive", "at": "b0t1d0", "state": "failed"}"#).contains("\"ok\":true"))
+        let events = try #require(s.queuedEvents(f)?.events)
+        try #require(events.map(\.id.eventMask) == [0x100, 0x200, 0x200])
+        #expect(events[0].data.readLE16(at: 2) & 0xFFF == 0x204)                      // the new drive's TID
+        let changed = Set(events.dropFirst().map { $0.data.readLE16(at: 2) & 0xFFF })
+        #expect(changed == [0x201, 0x202])                                             // failed member, spare
+    }
+
     @Test func configurationSurvivesARestartAndASnapshot() throws {
         let dir = T.tempDir()
         defer { T.remove(dir) }
