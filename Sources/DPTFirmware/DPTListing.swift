@@ -59,7 +59,8 @@ public struct DPTListing: Encodable, Hashable, Sendable {
             + (failEveryMessage ? ", every message fails" : "") + (alarmSounding ? ", ALARM" : "") + ", \(events) events\n"
         out += "  Physical View\n"
         for d in disks {
-            out += "    d0\(d.address)  TID \(hex(d.tid, width: 3))  \(d.vendor) \(d.product) \(d.megabytes)MB  \(d.status)  magic \(hex(d.magic, width: 8))\n"
+            let state = d.pap == 0x24 ? " (replaced, rebuilding)" : d.pap == 0x04 ? " (replaced)" : ""
+            out += "    d0\(d.address)  TID \(hex(d.tid, width: 3))  \(d.vendor) \(d.product) \(d.megabytes)MB  \(d.status)\(state)  magic \(hex(d.magic, width: 8))\n"
         }
         out += "  Logical View\n"
         for a in arrays {
