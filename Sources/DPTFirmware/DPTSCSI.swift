@@ -157,6 +157,9 @@ extension DPTController {
             return .good(be32(blocks > 0 ? blocks - 1 : 0) + be32(512))
         case .read10:
             return read(c, blocks: capacity(of: target))
+        case .write10:
+            guard case .good = read(c, blocks: capacity(of: target)) else { return .checkCondition(.lbaOutOfRange) }
+            return .good([])
         }
     }
 

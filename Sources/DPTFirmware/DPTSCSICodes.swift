@@ -37,6 +37,8 @@ enum SCSIOperation: UInt8, Sendable {
     case modeSense6 = 0x1A
     case readCapacity10 = 0x25
     case read10 = 0x28
+    /// WRITE(10): accepted inside the capacity (the tools write LBA 0 and 1 of a new LSU).
+    case write10 = 0x2A
     case logSense = 0x4D
     case modeSense10 = 0x5A
 
@@ -51,7 +53,7 @@ enum SCSIOperation: UInt8, Sendable {
         case .modeSelect6:                ([.controller], [.disk])
         case .modeSelect10:               ([.controller, .disk, .array], [])
         case .modeSense6, .modeSense10:   ([.controller, .disk, .array], [])
-        case .readCapacity10, .read10:    ([], [.disk, .array])
+        case .readCapacity10, .read10, .write10:  ([], [.disk, .array])
         case .logSense:                   ([.controller], [.disk])
         }
     }

@@ -210,6 +210,35 @@ func isCheckCondition(_ r: DPTHost.SCBResult) -> Bool {
         #expect(h.dpt.settings.events.isEmpty)
     }
 
+    @Test func buildAssignMagicAndDeletingAHotSpare() throws {
+        var h = DPTHost(dptSixDiskController())
+        _ = try h.select10(0x202, RaidutilFrames.raid1)
+        h.advance(seconds: 7200)
+        #expect(try h.lap(0x207)[2] == 0x00)
+        // BUILD restarts the build (as `-C load` sends it after ADD).
+        let build = RaidutilFrames.stop.replacing(at: 10, with: [0x88])
+        #expect(try h.select10(0x207, build).reply.reqStatus == .success)
+        #expect(try h.lap(0x207)[2] == 0x0B)
+        // ASSIGN_MAGIC: 28 bytes of array data, no elements.
+        var assign = [UInt8](repeating: 0, count: 8) + [0x30, 28, 0x8C, 1, 0, 2, 0x12, 0x34, 0x56, 0x78]
+        assign += [UInt8](repeating: 0, count: 8 + 2 + 28 - assign.count)
+        #expect(try h.select10(0x207, assign).reply.reqStatus == .success)
+        #expect(Array(try h.lap(0x207)[6..<10]) == [0x12, 0x34, 0x56, 0x78])
+        // WRITE(10) of LBA 0 and 1 of the new LSU: accepted (the tools ignore a failure anyway).
+        let write = try h.scb(0x207, [0x2A, 0, 0, 0, 0, 0, 0, 0, 2, 0], interpret: false, dataOut: [UInt8](repeating: 0, count: 1024))
+        #expect(write.reply.reqStatus == .success)
+        // A hot spare is deleted at its disk's TID (`-H`), which must be a spare.
+        _ = try h.select10(0x205, RaidutilFrames.hotSpare.replacing(at: 8 + 2 + 28 + 2 + 8, with: [0x1B, 0x01, 0x02, 0x00])
+            .replacing(at: 8 + 2 + 28 + 2 + 2, with: [1, 0, 0, 0, 0, 2]))
+        #expect(try h.arrayList().count == 6)
+        #expect(isCheckCondition(try h.select10(0x204, RaidutilFrames.stop.replacing(at: 10, with: [0x81]))))
+        var delete = try h.lap(0x205)
+        delete = [UInt8](repeating: 0, count: 8) + [0x30, 54] + delete[2..<56]
+        delete[10] = 0x81
+        #expect(try h.select10(0x205, delete).reply.reqStatus == .success)
+        #expect(try h.arrayList().count == 4 && h.pap()[34] == 0x02)
+    }
+
     @Test func raid0DiesAndForceOptimalRevives() throws {
         var c = dptSixDiskController()
         c.arrays[0].level = 0
