@@ -4,8 +4,8 @@ import I2OFormats
 extension IOP {
     /// A private message (function 0xFF): word 4 = XFunctionCode | OrganizationID << 16.
     /// The firmware module of that OrganizationID answers it; an IOP without a module, or a
-    /// message of another OrganizationID, answers UNSUPPORTED_FUNCTION.
-    /// A message that changes the module leaves the changed module in the IOP (`updateFirmware`).
+    /// message of another OrganizationID, answers UNSUPPORTED_FUNCTION. A message that changes
+    /// the module leaves the changed module in the IOP (`updateFirmware`).
     mutating func privateMessage(_ request: MessageFrame, memory: BusMemory) throws(RequestFault) -> MessageFrame? {
         guard var module = firmware else { throw RequestFault(.unsupportedFunction) }
         try Transfer.require(request, words: 5)
@@ -20,10 +20,11 @@ extension IOP {
     /// `configurationChanged`, the devices, HRT and boot device are derived again and the
     /// differences put in the LCT: a derived device that is gone is removed, a new one added, one
     /// whose entry differs (a UserTID) replaced; devices the module does not derive are kept, as
-    /// are groups and event capabilities a fixture added to derived devices. The whole change is one step of the LCT
-    /// change indicator (the changed entries carry it); TID 0 raises NEW_LCT_ENTRY for each new
-    /// entry and MODIFIED_LCT for each removed or replaced one (event data = the 36-byte entry),
-    /// and the waiting ExecLctNotify requests the change concerns are completed.
+    /// are groups and event capabilities a fixture added to derived devices. The whole change is
+    /// one step of the LCT change indicator (the changed entries carry it); TID 0 raises
+    /// NEW_LCT_ENTRY for each new entry and MODIFIED_LCT for each removed or replaced one (event
+    /// data = the 36-byte entry), and the waiting ExecLctNotify requests the change concerns are
+    /// completed.
     public mutating func updateFirmware(_ module: any IOPFirmware, configurationChanged: Bool) {
         let old = firmware
         firmware = module
