@@ -125,13 +125,15 @@ enum DPTLogPage: UInt8, Sendable {
     case eventLog = 0x34
     /// DPT logical device list (the firmware-level arrays).
     case logicalDeviceList = 0x36
+    /// DPT board event log (`raidutil -e board`): kept empty.
+    case boardLog = 0x38
 
     /// Who answers the page (others: ILLEGAL REQUEST / INVALID FIELD IN CDB); its parameters
     /// are built by `logParameters`.
     var answeredBy: DPTTargetKinds {
         switch self {
         case .hardwareConfiguration:  [.controller, .disk]
-        case .logicalDeviceList, .eventLog:  [.controller]
+        case .logicalDeviceList, .eventLog, .boardLog:  [.controller]
         }
     }
 }

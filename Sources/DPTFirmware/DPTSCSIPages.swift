@@ -48,6 +48,7 @@ extension DPTController {
     func logParameters(_ page: DPTLogPage, of target: DPTTarget, physical: Bool, first: Int = 0) -> [UInt8] {
         switch (page, target) {
         case (.eventLog, _): eventLogParameters(from: first)
+        case (.boardLog, _): []
         case (.hardwareConfiguration, .controller): hardwareLogParameters()
         case (.hardwareConfiguration, _): [UInt8](repeating: 0, count: 0x10)
         // Physical: the firmware-level arrays; else the driver-level ones, of which there are none.

@@ -208,6 +208,7 @@ func isCheckCondition(_ r: DPTHost.SCBResult) -> Bool {
         #expect(log.data.firstRange(of: Array("drive b0t1d0 failed".utf8)) != nil)
         #expect(try h.scb(0, [0x4D, 0x00, 0x34, 0, 0, 0, 0, 0x00, 0xFF, 0]).data.prefix(4) == [0x34, 0, 0, 0])
         #expect(h.dpt.settings.events.isEmpty)
+        #expect(try h.scb(0, [0x4D, 0x00, 0x78, 0, 0, 0, 0, 0x00, 0xFF, 0]).data.prefix(4) == [0x38, 0, 0, 0])   // board log
     }
 
     @Test func buildAssignMagicAndDeletingAHotSpare() throws {
