@@ -131,7 +131,7 @@ extension DPTController {
     }
 
     /// LAP #2 (page 0x30): 28 bytes of array data, then one 26-byte element (page 0x31, length
-    /// 0x18) per member (docs/dpt-protocol.md §LAP; all big-endian): 0 status (low nibble main,
+    /// 0x18) per member (docs/dpt-protocol.md §Open; all big-endian): 0 status (low nibble main,
     /// high nibble sub), 1 RAID level, 2–3 component count, 4–7 LSU magic, 8–11 capacity in
     /// blocks, 12–13 block size (u16), 14 LSU target id, 15 flags, 16 LSU LUN, 17 background
     /// rate, 18–19 background amount, 20–23 blocks complete (task progress), 24–27 verify errors.

@@ -398,7 +398,7 @@ static void run_listing(void)
 			if (c) strcat(members, ",");
 			strcat(members, ma);
 		}
-		/* LAP main status (low nibble): 0 Optimal, 1 Degraded, 4 Dead (docs/dpt-protocol.md §Status). */
+		/* LAP main status (low nibble): 0 Optimal, 1 Degraded, 2 Reconstruct, 4 Dead, 0x0A Verifying, 0x0B Building (docs/dpt-protocol.md §Open). */
 		const char *st = (status & 0x0F) == 0 ? "Optimal" : (status & 0x0F) == 1 ? "Degraded" : (status & 0x0F) == 4 ? "Dead"
 			: (status & 0x0F) == 2 ? "Reconstruct" : (status & 0x0F) == 0x0A ? "Verifying" : (status & 0x0F) == 0x0B ? "Building" : "?";
 		const struct xarray *x = NULL;
