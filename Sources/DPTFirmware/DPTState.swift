@@ -18,6 +18,23 @@ extension DPTController {
 
     public var persistentConfiguration: (any Encodable & Sendable)? { configuration }
 
+    /// `drive ADDRESS failed|replaced|optimal|removed` (a fault rule's `firmware` action; the
+    /// control channel's `drive` does the same).
+    public mutating func controlCommand(_ words: [String]) -> String? {
+        guard words.count == 3, words[0] == "drive" else {
+            return "the DPT firmware takes `drive ADDRESS failed|replaced|optimal|removed`, not '\(words.joined(separator: " "))'"
+        }
+        guard let d = disks.firstIndex(where: { $0.address == words[1].lowercased() }) else {
+            return "no drive at '\(words[1])'; drives: " + disks.map(\.address).joined(separator: ", ")
+        }
+        if words[2].lowercased() == "removed" { return removeDrive(d) }
+        guard let state = DPTDisk.Status(rawValue: words[2].lowercased()) else {
+            return "unknown drive state '\(words[2])'; known: failed, replaced, optimal, removed"
+        }
+        setDriveState(d, state)
+        return nil
+    }
+
     /// This controller with the configuration a state file holds; one that does not fit (an LSU
     /// naming a disk that does not exist …) is refused.
     public func restoringConfiguration(from decoder: any Decoder) throws -> any IOPFirmware {

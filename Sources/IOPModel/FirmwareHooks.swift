@@ -81,6 +81,15 @@ extension IOP {
         lctChanged(changed)
     }
 
+    /// Gives the firmware module a command (`IOPFirmware.controlCommand`); what it changes reaches
+    /// the LCT as through `updateFirmware`. - Returns: nil when carried out, else what is wrong.
+    public mutating func firmwareCommand(_ words: [String]) -> String? {
+        guard var module = firmware else { return "IOP \(unit.rawValue) has no firmware module" }
+        if let problem = module.controlCommand(words) { return problem }
+        updateFirmware(module, configurationChanged: true)
+        return nil
+    }
+
     /// `milliseconds` of the firmware module's clock go by (its background tasks move on); a
     /// configuration change they make reaches the LCT as through `updateFirmware`.
     /// - Returns: whether the module's tasks changed anything.

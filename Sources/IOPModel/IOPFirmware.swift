@@ -54,6 +54,11 @@ public protocol IOPFirmware: Hashable, Sendable {
     /// - Returns: whether the configuration the IOP derives from the module changed.
     mutating func timePassed(milliseconds: UInt64) -> Bool
 
+    /// A command for the module from the control channel or a fault rule, as words (e.g. a RAID
+    /// controller's `drive b0t1d0 failed`): the module changes as its firmware would.
+    /// - Returns: nil when carried out, else what is wrong. The default takes no commands.
+    mutating func controlCommand(_ words: [String]) -> String?
+
     /// What the module keeps across a power cycle (a state directory writes it as JSON), nil
     /// when it keeps nothing.
     var persistentConfiguration: (any Encodable & Sendable)? { get }
@@ -75,6 +80,7 @@ extension IOPFirmware {
         FirmwareAnswer(reply: try privateMessage(xFunctionCode, request, memory: memory))
     }
     public mutating func timePassed(milliseconds: UInt64) -> Bool { false }
+    public mutating func controlCommand(_ words: [String]) -> String? { "this IOP's firmware takes no commands" }
     public var persistentConfiguration: (any Encodable & Sendable)? { nil }
     public func restoringConfiguration(from decoder: any Decoder) throws -> any IOPFirmware { self }
 }

@@ -41,6 +41,16 @@ public final class Simulator: Sendable {
                         frameInterceptors: [faults, tracing],
                         timeoutScale: timeoutScale, postWaiter: faults)
         tracing.countQueuedEvents(of: engine)
+        // Unowned: the engine holds the fault layer (and the state layer), and runs this only
+        // while it serves a request.
+        faults.setFirmwareCommands { [unowned engine, unowned persistence] unit, words in
+            let problem = engine.withMachine { m -> String? in
+                guard m.iops[unit] != nil else { return "no IOP \(unit.rawValue)" }
+                return m.iops[unit]?.firmwareCommand(words)
+            }
+            persistence.save()
+            return problem
+        }
     }
 
     /// Request statistics with the fault layer's and the state directory's counts.

@@ -54,6 +54,24 @@ import Testing
         #expect(changed == [0x201, 0x202])                                             // failed member, spare
     }
 
+    /// A fault rule's `firmware` action: the drive fails when a matching frame goes by (here the
+    /// UtilEventRegister a client's EVTREG posts), once.
+    @Test func aFaultRuleFailsADrive() throws {
+        let s = try T.engine()
+        let h = ControlHandler(simulator: s, loadFixture: { _ in .failure(ControlError("none")) })
+        let missing = h.handle(line: #"{"command": "fault-add", "function": "0x13", "action": "firmware"}"#)
+        #expect(missing.contains("firmware action needs a command"), "\(missing)")
+        let added = h.handle(line: #"{"command": "fault-add", "function": "0x13", "action": "firmware", "firmware": "drive b0t1d0 failed", "count": "once"}"#)
+        #expect(added.contains("\"ok\":true"), "\(added)")
+        #expect(h.handle(line: #"{"command": "fault-list"}"#).contains(#"firmware \"drive b0t1d0 failed\""#))
+        #expect(Self.controller(s)?.disks[1].status == .optimal)
+        let f = s.open()
+        #expect(try T.register(s, f, tid: 0, mask: 0x300) == .success)                // the frame goes through
+        #expect(Self.controller(s)?.disks[1].status == .failed)
+        #expect(Self.controller(s)?.arrayStatus(0) == .degraded)
+        #expect(s.engine.machine.iops[IOPUnit(rawValue: 0)]?.devices[TID(rawValue: 0x203)] != nil)
+    }
+
     @Test func configurationSurvivesARestartAndASnapshot() throws {
         let dir = T.tempDir()
         defer { T.remove(dir) }

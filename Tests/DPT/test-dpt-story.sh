@@ -7,8 +7,8 @@
 # agree. Story: a RAID-1 created and deleted; a RAID-5 from three free disks built; a hot spare;
 # a member failed, the rebuild onto the spare advancing with `ctl clock --advance` and
 # finishing; the failed drive pulled and a new one plugged in as a hot spare (`ctl drive
-# --state removed`, `ctl insert-drive`); write-back; the event log read and cleared; a restart
-# from the state directory in the middle. Then kill -9 during a create and during a rebuild loses nothing acknowledged and
+# --state removed`, `ctl insert-drive`); write-back; the event log read and cleared; a fault
+# rule failing a member as a frame goes by; a restart from the state directory in the middle. Then kill -9 during a create and during a rebuild loses nothing acknowledged and
 # leaves no half-made array.
 #
 #   Tests/DPT/test-dpt-story.sh [I2OSIM] [ROUNDS]   (default: SwiftPM's debug i2osim, 8 kill rounds)
@@ -117,6 +117,12 @@ else printf '%s\n' "$log" | sed 's/^/# /'; fail "event log"; fi
 printf '%s\n' "$log" | grep -q '^event 4 ' && ok "a critical event (severity 4)" || fail "no severity-4 event"
 do_ "clear the event log" logclear
 [ "$(client -c log 2>/dev/null | awk '/^events/ { print $2 }')" = 0 ] && ok "the log is empty" || fail "the log is not empty"
+# A fault rule fails a member when a frame goes by (the next SCB to TID 0): the new spare takes over.
+ctl fault-add --function 0xFF --tid 0 --action firmware --firmware "drive b1t1d0 failed" --count once >/dev/null \
+    && ok "fault rule: fail b1t1 on the next SCB to TID 0" || fail "fault-add firmware"
+client -c log >/dev/null 2>&1
+expect_status "the fault rule failed b1t1, the spare rebuilds" b0t2d0 "Reconstruct 0"
+check "after the fault rule"
 stop
 start || fail "second restart: $(cat "$work/err")"
 check "after a second restart"
