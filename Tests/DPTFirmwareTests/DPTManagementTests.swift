@@ -260,6 +260,18 @@ func isCheckCondition(_ r: DPTHost.SCBResult) -> Bool {
         replaced[7] = 0xA4
         _ = try m.select6(replaced)
         #expect(try m.lap(0x206)[2] == 0x02 && m.pap()[1] == 0x24)
+        // REBUILD (0x89, the RAID-5 path) on a degraded array: the failed member is rebuilt.
+        var r = DPTHost(dptSixDiskController())
+        _ = try r.select6(RaidutilFrames.failB0T1)
+        #expect(try r.select10(0x206, RaidutilFrames.stop.replacing(at: 10, with: [0x89])).reply.reqStatus == .success)
+        #expect(try r.lap(0x206)[2] == 0x02 && r.pap()[1] == 0x24)
+        r.advance(seconds: 7200)
+        #expect(try r.lap(0x206)[2] == 0x00 && r.pap()[1] == 0x00)
+        // REBUILD of a RAID-0 is refused.
+        var z = dptSixDiskController()
+        z.arrays[0].level = 0
+        var zh = DPTHost(z)
+        #expect(isCheckCondition(try zh.select10(0x206, RaidutilFrames.stop.replacing(at: 10, with: [0x89]))))
     }
 
     @Test func settingsPages() throws {
