@@ -88,7 +88,7 @@ let package = Package(
         .target(name: "PreloadTransport", dependencies: ["CPreloadProtocol", "I2ODevice", "I2OABI", "I2OFormats", "Posix", system], swiftSettings: strict),
         // The control channel (docs/control.md): line-delimited JSON over a Unix socket.
         .target(name: "Control", dependencies: ["Simulator", "Faults", "Persistence", "IoctlEngine", "I2OABI", "I2ODevice", "IOPModel",
-                                                "I2OFormats", "Fixtures", "Posix", system], swiftSettings: strict),
+                                                "I2OFormats", "Fixtures", "DPTFirmware", "Posix", system], swiftSettings: strict),
         // Request traces (JSON lines), fixture recording and trace replay.
         .target(name: "Trace", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "Fixtures", "Posix", system],
                 swiftSettings: strict),
@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(name: "cuse-baseline-swift", dependencies: ["CFuse"], path: "Benchmarks/CUSEBaselineSwift",
                           swiftSettings: strict),
         // Fuzz targets (scripts/fuzz builds them with libFuzzer; plainly built, it replays corpus files).
-        .executableTarget(name: "i2osim-fuzz", dependencies: ["I2OFormats", "I2OABI", "I2ODevice", "IOPModel", "Fixtures", "IoctlEngine",
+        .executableTarget(name: "i2osim-fuzz", dependencies: ["I2OFormats", "I2OABI", "I2ODevice", "IOPModel", "DPTFirmware", "Fixtures", "IoctlEngine",
                                                           "PreloadTransport"],
                           path: "Fuzz/i2osim-fuzz"),
         // Test support shared by the test targets that drive the engine (a fake caller address space).
@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "DPTFirmware", "IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "Statistics", "Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
         .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
-        .testTarget(name: "ControlTests", dependencies: ["Control", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice", "Simulator", "Faults", "Persistence"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "DPTFirmware", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice", "Simulator", "Faults", "Persistence"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
         .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "Statistics", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice"]),
     ]

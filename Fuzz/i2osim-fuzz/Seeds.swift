@@ -157,6 +157,7 @@ enum Seeds {
             "ioctl": ioctlSeeds(),
             "fixture": [fixtureText, Array("machine: tiny\niops:\n  - unit: 0\n    devices:\n      - tid: 0\n        class: EXECUTIVE\n".utf8)],
             "preload": preloadSeeds(),
+            "dpt": DPTFuzz.seeds,
         ]
     }
 

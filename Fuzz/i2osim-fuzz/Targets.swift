@@ -28,6 +28,7 @@ enum FuzzTargets {
         "ioctl": ioctl,
         "fixture": fixture,
         "preload": preload,
+        "dpt": DPTFuzz.run,
     ]
 
     // MARK: frame — MessageFrame.decode, SGL.decode

@@ -74,6 +74,7 @@ public enum ControlValues {
         case "status": ["status": "0"]
         case "block-status": ["block-status": "0"]
         case "delay": ["ms": "1"]
+        case "firmware": ["firmware": "check"]
         default: [:]
         }
     }

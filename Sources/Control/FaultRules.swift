@@ -11,10 +11,10 @@ public enum FaultRules {
 
     /// The keys of a rule: what it matches, its action and its count.
     static let matchKeys = ["ioctl", "iop", "tid", "function", "operation", "group", "file"]
-    static let keys = matchKeys + ["action", "errno", "status", "detail", "block-status", "ms", "count", "n", "p", "seed"]
+    static let keys = matchKeys + ["action", "errno", "status", "detail", "block-status", "ms", "firmware", "count", "n", "p", "seed"]
     /// The keys that go with one action or count only.
     static let actionKeys: [FaultAction.Kind: [String]] = [
-        .errno: ["errno"], .status: ["status", "detail"], .blockStatus: ["block-status"], .delay: ["ms"],
+        .errno: ["errno"], .status: ["status", "detail"], .blockStatus: ["block-status"], .delay: ["ms"], .firmware: ["firmware"],
     ]
     static let countKeys: [FaultCount.Kind: [String]] = [.times: ["n"], .every: ["n"], .probability: ["p", "seed"]]
 
@@ -77,6 +77,8 @@ public enum FaultRules {
             }
         case .delay:
             a.milliseconds = Int(try r.u32("ms"))
+        case .firmware:
+            a.command = r.has("firmware") ? try r.string("firmware") : nil
         default: break
         }
         if let p = a.problem { throw ControlError(p) }
@@ -138,6 +140,7 @@ public enum FaultRules {
         case .status: action += " \(ReqStatus(rawValue: a.reqStatus ?? 0))/\(DetailedStatus(rawValue: a.detailedStatus ?? 0))"
         case .blockStatus: action += " \(BlockStatus(rawValue: a.blockStatus ?? 0))"
         case .delay: action += " \(a.milliseconds ?? 0) ms"
+        case .firmware: action += " \"\(a.command ?? "")\""
         default: break
         }
         var count = r.count.kind.rawValue

@@ -1,3 +1,4 @@
+import DPTFirmware
 import Fixtures
 import I2OFormats
 import IOPModel
@@ -30,8 +31,25 @@ public enum SnapshotWriter {
         if p.hrt.entries.isEmpty { o.removeLast("      entries:\n".count); o += "      entries: []\n" }
         for e in p.hrt.entries { o += "        - \(FixtureYAML.hrtEntry(e))\n" }
         o += "    lct: {iop_flags: \(hex(p.lctIopFlags)), change_indicator: \(p.lctChangeIndicator), boot_device: \(hex(p.bootDevice.rawValue))}\n"
-        o += "    devices:\n"
-        for d in p.devices { o += device(d) }
+        // A firmware module's devices are derived from its section: only what a fixture (or a
+        // parameter change) added to them is written, and the devices it does not derive.
+        var devices = p.devices
+        if let c = p.firmware as? DPTController {
+            o += FixtureYAML.dpt(c)
+            let derived = Dictionary(c.derivedDevices().map { ($0.tid, $0) }, uniquingKeysWith: { a, _ in a })
+            devices = devices.compactMap { d -> DeviceDescription? in
+                guard let base = derived[d.tid] else { return d }
+                var extra = DeviceDescription(entry: base.entry)
+                for (g, group) in d.groups where base.groups[g] != group { extra.groups[g] = group }
+                extra.htmlPages = d.htmlPages
+                extra.failures = d.failures.filter { !base.failures.contains($0) }
+                extra.entry.eventCapabilities = d.entry.eventCapabilities
+                return extra.groups.isEmpty && extra.htmlPages.isEmpty && extra.failures.isEmpty
+                    && d.entry.eventCapabilities == base.entry.eventCapabilities ? nil : extra
+            }
+        }
+        o += devices.isEmpty ? "    devices: []\n" : "    devices:\n"
+        for d in devices { o += device(d) }
         o += "    software:\n      capacity: \(p.store.capacity)\n      module_limit: \(p.store.moduleLimit)\n"
         if p.store.modules.isEmpty { o += "      modules: []\n" } else { o += "      modules:\n" }
         for m in p.store.modules {

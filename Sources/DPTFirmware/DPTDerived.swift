@@ -53,7 +53,7 @@ extension DPTController {
             out.append(d)
         }
         for (i, disk) in disks.enumerated() {
-            let user = array(of: i).map { arrayTID($0) } ?? .none
+            let user = array(of: i).flatMap { arrays[$0].isHotSpare ? nil : arrayTID($0) } ?? .none
             let parent = Int(disk.bus) < buses.count ? portTID(bus: Int(disk.bus)) : .executive
             var d = DeviceDescription(entry: LCTEntry(localTID: diskTID(i), classID: .scsiPeripheral, subClass: 0,
                                                       parentTID: parent, userTID: user, changeIndicator: 1,
@@ -66,7 +66,7 @@ extension DPTController {
             d.groups[0x8000] = Self.addressRow(bus: disk.bus, id: disk.id, lun: disk.lun)
             out.append(d)
         }
-        for i in arrays.indices {
+        for i in arrays.indices where !arrays[i].isHotSpare {
             var d = DeviceDescription(entry: LCTEntry(localTID: arrayTID(i), classID: .randomBlockStorage, subClass: 0,
                                                       parentTID: .executive, userTID: .none, changeIndicator: 1,
                                                       organizationID: org, identityTag: Array("ARRAY\(i)".utf8)))
@@ -95,8 +95,8 @@ extension DPTController {
         }, changeIndicator: 1)
     }
 
-    /// The boot device: the first array, else none.
-    public var derivedBootDevice: TID { arrays.isEmpty ? .none : arrayTID(0) }
+    /// The boot device: the first array (not a hot spare), else none.
+    public var derivedBootDevice: TID { arrays.indices.first { !arrays[$0].isHotSpare }.map(arrayTID) ?? .none }
 
     private func iopHardwareValues() -> [(Int, [UInt8])] {
         let schema = StandardGroups.iopHardware

@@ -5,6 +5,8 @@ import IOPModel
 public enum DPTPrivateFunction {
     public static let flashRegionSize: UInt16 = 0x0100
     public static let flashRegionRead: UInt16 = 0x0101
+    public static let flashRegionWrite: UInt16 = 0x0102
+    public static let flashCRC: UInt16 = 0x0103
     public static let scsiScbExecute: UInt16 = 0x0081
     /// Word 5 bits of the SCB execute message.
     public static let interpretBit: UInt32 = 1 << 16
@@ -26,6 +28,23 @@ extension DPTController: IOPFirmware {
     /// execute. Another XFunctionCode answers UNSUPPORTED_FUNCTION.
     public func privateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame,
                                memory: BusMemory) throws(RequestFault) -> MessageFrame? {
+        var copy = self
+        return try copy.handlePrivateMessage(xFunctionCode, request, memory: memory).reply
+    }
+
+    /// As `privateMessage`; a message that changes the controller (a management MODE SELECT, a
+    /// flash write) says so, and the IOP keeps the changed controller and derives its LCT again.
+    public mutating func handlePrivateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame,
+                                              memory: BusMemory) throws(RequestFault) -> FirmwareAnswer {
+        let before = self
+        let reply = try answerPrivateMessage(xFunctionCode, request, memory: memory)
+        let changed = before != self
+        return FirmwareAnswer(reply: reply, configurationChanged: changed && (before.arrays != arrays || before.disks != disks),
+                              changed: changed)
+    }
+
+    mutating func answerPrivateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame,
+                                       memory: BusMemory) throws(RequestFault) -> MessageFrame? {
         switch xFunctionCode {
         case DPTPrivateFunction.flashRegionSize:
             try Transfer.require(request, words: 8)
@@ -44,15 +63,21 @@ extension DPTController: IOPFirmware {
             let offset = UInt64(request[word: 6]), count = UInt64(request[word: 7])
             guard flashRegionSizes.indices.contains(region),
                   offset + count <= UInt64(flashRegionSizes[region]) else { throw RequestFault.invalid }
-            var left = Int(count)
-            for e in try Transfer.elements(of: request, minimum: 1) where left > 0 {
+            var bytes = flashBytes(region: region, offset: UInt32(offset), count: Int(count))
+            for e in try Transfer.elements(of: request, minimum: 1) where !bytes.isEmpty {
                 let out = try Transfer.buffer(e, memory: memory)
-                let n = min(left, out.count)
-                // A blank flash: all 0xFF.
-                try Transfer.write([UInt8](repeating: 0xFF, count: n), to: out, memory: memory)
-                left -= n
+                let n = min(bytes.count, out.count)
+                try Transfer.write(Array(bytes.prefix(n)), to: out, memory: memory)
+                bytes.removeFirst(n)
             }
             return MessageFrame.reply(to: request)
+        case DPTPrivateFunction.flashRegionWrite:
+            try flashWrite(request, memory: memory)
+            return MessageFrame.reply(to: request)
+        case DPTPrivateFunction.flashCRC:
+            try Transfer.require(request, words: 5)
+            guard request.target == .executive else { throw RequestFault(.inappropriateFunction) }
+            return MessageFrame.reply(to: request, word: UInt32(flashCRC()))
         case DPTPrivateFunction.scsiScbExecute:
             return try scbExecute(request, memory: memory)
         default:
@@ -64,7 +89,7 @@ extension DPTController: IOPFirmware {
     /// TransferCount in word 5; CHECK CONDITION → ERROR_NO_DATA_TRANSFER, DetailedStatus 0x0002,
     /// a 17-word I2O_SCSI_ERROR_REPLY with AutoSenseTransferCount (word 6) and the sense data
     /// (words 7–16), and the sense element, when there is one, filled too.
-    func scbExecute(_ request: MessageFrame, memory: BusMemory) throws(RequestFault) -> MessageFrame {
+    mutating func scbExecute(_ request: MessageFrame, memory: BusMemory) throws(RequestFault) -> MessageFrame {
         try Transfer.require(request, words: 12)
         let w5 = request[word: 5], w6 = request[word: 6]
         let cdbLength = Int(w6 & 0xFF)
@@ -79,7 +104,7 @@ extension DPTController: IOPFirmware {
         if scbFlags & DPTPrivateFunction.dataToDevice != 0, let data {
             dataOut = Array(try Transfer.bytes(of: data, memory: memory).prefix(byteCount))
         }
-        let result = scsi(cdb, to: target(of: request.target),
+        let result = execute(cdb, to: target(of: request.target),
                           interpret: w5 & DPTPrivateFunction.interpretBit != 0,
                           physical: w5 & DPTPrivateFunction.physicalBit != 0, dataOut: dataOut)
         switch result {
@@ -103,5 +128,57 @@ extension DPTController: IOPFirmware {
                                       detail: DPTPrivateFunction.checkConditionDetail,
                                       payload: [0, UInt32(senseBytes.count)] + senseWords)
         }
+    }
+}
+
+// MARK: Flash
+
+extension DPTController {
+    /// `count` bytes of flash region `region` from `offset`: blank (0xFF) but for what was written.
+    func flashBytes(region: Int, offset: UInt32, count: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0xFF, count: count)
+        let start = UInt64(offset), end = UInt64(offset) + UInt64(count)
+        for b in settings.flash where b.region == region {
+            let bs = UInt64(b.offset), be = bs + UInt64(b.bytes.count)
+            let lo = max(start, bs), hi = min(end, be)
+            guard lo < hi else { continue }
+            for k in lo..<hi { out[Int(k - start)] = b.bytes[Int(k - bs)] }
+        }
+        return out
+    }
+
+    /// Private 0x0102, flash write: word 5 region, 6 offset, 7 length, the data in the SGL
+    /// (host → IOP). Outside the region → INVALID_PARAMETER; blocks an earlier write covered
+    /// wholly are forgotten.
+    mutating func flashWrite(_ request: MessageFrame, memory: BusMemory) throws(RequestFault) {
+        try Transfer.require(request, words: 8)
+        guard request.target == .executive else { throw RequestFault(.inappropriateFunction) }
+        let region = Int(request[word: 5])
+        let offset = request[word: 6], count = Int(request[word: 7])
+        guard flashRegionSizes.indices.contains(region), count > 0,
+              UInt64(offset) + UInt64(count) <= UInt64(flashRegionSizes[region]) else { throw RequestFault.invalid }
+        var bytes: [UInt8] = []
+        for e in try Transfer.elements(of: request, minimum: 1) where bytes.count < count {
+            bytes += try Transfer.bytes(of: e, memory: memory).prefix(count - bytes.count)
+        }
+        guard bytes.count == count else { throw RequestFault.invalid }
+        let end = UInt64(offset) + UInt64(count)
+        settings.flash.removeAll {
+            $0.region == region && UInt64($0.offset) >= UInt64(offset) && UInt64($0.offset) + UInt64($0.bytes.count) <= end
+        }
+        settings.flash.append(DPTFlashBlock(region: region, offset: offset, bytes: bytes))
+    }
+
+    /// Private 0x0103: the CRC-32 (IEEE 802.3) of the last 64 KiB of flash region 0 (the
+    /// model's choice of checksum).
+    func flashCRC() -> UInt32 {
+        let size = flashRegionSizes.first ?? 0
+        let span = min(size, 0x10000)
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in flashBytes(region: 0, offset: size - span, count: Int(span)) {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
     }
 }

@@ -42,13 +42,11 @@ public enum DPTSCSIResult: Hashable, Sendable {
 }
 
 extension DPTController {
-    /// The target a TID names.
+    /// The target a TID names (a hot spare has no TID of its own: its disk's answers for it).
     public func target(of tid: TID) -> DPTTarget {
         if tid == .executive { return .controller }
-        let base = Int(Self.firstDeviceTID)
-        let t = Int(tid.rawValue)
-        if t >= base && t < base + disks.count { return .disk(t - base) }
-        if t >= base + disks.count && t < base + disks.count + arrays.count { return .array(t - base - disks.count) }
+        if let d = disks.indices.first(where: { diskTID($0) == tid }) { return .disk(d) }
+        if let a = arrays.indices.first(where: { !arrays[$0].isHotSpare && arrayTID($0) == tid }) { return .array(a) }
         return .other
     }
 
@@ -59,6 +57,14 @@ extension DPTController {
     ///   - dataOut: the data the host sends (MODE SELECT).
     public func scsi(_ cdb: [UInt8], to target: DPTTarget, interpret: Bool = true, physical: Bool = false,
                      dataOut: [UInt8] = []) -> DPTSCSIResult {
+        var copy = self
+        return copy.execute(cdb, to: target, interpret: interpret, physical: physical, dataOut: dataOut)
+    }
+
+    /// As `scsi`, for a command that may change the controller (MODE SELECT of the management
+    /// pages, the event log's clear, the alarm's MFC): the change is made in `self`.
+    public mutating func execute(_ cdb: [UInt8], to target: DPTTarget, interpret: Bool = true, physical: Bool = false,
+                                 dataOut: [UInt8] = []) -> DPTSCSIResult {
         guard let opcode = cdb.first else { return .checkCondition(.invalidOpcode) }
         var c = cdb
         while c.count < 16 { c.append(0) }
@@ -94,7 +100,7 @@ extension DPTController {
     /// Whether the target answers every command it knows: a failed disk or array does not.
     func isReady(_ target: DPTTarget) -> Bool {
         switch target {
-        case let .disk(i): disks[i].status != .failed
+        case let .disk(i): disks[i].status == .optimal || papStatus(disk: i) == 0x24
         case let .array(i): arrayStatus(i) != .dead
         case .controller, .other: true
         }
@@ -108,11 +114,13 @@ extension DPTController {
     }
 
     /// Carries out a command the target answers.
-    func answer(_ operation: SCSIOperation, _ c: [UInt8], to target: DPTTarget, _ kind: DPTTargetKinds,
+    mutating func answer(_ operation: SCSIOperation, _ c: [UInt8], to target: DPTTarget, _ kind: DPTTargetKinds,
                 physical: Bool, dataOut: [UInt8]) -> DPTSCSIResult {
         switch operation {
-        case .testUnitReady, .dptMultiFunction:
+        case .testUnitReady:
             return .good([])
+        case .dptMultiFunction:
+            return multiFunction(c, to: kind)
         case .inquiry:
             let id = identity(of: target)
             if c[1] & 1 != 0 { return vpd(c[2], serial: id.serial) }   // EVPD
@@ -122,21 +130,36 @@ extension DPTController {
             guard let page = DPTModePage(rawValue: c[2] & 0x3F), page.row.answeredBy.contains(kind) else {
                 return .checkCondition(.invalidField)
             }
-            let body = page.row.zeroFilled.map { [UInt8](repeating: 0, count: $0) } ?? modePageBody(page, of: target)
+            // A disk answers the LAP only for the hot spare it is.
+            if page == .logicalArray, case let .disk(d) = target, !(array(of: d).map { arrays[$0].isHotSpare } ?? false) {
+                return .checkCondition(.invalidField)
+            }
+            let defaults = c[2] >> 6 == 2   // PC = 2: the factory values
+            let body = page.row.zeroFilled.map { [UInt8](repeating: 0, count: $0) } ?? modePageBody(page, of: target, defaults: defaults)
             return .good(Self.modeSense(ten: operation == .modeSense10, page: page.rawValue, body: body,
                                         pageLength: page.pageLength))
         case .logSense:
             guard let page = DPTLogPage(rawValue: c[2] & 0x3F), page.answeredBy.contains(kind) else {
                 return .checkCondition(.invalidField)
             }
-            return .good(Self.logPage(page.rawValue, logParameters(page, of: target, physical: physical)))
+            if page == .eventLog && c[2] >> 6 == 0 {   // PC = 0: clear the log
+                settings.events.removeAll()
+                return .good(Self.logPage(page.rawValue, []))
+            }
+            let first = Int(c[5]) << 8 | Int(c[6])
+            return .good(Self.logPage(page.rawValue, logParameters(page, of: target, physical: physical, first: first)))
         case .modeSelect6:
-            return modeSelect(dataOut)
+            return modeSelect6(dataOut, to: target)
+        case .modeSelect10:
+            return modeSelect10(dataOut, to: target)
         case .readCapacity10:
             let blocks = capacity(of: target)
             return .good(be32(blocks > 0 ? blocks - 1 : 0) + be32(512))
         case .read10:
             return read(c, blocks: capacity(of: target))
+        case .write10:
+            guard case .good = read(c, blocks: capacity(of: target)) else { return .checkCondition(.lbaOutOfRange) }
+            return .good([])
         }
     }
 

@@ -32,9 +32,13 @@ enum SCSIOperation: UInt8, Sendable {
     case dptMultiFunction = 0x0E
     case inquiry = 0x12
     case modeSelect6 = 0x15
+    /// MODE SELECT(10): the management pages (LAP commands, write cache, NVRAM).
+    case modeSelect10 = 0x55
     case modeSense6 = 0x1A
     case readCapacity10 = 0x25
     case read10 = 0x28
+    /// WRITE(10): accepted inside the capacity (the tools write LBA 0 and 1 of a new LSU).
+    case write10 = 0x2A
     case logSense = 0x4D
     case modeSense10 = 0x5A
 
@@ -47,8 +51,9 @@ enum SCSIOperation: UInt8, Sendable {
         case .dptMultiFunction:           ([.controller, .array], [.disk])
         case .inquiry:                    ([.controller, .disk, .array], [])
         case .modeSelect6:                ([.controller], [.disk])
+        case .modeSelect10:               ([.controller, .disk, .array], [])
         case .modeSense6, .modeSense10:   ([.controller, .disk, .array], [])
-        case .readCapacity10, .read10:    ([], [.disk, .array])
+        case .readCapacity10, .read10, .write10:  ([], [.disk, .array])
         case .logSense:                   ([.controller], [.disk])
         }
     }
@@ -76,6 +81,8 @@ enum DPTModePage: UInt8, Sendable {
     case physicalArray = 0x2A
     /// DPT NVRAM image.
     case nvram = 0x2E
+    /// DPT real-time clock (MODE SELECT only: the Unix time).
+    case clock = 0x2F
     /// DPT logical array page (LAP #2): an array and its members.
     case logicalArray = 0x30
     /// DPT magic number of a disk.
@@ -92,11 +99,12 @@ enum DPTModePage: UInt8, Sendable {
     var row: (answeredBy: DPTTargetKinds, zeroFilled: Int?) {
         switch self {
         case .formatDevice:     ([.controller, .disk], 0x16)
-        case .caching:          ([.controller, .disk, .array], 0x12)
+        case .caching:          ([.controller, .disk, .array], nil)
         case .eventLogControl:  ([.controller], 0x0E)
         case .physicalArray:    ([.controller], nil)
         case .nvram:            ([.controller], nil)
-        case .logicalArray:     ([.array], nil)
+        case .clock:            ([.controller], 0x06)
+        case .logicalArray:     ([.array, .disk], nil)
         case .magicNumber:      ([.disk], nil)
         case .arrayName:        ([.controller, .array], 0x20)
         case .unknown3D:        ([.controller, .array], 0x10)
@@ -113,15 +121,19 @@ enum DPTModePage: UInt8, Sendable {
 enum DPTLogPage: UInt8, Sendable {
     /// DPT hardware configuration.
     case hardwareConfiguration = 0x33
+    /// DPT event log (PC = 0 clears it).
+    case eventLog = 0x34
     /// DPT logical device list (the firmware-level arrays).
     case logicalDeviceList = 0x36
+    /// DPT board event log (`raidutil -e board`): kept empty.
+    case boardLog = 0x38
 
     /// Who answers the page (others: ILLEGAL REQUEST / INVALID FIELD IN CDB); its parameters
     /// are built by `logParameters`.
     var answeredBy: DPTTargetKinds {
         switch self {
         case .hardwareConfiguration:  [.controller, .disk]
-        case .logicalDeviceList:      [.controller]
+        case .logicalDeviceList, .eventLog, .boardLog:  [.controller]
         }
     }
 }

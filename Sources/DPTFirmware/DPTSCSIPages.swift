@@ -31,9 +31,12 @@ extension DPTController {
     }
 
     /// The body of a mode page that is not zero-filled (`DPTModePage.row`).
-    func modePageBody(_ page: DPTModePage, of target: DPTTarget) -> [UInt8] {
+    func modePageBody(_ page: DPTModePage, of target: DPTTarget, defaults: Bool = false) -> [UInt8] {
         switch (page, target) {
-        case (.nvram, _): nvramPage()
+        case (.nvram, _): defaults ? factoryNVRAM() : nvramImage()
+        case let (.caching, .array(i)): cachingPage(writeBack: !defaults && arrays[i].writeBack)
+        case (.caching, _): cachingPage(writeBack: false)
+        case let (.logicalArray, .disk(d)): array(of: d).map(lapPage) ?? []
         case (.physicalArray, _): papPage()
         case let (.magicNumber, .disk(i)): be32(diskMagic(i))
         case let (.logicalArray, .array(i)): lapPage(i)
@@ -42,8 +45,10 @@ extension DPTController {
     }
 
     /// The parameters of a log page.
-    func logParameters(_ page: DPTLogPage, of target: DPTTarget, physical: Bool) -> [UInt8] {
+    func logParameters(_ page: DPTLogPage, of target: DPTTarget, physical: Bool, first: Int = 0) -> [UInt8] {
         switch (page, target) {
+        case (.eventLog, _): eventLogParameters(from: first)
+        case (.boardLog, _): []
         case (.hardwareConfiguration, .controller): hardwareLogParameters()
         case (.hardwareConfiguration, _): [UInt8](repeating: 0, count: 0x10)
         // Physical: the firmware-level arrays; else the driver-level ones, of which there are none.
@@ -69,11 +74,28 @@ extension DPTController {
         p += Self.logParameter(4, be32(cacheBytes))               // memory bytes → "Cache NNMB"
         p += Self.logParameter(7, [0x50, 0x00])                   // PCI 33 MHz
         p += Self.logParameter(8, [0x52])                         // wide ultra
-        p += Self.logParameter(9, [0x80, 0x00, 100, 0x00])        // CPU type, speed
+        // CPU type with the alarm's capability bit (0x04), speed, alarm sounding (byte 3 bit 0x40)
+        p += Self.logParameter(9, [0x84, 0x00, 100, settings.alarmSounding ? 0x40 : 0x00])
         p += Self.logParameter(11, [0x01, 0x00, 0x0B, 0xC8])      // firmware type 0x0BC8, pre-"I2O ver2" list form
         for n in buses.indices { p += Self.logParameter(13, [UInt8(truncatingIfNeeded: n), 0x01]) }
-        p += Self.logParameter(14, [24, 16, 16, 0])               // max arrays …
+        p += Self.logParameter(14, arrayLimits())
         return p
+    }
+
+    /// LOG SENSE 0x33 parameter 0x0E (22 bytes): max LSUs, RAID-0 and RAID-3/5 max components,
+    /// reserved, then u16 (big-endian) min / max / default stripe in blocks of RAID-0, RAID-3 and
+    /// RAID-5. With fewer bytes the tools refuse to create RAID-0 and RAID-5.
+    func arrayLimits() -> [UInt8] {
+        var b: [UInt8] = [UInt8(Self.maxArrays), UInt8(Self.maxComponents), UInt8(Self.maxComponents), 0]
+        for _ in 0..<3 { b += be16(16) + be16(1024) + be16(128) }
+        return b
+    }
+
+    /// Mode page 8 (caching), 18 bytes: byte 0 (page byte 2) bit 0x04 = write-back (WCE).
+    func cachingPage(writeBack: Bool) -> [UInt8] {
+        var b = [UInt8](repeating: 0, count: 0x12)
+        if writeBack { b[0] = 0x04 }
+        return b
     }
 
     /// LOG SENSE 0x36 parameter 1: two bytes per firmware-level array, chan and id<<4 | lun.
@@ -98,14 +120,6 @@ extension DPTController {
         return [UInt8(truncatingIfNeeded: pageBytes.count + 3), 0, 0, 0] + pageBytes
     }
 
-    /// NVRAM image (page 0x2E): 128 bytes; NVRAM version at 104, serial at 112.
-    func nvramPage() -> [UInt8] {
-        var b = [UInt8](repeating: 0, count: 128)
-        for (k, x) in nvramVersion.utf8.prefix(8).enumerated() { b[104 + k] = x }
-        for (k, x) in serial.utf8.prefix(15).enumerated() { b[112 + k] = x }
-        return b
-    }
-
     /// Physical array page (0x2A): 249 status bytes indexed by `papIndex(bus:id:)`.
     func papPage() -> [UInt8] {
         var b = [UInt8](repeating: 0, count: 249)
@@ -117,7 +131,7 @@ extension DPTController {
     }
 
     /// LAP #2 (page 0x30): 28 bytes of array data, then one 26-byte element (page 0x31, length
-    /// 0x18) per member (docs/dpt-protocol.md §LAP; all big-endian): 0 status (low nibble main,
+    /// 0x18) per member (docs/dpt-protocol.md §Open; all big-endian): 0 status (low nibble main,
     /// high nibble sub), 1 RAID level, 2–3 component count, 4–7 LSU magic, 8–11 capacity in
     /// blocks, 12–13 block size (u16), 14 LSU target id, 15 flags, 16 LSU LUN, 17 background
     /// rate, 18–19 background amount, 20–23 blocks complete (task progress), 24–27 verify errors.
@@ -129,26 +143,16 @@ extension DPTController {
         let at = arrayAddress(i)
         var b: [UInt8] = [arrayStatus(i).rawValue, a.level] + be16(UInt16(truncatingIfNeeded: a.members.count))
         b += be32(arrayMagic(i)) + be32(arrayBlocks(i)) + be16(512) + [at.id, 0, at.lun]
-        b += [UInt8](repeating: 0, count: 28 - b.count)
+        b += [a.rate] + be16(a.amount) + be32(a.task?.done ?? 0) + be32(a.verifyErrors)
+        let usable = memberBlocks(i)
         for m in a.members where disks.indices.contains(m) {
             let d = disks[m]
-            let usable = d.blocks > Self.reservedBlocksPerMember ? d.blocks - Self.reservedBlocksPerMember : 0
-            var e: [UInt8] = [0x31, 0x18, d.status == .failed ? 0x03 : 0x00, 0x00, d.bus, d.lun]
+            var e: [UInt8] = [0x31, 0x18, papStatus(disk: m) == 0x02 ? 0x00 : papStatus(disk: m), 0x00, d.bus, d.lun]
             e += be32(UInt32(d.id)) + be32(diskMagic(m)) + be32(usable) + be32(0)
             e += be16(UInt16(truncatingIfNeeded: a.stripeBlocks)) + [0, 0]
             b += e
         }
         return b
-    }
-
-    /// MODE SELECT(6): accepted for page 0x3E (the reserved-block boundary), refused otherwise.
-    func modeSelect(_ data: [UInt8]) -> DPTSCSIResult {
-        guard data.count >= 4 else { return .checkCondition(.invalidParameterList) }
-        let at = 4 + Int(data[3])   // after the header and the block descriptors
-        guard at < data.count, data[at] & 0x3F == DPTModePage.reservedBlocks.rawValue else {
-            return .checkCondition(.invalidParameterList)
-        }
-        return .good([])
     }
 
     /// READ(10) of zeros inside the capacity.

@@ -24,6 +24,8 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor, PostWaiter
     /// Hears a line when a request starts waiting for a reply that does not come and when the wait
     /// ends (the daemon's log): a stalled client is otherwise silent.
     private let log = Mutex<(@Sendable (String) -> Void)?>(nil)
+    /// Carries out a `firmware` action's command on an IOP (the simulator's: the IOP's module).
+    private let firmwareCommands = Mutex<(@Sendable (IOPUnit, [String]) -> String?)?>(nil)
 
     public init() {}
 
@@ -53,6 +55,12 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor, PostWaiter
 
     /// The rules, the failed IOPs and the counts of faults injected, now.
     public var snapshot: FaultTable { table.withLock { $0 } }
+
+    /// Who carries out `firmware` actions: given the IOP and the command's words, nil when done,
+    /// else what is wrong (logged).
+    public func setFirmwareCommands(_ handler: @escaping @Sendable (IOPUnit, [String]) -> String?) {
+        firmwareCommands.withLock { $0 = handler }
+    }
 
     /// Where to say that a request waits for a reply that does not come (a hung or failed IOP).
     public func setLog(_ log: @escaping @Sendable (String) -> Void) { self.log.withLock { $0 = log } }
@@ -104,6 +112,13 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor, PostWaiter
         var result = result
         if let ms = after.delayMilliseconds { Self.sleep(milliseconds: ms) }
         if let e = after.errno { result = .error(e) }
+        if !after.firmware.isEmpty, let handler = firmwareCommands.withLock({ $0 }) {
+            let log = self.log.withLock { $0 }
+            for (unit, command) in after.firmware {
+                let problem = handler(unit, command.split(separator: " ").map(String.init))
+                log?("fault rule on IOP \(unit.rawValue): firmware \"\(command)\"" + (problem.map { ": \($0)" } ?? ""))
+            }
+        }
         return result
     }
 
@@ -187,6 +202,9 @@ public final class FaultInjector: IoctlInterceptor, FrameInterceptor, PostWaiter
             case .failIOP:
                 t.failedIOPs.insert(unit)
                 return .replaced(nil)
+            case .firmware:
+                request.updateOutcome { $0.firmware.append((unit, a.command ?? "")) }
+                return .pass
             }
         }
         return .pass
@@ -231,6 +249,8 @@ private final class HangGate: Sendable {
 struct FaultOutcome: Sendable {
     var errno: Errno?
     var delayMilliseconds: Int?
+    /// `firmware` actions' commands, by IOP, in the order they fired.
+    var firmware: [(IOPUnit, String)] = []
 }
 
 /// Set when a `hang` rule matched the request: its IOP answers none of its frames.

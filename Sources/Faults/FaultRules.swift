@@ -65,6 +65,10 @@ public struct FaultAction: Codable, Hashable, Sendable {
         /// The IOP fails as a whole: from then on it answers nothing (→ ETIMEDOUT) but ExecStatusGet,
         /// whose status block says FAILED, until it is recovered through the control channel.
         case failIOP = "fail-iop"
+        /// The frame goes through; when the request ends, the IOP's firmware module is given
+        /// `command` (e.g. a RAID controller's `drive b0t1d0 failed`: a disk that dies on a
+        /// given I/O).
+        case firmware
     }
     public var kind: Kind
     public var errno: Int32?
@@ -72,11 +76,13 @@ public struct FaultAction: Codable, Hashable, Sendable {
     public var detailedStatus: UInt16?
     public var blockStatus: UInt8?
     public var milliseconds: Int?
+    /// The firmware command (`firmware` action), as words separated by spaces.
+    public var command: String?
 
     public init(kind: Kind, errno: Int32? = nil, reqStatus: UInt8? = nil, detailedStatus: UInt16? = nil,
-                blockStatus: UInt8? = nil, milliseconds: Int? = nil) {
+                blockStatus: UInt8? = nil, milliseconds: Int? = nil, command: String? = nil) {
         self.kind = kind; self.errno = errno; self.reqStatus = reqStatus; self.detailedStatus = detailedStatus
-        self.blockStatus = blockStatus; self.milliseconds = milliseconds
+        self.blockStatus = blockStatus; self.milliseconds = milliseconds; self.command = command
     }
     public static func errno(_ e: Errno) -> FaultAction { FaultAction(kind: .errno, errno: e.rawValue) }
     public static func status(_ r: ReqStatus, _ d: DetailedStatus) -> FaultAction {
@@ -99,6 +105,7 @@ public struct FaultAction: Codable, Hashable, Sendable {
         case .status: reqStatus == nil ? "status action needs a reqStatus" : nil
         case .blockStatus: blockStatus == nil ? "block-status action needs a blockStatus" : nil
         case .delay: (milliseconds ?? -1) < 0 ? "delay action needs milliseconds ≥ 0" : nil
+        case .firmware: (command ?? "").split(separator: " ").isEmpty ? "firmware action needs a command, e.g. \"drive b0t1d0 failed\"" : nil
         default: nil
         }
     }

@@ -5,7 +5,7 @@ import IOPModel
 /// The `dpt:` section of an IOP: an Adaptec/DPT RAID controller as a person describes it.
 /// The LCT, the HRT, the DPT groups and the array pages are derived from it (docs/fixture-format.md).
 extension Interpreter {
-    static let dptKeys = ["controller", "flash_regions", "buses", "disks", "arrays", "fail_every_message"]
+    static let dptKeys = ["controller", "flash_regions", "buses", "disks", "arrays", "settings", "fail_every_message"]
 
     func dpt(_ node: FixtureNode, _ path: String) -> DPTController? {
         guard let o = r.object(node, path, keys: Self.dptKeys, required: ["controller"],
@@ -41,28 +41,10 @@ extension Interpreter {
         }
         if let v = o["arrays"], let list = r.list(v, o.sub("arrays"), of: "arrays") {
             for (i, a) in list.enumerated() {
-                let p = o.sub("arrays") + "[\(i)]"
-                guard let ao = r.object(a, p, keys: ["raid", "members", "stripe"], required: ["raid", "members"],
-                                        examples: ["raid": "1", "members": "[b0t0d0, b0t1d0]"]) else { continue }
-                var array = DPTArray(level: 0, members: [])
-                if let x = ao["raid"], let level = r.integer(x, ao.sub("raid"), in: 0...10, what: "a RAID level (0, 1, 5 or 10)") {
-                    array.level = UInt8(level)
-                }
-                if let x = ao["stripe"], let s = r.u32(x, ao.sub("stripe"), what: "a stripe size in blocks") { array.stripeBlocks = s }
-                if let x = ao["members"], let ml = r.list(x, ao.sub("members"), of: "member addresses") {
-                    for (k, m) in ml.enumerated() {
-                        let mp = ao.sub("members") + "[\(k)]"
-                        guard let t = r.text(m, mp, what: "a disk address such as b0t1d0") else { continue }
-                        guard let index = addresses[t.lowercased()] else {
-                            r.error(m, mp, "no disk at '\(t)'", hint: "name a disk listed under disks by its address, e.g. b0t1d0")
-                            continue
-                        }
-                        array.members.append(index)
-                    }
-                }
-                c.arrays.append(array)
+                if let array = dptArray(a, o.sub("arrays") + "[\(i)]", addresses: addresses) { c.arrays.append(array) }
             }
         }
+        if let v = o["settings"] { c.settings = dptSettings(v, o.sub("settings")) }
         if let v = o["fail_every_message"] {
             if case let .scalar(s) = v, s.style == .plain, ["true", "false"].contains(s.string.lowercased()) {
                 c.failEveryMessage = s.string.lowercased() == "true" ? .errorNoDataTransfer : nil
@@ -95,7 +77,7 @@ extension Interpreter {
     }
 
     private func disk(_ node: FixtureNode, _ path: String) -> DPTDisk? {
-        guard let o = r.object(node, path, keys: ["vendor", "model", "revision", "serial", "capacity_mb", "blocks", "at", "status"],
+        guard let o = r.object(node, path, keys: ["vendor", "model", "revision", "serial", "capacity_mb", "blocks", "at", "status", "tid"],
                                required: ["vendor", "model", "at"],
                                examples: ["vendor": "SEAGATE", "model": "ST336753LW", "at": "b0t0d0"]) else { return nil }
         var d = DPTDisk(vendor: "", product: "", blocks: 0, id: 0)
@@ -117,6 +99,7 @@ extension Interpreter {
                 r.error(v, o.sub("at"), "'\(t)' is not a disk address", hint: "write b<bus>t<id>d<lun>, e.g. b0t1d0")
             }
         }
+        if let v = o["tid"], let t = r.integer(v, o.sub("tid"), in: 0x200...0xFFE, what: "a TID (0x200…0xFFE)") { d.tid = UInt16(t) }
         if let v = o["status"] {
             let names = DPTDisk.Status.allCases.map(\.rawValue)
             if let t = r.text(v, o.sub("status")) {

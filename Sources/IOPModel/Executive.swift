@@ -114,7 +114,10 @@ extension IOP {
 
     /// Completes the waiting ExecLctNotify requests that a change of `changed` (entries before
     /// and after) concerns into `outbound`.
-    mutating func lctChanged(_ changed: LCTEntry...) {
+    mutating func lctChanged(_ changed: LCTEntry...) { lctChanged(changed) }
+
+    mutating func lctChanged(_ changed: [LCTEntry]) {
+        guard !pendingLctNotifies.isEmpty else { return }
         var still: [PendingLctNotify] = []
         for p in pendingLctNotifies {
             guard changed.contains(where: { Self.matches($0, classIdentifier: p.classIdentifier) }) else {

@@ -28,7 +28,7 @@ public struct IOP: Sendable {
         @exclusivity(unchecked) var pendingLctNotifies: [PendingLctNotify]
         @exclusivity(unchecked) var downloads: [SoftwareKey: DownloadAssembly]
         @exclusivity(unchecked) var lastConfigQuery: [TID: [UInt8]]
-        let firmware: (any IOPFirmware)?
+        @exclusivity(unchecked) var firmware: (any IOPFirmware)?
 
         init(status: StatusBlock, hrt: HRT, devices: [TID: DeviceDescription], order: [TID], store: SoftwareStore,
              outbound: [MessageFrame] = [], eventRegistrations: [EventRegistration] = [],
@@ -106,8 +106,12 @@ public struct IOP: Sendable {
         get { storage.lastConfigQuery }
         _modify { unique(); yield &storage.lastConfigQuery }
     }
-    /// The vendor firmware module (nil: the IOP answers no private messages).
-    public var firmware: (any IOPFirmware)? { storage.firmware }
+    /// The vendor firmware module (nil: the IOP answers no private messages). Set it through
+    /// `updateFirmware`, which puts a configuration change in the LCT.
+    public internal(set) var firmware: (any IOPFirmware)? {
+        get { storage.firmware }
+        _modify { unique(); yield &storage.firmware }
+    }
 
     /// The IOP a description gives; its block storage devices hold their data in `media`'s disks.
     public init(_ d: IOPDescription, media: any MediaProvider = MemoryMedia()) {
@@ -165,5 +169,15 @@ public struct Machine: Sendable {
         iops = Dictionary(d.iops.map { ($0.unit, IOP($0, media: media)) }, uniquingKeysWith: { a, _ in a })
     }
     public var units: [IOPUnit] { iops.keys.sorted() }
+    /// `milliseconds` of every IOP's firmware clock go by (`IOP.advanceFirmwareClock`).
+    /// - Returns: whether any module's tasks changed anything.
+    @discardableResult
+    public mutating func advanceFirmwareClocks(milliseconds: UInt64) -> Bool {
+        var changed = false
+        for unit in units where iops[unit]?.firmware != nil {
+            if iops[unit]?.advanceFirmwareClock(milliseconds: milliseconds) == true { changed = true }
+        }
+        return changed
+    }
     public var snapshot: MachineDescription { MachineDescription(name: name, iops: units.compactMap { iops[$0]?.snapshot }) }
 }

@@ -7,8 +7,14 @@ import I2OFormats
 ///
 /// The generic IOP hands a module only what it claims: a private message whose OrganizationID
 /// is the module's. The devices, parameter groups, HRT and boot device a module presents are
-/// derived once, when the IOP is described (a fixture loader calls `derivedDevices()` …); the
-/// IOP then holds them as it holds any device's, so UtilParamsGet never asks the module.
+/// derived when the IOP is described (a fixture loader calls `derivedDevices()` …); the IOP then
+/// holds them as it holds any device's, so UtilParamsGet never asks the module.
+///
+/// A module is state the IOP owns: a message (`handlePrivateMessage`), the passing of time
+/// (`timePassed`) or the control channel may change it. When the answer says the configuration
+/// changed, the IOP derives its devices, HRT and boot device again, puts the differences in its
+/// LCT (one change-indicator step for the whole change), and raises the events a real IOP raises
+/// for them (NEW_LCT_ENTRY, MODIFIED_LCT) — `IOP.firmwareConfigurationChanged(from:)`.
 ///
 /// Adaptec/DPT's module (target DPTFirmware) is one implementation.
 public protocol IOPFirmware: Hashable, Sendable {
@@ -39,6 +45,28 @@ public protocol IOPFirmware: Hashable, Sendable {
     func privateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame,
                         memory: BusMemory) throws(RequestFault) -> MessageFrame?
 
+    /// Answers a private message that may change the module (the IOP keeps the changed module).
+    /// The default answers through `privateMessage` and changes nothing.
+    mutating func handlePrivateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame,
+                                       memory: BusMemory) throws(RequestFault) -> FirmwareAnswer
+
+    /// `milliseconds` of the module's clock went by: its background tasks move on.
+    /// - Returns: whether the configuration the IOP derives from the module changed.
+    mutating func timePassed(milliseconds: UInt64) -> Bool
+
+    /// A command for the module from the control channel or a fault rule, as words (e.g. a RAID
+    /// controller's `drive b0t1d0 failed`): the module changes as its firmware would.
+    /// - Returns: nil when carried out, else what is wrong. The default takes no commands.
+    mutating func controlCommand(_ words: [String]) -> String?
+
+    /// What the module keeps across a power cycle (a state directory writes it as JSON), nil
+    /// when it keeps nothing.
+    var persistentConfiguration: (any Encodable & Sendable)? { get }
+
+    /// This module with the configuration `decoder` holds (what `persistentConfiguration` wrote)
+    /// in place of its own.
+    func restoringConfiguration(from decoder: any Decoder) throws -> any IOPFirmware
+
     /// Whether an ExecLctNotify answered at once writes the whole table's TableSize in the LCT
     /// header even when the buffer held fewer entries (the generic IOP counts the entries
     /// written). False unless a module says otherwise.
@@ -47,6 +75,29 @@ public protocol IOPFirmware: Hashable, Sendable {
 
 extension IOPFirmware {
     public var lctTableSizeCountsWholeTable: Bool { false }
+    public mutating func handlePrivateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame,
+                                              memory: BusMemory) throws(RequestFault) -> FirmwareAnswer {
+        FirmwareAnswer(reply: try privateMessage(xFunctionCode, request, memory: memory))
+    }
+    public mutating func timePassed(milliseconds: UInt64) -> Bool { false }
+    public mutating func controlCommand(_ words: [String]) -> String? { "this IOP's firmware takes no commands" }
+    public var persistentConfiguration: (any Encodable & Sendable)? { nil }
+    public func restoringConfiguration(from decoder: any Decoder) throws -> any IOPFirmware { self }
+}
+
+/// A firmware module's answer to a message that may change it.
+public struct FirmwareAnswer: Sendable {
+    /// The reply frame (nil: none now).
+    public var reply: MessageFrame?
+    /// Whether the devices, HRT or boot device the module derives may have changed.
+    public var configurationChanged: Bool
+    /// Whether the module changed at all (a setting the IOP does not derive anything from
+    /// included): the IOP keeps the changed module only then.
+    public var changed: Bool
+    public init(reply: MessageFrame?, configurationChanged: Bool = false, changed: Bool? = nil) {
+        self.reply = reply; self.configurationChanged = configurationChanged
+        self.changed = changed ?? configurationChanged
+    }
 }
 
 /// A firmware module as a stored, Hashable value (IOPDescription compares and hashes it).

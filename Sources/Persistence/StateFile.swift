@@ -3,8 +3,9 @@ import I2OFormats
 import IOPModel
 
 // Persistent state: what a real card keeps across a power cycle — the modules of its
-// permanent software store (with their validation status) and the parameter values set
-// through UtilParamsSet. Memory-only modules, event registrations, downloads in progress and
+// permanent software store (with their validation status), the parameter values set
+// through UtilParamsSet, and its firmware module's configuration (a RAID controller's arrays,
+// drive states, settings, event log). Memory-only modules, event registrations, downloads in progress and
 // the LCT are not kept (a real card rebuilds them at power-on).
 
 /// The persistent state of a machine, as the state file (`state.json`) holds it.
@@ -25,8 +26,34 @@ public struct PersistentIOP: Codable, Hashable, Sendable {
     public var modules: [PersistentModule]
     /// Parameter groups whose rows differ from the fixture's, by (TID, group).
     public var params: [PersistentParams]
-    public init(unit: UInt32, modules: [PersistentModule], params: [PersistentParams]) {
-        self.unit = unit; self.modules = modules; self.params = params
+    /// The firmware module's configuration (`IOPFirmware.persistentConfiguration`) as JSON
+    /// text, nil when the module keeps none. Replaces the fixture's when loaded.
+    public var firmware: String?
+    public init(unit: UInt32, modules: [PersistentModule], params: [PersistentParams], firmware: String? = nil) {
+        self.unit = unit; self.modules = modules; self.params = params; self.firmware = firmware
+    }
+}
+
+/// Decodes a firmware configuration into the module `decoder.userInfo[.firmwareModule]` holds.
+struct FirmwareRestore: Decodable {
+    static let key = CodingUserInfoKey(rawValue: "i2osim.firmwareModule")!
+    let module: any IOPFirmware
+    init(from decoder: any Decoder) throws {
+        guard let base = decoder.userInfo[Self.key] as? any IOPFirmware else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "no firmware module to restore into"))
+        }
+        module = try base.restoringConfiguration(from: decoder)
+    }
+}
+
+extension PersistentIOP {
+    /// The JSON text of a module's configuration (keys sorted, so equal states are equal text).
+    static func firmwareText(_ module: (any IOPFirmware)?) -> String? {
+        guard let configuration = module?.persistentConfiguration else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(configuration) else { return nil }
+        return String(decoding: data, as: UTF8.self)
     }
 }
 
@@ -75,7 +102,8 @@ extension PersistentState {
                     params.append(PersistentParams(tid: tid.rawValue, group: g, rows: group.rows.map(hexString)))
                 }
             }
-            return PersistentIOP(unit: unit.rawValue, modules: modules, params: params)
+            return PersistentIOP(unit: unit.rawValue, modules: modules, params: params,
+                                 firmware: PersistentIOP.firmwareText(iop.firmware))
         }
     }
 
@@ -96,6 +124,22 @@ extension PersistentState {
                 modules.append(module)
             }
             description.iops[i].store.modules = modules
+            if let text = p.firmware {
+                if let base = description.iops[i].firmware {
+                    let decoder = JSONDecoder()
+                    decoder.userInfo[FirmwareRestore.key] = base
+                    do {
+                        let restored = try decoder.decode(FirmwareRestore.self, from: Data(text.utf8)).module
+                        var iop = IOP(description.iops[i])
+                        iop.updateFirmware(restored, configurationChanged: true)
+                        description.iops[i] = iop.snapshot
+                    } catch {
+                        notes.append("IOP \(p.unit): its firmware configuration does not load (\(StateDirectory.explain(error, size: text.utf8.count))); the fixture's is used")
+                    }
+                } else {
+                    notes.append("IOP \(p.unit): has no firmware module; its firmware configuration is ignored")
+                }
+            }
             let probe = IOP(description.iops[i])
             for g in p.params {
                 let tid = TID(rawValue: g.tid)

@@ -7,6 +7,7 @@ import IOPModel
 import IoctlEngine
 import Persistence
 import Trace
+import Synchronization
 
 /// A simulated machine as i2osim serves it: the host driver (`Engine`) with its request pipeline
 /// assembled — this is the one place the chain is put together (docs/architecture.md):
@@ -23,6 +24,10 @@ public final class Simulator: Sendable {
     public let statistics: Statistics
     public let persistence: Persistence
     public let faults: FaultInjector
+    /// How fast the firmware clocks run against the wall clock (0: they stand still, and only
+    /// `advanceFirmwareClocks` moves them). The daemon's ticker reads it (`--clock-speed`,
+    /// `ctl clock speed=…`).
+    public let clockSpeed = Mutex<Double>(0)
 
     /// - Parameter timeoutScale: multiplies the personality's waits (`I2OSIM_TIMEOUT_SCALE`).
     public init(machine: Machine, personality: PersonalityName = .documented, observer: (any NodeObserver)? = nil,
@@ -36,6 +41,16 @@ public final class Simulator: Sendable {
                         frameInterceptors: [faults, tracing],
                         timeoutScale: timeoutScale, postWaiter: faults)
         tracing.countQueuedEvents(of: engine)
+        // Unowned: the engine holds the fault layer (and the state layer), and runs this only
+        // while it serves a request.
+        faults.setFirmwareCommands { [unowned engine, unowned persistence] unit, words in
+            let problem = engine.withMachine { m -> String? in
+                guard m.iops[unit] != nil else { return "no IOP \(unit.rawValue)" }
+                return m.iops[unit]?.firmwareCommand(words)
+            }
+            persistence.save()
+            return problem
+        }
     }
 
     /// Request statistics with the fault layer's and the state directory's counts.
@@ -60,6 +75,29 @@ public final class Simulator: Sendable {
     public func setParameter(unit: IOPUnit, tid: TID, group: UInt16, field: UInt16, value: [UInt8]) -> String? {
         if let problem = engine.setParameter(unit: unit, tid: tid, group: group, field: field, value: value) { return problem }
         return persistence.save() ? nil : "the state file could not be written"
+    }
+
+    /// `milliseconds` of every IOP's firmware clock go by (background tasks such as a RAID
+    /// rebuild move on) and the state directory keeps what changed.
+    /// - Returns: false when the state file could not be written.
+    @discardableResult
+    public func advanceFirmwareClocks(milliseconds: UInt64) -> Bool {
+        let changed = engine.withMachine { $0.advanceFirmwareClocks(milliseconds: milliseconds) }
+        return !changed || persistence.save()
+    }
+
+    /// Changes IOP `unit`'s firmware module through `body` (the control channel's drive and
+    /// task commands): the IOP derives its LCT again and the state directory keeps the change.
+    /// - Returns: `body`'s answer, nil for no IOP or module of that unit.
+    public func changeFirmware<R: Sendable>(_ unit: IOPUnit, _ body: (inout any IOPFirmware) -> R) -> R? {
+        let r: R? = engine.withMachine { m in
+            guard var module = m.iops[unit]?.firmware else { return nil }
+            let r = body(&module)
+            m.iops[unit]?.updateFirmware(module, configurationChanged: true)
+            return r
+        }
+        persistence.save()
+        return r
     }
 
     /// Replaces the whole machine (a restored snapshot) and keeps it in the state directory;

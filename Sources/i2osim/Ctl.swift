@@ -8,6 +8,7 @@ import IOPModel
 import IoctlEngine
 import Simulator
 import Persistence
+import Posix
 import Synchronization
 import BlockStorage
 
@@ -28,11 +29,17 @@ struct DaemonOptions: ParsableArguments {
         valueName: "DIR"))
     var diskDir: String?
 
+    @Option(help: ArgumentHelp(
+        "How fast firmware clocks (RAID rebuilds, verifies) run against the wall clock; 0 stops them (ctl clock --advance moves them).",
+        valueName: "FACTOR"))
+    var clockSpeed: Double = 1
+
     @Flag(help: "With --state-dir: move an existing state file aside (state.json.damaged-<time>) and start anew.")
     var freshState = false
 
     func validate() throws {
         if freshState && stateDir == nil { throw ValidationError("--fresh-state needs --state-dir DIR") }
+        if !(clockSpeed >= 0 && clockSpeed.isFinite) { throw ValidationError("--clock-speed is a factor ≥ 0, e.g. 1 or 60") }
     }
 
     /// Opens and locks the state directory and applies its state to `description`; nil without --state-dir.
@@ -73,6 +80,7 @@ struct DaemonOptions: ParsableArguments {
     func attach(_ simulator: Simulator, state: StateDirectory?, fixture: String?) throws {
         if let state { simulator.persistence.attach(state, to: simulator.engine, log: { Log.logger.warning("\($0)") }) }
         simulator.faults.setLog { Log.logger.notice("\($0)") }
+        startFirmwareClock(simulator)
         if let fixture {
             for rule in try FixtureFaults.rulesOrExit(path: fixture) { simulator.faults.add(rule) }
         }
@@ -90,6 +98,26 @@ struct DaemonOptions: ParsableArguments {
         } catch {
             printError("i2osim: --control \(control): \(error)")
             throw ExitCode.failure
+        }
+    }
+}
+
+extension DaemonOptions {
+    /// Runs the firmware clocks: every 100 ms of wall time they move on by 100 ms × the speed
+    /// (`ctl clock --speed` changes it while the daemon runs).
+    func startFirmwareClock(_ simulator: Simulator) {
+        simulator.clockSpeed.withLock { $0 = clockSpeed }
+        DetachedThread.start(name: "firmware-clock") {
+            var owed = 0.0
+            while true {
+                SystemClock.sleep(microseconds: 100_000)
+                let speed = simulator.clockSpeed.withLock { $0 }
+                guard speed > 0 else { owed = 0; continue }
+                owed += 100 * speed
+                let whole = owed.rounded(.down)
+                owed -= whole
+                if whole >= 1 { simulator.advanceFirmwareClocks(milliseconds: UInt64(whole)) }
+            }
         }
     }
 }
@@ -123,6 +151,8 @@ struct Ctl: ParsableCommand {
           i2osim ctl /tmp/i2o.ctl fault-add --ioctl I2OPARMGET --action errno --errno EIO --count once
           i2osim ctl /tmp/i2o.ctl stats --json
           i2osim ctl /tmp/i2o.ctl snapshot --path machine.yaml
+          i2osim ctl /tmp/i2o.ctl drive --at b0t1d0 --state failed
+          i2osim ctl /tmp/i2o.ctl clock --advance 3600
           i2osim ctl fault-add --help
         """,
         subcommands: verbs)
@@ -130,7 +160,7 @@ struct Ctl: ParsableCommand {
     static let verbs: [any ParsableCommand.Type] = [
         CtlList.self, CtlEvent.self, CtlAddDevice.self, CtlRemoveDevice.self, CtlReplaceEntry.self, CtlSetParam.self,
         CtlFaultAdd.self, CtlFaultRemove.self, CtlFaultList.self, CtlFailIOP.self, CtlRecoverIOP.self, CtlRelease.self,
-        CtlStats.self, CtlStatsReset.self, CtlSnapshot.self, CtlRestore.self, CtlRaw.self,
+        CtlStats.self, CtlStatsReset.self, CtlSnapshot.self, CtlRestore.self, CtlDrive.self, CtlInsertDrive.self, CtlClock.self, CtlRaw.self,
     ]
     static var verbNames: [String] { verbs.compactMap { $0.configuration.commandName } }
 

@@ -12,12 +12,13 @@ struct CtlFaultAdd: CtlVerb {
         --file (none: every request); its --action (errno by default) says what happens, its \
         --count (always by default) when. The keys of an action or a count go with it only: \
         --errno with errno, --status/--detail with status, --block-status with block-status, --ms \
-        with delay; --n with times and every, --p/--seed with probability.
+        with delay, --firmware with firmware; --n with times and every, --p/--seed with probability.
 
         Examples:
           i2osim ctl fault-add /tmp/i2o.ctl --ioctl I2OPARMGET --action errno --errno EIO --count once
           i2osim ctl fault-add /tmp/i2o.ctl --iop 0 --function UtilParamsGet --group 0xF100 --action block-status --block-status BAD_KEY_ABORT
           i2osim ctl fault-add /tmp/i2o.ctl --ioctl I2OSWDL --action hang --count times --n 2
+          i2osim ctl fault-add /tmp/i2o.ctl --tid 0x201 --action firmware --firmware "drive b0t1d0 failed" --count every --n 1000
         """)
     @OptionGroup var connection: CtlConnection
 
@@ -56,6 +57,9 @@ struct CtlFaultAdd: CtlVerb {
     var blockStatus: String?
     @Option(help: CtlKey.help("ms", "With --action delay: the delay in milliseconds.", "MS"), transform: CtlKey.check("fault-add", "ms"))
     var ms: String?
+    @Option(help: ArgumentHelp("With --action firmware: the command for the IOP's firmware module (a RAID controller: \"drive b0t1d0 failed\").",
+                               valueName: "COMMAND"))
+    var firmware: String?
 
     @Option(help: CtlKey.help("count", "When it fires (default always).", "COUNT"), completion: CtlKey.completion("count"),
             transform: CtlKey.check("fault-add", "count"))
@@ -71,6 +75,6 @@ struct CtlFaultAdd: CtlVerb {
     var keys: KeyValuePairs<String, String?> {
         ["ioctl": ioctl, "iop": iop, "tid": tid, "function": function, "operation": operation, "group": group, "file": file,
          "action": action, "errno": errno, "status": status, "detail": detail, "block-status": blockStatus, "ms": ms,
-         "count": count, "n": n, "p": p, "seed": seed]
+         "firmware": firmware, "count": count, "n": n, "p": p, "seed": seed]
     }
 }

@@ -19,6 +19,7 @@
  * DPT_TARGET_BUSY: not busy, or with -k EINVAL as mainline answers) and sends every message
  * through I2OUSRCMD (the frame itself as the argument, dpt_i2o's 17-word reply) instead of
  * PASSTHRU32; -e then sends one ExecLctNotify from memory below 4 GiB (either ABI).
+ *   dpt-client [-d DEVICE] [-i IOP] -c COMMAND ARGS…     one configuration command (dpt-manage.c)
  *
  * Prints "N passed, N failed"; exits 1 when something failed.
  */
@@ -106,14 +107,15 @@ static void trimmed(char *out, const uint8_t *p, int n)
 
 /* ---------------------------------------------------------------- expectations */
 
-struct xdisk { char addr[16], vendor[17], product[17], status[16]; unsigned mb; int seen; };
+struct xdisk { char addr[16], vendor[17], product[17], status[16]; unsigned mb, pap; int seen, has_pap; };
 struct xarray { char addr[16], status[16], members[128]; unsigned level, mb; int seen; };
 static struct {
 	int fail;
 	char vendor[16], model[32], firmware[8], nvram[16], serial[24];
-	unsigned cache_mb, nbus, initiator[8], ndisk, narray;
+	unsigned cache_mb, nbus, initiator[8], ndisk, narray, nspare;
 	struct xdisk disk[32];
 	struct xarray array[16];
+	char spare[16][16];
 } X;
 
 static int load_expectations(const char *path)
@@ -131,7 +133,9 @@ static int load_expectations(const char *path)
 		else if (sscanf(line, "initiator %u %u", &a, &b) == 2 && a < 8) { X.initiator[a] = b; if (a + 1 > X.nbus) X.nbus = a + 1; }
 		else if (X.ndisk < 32) {
 			struct xdisk *d = &X.disk[X.ndisk];
-			if (sscanf(line, "disk %15s %16s %16s %u %15s", d->addr, d->vendor, d->product, &d->mb, d->status) == 5) { X.ndisk++; continue; }
+			int k = sscanf(line, "disk %15s %16s %16s %u %15s %x", d->addr, d->vendor, d->product, &d->mb, d->status, &d->pap);
+			if (k >= 5) { d->has_pap = k == 6; X.ndisk++; continue; }
+			if (X.nspare < 16 && sscanf(line, "spare %15s", X.spare[X.nspare]) == 1) { X.nspare++; continue; }
 			struct xarray *r = &X.array[X.narray];
 			if (X.narray < 16 && sscanf(line, "array %15s %u %u %15s %127s", r->addr, &r->level, &r->mb, r->status, r->members) == 5) X.narray++;
 		}
@@ -246,6 +250,8 @@ static int run_failing(void)
 	CHECK_TAP((q.reply[4] & 0xFFFF) == 0, "failure is the IOP's ReqStatus, not a SCSI status (reply[4] 0x%08x)", q.reply[4]);
 	return 0;
 }
+
+static struct result rb_none(void) { struct result r; memset(&r, 0, sizeof r); r.rc = -1; return r; }
 
 static void run_listing(void)
 {
@@ -400,14 +406,14 @@ static void run_listing(void)
 	uint8_t lst[255] = { 0 };
 	struct result a1 = scb(0, 1, 1, l36, 10, lst, 255, 0, sense);
 	unsigned nlisted = lst[4 + 3] / 2;
-	CHECK_TAP(succeeded(&a1) && lst[0] == 0x36 && be16(lst + 4) == 1 && nlisted == X.narray,
-	      "LOG SENSE 0x36 P=1: %u firmware arrays (expected %u)", nlisted, X.narray);
+	CHECK_TAP(succeeded(&a1) && lst[0] == 0x36 && (nlisted == 0 || be16(lst + 4) == 1) && nlisted == X.narray + X.nspare,
+	      "LOG SENSE 0x36 P=1: %u firmware LSUs (expected %u arrays, %u hot spares)", nlisted, X.narray, X.nspare);
 	uint8_t lst0[255] = { 0 };
 	struct result a0 = scb(0, 1, 0, l36, 10, lst0, 255, 0, sense);
 	CHECK_TAP(succeeded(&a0) && be16(lst0 + 2) == 0, "LOG SENSE 0x36 P=0: empty (no driver-level arrays)");
 
 	/* Logical view: LAP #2 of every array; members matched by magic number */
-	unsigned seen_arrays = 0;
+	unsigned seen_arrays = 0, seen_spares = 0;
 	for (unsigned li = 0; li < nlisted && li < 64; li++) {
 		unsigned chan = lst[8 + 2 * li], id = lst[9 + 2 * li] >> 4, lun = lst[9 + 2 * li] & 0x0F;
 		struct dev *d = NULL;
@@ -415,6 +421,22 @@ static void run_listing(void)
 			if (g_dev_list[i].is_array && g_dev_list[i].bus == chan && g_dev_list[i].target == id && g_dev_list[i].lun == lun)
 				d = &g_dev_list[i];
 		char a[16]; addr_of(a, chan, id, lun);
+		if (!d) {	/* a hot spare: no LCT entry of its own, its disk answers the LAP (level 0xFE) */
+			for (unsigned i = 0; i < g_ndev && !d; i++)
+				if (g_dev_list[i].cls == 0x051 && g_dev_list[i].bus == chan && g_dev_list[i].target == id && g_dev_list[i].lun == lun)
+					d = &g_dev_list[i];
+			uint8_t sp[512] = { 0 };
+			const uint8_t m30[10] = { 0x5A, 0x08, 0x30, 0, 0, 0, 0, 0x02, 0x00, 0 };
+			struct result r = d ? scb(d->tid, 1, 1, m30, 10, sp, 512, 0, sense) : rb_none();
+			int expected = 0;
+			for (unsigned k = 0; k < X.nspare; k++) if (!strcmp(X.spare[k], a)) expected = 1;
+			if (d && succeeded(&r) && sp[8 + 3] == 0xFE) {
+				seen_spares++;
+				CHECK_TAP(expected && be16(sp + 8 + 4) == 1 && be32(sp + 8 + 2 + 28 + 10) == d->magic,
+				      "d0%s  hot spare (LAP level 0xFE, its disk's magic 0x%08x)", a, d->magic);
+				continue;
+			}
+		}
 		if (!d) { client_fail("array at %s (LOG 0x36) has no block-storage TID with that 0x8000 address", a); continue; }
 		uint8_t lap[512] = { 0 };
 		const uint8_t m30[10] = { 0x5A, 0x08, 0x30, 0, 0, 0, 0, 0x02, 0x00, 0 };
@@ -438,8 +460,9 @@ static void run_listing(void)
 			if (c) strcat(members, ",");
 			strcat(members, ma);
 		}
-		/* LAP main status (low nibble): 0 Optimal, 1 Degraded, 4 Dead (docs/dpt-protocol.md §Status). */
-		const char *st = (status & 0x0F) == 0 ? "Optimal" : (status & 0x0F) == 1 ? "Degraded" : (status & 0x0F) == 4 ? "Dead" : "?";
+		/* LAP main status (low nibble): 0 Optimal, 1 Degraded, 2 Reconstruct, 4 Dead, 0x0A Verifying, 0x0B Building (docs/dpt-protocol.md §Open). */
+		const char *st = (status & 0x0F) == 0 ? "Optimal" : (status & 0x0F) == 1 ? "Degraded" : (status & 0x0F) == 4 ? "Dead"
+			: (status & 0x0F) == 2 ? "Reconstruct" : (status & 0x0F) == 0x0A ? "Verifying" : (status & 0x0F) == 0x0B ? "Building" : "?";
 		const struct xarray *x = NULL;
 		for (unsigned k = 0; k < X.narray; k++) if (!strcmp(X.array[k].addr, a)) x = &X.array[k];
 		if (!x) { client_fail("d0%s: array not expected", a); continue; }
@@ -458,7 +481,8 @@ static void run_listing(void)
 			CHECK_TAP(succeeded(&rc) && (unsigned)(((uint64_t)be32(c8) + 1) * 512 >> 20) == x->mb && succeeded(&ri) && !strcmp(product, want_p),
 			      "d0%s: INQUIRY \"%s\", READ CAPACITY agrees with LAP #2", a, product);
 	}
-	CHECK_TAP(seen_arrays == X.narray, "logical view: %u arrays (expected %u)", seen_arrays, X.narray);
+	CHECK_TAP(seen_arrays == X.narray && seen_spares == X.nspare, "logical view: %u arrays, %u hot spares (expected %u, %u)",
+	      seen_arrays, seen_spares, X.narray, X.nspare);
 
 	/* PAP (0x2A): status byte per address */
 	uint8_t pap[255] = { 0 };
@@ -471,10 +495,10 @@ static void run_listing(void)
 		char a[16]; addr_of(a, d->bus, d->target, d->lun);
 		const struct xdisk *x = xdisk_at(a);
 		unsigned k = (d->target & 0x1F) | ((d->target & 0x60) << 1) | (d->bus << 5);
-		unsigned want_s = x && !strcmp(x->status, "Failed") ? 3 : (d->user == 0xFFF ? 2 : 0);
+		unsigned want_s = x && x->has_pap ? x->pap : x && !strcmp(x->status, "Failed") ? 3 : (d->user == 0xFFF ? 2 : 0);
 		if (6 + k < sizeof pap && pap[6 + k] != want_s) { pap_ok = 0; printf("# PAP %s: 0x%02x, expected 0x%02x\n", a, pap[6 + k], want_s); }
 		/* Unassigned drives get the reserved-block boundary written (MODE SELECT 0x3E). */
-		if (d->user == 0xFFF) {
+		if (d->user == 0xFFF && want_s == 2) {
 			uint8_t sel[14] = { 0, 0, 0, 0, 0x3E, 8 };
 			const uint8_t ms[6] = { 0x15, 0x11, 0, 0, 14, 0 };
 			struct result s = scb(d->tid, 1, 1, ms, 6, sel, 14, 1, sense);
@@ -594,11 +618,13 @@ static void run_dpti_low_memory(void)
 	munmap(m, 4096);
 }
 
+#include "dpt-manage.c"
+
 int main(int argc, char **argv)
 {
 	const char *xfile = NULL;
-	int only_ioctls = 0, dpti = 0, c;
-	while ((c = getopt(argc, argv, "d:i:x:eDkn")) != -1) {
+	int only_ioctls = 0, dpti = 0, manage = 0, c;
+	while ((c = getopt(argc, argv, "+d:i:x:eDknc")) != -1) {
 		switch (c) {
 		case 'd': g_dev = optarg; break;
 		case 'i': g_iop = (unsigned)atoi(optarg); break;
@@ -607,8 +633,13 @@ int main(int argc, char **argv)
 		case 'D': dpti = 1; break;
 		case 'k': g_kernel = 1; break;
 		case 'n': g_no_ctl = 1; break;
-		default: fprintf(stderr, "usage: %s [-d DEVICE | -D [-k] [-n]] [-i IOP] (-x EXPECTATIONS | -e)\n", argv[0]); return 2;
+		case 'c': manage = 1; break;
+		default: fprintf(stderr, "usage: %s [-d DEVICE | -D [-k] [-n]] [-i IOP] (-x EXPECTATIONS | -e | -c COMMAND ARGS…)\n", argv[0]); return 2;
 		}
+	}
+	if (manage) {
+		if (sizeof(void *) != 4) { client_fail("the configuration commands need the i386 build"); return client_summary(); }
+		return run_manage(argc - optind, argv + optind);
 	}
 	if (dpti) {
 		int n = probe_dpti();

@@ -18,6 +18,8 @@ print(f"cache_mb {d['cacheMegabytes']}")
 for n, ini in enumerate(d["initiatorIDs"]):
     print(f"initiator {n} {ini}")
 for k in d["disks"]:
-    print(f"disk {k['address']} {k['vendor']} {k['product']} {k['megabytes']} {k['status']}")
+    print(f"disk {k['address']} {k['vendor']} {k['product']} {k['megabytes']} {k['status']} {k['pap']:x}")
 for a in d["arrays"]:
     print(f"array {a['address']} {a['raidLevel']} {a['megabytes']} {a['status']} {','.join(a['members'])}")
+for s in d.get("spares", []):
+    print(f"spare {s}")

@@ -144,7 +144,7 @@ func ascii(_ s: String) -> [UInt8] { Array(s.utf8) }
         let drv = try h.scb(0, [0x4D, 0x00, 0x36, 0, 0, 0, 0, 0, 255, 0], physical: false)
         #expect(Array(drv.data.prefix(4)) == [0x36, 0x00, 0x00, 0x00])    // driver-level arrays: empty
         let hw = try h.scb(0, [0x4D, 0x00, 0x33, 0, 0, 0, 0, 0xFC, 0x00, 0], count: 0xFC00)
-        #expect(Array(hw.data.prefix(4)) == [0x33, 0x00, 0x00, 66])
+        #expect(Array(hw.data.prefix(4)) == [0x33, 0x00, 0x00, 84])
         // param 1: NVRAM present, IRQ 11; param 2; param 4 = 64 MiB BE
         #expect(Array(hw.data[4..<19]) == [0, 1, 0, 2, 0x40, 11, 0, 2, 0, 1, 0, 0, 4, 0, 4])
         #expect(Array(hw.data[19..<23]) == [0x04, 0x00, 0x00, 0x00])
@@ -152,7 +152,7 @@ func ascii(_ s: String) -> [UInt8] { Array(s.utf8) }
         let p = Array(hw.data)
         var channels: [UInt8] = []
         var at = 4
-        while at + 4 <= 4 + 66 {
+        while at + 4 <= 4 + 84 {
             let code = Int(p[at]) << 8 | Int(p[at + 1]), len = Int(p[at + 3])
             if code == 13 { channels.append(p[at + 4]) }
             at += 4 + len

@@ -43,4 +43,61 @@ import IOPModel
             #expect(error.diagnostics.contains { $0.line == 10 })
         }
     }
+
+    @Test func managedStateLoadsAndBadStateIsRefused() throws {
+        let good = """
+        machine: managed
+        iops:
+          - unit: 0
+            dpt:
+              controller: {model: 3200S}
+              buses: [{initiator_id: 7}, {initiator_id: 7}]
+              disks:
+                - {vendor: A, model: B, capacity_mb: 100, at: b0t0d0}
+                - {vendor: A, model: B, capacity_mb: 100, at: b0t1d0, status: replaced}
+                - {vendor: A, model: B, capacity_mb: 100, at: b1t0d0, tid: 0x210}
+              arrays:
+                - {raid: 1, members: [b0t0d0, b0t1d0], tid: 0x220, magic: 0x1234, blocks: 1000, at: b0t0d0,
+                   write_back: true, rate: 90, amount: 128, task: rebuild, done: 500}
+                - {raid: spare, members: [b1t0d0]}
+              settings: {clock: 1700000000, alarm_sounding: true,
+                         events: [{severity: 4, code: 0x001, time: 1700000001, message: "drive b0t1d0 failed"}],
+                         flash: [{region: 2, offset: 0x10, hex: "01 02"}]}
+        """
+        let m = try FixtureLoader.load(text: good)
+        let iop = try #require(m.iops.first)
+        let c = try #require(iop.dpt)
+        #expect(c.arrays[0].tid == 0x220 && c.arrays[0].magic == 0x1234 && c.arrays[0].task == DPTTask(kind: .rebuild, done: 500))
+        #expect(c.arrays[1].isHotSpare && c.disks[2].tid == 0x210 && c.disks[1].status == .replaced)
+        #expect(c.settings.alarmSounding && c.settings.events.count == 1 && c.settings.flash.first?.bytes == [1, 2])
+        #expect(iop.devices.map(\.tid.rawValue) == [0x000, 0x008, 0x009, 0x200, 0x201, 0x210, 0x220])
+        #expect(c.arrayStatus(0) == .reconstruct && c.papStatus(disk: 1) == 0x24)
+        let bad = """
+        machine: bad
+        iops:
+          - unit: 0
+            dpt:
+              controller: {model: 3200S}
+              disks:
+                - {vendor: A, model: B, capacity_mb: 100, at: b0t0d0, tid: 0x201}
+                - {vendor: A, model: B, capacity_mb: 100, at: b0t1d0}
+              arrays:
+                - {raid: 1, members: [b0t0d0, b0t1d0], task: melt, magic: 0x80000000}
+                - {raid: 0, members: [b0t0d0], done: 3}
+              settings: {nvram: {hex: "01 02"}, events: [{severity: 9, code: 0x777}]}
+        """
+        do {
+            _ = try FixtureLoader.load(text: bad)
+            Issue.record("a bad managed state loaded")
+        } catch {
+            let all = error.diagnostics.map(\.message).joined(separator: "\n")
+            #expect(all.contains("unknown task 'melt'"), "\(all)")
+            #expect(all.contains("out of range for a magic number"), "\(all)")
+            #expect(all.contains("done without a task"), "\(all)")
+            #expect(all.contains("an NVRAM image is 128 bytes"), "\(all)")
+            #expect(all.contains("out of range for a severity"), "\(all)")
+            #expect(all.contains("unknown event code"), "\(all)")
+            #expect(all.contains("both have TID"), "\(all)")
+        }
+    }
 }

@@ -1,0 +1,37 @@
+import ArgumentParser
+
+/// `ctl drive` and `ctl clock`: a RAID controller's drives and firmware clock (docs/control.md).
+struct CtlDrive: CtlVerb {
+    static let configuration = CommandConfiguration(commandName: "drive",
+        abstract: "Set a drive's state on a RAID controller: failed (its array degrades, a hot spare takes over), replaced (rebuild), optimal.")
+    @OptionGroup var connection: CtlConnection
+    @Option(help: ArgumentHelp("The IOP's unit (default 0).", valueName: "N")) var iop: String?
+    @Option(help: ArgumentHelp("The drive's address, as raidutil writes it: b<bus>t<id>d<lun>.", valueName: "ADDRESS")) var at: String
+    @Option(help: ArgumentHelp("failed, replaced, optimal, or removed (pulled: only a drive in no array or hot spare).", valueName: "STATE"),
+            completion: .list(["failed", "replaced", "optimal", "removed"])) var state: String
+    var keys: KeyValuePairs<String, String?> { ["iop": iop, "at": at, "state": state] }
+}
+
+struct CtlInsertDrive: CtlVerb {
+    static let configuration = CommandConfiguration(commandName: "insert-drive",
+        abstract: "Plug a drive into a RAID controller (a new LCT entry, unconfigured).")
+    @OptionGroup var connection: CtlConnection
+    @Option(help: ArgumentHelp("The IOP's unit (default 0).", valueName: "N")) var iop: String?
+    @Option(help: ArgumentHelp("Its address: b<bus>t<id>d<lun>.", valueName: "ADDRESS")) var at: String
+    @Option(help: ArgumentHelp("INQUIRY vendor (default SEAGATE).", valueName: "TEXT")) var vendor: String?
+    @Option(help: ArgumentHelp("INQUIRY product (default ST336753LW).", valueName: "TEXT")) var model: String?
+    @Option(help: ArgumentHelp("Capacity in MB (default 35003).", valueName: "MB")) var capacityMb: String?
+    var keys: KeyValuePairs<String, String?> { ["iop": iop, "at": at, "vendor": vendor, "model": model, "capacity_mb": capacityMb] }
+}
+
+struct CtlClock: CtlVerb {
+    static let configuration = CommandConfiguration(commandName: "clock",
+        abstract: "Move the firmware clocks on (background tasks such as rebuilds advance), or set how fast they run.")
+    @OptionGroup var connection: CtlConnection
+    @Option(help: ArgumentHelp("Seconds to move every firmware clock on.", valueName: "SECONDS")) var advance: String?
+    @Option(help: ArgumentHelp("The clocks' speed against the wall clock (0 stops them).", valueName: "FACTOR")) var speed: String?
+    var keys: KeyValuePairs<String, String?> { ["advance": advance, "speed": speed] }
+    func validate() throws {
+        if advance == nil && speed == nil { throw ValidationError("give --advance SECONDS, --speed FACTOR, or both") }
+    }
+}
