@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "BlockStorage", swiftSettings: strict),
         .target(name: "IOPModel", dependencies: ["I2OFormats", "BlockStorage"], swiftSettings: strict),
         // The Adaptec/DPT firmware module: one implementation of IOPModel's IOPFirmware.
-        .target(name: "DPTFirmware", dependencies: ["IOPModel", "I2OFormats"], swiftSettings: strict),
+        .target(name: "DPTFirmware", dependencies: ["IOPModel", "BlockStorage", "I2OFormats"], swiftSettings: strict),
         .target(name: "Fixtures", dependencies: ["IOPModel", "DPTFirmware", "BlockStorage", "I2OFormats", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .target(name: "IoctlEngine", dependencies: ["I2OABI", "I2ODevice", "IOPModel", "I2OFormats"], swiftSettings: strict),
@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(name: "BlockStorageTests", dependencies: ["BlockStorage", "Persistence"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats", "BlockStorage"]),
-        .testTarget(name: "DPTFirmwareTests", dependencies: ["DPTFirmware", "IOPModel", "I2OFormats"]),
+        .testTarget(name: "DPTFirmwareTests", dependencies: ["DPTFirmware", "IOPModel", "I2OFormats", "Fixtures", "BlockStorage"]),
         .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "DPTFirmware", "IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "Statistics", "Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
         .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),

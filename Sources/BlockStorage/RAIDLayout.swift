@@ -99,6 +99,15 @@ public struct RAIDLayout: Hashable, Sendable {
         return startBlock..<startBlock + rowsUsed * stripeBlocks
     }
 
+    /// The member block below which every row holds only drive blocks below `driveBlock`: how far a
+    /// task that has reached drive block `driveBlock` has come on the members (whole rows only).
+    public func memberPosition(ofDriveBlock driveBlock: UInt64) -> UInt64 {
+        if level == .raid1 { return startBlock + min(driveBlock, blockCount) }
+        let rowBlocks = stripeBlocks * UInt64(dataUnitsPerRow)
+        if driveBlock >= blockCount { return memberRange.upperBound }
+        return startBlock + driveBlock / rowBlocks * stripeBlocks
+    }
+
     /// The drive blocks whose data lies in member blocks `range` (any member): whole rows, clipped to
     /// the drive.
     public func driveRange(ofMemberRange range: Range<UInt64>) -> Range<UInt64> {

@@ -10,6 +10,8 @@ public final class RAIDVolume: BlockTarget {
         var members: [Disk]
         /// A member being rebuilt, and the member block below which it holds valid data.
         var rebuilding: [Int: UInt64] = [:]
+        /// How far a build or verify has been carried out (member blocks); nil when none runs.
+        var taskPosition: UInt64?
     }
     private let state: Mutex<State>
     public let blockSize: Int
@@ -194,7 +196,11 @@ public final class RAIDVolume: BlockTarget {
 
     /// The member blocks a rebuild of member `k` has to write: every region any member has written
     /// (sparse: a drive written in three places is rebuilt in three places), in order.
-    public func rebuildPlan(member k: Int) -> [Range<UInt64>] {
+    public func rebuildPlan(member k: Int) -> [Range<UInt64>] { writtenRegions() }
+
+    /// The member blocks some member that answers has written, in order: where a rebuild, a build
+    /// or a verify has work to do.
+    public func writtenRegions() -> [Range<UInt64>] {
         var e = Extents()
         for m in members where !m.isFailed { for r in m.writtenExtents(in: layout.memberRange) { e.insert(r) } }
         return e.ranges
@@ -220,6 +226,30 @@ public final class RAIDVolume: BlockTarget {
             }
             if validUpTo >= layout.memberRange.upperBound { s.rebuilding[k] = nil } else { s.rebuilding[k] = validUpTo }
         }
+    }
+
+    /// Rebuilds member `k` up to member block `upTo`: the regions some member has written between
+    /// its rebuild position and there, in steps of at most 2,048 blocks; then the member is valid
+    /// up to `upTo` (at the end of the drive: rebuilt).
+    public func rebuild(member k: Int, upTo: UInt64) throws(BlockError) {
+        guard let from = rebuildPosition(member: k), upTo > from else { return }
+        for region in Extents(rebuildPlan(member: k)).clipped(to: from..<upTo) {
+            var at = region.lowerBound
+            while at < region.upperBound {
+                let end = min(region.upperBound, at + 2048)
+                try rebuild(member: k, at..<end, validUpTo: end)
+                at = end
+            }
+        }
+        state.withLock { s in
+            if upTo >= layout.memberRange.upperBound { s.rebuilding[k] = nil } else { s.rebuilding[k] = upTo }
+        }
+    }
+
+    /// How far the running build or verify has been carried out (member blocks), nil when none.
+    public var taskPosition: UInt64? {
+        get { state.withLock { $0.taskPosition } }
+        set { state.withLock { $0.taskPosition = newValue } }
     }
 
     // MARK: - Verify

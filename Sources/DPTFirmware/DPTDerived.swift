@@ -64,6 +64,7 @@ extension DPTController {
                 (3, FixedText.encode(disk.vendor, width: 16)), (4, FixedText.encode(disk.product, width: 16)),
                 (6, FixedText.encode(disk.revision, width: 8)), (7, [disk.serial.isEmpty ? 0 : 2]), (8, serial)])
             d.groups[0x8000] = Self.addressRow(bus: disk.bus, id: disk.id, lun: disk.lun)
+            d.blockStorage = .disk(diskStorage(i))
             out.append(d)
         }
         for i in arrays.indices where !arrays[i].isHotSpare {
@@ -75,6 +76,7 @@ extension DPTController {
                 (6, FixedText.encode(firmware, width: 8))])
             let a = arrayAddress(i)
             d.groups[0x8000] = Self.addressRow(bus: a.bus, id: a.id, lun: a.lun)
+            d.blockStorage = volumeStorage(i)
             out.append(d)
         }
         if let status = failEveryMessage {

@@ -36,15 +36,22 @@ extension DPTController: IOPFirmware {
     /// flash write) says so, and the IOP keeps the changed controller and derives its LCT again.
     public mutating func handlePrivateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame,
                                               memory: BusMemory) throws(RequestFault) -> FirmwareAnswer {
+        try handlePrivateMessage(xFunctionCode, request, memory: memory, data: [:])
+    }
+
+    /// As above, with the devices' data: a READ or WRITE through the SCSI path reaches the
+    /// array's or the drive's bytes (`DPTStorage.swift`).
+    public mutating func handlePrivateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame, memory: BusMemory,
+                                              data: [TID: BlockDevice]) throws(RequestFault) -> FirmwareAnswer {
         let before = self
-        let reply = try answerPrivateMessage(xFunctionCode, request, memory: memory)
+        let reply = try answerPrivateMessage(xFunctionCode, request, memory: memory, data: data)
         let changed = before != self
         return FirmwareAnswer(reply: reply, configurationChanged: changed && (before.arrays != arrays || before.disks != disks),
                               changed: changed)
     }
 
-    mutating func answerPrivateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame,
-                                       memory: BusMemory) throws(RequestFault) -> MessageFrame? {
+    mutating func answerPrivateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame, memory: BusMemory,
+                                       data: [TID: BlockDevice] = [:]) throws(RequestFault) -> MessageFrame? {
         switch xFunctionCode {
         case DPTPrivateFunction.flashRegionSize:
             try Transfer.require(request, words: 8)
@@ -79,7 +86,7 @@ extension DPTController: IOPFirmware {
             guard request.target == .executive else { throw RequestFault(.inappropriateFunction) }
             return MessageFrame.reply(to: request, word: UInt32(flashCRC()))
         case DPTPrivateFunction.scsiScbExecute:
-            return try scbExecute(request, memory: memory)
+            return try scbExecute(request, memory: memory, data: data)
         default:
             throw RequestFault(.unsupportedFunction)
         }
@@ -89,7 +96,8 @@ extension DPTController: IOPFirmware {
     /// TransferCount in word 5; CHECK CONDITION → ERROR_NO_DATA_TRANSFER, DetailedStatus 0x0002,
     /// a 17-word I2O_SCSI_ERROR_REPLY with AutoSenseTransferCount (word 6) and the sense data
     /// (words 7–16), and the sense element, when there is one, filled too.
-    mutating func scbExecute(_ request: MessageFrame, memory: BusMemory) throws(RequestFault) -> MessageFrame {
+    mutating func scbExecute(_ request: MessageFrame, memory: BusMemory,
+                             data devices: [TID: BlockDevice] = [:]) throws(RequestFault) -> MessageFrame {
         try Transfer.require(request, words: 12)
         let w5 = request[word: 5], w6 = request[word: 6]
         let cdbLength = Int(w6 & 0xFF)
@@ -103,6 +111,11 @@ extension DPTController: IOPFirmware {
         var dataOut: [UInt8] = []
         if scbFlags & DPTPrivateFunction.dataToDevice != 0, let data {
             dataOut = Array(try Transfer.bytes(of: data, memory: memory).prefix(byteCount))
+        }
+        // READ, WRITE, VERIFY and SYNCHRONIZE CACHE reach the data of the array or drive addressed.
+        if let device = devices[request.target], Self.isDataCommand(cdb[0]) {
+            return try dataCommand(cdb, device: device, request: request, flags: scbFlags, byteCount: byteCount,
+                                   data: data, sense: sense, dataOut: dataOut, memory: memory)
         }
         let result = execute(cdb, to: target(of: request.target),
                           interpret: w5 & DPTPrivateFunction.interpretBit != 0,

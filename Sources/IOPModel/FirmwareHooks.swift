@@ -11,7 +11,7 @@ extension IOP {
         try Transfer.require(request, words: 5)
         let w4 = request[word: 4]
         guard w4 >> 16 == UInt32(type(of: module).organizationID) else { throw RequestFault(.unsupportedFunction) }
-        let answer = try module.handlePrivateMessage(UInt16(w4 & 0xFFFF), request, memory: memory)
+        let answer = try module.handlePrivateMessage(UInt16(w4 & 0xFFFF), request, memory: memory, data: blockDevices)
         if answer.changed { updateFirmware(module, configurationChanged: answer.configurationChanged) }
         return answer.reply
     }
@@ -29,6 +29,7 @@ extension IOP {
         let old = firmware
         firmware = module
         guard configurationChanged else { return }
+        defer { syncStorage() }   // the data follows the devices' new storage descriptions
         let before = Set((old?.derivedDevices() ?? []).map(\.tid))
         let derived = module.derivedDevices()
         let now = Set(derived.map(\.tid))
@@ -64,6 +65,7 @@ extension IOP {
                 current.entry = e
             }
             for (g, group) in d.groups where current.groups[g] != group { current.groups[g] = group }
+            if current.blockStorage != d.blockStorage { current.blockStorage = d.blockStorage }
             devices[d.tid] = current
         }
         var table = module.derivedHRT()

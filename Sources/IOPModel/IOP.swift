@@ -50,6 +50,8 @@ public struct IOP: Sendable {
     /// The data of the block storage devices, by TID (`BlockStorageClass.swift`). References: every
     /// copy of the IOP reaches the same disks.
     public internal(set) var blockDevices: [TID: BlockDevice] = [:]
+    /// Where the disks' bytes live.
+    public let media: any MediaProvider
 
     /// Makes the box this IOP's own before a change.
     private mutating func unique() {
@@ -122,7 +124,9 @@ public struct IOP: Sendable {
         storage = Storage(status: d.status, hrt: d.hrt,
                           devices: Dictionary(d.devices.map { ($0.tid, $0) }, uniquingKeysWith: { a, _ in a }),
                           order: d.devices.map(\.tid), store: d.store, firmware: d.firmware)
-        attachStorage(d.devices, media: media)
+        self.media = media
+        syncStorage()
+        for tid in blockDevices.keys { addBlockStorageGroups(tid) }
     }
 
     /// The description this IOP would be re-created from now (a snapshot).

@@ -49,6 +49,14 @@ public protocol IOPFirmware: Hashable, Sendable {
     /// The default answers through `privateMessage` and changes nothing.
     mutating func handlePrivateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame,
                                        memory: BusMemory) throws(RequestFault) -> FirmwareAnswer
+    /// As `handlePrivateMessage`, with the devices' data (a vendor's own SCSI path reading and
+    /// writing the disks and logical drives the block storage class sees). The default ignores
+    /// the data.
+    mutating func handlePrivateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame, memory: BusMemory,
+                                       data: [TID: BlockDevice]) throws(RequestFault) -> FirmwareAnswer
+    /// A verify of logical drive `tid`'s data found `inconsistentBlocks` more blocks whose
+    /// redundancy disagreed (what the firmware reports as verify errors). The default ignores it.
+    mutating func dataVerified(_ tid: TID, inconsistentBlocks: UInt64)
 
     /// `milliseconds` of the module's clock went by: its background tasks move on.
     /// - Returns: whether the configuration the IOP derives from the module changed.
@@ -79,6 +87,11 @@ extension IOPFirmware {
                                               memory: BusMemory) throws(RequestFault) -> FirmwareAnswer {
         FirmwareAnswer(reply: try privateMessage(xFunctionCode, request, memory: memory))
     }
+    public mutating func handlePrivateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame, memory: BusMemory,
+                                              data: [TID: BlockDevice]) throws(RequestFault) -> FirmwareAnswer {
+        try handlePrivateMessage(xFunctionCode, request, memory: memory)
+    }
+    public mutating func dataVerified(_ tid: TID, inconsistentBlocks: UInt64) {}
     public mutating func timePassed(milliseconds: UInt64) -> Bool { false }
     public mutating func controlCommand(_ words: [String]) -> String? { "this IOP's firmware takes no commands" }
     public var persistentConfiguration: (any Encodable & Sendable)? { nil }

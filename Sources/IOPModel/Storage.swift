@@ -37,11 +37,25 @@ public struct VolumeStorage: Hashable, Sendable {
     public var startBlock: UInt64
     public var blocks: UInt64
     public var writeBack: Bool
+    /// Members being rebuilt (a hot spare taken, a drive replaced), each with how far its rebuild
+    /// has come, in drive blocks: the controller's progress, which the data follows.
+    public var rebuilding: [TID: UInt64]
+    /// A build or verify running over the drive, and how far it has come (drive blocks).
+    public var task: VolumeTask?
     public init(level: RAIDLayout.Level, members: [TID], stripeBlocks: UInt64 = 128, startBlock: UInt64 = 0,
-                blocks: UInt64, writeBack: Bool = false) {
+                blocks: UInt64, writeBack: Bool = false, rebuilding: [TID: UInt64] = [:], task: VolumeTask? = nil) {
         self.level = level; self.members = members; self.stripeBlocks = stripeBlocks; self.startBlock = startBlock
-        self.blocks = blocks; self.writeBack = writeBack
+        self.blocks = blocks; self.writeBack = writeBack; self.rebuilding = rebuilding; self.task = task
     }
+}
+
+/// A background task over a logical drive's data: a build (the redundancy computed from the
+/// data: parity, the mirror's copy) or a verify (with fix: repaired), `done` drive blocks so far.
+public struct VolumeTask: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable { case build, verify, verifyFix }
+    public var kind: Kind
+    public var done: UInt64
+    public init(kind: Kind, done: UInt64) { self.kind = kind; self.done = done }
 }
 
 /// Where disks' bytes live. The model asks for one medium per disk, by IOP and disk name; the same
@@ -87,31 +101,4 @@ extension IOP {
         return out
     }
 
-    /// Gives every device with storage its data: disks first (each its medium from `media`), then
-    /// logical drives over them. A description that cannot be built (a member without a disk, a
-    /// layout the members cannot hold) leaves that device without data: the fixture loader
-    /// refuses such descriptions with the reason, so only hand-made descriptions reach this.
-    mutating func attachStorage(_ devices: [DeviceDescription], media: any MediaProvider) {
-        var disks: [TID: Disk] = [:]
-        for d in devices {
-            guard case let .disk(s)? = d.blockStorage else { continue }
-            let disk = Disk(medium: media.medium(iop: unit, disk: s))
-            disk.isFailed = s.failed
-            for r in s.badBlocks { disk.injectMediaError(r) }
-            disks[d.tid] = disk
-            attach(BlockDevice(disk, removable: s.removable), to: d.tid)
-        }
-        for d in devices {
-            guard case let .volume(v)? = d.blockStorage else { continue }
-            let members = v.members.compactMap { disks[$0] }
-            guard members.count == v.members.count, let first = members.first,
-                  let layout = try? RAIDLayout(level: v.level, memberCount: members.count, stripeBlocks: v.stripeBlocks,
-                                               startBlock: v.startBlock, blockCount: v.blocks,
-                                               memberBlocks: members.map(\.blockCount).min() ?? first.blockCount)
-            else { continue }
-            let volume = RAIDVolume(layout: layout, members: members)
-            attach(BlockDevice(WriteCache(volume, mode: v.writeBack ? .writeBack : .writeThrough)), to: d.tid)
-        }
-        for d in devices where d.blockStorage != nil && blockDevices[d.tid] != nil { addBlockStorageGroups(d.tid) }
-    }
 }
