@@ -88,7 +88,7 @@ let package = Package(
         .target(name: "PreloadTransport", dependencies: ["CPreloadProtocol", "I2ODevice", "I2OABI", "I2OFormats", "Posix", system], swiftSettings: strict),
         // The control channel (docs/control.md): line-delimited JSON over a Unix socket.
         .target(name: "Control", dependencies: ["Simulator", "Faults", "Persistence", "IoctlEngine", "I2OABI", "I2ODevice", "IOPModel",
-                                                "I2OFormats", "Fixtures", "DPTFirmware", "Posix", system], swiftSettings: strict),
+                                                "I2OFormats", "Fixtures", "DPTFirmware", "BlockStorage", "Posix", system], swiftSettings: strict),
         // Request traces (JSON lines), fixture recording and trace replay.
         .target(name: "Trace", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "Fixtures", "Posix", system],
                 swiftSettings: strict),

@@ -27,6 +27,9 @@ public final class Disk: BlockTarget {
         state.withLock { $0.bad.insert(range.clamped(to: 0..<medium.blockCount)) }
     }
 
+    /// Removes every bad block (their contents are as they were before they went bad).
+    public func clearBadBlocks() { state.withLock { $0.bad = Extents() } }
+
     /// Reassigns a bad block to a spare one (BsaBlockReassign, SCSI REASSIGN BLOCKS): the block
     /// answers again, and reads as zeros — what it held is lost, as on a real disk.
     public func reassign(_ lba: UInt64) throws(BlockError) {

@@ -44,7 +44,7 @@ public final class ControlHandler: Sendable {
     /// The commands, for help texts.
     public static let commands = ["list", "event", "add-device", "remove-device", "replace-entry", "set-param",
                                   "fault-add", "fault-remove", "fault-list", "fail-iop", "recover-iop", "release",
-                                  "stats", "stats-reset", "snapshot", "restore"] + firmwareCommands
+                                  "stats", "stats-reset", "snapshot", "restore"] + firmwareCommands + storageCommands
 
     /// The keys each command takes (besides `command`); any other key is refused (docs/control.md).
     public static let keys: [String: [String]] = [
@@ -54,7 +54,7 @@ public final class ControlHandler: Sendable {
         "set-param": ["iop", "tid", "group", "field", "value"], "fault-add": FaultRules.keys, "fault-remove": ["id"],
         "fault-list": [], "fail-iop": ["iop"], "recover-iop": ["iop"], "release": [], "stats": [], "stats-reset": [],
         "snapshot": ["path"], "restore": ["path"],
-    ].merging(firmwareKeys) { a, _ in a }
+    ].merging(firmwareKeys) { a, _ in a }.merging(storageKeys) { a, _ in a }
 
     func handle(_ r: Request) throws -> (Any, String) {
         guard let keys = Self.keys[r.command] else {
@@ -119,6 +119,7 @@ public final class ControlHandler: Sendable {
             return (["changeIndicator": changeIndicator(unit)], "replaced the LCT entry of TID \(hex(tid.rawValue, width: 3)); LCT change indicator \(changeIndicator(unit))")
         case "set-param": return try setParam(r)
         case "drive", "insert-drive", "clock": return try firmwareCommand(r)
+        case "media-error", "media-clear": return try storageCommand(r)
         case "fault-add":
             let rule = try FaultRules.rule(from: r, origin: "ctl")
             let id = simulator.faults.add(rule)

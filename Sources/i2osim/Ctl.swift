@@ -160,7 +160,8 @@ struct Ctl: ParsableCommand {
     static let verbs: [any ParsableCommand.Type] = [
         CtlList.self, CtlEvent.self, CtlAddDevice.self, CtlRemoveDevice.self, CtlReplaceEntry.self, CtlSetParam.self,
         CtlFaultAdd.self, CtlFaultRemove.self, CtlFaultList.self, CtlFailIOP.self, CtlRecoverIOP.self, CtlRelease.self,
-        CtlStats.self, CtlStatsReset.self, CtlSnapshot.self, CtlRestore.self, CtlDrive.self, CtlInsertDrive.self, CtlClock.self, CtlRaw.self,
+        CtlStats.self, CtlStatsReset.self, CtlSnapshot.self, CtlRestore.self, CtlDrive.self, CtlInsertDrive.self, CtlClock.self,
+        CtlMediaError.self, CtlMediaClear.self, CtlRaw.self,
     ]
     static var verbNames: [String] { verbs.compactMap { $0.configuration.commandName } }
 

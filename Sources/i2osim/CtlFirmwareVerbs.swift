@@ -12,6 +12,26 @@ struct CtlDrive: CtlVerb {
     var keys: KeyValuePairs<String, String?> { ["iop": iop, "at": at, "state": state] }
 }
 
+struct CtlMediaError: CtlVerb {
+    static let configuration = CommandConfiguration(commandName: "media-error",
+        abstract: "Make blocks of a disk bad: reads and writes that touch them answer a medium error (BSA MEDIA_ERROR, SCSI 03/11) until BsaBlockReassign or media-clear.")
+    @OptionGroup var connection: CtlConnection
+    @Option(help: ArgumentHelp("The IOP's unit (default 0).", valueName: "N")) var iop: String?
+    @Option(help: ArgumentHelp("The disk's TID (a device with disk storage; a logical drive's members are disks).", valueName: "TID"))
+    var tid: String
+    @Option(help: ArgumentHelp("The first bad block.", valueName: "LBA")) var lba: String
+    @Option(help: ArgumentHelp("How many (default 1).", valueName: "N")) var blocks: String?
+    var keys: KeyValuePairs<String, String?> { ["iop": iop, "tid": tid, "lba": lba, "blocks": blocks] }
+}
+
+struct CtlMediaClear: CtlVerb {
+    static let configuration = CommandConfiguration(commandName: "media-clear", abstract: "Remove every bad block of a disk.")
+    @OptionGroup var connection: CtlConnection
+    @Option(help: ArgumentHelp("The IOP's unit (default 0).", valueName: "N")) var iop: String?
+    @Option(help: ArgumentHelp("The disk's TID.", valueName: "TID")) var tid: String
+    var keys: KeyValuePairs<String, String?> { ["iop": iop, "tid": tid] }
+}
+
 struct CtlInsertDrive: CtlVerb {
     static let configuration = CommandConfiguration(commandName: "insert-drive",
         abstract: "Plug a drive into a RAID controller (a new LCT entry, unconfigured).")

@@ -40,7 +40,7 @@ echo "$out" | grep '^FAIL' | sed 's/^/#   /'
 
 start() {   # fixture, disk dir
     rm -f "$work/ready"
-    "$i2osim" serve --socket "$work/s.sock" --fixture "$1" --disk-dir "$2" --ready-file "$work/ready" >"$work/serve.out" 2>&1 &
+    "$i2osim" serve --socket "$work/s.sock" --control "$work/c.sock" --fixture "$1" --disk-dir "$2" --ready-file "$work/ready" >"$work/serve.out" 2>&1 &
     daemon=$!
     for _ in $(seq 100); do [ -e "$work/ready" ] && return 0; sleep 0.05; done
     echo "# daemon did not start:"; sed 's/^/#   /' "$work/serve.out"; return 1
@@ -65,6 +65,17 @@ check "… and a write while degraded succeeds" cl 14 write 8192 64 9
 stop -TERM
 start "$work/ide0-failed.yaml" "$disks"
 check "mirror with ide0 failed: the first data reads from ide1 (both members had it)" cl 14 verify 4096 512 7
+stop -TERM
+
+# Media errors through the control channel: the disk answers MEDIUM ERROR, the mirror reads the other copy.
+start "$fixture" "$disks"
+check "ctl media-error on ide0 (TID 10), blocks 4100+4" "$i2osim" ctl "$work/c.sock" media-error --tid 10 --lba 4100 --blocks 4
+bad_read() { ! cl 10 verify 4096 512 7 2>"$work/bad.err" && grep -q 'status 0x06 detail 0x0001' "$work/bad.err"; }
+check "… a read of ide0 across them: ERROR_PARTIAL_TRANSFER, MEDIA_ERROR" bad_read
+check "… the mirror still serves the data from ide1" cl 14 verify 4096 512 7
+check "ctl media-error on the mirror itself is refused (bad blocks are a disk's)" sh -c "! '$i2osim' ctl '$work/c.sock' media-error --tid 14 --lba 0 2>/dev/null"
+check "ctl media-clear: ide0 reads again" sh -c "'$i2osim' ctl '$work/c.sock' media-clear --tid 10 >/dev/null"
+check "… and its data is there" cl 10 verify 4096 512 7
 stop -TERM
 
 # kill -9 mid-stream, write-through: nothing acknowledged is lost (Tests/block/kill9.sh).
