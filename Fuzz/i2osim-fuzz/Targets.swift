@@ -80,9 +80,16 @@ enum FuzzTargets {
     static func iop(_ data: [UInt8]) {
         guard let d = machine.iops.first else { return }
         var model = IOP(d)
+        post(data, to: &model, zeroes: 4096)
+        _ = model.snapshot
+    }
+
+    /// Posts the input's frames (each `u16 LE byte count` then that many bytes, at most 64) to
+    /// `model`; the bus has the input's tail (4 KiB at 0x1000) and `zeroes` zero bytes at 0x2000.
+    static func post(_ data: [UInt8], to model: inout IOP, zeroes: Int) {
         let memory = BusMemory(base: 0x1000)
         _ = memory.map(Array(data.suffix(4096)) + [UInt8](repeating: 0, count: max(0, 4096 - data.count)))
-        _ = memory.map(zeroes: 4096)
+        _ = memory.map(zeroes: zeroes)
         var i = 0, n = 0
         while i + 2 <= data.count, n < 64 {
             let len = Int(data[i]) | Int(data[i + 1]) << 8
@@ -93,7 +100,6 @@ enum FuzzTargets {
             if let f = try? MessageFrame.decode(bytes) { _ = model.post(f, memory: memory) }
             _ = model.takeOutbound()
         }
-        _ = model.snapshot
     }
 
     // MARK: block — the block storage class and SCSI on devices that hold data
@@ -123,18 +129,7 @@ enum FuzzTargets {
     static func block(_ data: [UInt8]) {
         guard let d = blockMachine.iops.first else { return }
         var model = IOP(d)
-        let memory = BusMemory(base: 0x1000)
-        _ = memory.map(Array(data.suffix(4096)) + [UInt8](repeating: 0, count: max(0, 4096 - data.count)))
-        _ = memory.map(zeroes: 65536)
-        var i = 0, n = 0
-        while i + 2 <= data.count, n < 64 {
-            let len = Int(data[i]) | Int(data[i + 1]) << 8
-            i += 2
-            let bytes = Array(data[i..<min(data.count, i + len)])
-            i += len
-            n += 1
-            if let f = try? MessageFrame.decode(bytes) { _ = model.post(f, memory: memory) }
-        }
+        post(data, to: &model, zeroes: 65536)
     }
 
     // MARK: ioctl — the engine fed random requests over random, partly faulting, user memory

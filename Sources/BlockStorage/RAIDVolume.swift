@@ -73,22 +73,26 @@ public final class RAIDVolume: BlockTarget {
     // MARK: - Reads and writes
 
     public func read(_ lba: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BlockError) {
-        var left = try checkedBlocks(lba, bytes: buffer.count), at = lba, offset = 0
-        try state.withLock { s throws(BlockError) in
-            while left > 0 {
-                let p = layout.place(at, upTo: left), n = Int(p.blocks) * blockSize
-                try read(s, p, UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + n]))
-                at += p.blocks; left -= p.blocks; offset += n
-            }
+        try forEachPlace(lba, bytes: buffer.count) { s, p, bytes throws(BlockError) in
+            try read(s, p, UnsafeMutableRawBufferPointer(rebasing: buffer[bytes]))
         }
     }
 
     public func write(_ lba: UInt64, from buffer: UnsafeRawBufferPointer) throws(BlockError) {
-        var left = try checkedBlocks(lba, bytes: buffer.count), at = lba, offset = 0
+        try forEachPlace(lba, bytes: buffer.count) { s, p, bytes throws(BlockError) in
+            try write(s, p, UnsafeRawBufferPointer(rebasing: buffer[bytes]))
+        }
+    }
+
+    /// Calls `body` under the lock for each stripe unit a request of `bytes` bytes from `lba`
+    /// touches: the unit's place and the request's bytes that lie in it.
+    private func forEachPlace(_ lba: UInt64, bytes: Int,
+                              _ body: (State, RAIDLayout.Place, Range<Int>) throws(BlockError) -> Void) throws(BlockError) {
+        var left = try checkedBlocks(lba, bytes: bytes), at = lba, offset = 0
         try state.withLock { s throws(BlockError) in
             while left > 0 {
                 let p = layout.place(at, upTo: left), n = Int(p.blocks) * blockSize
-                try write(s, p, UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + n]))
+                try body(s, p, offset..<offset + n)
                 at += p.blocks; left -= p.blocks; offset += n
             }
         }

@@ -10,28 +10,8 @@ public enum DPTTarget: Hashable, Sendable {
     case other
 }
 
-/// Fixed-format SCSI sense data (18 bytes): response code 0x70, key, ASC, ASCQ.
-public struct DPTSense: Hashable, Sendable {
-    public var key: UInt8
-    public var asc: UInt8
-    public var ascq: UInt8
-    public init(key: UInt8, asc: UInt8, ascq: UInt8 = 0) { self.key = key; self.asc = asc; self.ascq = ascq }
-    public var bytes: [UInt8] {
-        [0x70, 0, key, 0, 0, 0, 0, 0x0A, 0, 0, 0, 0, asc, ascq, 0, 0, 0, 0]
-    }
-    /// ILLEGAL REQUEST / INVALID COMMAND OPERATION CODE.
-    public static let invalidOpcode = DPTSense(key: 0x05, asc: 0x20)
-    /// ILLEGAL REQUEST / INVALID FIELD IN CDB (an unknown page).
-    public static let invalidField = DPTSense(key: 0x05, asc: 0x24)
-    /// ILLEGAL REQUEST / LOGICAL UNIT NOT SUPPORTED.
-    public static let lunNotSupported = DPTSense(key: 0x05, asc: 0x25)
-    /// ILLEGAL REQUEST / INVALID FIELD IN PARAMETER LIST.
-    public static let invalidParameterList = DPTSense(key: 0x05, asc: 0x26)
-    /// ILLEGAL REQUEST / LOGICAL BLOCK ADDRESS OUT OF RANGE.
-    public static let lbaOutOfRange = DPTSense(key: 0x05, asc: 0x21)
-    /// NOT READY / LOGICAL UNIT NOT READY (a failed drive or array).
-    public static let notReady = DPTSense(key: 0x02, asc: 0x04)
-}
+/// The firmware's sense data: fixed-format SCSI sense (`SCSISense`, I2OFormats).
+public typealias DPTSense = SCSISense
 
 /// The outcome of one SCSI command the firmware answers itself.
 public enum DPTSCSIResult: Hashable, Sendable {

@@ -34,6 +34,10 @@ public struct SCSISense: Hashable, Sendable {
     public static let lbaOutOfRange = SCSISense(key: 0x05, asc: 0x21)
     /// ILLEGAL REQUEST / INVALID FIELD IN CDB.
     public static let invalidField = SCSISense(key: 0x05, asc: 0x24)
+    /// ILLEGAL REQUEST / LOGICAL UNIT NOT SUPPORTED.
+    public static let lunNotSupported = SCSISense(key: 0x05, asc: 0x25)
+    /// ILLEGAL REQUEST / INVALID FIELD IN PARAMETER LIST.
+    public static let invalidParameterList = SCSISense(key: 0x05, asc: 0x26)
     /// ILLEGAL REQUEST / PARAMETER LIST LENGTH ERROR.
     public static let parameterListLength = SCSISense(key: 0x05, asc: 0x1A)
 }

@@ -37,9 +37,9 @@ static uint32_t *pt_frame(uint8_t *msg, unsigned tid, const void *op, unsigned o
 	w[3] = 0x22222222u;			/* TransactionContext */
 	w[4] = 0;				/* OperationFlags */
 	w[5] = 0x54000000u | oplen;		/* simple, end of buffer, host->IOP: the operation list */
-	w[6] = addr32(op);
+	w[6] = i2o_addr32(op);
 	w[7] = 0xD0000000u | reslen;		/* simple, last, end of buffer, IOP->host: the result list */
-	w[8] = addr32(res);
+	w[8] = i2o_addr32(res);
 	uint32_t *r = w + 9;
 	for (unsigned i = 0; i < PT_REPLY_WORDS; i++)
 		r[i] = 0xEEEEEEEEu;
@@ -117,7 +117,7 @@ static void run(void)
 		w[3] = 0x22222222u;
 		for (unsigned i = 0; i < n; i++) {
 			w[5 + 2 * i] = (i == n - 1 ? 0xD0000000u : 0x10000000u) | 8;
-			w[6 + 2 * i] = addr32(res + 8 * i);
+			w[6 + 2 * i] = i2o_addr32(res + 8 * i);
 		}
 		w[5] = 0x14000000u | 8;		/* the first one host->IOP */
 		w[words] = PT_REPLY_WORDS << 16;

@@ -70,17 +70,6 @@ static void *low_alloc(size_t n)
 	return p;
 }
 
-uint32_t addr32(const void *p)
-{
-	uintptr_t a = (uintptr_t)p;
-#if UINTPTR_MAX > 0xFFFFFFFFu
-	if (a > 0xFFFFFFFFu) {
-		fprintf(stderr, "i2o-suite: buffer %p is above 4 GiB\n", p);
-		exit(2);
-	}
-#endif
-	return (uint32_t)a;
-}
 
 /* A page that was mapped and then unmapped, with PROT_NONE guard pages kept on both sides so
  * the hole is not reused by a small mapping. */

@@ -52,7 +52,6 @@ extern unsigned *g_u32;			/* a few u32 cells for reslen/swlen/maxfrag/curfrag */
 
 /* The buffers above, then the bad-pointer hole (so no later small mapping lands in it). */
 void alloc_buffers(void);
-uint32_t addr32(const void *p);		/* exits when p is above 4 GiB */
 
 /* Bad user pointers: a page that was mapped and then unmapped, and the address 1. */
 #define NBAD 2

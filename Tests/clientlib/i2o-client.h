@@ -148,6 +148,21 @@ static inline uint32_t be32(const void *p)
 /* ------------------------------------------------------------------------------------------ */
 
 /* The node to test: $I2O_DEVICE when set and not empty, else /dev/i2o/ctl. */
+/* A buffer's address as a simple SGL element carries it (32 bits): the kernels' PASSTHRU takes the
+ * element's address as the user pointer, so the buffer must lie below 4 GiB (static buffers of a
+ * -no-pie build do). Exits 2 naming the buffer when it does not. */
+static inline uint32_t i2o_addr32(const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+#if UINTPTR_MAX > 0xFFFFFFFFu
+	if (a > 0xFFFFFFFFu) {
+		fprintf(stderr, "buffer %p is above 4 GiB: a simple SGL element cannot name it (build with -no-pie, use static buffers)\n", p);
+		exit(2);
+	}
+#endif
+	return (uint32_t)a;
+}
+
 static inline const char *i2o_device_path(void)
 {
 	const char *p = getenv("I2O_DEVICE");

@@ -36,15 +36,6 @@ static int fd;
 static int changed;
 static char addresses[512];
 
-static uint32_t addr32(const void *p)
-{
-	uintptr_t a = (uintptr_t)p;
-	if (a > 0xFFFFFFFFu) {
-		fprintf(stderr, "passthru-client: buffer %p is above 4 GiB (build with -no-pie)\n", p);
-		exit(2);
-	}
-	return (uint32_t)a;
-}
 
 static void note_addresses(const void *msg, const void *op, const void *res, uint32_t tc)
 {
@@ -78,9 +69,9 @@ static void params_get(unsigned id, uint16_t group, int sgl64)
 	if (!sgl64) {
 		size = 9;
 		w[5] = 0x54000000u | oplen;	/* simple, end of buffer, host->IOP: the operation list */
-		w[6] = addr32(op);
+		w[6] = i2o_addr32(op);
 		w[7] = 0xD0000000u | RESULT_BYTES;	/* simple, last, end of buffer, IOP->host: the result */
-		w[8] = addr32(res);
+		w[8] = i2o_addr32(res);
 	} else {
 		uint64_t o = (uintptr_t)op, r = (uintptr_t)res;
 		w[5] = 0x7C020002u;		/* SGL attributes: 64-bit addresses */
