@@ -34,6 +34,9 @@ struct BlockWorkload {
     var msg: UInt64
     var frame: [UInt32]
     var bytes: Int
+    /// How the byte address moves between calls: not at all, 4 KiB on, or to a random 4 KiB block.
+    enum Walk { case fixed, sequential, random }
+    var walk: Walk { name.contains("sequential") ? .sequential : name.contains("random") ? .random : .fixed }
 }
 
 func blockWorkload(_ mem: inout FlatMemory, name: String, write: Bool, tid: UInt16, bytes: Int, at byte: UInt64) -> BlockWorkload {
@@ -71,15 +74,18 @@ func blockInProcess(budget: Double) -> Bool {
                                     write: w, tid: 0x010, bytes: 4096, at: 0), false))
     }
     // The reply area is reset before each call; sequential and random runs move the byte address.
-    func prepare(_ w: BlockWorkload, _ i: Int, _ m: inout FlatMemory) {
+    func prepare(_ w: BlockWorkload, _ walk: BlockWorkload.Walk, _ i: Int, _ m: inout FlatMemory) {
         m.setU32(16 << 16, at: w.msg + 10 * 4)
-        var byte: UInt64 = 0
-        if w.name.contains("sequential") { byte = UInt64(i % 16384) * 4096 }
-        if w.name.contains("random") { byte = UInt64((i &* 2_654_435_761) % 16384) * 4096 }
-        m.setU32(UInt32(truncatingIfNeeded: byte), at: w.msg + 6 * 4); m.setU32(UInt32(byte >> 32), at: w.msg + 7 * 4)
+        let byte: UInt64 = switch walk {
+        case .fixed: 0
+        case .sequential: UInt64(i % 16384) * 4096
+        case .random: UInt64((i &* 2_654_435_761) % 16384) * 4096
+        }
+        m.setU32(UInt32(truncatingIfNeeded: byte), at: w.msg + 6 * 4)
     }
     for (w, targeted) in cases {
-        prepare(w, 0, &mem)
+        let walk = w.walk
+        prepare(w, walk, 0, &mem)
         mem.recording = true; mem.log = []
         let r = try? engine.ioctl(file, command: command, argument: w.argument, abi: .lp64, memory: &mem)
         mem.recording = false
@@ -91,7 +97,7 @@ func blockInProcess(budget: Double) -> Bool {
         }
         var i = 1
         let op = measure(budget: budget) {
-            prepare(w, i, &mem); i += 1
+            prepare(w, walk, i, &mem); i += 1
             _ = try? engine.ioctl(file, command: command, argument: w.argument, abi: .lp64, memory: &mem)
         }
         let copy = measure(budget: budget) { mem.replay(events) }

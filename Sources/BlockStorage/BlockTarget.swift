@@ -19,6 +19,11 @@ public protocol BlockTarget: AnyObject, Sendable {
     /// allowed; never less): what a rebuild or a verify has to visit. A 35 GB disk written in three
     /// places answers three small ranges.
     func writtenExtents(in range: Range<UInt64>) -> [Range<UInt64>]
+    /// `blocks` blocks from `lba` in a new array (a medium may hand over its own storage, unshared
+    /// until either side writes: a 64 KiB read of a whole chunk copies nothing).
+    func read(_ lba: UInt64, blocks: Int) throws(BlockError) -> [UInt8]
+    /// Writes `bytes` (a whole number of blocks); a medium may keep the array itself.
+    func write(_ lba: UInt64, _ bytes: [UInt8]) throws(BlockError)
     /// Whether the device answers I/O at all (a failed disk, a dead array: no).
     var isReady: Bool { get }
     /// Reassigns block `lba` to a spare block (BsaBlockReassign): a bad block answers again. What it
@@ -65,14 +70,14 @@ extension BlockTarget {
         return blocks
     }
 
-    /// Reads `blocks` blocks into a new array.
+    /// Reads `blocks` blocks into a new array (the default: through `read(_:into:)`).
     public func read(_ lba: UInt64, blocks: Int) throws(BlockError) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: blocks * blockSize)
         try out.withBlockBytes { b throws(BlockError) in try read(lba, into: b) }
         return out
     }
 
-    /// Writes `bytes` (a whole number of blocks).
+    /// Writes `bytes` (a whole number of blocks; the default: through `write(_:from:)`).
     public func write(_ lba: UInt64, _ bytes: [UInt8]) throws(BlockError) {
         try bytes.withUnsafeBytes { b in Result { () throws(BlockError) in try write(lba, from: b) } }.get()
     }

@@ -55,6 +55,16 @@ public final class Disk: BlockTarget {
         try medium.write(lba, from: buffer)
     }
 
+    public func read(_ lba: UInt64, blocks: Int) throws(BlockError) -> [UInt8] {
+        try check(lba, bytes: blocks * blockSize)
+        return try medium.read(lba, blocks: blocks)
+    }
+
+    public func write(_ lba: UInt64, _ bytes: [UInt8]) throws(BlockError) {
+        try check(lba, bytes: bytes.count)
+        try medium.write(lba, bytes)
+    }
+
     public func flush() throws(BlockError) {
         if isFailed { throw .notReady }
         try medium.flush()

@@ -45,6 +45,26 @@ public final class MemoryMedium: BlockTarget {
         }
     }
 
+    /// A read of exactly one whole chunk hands over the chunk's array (shared until written).
+    public func read(_ lba: UInt64, blocks: Int) throws(BlockError) -> [UInt8] {
+        if lba % Self.chunkBlocks == 0, UInt64(blocks) == Self.chunkBlocks, lba + UInt64(blocks) <= blockCount,
+           let chunk = chunks.withLock({ $0[lba / Self.chunkBlocks] }) {
+            return chunk
+        }
+        var out = [UInt8](repeating: 0, count: blocks * blockSize)
+        try out.withBlockBytes { b throws(BlockError) in try read(lba, into: b) }
+        return out
+    }
+
+    /// A write of exactly one whole chunk keeps the array itself as the chunk.
+    public func write(_ lba: UInt64, _ bytes: [UInt8]) throws(BlockError) {
+        if lba % Self.chunkBlocks == 0, bytes.count == Int(Self.chunkBlocks) * blockSize, lba + Self.chunkBlocks <= blockCount {
+            chunks.withLock { $0[lba / Self.chunkBlocks] = bytes }
+            return
+        }
+        try bytes.withUnsafeBytes { b in Result { () throws(BlockError) in try write(lba, from: b) } }.get()
+    }
+
     public func flush() throws(BlockError) {}
 
     public func writtenExtents(in range: Range<UInt64>) -> [Range<UInt64>] {

@@ -63,6 +63,32 @@ public final class WriteCache: BlockTarget {
         }
     }
 
+    /// The device's own array when no dirty block lies in the range (a whole-chunk read copies nothing).
+    public func read(_ lba: UInt64, blocks: Int) throws(BlockError) -> [UInt8] {
+        let clean = state.withLock { $0.dirty.clipped(to: lba..<lba + UInt64(max(blocks, 0))).isEmpty }
+        guard clean else {
+            var out = [UInt8](repeating: 0, count: blocks * blockSize)
+            try out.withBlockBytes { b throws(BlockError) in try read(lba, into: b) }
+            return out
+        }
+        _ = try checkedBlocks(lba, bytes: blocks * blockSize)
+        return try backing.read(lba, blocks: blocks)
+    }
+
+    public func write(_ lba: UInt64, _ bytes: [UInt8]) throws(BlockError) {
+        let blocks = try checkedBlocks(lba, bytes: bytes.count)
+        try state.withLock { s throws(BlockError) in
+            switch s.mode {
+            case .writeThrough:
+                try backing.write(lba, bytes)
+                try backing.flush()
+            case .writeBack:
+                try s.blocks.write(lba, bytes)
+                s.dirty.insert(lba..<lba + blocks)
+            }
+        }
+    }
+
     public func flush() throws(BlockError) {
         try state.withLock { s throws(BlockError) in
             for r in s.dirty.ranges {

@@ -111,9 +111,13 @@ public struct FetchedRanges: Sendable {
         return Int(s.address)..<Int(s.address) + s.count
     }
 
-    /// Range `i`'s bytes, nil when it faulted (or was not fetched).
+    /// Range `i`'s bytes, nil when it faulted (or was not fetched). A range that is the whole
+    /// buffer (the one range read) is the buffer itself: a 64 KiB write is not copied again.
     @inlinable
-    public func bytes(_ i: Int) -> [UInt8]? { slice(i).map { Array($0) } }
+    public func bytes(_ i: Int) -> [UInt8]? {
+        guard let s = span(i) else { return nil }
+        return s.lowerBound == 0 && s.count == buffer.count ? buffer : Array(buffer[s])
+    }
     /// Range `i`'s bytes where they lie, not copied out.
     @inlinable
     public func slice(_ i: Int) -> ArraySlice<UInt8>? { span(i).map { buffer[$0] } }

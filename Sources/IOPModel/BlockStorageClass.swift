@@ -117,10 +117,10 @@ extension IOP {
         }
         let size = device.target.blockSize
         if request.function == .bsaBlockRead {
-            // Read straight into a fresh array (not zeroed first: every byte is read or cut off).
-            var data = [UInt8](unsafeUninitializedCapacity: Int(t.byteCount)) { _, n in n = Int(t.byteCount) }
-            var failed: (any Error)?, done = data.count
-            do { try data.withBlockBytes { b throws(BlockError) in try device.target.read(range.lowerBound, into: b) } } catch {
+            var data: [UInt8] = []
+            var failed: (any Error)?, done = Int(t.byteCount)
+            do { data = try device.target.read(range.lowerBound, blocks: range.count) } catch {
+                data = [UInt8](repeating: 0, count: Int(t.byteCount))
                 // A medium error: the blocks before it still arrive.
                 failed = error
                 done = prefix(before: error, range, size)

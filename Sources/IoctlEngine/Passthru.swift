@@ -60,18 +60,22 @@ extension Personality {
             UserRanges(outgoing.lazy.map { UserRange(address: $0.user, count: $0.count) }),
             UserRanges(incoming.lazy.map { UserRange(address: $0.user, count: $0.count) }
                 + (replyCapacity > 0 ? [UserRange(address: replyAt, count: replyCapacity * 4)] : [])))
-        var data: [Int: [UInt8]] = [:]
-        for (i, e) in outgoing.enumerated() {
-            guard let b = buffers.bytes(i), b.count == e.count else { return .error(.EFAULT) }
-            data[e.index] = b
+        // The host→IOP elements' bytes, by element (in the order of `elements`).
+        var data = [[UInt8]?](repeating: nil, count: elements.count)
+        var next = 0
+        for (k, e) in elements.enumerated() where e.flags & SGLFlags.hostToIOP.rawValue != 0 && e.count > 0 {
+            guard let b = buffers.bytes(next), b.count == e.count else { return .error(.EFAULT) }
+            data[k] = b
+            next += 1
         }
 
         let step: Step = call.engine.locked { s in
             guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
             let bus = s.bus()
             var mapped: [(PassthruElement, UInt64)] = []
-            for e in elements {
-                let address = bus.map(data[e.index] ?? [UInt8](repeating: 0, count: e.count))
+            for (k, e) in elements.enumerated() {
+                // Host→IOP: the caller's bytes; IOP→host: room the IOP fills (zero until written, no copy).
+                let address = data[k].map { bus.map($0) } ?? bus.map(zeroes: e.count)
                 words[e.index + 1] = UInt32(truncatingIfNeeded: address)
                 mapped.append((e, address))
             }
