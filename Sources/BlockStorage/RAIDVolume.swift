@@ -29,18 +29,16 @@ public final class RAIDVolume: BlockTarget {
     /// Whether the drive serves all its data (`optimal`), serves it with redundancy lost
     /// (`degraded`: a member failed or not yet rebuilt), or has lost data (`dead`).
     public enum Health: Hashable, Sendable { case optimal, degraded, dead }
-    public var health: Health {
-        state.withLock { s in
-            let missing = (0..<layout.memberCount).filter { s.members[$0].isFailed || s.rebuilding[$0] != nil }
-            if missing.isEmpty { return .optimal }
-            switch layout.level {
-            case .raid0: return .dead
-            case .raid1: return missing.count < layout.memberCount ? .degraded : .dead
-            case .raid5: return missing.count == 1 ? .degraded : .dead
-            case .raid10:
-                let pairs = Set(missing.map { $0 / 2 })
-                return pairs.count == missing.count ? .degraded : .dead
-            }
+    public var health: Health { state.withLock { health($0) } }
+
+    private func health(_ s: State) -> Health {
+        let missing = (0..<layout.memberCount).filter { s.members[$0].isFailed || s.rebuilding[$0] != nil }
+        if missing.isEmpty { return .optimal }
+        switch layout.level {
+        case .raid0: return .dead
+        case .raid1: return missing.count < layout.memberCount ? .degraded : .dead
+        case .raid5: return missing.count == 1 ? .degraded : .dead
+        case .raid10: return Set(missing.map { $0 / 2 }).count == missing.count ? .degraded : .dead
         }
     }
 
@@ -90,6 +88,9 @@ public final class RAIDVolume: BlockTarget {
                               _ body: (State, RAIDLayout.Place, Range<Int>) throws(BlockError) -> Void) throws(BlockError) {
         var left = try checkedBlocks(lba, bytes: bytes), at = lba, offset = 0
         try state.withLock { s throws(BlockError) in
+            // A dead drive is offline as a whole, as the controller reports it: even the regions a
+            // partial rebuild had reached are not served.
+            guard health(s) != .dead else { throw .notReady }
             while left > 0 {
                 let p = layout.place(at, upTo: left), n = Int(p.blocks) * blockSize
                 try body(s, p, offset..<offset + n)
