@@ -68,7 +68,8 @@ struct opctx {
 	unsigned int swlen, maxfrag, curfrag;
 };
 
-static const char *ops[] = {"getiops", "parmget", "lctget", "hrtget", "swdl", "html", "passthru", "validate", NULL};
+static const char *ops[] = {"getiops", "parmget", "lctget", "hrtget", "swdl", "html", "passthru", "validate",
+                            "bsawrite", "bsaread", NULL};
 
 static int op_index(const char *name) {
 	for (int i = 0; ops[i]; i++) if (!strcmp(ops[i], name)) return i;
@@ -141,6 +142,23 @@ static int run_op(struct opctx *c) {
 		return ioctl(c->fd, I2OPASSTHRU, &p);
 	}
 	case 7: return ioctl(c->fd, I2OVALIDATE, 0);
+	case 8: case 9: {
+		// 64 KiB BsaBlockWrite / BsaBlockRead through PASSTHRU to the default machine's RAID-1
+		// (TID 0x203), each thread on its own 64 KiB; the data at low + 64 KiB (below 4 GiB).
+		uint32_t *msg = (uint32_t *)(c->low + 4096);
+		unsigned char *data = c->low + 65536;
+		uint64_t byte = (uint64_t)c->thread * 65536;
+		uint32_t frame[10] = {10u << 16 | 0x81, (c->op == 8 ? 0x31u : 0x30u) << 24 | 1u << 12 | 0x203, 1, 2,
+		                      0x001F0008, 65536, (uint32_t)byte, (uint32_t)(byte >> 32),
+		                      (c->op == 8 ? 0xD4000000u : 0xD0000000u) | 65536, (uint32_t)(uintptr_t)data};
+		memcpy(msg, frame, sizeof frame);
+		memset(msg + 10, 0, 16 * 4);
+		msg[10] = 16u << 16;
+		struct i2o_cmd_passthru p = {0};
+		p.iop = 0; p.msg = msg;
+		int rc = ioctl(c->fd, I2OPASSTHRU, &p);
+		return rc == 0 && (msg[10 + 4] >> 24) != 0 ? -1 : rc;   // a failed transfer is a failed run
+	}
 	}
 	return -1;
 }
