@@ -639,6 +639,7 @@ int main(int argc, char **argv)
 	}
 	if (manage) {
 		if (sizeof(void *) != 4) { client_fail("the configuration commands need the i386 build"); return client_summary(); }
+		if (dpti && probe_dpti() != (int)g_iop) { client_fail("no /dev/dpti%u answers DPT_SIGNATURE", g_iop); return client_summary(); }
 		return run_manage(argc - optind, argv + optind);
 	}
 	if (dpti) {

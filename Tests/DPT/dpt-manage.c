@@ -175,8 +175,18 @@ static int run_manage(int argc, char **argv)
 	} else if (!d && argc > 1 && strcmp(cmd, "clock")) {
 		client_fail("no LSU at %s", addr);
 	} else if (!strcmp(cmd, "delete")) {
-		lap_command(d, 0x84, -1, 0);
-		r = lap_command(d, 0x81, -1, 0);
+		/* Through dpt_i2o's node the tool first asks whether the OS holds the array open. */
+		int fd = *g_dpti ? open(g_dpti, O_RDONLY) : -1;
+		TARGET_BUSY_T busy = { d->bus, d->target, d->lun, 1 };
+		if (*g_dpti && (fd < 0 || ioctl(fd, DPTI_TARGET_BUSY, &busy) != 0)) {
+			client_fail("DPT_TARGET_BUSY on %s: %s (the tool stops here: \"unknown error\")", g_dpti, strerror(errno));
+		} else if (*g_dpti && busy.isBusy) {
+			client_fail("the array at %s is busy (held open)", addr);
+		} else {
+			lap_command(d, 0x84, -1, 0);
+			r = lap_command(d, 0x81, -1, 0);
+		}
+		if (fd >= 0) close(fd);
 	} else if (!strcmp(cmd, "verify") || !strcmp(cmd, "abort") || !strcmp(cmd, "rebuild") || !strcmp(cmd, "build")) {
 		unsigned c = cmd[0] == 'v' ? 0x8B : cmd[0] == 'a' ? 0x84 : !strcmp(cmd, "rebuild") ? 0x89 : 0x88;
 		r = lap_command(d, c, -1, 0);

@@ -3,7 +3,7 @@
 # (Tests/DPT/dpt-client.c, i386, PASSTHRU32) against the default fixture, the two-array
 # fixture, a degraded array and a controller whose every message fails; the 'D' ioctls in
 # both ABIs; the same through dpt_i2o's node /dev/dpti0 alone (DPT_SIGNATURE probe, I2OUSRCMD,
-# the dpti ioctls per personality); and a mismatch the client must catch. Prints "N passed, N failed".
+# the dpti ioctls per personality; management through it alone); and a mismatch the client must catch. Prints "N passed, N failed".
 #
 #   Tests/DPT/test-dpt.sh [I2OSIM]      (default: SwiftPM's debug i2osim)
 set -u
@@ -74,6 +74,27 @@ for abi in 32 64; do
         else printf '%s\n' "$out" | grep -v '^ok' | sed 's/^/# /'; fail "dpti0 ioctls, $p ($abi-bit): $last (expected $want)"; fi
     done
 done
+
+# Management through dpt_i2o's node alone: a RAID 5 created, a hot spare, a member failed and
+# rebuilt with the firmware clock, the array deleted — all through I2OUSRCMD; the delete asks
+# DPT_TARGET_BUSY first, as the tool does, which mainline's driver refuses (EINVAL): the tool stops.
+story_dpti() {   # personality, expected last line of the delete
+    c=$work/dpt-client32
+    "$i2osim" run --personality "$1" --fixture "$repo/Tests/DPT/fixtures/six-disks.yaml" --device /dev/dpti0 --clock-speed 0 \
+        --control "$work/dpti.ctl" -- sh -c "
+        '$c' -D -c raid 5 b0t2d0,b1t0d0,b1t1d0 >/dev/null && '$c' -D -c hotspare b1t2d0 >/dev/null &&
+        '$i2osim' ctl '$work/dpti.ctl' drive --at b1t0d0 --state failed >/dev/null &&
+        '$c' -D -c status b0t2d0 | grep -q '^status b0t2d0 Reconstruct' &&
+        '$i2osim' ctl '$work/dpti.ctl' clock --advance 3000 >/dev/null &&
+        '$c' -D -c status b0t2d0 | grep -q '^status b0t2d0 Optimal' &&
+        '$c' -D -c delete b0t2d0 2>&1 | tail -1" 2>&1 | tail -1
+}
+out=$(story_dpti documented)
+[ "$out" = "1 passed, 0 failed" ] && ok "management through /dev/dpti0 alone: create, spare, fail, rebuild, delete" \
+    || fail "management through /dev/dpti0 (documented): $out"
+out=$(story_dpti linux-2.6.18-i386)
+[ "$out" = "0 passed, 2 failed" ] && ok "… with linux-2.6.18-i386 the delete stops at DPT_TARGET_BUSY (EINVAL), as the tool does on mainline" \
+    || fail "management through /dev/dpti0 (linux-2.6.18-i386): $out"
 
 # A dpti node the machine lacks is refused.
 if ! "$i2osim" run --device /dev/dpti1 -- true 2>"$work/dpti1.err" && grep -q 'dpti1 is the node of IOP unit 1' "$work/dpti1.err"; then
