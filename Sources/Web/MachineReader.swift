@@ -20,6 +20,12 @@ public struct GroupView: Sendable {
         guard let s = schema, i < s.fields.count, row.count >= s.offsets[i] + s.fields[i].type.width else { return "" }
         return s.fields[i].type.display(Array(row[s.offsets[i]..<s.offsets[i] + s.fields[i].type.width]))
     }
+    /// Field `i` as shown (not edited): integers of 10 and more also in hex.
+    public func shown(_ row: [UInt8], _ i: Int) -> String {
+        let v = value(row, i)
+        guard let s = schema, s.fields[i].type.isInteger, !s.fields[i].type.isSigned, let n = UInt64(v), n >= 10 else { return v }
+        return "\(v) (\(hex(n)))"
+    }
     public func value(named name: String) -> String {
         guard let s = schema, let i = s.field(named: name), let row = rows.first else { return "" }
         return value(row, i)

@@ -13,6 +13,7 @@ public enum Pages {
         .tid{font-family:monospace;font-weight:bold}.class{color:#555;font-size:.85em}.claim{color:#955;font-size:.85em}
         .error{color:#b00;font-weight:bold}.ok{color:#070;font-weight:bold}#events li{font-family:monospace;font-size:.85em}
         iframe{width:100%;height:40em;border:1px solid #999;background:#fff}form.set{display:inline}
+        .groups{display:flex;flex-wrap:wrap;gap:0 2em;align-items:flex-start}.groups h4{margin:.8em 0 .2em}
         """
 
     /// Fetches new events every second and adds them to `#events` (no page reload).
@@ -65,24 +66,28 @@ public enum Pages {
         el("section", ["class": "iop", "id": "iop\(v.unit)"]) {
             el("h2") { "IOP \(v.unit)" }
             for e in v.errors { el("p", ["class": "error"]) { e } }
-            el("h3") { "Status (from the executive's groups)" }
-            for g in v.executive { groupTable(g, token: nil, iop: v.unit, tid: 0) }
-            if let hrt = v.hrt {
-                el("h3") { "Hardware Resource Table" }
-                el("table", ["class": "hrt"]) {
-                    el("tr") { for h in ["AdapterID", "ControllingTID", "State", "Bus", "BusType"] { el("th") { h } } }
-                    for e in hrt.entries {
-                        el("tr") {
-                            el("td") { hex(e.adapterID, width: 8) }; el("td") { tid(e.controllingTID.rawValue) }
-                            el("td") { String(e.adapterState) }; el("td") { String(e.busNumber) }
-                            el("td") { HRTBusType(rawValue: e.busType)?.name ?? hex(e.busType, width: 2) }
-                        }
-                    }
-                }
-            }
             if let lct = v.lct {
                 el("h3") { "Logical Configuration Table (change indicator \(lct.changeIndicator))" }
                 el("ul", ["class": "tree", "id": "lct\(v.unit)"]) { tree(v, lct, parent: .executive, depth: 0) }
+            }
+            el("h3") { "Status (the executive's groups) and Hardware Resource Table" }
+            el("div", ["class": "groups"]) {
+                for g in v.executive { groupTable(g, token: nil, iop: v.unit, tid: 0) }
+                if let hrt = v.hrt {
+                    el("div", ["class": "group"]) {
+                        el("h4") { "HRT (change indicator \(hrt.changeIndicator))" }
+                        el("table", ["class": "hrt"]) {
+                            el("tr") { for h in ["AdapterID", "ControllingTID", "State", "Bus", "BusType"] { el("th") { h } } }
+                            for e in hrt.entries {
+                                el("tr") {
+                                    el("td") { hex(e.adapterID, width: 8) }; el("td") { tid(e.controllingTID.rawValue) }
+                                    el("td") { String(e.adapterState) }; el("td") { String(e.busNumber) }
+                                    el("td") { HRTBusType(rawValue: e.busType)?.name ?? hex(e.busType, width: 2) }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -128,7 +133,13 @@ public enum Pages {
                     el("a", attributes: [("id", "own-page"), ("href", "/iop/\(iop)/tid/\(t)/page/0")]) { "the device's own page (I2OHTML page 0)" }
                 }
             }
-            for g in groups { groupTable(g, token: token, iop: iop, tid: t) }
+            let editable = groups.filter { g in !g.isTable && (g.schema?.fields.contains { $0.writable } ?? false) }
+            el("h3") { "Settings (I2OPARMSET)" }
+            el("div", ["class": "groups"]) { for g in editable { groupTable(g, token: token, iop: iop, tid: t) } }
+            el("h3") { "Parameter groups (I2OPARMGET)" }
+            el("div", ["class": "groups"]) {
+                for g in groups where !editable.contains(where: { $0.number == g.number }) { groupTable(g, token: token, iop: iop, tid: t) }
+            }
         }
     }
 
@@ -142,8 +153,9 @@ public enum Pages {
                 if g.isTable {
                     el("table") {
                         el("tr") { for f in s.fields { el("th") { f.name } } }
-                        for row in g.rows { el("tr") { for i in s.fields.indices { el("td") { g.value(row, i) } } } }
+                        for row in g.rows { el("tr") { for i in s.fields.indices { el("td") { g.shown(row, i) } } } }
                     }
+                    if g.rows.isEmpty { el("p", ["class": "class"]) { "(no rows)" } }
                 } else if let row = g.rows.first {
                     el("table") {
                         for (i, f) in s.fields.enumerated() where !f.name.hasPrefix("reserved") {
@@ -153,7 +165,7 @@ public enum Pages {
                                     if let token, f.writable {
                                         field(iop: iop, tid: t, group: g.number, name: f.name, value: g.value(row, i), token: token)
                                     } else {
-                                        g.value(row, i)
+                                        g.shown(row, i)
                                     }
                                 }
                             }
