@@ -16,6 +16,7 @@ public struct HostPolicy: Sendable, Equatable {
             for name in ["127.0.0.1", "localhost", "[::1]"] { a.insert("\(name):\(port)") }
         }
         a.insert(h.contains(":") && !h.hasPrefix("[") ? "[\(h)]:\(port)" : "\(h):\(port)")
+        if port == 80 { for name in Array(a) { a.insert(String(name.dropLast(3))) } }   // browsers leave out :80
         for e in extra { a.insert(e.contains(":") && !e.hasSuffix("]") ? e.lowercased() : "\(e.lowercased()):\(port)") }
         allowed = a
     }

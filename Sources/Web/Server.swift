@@ -199,14 +199,9 @@ struct Guard: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let policy = front.hosts.withLock { $0 }
-        let authority = request.head.authority
-        guard policy.accepts(authority) else {
-            return WebFrontEnd.html(Pages.failure("refused", "Host \(authority ?? "(none)") is not this server's address (it answers \(policy.allowed.sorted().joined(separator: ", "))); to be reached by another name start it with --allow-host NAME."),
-                                    status: .misdirectedRequest)
-        }
-        if request.method == .post, let origin = request.headers[.origin], origin != "null",
-           !policy.allowed.contains(where: { "http://\($0)" == origin.lowercased() }) {
-            return WebFrontEnd.html(Pages.failure("refused", "A form of \(origin) may not change this machine."), status: .forbidden)
+        if let (status, text) = Self.refusal(isPost: request.method == .post, authority: request.head.authority,
+                                             origin: request.headers[.origin], policy: policy) {
+            return WebFrontEnd.html(Pages.failure("refused", text), status: status)
         }
         var r = try await next(request, context)
         r.headers[.xContentTypeOptions] = "nosniff"
@@ -215,5 +210,18 @@ struct Guard: RouterMiddleware {
                 "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline' 'self'; frame-ancestors 'none'"
         }
         return r
+    }
+
+    /// Why a request is refused (status, text), or nil: a Host that is not this server's → 421;
+    /// a POST whose Origin is another site → 403.
+    static func refusal(isPost: Bool, authority: String?, origin: String?, policy: HostPolicy) -> (HTTPResponse.Status, String)? {
+        guard policy.accepts(authority) else {
+            return (.misdirectedRequest, "Host \(authority ?? "(none)") is not this server's address (it answers "
+                    + "\(policy.allowed.sorted().joined(separator: ", "))); to be reached by another name start it with --allow-host NAME.")
+        }
+        if isPost, let origin, origin != "null", !policy.allowed.contains(where: { "http://\($0)" == origin.lowercased() }) {
+            return (.forbidden, "A form of \(origin) may not change this machine.")
+        }
+        return nil
     }
 }
