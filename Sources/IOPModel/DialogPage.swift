@@ -4,9 +4,9 @@ import I2OFormats
 ///
 /// A fixture's page is static text; where it holds `{dialog}` the IOP writes its own dialog
 /// there, generated from its state at the moment of the request: the device's identity (0xF100),
-/// its LCT entry (the executive: its status block), and every parameter group it has, scalar
-/// groups as name/value lists with their writable fields as form inputs, tables as tables (the
-/// first `maxRows` rows). The form posts back to the page itself (`action=""`); whoever shows
+/// its LCT entry (the executive: its status block), and every parameter group it has — those with
+/// fields to set first —, scalar groups as name/value lists with their writable fields as form
+/// inputs, tables as tables (the first `maxRows` rows). The form posts back to the page itself (`action=""`); whoever shows
 /// the page sends the form's fields back as the query (`application/x-www-form-urlencoded`).
 ///
 /// A query is applied before the page is written, as UtilParamsSet would apply it: its fields
@@ -88,6 +88,9 @@ extension IOP {
             return FixedText.decode(Array(row[g.schema.offsets[i]..<g.schema.offsets[i] + g.schema.fields[i].type.width]))
         }
         let entry = device.entry
+        h.raw("<style>.i2o-dialog{font-family:sans-serif;font-size:14px}.i2o-dialog h1{font-size:1.4em}.i2o-dialog h2{font-size:1.1em;"
+              + "margin:.8em 0 .2em}.i2o-dialog table{border-collapse:collapse}.i2o-dialog td,.i2o-dialog th{border:1px solid #ccc;"
+              + "padding:2px 6px;text-align:left}.outcome-ok{color:#070;font-weight:bold}.outcome-error{color:#b00;font-weight:bold}</style>")
         h.raw("<div class=\"i2o-dialog\">")
         h.element("h1", "\(text("VendorInfo")) \(text("ProductInfo"))".trimmingSpaces + " — TID \(hex(tid.rawValue, width: 3))")
         for o in outcomes { h.element("p", o.text, attributes: "class=\"\(o.ok ? "outcome-ok" : "outcome-error")\"") }
@@ -104,10 +107,13 @@ extension IOP {
         for (k, v) in rows { h.raw("<tr><th>"); h.text(k); h.raw("</th><td>"); h.text(v); h.raw("</td></tr>") }
         h.raw("</table>")
         h.raw("<form method=\"post\" action=\"\">")
-        for g in Self.groupNumbers(of: device) where g != 0xF000 {
-            guard let group = parameterGroup(g, of: tid) else { continue }
-            writeGroup(&h, group, executive: tid == .executive)
+        // The groups with fields to set first (the settings), then the others.
+        let groups = Self.groupNumbers(of: device).filter { $0 != 0xF000 }.compactMap { parameterGroup($0, of: tid) }
+        let settable = { (g: ParamGroup) in
+            g.schema.kind == .scalar && g.schema.fields.contains { $0.writable && !Self.isDerivedField(g.schema.number, $0.name, executive: tid == .executive) }
         }
+        for group in groups where settable(group) { writeGroup(&h, group, executive: tid == .executive) }
+        for group in groups where !settable(group) { writeGroup(&h, group, executive: tid == .executive) }
         h.raw("<p><input type=\"submit\" value=\"Apply\"></p></form></div>")
         return h.bytes
     }
