@@ -97,7 +97,8 @@ let package = Package(
         .target(name: "Trace", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "Fixtures", "Posix", system],
                 swiftSettings: strict),
         // `i2osim web`: the configuration dialog in a browser, a client of the node through the ioctls only.
-        .target(name: "Web", dependencies: ["I2OABI", "I2OFormats", "IOPModel", "Posix", system, .product(name: "Hummingbird", package: "hummingbird")],
+        .target(name: "Web", dependencies: ["I2OABI", "I2OFormats", "IOPModel", "Posix", system, .product(name: "Hummingbird", package: "hummingbird"),
+                                   .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .executableTarget(name: "i2osim", dependencies: [
             "I2OFormats", "I2OABI", "I2ODevice", "IOPModel", "DPTFirmware", "Fixtures", "IoctlEngine", "Faults", "Persistence", "Simulator",

@@ -6,6 +6,12 @@ import Logging
 import NIOCore
 import Synchronization
 
+/// Why the front end could not serve, said for a person.
+public struct WebError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ d: String) { description = d }
+}
+
 /// `i2osim web`: the HTTP front end (Hummingbird) over a `DeviceClient`.
 ///
 /// Safe by default: it listens where it is told (the CLI allows only loopback addresses unless
@@ -74,7 +80,11 @@ public final class WebFrontEnd: Sendable {
                               }, logger: logger)
         let poller = Task { await self.pollEvents() }
         defer { poller.cancel() }
-        try await app.runService()
+        do { try await app.runService() } catch let e as IOError where e.errnoCode == EADDRINUSE || e.errnoCode == EADDRNOTAVAIL || e.errnoCode == EACCES {
+            let shown = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+            throw WebError("cannot listen on \(shown): \(e.errnoCode == EADDRINUSE ? "the port is in use" : e.errnoCode == EACCES ? "permission denied" : "no such local address")"
+                           + " — choose another with --listen HOST:PORT (port 0: any free one)")
+        }
     }
 
     // MARK: Pages

@@ -69,7 +69,8 @@ struct WebCommand: ParsableCommand {
         let (host, port) = try Self.parseListen(listen)
         let client: DeviceClient
         do { client = try DeviceClient(path: device) } catch {
-            throw ValidationError("\(error). Start it under `i2osim run -- i2osim web`, or point --device at a node `i2osim serve` made.")
+            printError("i2osim web: \(error). Start it as `i2osim run -- i2osim web`, or point --device at a node `i2osim serve` made.")
+            throw ExitCode.failure
         }
         let front = WebFrontEnd(device: client, host: host, port: port, allowHosts: allowHost)
         let failure = Mutex<String?>(nil)
