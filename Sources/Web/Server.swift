@@ -140,8 +140,8 @@ public final class WebFrontEnd: Sendable {
     }
 
     /// `/frame/TOKEN/iop/N/tid/T/page/P`: the device's page itself, for the sandboxed frame. A GET
-    /// with a query (a link's) is turned into a confirmation; a POST sends the URL's query, or else
-    /// its body (a form of the page), through I2OHTML and returns the page the IOP gives back.
+    /// with a query (a link's) is turned into a confirmation; a POST sends its body (a form of the
+    /// page), or else the URL's query (the confirmed link's), through I2OHTML and returns the page the IOP gives back.
     func frame(_ request: Request, _ context: BasicRequestContext, body: [UInt8]?) throws -> Response {
         let token = try context.parameters.require("token")
         guard sessions.isIssued(token) else {
@@ -153,7 +153,8 @@ public final class WebFrontEnd: Sendable {
         if body == nil && !urlQuery.isEmpty {
             return Self.sandboxed(Self.html(Pages.confirmQuery(query: urlQuery, action: request.uri.string)))
         }
-        let query = body == nil ? [] : (urlQuery.isEmpty ? body ?? [] : Array(urlQuery.utf8))
+        // A form's fields (the body), else the confirmed link's query (the URL's).
+        let query = body.map { $0.isEmpty ? Array(urlQuery.utf8) : $0 } ?? []
         do {
             let bytes = try reader.device.html(iop: iop, tid: tid, page: page, query: query)
             return Self.sandboxed(Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
