@@ -50,8 +50,9 @@ extension String {
 /// with every POST. The device's own pages run in a sandboxed frame that sends no cookie: their
 /// URLs carry the token, which must be one this server gave out.
 public final class Sessions: Sendable {
-    /// The most sessions kept; the oldest is forgotten first.
-    public static let limit = 64
+    /// The most sessions kept; the oldest is forgotten first (clients without cookies — curl, the
+    /// bench — each make one, and must not push a browser's out soon).
+    public static let limit = 1024
     private let state = Mutex<(tokens: [String: String], order: [String])>(([:], []))
 
     public init() {}
