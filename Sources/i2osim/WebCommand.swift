@@ -21,9 +21,9 @@ struct WebCommand: ParsableCommand {
         every change as a POST carrying the browser session's token. docs/web.md has the details.
 
         Examples:
-          i2osim run -- i2osim web                      the built-in machine, through the preload library
-          i2osim web --device /dev/i2o/ctl              a node served by `i2osim serve` (or a real card)
-          i2osim run -- i2osim web --listen 127.0.0.1:0   any free port (printed)
+          i2osim run -- i2osim web            the built-in machine (preload library)
+          i2osim web --device /dev/i2o/ctl    a node `i2osim serve` made, or a card's
+          i2osim run -- i2osim web --listen 127.0.0.1:0   any free port
         """)
 
     @Option(help: ArgumentHelp("Address and port to listen on (HOST:PORT; [IPv6]:PORT; port 0 = any free one).", valueName: "HOST:PORT"))
