@@ -40,6 +40,6 @@ read -r sttfb stotal < <(measure "http://127.0.0.1:$sport/index.html")
 bytes=$(wc -c <"$tmp/index.html")
 verdict() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }' && echo ok || echo MISS; }
 row web "overview (\`/\`, $bytes B: the LCT, HRT and executive groups read through the preload library: a dozen ioctls for the default machine) time to first byte, p50 of $runs" \
-	"$(ms "$ttfb")" "the saved page from python3 -m http.server $(ms "$sttfb")" "$(ratio "$ttfb" "$sttfb")×" "< 50 ms" "$(verdict "$ttfb" 50000)"
+	"$(ms "$ttfb")" "the saved page from python3 -m http.server $(ms "$sttfb")" "$(ratio "$ttfb" "$sttfb")×" "< 10 ms" "$(verdict "$ttfb" 10000)"
 row web "overview full load (the whole body), p50 of $runs" \
-	"$(ms "$total")" "static file $(ms "$stotal")" "$(ratio "$total" "$stotal")×" "< 100 ms" "$(verdict "$total" 100000)"
+	"$(ms "$total")" "static file $(ms "$stotal")" "$(ratio "$total" "$stotal")×" "< 20 ms" "$(verdict "$total" 20000)"
