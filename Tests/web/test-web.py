@@ -99,7 +99,15 @@ with sync_playwright() as p:
         page.click("#group-F102 form:has(#edit-f102-DeviceName) button")
         expect(page.locator("#result.error")).to_contain_text("is not a text of at most 64 bytes")
         assert parmget(RAID, 0xF102, DEVICE_NAME, 64) == "Web volume", "a refused value changed the device"
-    check("a value that does not fit its field is refused in the device page, the device unchanged", front_end_bad_value)
+        # A field the IOP refuses to set (the form pointed at the read-only InstanceNumber): its
+        # BlockStatus, as the IOP reported it in the result list.
+        form = page.locator("#group-F102 form:has(#edit-f102-DeviceName)")
+        form.locator('input[name="field"]').evaluate("e => e.value = 'InstanceNumber'")
+        page.fill("#edit-f102-DeviceName", "5")
+        form.locator("button").click()
+        expect(page.locator("#result.error")).to_have_text(
+            "I2OPARMSET InstanceNumber: the IOP answered FIELD_UNWRITEABLE for User Information InstanceNumber")
+    check("a bad value in the device page is refused, with the IOP's BlockStatus when the IOP refuses it", front_end_bad_value)
 
     def iop_page_round_trip():
         page.goto(url + f"/iop/0/tid/{RAID}/page/0")
