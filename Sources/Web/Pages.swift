@@ -53,7 +53,7 @@ public enum Pages {
     /// `/`: every IOP with its status, HRT and LCT tree, and the live events.
     public static func overview(_ iops: [IOPView], device: String) -> Document {
         page("the machine") {
-            el("p") { "Control device " ; el("code") { device }; ", \(iops.count) IOP\(iops.count == 1 ? "" : "s")." }
+            el("p") { "Control device "; el("code") { device }; ", \(iops.count) IOP\(iops.count == 1 ? "" : "s")." }
             for v in iops { iop(v) }
             el("h2") { "Events" }
             el("p", ["class": "class"]) { "Registered with I2OEVTREG for every device, read with I2OEVTGET; newest first." }
@@ -206,7 +206,7 @@ public enum Pages {
     /// sending it takes a POST, from this page.
     public static func confirmQuery(query: String, action: String) -> Document {
         page("send a query to the IOP") {
-            el("p") { "This link sends the query " ; el("code") { query }; " to the IOP." }
+            el("p") { "This link sends the query "; el("code") { query }; " to the IOP." }
             el("form", attributes: [("method", "post"), ("action", action)]) {
                 el("button", ["type": "submit", "id": "send-query"]) { "Send it" }
             }
