@@ -31,6 +31,11 @@
 //   swift-log             — the daemon's log lines (failed requests, waits, stops; per request with
 //                           --verbose) and their levels (--quiet, --verbose): the CLI only; the
 //                           libraries hand their lines to a closure and know no logger.
+//   hummingbird           — the HTTP server of `i2osim web` (Sources/Web) on swift-nio: a maintained
+//                           HTTP/1.1 stack instead of a hand-written one. Only the Web target and the
+//                           CLI import it; the core targets (the model, the engine, the transports)
+//                           stay free of it and of swift-nio, so their builds, tests and the fuzz and
+//                           bench targets do not pay for it.
 import PackageDescription
 
 // Release builds optimise across the modules (`-cross-module-optimization`): they are the layers of
@@ -55,6 +60,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // The one home of the OS glue: descriptors, Unix sockets, threads, clocks, errors (on swift-system).
@@ -92,9 +98,13 @@ let package = Package(
         // Request traces (JSON lines), fixture recording and trace replay.
         .target(name: "Trace", dependencies: ["IoctlEngine", "I2OABI", "I2ODevice", "IOPModel", "I2OFormats", "Fixtures", "Posix", system],
                 swiftSettings: strict),
+        // `i2osim web`: the configuration dialog in a browser, a client of the node through the ioctls only.
+        .target(name: "Web", dependencies: ["I2OABI", "I2OFormats", "IOPModel", "Posix", system, .product(name: "Hummingbird", package: "hummingbird"),
+                                   .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
         .executableTarget(name: "i2osim", dependencies: [
             "I2OFormats", "I2OABI", "I2ODevice", "IOPModel", "DPTFirmware", "Fixtures", "IoctlEngine", "Faults", "Persistence", "Simulator",
-            "CUSETransport", "PreloadTransport", "Control", "Trace", "Posix", system,
+            "CUSETransport", "PreloadTransport", "Control", "Trace", "Web", "Posix", system,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
@@ -119,6 +129,7 @@ let package = Package(
                     path: "Tests/hardening/HardeningTests"),
         .testTarget(name: "I2OFormatsTests", dependencies: ["I2OFormats"]),
         .testTarget(name: "BlockStorageTests", dependencies: ["BlockStorage", "Persistence"]),
+        .testTarget(name: "WebTests", dependencies: ["Web", "IOPModel", "I2OFormats", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats", "BlockStorage"]),
         .testTarget(name: "DPTFirmwareTests", dependencies: ["DPTFirmware", "IOPModel", "I2OFormats", "Fixtures", "BlockStorage"]),

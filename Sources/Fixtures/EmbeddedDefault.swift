@@ -19,7 +19,7 @@ extension FixtureLoader {
 #   docs/dpt-protocol.md §Model: the model raidutil lists plausibly: SEAGATE ST336753LW
 #     35003 MB disks, NVRAM "CADP-2", serial "BA12345678", 64 MB cache, initiator ID 7.
 # Chosen plausibly (no dump shows them): the DDM at 0x010, the spare on channel 1, the
-# stored module and the HTML pages.
+# stored module and the HTML pages (`{dialog}` in a page: the IOP's live configuration dialog).
 machine: "Adaptec SCSI RAID 3200S"
 iops:
   - unit: 0
@@ -59,6 +59,7 @@ iops:
             <ul>
             <li><a href="1">Array status</a></li>
             <li><a href="2?volume=203">Volume details</a></li>
+            <li><a href="3">Settings</a></li>
             </ul>
             </body></html>
           1: |
@@ -69,6 +70,10 @@ iops:
           2: |
             <html><body><h1>Volume details</h1>
             <p>You asked for: {query}</p>
+            <p><a href="0">Back</a></p></body></html>
+          3: |
+            <html><body>
+            {dialog}
             <p><a href="0">Back</a></p></body></html>
 
       - tid: 0x010
@@ -93,6 +98,7 @@ iops:
           0: |
             <html><body><h1>RAID-1 volume (TID 0x203)</h1>
             <p>Members: TID 0x200 (channel 0 id 0), TID 0x201 (channel 0 id 1). State: optimal.</p>
+            {dialog}
             </body></html>
 
     software:

@@ -8,8 +8,9 @@ extension IOP {
     /// element 2 = the query string (host→IOP, as Linux 2.4 sends `qbuf`).
     ///
     /// The page (`DeviceDescription.htmlPages`) is written to the reply buffer, every `{query}`
-    /// in it replaced by the query received (trailing NULs dropped), and NUL-terminated if there
-    /// is room. The last query per TID is kept in `lastConfigQuery`. Reply word 5 = the byte
+    /// in it replaced by the query received (trailing NULs dropped) — where the page holds
+    /// `{dialog}`, the query first applied to the device and every `{dialog}` replaced by the
+    /// live dialog (DialogPage.swift) — and NUL-terminated if there is room. The last query per TID is kept in `lastConfigQuery`. Reply word 5 = the byte
     /// count of the page (after the replacement, without the NUL) — its full length even when
     /// the buffer cut it short. No such page → ERROR_NO_DATA_TRANSFER / NO_SUCH_PAGE.
     mutating func configDialog(_ request: MessageFrame, memory: BusMemory) throws(RequestFault) -> MessageFrame? {
@@ -26,7 +27,14 @@ extension IOP {
             throw RequestFault(.errorNoDataTransfer, .noSuchPage)
         }
         if let query { lastConfigQuery[request.target] = query }
-        var text = Self.replacing(Self.queryPlaceholder, in: page, with: query ?? [])
+        var text = page
+        if Self.contains(Self.dialogPlaceholder, in: page) {
+            // The live dialog (DialogPage.swift): the query applied first, then the page of the state
+            // after it. Its text escapes `{`, so no placeholder comes from the device's values.
+            let outcomes = query.map { applyDialogQuery($0, tid: request.target) } ?? []
+            text = Self.replacing(Self.dialogPlaceholder, in: text, with: dialogHTML(tid: request.target, outcomes: outcomes))
+        }
+        text = Self.replacing(Self.queryPlaceholder, in: text, with: query ?? [])
         let length = text.count
         text.append(0)
         try Transfer.write(text, to: buffer, memory: memory)
@@ -47,6 +55,12 @@ extension IOP {
         guard var out else { return haystack }
         out.append(contentsOf: haystack[copied...])
         return out
+    }
+
+    static func contains(_ needle: [UInt8], in haystack: [UInt8]) -> Bool {
+        var found = false
+        forEachOccurrence(of: needle, in: haystack) { _ in found = true }
+        return found
     }
 
     /// How many times the query placeholder occurs in a page (each is replaced by the query).

@@ -154,12 +154,7 @@ extension IOP {
                 if outcome.block.byteCount <= room {
                     outcome.block.encode(into: &out)
                     blockCount += 1
-                    if let g = outcome.commit {
-                        devices[tid]?.groups[g.schema.number] = g
-                        if g.schema.number == 0x0003 { applyBlockStorageSettings(g, of: tid) }
-                        var data = [UInt8](); data.appendLE16(g.schema.number); data.appendLE16(outcome.eventField)
-                        raiseEvent(tid: tid, indicator: .fieldModified, data: data)
-                    }
+                    commit(outcome, tid: tid)
                     continue
                 }
                 full = true
@@ -169,6 +164,15 @@ extension IOP {
         out.writeLE16(UInt16(truncatingIfNeeded: blockCount), at: 0)
         try Transfer.write(out, to: result, memory: memory)
         return MessageFrame.reply(to: request, word: UInt32(out.count))
+    }
+
+    /// Stores the group an operation changed (if any) and raises FIELD_MODIFIED on `tid`.
+    mutating func commit(_ outcome: OperationOutcome, tid: TID) {
+        guard let g = outcome.commit else { return }
+        devices[tid]?.groups[g.schema.number] = g
+        if g.schema.number == 0x0003 { applyBlockStorageSettings(g, of: tid) }   // a device's cache mode
+        var data = [UInt8](); data.appendLE16(g.schema.number); data.appendLE16(outcome.eventField)
+        raiseEvent(tid: tid, indicator: .fieldModified, data: data)
     }
 
     /// The BlockStatus of an operation the list parser could not read.

@@ -20,12 +20,13 @@ struct I2OSim: ParsableCommand {
           sudo i2osim serve --name i2o/ctl --name i2octl
           i2osim run -- ./my-i2o-tool         no root, no CUSE
           i2osim serve --socket /tmp/i2o.sock  long-lived, for LD_PRELOAD clients
+          i2osim run -- i2osim web             the machine in a browser (prints its address)
 
         Every command has --help. Shell completion: i2osim --generate-completion-script bash \
         (or zsh, fish); e.g. i2osim --generate-completion-script bash > /etc/bash_completion.d/i2osim.
         """,
         version: i2osimVersion,
-        subcommands: [Validate.self, Show.self, Serve.self, Run.self, Ctl.self, Record.self, TraceCommand.self, Replay.self])
+        subcommands: [Validate.self, Show.self, Serve.self, Run.self, Ctl.self, Record.self, TraceCommand.self, Replay.self, WebCommand.self])
 
     /// `i2osim ctl SOCKET VERB …` is read as `i2osim ctl VERB SOCKET …` (Ctl.reorder).
     static func main() {

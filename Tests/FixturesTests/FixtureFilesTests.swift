@@ -72,7 +72,7 @@ func identity(_ d: DeviceDescription) -> (vendor: String, product: String, revis
         #expect(iop.devices.first { $0.tid == 0x202 }?.groups[0x8000]?.rows == [[0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]])
         let exec = try #require(iop.devices.first)
         #expect(identity(exec)?.vendor == "ADAPTEC")
-        #expect(exec.htmlPages.keys.sorted() == [0, 1, 2])
+        #expect(exec.htmlPages.keys.sorted() == [0, 1, 2, 3])
         #expect(String(decoding: exec.htmlPages[2] ?? [], as: UTF8.self).contains("{query}"))
         #expect(String(decoding: exec.htmlPages[0] ?? [], as: UTF8.self).contains("href=\"1\""))
         #expect(iop.store.modules.count == 1)
