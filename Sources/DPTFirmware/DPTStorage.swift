@@ -80,3 +80,37 @@ extension DPTController {
         }
     }
 }
+
+// MARK: The dialog
+
+extension DPTController {
+    /// The controller's arrays (on TID 0: all of them, the hot spares and the drives; on an
+    /// array's TID: that array) with their status and task, for the IOP's configuration dialog.
+    public func dialogTables(for tid: TID) -> [FirmwareTable] {
+        let header = ["TID", "Address", "Level", "Members", "Capacity", "Status", "Task", "Write cache"]
+        func row(_ i: Int) -> [String] {
+            let a = arrays[i]
+            let members = a.members.map { disks.indices.contains($0) ? disks[$0].address + (disks[$0].status == .optimal ? "" : " (\(disks[$0].status.rawValue))") : "?" }
+            let task = a.task.map { t -> String in
+                let total = max(UInt64(arrayBlocks(i)), 1)
+                return "\(t.kind.rawValue) \(UInt64(t.done) * 100 / total)%"
+            } ?? "—"
+            return [arrayTID(i).description, addressText(i), "RAID \(a.level)", members.joined(separator: ", "),
+                    "\(UInt64(arrayBlocks(i)) * 512 / 1_000_000) MB", arrayStatus(i).name, task, a.writeBack ? "write-back" : "write-through"]
+        }
+        let lsus = arrays.indices.filter { !arrays[$0].isHotSpare }
+        if tid == .executive {
+            let spares = arrays.filter(\.isHotSpare).flatMap(\.members).filter { disks.indices.contains($0) }
+            return [FirmwareTable(title: "Arrays", header: header, rows: lsus.map(row)),
+                    FirmwareTable(title: "Hot spares", header: ["Address", "Capacity"],
+                                  rows: spares.map { [disks[$0].address, "\(UInt64(disks[$0].blocks) * 512 / 1_000_000) MB"] }),
+                    FirmwareTable(title: "Drives", header: ["TID", "Address", "Model", "Status", "In"],
+                                  rows: disks.indices.map { d in
+                                      [diskTID(d).description, disks[d].address, disks[d].product, disks[d].status.rawValue,
+                                       array(of: d).map { arrays[$0].isHotSpare ? "hot spare" : addressText($0) } ?? "—"]
+                                  })]
+        }
+        guard let i = lsus.first(where: { arrayTID($0) == tid }) else { return [] }
+        return [FirmwareTable(title: "Array", header: header, rows: [row(i)])]
+    }
+}

@@ -106,6 +106,18 @@ extension IOP {
         }
         for (k, v) in rows { h.raw("<tr><th>"); h.text(k); h.raw("</th><td>"); h.text(v); h.raw("</td></tr>") }
         h.raw("</table>")
+        for table in firmware?.dialogTables(for: tid) ?? [] {
+            h.element("h2", table.title)
+            h.raw("<table class=\"firmware\"><tr>")
+            for c in table.header { h.raw("<th>"); h.text(c); h.raw("</th>") }
+            h.raw("</tr>")
+            for row in table.rows {
+                h.raw("<tr>")
+                for c in row { h.raw("<td>"); h.text(c); h.raw("</td>") }
+                h.raw("</tr>")
+            }
+            h.raw("</table>")
+        }
         h.raw("<form method=\"post\" action=\"\">")
         // The groups with fields to set first (the settings), then the others.
         let groups = Self.groupNumbers(of: device).filter { $0 != 0xF000 }.compactMap { parameterGroup($0, of: tid) }

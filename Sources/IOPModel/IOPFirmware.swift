@@ -54,6 +54,10 @@ public protocol IOPFirmware: Hashable, Sendable {
     /// the data.
     mutating func handlePrivateMessage(_ xFunctionCode: UInt16, _ request: MessageFrame, memory: BusMemory,
                                        data: [TID: BlockDevice]) throws(RequestFault) -> FirmwareAnswer
+    /// What the module shows of device `tid` in the IOP's configuration dialog (UtilConfigDialog's
+    /// `{dialog}`), besides its parameter groups: tables with a title, a header row and rows (a
+    /// RAID controller's arrays, their status and tasks). The default shows nothing.
+    func dialogTables(for tid: TID) -> [FirmwareTable]
     /// A verify of logical drive `tid`'s data found `inconsistentBlocks` more blocks whose
     /// redundancy disagreed (what the firmware reports as verify errors). The default ignores it.
     mutating func dataVerified(_ tid: TID, inconsistentBlocks: UInt64)
@@ -92,10 +96,19 @@ extension IOPFirmware {
         try handlePrivateMessage(xFunctionCode, request, memory: memory)
     }
     public mutating func dataVerified(_ tid: TID, inconsistentBlocks: UInt64) {}
+    public func dialogTables(for tid: TID) -> [FirmwareTable] { [] }
     public mutating func timePassed(milliseconds: UInt64) -> Bool { false }
     public mutating func controlCommand(_ words: [String]) -> String? { "this IOP's firmware takes no commands" }
     public var persistentConfiguration: (any Encodable & Sendable)? { nil }
     public func restoringConfiguration(from decoder: any Decoder) throws -> any IOPFirmware { self }
+}
+
+/// A table a firmware module shows in the IOP's dialog: its title, its header and its rows.
+public struct FirmwareTable: Hashable, Sendable {
+    public var title: String
+    public var header: [String]
+    public var rows: [[String]]
+    public init(title: String, header: [String], rows: [[String]]) { self.title = title; self.header = header; self.rows = rows }
 }
 
 /// A firmware module's answer to a message that may change it.

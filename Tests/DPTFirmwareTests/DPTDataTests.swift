@@ -114,3 +114,17 @@ private struct DataHost {
         #expect(h.memory.buffer(at: into) == data)
     }
 }
+
+@Suite struct DPTDialogTests {
+    @Test func theDialogShowsTheArraysTheirStatusAndTasks() throws {
+        var h = try DataHost()
+        #expect(h.iop.firmwareCommand(["drive", "b0t1d0", "failed"]) == nil)
+        _ = h.iop.advanceFirmwareClock(milliseconds: 1000)
+        let page = String(decoding: h.iop.dialogHTML(tid: .executive, outcomes: []), as: UTF8.self)
+        #expect(page.contains("<h2>Arrays</h2>") && page.contains("RAID 5") && page.contains("Reconstruct"))
+        #expect(page.contains("rebuild "), "the task with its progress")
+        #expect(page.contains("b0t1d0") && page.contains("failed"))
+        let lsu = String(decoding: h.iop.dialogHTML(tid: h.lsu, outcomes: []), as: UTF8.self)
+        #expect(lsu.contains("<h2>Array</h2>") && lsu.contains("write-through"))
+    }
+}
