@@ -74,6 +74,8 @@ extension MessageFrame {
     /// LogicalByteAddress (words 6–7).
     public static func bsaReply(to request: MessageFrame, status: ReqStatus = .success, detail: BsaStatus = .success,
                                 transferred: UInt32, failedAt: UInt64? = nil) -> MessageFrame {
+        // The common answer, success with its count, in one allocation (replies are the hot path).
+        if status == .success && detail == .success && failedAt == nil { return reply(to: request, word: transferred) }
         var payload = [transferred]
         if let at = failedAt { payload += [UInt32(truncatingIfNeeded: at), UInt32(truncatingIfNeeded: at >> 32)] }
         return reply(to: request, status: status, detail: detail.detailed, payload: payload)

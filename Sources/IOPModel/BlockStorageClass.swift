@@ -104,16 +104,19 @@ extension IOP {
         case let .failure(f): return .bsaReply(to: request, status: .errorNoDataTransfer, detail: f.detail, transferred: 0, failedAt: f.at)
         }
         guard !range.isEmpty else { return .bsaReply(to: request, transferred: 0) }
-        // The SGL must name at least the byte count, in mapped host buffers.
-        let elements = try Transfer.elements(of: request, minimum: 1)
+        // The SGL must name at least the byte count, in mapped host buffers (read element by element:
+        // no array of elements).
+        var sgl = try Transfer.sgl(of: request)
         var buffers: [OutBuffer] = [], total = 0
-        for e in elements {
+        while total < Int(t.byteCount) {
+            let e: SGLElement
+            do { e = try Transfer.element(&sgl) } catch {
+                // The elements end before the byte count: refused before any data moves.
+                guard error.detail == .missingParameter, !buffers.isEmpty else { throw error }
+                return .bsaReply(to: request, status: .errorNoDataTransfer, detail: .protocolFailure, transferred: 0)
+            }
             let b = try Transfer.buffer(e, memory: memory)
             buffers.append(b); total += b.count
-            if total >= Int(t.byteCount) { break }
-        }
-        guard total >= Int(t.byteCount) else {
-            return .bsaReply(to: request, status: .errorNoDataTransfer, detail: .protocolFailure, transferred: 0)
         }
         let size = device.target.blockSize
         if request.function == .bsaBlockRead {

@@ -54,12 +54,14 @@ extension Personality {
             }
         }
         guard elements.reduce(0, { $0 + $1.count }) <= Limits.passthruBufferBytes else { return .error(.ENOMEM) }
-        let outgoing = elements.filter { $0.flags & SGLFlags.hostToIOP.rawValue != 0 && $0.count > 0 }
-        let incoming = elements.filter { $0.flags & SGLFlags.hostToIOP.rawValue == 0 && $0.count > 0 }
-        let buffers = try memory.fetch(
-            UserRanges(outgoing.lazy.map { UserRange(address: $0.user, count: $0.count) }),
-            UserRanges(incoming.lazy.map { UserRange(address: $0.user, count: $0.count) }
-                + (replyCapacity > 0 ? [UserRange(address: replyAt, count: replyCapacity * 4)] : [])))
+        // Host→IOP buffers are read, IOP→host ones and the reply area written (one pass, no arrays).
+        var toIOP = UserRanges(), toHost = UserRanges()
+        for e in elements where e.count > 0 {
+            if e.flags & SGLFlags.hostToIOP.rawValue != 0 { toIOP.append(UserRange(address: e.user, count: e.count)) }
+            else { toHost.append(UserRange(address: e.user, count: e.count)) }
+        }
+        if replyCapacity > 0 { toHost.append(UserRange(address: replyAt, count: replyCapacity * 4)) }
+        let buffers = try memory.fetch(toIOP, toHost)
         // The host→IOP elements' bytes, by element (in the order of `elements`).
         var data = [[UInt8]?](repeating: nil, count: elements.count)
         var next = 0
