@@ -199,12 +199,8 @@ public final class RAIDVolume: BlockTarget {
     /// Member `k`'s rebuild position (the member block below which it is valid), nil when not rebuilding.
     public func rebuildPosition(member k: Int) -> UInt64? { state.withLock { $0.rebuilding[k] } }
 
-    /// The member blocks a rebuild of member `k` has to write: every region any member has written
-    /// (sparse: a drive written in three places is rebuilt in three places), in order.
-    public func rebuildPlan(member k: Int) -> [Range<UInt64>] { writtenRegions() }
-
     /// The member blocks some member that answers has written, in order: where a rebuild, a build
-    /// or a verify has work to do.
+    /// or a verify has work to do (sparse: a drive written in three places is rebuilt in three places).
     public func writtenRegions() -> [Range<UInt64>] {
         var e = Extents()
         for m in members where !m.isFailed { for r in m.writtenExtents(in: layout.memberRange) { e.insert(r) } }
@@ -238,7 +234,7 @@ public final class RAIDVolume: BlockTarget {
     /// up to `upTo` (at the end of the drive: rebuilt).
     public func rebuild(member k: Int, upTo: UInt64) throws(BlockError) {
         guard let from = rebuildPosition(member: k), upTo > from else { return }
-        for region in Extents(rebuildPlan(member: k)).clipped(to: from..<upTo) {
+        for region in Extents(writtenRegions()).clipped(to: from..<upTo) {
             var at = region.lowerBound
             while at < region.upperBound {
                 let end = min(region.upperBound, at + 2048)

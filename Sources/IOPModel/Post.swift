@@ -71,7 +71,8 @@ extension IOP {
 
     /// The block storage class's functions (BsaStatusCheck 0x25 … BsaBlockReassign 0x71).
     static func isBlockStorageFunction(_ f: I2OFunction) -> Bool {
-        [0x25, 0x27, 0x30, 0x31, 0x33, 0x35, 0x37, 0x41, 0x43, 0x49, 0x4B, 0x70, 0x71].contains(f.rawValue)
+        [.bsaStatusCheck, .bsaDeviceReset, .bsaBlockRead, .bsaBlockWrite, .bsaBlockWriteVerify, .bsaMediaVerify, .bsaCacheFlush,
+         .bsaMediaMount, .bsaMediaEject, .bsaMediaLock, .bsaMediaUnlock, .bsaPowerMgt, .bsaBlockReassign].contains(f)
     }
 
     /// Executive class functions (0xA0–0xDF), which only TID 0 accepts.

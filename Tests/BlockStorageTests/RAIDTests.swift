@@ -103,7 +103,7 @@ private func volume(_ level: RAIDLayout.Level, members n: Int, stripe: UInt64 = 
         let spare = Disk(medium: MemoryMedium(blockCount: 100_000))
         v.replace(member: 1, with: spare)
         #expect(v.health == .degraded && v.rebuildPosition(member: 1) == v.layout.startBlock)
-        let plan = v.rebuildPlan(member: 1)
+        let plan = v.writtenRegions()
         let planned = plan.reduce(UInt64(0)) { $0 + UInt64($1.count) }
         #expect(planned < 2_000, "only written regions are rebuilt (\(planned) of \(v.layout.memberRange.count) blocks)")
         for (i, r) in plan.enumerated() {
