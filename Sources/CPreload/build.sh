@@ -17,11 +17,11 @@ mkdir -p "$out"
 cc=${CC:-cc}
 flags="-shared -fPIC -O2 -Wall -Wextra -Werror -U_FORTIFY_SOURCE -fvisibility=hidden"
 set -- "$here"/*.c   # every .c here is part of the library (preload-internal.h lists them)
-$cc $flags -o "$out/libi2osim-preload.so.tmp" "$@" -ldl -lpthread
-mv -f "$out/libi2osim-preload.so.tmp" "$out/libi2osim-preload.so"
+$cc $flags -o "$out/libi2osim-preload.so.tmp.$$" "$@" -ldl -lpthread
+mv -f "$out/libi2osim-preload.so.tmp.$$" "$out/libi2osim-preload.so"
 have32=0
-if $cc $flags -m32 -o "$out/libi2osim-preload32.so.tmp" "$@" -ldl -lpthread 2>"$out/.preload32.log"; then
-    mv -f "$out/libi2osim-preload32.so.tmp" "$out/libi2osim-preload32.so"
+if $cc $flags -m32 -o "$out/libi2osim-preload32.so.tmp.$$" "$@" -ldl -lpthread 2>"$out/.preload32.log"; then
+    mv -f "$out/libi2osim-preload32.so.tmp.$$" "$out/libi2osim-preload32.so"
     have32=1
     rm -f "$out/.preload32.log"
 else

@@ -168,7 +168,7 @@ enum PreloadSetup {
         if explicit == nil, PreloadLibrary.locate(explicit: nil) == nil { buildBesideExecutable() }
         if let dir = PreloadLibrary.locate(explicit: explicit) {
             if !PreloadLibrary.has32Bit(in: dir) {
-                complain("note: no 32-bit preload library in \(dir); 32-bit programs will not see the device")
+                Log.logger.notice("note: no 32-bit preload library in \(dir); 32-bit programs will not see the device")
             }
             return dir
         }
@@ -188,7 +188,7 @@ enum PreloadSetup {
         for _ in 0..<3 { repo = repo.deletingLastPathComponent() }
         let script = repo.appendingPathComponent("Sources/CPreload/build.sh").path
         guard dir.path.contains("/.build/"), FileManager.default.isExecutableFile(atPath: script) else { return }
-        complain("building the preload library into \(dir.path)")
+        Log.logger.notice("building the preload library into \(dir.path)")   // progress: not with --quiet
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = [script, dir.path]
