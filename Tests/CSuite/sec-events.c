@@ -63,21 +63,7 @@ static unsigned g_trigger_n = 100;
 /* A FIELD_MODIFIED on the device, caused from file fd. */
 static int trigger(int fd)
 {
-	uint8_t name[64];
-	int err;
-	make_name(name, "evt", g_trigger_n++);
-	int rc = set_devname(fd, name, &g_u32[2], &err);
-	if (rc != 0)
-		note("trigger PARMSET failed: rc %d errno %s", rc, errname(err));
-	return rc == 0 && g_u32[2] >= 8 && I2O_RES_BSTATUS(g_res) == 0;
-}
-
-static void drain(int fd)
-{
-	struct i2o_evt_get g;
-	int err;
-	for (int i = 0; i < 64 && evtget(fd, &g, &err) == 0; i++)
-		;
+	return cause_field_modified(fd, "evt", &g_trigger_n);
 }
 
 static const unsigned mask = I2O_EVT_IND_FIELD_MODIFIED;
@@ -126,7 +112,7 @@ static void read_records(int fa, int fb, int reg)
 {
 	int err;
 	phase("evt.read");
-	drain(fa);
+	drain_events(fa);
 	if (reg && i2o_evtreg(fa, g_iop, g_dev_tid, mask, &err) != 0)	/* registering again replaces */
 		note("EVTREG again failed: errno %s", errname(err));
 	int trig = reg && trigger(fb);
@@ -157,7 +143,7 @@ static void read_records(int fa, int fb, int reg)
 		dep_fail(&rows[EVT_READ_RECORD], NULL, why);
 	}
 
-	drain(fa);
+	drain_events(fa);
 	trig = reg && trigger(fb) && trigger(fb);
 	rev = trig ? wait_in(fa, 3000) : 0;
 	if (trig && rev > 0 && (rev & POLLIN)) {
@@ -168,7 +154,7 @@ static void read_records(int fa, int fb, int reg)
 	} else {
 		dep_fail(&rows[EVT_READ_MULTI], NULL, !trig ? "EVTREG or a triggering PARMSET failed" : "no POLLIN");
 	}
-	drain(fa);
+	drain_events(fa);
 }
 
 /* Overflow: 34 events into 32 slots. */
@@ -198,7 +184,7 @@ static void overflow(int fa, int fb, int reg)
 		dep_fail(&rows[EVT_OVERFLOW], NULL, !all ? "EVTREG or a triggering PARMSET failed" : "no POLLIN");
 		dep_fail(&rows[EVT_OVERFLOW_COUNTS], NULL, "no events");
 	}
-	drain(fa);
+	drain_events(fa);
 }
 
 /* Everything on the two files fa (registered) and fb (causes the events). */
@@ -228,7 +214,7 @@ static void on_two_files(int fa, int fb)
 	} else {
 		dep_fail(&rows[EVT_GET_BADSTRUCT], NULL, "no event queued");
 	}
-	drain(fa);
+	drain_events(fa);
 
 	/* Mask 0 cancels. */
 	phase("evt.cancel");

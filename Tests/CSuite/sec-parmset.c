@@ -80,11 +80,7 @@ static void set_read_only(void)
 	g_u32[0] = 4096;
 	rc = i2o_psetget(g_fd, I2OPARMSET, g_iop, g_dev_tid, g_op, oplen, g_res, &g_u32[0], &err);
 	if (check_rc(&rows[PARMSET_READONLY], NULL, rc, err) == 1)
-		check_true(&rows[PARMSET_READONLY_STATUS], NULL,
-			   g_u32[0] >= 8 && I2O_RES_COUNT(g_res) == 1 &&
-				   I2O_RES_BSTATUS(g_res) == I2O_PARAMS_STATUS_FIELD_UNWRITEABLE,
-			   "expected ResultCount 1, BlockStatus 0x06, got *reslen %u, ResultCount %u, BlockStatus 0x%02x",
-			   g_u32[0], I2O_RES_COUNT(g_res), I2O_RES_BSTATUS(g_res));
+		check_one_block(&rows[PARMSET_READONLY_STATUS], NULL, g_res, g_u32[0], I2O_PARAMS_STATUS_FIELD_UNWRITEABLE);
 	else
 		dep_fail(&rows[PARMSET_READONLY_STATUS], NULL, "PARMSET failed");
 	oplen = i2o_op_get_field(g_op, 0xF100, 3);

@@ -153,21 +153,7 @@ static unsigned g_cause_n = 200;
 /* A FIELD_MODIFIED on the device, caused from file fd (as sec-events.c's trigger). */
 static int cause_event(int fd)
 {
-	uint8_t name[64];
-	int err;
-	make_name(name, "poll", g_cause_n++);
-	int rc = set_devname(fd, name, &g_u32[2], &err);
-	if (rc != 0)
-		note("event PARMSET failed: rc %d errno %s", rc, errname(err));
-	return rc == 0 && g_u32[2] >= 8 && I2O_RES_BSTATUS(g_res) == 0;
-}
-
-static void drain_events(int fd)
-{
-	struct i2o_evt_get g;
-	int err;
-	for (int i = 0; i < 64 && i2o_ioctl(fd, I2OEVTGET, &g, &err) == 0; i++)
-		;
+	return cause_field_modified(fd, "poll", &g_cause_n);
 }
 
 /* Whether signal sig (blocked) arrives within ms: 1 or 0. */

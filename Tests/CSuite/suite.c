@@ -173,3 +173,30 @@ void make_name(uint8_t name[64], const char *tag, unsigned n)
 	memset(name, 0, 64);
 	snprintf((char *)name, 64, "i2o-suite %s %u/%ld", tag, n, (long)getpid());
 }
+
+int cause_field_modified(int fd, const char *tag, unsigned *n)
+{
+	uint8_t name[64];
+	int err;
+	make_name(name, tag, (*n)++);
+	int rc = set_devname(fd, name, &g_u32[2], &err);
+	if (rc != 0)
+		note("event PARMSET failed: rc %d errno %s", rc, errname(err));
+	return rc == 0 && g_u32[2] >= 8 && I2O_RES_BSTATUS(g_res) == 0;
+}
+
+void drain_events(int fd)
+{
+	struct i2o_evt_get g;
+	int err;
+	for (int i = 0; i < 64 && i2o_ioctl(fd, I2OEVTGET, &g, &err) == 0; i++)
+		;
+}
+
+int check_one_block(struct row *r, const char *sfx, const uint8_t *res, unsigned len, unsigned status)
+{
+	return check_true(r, sfx, len >= 8 && I2O_RES_COUNT(res) == 1 && I2O_RES_BSTATUS(res) == status,
+			  "expected *reslen >= 8, ResultCount 1, BlockStatus 0x%02x, got *reslen %u, ResultCount %u, "
+			  "BlockStatus 0x%02x",
+			  status, len, I2O_RES_COUNT(res), I2O_RES_BSTATUS(res));
+}

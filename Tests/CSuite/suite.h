@@ -100,6 +100,16 @@ void hrtlct_each(const struct hrtlct_kind *k);
 int read_devname(int fd, uint8_t out[64], int *rc_out, int *err_out);	/* 1 when read */
 int set_devname(int fd, const uint8_t name[64], unsigned *reslen, int *err);	/* result in g_res */
 void make_name(uint8_t name[64], const char *tag, unsigned n);
+/* A FIELD_MODIFIED event on the device, caused from file fd: DeviceName set to
+ * make_name(tag, (*n)++) (result in g_res, *reslen in g_u32[2]). 1 when the PARMSET succeeded
+ * with BlockStatus 0, else 0 after a note. */
+int cause_field_modified(int fd, const char *tag, unsigned *n);
+/* EVTGET on fd until its queue is empty (at most 64 events). */
+void drain_events(int fd);
+
+/* `r`: the result list res, *reslen len, is one block with BlockStatus status (a PARMGET or
+ * PARMSET the IOP answered in the block, not the ioctl). */
+int check_one_block(struct row *r, const char *sfx, const uint8_t *res, unsigned len, unsigned status);
 
 /* ------------------------------------------------------------------------------------------ */
 /* The sections, in the order they run                                                        */
