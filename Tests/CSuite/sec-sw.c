@@ -56,6 +56,17 @@ static int swx(unsigned long req, unsigned iop, unsigned id, void *buf, unsigned
 	return i2o_swxfer(g_fd, req, iop, 0, SW_TYPE, id, buf, len, max, cur, err);
 }
 
+/* A transfer with *swlen len, *maxfrag max and *curfrag cur, judged by row r (variant sfx).
+ * Returns check_rc's answer. */
+static int sw_check(struct row *r, const char *sfx, unsigned long req, unsigned iop, unsigned id, void *buf,
+		    unsigned len, unsigned max, unsigned cur)
+{
+	int err;
+	*swlen = len; *maxfrag = max; *curfrag = cur;
+	int rc = swx(req, iop, id, buf, swlen, maxfrag, curfrag, &err);
+	return check_rc(r, sfx, rc, err);
+}
+
 static void sw_cleanup(unsigned id)
 {
 	int err;
@@ -84,9 +95,8 @@ static int download_upload(void)
 			dep_fail(&rows[SWDL_FRAG], sfx, "an earlier fragment failed");
 			continue;
 		}
-		*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = f;
-		rc = swx(I2OSWDL, g_iop, SW_ID, g_img + (f - 1) * SW_FRAG, swlen, maxfrag, curfrag, &err);
-		dl_ok = check_rc(&rows[SWDL_FRAG], sfx, rc, err) == 1;
+		dl_ok = sw_check(&rows[SWDL_FRAG], sfx, I2OSWDL, g_iop, SW_ID, g_img + (f - 1) * SW_FRAG, SW_SIZE, SW_NFRAG,
+				 f) == 1;
 	}
 
 	for (unsigned f = 1; f <= SW_NFRAG; f++) {
@@ -131,53 +141,33 @@ static void refusals(void)
 {
 	int err, rc;
 	/* Out of order: a new module whose first fragment is number 2. */
-	*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 2;
-	rc = swx(I2OSWDL, g_iop, SW_ID_OOO, g_img + SW_FRAG, swlen, maxfrag, curfrag, &err);
-	check_rc(&rows[SWDL_OUTOFORDER], NULL, rc, err);
-	*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
-	rc = swx(I2OSWUL, g_iop, SW_ID_OOO, g_up, swlen, maxfrag, curfrag, &err);
-	check_rc(&rows[SWDL_OUTOFORDER_NOSTATE], NULL, rc, err);
+	sw_check(&rows[SWDL_OUTOFORDER], NULL, I2OSWDL, g_iop, SW_ID_OOO, g_img + SW_FRAG, SW_SIZE, SW_NFRAG, 2);
+	sw_check(&rows[SWDL_OUTOFORDER_NOSTATE], NULL, I2OSWUL, g_iop, SW_ID_OOO, g_up, SW_SIZE, SW_NFRAG, 1);
 
 	/* Sizes the types cannot express. */
-	*swlen = SW_SIZE; *maxfrag = 300; *curfrag = 1;
-	rc = swx(I2OSWDL, g_iop, SW_ID_300, g_img, swlen, maxfrag, curfrag, &err);
-	check_rc(&rows[SWDL_FRAGCOUNT], NULL, rc, err);
-	*swlen = 10000; *maxfrag = 1; *curfrag = 1;
-	rc = swx(I2OSWDL, g_iop, SW_ID_BIG, g_img, swlen, maxfrag, curfrag, &err);
-	check_rc(&rows[SWDL_BIGFRAG], NULL, rc, err);
+	sw_check(&rows[SWDL_FRAGCOUNT], NULL, I2OSWDL, g_iop, SW_ID_300, g_img, SW_SIZE, 300, 1);
+	sw_check(&rows[SWDL_BIGFRAG], NULL, I2OSWDL, g_iop, SW_ID_BIG, g_img, 10000, 1, 1);
 	/* Buffers the kernels cannot allocate (docs/kernels.md §SWDL); the IOP's answer where they can
 	 * depends on its store, so those columns are not checked. */
 	{
 		static uint8_t huge[128 * 1024 + 4];
-		*swlen = sizeof huge; *maxfrag = 1; *curfrag = 1;
-		rc = swx(I2OSWDL, g_iop, SW_ID_BIG, huge, swlen, maxfrag, curfrag, &err);
-		check_rc(&rows[SWDL_HUGEFRAG], NULL, rc, err);
-		*swlen = 0; *maxfrag = 1; *curfrag = 1;
-		rc = swx(I2OSWDL, g_iop, SW_ID_BIG, huge, swlen, maxfrag, curfrag, &err);
-		check_rc(&rows[SWDL_EMPTYFRAG], NULL, rc, err);
+		sw_check(&rows[SWDL_HUGEFRAG], NULL, I2OSWDL, g_iop, SW_ID_BIG, huge, sizeof huge, 1, 1);
+		sw_check(&rows[SWDL_EMPTYFRAG], NULL, I2OSWDL, g_iop, SW_ID_BIG, huge, 0, 1, 1);
 	}
 
 	/* Pointers. */
-	*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
-	rc = swx(I2OSWDL, g_iop, SW_ID_OOO, NULL, swlen, maxfrag, curfrag, &err);
-	check_rc(&rows[SWDL_NULLBUF], NULL, rc, err);
+	sw_check(&rows[SWDL_NULLBUF], NULL, I2OSWDL, g_iop, SW_ID_OOO, NULL, SW_SIZE, SW_NFRAG, 1);
 	rc = swx(I2OSWUL, g_iop, SW_ID, NULL, swlen, maxfrag, curfrag, &err);
 	check_rc(&rows[SWUL_NULLBUF], NULL, rc, err);
 	for (int i = 0; i < NBAD; i++) {
-		*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
-		rc = swx(I2OSWDL, g_iop, SW_ID_OOO, bad_ptr(i), swlen, maxfrag, curfrag, &err);
-		check_rc(&rows[SWDL_BADBUF], bad_names[i], rc, err);
+		sw_check(&rows[SWDL_BADBUF], bad_names[i], I2OSWDL, g_iop, SW_ID_OOO, bad_ptr(i), SW_SIZE, SW_NFRAG, 1);
 		rc = swx(I2OSWDL, g_iop, SW_ID_OOO, g_img, bad_ptr(i), maxfrag, curfrag, &err);
 		check_rc(&rows[SWDL_BADSWLEN], bad_names[i], rc, err);
 		rc = i2o_ioctl(g_fd, I2OSWDL, bad_ptr(i), &err);
 		check_rc(&rows[SWDL_BADSTRUCT], bad_names[i], rc, err);
-		*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
-		rc = swx(I2OSWUL, g_iop, SW_ID, bad_ptr(i), swlen, maxfrag, curfrag, &err);
-		check_rc(&rows[SWUL_BADBUF], bad_names[i], rc, err);
+		sw_check(&rows[SWUL_BADBUF], bad_names[i], I2OSWUL, g_iop, SW_ID, bad_ptr(i), SW_SIZE, SW_NFRAG, 1);
 	}
-	*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
-	rc = swx(I2OSWDL, g_noiop, SW_ID_OOO, g_img, swlen, maxfrag, curfrag, &err);
-	check_rc(&rows[SWDL_NOIOP], NULL, rc, err);
+	sw_check(&rows[SWDL_NOIOP], NULL, I2OSWDL, g_noiop, SW_ID_OOO, g_img, SW_SIZE, SW_NFRAG, 1);
 }
 
 /* Delete: a wrong size is refused and changes nothing; size 0 = unknown. */
@@ -188,16 +178,12 @@ static void delete_checks(int dl_ok)
 		*swlen = SW_SIZE - 1;
 		rc = swx(I2OSWDEL, g_iop, SW_ID, NULL, swlen, maxfrag, curfrag, &err);
 		check_rc(&rows[SWDEL_WRONGLEN], NULL, rc, err);
-		*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
-		rc = swx(I2OSWUL, g_iop, SW_ID, g_up, swlen, maxfrag, curfrag, &err);
-		check_rc(&rows[SWDEL_WRONGLEN_KEPT], NULL, rc, err);
+		sw_check(&rows[SWDEL_WRONGLEN_KEPT], NULL, I2OSWUL, g_iop, SW_ID, g_up, SW_SIZE, SW_NFRAG, 1);
 		*swlen = 0;
 		rc = swx(I2OSWDEL, g_iop, SW_ID, NULL, swlen, maxfrag, curfrag, &err);
 		if (check_rc(&rows[SWDEL_OK], NULL, rc, err) == 1) {
 			check_val(&rows[SWDEL_SWLEN], NULL, *swlen, SW_SIZE);
-			*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
-			rc = swx(I2OSWUL, g_iop, SW_ID, g_up, swlen, maxfrag, curfrag, &err);
-			check_rc(&rows[SWDEL_GONE], NULL, rc, err);
+			sw_check(&rows[SWDEL_GONE], NULL, I2OSWUL, g_iop, SW_ID, g_up, SW_SIZE, SW_NFRAG, 1);
 		} else {
 			dep_fail(&rows[SWDEL_SWLEN], NULL, "SWDEL failed");
 			dep_fail(&rows[SWDEL_GONE], NULL, "SWDEL failed");
@@ -217,7 +203,6 @@ static void delete_checks(int dl_ok)
 
 static void run(void)
 {
-	int err, rc;
 	swlen = &g_u32[4];
 	maxfrag = &g_u32[5];
 	curfrag = &g_u32[6];
@@ -227,9 +212,7 @@ static void run(void)
 	/* Leftovers of an interrupted earlier run would make the results meaningless. */
 	sw_cleanup_all();
 
-	*swlen = SW_SIZE; *maxfrag = SW_NFRAG; *curfrag = 1;
-	rc = swx(I2OSWUL, g_iop, SW_ID, g_up, swlen, maxfrag, curfrag, &err);
-	check_rc(&rows[SW_ABSENT], NULL, rc, err);
+	sw_check(&rows[SW_ABSENT], NULL, I2OSWUL, g_iop, SW_ID, g_up, SW_SIZE, SW_NFRAG, 1);
 
 	int dl_ok = download_upload();
 	refusals();
