@@ -15,13 +15,16 @@ int wait_fd(int fd, short ev) {
     }
 }
 
-static int send_all(int fd, const void *buf, size_t len) {
-    const char *p = buf;
+/* Sends (out) or receives the len bytes at buf whole: EINTR retried, EAGAIN waited out with
+ * wait_fd; a peer that closes before they all arrived is EPIPE. One loop for both directions. */
+static int xfer_all(int fd, void *buf, size_t len, int out) {
+    char *p = buf;
     while (len) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        ssize_t n = out ? send(fd, p, len, MSG_NOSIGNAL) : recv(fd, p, len, 0);
+        if (n == 0 && !out) { errno = EPIPE; return -1; }
         if (n < 0) {
             if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) { if (wait_fd(fd, POLLOUT) == 0) continue; }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) { if (wait_fd(fd, out ? POLLOUT : POLLIN) == 0) continue; }
             return -1;
         }
         p += n;
@@ -30,21 +33,8 @@ static int send_all(int fd, const void *buf, size_t len) {
     return 0;
 }
 
-static int recv_all(int fd, void *buf, size_t len) {
-    char *p = buf;
-    while (len) {
-        ssize_t n = recv(fd, p, len, 0);
-        if (n == 0) { errno = EPIPE; return -1; }
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) { if (wait_fd(fd, POLLIN) == 0) continue; }
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
+static int send_all(int fd, const void *buf, size_t len) { return xfer_all(fd, (void *)buf, len, 1); }
+static int recv_all(int fd, void *buf, size_t len) { return xfer_all(fd, buf, len, 0); }
 
 /* Sends one frame: header + up to two body parts. */
 int send_frame(int fd, uint32_t type, const void *a, size_t alen, const void *b, size_t blen) {
