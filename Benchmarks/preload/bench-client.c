@@ -44,6 +44,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 #include "linux/i2o-dev.h"
+#include "../../Tests/clientlib/i2o-client.h"	// client_vmrss_kib
 
 static uint64_t now_ns(void) {
 	struct timespec t;
@@ -365,17 +366,6 @@ __attribute__((noreturn)) static void echo_server(const char *path) {
 
 // ---- start-up and memory ----
 
-static long vmrss_kib(pid_t pid) {
-	char path[64], line[256];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f) return -1;
-	long kib = -1;
-	while (fgets(line, sizeof line, f)) if (!strncmp(line, "VmRSS:", 6)) kib = strtol(line + 6, NULL, 10);
-	fclose(f);
-	return kib;
-}
-
 static int spawn(char **argv) {
 	char t0[32];
 	uint64_t start = now_ns();
@@ -422,7 +412,7 @@ static int serve_first(const char *device, char **argv) {
 	if (fd < 0) { kill(pid, SIGTERM); fprintf(stderr, "bench-client: daemon never answered\n"); return 1; }
 	uint64_t first_ns = now_ns() - start;
 	usleep(100000);
-	long idle = vmrss_kib(pid);
+	long idle = client_vmrss_kib(pid);
 	int fds[64];
 	struct opctx c = {0};
 	setup(&c);
@@ -434,7 +424,7 @@ static int serve_first(const char *device, char **argv) {
 		if (run_op(&c) < 0) die("LCTGET on each file");
 	}
 	usleep(100000);
-	long busy = vmrss_kib(pid);
+	long busy = client_vmrss_kib(pid);
 	printf("first_ns=%llu rss_kib=%ld rss64_kib=%ld\n", (unsigned long long)first_ns, idle, busy);
 	for (int i = 0; i < 64; i++) close(fds[i]);
 	close(fd);

@@ -2,7 +2,8 @@
  * i2o-client.h — what the C test clients of /dev/i2o/ctl share: counting checks and the last
  * line `N passed, N failed`, little- and big-endian byte access, the device path, ioctl
  * wrappers that hand back errno beside the result, operation-list fillers and result-list
- * accessors (docs/param-operations.md).
+ * accessors (docs/param-operations.md), and a process's resident memory (for the clients that
+ * watch the daemon's).
  *
  * Header only (static inline, as the kernel's tools/testing/selftests/kselftest.h is): a client
  * includes it by its relative path, "../clientlib/i2o-client.h", and still builds with one cc
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/types.h>
 
 #include "../../include/linux/i2o-dev.h"
 
@@ -323,5 +325,25 @@ static inline unsigned i2o_op_set_field(uint8_t *b, uint16_t group, uint16_t fie
 #define I2O_RES_BSIZE(r)	le16((const uint8_t *)(r) + 4)
 #define I2O_RES_BSTATUS(r)	(((const uint8_t *)(r))[6])
 #define I2O_RES_DATA(r)		((const uint8_t *)(r) + 8)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Processes                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The resident set of process pid in KiB (VmRSS of /proc/PID/status), or -1 when unknown. */
+static inline long client_vmrss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	long kib = -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
 
 #endif

@@ -312,18 +312,6 @@ struct shared {
     volatile long ops, unexpected;
 };
 
-static long rss_kb(pid_t pid) {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    long kb = -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1) break;
-    fclose(f);
-    return kb;
-}
-
 static void wait_for(volatile int *counter, int n) {
     while (__atomic_load_n(counter, __ATOMIC_SEQ_CST) < n) usleep(1000);
 }
@@ -434,11 +422,11 @@ static int load(int clients, int n, int maxsec, pid_t daemon) {
     /* Warm-up: every code path once per client, then the daemon's memory is measured. */
     int bad_warm = run_clients(clients, n / 10 > 0 ? n / 10 : 1, 1, sh);
     CHECK(bad_warm == 0, "warm-up: %d clients saw problems", bad_warm);
-    long before = rss_kb(daemon);
+    long before = client_vmrss_kib(daemon);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int bad_run = run_clients(clients, n, 1, sh);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    long after = rss_kb(daemon);
+    long after = client_vmrss_kib(daemon);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     CHECK(bad_run == 0, "run: %d of %d clients saw problems", bad_run, clients);
     CHECK(sh->ops == (long)clients * n, "every operation ran (%ld)", sh->ops);
