@@ -345,6 +345,12 @@ void dep_fail(struct row *r, const char *sfx, const char *why)
 	kick();
 }
 
+void dep_fail_rows(struct row *table, const int *ids, size_t n, const char *sfx, const char *why)
+{
+	for (size_t i = 0; i < n; i++)
+		dep_fail(&table[ids[i]], sfx, why);
+}
+
 void quiet_skip(struct row *r)
 {
 	r->used = 1;

@@ -135,6 +135,12 @@ int check_val(struct row *r, const char *sfx, unsigned long long got, unsigned l
 int check_true(struct row *r, const char *sfx, int cond, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* A check that cannot run because something it needs failed: a failure, never a silent pass. */
 void dep_fail(struct row *r, const char *sfx, const char *why);
+/* dep_fail for each of the n rows table[ids[i]] (a section's rows), all for one reason. */
+void dep_fail_rows(struct row *table, const int *ids, size_t n, const char *sfx, const char *why);
+/* The same for rows named in place, of the section's table `rows`: DEP_FAIL(sfx, why, ID, ...). */
+#define DEP_FAIL(sfx, why, ...)								\
+	dep_fail_rows(rows, (const int[]){ __VA_ARGS__ }, sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int),	\
+		      (sfx), (why))
 /* A row whose check runs once per thing found (`.each`: per IOP GETIOPS reports) and so may
  * run zero times without a line: it counts as consulted all the same. */
 void quiet_skip(struct row *r);

@@ -91,8 +91,7 @@ static void one_event(int fa, int fb, int reg)
 				   "expected pending 0, lost 0, data_size <= 88, got pending %d, lost %d, data_size %u",
 				   g.pending, g.lost, g.info.data_size);
 		} else {
-			dep_fail(&rows[EVT_GET_ID], NULL, "EVTGET failed");
-			dep_fail(&rows[EVT_GET_COUNTS], NULL, "EVTGET failed");
+			DEP_FAIL(NULL, "EVTGET failed", EVT_GET_ID, EVT_GET_COUNTS);
 		}
 		rc = evtget(fa, &g, &err);
 		check_rc(&rows[EVT_GET_AGAIN], NULL, rc, err);
@@ -101,8 +100,7 @@ static void one_event(int fa, int fb, int reg)
 	} else {
 		const char *why = reg ? "the triggering PARMSET failed" : "EVTREG failed";
 		static const int ids[] = { EVT_POLL, EVT_GET, EVT_GET_ID, EVT_GET_COUNTS, EVT_GET_AGAIN, EVT_POLL_DRAINED };
-		for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
-			dep_fail(&rows[ids[i]], NULL, why);
+		dep_fail_rows(rows, ids, sizeof ids / sizeof ids[0], NULL, why);
 	}
 }
 
@@ -138,9 +136,7 @@ static void read_records(int fa, int fb, int reg)
 		}
 	} else {
 		const char *why = !reg ? "EVTREG failed" : !trig ? "the triggering PARMSET failed" : "no POLLIN";
-		dep_fail(&rows[EVT_READ_SMALL], NULL, why);
-		dep_fail(&rows[EVT_READ], NULL, why);
-		dep_fail(&rows[EVT_READ_RECORD], NULL, why);
+		DEP_FAIL(NULL, why, EVT_READ_SMALL, EVT_READ, EVT_READ_RECORD);
 	}
 
 	drain_events(fa);
@@ -265,8 +261,8 @@ static void run(void)
 	int fa = g_have_dev ? open_dev(O_RDWR) : -1;
 	int fb = g_have_dev ? open_dev(O_RDWR) : -1;
 	if (fa < 0 || fb < 0) {
-		for (size_t i = 0; i < sizeof dev_rows / sizeof dev_rows[0]; i++)
-			dep_fail(&rows[dev_rows[i]], NULL, g_have_dev ? "cannot open two more files" : "no device in the LCT");
+		dep_fail_rows(rows, dev_rows, sizeof dev_rows / sizeof dev_rows[0], NULL,
+			      g_have_dev ? "cannot open two more files" : "no device in the LCT");
 	} else {
 		on_two_files(fa, fb);
 	}

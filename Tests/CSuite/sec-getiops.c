@@ -31,8 +31,7 @@ static void run(void)
 		check_true(&rows[GETIOPS_VALUES], NULL, bad < 0, "expected entries 0 or 1, got entry %d = %u",
 			   bad, bad >= 0 ? g_iops[bad] : 0);
 	} else {
-		dep_fail(&rows[GETIOPS_UNIT0], NULL, "GETIOPS failed");
-		dep_fail(&rows[GETIOPS_VALUES], NULL, "GETIOPS failed");
+		DEP_FAIL(NULL, "GETIOPS failed", GETIOPS_UNIT0, GETIOPS_VALUES);
 	}
 	for (int i = 0; i < NBAD; i++) {
 		rc = i2o_ioctl(g_fd, I2OGETIOPS, bad_ptr(i), &err);

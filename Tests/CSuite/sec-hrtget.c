@@ -68,9 +68,7 @@ static void run(void)
 		if (!len && got >= 8)
 			len = got;
 	} else {
-		dep_fail(&rows[HRTGET_HEADER], NULL, "HRTGET failed");
-		dep_fail(&rows[HRTGET_TAIL], NULL, "HRTGET failed");
-		dep_fail(&rows[HRTGET_UNWRITTEN], NULL, "HRTGET failed");
+		DEP_FAIL(NULL, "HRTGET failed", HRTGET_HEADER, HRTGET_TAIL, HRTGET_UNWRITTEN);
 	}
 
 	hrtlct_short1(&hrt, len);

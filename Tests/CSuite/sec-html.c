@@ -52,8 +52,7 @@ static void run(void)
 		check_short(&rows[HTML_SHORT], &rows[HTML_SHORT_UNTOUCHED], NULL, rc, err, g_res, g_u32[0], len,
 			    "short HTML did not give ENOBUFS");
 	} else {
-		dep_fail(&rows[HTML_SHORT], NULL, "page length unknown");
-		dep_fail(&rows[HTML_SHORT_UNTOUCHED], NULL, "page length unknown");
+		DEP_FAIL(NULL, "page length unknown", HTML_SHORT, HTML_SHORT_UNTOUCHED);
 	}
 	g_u32[0] = BIG;
 	fill(g_res, BIG);

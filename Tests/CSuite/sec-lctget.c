@@ -165,11 +165,8 @@ static void run(void)
 		}
 		check_header(got);
 	} else {
-		dep_fail(&rows[LCTGET_HEADER], NULL, "LCTGET failed");
-		dep_fail(&rows[LCTGET_RESLEN], NULL, "LCTGET failed");
-		dep_fail(&rows[LCTGET_TABLESIZE], NULL, "LCTGET failed");
-		dep_fail(&rows[LCTGET_ENTRIES], NULL, "LCTGET failed");
-		dep_fail(&rows[LCTGET_TAIL], NULL, "LCTGET failed");
+		DEP_FAIL(NULL, "LCTGET failed",
+			LCTGET_HEADER, LCTGET_RESLEN, LCTGET_TABLESIZE, LCTGET_ENTRIES, LCTGET_TAIL);
 	}
 
 	hrtlct_short1(&lct, len);

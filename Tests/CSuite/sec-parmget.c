@@ -75,10 +75,7 @@ static void parmget_identity(unsigned tid, const char *sfx, int have_class, uint
 		}
 	} else {
 		const char *why = "PARMGET failed";
-		dep_fail(&rows[PARMGET_RESULTCOUNT], sfx, why);
-		dep_fail(&rows[PARMGET_BLOCKSTATUS], sfx, why);
-		dep_fail(&rows[PARMGET_RESLEN], sfx, why);
-		dep_fail(&rows[PARMGET_CLASSID], sfx, why);
+		DEP_FAIL(sfx, why, PARMGET_RESULTCOUNT, PARMGET_BLOCKSTATUS, PARMGET_RESLEN, PARMGET_CLASSID);
 	}
 
 	/* The 2.6.18 "all fields" form: FieldCount 1, FieldIdx 0xFFFF. */
@@ -104,8 +101,7 @@ static void parmget_identity(unsigned tid, const char *sfx, int have_class, uint
 		check_short(&rows[PARMGET_SHORT], &rows[PARMGET_SHORT_UNTOUCHED], sfx, rc, err, g_res2, g_u32[1], len,
 			    "short PARMGET did not give ENOBUFS");
 	} else {
-		dep_fail(&rows[PARMGET_SHORT], sfx, "PARMGET failed");
-		dep_fail(&rows[PARMGET_SHORT_UNTOUCHED], sfx, "PARMGET failed");
+		DEP_FAIL(sfx, "PARMGET failed", PARMGET_SHORT, PARMGET_SHORT_UNTOUCHED);
 	}
 }
 
@@ -145,8 +141,8 @@ static void run(void)
 		snprintf(sfx, sizeof sfx, "tid0x%03x", g_dev_tid);
 		parmget_identity(g_dev_tid, sfx, 1, g_dev_class, 1);
 	} else {
-		for (size_t i = 0; i < sizeof identity_rows / sizeof identity_rows[0]; i++)
-			dep_fail(&rows[identity_rows[i]], "device", "no device in the LCT");
+		dep_fail_rows(rows, identity_rows, sizeof identity_rows / sizeof identity_rows[0], "device",
+			      "no device in the LCT");
 	}
 
 	oplen = i2o_op_get_all(g_op, 0xF100, 0);

@@ -54,9 +54,7 @@ static void set_and_read_back(void)
 		if (fd2 >= 0)
 			close(fd2);
 	} else {
-		dep_fail(&rows[PARMSET_RESULT], NULL, "PARMSET failed");
-		dep_fail(&rows[PARMSET_READBACK], NULL, "PARMSET failed");
-		dep_fail(&rows[PARMSET_READBACK_OTHER], NULL, "PARMSET failed");
+		DEP_FAIL(NULL, "PARMSET failed", PARMSET_RESULT, PARMSET_READBACK, PARMSET_READBACK_OTHER);
 	}
 }
 
@@ -105,8 +103,7 @@ static void run(void)
 			PARMSET_OK, PARMSET_RESULT, PARMSET_READBACK, PARMSET_READBACK_OTHER, PARMSET_READONLY,
 			PARMSET_READONLY_STATUS, PARMSET_READONLY_UNCHANGED, PARMSET_RESTORE,
 		};
-		for (size_t i = 0; i < sizeof dev_rows / sizeof dev_rows[0]; i++)
-			dep_fail(&rows[dev_rows[i]], NULL, "no device in the LCT");
+		dep_fail_rows(rows, dev_rows, sizeof dev_rows / sizeof dev_rows[0], NULL, "no device in the LCT");
 	} else {
 		g_have_orig_name = read_devname(g_fd, g_orig_name, &rrc, &err);
 		if (!g_have_orig_name)

@@ -73,9 +73,7 @@ static void valid_frame(uint8_t *msg, unsigned tid, uint8_t *op, unsigned oplen,
 				   I2O_RES_BSTATUS(res));
 		}
 	} else {
-		dep_fail(&rows[PASSTHRU_REPLY], NULL, "PASSTHRU failed");
-		dep_fail(&rows[PASSTHRU_CONTEXTS], NULL, "PASSTHRU failed");
-		dep_fail(&rows[PASSTHRU_RESULT], NULL, "PASSTHRU failed");
+		DEP_FAIL(NULL, "PASSTHRU failed", PASSTHRU_REPLY, PASSTHRU_CONTEXTS, PASSTHRU_RESULT);
 	}
 }
 

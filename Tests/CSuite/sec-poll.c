@@ -136,8 +136,7 @@ static void fcntl_async(int fd)
 		if (d >= 0)
 			close(d);
 	} else {
-		dep_fail(&rows[GETOWN], NULL, "F_SETOWN failed");
-		dep_fail(&rows[DUP_SHARES], NULL, "F_SETOWN failed");
+		DEP_FAIL(NULL, "F_SETOWN failed", GETOWN, DUP_SHARES);
 	}
 	rc = fcntl(fd, F_SETSIG, 65);
 	check_rc(&rows[SETSIG_BAD], NULL, rc, errno);
@@ -197,8 +196,7 @@ static void queued_events(int fa, int fb)
 	if (!armed || !cause_event(fb)) {
 		const char *why = !reg ? "EVTREG failed" : !armed ? "F_SETOWN or F_SETFL O_ASYNC failed"
 								: "the event's PARMSET failed";
-		for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
-			dep_fail(&rows[ids[i]], NULL, why);
+		dep_fail_rows(rows, ids, sizeof ids / sizeof ids[0], NULL, why);
 		return;
 	}
 	int sigio = got_signal(SIGIO, SIGNAL_WAIT_MS);
@@ -252,8 +250,7 @@ static void run(void)
 			clear_signals();
 			sigprocmask(SIG_SETMASK, &old, NULL);
 		} else {
-			for (size_t i = 0; i < sizeof dev_rows / sizeof dev_rows[0]; i++)
-				dep_fail(&rows[dev_rows[i]], NULL, "no device in the LCT");
+			dep_fail_rows(rows, dev_rows, sizeof dev_rows / sizeof dev_rows[0], NULL, "no device in the LCT");
 		}
 	}
 	if (fa >= 0)

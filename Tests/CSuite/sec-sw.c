@@ -103,8 +103,7 @@ static int download_upload(void)
 		char sfx[16];
 		snprintf(sfx, sizeof sfx, "%u", f);
 		if (!dl_ok) {
-			dep_fail(&rows[SWUL_FRAG], sfx, "download failed");
-			dep_fail(&rows[SWUL_DATA], sfx, "download failed");
+			DEP_FAIL(sfx, "download failed", SWUL_FRAG, SWUL_DATA);
 			continue;
 		}
 		unsigned fsz = f < SW_NFRAG ? SW_FRAG : SW_SIZE - (SW_NFRAG - 1) * SW_FRAG;
@@ -185,13 +184,11 @@ static void delete_checks(int dl_ok)
 			check_val(&rows[SWDEL_SWLEN], NULL, *swlen, SW_SIZE);
 			sw_check(&rows[SWDEL_GONE], NULL, I2OSWUL, g_iop, SW_ID, g_up, SW_SIZE, SW_NFRAG, 1);
 		} else {
-			dep_fail(&rows[SWDEL_SWLEN], NULL, "SWDEL failed");
-			dep_fail(&rows[SWDEL_GONE], NULL, "SWDEL failed");
+			DEP_FAIL(NULL, "SWDEL failed", SWDEL_SWLEN, SWDEL_GONE);
 		}
 	} else {
 		static const int ids[] = { SWDEL_WRONGLEN, SWDEL_WRONGLEN_KEPT, SWDEL_OK, SWDEL_SWLEN, SWDEL_GONE };
-		for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
-			dep_fail(&rows[ids[i]], NULL, "download failed");
+		dep_fail_rows(rows, ids, sizeof ids / sizeof ids[0], NULL, "download failed");
 	}
 	*swlen = 0;
 	rc = swx(I2OSWDEL, g_iop, SW_ID_OOO, NULL, swlen, maxfrag, curfrag, &err);
