@@ -35,10 +35,10 @@ run() {
     client_run "$name" run --fixture "$fixture" -- "$work/dpt-client32" -x "$work/$name.x"
 }
 
-run default "$repo/fixtures/default.yaml"
-run two-arrays "$repo/fixtures/adaptec-2-arrays.yaml"
-run degraded "$repo/Tests/DPT/fixtures/degraded.yaml"
-run failing "$repo/Tests/DPT/fixtures/failing.yaml"
+# The machines, NAME:FIXTURE (a path in the repo), listed through each node.
+machines="default:fixtures/default.yaml two-arrays:fixtures/adaptec-2-arrays.yaml
+    degraded:Tests/DPT/fixtures/degraded.yaml failing:Tests/DPT/fixtures/failing.yaml"
+for m in $machines; do run "${m%%:*}" "$repo/${m#*:}"; done
 
 for abi in 32 64; do
     client="$work/dpt-client"; [ $abi = 32 ] && client="$work/dpt-client32"
@@ -52,10 +52,7 @@ done
 rund() {
     client_run "$1 through /dev/dpti0" run --fixture "$2" --device /dev/dpti0 -- "$work/dpt-client32" -D -n -x "$work/$1.x"
 }
-rund default "$repo/fixtures/default.yaml"
-rund two-arrays "$repo/fixtures/adaptec-2-arrays.yaml"
-rund degraded "$repo/Tests/DPT/fixtures/degraded.yaml"
-rund failing "$repo/Tests/DPT/fixtures/failing.yaml"
+for m in $machines; do rund "${m%%:*}" "$repo/${m#*:}"; done
 
 # The dpt_i2o ioctls in both ABIs: documented (DPT_TARGET_BUSY answered) and a mainline kernel built
 # for i386 (-k: EINVAL); an x86_64 kernel's compat switch knows only the 64-bit numbers, so there
