@@ -14,40 +14,26 @@
 #   Tests/DPT/test-dpt-story.sh [I2OSIM] [ROUNDS]   (default: SwiftPM's debug i2osim, 8 kill rounds)
 set -u
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-i2osim=${1:-$(cd "$repo" && swift build --show-bin-path)/i2osim}
+. "$repo/Tests/lib/tap.sh"
+find_i2osim "${1:-}"
 rounds=${2:-8}
-bindir=$(dirname "$i2osim")
 work=$(mktemp -d /tmp/i2osim-dpt-story.XXXXXX)
 pid=""
 cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
 
-[ -x "$i2osim" ] || { echo "no i2osim at $i2osim (swift build first)"; echo "0 passed, 1 failed"; exit 1; }
-"$repo/Sources/CPreload/build.sh" "$bindir" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
-"$repo/Tests/DPT/build.sh" "$work" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+build_preload
+"$repo/Tests/DPT/build.sh" "$work" >/dev/null || bail
 export TMPDIR="$work/tmp"
 mkdir -p "$TMPDIR"
 fixture=$repo/Tests/DPT/fixtures/six-disks.yaml
 sock=$work/i2o.sock ctl=$work/i2o.ctl state=$work/state
-preload="$bindir/i2osim-preload/\$PLATFORM/libi2osim-preload.so"
 
 # start [ARGS…]: the daemon on the state directory, the clock stopped unless ARGS say otherwise.
 start() {
     rm -f "$sock"
-    : >"$work/out"
-    "$i2osim" serve --fixture "$fixture" --socket "$sock" --preload-dir "$bindir" --state-dir "$state" \
-        --control "$ctl" --clock-speed 0 "$@" >"$work/out" 2>"$work/err" &
-    pid=$!
-    n=0
-    while ! grep -q '^export' "$work/out" 2>/dev/null; do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; pid=""; return 1; }
-        n=$((n + 1)); [ $n -gt 2000 ] && return 1
-        sleep 0.01
-    done
+    serve_socket --fixture "$fixture" --socket "$sock" --preload-dir "$bindir" --state-dir "$state" \
+        --control "$ctl" --clock-speed 0 "$@"
 }
 stop() { [ -n "$pid" ] && { kill -TERM "$pid"; wait "$pid" 2>/dev/null; pid=""; }; }
 kill9() { [ -n "$pid" ] && { kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=""; }; }
@@ -60,8 +46,8 @@ do_() {
     out=$(client -c "$@" 2>&1); rc=$?
     if [ $rc -eq 0 ]; then ok "$name"; else printf '%s\n' "$out" | sed 's/^/# /'; fail "$name (rc $rc)"; fi
 }
-# check NAME: the live listing agrees with the daemon's own snapshot.
-check() {
+# agrees NAME: the live listing agrees with the daemon's own snapshot.
+agrees() {
     ctl snapshot --path "$work/snap.yaml" >/dev/null || { fail "$1: snapshot"; return; }
     "$i2osim" show --json "$work/snap.yaml" | "$repo/Tests/DPT/expect.py" >"$work/now.x" || { fail "$1: expectations"; return; }
     out=$(client -x "$work/now.x" 2>&1); rc=$?
@@ -75,22 +61,22 @@ expect_status() {
     case "$s" in $3) ok "$1: $2 is $s";; *) fail "$1: $2 is '$s', expected $3";; esac
 }
 
-start || { echo "daemon did not start: $(cat "$work/err")"; echo "0 passed, 1 failed"; exit 1; }
-check "the six-disk machine"
+start || bail "daemon did not start: $(cat "$work/err")"
+agrees "the six-disk machine"
 do_ "create RAID-1 from b0t2, b1t0" raid 1 b0t2d0,b1t0d0
 expect_status "new RAID-1" b0t2d0 "Building*"
-check "RAID-1 created"
+agrees "RAID-1 created"
 do_ "delete the RAID-1" delete b0t2d0
-check "RAID-1 deleted"
+agrees "RAID-1 deleted"
 do_ "create RAID-5 from b0t2, b1t0, b1t1" raid 5 b0t2d0,b1t0d0,b1t1d0
-check "RAID-5 building"
+agrees "RAID-5 building"
 ctl clock --advance 3600 >/dev/null
 expect_status "after an hour" b0t2d0 "Optimal*"
 do_ "hot spare b1t2" hotspare b1t2d0
-check "hot spare added"
+agrees "hot spare added"
 do_ "fail b1t0" fail b1t0d0
 expect_status "the spare took over" b0t2d0 "Reconstruct 0"
-check "member failed, rebuilding onto the spare"
+agrees "member failed, rebuilding onto the spare"
 ctl clock --advance 600 >/dev/null
 before=$(status b0t2d0)
 case "$before" in "Reconstruct "[1-9]*) ok "the rebuild advances: $before";; *) fail "rebuild progress: '$before'";; esac
@@ -98,16 +84,16 @@ stop
 start || fail "restart: $(cat "$work/err")"
 after=$(status b0t2d0)
 [ "$after" = "$before" ] && ok "after a restart: $after" || fail "after a restart: '$after', was '$before'"
-check "restarted mid-rebuild"
+agrees "restarted mid-rebuild"
 ctl clock --advance 3600 >/dev/null
 expect_status "the rebuild finished" b0t2d0 "Optimal*"
-check "rebuilt"
+agrees "rebuilt"
 ctl drive --at b1t0d0 --state removed >/dev/null && ok "the failed drive pulled" || fail "pull b1t0"
-check "b1t0 pulled"
+agrees "b1t0 pulled"
 ctl insert-drive --at b1t0d0 >/dev/null && ok "a new drive plugged in at b1t0" || fail "insert b1t0"
-check "b1t0 plugged in"
+agrees "b1t0 plugged in"
 do_ "the new drive as a hot spare" hotspare b1t0d0
-check "new hot spare"
+agrees "new hot spare"
 do_ "write-back on" writeback b0t2d0 on
 c=$(client -c cache b0t2d0 2>/dev/null | awk '/^cache/ { print $3 }')
 [ "$c" = on ] && ok "page 8 reads write-back" || fail "page 8: '$c'"
@@ -122,54 +108,59 @@ ctl fault-add --function 0xFF --tid 0 --action firmware --firmware "drive b1t1d0
     && ok "fault rule: fail b1t1 on the next SCB to TID 0" || fail "fault-add firmware"
 client -c log >/dev/null 2>&1
 expect_status "the fault rule failed b1t1, the spare rebuilds" b0t2d0 "Reconstruct 0"
-check "after the fault rule"
+agrees "after the fault rule"
 stop
 start || fail "second restart: $(cat "$work/err")"
-check "after a second restart"
+agrees "after a second restart"
 c=$(client -c cache b0t2d0 2>/dev/null | awk '/^cache/ { print $3 }')
 [ "$c" = on ] && ok "write-back kept" || fail "write-back after restart: '$c'"
 stop
 
 # --- kill -9 during a create and during a rebuild ---------------------------------------
-lost=0 half=0
-r=0
-while [ $r -lt "$rounds" ]; do
-    r=$((r + 1))
-    rm -rf "$state"
-    start || { fail "round $r: start"; continue; }
+# kill_rounds ROUND: the function ROUND $rounds times, each on a fresh state directory, the round
+# number in r; ROUND counts in lost the acknowledged changes the restart lost.
+kill_rounds() {
+    lost=0 half=0 r=0
+    while [ $r -lt "$rounds" ]; do
+        r=$((r + 1))
+        rm -rf "$state"
+        "$1"
+        stop
+    done
+}
+# consistent NAME: after a restart, the listing agrees; shown, and counted in half, only when not.
+consistent() {
+    agrees "$1" >"$work/k.out"
+    grep -q '^ok' "$work/k.out" || { half=$((half + 1)); cat "$work/k.out"; }
+}
+create_round() {
+    start || { fail "round $r: start"; return; }
     client -c raid 1 b0t2d0,b1t0d0 >/dev/null 2>&1 &
     cpid=$!
     sleep "0.0$(( $(od -An -N1 -tu1 /dev/urandom) % 5 ))"
     kill9
     wait "$cpid"; acked=$?
-    start || { fail "round $r: restart"; continue; }
+    start || { fail "round $r: restart"; return; }
     s=$(status b0t2d0)
     [ $acked -eq 0 ] && [ -z "$s" ] && lost=$((lost + 1))
-    check "kill -9 during a create, round $r (acknowledged: $([ $acked -eq 0 ] && echo yes || echo no), now: ${s:-none})" >"$work/k.out"
-    grep -q '^ok' "$work/k.out" || { half=$((half + 1)); cat "$work/k.out"; }
-    stop
-done
+    consistent "kill -9 during a create, round $r (acknowledged: $([ $acked -eq 0 ] && echo yes || echo no), now: ${s:-none})"
+}
+kill_rounds create_round
 [ $lost -eq 0 ] && ok "kill -9 during a create: no acknowledged array lost ($rounds rounds)" || fail "$lost acknowledged arrays lost"
 [ $half -eq 0 ] && ok "kill -9 during a create: never a half-made array" || fail "$half inconsistent machines"
-lost=0 half=0
-r=0
-while [ $r -lt "$rounds" ]; do
-    r=$((r + 1))
-    rm -rf "$state"
-    start --clock-speed 200 || { fail "round $r: start"; continue; }
+rebuild_round() {
+    start --clock-speed 200 || { fail "round $r: start"; return; }
     client -c hotspare b1t2d0 >/dev/null 2>&1
     client -c fail b0t1d0 >/dev/null 2>&1; acked=$?
     sleep "0.$(( $(od -An -N1 -tu1 /dev/urandom) % 9 + 1 ))"
     kill9
-    start || { fail "round $r: restart"; continue; }
+    start || { fail "round $r: restart"; return; }
     s=$(status b0t0d0)
     case "$s" in "Reconstruct "*|"Optimal "*) ;; *) [ $acked -eq 0 ] && lost=$((lost + 1)); echo "# round $r: $s";; esac
-    check "kill -9 during a rebuild, round $r (now: $s)" >"$work/k.out"
-    grep -q '^ok' "$work/k.out" || { half=$((half + 1)); cat "$work/k.out"; }
-    stop
-done
+    consistent "kill -9 during a rebuild, round $r (now: $s)"
+}
+kill_rounds rebuild_round
 [ $lost -eq 0 ] && ok "kill -9 during a rebuild: the failure and the takeover kept ($rounds rounds)" || fail "$lost rounds lost the failure"
 [ $half -eq 0 ] && ok "kill -9 during a rebuild: the machine always consistent" || fail "$half inconsistent machines"
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+summary

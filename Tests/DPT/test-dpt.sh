@@ -8,36 +8,37 @@
 #   Tests/DPT/test-dpt.sh [I2OSIM]      (default: SwiftPM's debug i2osim)
 set -u
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-i2osim=${1:-$(cd "$repo" && swift build --show-bin-path)/i2osim}
-bindir=$(dirname "$i2osim")
+. "$repo/Tests/lib/tap.sh"
+find_i2osim "${1:-}"
 work=$(mktemp -d /tmp/i2osim-dpt.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
 
-[ -x "$i2osim" ] || { echo "no i2osim at $i2osim (swift build first)"; echo "0 passed, 1 failed"; exit 1; }
-"$repo/Sources/CPreload/build.sh" "$bindir" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
-"$repo/Tests/DPT/build.sh" "$work" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+build_preload
+"$repo/Tests/DPT/build.sh" "$work" >/dev/null || bail
 export TMPDIR="$work/tmp"
 mkdir -p "$TMPDIR"
 
+# client_run LABEL ARGS…: the client under `i2osim ARGS…`; ok when it exits 0 and its last line
+# says " 0 failed", else its lines other than ok shown as comments and a failure.
+client_run() {
+    label=$1; shift
+    out=$("$i2osim" "$@" 2>&1)
+    rc=$?
+    last=$(printf '%s\n' "$out" | tail -1)
+    if [ $rc -eq 0 ] && printf '%s' "$last" | grep -q ' 0 failed$'; then ok "$label: $last"
+    else printf '%s\n' "$out" | grep -v '^ok' | sed 's/^/# /'; fail "$label: rc $rc, $last"; fi
+}
 # run NAME FIXTURE: expectations from `show --json`, then the client under `i2osim run`.
 run() {
     name=$1 fixture=$2
     "$i2osim" show --json "$fixture" | "$repo/Tests/DPT/expect.py" >"$work/$name.x" || { fail "$name: expectations"; return; }
-    out=$("$i2osim" run --fixture "$fixture" -- "$work/dpt-client32" -x "$work/$name.x" 2>&1)
-    rc=$?
-    last=$(printf '%s\n' "$out" | tail -1)
-    if [ $rc -eq 0 ] && printf '%s' "$last" | grep -q ' 0 failed$'; then ok "$name: $last"
-    else printf '%s\n' "$out" | grep -v '^ok' | sed 's/^/# /'; fail "$name: rc $rc, $last"; fi
+    client_run "$name" run --fixture "$fixture" -- "$work/dpt-client32" -x "$work/$name.x"
 }
 
-run default "$repo/fixtures/default.yaml"
-run two-arrays "$repo/fixtures/adaptec-2-arrays.yaml"
-run degraded "$repo/Tests/DPT/fixtures/degraded.yaml"
-run failing "$repo/Tests/DPT/fixtures/failing.yaml"
+# The machines, NAME:FIXTURE (a path in the repo), listed through each node.
+machines="default:fixtures/default.yaml two-arrays:fixtures/adaptec-2-arrays.yaml
+    degraded:Tests/DPT/fixtures/degraded.yaml failing:Tests/DPT/fixtures/failing.yaml"
+for m in $machines; do run "${m%%:*}" "$repo/${m#*:}"; done
 
 for abi in 32 64; do
     client="$work/dpt-client"; [ $abi = 32 ] && client="$work/dpt-client32"
@@ -49,17 +50,9 @@ done
 # A machine driven by dpt_i2o: only /dev/dpti0 is served (no /dev/i2octl); the client finds the
 # card by probing /dev/dpti0..17 with DPT_SIGNATURE and lists it through I2OUSRCMD.
 rund() {
-    name=$1 fixture=$2
-    out=$("$i2osim" run --fixture "$fixture" --device /dev/dpti0 -- "$work/dpt-client32" -D -n -x "$work/$name.x" 2>&1)
-    rc=$?
-    last=$(printf '%s\n' "$out" | tail -1)
-    if [ $rc -eq 0 ] && printf '%s' "$last" | grep -q ' 0 failed$'; then ok "$name through /dev/dpti0: $last"
-    else printf '%s\n' "$out" | grep -v '^ok' | sed 's/^/# /'; fail "$name through /dev/dpti0: rc $rc, $last"; fi
+    client_run "$1 through /dev/dpti0" run --fixture "$2" --device /dev/dpti0 -- "$work/dpt-client32" -D -n -x "$work/$1.x"
 }
-rund default "$repo/fixtures/default.yaml"
-rund two-arrays "$repo/fixtures/adaptec-2-arrays.yaml"
-rund degraded "$repo/Tests/DPT/fixtures/degraded.yaml"
-rund failing "$repo/Tests/DPT/fixtures/failing.yaml"
+for m in $machines; do rund "${m%%:*}" "$repo/${m#*:}"; done
 
 # The dpt_i2o ioctls in both ABIs: documented (DPT_TARGET_BUSY answered) and a mainline kernel built
 # for i386 (-k: EINVAL); an x86_64 kernel's compat switch knows only the 64-bit numbers, so there
@@ -115,5 +108,4 @@ rc=$?
 if [ $rc -ne 0 ] && grep -q 'FAIL - controller' "$work/mismatch.out"; then ok "a mismatching fixture is caught"
 else fail "mismatch not caught (rc $rc)"; fi
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+summary

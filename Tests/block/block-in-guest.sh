@@ -7,9 +7,8 @@
 # Prints one line per check and `N passed, N failed`.
 set -u
 i2osim=$1; client=$2/block-client; fixtures=$3
-pass=0; fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+. "$repo/Tests/lib/tap.sh"
 serve_pid=
 start() {   # fixture (empty: the default machine), disk dir
 	rm -f /tmp/block-ready
@@ -19,39 +18,32 @@ start() {   # fixture (empty: the default machine), disk dir
 		"$i2osim" serve --disk-dir "$2" --ready-file /tmp/block-ready >/tmp/block.out 2>/tmp/block.err &
 	fi
 	serve_pid=$!
-	i=0
-	while [ $i -lt 300 ]; do
-		[ -e /tmp/block-ready ] && return 0
-		kill -0 $serve_pid 2>/dev/null || return 1
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
+	await 30 $serve_pid test -e /tmp/block-ready
 }
 stop() { kill "$1" $serve_pid 2>/dev/null; wait $serve_pid 2>/dev/null; serve_pid=; }
 run_check() {   # name, TID
 	out=$("$client" -d /dev/i2o/ctl "$2" check 2>&1); last=$(printf '%s\n' "$out" | tail -1)
-	case "$last" in *" 0 failed") ok "$1: $last" ;; *) printf '%s\n' "$out" | grep -v '^ok' | sed 's/^/# /'; bad "$1: $last" ;; esac
+	case "$last" in *" 0 failed") ok "$1: $last" ;; *) printf '%s\n' "$out" | grep -v '^ok' | sed 's/^/# /'; fail "$1: $last" ;; esac
 }
 
 if start "$fixtures/promise-supertrak100-l2.yaml" /tmp/disks-promise; then
 	run_check "block self-test through CUSE, Promise mirror (TID 14)" 14
-	"$client" -d /dev/i2o/ctl 14 write 9000 256 5 && ok "write through CUSE" || bad "write through CUSE"
+	"$client" -d /dev/i2o/ctl 14 write 9000 256 5 && ok "write through CUSE" || fail "write through CUSE"
 	stop -TERM
 	start "$fixtures/promise-supertrak100-l2.yaml" /tmp/disks-promise
-	"$client" -d /dev/i2o/ctl 14 verify 9000 256 5 && ok "… reads back after a restart" || bad "… not after a restart"
+	"$client" -d /dev/i2o/ctl 14 verify 9000 256 5 && ok "… reads back after a restart" || fail "… not after a restart"
 	"$client" -d /dev/i2o/ctl 14 write 12000 64 6 && kill -9 $serve_pid && wait $serve_pid 2>/dev/null
 	serve_pid=
 	start "$fixtures/promise-supertrak100-l2.yaml" /tmp/disks-promise
-	"$client" -d /dev/i2o/ctl 14 verify 12000 64 6 && ok "an acknowledged write survives kill -9" || bad "a write lost to kill -9"
+	"$client" -d /dev/i2o/ctl 14 verify 12000 64 6 && ok "an acknowledged write survives kill -9" || fail "a write lost to kill -9"
 	stop -TERM
 else
-	bad "serve (Promise) did not start: $(cat /tmp/block.err)"
+	fail "serve (Promise) did not start: $(cat /tmp/block.err)"
 fi
 if start "" /tmp/disks-default; then
 	run_check "block self-test through CUSE, the default machine's DPT RAID-1 (TID 0x203)" 0x203
 	stop -TERM
 else
-	bad "serve (default) did not start: $(cat /tmp/block.err)"
+	fail "serve (default) did not start: $(cat /tmp/block.err)"
 fi
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+summary

@@ -8,31 +8,31 @@
 #
 # Prints "N passed, N failed" (one check per trial, and one for the final count).
 set -u
-i2osim=$1; client=$2; trials=$3
+client=$2; trials=$3
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-bindir=$(cd "$(dirname "$i2osim")" && pwd)
+. "$repo/Tests/lib/tap.sh"
+find_i2osim "$1"
 work=$(mktemp -d /tmp/i2osim-kill9.XXXXXX)
 daemon=
 trap '[ -n "$daemon" ] && kill -9 $daemon 2>/dev/null; rm -rf "$work"' EXIT
 fixture=$repo/fixtures/promise-supertrak100-l2.yaml
 log=$work/acked     # every acknowledged write; $log.T the writes of trial T
-cl() { LD_PRELOAD="$bindir/i2osim-preload/\$PLATFORM/libi2osim-preload.so" I2OSIM_SOCKET="$work/s.sock" "$client" "$@"; }
+cl() { LD_PRELOAD="$preload" I2OSIM_SOCKET="$work/s.sock" "$client" "$@"; }
 start() {
     rm -f "$work/ready"
     "$i2osim" serve --socket "$work/s.sock" --fixture "$fixture" --disk-dir "$work/disks" --ready-file "$work/ready" \
         >"$work/serve.out" 2>&1 &
     daemon=$!
-    for _ in $(seq 200); do [ -e "$work/ready" ] && return 0; sleep 0.02; done
-    return 1
+    await 4 "$daemon" test -e "$work/ready"
 }
-failed=0; passed=0; next=0; acked=0; started=$(date +%s)
+next=0; acked=0; started=$(date +%s)
 for t in $(seq "$trials"); do
-    if ! start; then echo "FAIL - trial $t: the daemon did not start"; sed 's/^/#   /' "$work/serve.out"; failed=$((failed + 1)); break; fi
+    if ! start; then fail "trial $t: the daemon did not start"; sed 's/^/#   /' "$work/serve.out"; break; fi
     prev=$log.$((t - 1)); [ -e "$prev" ] || : >"$prev"
     if ! out=$(cl 14 check-log "$prev" 2>&1); then
-        echo "FAIL - trial $t: $(echo "$out" | tail -1)"; echo "$out" | head -5 | sed 's/^/#   /'; failed=$((failed + 1))
+        fail "trial $t: $(echo "$out" | tail -1)"; echo "$out" | head -5 | sed 's/^/#   /'
     else
-        passed=$((passed + 1))
+        ok
     fi
     cl 14 torture "$log.$t" $next $t 2>/dev/null &
     writer=$!
@@ -48,8 +48,7 @@ for t in $(seq "$trials"); do
     [ $((t % 100)) = 0 ] && echo "# $t trials, $acked acknowledged writes so far ($(( $(date +%s) - started )) s)"
 done
 touch "$log"
-start && out=$(cl 14 check-log "$log" 2>&1) && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL - final check: $out"; }
+start && out=$(cl 14 check-log "$log" 2>&1) && ok || fail "final check: $out"
 kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; daemon=
 echo "# $trials kill -9 trials: $(echo "$out" | tail -1)"
-echo "$passed passed, $failed failed"
-[ $failed = 0 ]
+summary

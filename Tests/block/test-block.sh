@@ -10,22 +10,15 @@
 # ide0 (TID 10) and ide1 (TID 15). Prints "N passed, N failed".
 set -u
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-i2osim=${1:-$(cd "$repo" && swift build --show-bin-path)/i2osim}
+. "$repo/Tests/lib/tap.sh"
+find_i2osim "${1:-}"
 trials=${2:-20}
-bindir=$(cd "$(dirname "$i2osim")" && pwd)
-i2osim=$bindir/$(basename "$i2osim")
 work=$(mktemp -d /tmp/i2osim-block.XXXXXX)
 daemon=
 trap '[ -n "$daemon" ] && kill -9 $daemon 2>/dev/null; rm -rf "$work"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
 
-[ -x "$i2osim" ] || { echo "no i2osim at $i2osim (swift build first)"; echo "0 passed, 1 failed"; exit 1; }
-"$repo/Sources/CPreload/build.sh" "$bindir" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
-"$repo/Tests/block/build.sh" "$work" >/dev/null || { echo "block client not built"; echo "0 passed, 1 failed"; exit 1; }
+build_preload
+"$repo/Tests/block/build.sh" "$work" >/dev/null || bail "block client not built"
 client=$work/block-client
 fixture=$repo/fixtures/promise-supertrak100-l2.yaml
 sed 's/storage: {raid: 1, members: \[10, 15\], blocks: 2503872}/storage: {raid: 1, members: [10, 15], blocks: 2503872, cache: write-back}/' \
@@ -42,11 +35,11 @@ start() {   # fixture, disk dir
     rm -f "$work/ready"
     "$i2osim" serve --socket "$work/s.sock" --control "$work/c.sock" --fixture "$1" --disk-dir "$2" --ready-file "$work/ready" >"$work/serve.out" 2>&1 &
     daemon=$!
-    for _ in $(seq 100); do [ -e "$work/ready" ] && return 0; sleep 0.05; done
+    await 5 "$daemon" test -e "$work/ready" && return 0
     echo "# daemon did not start:"; sed 's/^/#   /' "$work/serve.out"; return 1
 }
 stop() { kill "$1" $daemon 2>/dev/null; wait $daemon 2>/dev/null; daemon=; }
-cl() { LD_PRELOAD="$bindir/i2osim-preload/\$PLATFORM/libi2osim-preload.so" I2OSIM_SOCKET="$work/s.sock" "$client" "$@"; }
+cl() { LD_PRELOAD="$preload" I2OSIM_SOCKET="$work/s.sock" "$client" "$@"; }
 
 disks=$work/disks
 start "$fixture" "$disks"
@@ -97,5 +90,4 @@ check "after kill -9: the flushed write A survived" cl 14 verify 100 64 1
 check "… the unflushed write B is lost" unflushed_lost
 stop -TERM
 
-echo "$passed passed, $failed failed"
-[ $failed = 0 ]
+summary

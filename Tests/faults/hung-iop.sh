@@ -11,20 +11,17 @@
 set -u
 mode=$1
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-i2osim=${2:-$(cd "$repo" && swift build --show-bin-path)/i2osim}
-bindir=$(dirname "$i2osim")
+. "$repo/Tests/lib/tap.sh"
+find_i2osim "${2:-}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/i2osim-hung.XXXXXX")
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-passed=0
-failed=0
-check() { name=$1; shift; if "$@"; then passed=$((passed + 1)); echo "ok - $name"; else failed=$((failed + 1)); echo "FAIL - $name"; fi; }
 
-cc -O1 -Wall -o "$work/client" "$repo/Tests/faults/hotplug-client.c" || { echo "0 passed, 1 failed"; exit 1; }
+cc -O1 -Wall -o "$work/client" "$repo/Tests/faults/hotplug-client.c" || bail
 if [ "$mode" = preload ]; then
-    "$repo/Sources/CPreload/build.sh" "$bindir" >/dev/null 2>&1 || { echo "cannot build the preload library"; echo "0 passed, 1 failed"; exit 1; }
-    client() { env LD_PRELOAD="$bindir/i2osim-preload/\$PLATFORM/libi2osim-preload.so" I2OSIM_SOCKET="$work/sock" "$work/client" "$@"; }
+    build_preload
+    client() { env LD_PRELOAD="$preload" I2OSIM_SOCKET="$work/sock" "$work/client" "$@"; }
 else
     client() { I2O_DEVICE=/dev/i2o/hung "$work/client" "$@"; }
 fi
@@ -44,11 +41,7 @@ for p in documented linux-2.6.18 linux-2.4; do
         pid=$!
         ready_file=/dev/i2o/hung
     fi
-    n=0
-    while [ ! -e "$ready_file" ] || [ ! -S "$work/ctl" ]; do
-        n=$((n + 1)); [ $n -gt 500 ] && break; sleep 0.02
-    done
-    check "$p: serve is ready ($ready_file)" test -e "$ready_file" -a -S "$work/ctl"
+    check "$p: serve is ready ($ready_file)" await 10 "$pid" test -e "$ready_file" -a -S "$work/ctl"
     "$i2osim" ctl "$work/ctl" fail-iop --iop 0 >/dev/null
     t0=$(now); got=$(client hrtget); t1=$(now)
     case $p in
@@ -68,5 +61,4 @@ for p in documented linux-2.6.18 linux-2.4; do
     rm -f "$work/ctl" "$work/sock"
     if [ "$mode" = cuse ]; then i=0; while [ -e /dev/i2o/hung ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; fi
 done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

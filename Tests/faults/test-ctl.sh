@@ -8,22 +8,15 @@
 # Prints "N passed, N failed".
 set -u
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-i2osim=${1:-$(cd "$repo" && swift build --show-bin-path)/i2osim}
-bindir=$(cd "$(dirname "$i2osim")" && pwd)
-i2osim=$bindir/$(basename "$i2osim")   # absolute: the daemon and some checks run elsewhere
+. "$repo/Tests/lib/tap.sh"
+find_i2osim "${1:-}"
 work=$(mktemp -d /tmp/i2osim-ctl.XXXXXX)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
 
-[ -x "$i2osim" ] || { echo "no i2osim at $i2osim"; echo "0 passed, 1 failed"; exit 1; }
-"$repo/Sources/CPreload/build.sh" "$bindir" >/dev/null 2>&1 || { echo "cannot build the preload library"; echo "0 passed, 1 failed"; exit 1; }
-cc -O2 -Wall -o "$work/hotplug-client" "$repo/Tests/faults/hotplug-client.c" || { echo "0 passed, 1 failed"; exit 1; }
+build_preload
+cc -O2 -Wall -o "$work/hotplug-client" "$repo/Tests/faults/hotplug-client.c" || bail
 
 sock=$work/i2o.sock
 ctl=$work/private/ctl.sock
@@ -31,12 +24,8 @@ ctl=$work/private/ctl.sock
 mkdir "$work/daemon-cwd" "$work/caller-cwd"
 (cd "$work/daemon-cwd" && exec "$i2osim" serve --socket "$sock" --control "$ctl" --preload-dir "$bindir") >"$work/out" 2>"$work/err" &
 pid=$!
-n=0
-while [ ! -S "$ctl" ] || ! grep -q '^export' "$work/out" 2>/dev/null; do
-    n=$((n + 1)); [ $n -gt 500 ] && { echo "daemon did not start: $(cat "$work/err")"; echo "0 passed, 1 failed"; exit 1; }
-    sleep 0.02
-done
-client() { env LD_PRELOAD="$bindir/i2osim-preload/\$PLATFORM/libi2osim-preload.so" I2OSIM_SOCKET="$sock" "$work/hotplug-client" "$@"; }
+await 10 "$pid" sh -c "test -S '$ctl' && grep -q '^export' '$work/out'" || bail "daemon did not start: $(cat "$work/err")"
+client() { env LD_PRELOAD="$preload" I2OSIM_SOCKET="$sock" "$work/hotplug-client" "$@"; }
 c() { "$i2osim" ctl "$ctl" "$@"; }
 
 check "the control socket is 0600" test "$(stat -c %a "$ctl")" = 600
@@ -46,8 +35,7 @@ check "list shows the LCT" sh -c "'$i2osim' ctl '$ctl' list | grep -q 'TID 0x203
 # Hot-plug, seen by a client waiting for events.
 client watch 0x210 >"$work/watch" 2>&1 &
 wpid=$!
-n=0
-while ! grep -q registered "$work/watch" 2>/dev/null; do n=$((n + 1)); [ $n -gt 250 ] && break; sleep 0.02; done
+await 5 "$wpid" grep -q registered "$work/watch"
 check "add-device answers with the new change indicator" sh -c "'$i2osim' ctl '$ctl' add-device --iop 0 --tid 0x210 --class 0x10 | grep -q 'added TID 0x210'"
 wait "$wpid"
 check "the client got NEW_LCT_ENTRY for TID 0x210" grep -q "event 0x100 tid 0x210" "$work/watch"
@@ -55,8 +43,7 @@ check "and a fresh LCT with TID 0x210" grep -q "lct has 0x210" "$work/watch"
 
 client watch 0x210 >"$work/watch2" 2>&1 &
 wpid=$!
-n=0
-while ! grep -q registered "$work/watch2" 2>/dev/null; do n=$((n + 1)); [ $n -gt 250 ] && break; sleep 0.02; done
+await 5 "$wpid" grep -q registered "$work/watch2"
 c remove-device --iop 0 --tid 0x210 >/dev/null
 wait "$wpid"
 check "remove-device: MODIFIED_LCT, and the LCT lacks it" sh -c "grep -q 'event 0x200 tid 0x210' '$work/watch2' && grep -q 'lct lacks 0x210' '$work/watch2'"
@@ -76,9 +63,7 @@ c recover-iop --iop 0 >/dev/null
 c fault-add --ioctl I2OPARMGET --action hang --count once >/dev/null
 client parmget >"$work/hung" &
 hpid=$!
-n=0
-while ! "$i2osim" ctl "$ctl" stats | grep -q 'hung now 1'; do n=$((n + 1)); [ $n -gt 250 ] && break; sleep 0.02; done
-check "a hung PARMGET waits (stats: hung now 1)" test $n -le 250
+check "a hung PARMGET waits (stats: hung now 1)" await 5 "$hpid" sh -c "'$i2osim' ctl '$ctl' stats | grep -q 'hung now 1'"
 check "… and the daemon logs that it waits" \
     grep -q "^i2osim: no reply from the IOP (hung or failed): a request waits its post-wait, 10 s, unless released" "$work/err"
 check "release ends the wait" sh -c "'$i2osim' ctl '$ctl' release | grep -q 'released 1 hung request$'"
@@ -143,5 +128,4 @@ if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'cannot connect'; then ok "no d
 
 kill "$pid"; wait "$pid" 2>/dev/null; pid=""
 check "serve --socket logs its stop, as CUSE mode does" grep -qx "i2osim: stopped by signal 15; $sock removed" "$work/err"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -12,45 +12,30 @@
 # Prints "N passed, N failed".
 set -u
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-i2osim=${1:-$(cd "$repo" && swift build --show-bin-path)/i2osim}
+. "$repo/Tests/lib/tap.sh"   # ok here takes no name: hundreds of rounds, only failures are shown
+find_i2osim "${1:-}"
 seconds=${2:-90}
-bindir=$(dirname "$i2osim")
 work=$(mktemp -d /tmp/i2osim-kill9.XXXXXX)
 pid=""
 cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
 
-[ -x "$i2osim" ] || { echo "no i2osim at $i2osim"; echo "0 passed, 1 failed"; exit 1; }
-"$repo/Sources/CPreload/build.sh" "$bindir" >/dev/null 2>&1 || { echo "cannot build the preload library"; echo "0 passed, 1 failed"; exit 1; }
-cc -O2 -Wall -o "$work/state-client" "$repo/Tests/faults/state-client.c" || { echo "0 passed, 1 failed"; exit 1; }
+build_preload
+cc -O2 -Wall -o "$work/state-client" "$repo/Tests/faults/state-client.c" || bail
 
 sock=$work/i2o.sock
 state=$work/state
 journal=$work/journal
-preload="$bindir/i2osim-preload/\$PLATFORM/libi2osim-preload.so"
 
-# Starts the daemon; waits for its export line (printed once the socket listens: the socket
-# file alone appears at bind, before listen). Returns non-zero when it exited instead.
+# Starts the daemon and waits for its export line; non-zero when it exited instead.
 start() {
     rm -f "$sock"
-    : >"$work/out"   # now, not in the background job: the old export line must be gone
-    "$i2osim" serve --socket "$sock" --preload-dir "$bindir" --state-dir "$state" "$@" >"$work/out" 2>"$work/err" &
-    pid=$!
-    n=0
-    while ! grep -q '^export' "$work/out" 2>/dev/null; do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; pid=""; return 1; }
-        n=$((n + 1)); [ $n -gt 1000 ] && return 1
-        sleep 0.01
-    done
+    serve_socket --socket "$sock" --preload-dir "$bindir" --state-dir "$state" "$@"
 }
 client() { env LD_PRELOAD="$preload" I2OSIM_SOCKET="$sock" "$work/state-client" "$@"; }
 
 # --- a locked directory, a damaged file -------------------------------------------------
-start || { echo "daemon did not start: $(cat "$work/err")"; echo "0 passed, 1 failed"; exit 1; }
+start || bail "daemon did not start: $(cat "$work/err")"
 first=$pid
 if "$i2osim" serve --socket "$work/other.sock" --preload-dir "$bindir" --state-dir "$state" >/dev/null 2>"$work/err2"; then
     fail "a second daemon on the same state directory was not refused"
@@ -67,7 +52,7 @@ kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=""
 end=$(( $(date +%s) + seconds ))
 round=0
 kills=0
-start || { echo "daemon did not start: $(cat "$work/err")"; echo "$passed passed, $((failed + 1)) failed"; exit 1; }
+start || bail "daemon did not start: $(cat "$work/err")"
 while [ "$(date +%s)" -lt "$end" ]; do
     round=$((round + 1))
     client write "$journal" "$round" >/dev/null 2>&1 &
@@ -90,5 +75,4 @@ echo "# $kills kills in $round rounds; journal: $(wc -l <"$journal") entries now
 # manages about 10 a second).
 minimum=$(( (seconds * 10 + 8) / 9 ))
 [ "$kills" -ge "$minimum" ] && ok || fail "only $kills kills in $seconds s (at least $minimum expected)"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -10,20 +10,13 @@
 # also as the unprivileged user nobody when we are root. Prints "N passed, N failed".
 set -u
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-i2osim=${1:-$(cd "$repo" && swift build --show-bin-path)/i2osim}
-bindir=$(cd "$(dirname "$i2osim")" && pwd)
-i2osim=$bindir/$(basename "$i2osim")   # absolute: some checks run in another directory
+. "$repo/Tests/lib/tap.sh"
+find_i2osim "${1:-}"
 work=$(mktemp -d /tmp/i2osim-preload-sh.XXXXXX)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
 
-[ -x "$i2osim" ] || { echo "no i2osim at $i2osim (swift build first)"; echo "0 passed, 1 failed"; exit 1; }
-"$repo/Sources/CPreload/build.sh" "$bindir" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+build_preload
 "$repo/Tests/CSuite/build.sh" "$work/csuite" >/dev/null 2>&1 || echo "# C suite not built"
 cat >"$work/probe.c" <<'EOF'
 #include <stdio.h>
@@ -102,13 +95,13 @@ check "SIGTERM is passed on to COMMAND" test $? = 9
 check "nothing left behind in TMPDIR" test -z "$(ls -A "$TMPDIR")"
 
 start=$(date +%s%N)
-out=$(LD_PRELOAD="$bindir/i2osim-preload/\$PLATFORM/libi2osim-preload.so" I2OSIM_SOCKET="$work/none.sock" "$work/probe64")
+out=$(LD_PRELOAD="$preload" I2OSIM_SOCKET="$work/none.sock" "$work/probe64")
 elapsed=$((($(date +%s%N) - start) / 1000000))
 check "no daemon: open fails at once with ENOENT (${elapsed} ms)" test "$out" = "chr 10:166 2" -a "$elapsed" -lt 2000
 
 "$i2osim" serve --socket "$work/serve.sock" --ready-file "$work/serve.ready" >"$work/serve.out" 2>"$work/serve.err" &
 servepid=$!
-for _ in $(seq 50); do [ -e "$work/serve.ready" ] && break; sleep 0.1; done
+await 5 "$servepid" test -e "$work/serve.ready"
 check "serve --socket --ready-file: the file appears, naming the socket, which listens" \
     sh -c "test \"\$(cat '$work/serve.ready')\" = '$work/serve.sock' && test -S '$work/serve.sock'"
 line=$(head -1 "$work/serve.out")
@@ -171,5 +164,4 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     runner=
 fi
 
-echo "$passed passed, $failed failed"
-[ $failed = 0 ]
+summary

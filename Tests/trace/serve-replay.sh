@@ -13,25 +13,21 @@ work=$(mktemp -d /tmp/i2osim-serve-replay.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-no() { failed=$((failed + 1)); echo "FAIL - $1"; }
+. "$(cd "$(dirname "$0")/../.." && pwd)/Tests/lib/tap.sh"
 
 # Starts `$@` in the background with stdout to $work/$name.out, waits for its export line.
 serve() {
   local name=$1; shift
   "$@" >"$work/$name.out" 2>"$work/$name.err" &
   pids+=($!)
-  local i=0
-  while [ $i -lt 300 ] && ! grep -q '^export ' "$work/$name.out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-  grep -q '^export ' "$work/$name.out"
+  await 30 $! grep -q '^export ' "$work/$name.out"
 }
 # Runs the 64-bit C suite with the export line of $1.
 suite() { (eval "$(grep '^export ' "$work/$1.out")"; "$csuite/i2o-suite" -t 60) >"$work/$1.suite" 2>&1; }
 # SIGINT to the last daemon started; its exit status.
 stop() { local p=${pids[-1]}; kill -INT "$p"; wait "$p"; }
 
-"$bin" run --trace "$work/s.trace" -- "$csuite/i2o-suite" >/dev/null 2>&1 || no "recording the C suite with run --trace"
+"$bin" run --trace "$work/s.trace" -- "$csuite/i2o-suite" >/dev/null 2>&1 || fail "recording the C suite with run --trace"
 
 for m in strict keyed; do
   if serve "r-$m" "$bin" serve --socket "$work/r-$m.sock" --replay "$work/s.trace" --$m; then
@@ -39,21 +35,21 @@ for m in strict keyed; do
     stop; rc=$?
     if [ $src -eq 0 ] && [ $rc -eq 0 ] && grep -q " 0 failed" "$work/r-$m.suite" && grep -q "followed the recording" "$work/r-$m.err"; then
       ok "serve --socket --replay --$m answers the C suite from its trace, exits 0 at SIGINT"
-    else no "serve --replay --$m: suite rc $src, serve rc $rc: $(tail -2 "$work/r-$m.suite"; tail -2 "$work/r-$m.err")"; fi
-  else no "serve --socket --replay --$m printed no export line: $(cat "$work/r-$m.err")"; fi
+    else fail "serve --replay --$m: suite rc $src, serve rc $rc: $(tail -2 "$work/r-$m.suite"; tail -2 "$work/r-$m.err")"; fi
+  else fail "serve --socket --replay --$m printed no export line: $(cat "$work/r-$m.err")"; fi
 done
 
 # No request at all: the recording's requests were never made.
 if serve idle "$bin" serve --socket "$work/idle.sock" --replay "$work/s.trace"; then
   stop; rc=$?
   [ $rc -eq 3 ] && grep -q "recorded request(s) were not made" "$work/idle.err" \
-    && ok "serve --replay with no client: a departure at SIGINT (exit 3)" || no "idle replay: rc $rc, $(tail -2 "$work/idle.err")"
-else no "serve --replay (idle) did not start"; fi
+    && ok "serve --replay with no client: a departure at SIGINT (exit 3)" || fail "idle replay: rc $rc, $(tail -2 "$work/idle.err")"
+else fail "serve --replay (idle) did not start"; fi
 
 # The options that configure a machine are refused with --replay.
 out=$("$bin" serve --socket "$work/x.sock" --replay "$work/s.trace" --fixture fixtures/default.yaml 2>&1); rc=$?
 [ $rc -ne 0 ] && grep -q "configures a simulated machine" <<<"$out" && ok "--replay refuses --fixture, saying why" \
-  || no "--replay --fixture: rc $rc: $out"
+  || fail "--replay --fixture: rc $rc: $out"
 
 # serve --socket --record-from, the node served to the daemon by an outer `i2osim run`.
 if serve rec "$bin" run -- "$bin" serve --socket "$work/rec.sock" --record-from /dev/i2o/ctl --trace "$work/rec.trace"; then
@@ -61,11 +57,10 @@ if serve rec "$bin" run -- "$bin" serve --socket "$work/rec.sock" --record-from 
   stop; rc=$?
   if [ $src -eq 0 ] && grep -q " 0 failed" "$work/rec.suite"; then
     ok "serve --socket --record-from passes the C suite to the node, recorded ($(wc -l <"$work/rec.trace") requests; daemon rc $rc)"
-  else no "serve --record-from: suite rc $src: $(tail -2 "$work/rec.suite"; tail -2 "$work/rec.err")"; fi
+  else fail "serve --record-from: suite rc $src: $(tail -2 "$work/rec.suite"; tail -2 "$work/rec.err")"; fi
   out=$("$bin" replay "$work/rec.trace" -- "$csuite/i2o-suite" 2>&1); rc=$?
   [ $rc -eq 0 ] && grep -q " 0 failed" <<<"$out" && ok "the serve --record-from trace replays" \
-    || no "replay of the serve --record-from trace (rc $rc): $(grep -v '^ok\|^#' <<<"$out" | tail -3)"
-else no "serve --socket --record-from printed no export line: $(cat "$work/rec.err")"; fi
+    || fail "replay of the serve --record-from trace (rc $rc): $(grep -v '^ok\|^#' <<<"$out" | tail -3)"
+else fail "serve --socket --record-from printed no export line: $(cat "$work/rec.err")"; fi
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+summary
