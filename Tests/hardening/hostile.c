@@ -4,7 +4,8 @@
  *   hostile [-d DEVICE] matrix            every ioctl x bad inputs: the errno of docs/contract.md,
  *                                         observable state unchanged, the device still serving
  *   hostile [-d DEVICE] load C N [MAXSEC] C forked clients x N mixed ioctls (valid and invalid,
- *                                         events included); checks every result, counts events
+ *                                         events included), failing when no ioctl is answered for
+ *                                         30 s or the run passes MAXSEC; checks every result, counts events
  *                                         raised vs received per client, and the daemon's VmRSS
  *                                         (the parent process when run by `i2osim run`, or
  *                                         -p PID) after a warm-up vs after the run
@@ -310,6 +311,7 @@ struct shared {
     volatile int registered, done;
     volatile long raised;          /* FIELD_MODIFIED events raised (successful PARMSETs), all clients */
     volatile long ops, unexpected;
+    volatile long answered;        /* ioctls answered so far, all clients (the watchdog's progress) */
 };
 
 static void wait_for(volatile int *counter, int n) {
@@ -333,6 +335,7 @@ static int client(int index, int clients, int n, struct shared *sh, int expect_e
     long received = 0, raised = 0;
     int lost = 0;
     for (int i = 0; i < n; i++) {
+        __atomic_add_fetch(&sh->answered, 1, __ATOMIC_RELAXED);
         seed = seed * 1103515245u + 12345u;
         unsigned pick = (seed >> 16) % 16;
         unsigned len = 4096;
@@ -391,7 +394,9 @@ static int client(int index, int clients, int n, struct shared *sh, int expect_e
 }
 
 static int run_clients(int clients, int n, int expect_events, struct shared *sh) {
+    long answered = sh->answered;   /* the watchdog's count goes on across runs */
     memset((void *)sh, 0, sizeof *sh);
+    sh->answered = answered;
     pid_t pids[1024];
     for (int c = 0; c < clients; c++) {
         pids[c] = fork();
@@ -406,18 +411,44 @@ static int run_clients(int clients, int n, int expect_events, struct shared *sh)
     return bad_clients;
 }
 
+/* The watchdog: every WATCH_SECONDS the clients must have had ioctls answered since the last look
+ * (a daemon that hangs or deadlocks fails within that time), and the whole run must end within
+ * MAXSEC (a daemon that crawls). Either way the run fails, and only hostile and its clients are
+ * killed: load() puts them in a process group of their own. */
+#define WATCH_SECONDS 30
+static struct shared *watched;
+static unsigned watch_left;
+
+static void give_up(const char *m, size_t len) {
+    write(2, m, len);
+    kill(0, SIGKILL);
+}
+
 static void on_alarm(int sig) {
     (void)sig;
-    static const char m[] = "hostile: load run exceeded its time bound\n0 passed, 1 failed\n";
-    write(2, m, sizeof m - 1);
-    kill(0, SIGKILL);
+    static long last = -1;
+    long now = __atomic_load_n(&watched->answered, __ATOMIC_RELAXED);
+    if (now == last) {
+        static const char m[] = "hostile: no ioctl answered in 30 s: the daemon hangs\n0 passed, 1 failed\n";
+        give_up(m, sizeof m - 1);
+    }
+    if (watch_left <= WATCH_SECONDS) {
+        static const char m[] = "hostile: load run exceeded its time bound\n0 passed, 1 failed\n";
+        give_up(m, sizeof m - 1);
+    }
+    last = now;
+    watch_left -= WATCH_SECONDS;
+    alarm(WATCH_SECONDS);
 }
 
 static int load(int clients, int n, int maxsec, pid_t daemon) {
     if (clients > 1024) clients = 1024;
     struct shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    setpgid(0, 0);
+    watched = sh;
+    watch_left = (unsigned)maxsec;
     signal(SIGALRM, on_alarm);
-    alarm((unsigned)maxsec);
+    alarm(WATCH_SECONDS);
     struct timespec t0, t1;
     /* Warm-up: every code path once per client, then the daemon's memory is measured. */
     int bad_warm = run_clients(clients, n / 10 > 0 ? n / 10 : 1, 1, sh);
