@@ -83,5 +83,13 @@ enum Workloads {
                     engine.withMachine { machine in machine.iops[0]?.raiseEvent(tid: TID(rawValue: 0), indicator: EventIndicator(rawValue: 0x4000_0000), data: [1, 2, 3, 4]) }
                 }, pointerStruct: false),
                 Workload(name: "VALIDATE", kind: .validate, argument: 0, pointerStruct: false)]
+            + [true, false].map { write in
+                // 64 KiB BsaBlockWrite / BsaBlockRead through PASSTHRU to the default machine's RAID-1
+                // (TID 0x203), as bench-client's bsawrite / bsaread; the reply area reset before each.
+                let w = blockWorkload(&mem, name: write ? "BSAWRITE 64 KiB" : "BSAREAD 64 KiB", write: write, tid: 0x203,
+                                      bytes: 65536, at: 0)
+                return Workload(name: w.name, kind: .passthru, argument: w.argument,
+                                prepare: { _, m, _, _ in m.setU32(16 << 16, at: w.msg + 10 * 4) })
+            }
     }
 }

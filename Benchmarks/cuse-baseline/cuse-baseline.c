@@ -9,6 +9,11 @@
 //             out {reslen, resbuf[65536]}; call 3: *reslen + a canned result list of
 //             RESULT_BYTES (the size i2osim answers FieldGet 0xF100 with).               3 calls
 //   VALIDATE  call 1: 0.                                                                1 call
+//   PASSTHRU  call 1: retry in {struct}; call 2: + the frame's word 0; call 3: + the S words and the
+//             reply area's word 0; call 4: + the host→IOP SGL buffers and the probes of the small
+//             out ranges, out {reply area, IOP→host buffers} (smallest first); call 5: a canned
+//             success reply of 6 words over the reply area's own bytes, canned bytes in the
+//             IOP→host buffers. (A 64 KiB BsaBlockWrite/Read moves its 64 KiB as through i2osim.) 5 calls
 //
 //   cuse-baseline NAME RESULT_BYTES [STATS_FILE]
 // Prints `ready: /dev/NAME` once the node exists. With STATS_FILE, appends
@@ -85,6 +90,78 @@ static void retry(fuse_req_t req, const struct iovec *in, size_t nin, const stru
 	fuse_reply_ioctl_retry(req, in, nin, out, nout);
 }
 
+// PASSTHRU's rounds, as i2osim's engine asks for them (IoctlEngine/Passthru.swift, the CUSE
+// transport's RetryRounds.swift): out ranges of at most 4 KiB are also read in (probed), and the
+// out ranges are given smallest first. Answers 0 (the reply frame says success) or -errno.
+#define PROBE_LIMIT 4096
+static int passthru(fuse_req_t req, void *arg, const void *in_buf, size_t in_size, size_t out_size) {
+	struct i2o_cmd_passthru p;
+	struct iovec in[40], out[40];
+	size_t nin = 0, nout = 0;
+	in[nin++] = (struct iovec){arg, sizeof p};
+	if (in_size < sizeof p) { retry(req, in, nin, NULL, 0); return 1; }
+	memcpy(&p, in_buf, sizeof p);
+	const unsigned char *got = (const unsigned char *)in_buf + sizeof p;
+	size_t left = in_size - sizeof p;
+	in[nin++] = (struct iovec){p.msg, 4};
+	if (left < 4) { retry(req, in, nin, NULL, 0); return 1; }
+	uint32_t w0;
+	memcpy(&w0, got, 4);
+	size_t size = w0 >> 16;
+	if (size < 3 || size > 128) return -EINVAL;
+	unsigned char *reply_at = (unsigned char *)p.msg + size * 4;
+	in[nin++] = (struct iovec){p.msg, size * 4};
+	in[nin++] = (struct iovec){reply_at, 4};
+	if (left < 4 + size * 4 + 4) { retry(req, in, nin, NULL, 0); return 1; }
+	uint32_t frame[128], rw0;
+	memcpy(frame, got + 4, size * 4);
+	memcpy(&rw0, got + 4 + size * 4, 4);
+	size_t reply_bytes = (rw0 >> 16 < 128 ? rw0 >> 16 : 128) * 4;
+	// The SGL (simple elements to the end of the frame): host→IOP buffers in, IOP→host out.
+	size_t offset = w0 >> 4 & 0xF, need = 4 + size * 4 + 4, out_bytes = 0;
+	struct iovec writes[32];
+	size_t nw = 0;
+	if (offset != 0) {
+		if (offset >= size || (size - offset) % 2 != 0 || (size - offset) / 2 > 30) return -EINVAL;
+		for (size_t at = offset; at < size; at += 2) {
+			uint32_t flags = frame[at] >> 24, count = frame[at] & 0xFFFFFF;
+			void *user = (void *)(uintptr_t)frame[at + 1];
+			if ((flags & 0x30) != 0x10) return -EINVAL;
+			if (count == 0) continue;
+			if (flags & 0x04) { in[nin++] = (struct iovec){user, count}; need += count; }
+			else writes[nw++] = (struct iovec){user, count};
+		}
+	}
+	if (reply_bytes > 0) writes[nw++] = (struct iovec){reply_at, reply_bytes};
+	for (size_t i = 0; i < nw; i++)
+		if (writes[i].iov_len <= PROBE_LIMIT) { in[nin++] = writes[i]; need += writes[i].iov_len; }
+	for (size_t i = 0; i < nw; i++) {   // smallest first, stable
+		size_t j = nout;
+		while (j > 0 && out[j - 1].iov_len > writes[i].iov_len) { out[j] = out[j - 1]; j--; }
+		out[j] = writes[i];
+		nout++;
+		out_bytes += writes[i].iov_len;
+	}
+	if (left < need || out_size < out_bytes) { retry(req, in, nin, out, nout); return 1; }
+	// The reply: each out range whole; the reply area is a 6-word success reply over its own bytes.
+	static __thread unsigned char data[2 * 65536 + 512];
+	if (out_bytes > sizeof data) return -ENOMEM;
+	uint32_t reply[6] = {6u << 16 | (w0 & 0xFF00) | 0x01, frame[1], frame[2], size > 3 ? frame[3] : 0, 0, 0};
+	for (size_t at = offset; offset != 0 && at < size; at += 2) reply[5] += frame[at] & 0xFFFFFF;
+	size_t pos = 0;
+	for (size_t i = 0; i < nout; i++) {
+		if (out[i].iov_base == reply_at) {
+			memcpy(data + pos, got + need - reply_bytes, reply_bytes);   // the probe: the area's own bytes
+			memcpy(data + pos, reply, reply_bytes < sizeof reply ? reply_bytes : sizeof reply);
+		} else {
+			memcpy(data + pos, canned + 4, out[i].iov_len < sizeof canned - 4 ? out[i].iov_len : sizeof canned - 4);
+		}
+		pos += out[i].iov_len;
+	}
+	fuse_reply_ioctl(req, 0, data, pos);
+	return 0;
+}
+
 static void b_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info *fi, unsigned flags,
                     const void *in_buf, size_t in_size, size_t out_size) {
 	(void)flags;
@@ -122,6 +199,13 @@ static void b_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info *f
 		memcpy(canned, &len, 4);   // *reslen, then the result list (canned[4...])
 		__atomic_add_fetch(&c->ioctls, 1, __ATOMIC_RELAXED);
 		fuse_reply_ioctl(req, 0, canned, 4 + result_bytes);
+		return;
+	}
+	case I2OPASSTHRU: {
+		int rc = passthru(req, arg, in_buf, in_size, out_size);
+		if (rc == 1) return;
+		__atomic_add_fetch(&c->ioctls, 1, __ATOMIC_RELAXED);
+		if (rc < 0) fuse_reply_err(req, -rc);
 		return;
 	}
 	default:

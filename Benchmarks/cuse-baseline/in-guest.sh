@@ -3,8 +3,8 @@
 #   in-guest.sh I2OSIM BENCH_CLIENT CUSE_BASELINE SECONDS SWIFT_BASELINE
 # 1. start-up: `i2osim serve` start → its `ready:` line, against `cuse-baseline` start → its
 #    `ready:` line, and `i2osim --help` start → exit (best of 3 each);
-# 2. per ioctl: latency (bench-client lat, 1 thread; GETIOPS, PARMGET and VALIDATE the best of three
-#    runs per daemon, in turn) and daemon calls per ioctl (the daemons'
+# 2. per ioctl: latency (bench-client lat, 1 thread; GETIOPS, PARMGET, VALIDATE and the 64 KiB
+#    BsaBlockWrite/Read through PASSTHRU the best of three runs per daemon, in turn) and daemon calls per ioctl (the daemons'
 #    stats files: I2OSIM_CUSE_STATS for i2osim, the third argument of cuse-baseline) through
 #    /dev/i2o/ctl (i2osim) and /dev/i2obase (the C server) in the same boot; and the latency of the
 #    C server's code written in Swift (cuse-baseline-swift, /dev/i2oswift): what a Swift process
@@ -60,6 +60,18 @@ for op in getiops parmget validate; do
 		measure swift /dev/i2oswift /tmp/swift.stats $op $swift_pid >>/tmp/runs.swift
 	done
 	for who in i2osim baseline swift; do
+		while read -r line; do echo "$(echo "$line" | kv p50_ns) $line"; done </tmp/runs.$who | sort -n | head -1 | cut -d' ' -f2-
+		: >/tmp/runs.$who
+	done
+done
+# 64 KiB BsaBlockWrite / BsaBlockRead through PASSTHRU: i2osim (the default machine's RAID-1, its
+# data in memory) against the C server moving the same bytes in the same rounds; as above.
+for op in bsawrite bsaread; do
+	for _ in 1 2 3; do
+		measure i2osim /dev/i2o/ctl /tmp/i2osim.stats $op $serve_pid >>/tmp/runs.i2osim
+		measure baseline /dev/i2obase /tmp/base.stats $op $base_pid >>/tmp/runs.baseline
+	done
+	for who in i2osim baseline; do
 		while read -r line; do echo "$(echo "$line" | kv p50_ns) $line"; done </tmp/runs.$who | sort -n | head -1 | cut -d' ' -f2-
 		: >/tmp/runs.$who
 	done
