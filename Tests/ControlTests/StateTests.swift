@@ -93,10 +93,7 @@ import Testing
     @Test func parmsetIoctlWritesBeforeReturning() throws {
         let dir = T.tempDir()
         defer { T.remove(dir) }
-        let base = try T.defaultMachine()
-        let state = try StateDirectory(path: dir, baseline: base)
-        let engine = Simulator(machine: Machine(base))
-        engine.attachState(state)
+        let (engine, state) = try T.simulatorKeepingState(in: dir)
         let f = engine.open()
         var value = Array("Volume".utf8); value += [UInt8](repeating: 0, count: 58)
         let ops = OperationList([ParamOperation(code: .fieldSet, group: 0xF102, fields: .indices([0]), values: value)]).encoded()
@@ -117,10 +114,7 @@ import Testing
     @Test func userCommandChangesAreWritten() throws {
         let dir = T.tempDir()
         defer { T.remove(dir) }
-        let base = try T.defaultMachine()
-        let state = try StateDirectory(path: dir, baseline: base)
-        let simulator = Simulator(machine: Machine(base))
-        simulator.attachState(state)
+        let (simulator, state) = try T.simulatorKeepingState(in: dir)
         let node = try #require(simulator.dptiNode(unit: 0))
         var mem = FakeUserMemory()
         // UtilParamsSet of 0xF102 field 0 ("Kept") on TID 0x203: operation list host→IOP, result IOP→host.

@@ -7,6 +7,7 @@ import I2OFormats
 import IOPModel
 import IoctlEngine
 import Faults
+import Persistence
 import Simulator
 
 enum T {
@@ -54,6 +55,15 @@ enum T {
         var s = [UInt8](); s.appendLE32(0); s.appendLE32(tid); s.appendLE32(mask)
         let arg = m.place(s)
         return try e.ioctl(file, command: IoctlCommand(.eventRegister, abi: .lp64).number, argument: arg, abi: .lp64, memory: &m)
+    }
+
+    /// The default machine keeping its state in `dir` (a state directory of its own).
+    static func simulatorKeepingState(in dir: String) throws -> (Simulator, StateDirectory) {
+        let base = try defaultMachine()
+        let state = try StateDirectory(path: dir, baseline: base)
+        let simulator = Simulator(machine: Machine(base))
+        simulator.attachState(state)
+        return (simulator, state)
     }
 
     /// A fresh directory under $TMPDIR; `defer { T.remove(dir) }` after it, so no test leaves one behind.

@@ -5,9 +5,8 @@ import Testing
 extension CLITests {
     /// A state directory whose state.json `--fresh-state` moves aside: a `notice` line in every run.
     private func stateDirectory() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("i2osim-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try "{}".write(to: dir.appendingPathComponent("state.json"), atomically: true, encoding: .utf8)
+        let dir = try scratchDirectory()
+        _ = try writeFile("{}", named: "state.json", in: dir)
         return dir
     }
 

@@ -27,14 +27,28 @@ func run(_ args: [String]) throws -> (status: Int32, out: String) {
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
+/// A fresh scratch directory for one test's files (removed by the caller: `defer { remove(dir) }`).
+func scratchDirectory() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("i2osim-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// Writes `text` as the file `name` in `dir` and returns its URL.
+func writeFile(_ text: String, named name: String, in dir: URL) throws -> URL {
+    let file = dir.appendingPathComponent(name)
+    try text.write(to: file, atomically: true, encoding: .utf8)
+    return file
+}
+
+/// A machine of one IOP with its executive alone (fixtures add `faults:` and the like after it).
+let executiveOnly = "machine: x\niops:\n  - unit: 0\n    devices:\n      - {tid: 0, class: EXECUTIVE}\n"
+
 @Suite struct CLITests {
     @Test func validateBrokenFixtureFails() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("i2osim-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let bad = dir.appendingPathComponent("bad.yaml")
-        try "machine: x\niops:\n  - unit: 0\n    devices:\n      - {tid: 0, class: EXECUTIVE}\n      - {tid: 8, class: BUS_ADAPTR}\n"
-            .write(to: bad, atomically: true, encoding: .utf8)
+        let bad = try writeFile(executiveOnly + "      - {tid: 8, class: BUS_ADAPTR}\n", named: "bad.yaml", in: dir)
         let (status, out) = try run(["validate", fixturePath("default.yaml"), bad.path])
         #expect(status != 0)
         #expect(out.contains("ok: \(fixturePath("default.yaml")) (1 IOP, 8 devices)"))
@@ -44,21 +58,14 @@ func run(_ args: [String]) throws -> (status: Int32, out: String) {
     /// A bad `faults:` rule is a fixture error like any other: validate names its line (as run does)
     /// instead of saying "ok" to a fixture run and serve then refuse.
     @Test func validateChecksTheFaultRules() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("i2osim-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let bad = dir.appendingPathComponent("faults.yaml")
-        try """
-        machine: x
-        iops:
-          - unit: 0
-            devices:
-              - {tid: 0, class: EXECUTIVE}
+        let bad = try writeFile(executiveOnly + """
         faults:
           - {ioctl: I2OPARMGET, action: errno, errno: EIO}
           - ioctl: I2OSWDL
             action: erno
-        """.write(to: bad, atomically: true, encoding: .utf8)
+        """, named: "faults.yaml", in: dir)
         let line = "\(bad.path):9: faults[1].action: unknown action 'erno' (did you mean errno?); one of: errno, status"
         let (status, out) = try run(["validate", bad.path])
         #expect(status == 1)
@@ -69,20 +76,13 @@ func run(_ args: [String]) throws -> (status: Int32, out: String) {
     }
 
     @Test func showListsTheFaultRules() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("i2osim-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let fixture = dir.appendingPathComponent("flaky.yaml")
-        try """
-        machine: x
-        iops:
-          - unit: 0
-            devices:
-              - {tid: 0, class: EXECUTIVE}
+        let fixture = try writeFile(executiveOnly + """
         faults:
           - {ioctl: I2OPARMGET, action: errno, errno: EIO, count: every, n: 10}
           - {iop: 0, function: ExecSwDownload, action: hang, count: once}
-        """.write(to: fixture, atomically: true, encoding: .utf8)
+        """, named: "flaky.yaml", in: dir)
         let validated = try run(["validate", fixture.path])
         #expect(validated.status == 0 && validated.out.contains("(1 IOP, 1 device, 2 fault rules)"), "\(validated.out)")
         let (status, out) = try run(["show", fixture.path])

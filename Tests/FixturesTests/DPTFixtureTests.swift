@@ -20,22 +20,14 @@ import IOPModel
     }
 
     @Test func inconsistentDescriptionsAreRefused() {
-        let text = """
-        machine: bad
-        iops:
-          - unit: 0
-            dpt:
-              controller: {model: 3200S}
+        let text = dptMachine("bad", """
               disks:
                 - {vendor: A, model: B, capacity_mb: 100, at: b0t7d0}
                 - {vendor: A, model: B, capacity_mb: 100, at: b0t1d0, status: broken}
               arrays:
                 - {raid: 1, members: [b0t1d0, b0t9d0]}
-        """
-        do {
-            _ = try FixtureLoader.load(text: text)
-            Issue.record("an inconsistent dpt: section loaded")
-        } catch {
+        """)
+        if let error = refusal(text, "an inconsistent dpt: section loaded") {
             let all = error.diagnostics.map(\.message).joined(separator: "\n")
             #expect(all.contains("no disk at 'b0t9d0'"))
             #expect(all.contains("unknown disk status 'broken'"))
@@ -45,12 +37,7 @@ import IOPModel
     }
 
     @Test func managedStateLoadsAndBadStateIsRefused() throws {
-        let good = """
-        machine: managed
-        iops:
-          - unit: 0
-            dpt:
-              controller: {model: 3200S}
+        let good = dptMachine("managed", """
               buses: [{initiator_id: 7}, {initiator_id: 7}]
               disks:
                 - {vendor: A, model: B, capacity_mb: 100, at: b0t0d0}
@@ -63,7 +50,7 @@ import IOPModel
               settings: {clock: 1700000000, alarm_sounding: true,
                          events: [{severity: 4, code: 0x001, time: 1700000001, message: "drive b0t1d0 failed"}],
                          flash: [{region: 2, offset: 0x10, hex: "01 02"}]}
-        """
+        """)
         let m = try FixtureLoader.load(text: good)
         let iop = try #require(m.iops.first)
         let c = try #require(iop.dpt)
@@ -72,12 +59,7 @@ import IOPModel
         #expect(c.settings.alarmSounding && c.settings.events.count == 1 && c.settings.flash.first?.bytes == [1, 2])
         #expect(iop.devices.map(\.tid.rawValue) == [0x000, 0x008, 0x009, 0x200, 0x201, 0x210, 0x220])
         #expect(c.arrayStatus(0) == .reconstruct && c.papStatus(disk: 1) == 0x24)
-        let bad = """
-        machine: bad
-        iops:
-          - unit: 0
-            dpt:
-              controller: {model: 3200S}
+        let bad = dptMachine("bad", """
               disks:
                 - {vendor: A, model: B, capacity_mb: 100, at: b0t0d0, tid: 0x201}
                 - {vendor: A, model: B, capacity_mb: 100, at: b0t1d0}
@@ -85,11 +67,8 @@ import IOPModel
                 - {raid: 1, members: [b0t0d0, b0t1d0], task: melt, magic: 0x80000000}
                 - {raid: 0, members: [b0t0d0], done: 3}
               settings: {nvram: {hex: "01 02"}, events: [{severity: 9, code: 0x777}]}
-        """
-        do {
-            _ = try FixtureLoader.load(text: bad)
-            Issue.record("a bad managed state loaded")
-        } catch {
+        """)
+        if let error = refusal(bad, "a bad managed state loaded") {
             let all = error.diagnostics.map(\.message).joined(separator: "\n")
             #expect(all.contains("unknown task 'melt'"), "\(all)")
             #expect(all.contains("out of range for a magic number"), "\(all)")
@@ -99,5 +78,22 @@ import IOPModel
             #expect(all.contains("unknown event code"), "\(all)")
             #expect(all.contains("both have TID"), "\(all)")
         }
+    }
+}
+
+/// A machine of one IOP whose DPT firmware is a 3200S; `body` goes on with its `dpt:` section
+/// (indented six spaces: `disks:`, `arrays:`…).
+private func dptMachine(_ name: String, _ body: String) -> String {
+    "machine: \(name)\niops:\n  - unit: 0\n    dpt:\n      controller: {model: 3200S}\n" + body
+}
+
+/// The loader's refusal of `text`; nil, with an issue recorded (`loaded`), when it loads.
+private func refusal(_ text: String, _ loaded: Comment, sourceLocation: SourceLocation = #_sourceLocation) -> FixtureError? {
+    do {
+        _ = try FixtureLoader.load(text: text)
+        Issue.record(loaded, sourceLocation: sourceLocation)
+        return nil
+    } catch {
+        return error
     }
 }

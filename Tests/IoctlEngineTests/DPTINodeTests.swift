@@ -39,6 +39,16 @@ struct DPTIHarness {
         return (r, mem.read(a, size + 16) ?? [])
     }
 
+    /// `read`, expecting success and exactly `size` bytes written (the 16 after them untouched);
+    /// the bytes written.
+    mutating func readStruct(_ command: DPTIoctl, size: Int, _ why: Comment? = nil,
+                             sourceLocation: SourceLocation = #_sourceLocation) -> [UInt8] {
+        let (r, b) = read(command, size: size)
+        #expect(r == .success, sourceLocation: sourceLocation)
+        #expect(Array(b[size...]) == [UInt8](repeating: 0xEE, count: 16), why, sourceLocation: sourceLocation)
+        return Array(b.prefix(size))
+    }
+
     /// I2OUSRCMD on `frame` followed by a reply area of `replyWords` words, its MessageSize `replySize`
     /// (default: `replyWords`): the result, the reply area.
     mutating func userCommand(_ frame: [UInt32], replyWords: Int = 20, replySize: Int? = nil) -> (IoctlResult, [UInt32]) {
@@ -87,10 +97,8 @@ struct DPTIHarness {
     func signatureIsTheDriversInTheCallersLayout(_ abi: CallerABI) {
         var h = DPTIHarness(abi)
         let size = DPTSignature.byteCount(abi)
-        let (r, b) = h.read(.signature, size: size)
-        #expect(r == .success)
+        let b = h.readStruct(.signature, size: size)
         #expect(size == (abi == .lp64 ? 85 : 81))
-        #expect(Array(b[size...]) == [UInt8](repeating: 0xEE, count: 16))
         let s = DPTSignature.decode(b, abi: abi)
         #expect(s == DPTSignature.driver(abi))
         #expect(s?.text == "Adaptec Linux I2O RAID Driver" && s?.operatingSystems == 0x0100_0000 && s?.fileType == 2)
@@ -102,9 +110,7 @@ struct DPTIHarness {
     func controllerInfoNamesTheUnitAndItsPCISlot(_ abi: CallerABI) {
         var h = DPTIHarness(abi)
         let size = DPTHBAInfo.byteCount(abi)
-        let (r, b) = h.read(.controllerInfo, size: size)
-        #expect(r == .success)
-        #expect(Array(b[size...]) == [UInt8](repeating: 0xEE, count: 16), "writes drvrHBAinfo_S, not the CtrlInfo its number names")
+        let b = h.readStruct(.controllerInfo, size: size, "writes drvrHBAinfo_S, not the CtrlInfo its number names")
         let info = DPTHBAInfo.decode(b, abi: abi)
         #expect(info == DPTHBAInfo(hbaNumber: 0, baseAddress: 0, blinkState: 0, pciBus: 1, pciDevice: 5, interrupt: 0))
         #expect(info?.hbaFlags == 7 && info?.length == 0)
@@ -117,10 +123,8 @@ struct DPTIHarness {
     func systemInfoIsLinuxOnPCI(_ abi: CallerABI) {
         var h = DPTIHarness(abi)
         let size = DPTSystemInfo.byteCount(abi)
-        let (r, b) = h.read(.systemInfo, size: size)
-        #expect(r == .success)
+        let b = h.readStruct(.systemInfo, size: size)
         #expect(size == (abi == .lp64 ? 100 : 92))
-        #expect(Array(b[size...]) == [UInt8](repeating: 0xEE, count: 16))
         #expect(DPTSystemInfo.decode(b, abi: abi) == DPTSystemInfo.driver(abi))
         #expect(b.prefix(size) == DPTSystemInfo.driver(abi).encode(abi)[...])
         #expect(h.ioctl(.systemInfo, FakeUserMemory.unmapped) == .error(.EFAULT))

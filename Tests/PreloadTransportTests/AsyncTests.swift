@@ -35,10 +35,7 @@ private let usr2Received = Atomic<Int>(0)
 
     /// VALIDATE on the toy backend: an event queued to the file after `ms` milliseconds.
     static func queueEvent(_ c: RawClient, afterMilliseconds ms: UInt64 = 0) -> Bool {
-        var req: [UInt8] = []
-        req.appendLE(UInt32(0x8004_6908)); req.appendLE(UInt32(0)); req.appendLE(ms)
-        req.appendLE(UInt64(0)); req.appendLE(UInt32(0)); req.appendLE(UInt32(0))
-        c.send(4, req)
+        c.send(4, ProtocolTests.ioctlHead(0x8004_6908, argument: ms))
         return c.receive()?.type == 104
     }
 

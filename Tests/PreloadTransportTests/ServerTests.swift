@@ -12,12 +12,19 @@ import Synchronization
 import Testing
 
 @Suite struct ProtocolTests {
+    /// The head of an IOCTL frame (type 4): the command, the argument, then one range of the
+    /// caller's memory sent eagerly (address, length, flags: 1 readable, 2 writable); its bytes follow.
+    static func ioctlHead(_ command: UInt32, argument: UInt64, range: UInt64 = 0, count: UInt32 = 0, flags: UInt32 = 0) -> [UInt8] {
+        var req: [UInt8] = []
+        req.appendLE(command); req.appendLE(UInt32(0)); req.appendLE(argument)
+        req.appendLE(range); req.appendLE(count); req.appendLE(flags)
+        return req
+    }
+
     /// An IOCTL frame (type 4) of HRTGET from a 64-bit caller: struct i2o_cmd_hrtlct at 0x4000 (iop,
     /// resbuf 0x5000, *reslen 0x6000), sent eagerly, readable and writable.
     static func hrtgetFrame(iop: UInt32) -> [UInt8] {
-        var req: [UInt8] = []
-        req.appendLE(UInt32(0xC018_6901)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x4000))
-        req.appendLE(UInt64(0x4000)); req.appendLE(UInt32(24)); req.appendLE(UInt32(3))
+        var req = ioctlHead(0xC018_6901, argument: 0x4000, range: 0x4000, count: 24, flags: 3)
         req.appendLE(iop); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x5000)); req.appendLE(UInt64(0x6000))
         return req
     }
@@ -143,18 +150,14 @@ import Testing
         let d = try ToyDaemon()
         let c = try RawClient(path: d.server.socketPath)
         _ = try #require(c.openDevice())
-        var req: [UInt8] = []
-        req.appendLE(UInt32(0x8020_6900)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x7000))
-        req.appendLE(UInt64(0x7000)); req.appendLE(UInt32(32)); req.appendLE(UInt32(3))
+        var req = Self.ioctlHead(0x8020_6900, argument: 0x7000, range: 0x7000, count: 32, flags: 3)
         c.send(4, req + [UInt8](repeating: 0xEE, count: 32))
         let store = try #require(c.receive())
         #expect(store.type == 103 && le64(store.body, 0) == 0x7000 && store.body.count == 40 && store.body[8] == 1)
         let result = try #require(c.receive())
         #expect(result.type == 104 && le32(result.body, 4) == 0)
         // Same with the struct reported not writable: EFAULT, nothing stored.
-        req = []
-        req.appendLE(UInt32(0x8020_6900)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x7000))
-        req.appendLE(UInt64(0x7000)); req.appendLE(UInt32(32)); req.appendLE(UInt32(1))
+        req = Self.ioctlHead(0x8020_6900, argument: 0x7000, range: 0x7000, count: 32, flags: 1)
         c.send(4, req + [UInt8](repeating: 0, count: 32))
         let r2 = try #require(c.receive())
         #expect(r2.type == 104 && le32(r2.body, 4) == 14)
@@ -207,10 +210,8 @@ import Testing
         do {
             let c = try RawClient(path: d.server.socketPath)
             _ = try #require(c.openDevice())
-            var req: [UInt8] = []
-            req.appendLE(UInt32(0xC018_6901)); req.appendLE(UInt32(0)); req.appendLE(UInt64(0x4000))
-            req.appendLE(UInt64(0x4000)); req.appendLE(UInt32(24)); req.appendLE(UInt32(3))
-            c.send(4, req + [UInt8](repeating: 0, count: 24))
+            c.send(4, ProtocolTests.ioctlHead(0xC018_6901, argument: 0x4000, range: 0x4000, count: 24, flags: 3)
+                   + [UInt8](repeating: 0, count: 24))
             #expect(c.receive()?.type == 102)
         }   // closed here, NEED unanswered
         #expect(eventually { d.server.openFileCount == 1 && d.backend.openCount == 1 })

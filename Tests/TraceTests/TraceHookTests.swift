@@ -39,11 +39,16 @@ func le64(_ v: UInt64) -> [UInt8] { var b = [UInt8](); b.appendLE64(v); return b
 
 @Suite struct TraceHookTests {
     func engine() throws -> Simulator { Simulator(machine: Machine(try FixtureLoader.loadDefault())) }
-
-    @Test func hrtGetIsTracedWithArgumentsRoundsFramesAndStores() throws {
+    /// The default machine traced into a `Collector`.
+    func tracedEngine() throws -> (Simulator, Collector) {
         let e = try engine()
         let c = Collector()
         e.tracer = c
+        return (e, c)
+    }
+
+    @Test func hrtGetIsTracedWithArgumentsRoundsFramesAndStores() throws {
+        let (e, c) = try tracedEngine()
         let f = e.open()
         var m = FlatMemory()
         // struct i2o_cmd_hrtlct at 0x1000: iop 0, resbuf 0x2000, reslen 0x1800 (= 4096)
@@ -69,9 +74,7 @@ func le64(_ v: UInt64) -> [UInt8] { var b = [UInt8](); b.appendLE64(v); return b
     }
 
     @Test func unknownIoctlIsTracedWithItsRawBytes() throws {
-        let e = try engine()
-        let c = Collector()
-        e.tracer = c
+        let (e, c) = try tracedEngine()
         let f = e.open()
         var m = FlatMemory()
         m.put([0xDE, 0xAD, 0xBE, 0xEF, 1, 2, 3, 4], at: 0x1000)
