@@ -50,11 +50,7 @@ public enum FaultRules {
         if r.has("group") { m.group = try r.u16("group") }
         if r.has("file") { m.file = try r.u64("file") }
 
-        let kindName = try r.has("action") ? r.string("action") : "errno"
-        guard let kind = FaultAction.Kind(rawValue: kindName.lowercased()) else {
-            throw Request.unknown("action", "action", kindName, among: FaultAction.Kind.allCases.map(\.rawValue), orNumber: false)
-        }
-        try refuseOthers(r, actionKeys, except: kind, what: "action", name: \.rawValue)
+        let kind: FaultAction.Kind = try choice(r, "action", default: .errno, keys: actionKeys)
         var a = FaultAction(kind: kind)
         switch kind {
         case .errno:
@@ -83,11 +79,7 @@ public enum FaultRules {
         }
         if let p = a.problem { throw ControlError(p) }
 
-        let countName = try r.has("count") ? r.string("count") : "always"
-        guard let ck = FaultCount.Kind(rawValue: countName.lowercased()) else {
-            throw Request.unknown("count", "count", countName, among: FaultCount.Kind.allCases.map(\.rawValue), orNumber: false)
-        }
-        try refuseOthers(r, countKeys, except: ck, what: "count", name: \.rawValue)
+        let ck: FaultCount.Kind = try choice(r, "count", default: .always, keys: countKeys)
         var c = FaultCount(kind: ck)
         switch ck {
         case .times, .every: c.n = Int(try r.u32("n"))
@@ -104,6 +96,18 @@ public enum FaultRules {
     }
 
     /// Refuses a key that belongs to another action (count) than `kind`: it would be ignored.
+    /// The kind named by `key` (any case; `fallback` without it), the keys that go with the other
+    /// kinds (`keys`) refused.
+    private static func choice<K: RawRepresentable & CaseIterable & Hashable>(_ r: Request, _ key: String, default fallback: K,
+                                                                            keys: [K: [String]]) throws -> K where K.RawValue == String {
+        let name = try r.has(key) ? r.string(key) : fallback.rawValue
+        guard let kind = K(rawValue: name.lowercased()) else {
+            throw Request.unknown(key, key, name, among: K.allCases.map(\.rawValue), orNumber: false)
+        }
+        try refuseOthers(r, keys, except: kind, what: key, name: \.rawValue)
+        return kind
+    }
+
     private static func refuseOthers<K: Hashable>(_ r: Request, _ table: [K: [String]], except kind: K, what: String,
                                                   name: (K) -> String) throws {
         for (other, keys) in table where other != kind {

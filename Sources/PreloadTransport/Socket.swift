@@ -70,29 +70,27 @@ final class FrameSocket {
             inbox.replaceSubrange(0..<tail - head, with: inbox[head..<tail])
             tail -= head; head = 0
         }
-        while tail - head < n {
-            let frameStarted = tail > head
-            do {
-                let got = try fd.receive(into: &inbox, at: tail)
-                if got == 0 { return closed(frameStarted: frameStarted, allowEOF: allowEOF) }
-                tail += got
-            } catch {
-                return failed(error, frameStarted: frameStarted, allowEOF: allowEOF)
-            }
-        }
-        return .ok
+        return receive(into: &inbox, from: &tail, to: head + n, frameStart: head, allowEOF: allowEOF)
     }
 
     /// Reads `buffer[done...]` exactly.
     private func readExact(_ buffer: inout [UInt8], from done: Int) -> ExactOutcome {
         var done = done
-        while done < buffer.count {
+        return receive(into: &buffer, from: &done, to: buffer.count, frameStart: -1, allowEOF: false)
+    }
+
+    /// Receives into `buffer` from `position` on until `end`. EOF while nothing lies past
+    /// `frameStart` (no byte of a frame yet) is `.eof` when allowed; inside a frame it is a failure.
+    private func receive(into buffer: inout [UInt8], from position: inout Int, to end: Int, frameStart: Int,
+                         allowEOF: Bool) -> ExactOutcome {
+        while position < end {
+            let frameStarted = position > frameStart
             do {
-                let got = try fd.receive(into: &buffer, at: done)
-                if got == 0 { return closed(frameStarted: true, allowEOF: false) }
-                done += got
+                let got = try fd.receive(into: &buffer, at: position)
+                if got == 0 { return closed(frameStarted: frameStarted, allowEOF: allowEOF) }
+                position += got
             } catch {
-                return failed(error, frameStarted: true, allowEOF: false)
+                return failed(error, frameStarted: frameStarted, allowEOF: allowEOF)
             }
         }
         return .ok

@@ -78,14 +78,18 @@ public final class KernelControlDevice: ControlDevice {
         return .success(Self.read(p, 32))
     }
 
-    public func table(lct: Bool, iop: UInt32) -> Result<[UInt8], Errno> {
-        var size = 4096
-        for _ in 0..<8 {
+    /// A call of an ioctl that answers ENOBUFS with the length it needs in `*reslen`: tried with
+    /// `size` bytes, then with what it asked for, at most `tries` times. `prepare` places the
+    /// struct, the result buffer and `*reslen` (set here to `size`) in the arena; the result's bytes.
+    private func growing(_ kind: IoctlCommand.Kind, from size: Int, tries: Int,
+                         _ prepare: (Arena, Int) -> (arg: UnsafeMutableRawPointer, buf: UnsafeMutableRawPointer, len: UnsafeMutableRawPointer)?)
+        -> Result<[UInt8], Errno> {
+        var size = size
+        for _ in 0..<tries {
             let a = Arena()
-            guard let s = a.allocate(24), let buf = a.allocate(size), let len = a.allocate(4) else { return .failure(.ENOMEM) }
-            Self.put(s, IoctlStructs.HrtLct(iop: iop, resbuf: Self.addr(buf), reslen: Self.addr(len)).encoded(.lp64))
+            guard let (s, buf, len) = prepare(a, size) else { return .failure(.ENOMEM) }
             Self.put32(len, 0, UInt32(size))
-            if let e = call(lct ? .lctGet : .hrtGet, s) {
+            if let e = call(kind, s) {
                 if e == .ENOBUFS { size = Int(Self.get32(len)); continue }
                 return .failure(e)
             }
@@ -94,23 +98,23 @@ public final class KernelControlDevice: ControlDevice {
         return .failure(.ENOBUFS)
     }
 
+    public func table(lct: Bool, iop: UInt32) -> Result<[UInt8], Errno> {
+        growing(lct ? .lctGet : .hrtGet, from: 4096, tries: 8) { a, size in
+            guard let s = a.allocate(24), let buf = a.allocate(size), let len = a.allocate(4) else { return nil }
+            Self.put(s, IoctlStructs.HrtLct(iop: iop, resbuf: Self.addr(buf), reslen: Self.addr(len)).encoded(.lp64))
+            return (s, buf, len)
+        }
+    }
+
     public func paramsGet(iop: UInt32, tid: UInt32, operations: [UInt8]) -> Result<[UInt8], Errno> {
-        var size = 65536
-        for _ in 0..<4 {
-            let a = Arena()
+        growing(.parmGet, from: 65536, tries: 4) { a, size in
             // i2osim reserves 64 KiB at resbuf whatever *reslen says (the buffer the IOP gets).
             guard let s = a.allocate(40), let ops = a.bytes(operations), let buf = a.allocate(max(size, 65536)), let len = a.allocate(4)
-            else { return .failure(.ENOMEM) }
+            else { return nil }
             Self.put(s, IoctlStructs.PsetGet(iop: iop, tid: tid, opbuf: Self.addr(ops), oplen: UInt32(operations.count),
                                              resbuf: Self.addr(buf), reslen: Self.addr(len)).encoded(.lp64))
-            Self.put32(len, 0, UInt32(size))
-            if let e = call(.parmGet, s) {
-                if e == .ENOBUFS { size = Int(Self.get32(len)); continue }
-                return .failure(e)
-            }
-            return .success(Self.read(buf, min(size, Int(Self.get32(len)))))
+            return (s, buf, len)
         }
-        return .failure(.ENOBUFS)
     }
 
     public func swUpload(iop: UInt32, swType: UInt8, swID: UInt32, fragment: UInt32) -> Result<(bytes: [UInt8], size: Int, fragments: Int), Errno> {
@@ -127,21 +131,12 @@ public final class KernelControlDevice: ControlDevice {
     }
 
     public func html(iop: UInt32, tid: UInt32, page: UInt32, query: [UInt8]) -> Result<[UInt8], Errno> {
-        var size = 16384
-        for _ in 0..<4 {
-            let a = Arena()
-            guard let s = a.allocate(48), let buf = a.allocate(size), let len = a.allocate(4), let q = a.bytes(query)
-            else { return .failure(.ENOMEM) }
+        growing(.html, from: 16384, tries: 4) { a, size in
+            guard let s = a.allocate(48), let buf = a.allocate(size), let len = a.allocate(4), let q = a.bytes(query) else { return nil }
             Self.put(s, IoctlStructs.HTML(iop: iop, tid: tid, page: page, resbuf: Self.addr(buf), reslen: Self.addr(len),
                                           qbuf: query.isEmpty ? 0 : Self.addr(q), qlen: UInt32(query.count)).encoded(.lp64))
-            Self.put32(len, 0, UInt32(size))
-            if let e = call(.html, s) {
-                if e == .ENOBUFS { size = Int(Self.get32(len)); continue }
-                return .failure(e)
-            }
-            return .success(Self.read(buf, min(size, Int(Self.get32(len)))))
+            return (s, buf, len)
         }
-        return .failure(.ENOBUFS)
     }
 
     public func passthru(iop: UInt32, words: [UInt32], bufferBytes: Int) -> Result<[UInt32], Errno> {

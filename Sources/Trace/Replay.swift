@@ -139,28 +139,28 @@ public final class ReplayBackend: ControlNode, @unchecked Sendable {
 
     public func write(_ file: OpenFileID, count: Int, by caller: Int32?) -> IoctlResult {
         lock.lock(); defer { lock.unlock() }
-        settlePending(PendingKey(caller, file), caller: caller)
-        if divergence != nil { return .error(.EIO) }
-        let candidates = candidateIndices(file) { $0.op == "write" }
-        guard let i = candidates.first(where: { records[$0].count == count }) else {
-            diverge(expected: candidates.first, received: "write(\(count)) on \(file)", difference: "no recorded write(\(count)) here", caller: caller)
-            return .error(.EIO)
-        }
-        consume(i, file: file)
+        guard let i = replayed("write", count: count, on: file, by: caller) else { return .error(.EIO) }
         return records[i].ioctlResult ?? .error(.EIO)
     }
 
     public func read(_ file: OpenFileID, capacity: Int, by caller: Int32?) -> ReadResult {
         lock.lock(); defer { lock.unlock() }
+        guard let i = replayed("read", count: capacity, on: file, by: caller) else { return .error(.EIO) }
+        return records[i].readResult ?? .error(.EIO)
+    }
+
+    /// The recorded `op` ("read" or "write") of `count` bytes on `file` that comes next, consumed;
+    /// nil after a divergence (this one reported when there is none such). Under the lock.
+    private func replayed(_ op: String, count: Int, on file: OpenFileID, by caller: Int32?) -> Int? {
         settlePending(PendingKey(caller, file), caller: caller)
-        if divergence != nil { return .error(.EIO) }
-        let candidates = candidateIndices(file) { $0.op == "read" }
-        guard let i = candidates.first(where: { records[$0].count == capacity }) else {
-            diverge(expected: candidates.first, received: "read(\(capacity)) on \(file)", difference: "no recorded read(\(capacity)) here", caller: caller)
-            return .error(.EIO)
+        if divergence != nil { return nil }
+        let candidates = candidateIndices(file) { $0.op == op }
+        guard let i = candidates.first(where: { records[$0].count == count }) else {
+            diverge(expected: candidates.first, received: "\(op)(\(count)) on \(file)", difference: "no recorded \(op)(\(count)) here", caller: caller)
+            return nil
         }
         consume(i, file: file)
-        return records[i].readResult ?? .error(.EIO)
+        return i
     }
 
     public func ioctl(_ request: IoctlRequest, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
