@@ -70,9 +70,13 @@ extension IOP {
     }
 
     /// The block storage class's functions (BsaStatusCheck 0x25 … BsaBlockReassign 0x71).
+    /// (A switch, not an array literal's `contains`: that builds the array on every request.)
     static func isBlockStorageFunction(_ f: I2OFunction) -> Bool {
-        [.bsaStatusCheck, .bsaDeviceReset, .bsaBlockRead, .bsaBlockWrite, .bsaBlockWriteVerify, .bsaMediaVerify, .bsaCacheFlush,
-         .bsaMediaMount, .bsaMediaEject, .bsaMediaLock, .bsaMediaUnlock, .bsaPowerMgt, .bsaBlockReassign].contains(f)
+        switch f {
+        case .bsaStatusCheck, .bsaDeviceReset, .bsaBlockRead, .bsaBlockWrite, .bsaBlockWriteVerify, .bsaMediaVerify, .bsaCacheFlush,
+             .bsaMediaMount, .bsaMediaEject, .bsaMediaLock, .bsaMediaUnlock, .bsaPowerMgt, .bsaBlockReassign: true
+        default: false
+        }
     }
 
     /// Executive class functions (0xA0–0xDF), which only TID 0 accepts.
