@@ -99,13 +99,7 @@ public final class PassThroughBackend: ControlNode, @unchecked Sendable {
     public func read(_ file: OpenFileID, capacity: Int, by caller: Int32?) -> ReadResult {
         let start = Self.now()
         var buf = [UInt8](repeating: 0, count: max(0, min(capacity, 1 << 20)))
-        let fd = fd(file)
-        let n = buf.withUnsafeMutableBytes { raw in
-            Result { () throws(SystemPackage.Errno) in
-                guard let fd else { throw .badFileDescriptor }
-                return try fd.readSome(into: raw, retryOnInterrupt: false)
-            }
-        }
+        let n = buf.withUnsafeMutableBytes { raw in onDescriptor(file) { fd throws(SystemPackage.Errno) in try fd.readSome(into: raw, retryOnInterrupt: false) } }
         let r: ReadResult
         switch n {
         case let .success(n): r = .data(Array(buf.prefix(n)))
@@ -118,16 +112,19 @@ public final class PassThroughBackend: ControlNode, @unchecked Sendable {
         return r
     }
 
+    /// `body` on the real node's descriptor of `file` (EBADF when it has none), as a `Result`.
+    private func onDescriptor(_ file: OpenFileID, _ body: (FileDescriptor) throws(SystemPackage.Errno) -> Int)
+        -> Result<Int, SystemPackage.Errno> {
+        Result { () throws(SystemPackage.Errno) in
+            guard let fd = fd(file) else { throw .badFileDescriptor }
+            return try body(fd)
+        }
+    }
+
     public func write(_ file: OpenFileID, count: Int, by caller: Int32?) -> IoctlResult {
         let start = Self.now()
         let buf = [UInt8](repeating: 0, count: max(0, min(count, 1 << 20)))
-        let fd = fd(file)
-        let n = buf.withUnsafeBytes { raw in
-            Result { () throws(SystemPackage.Errno) in
-                guard let fd else { throw .badFileDescriptor }
-                return try fd.writeSome(raw, retryOnInterrupt: false)
-            }
-        }
+        let n = buf.withUnsafeBytes { raw in onDescriptor(file) { fd throws(SystemPackage.Errno) in try fd.writeSome(raw, retryOnInterrupt: false) } }
         let r: IoctlResult
         switch n {
         case let .success(n): r = .value(Int32(n))
