@@ -173,6 +173,13 @@ public struct Machine: Sendable {
         iops = Dictionary(d.iops.map { ($0.unit, IOP($0, media: media)) }, uniquingKeysWith: { a, _ in a })
     }
     public var units: [IOPUnit] { iops.keys.sorted() }
+    /// Whether IOP `unit` exists — without copying it out (`iops[unit] != nil` copies the whole
+    /// IOP, a retain and a release of each of its parts, on every request).
+    public func hasIOP(_ unit: IOPUnit) -> Bool { iops.index(forKey: unit) != nil }
+    /// `body` of IOP `unit` in place (borrowed, not copied); nil when there is no such IOP.
+    public func withIOP<R>(_ unit: IOPUnit, _ body: (IOP) -> R) -> R? {
+        iops.index(forKey: unit).map { body(iops.values[$0]) }
+    }
     /// `milliseconds` of every IOP's firmware clock go by (`IOP.advanceFirmwareClock`).
     /// - Returns: whether any module's tasks changed anything.
     @discardableResult

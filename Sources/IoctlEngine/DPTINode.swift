@@ -30,7 +30,7 @@ public final class DPTINode: ControlNode {
     /// The node of IOP `unit` of `engine`'s machine; nil when the machine has no such IOP.
     /// `saveState`: the simulator's state directory (`Simulator.dptiNode`).
     public init?(engine: Engine, unit: IOPUnit, saveState: (@Sendable () -> Bool)? = nil) {
-        guard engine.peek({ $0.machine.iops[unit] != nil }) else { return nil }
+        guard engine.peek({ $0.machine.hasIOP(unit) }) else { return nil }
         self.engine = engine
         self.unit = unit
         self.saveState = saveState
@@ -87,7 +87,7 @@ public final class DPTINode: ControlNode {
     public func ioctl(_ request: IoctlRequest, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         guard state.withLock({ $0.files.contains(request.file) }) else { return .error(.EBADF) }
         // adpt_ioctl finds no HBA of this minor (the machine was replaced without this IOP): ENXIO.
-        guard engine.peek({ $0.machine.iops[unit] != nil }) else { return .error(.ENXIO) }
+        guard engine.peek({ $0.machine.hasIOP(unit) }) else { return .error(.ENXIO) }
         // An x86_64 kernel's compat switch passes a 32-bit caller's number on only when it is one
         // of the 64-bit numbers; adpt_ioctl then writes the 64-bit layouts.
         let abi: CallerABI = compat ? .lp64 : request.abi

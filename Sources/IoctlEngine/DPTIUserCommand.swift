@@ -45,7 +45,7 @@ extension DPTINode {
         var elements: [DPTIElement] = []
         var failure: Errno?
         if offset != 0 {
-            let inbound = engine.peek { $0.machine.iops[unit].map { Int($0.inboundFrameSize.rawValue) } } ?? 0
+            let inbound = engine.peek { $0.machine.withIOP(unit) { Int($0.inboundFrameSize.rawValue) } } ?? 0
             // (size·4 − offset·4) / 8 in the driver's u32 arithmetic: an offset past the frame wraps.
             let count = offset > size ? Int.max : (size - offset) / 2
             guard count <= DPTILimits.sgTableSize(inboundFrameWords: inbound) else { return .error(.EINVAL) }
@@ -74,7 +74,7 @@ extension DPTINode {
         if words.count < 4 { words += [UInt32](repeating: 0, count: 4 - words.count) }
 
         let step: Step = engine.locked { s in
-            guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
+            guard s.machine.hasIOP(unit) else { return .fail(.ENXIO) }
             let bus = s.bus()
             var mapped: [(DPTIElement, UInt64)] = []
             for e in elements {

@@ -27,7 +27,7 @@ extension EngineState {
     mutating func driverTable(_ function: I2OFunction, unit: IOPUnit) -> TableRead {
         guard var tables = driverTables(of: unit) else { return .failed(.ETIMEDOUT) }
         if function == .execHrtGet { return .bytes(tables.hrt) }
-        if let indicator = machine.iops[unit]?.lctChangeIndicator, indicator != tables.lctChangeIndicator,
+        if let indicator = machine.withIOP(unit, \.lctChangeIndicator), indicator != tables.lctChangeIndicator,
            case let .bytes(lct) = readTable(.execLctNotify, unit: unit, capacity: 1 << 16, for: nil, byDriver: true) {
             tables.lct = lct
             tables.lctChangeIndicator = indicator
@@ -40,7 +40,7 @@ extension EngineState {
     /// replaced machine). nil when the IOP does not answer.
     private mutating func driverTables(of unit: IOPUnit) -> DriverTables? {
         if let t = driverTables[unit] { return t }
-        guard let indicator = machine.iops[unit]?.lctChangeIndicator,
+        guard let indicator = machine.withIOP(unit, \.lctChangeIndicator),
               case let .bytes(hrt) = readTable(.execHrtGet, unit: unit, capacity: 1 << 16, for: nil, byDriver: true),
               case let .bytes(lct) = readTable(.execLctNotify, unit: unit, capacity: 1 << 16, for: nil, byDriver: true)
         else { return nil }

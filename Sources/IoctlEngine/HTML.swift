@@ -22,7 +22,7 @@ extension Personality {
         let qlen = Int(a.qlen)
         // `qbuf` is fetched only when the IOP and TID checks before it will pass, so a bad `qbuf`
         // never hides their ENXIO, in any transport.
-        let checksPass = call.engine.peek { s in s.machine.iops[unit].map { EngineState.knows($0, tid: a.tid) } ?? false }
+        let checksPass = call.engine.peek { s in s.machine.withIOP(unit) { EngineState.knows($0, tid: a.tid) } ?? false }
         let readQuery = qlen > 0 && qlen <= Limits.htmlQueryBytes && checksPass
         let initial = call.engine.peek { s in EngineState.pageBound(s.machine.iops[unit], tid: a.tid, page: a.page, queryBytes: qlen) }
         return try call.run(reserve: initial, memory: &memory, ranges: { n in

@@ -144,7 +144,7 @@ extension KernelPersonality {
         let a = IoctlStructs.HrtLct(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
         var initial = call.engine.peek { s in
-            s.machine.iops[unit].map { function == .execHrtGet ? $0.hrt.byteCount : $0.lctByteCount } ?? 0
+            s.machine.withIOP(unit) { function == .execHrtGet ? $0.hrt.byteCount : $0.lctByteCount } ?? 0
         }
         if copyOnShort {
             // The copy may be as long as *reslen: learn it before reserving.
@@ -159,7 +159,7 @@ extension KernelPersonality {
             // (the refusal, and the length to write to *reslen with ENOBUFS)
             let early: (Errno, UInt32?)? = call.engine.locked { s in
                 guard a.resbuf != 0 else { return (.EFAULT, nil) }
-                guard s.machine.iops[unit] != nil else { return (.ENXIO, nil) }
+                guard s.machine.hasIOP(unit) else { return (.ENXIO, nil) }
                 guard case let .bytes(table) = s.driverTable(function, unit: unit) else { return nil }
                 let length = transform(table).count
                 return length > Int(capacity) ? (.ENOBUFS, UInt32(length)) : nil
@@ -173,7 +173,7 @@ extension KernelPersonality {
         }, unchecked: [.u32(a.reslen)], decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
-            guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
+            guard s.machine.hasIOP(unit) else { return .fail(.ENXIO) }
             switch s.driverTable(function, unit: unit) {
             case let .failed(e): return .fail(e)
             case let .tooSmall(n): return .grow(n)
@@ -325,7 +325,7 @@ extension KernelPersonality {
         let size = Self.fragmentSize(swlen: swlen, maxfrag: maxfrag, curfrag: curfrag)
         guard a.buf != 0, Kernel.accessOK(a.buf, size, abi: call.abi) else { return .error(.EFAULT) }
         let unit = IOPUnit(rawValue: a.iop)
-        guard call.engine.peek({ $0.machine.iops[unit] != nil }) else { return .error(.ENXIO) }
+        guard call.engine.peek({ $0.machine.hasIOP(unit) }) else { return .error(.ENXIO) }
         guard kernel.allocatesFragment(size) else { return .error(.ENOMEM) }
         // The kernel ignores a faulting copy (zeroes go to the IOP); a CUSE transport cannot read
         // past a fault and carry on, so here — in every transport alike — the fault is EFAULT.
@@ -337,7 +337,7 @@ extension KernelPersonality {
         }
         let kernel = self.kernel
         return call.engine.locked { s in
-            guard s.machine.iops[unit] != nil else { return .error(.ENXIO) }
+            guard s.machine.hasIOP(unit) else { return .error(.ENXIO) }
             let bus = s.bus()
             let address = bus.map(fragment)
             let frame = EngineState.swFrame(.execSwDownload, a, maxfrag: maxfrag, curfrag: curfrag, swlen: swlen,
@@ -357,13 +357,13 @@ extension KernelPersonality {
         guard a.buf != 0 else { return .error(.EFAULT) }
         if kernel == .linux24 { guard Kernel.accessOK(a.buf, size, abi: call.abi) else { return .error(.EFAULT) } }
         let unit = IOPUnit(rawValue: a.iop)
-        guard call.engine.peek({ $0.machine.iops[unit] != nil }) else { return .error(.ENXIO) }
+        guard call.engine.peek({ $0.machine.hasIOP(unit) }) else { return .error(.ENXIO) }
         guard kernel.allocatesFragment(size) else { return .error(.ENOMEM) }
         let kernel = self.kernel
         // An upload changes nothing in the IOP: post first, reserve `buf` only when there is
         // something to copy (a round trip here reruns the request harmlessly).
         let (outcome, bytes): (PostWait, [UInt8]) = call.engine.locked { s in
-            guard s.machine.iops[unit] != nil else { return (.failed(.ENXIO), []) }
+            guard s.machine.hasIOP(unit) else { return (.failed(.ENXIO), []) }
             let bus = s.bus()
             let address = bus.map(zeroes: Int(size))
             let frame = EngineState.swFrame(.execSwUpload, a, maxfrag: maxfrag, curfrag: curfrag, swlen: swlen,
@@ -386,7 +386,7 @@ extension KernelPersonality {
         let unit = IOPUnit(rawValue: a.iop)
         let kernel = self.kernel
         return call.engine.locked { s in
-            guard s.machine.iops[unit] != nil else { return .error(.ENXIO) }
+            guard s.machine.hasIOP(unit) else { return .error(.ENXIO) }
             let frame = MessageFrame(function: .execSwRemove, target: .executive, initiatorContext: EngineState.initiatorContext,
                                      payload: [UInt32(a.flags) << 24 | UInt32(a.swType) << 16, swlen, a.swID])
             return kernel.postWait(s.post(frame, to: unit, memory: BusMemory(), for: call.scope)).isOK ? .success : .error(.ETIMEDOUT)
@@ -400,7 +400,7 @@ extension KernelPersonality {
         let unit = IOPUnit(rawValue: UInt32(truncatingIfNeeded: call.argument))
         let kernel = self.kernel
         return call.engine.locked { s in
-            guard s.machine.iops[unit] != nil else { return .error(.ENXIO) }
+            guard s.machine.hasIOP(unit) else { return .error(.ENXIO) }
             let frame = MessageFrame(function: .execConfigValidate, target: TID(rawValue: UInt16(unit.rawValue & 0xFFF)),
                                      initiatorContext: EngineState.initiatorContext)
             return kernel.postWait(s.post(frame, to: unit, memory: BusMemory(), for: call.scope)).isOK ? .success : .error(.ETIMEDOUT)

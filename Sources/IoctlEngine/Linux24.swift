@@ -53,7 +53,7 @@ struct Linux24Personality: KernelPersonality {
         // a bad `qbuf` never hides their errno (under CUSE a range that faults fails the whole call).
         let early: Errno? = call.engine.peek { s in
             guard a.resbuf != 0 else { return .EFAULT }
-            guard s.machine.iops[unit] != nil else { return .ENXIO }
+            guard s.machine.hasIOP(unit) else { return .ENXIO }
             return qlen <= KernelLimits.kmallocBytes ? nil : .ENOMEM
         }
         if let early { return .error(early) }
@@ -67,7 +67,7 @@ struct Linux24Personality: KernelPersonality {
         }, unchecked: [.u32(a.reslen)], decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
-            guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
+            guard s.machine.hasIOP(unit) else { return .fail(.ENXIO) }
             guard qlen <= KernelLimits.kmallocBytes else { return .fail(.ENOMEM) }
             let bus = s.bus()
             var query: [UInt8]?

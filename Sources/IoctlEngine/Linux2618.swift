@@ -180,7 +180,7 @@ extension Linux2618Personality {
         }
 
         let step: Step = call.engine.locked { s in
-            guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
+            guard s.machine.hasIOP(unit) else { return .fail(.ENXIO) }
             let bus = s.bus()
             var words = userWords
             while words.count < MessageFrame.headerWords { words.append(0) }

@@ -35,7 +35,7 @@ extension Personality {
         // `opbuf` is fetched only when the IOP and TID checks before it will pass (an unknown IOP or
         // TID: limit 0), so a bad `opbuf` never hides their ENXIO, in any transport.
         let peekLimit = call.engine.peek { s in
-            s.machine.iops[unit].map { EngineState.knows($0, tid: a.tid) ? EngineState.maxOperationListBytes($0) : 0 } ?? 0
+            s.machine.withIOP(unit) { EngineState.knows($0, tid: a.tid) ? EngineState.maxOperationListBytes($0) : 0 } ?? 0
         }
         let oplen = Int(a.oplen)
         let readOps = oplen > 0 && oplen <= peekLimit

@@ -72,7 +72,7 @@ extension Personality {
         }
 
         let step: Step = call.engine.locked { s in
-            guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
+            guard s.machine.hasIOP(unit) else { return .fail(.ENXIO) }
             let bus = s.bus()
             var mapped: [(PassthruElement, UInt64)] = []
             for (k, e) in elements.enumerated() {
@@ -136,7 +136,7 @@ struct PassthruFrame {
         guard let raw = try call.fetchStruct(&memory) else { return .failure(.EFAULT) }
         let a = IoctlStructs.Passthru(raw, kind: call.command.kind, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
-        guard let inbound = call.engine.peek({ $0.machine.iops[unit]?.inboundFrameSize.rawValue }) else {
+        guard let inbound = call.engine.peek({ $0.machine.withIOP(unit) { $0.inboundFrameSize.rawValue } }) else {
             return .failure(.ENXIO)
         }
         guard let w0 = try memory.fetch([.u32(a.msg)], []).u32(0) else { return .failure(.EFAULT) }

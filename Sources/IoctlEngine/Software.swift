@@ -34,7 +34,7 @@ extension Personality {
         }
         let unit = IOPUnit(rawValue: a.iop)
         let result: IoctlResult = call.engine.locked { s in
-            guard s.machine.iops[unit] != nil else { return .error(.ENXIO) }
+            guard s.machine.hasIOP(unit) else { return .error(.ENXIO) }
             let bus = s.bus()
             let address = bus.map(fragment)
             let frame = EngineState.swFrame(.execSwDownload, a, maxfrag: maxfrag, curfrag: curfrag, swlen: swlen,
@@ -63,7 +63,7 @@ extension Personality {
             guard let swlen = got.u32(0), let maxfrag = got.u32(1), let curfrag = got.u32(2) else { return .fail(.EFAULT) }
             guard maxfrag <= 255, curfrag <= 255 else { return .fail(.EINVAL) }
             guard a.buf != 0 else { return .fail(.EFAULT) }
-            guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
+            guard s.machine.hasIOP(unit) else { return .fail(.ENXIO) }
             let bus = s.bus()
             let address = bus.map(zeroes: fragmentBytes)
             let frame = EngineState.swFrame(.execSwUpload, a, maxfrag: maxfrag, curfrag: curfrag, swlen: swlen,
@@ -90,7 +90,7 @@ extension Personality {
             (reads: [.u32(a.swlen)], writes: [.u32(a.swlen)])
         }, decide: { got, _, s in
             guard let swlen = got.u32(0) else { return .fail(.EFAULT) }
-            guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
+            guard s.machine.hasIOP(unit) else { return .fail(.ENXIO) }
             let frame = MessageFrame(function: .execSwRemove, target: .executive,
                                      initiatorContext: EngineState.initiatorContext,
                                      payload: [UInt32(a.flags) << 24 | UInt32(a.swType) << 16, swlen, a.swID])
@@ -105,7 +105,7 @@ extension Personality {
     func validate(_ call: IoctlCall, memory: inout some UserMemory) throws(NeedsRound) -> IoctlResult {
         let unit = IOPUnit(rawValue: UInt32(truncatingIfNeeded: call.argument))
         return call.engine.locked { s in
-            guard s.machine.iops[unit] != nil else { return .error(.ENXIO) }
+            guard s.machine.hasIOP(unit) else { return .error(.ENXIO) }
             let frame = MessageFrame(function: .execConfigValidate, target: .executive,
                                      initiatorContext: EngineState.initiatorContext)
             if let e = EngineState.failure(of: s.post(frame, to: unit, memory: BusMemory(), for: call.scope)) { return .error(e) }

@@ -12,7 +12,7 @@ extension Engine {
         let op = ParamOperation(code: .fieldSet, group: group, fields: .indices([field]), values: value)
         let list = OperationList([op]).encoded()
         let outcome: String? = locked { s in
-            guard s.machine.iops[unit] != nil else { return "no IOP \(unit.rawValue)" }
+            guard s.machine.hasIOP(unit) else { return "no IOP \(unit.rawValue)" }
             let bus = s.bus()
             let result = bus.map(zeroes: 4096)
             let frame = EngineState.paramsFrame(.utilParamsSet, tid: tid, operations: list, resultCapacity: 4096,

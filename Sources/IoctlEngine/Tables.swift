@@ -42,11 +42,11 @@ extension Personality {
         guard let raw = try call.fetchStruct(&memory) else { return .error(.EFAULT) }
         let a = IoctlStructs.HrtLct(raw, abi: call.abi)
         let unit = IOPUnit(rawValue: a.iop)
-        let initial = call.engine.peek { s in s.machine.iops[unit].map(size) ?? 0 }
+        let initial = call.engine.peek { s in s.machine.withIOP(unit, size) ?? 0 }
         return try call.run(reserve: initial, memory: &memory, ranges: { a.ranges(reserving: $0) }, decide: { got, reserved, s in
             guard let capacity = got.u32(0) else { return .fail(.EFAULT) }
             guard a.resbuf != 0 else { return .fail(.EFAULT) }
-            guard s.machine.iops[unit] != nil else { return .fail(.ENXIO) }
+            guard s.machine.hasIOP(unit) else { return .fail(.ENXIO) }
             switch s.readTable(function, unit: unit, capacity: reserved, for: call.scope) {
             case let .failed(e): return .fail(e)
             case let .tooSmall(n): return .grow(n)

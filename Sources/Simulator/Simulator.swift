@@ -65,7 +65,7 @@ public final class Simulator: Sendable {
     /// Fails IOP `unit` as a whole (true) or recovers it (false). - Returns: false for no such IOP.
     @discardableResult
     public func setIOPFailed(_ unit: IOPUnit, _ failed: Bool) -> Bool {
-        guard engine.machine.iops[unit] != nil else { return false }
+        guard engine.machine.hasIOP(unit) else { return false }
         faults.setFailed(unit, failed)
         return true
     }
