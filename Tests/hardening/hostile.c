@@ -311,7 +311,7 @@ struct shared {
     volatile int registered, done;
     volatile long raised;          /* FIELD_MODIFIED events raised (successful PARMSETs), all clients */
     volatile long ops, unexpected;
-    volatile long answered;        /* ioctls answered so far, all clients (the watchdog's progress) */
+    volatile long answered;        /* ioctls begun, all clients: each after the last was answered (the watchdog's progress) */
 };
 
 static void wait_for(volatile int *counter, int n) {
