@@ -32,6 +32,12 @@ unsigned hrtlct_learn(const struct hrtlct_kind *k)
 	return len;
 }
 
+void hrtlct_tail(const struct hrtlct_kind *k, unsigned got)
+{
+	long t = touched(g_res, got, BIG);
+	check_true(k->rows.tail, NULL, t < 0, "expected nothing past %u written, got byte %ld", got, t);
+}
+
 void hrtlct_short1(const struct hrtlct_kind *k, unsigned len)
 {
 	int err, rc;

@@ -9,37 +9,18 @@
 #include "suite.h"
 
 #define ROWS(X, X_CUSE) \
+	HRTLCT_ROWS(X, LCTGET, "lctget") \
 	/* id                       name                       documented    2.6.18        2.4           compat32 */ \
-	X(LCTGET_SHORT,            "lctget.short",            ERR(ENOBUFS), ERR(ENOBUFS), ERR(ENOBUFS), ERR(EINVAL), "LCTGET with *reslen 4") \
-	X(LCTGET_SHORT_RESLEN,     "lctget.short.reslen",     HOLDS,        HOLDS,        HOLDS,        SKIP,        "LCTGET short: the needed length is written to *reslen") \
-	X(LCTGET_SHORT_UNTOUCHED,  "lctget.short.untouched",  HOLDS,        HOLDS,        HOLDS,        SKIP,        "LCTGET short: nothing copied to resbuf") \
 	X(LCTGET_OK,               "lctget.ok",               OK,           OK,           OK,           SKIP,        "LCTGET with *reslen = the length learnt") \
 	X(LCTGET_RESLEN,           "lctget.reslen",           HOLDS,        HOLDS,        HOLDS,        SKIP,        "LCTGET: *reslen == the length learnt") \
 	X(LCTGET_TABLESIZE,        "lctget.tablesize",        HOLDS,        HOLDS,        HOLDS,        SKIP,        "LCT TableSize x 4 == *reslen") \
 	X(LCTGET_ENTRIES,          "lctget.entries",          HOLDS,        HOLDS,        HOLDS,        SKIP,        "LCT: (TableSize - 3) divisible by 9, every TableEntrySize 9") \
-	X(LCTGET_TAIL,             "lctget.tail",             HOLDS,        HOLDS,        HOLDS,        SKIP,        "LCTGET: bytes after *reslen untouched") \
 	X(LCTGET_HEADER,           "lctget.header",           HOLDS,        SKIP,         HOLDS,        SKIP,        "LCT word 1 == IopFlags, word 2 == CurrentChangeIndicator (executive group 0x0101)") \
-	X(LCTGET_SHORT1,           "lctget.short1",           ERR(ENOBUFS), ERR(ENOBUFS), ERR(ENOBUFS), SKIP,        "LCTGET with *reslen = length - 1") \
-	X(LCTGET_SHORT1_UNTOUCHED, "lctget.short1.untouched", HOLDS,        HOLDS,        HOLDS,        SKIP,        "LCTGET length-1: nothing copied, length written") \
-	X(LCTGET_NULLBUF,          "lctget.nullbuf",          ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL), "LCTGET with resbuf NULL") \
-	X(LCTGET_BADBUF,           "lctget.badbuf",           ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL), "LCTGET with a bad resbuf") \
 	X(LCTGET_SHORT_BADBUF,     "lctget.short.badbuf",     ERR(EFAULT),  ERR(ENOBUFS), ERR(ENOBUFS), ERR(EINVAL), "LCTGET with *reslen 4 and a bad resbuf: the kernels' ENOBUFS never touches resbuf") \
-	X(LCTGET_BADRESLEN,        "lctget.badreslen",        ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL), "LCTGET with a bad reslen pointer") \
-	X(LCTGET_NOIOP,            "lctget.noiop",            ERR(ENXIO),   ERR(ENXIO),   ERR(ENXIO),   ERR(EINVAL), "LCTGET on an IOP number with no IOP") \
-	X(LCTGET_BADSTRUCT,        "lctget.badstruct",        ERR(EFAULT),  ERR(EFAULT),  ERR(EFAULT),  ERR(EINVAL), "LCTGET with a bad struct pointer") \
-	X(LCTGET_EACH,             "lctget.each",             OK,           OK,           OK,           ERR(EINVAL), "LCTGET on every IOP GETIOPS reports") \
 	X(DISCOVER_DEVICE,         "discover.device",         HOLDS,        HOLDS,        HOLDS,        SKIP,        "the LCT has a device (TID != 0, not executive class)")
 DEFINE_ROWS(ROWS);
 
-static const struct hrtlct_kind lct = {
-	I2OLCTGET, "LCTGET", "LCT", 12, 1,
-	{
-		&rows[LCTGET_SHORT], &rows[LCTGET_SHORT_RESLEN], &rows[LCTGET_SHORT_UNTOUCHED],
-		&rows[LCTGET_SHORT1], &rows[LCTGET_SHORT1_UNTOUCHED],
-		&rows[LCTGET_NULLBUF], &rows[LCTGET_BADBUF], &rows[LCTGET_BADRESLEN], &rows[LCTGET_BADSTRUCT],
-		&rows[LCTGET_NOIOP], &rows[LCTGET_EACH],
-	},
-};
+static const struct hrtlct_kind lct = HRTLCT_KIND(LCTGET, "LCT", 12, 1);
 
 static int decode_lct(const uint8_t *b, unsigned len)
 {
@@ -152,8 +133,7 @@ static void run(void)
 			if ((le32(g_res + off) & 0xFFFF) != 9) { ok = 0; badent = off; }
 		check_true(&rows[LCTGET_ENTRIES], NULL, ok, "expected 9-word entries, got TableSize %u%s%u", ts,
 			   badent ? ", bad TableEntrySize at byte " : "", badent);
-		long t = touched(g_res, got, BIG);
-		check_true(&rows[LCTGET_TAIL], NULL, t < 0, "expected nothing past %u written, got byte %ld", got, t);
+		hrtlct_tail(&lct, got);
 		g_have_lct = decode_lct(g_res, got);
 		if (g_have_lct) {
 			note("LCT of IOP %u: %u bytes, %u entries, IopFlags 0x%08x, CurrentChangeIndicator 0x%08x",

@@ -82,13 +82,47 @@ struct hrtlct_kind {
 	int mult4;		/* the length is a multiple of 4 */
 	struct {
 		struct row *short4, *short4_reslen, *short4_untouched;	/* `prefix`.short, .short.* */
+		struct row *tail;
 		struct row *short1, *short1_untouched;
 		struct row *nullbuf, *badbuf, *badreslen, *badstruct, *noiop;
 		struct row *each;
 	} rows;
 };
+/* The rows of those checks, in a section's ROWS table: HRTLCT_ROWS(X, HRTGET, "hrtget") makes
+ * HRTGET_SHORT "hrtget.short" and the rest, the same contract for both ioctls (docs/kernels.md
+ * §HRTGET, §LCTGET: LCTGET's steps 1-4 are HRTGET's) but for one column pair: what the kernel
+ * personalities answer to .short.untouched and .short1.untouched, ID_KERNELS_UNTOUCHED. The
+ * kernels copy the whole HRT on ENOBUFS, past the end of a short buffer, so that is not checked
+ * there; LCTGET copies nothing. */
+#define HRTGET_KERNELS_UNTOUCHED SKIP
+#define LCTGET_KERNELS_UNTOUCHED HOLDS
+#define HRTLCT_ROWS(X, ID, prefix) \
+	/* id                     name                         documented    2.6.18                   2.4                      compat32 */ \
+	X(ID##_SHORT,             prefix ".short",             ERR(ENOBUFS), ERR(ENOBUFS),            ERR(ENOBUFS),            ERR(EINVAL), #ID " with *reslen 4") \
+	X(ID##_SHORT_RESLEN,      prefix ".short.reslen",      HOLDS,        HOLDS,                   HOLDS,                   SKIP,        #ID " short: the needed length is written to *reslen") \
+	X(ID##_SHORT_UNTOUCHED,   prefix ".short.untouched",   HOLDS,        ID##_KERNELS_UNTOUCHED,  ID##_KERNELS_UNTOUCHED,  SKIP,        #ID " short: nothing copied to resbuf") \
+	X(ID##_TAIL,              prefix ".tail",              HOLDS,        HOLDS,                   HOLDS,                   SKIP,        #ID ": bytes after *reslen untouched") \
+	X(ID##_SHORT1,            prefix ".short1",            ERR(ENOBUFS), ERR(ENOBUFS),            ERR(ENOBUFS),            SKIP,        #ID " with *reslen = length - 1") \
+	X(ID##_SHORT1_UNTOUCHED,  prefix ".short1.untouched",  HOLDS,        ID##_KERNELS_UNTOUCHED,  ID##_KERNELS_UNTOUCHED,  SKIP,        #ID " length-1: nothing copied, length written") \
+	X(ID##_NULLBUF,           prefix ".nullbuf",           ERR(EFAULT),  ERR(EFAULT),             ERR(EFAULT),             ERR(EINVAL), #ID " with resbuf NULL") \
+	X(ID##_BADBUF,            prefix ".badbuf",            ERR(EFAULT),  ERR(EFAULT),             ERR(EFAULT),             ERR(EINVAL), #ID " with a bad resbuf") \
+	X(ID##_BADRESLEN,         prefix ".badreslen",         ERR(EFAULT),  ERR(EFAULT),             ERR(EFAULT),             ERR(EINVAL), #ID " with a bad reslen pointer") \
+	X(ID##_NOIOP,             prefix ".noiop",             ERR(ENXIO),   ERR(ENXIO),              ERR(ENXIO),              ERR(EINVAL), #ID " on an IOP number with no IOP") \
+	X(ID##_BADSTRUCT,         prefix ".badstruct",         ERR(EFAULT),  ERR(EFAULT),             ERR(EFAULT),             ERR(EINVAL), #ID " with a bad struct pointer") \
+	X(ID##_EACH,              prefix ".each",              OK,           OK,                      OK,                      ERR(EINVAL), #ID " on every IOP GETIOPS reports")
+/* The section's struct hrtlct_kind, over those rows of its table `rows`: the ioctl I2O<ID>, its
+ * table's name, the shortest table and whether the length is a multiple of 4. */
+#define HRTLCT_KIND(ID, table, minlen, mult4) { \
+	I2O##ID, #ID, (table), (minlen), (mult4), { \
+		&rows[ID##_SHORT], &rows[ID##_SHORT_RESLEN], &rows[ID##_SHORT_UNTOUCHED], &rows[ID##_TAIL], \
+		&rows[ID##_SHORT1], &rows[ID##_SHORT1_UNTOUCHED], \
+		&rows[ID##_NULLBUF], &rows[ID##_BADBUF], &rows[ID##_BADRESLEN], &rows[ID##_BADSTRUCT], \
+		&rows[ID##_NOIOP], &rows[ID##_EACH], \
+	} }
 /* `prefix`.short: learn the length with *reslen 4. Returns it, or 0 when it is unknown. */
 unsigned hrtlct_learn(const struct hrtlct_kind *k);
+/* `prefix`.tail: the call that wrote *reslen `got` (at most BIG) wrote nothing past it in g_res. */
+void hrtlct_tail(const struct hrtlct_kind *k, unsigned got);
 /* `prefix`.short1: *reslen one less than the length `len` (0 = unknown). */
 void hrtlct_short1(const struct hrtlct_kind *k, unsigned len);
 /* `prefix`.nullbuf, .badbuf, .badreslen, .badstruct and .noiop. */
