@@ -1,5 +1,5 @@
 # Step 1 of scripts/fix-citations (GNU sed -E, LC_ALL=C): turn every citation of a document
-# that lives outside the repository into a marker the map (cite-map.sed) resolves:
+# that lives outside the repository into a marker the map (cite-map.txt) resolves:
 #   @@REF@@§N    the I2O ioctl reference (i2o-reference.md, "reference §N")
 #   @@DPT@@§N    the DPT firmware notes (dpt-firmware.md)
 #   @@CARDS@@§N  the real-card logs (real-cards.md)
