@@ -13,7 +13,8 @@
 //             reply area's word 0; call 4: + the host→IOP SGL buffers and the probes of the small
 //             out ranges, out {reply area, IOP→host buffers} (smallest first); call 5: a canned
 //             success reply of 6 words over the reply area's own bytes, canned bytes in the
-//             IOP→host buffers. (A 64 KiB BsaBlockWrite/Read moves its 64 KiB as through i2osim.) 5 calls
+//             IOP→host buffers; the host→IOP buffers' bytes copied into a disk in memory. (A 64 KiB
+//             BsaBlockWrite/Read moves its 64 KiB as through i2osim: one copy each way.)       5 calls
 //
 //   cuse-baseline NAME RESULT_BYTES [STATS_FILE]
 // Prints `ready: /dev/NAME` once the node exists. With STATS_FILE, appends
@@ -45,6 +46,9 @@
 static char node[256];
 static size_t result_bytes;
 static unsigned char canned[65536];
+// Where PASSTHRU's host→IOP bytes are stored (a BsaBlockWrite's data).
+#define DISK_BYTES (1 << 20)
+static unsigned char disk[DISK_BYTES];
 static const char *stats_path;
 
 struct counts { unsigned long calls, ioctls; };
@@ -118,7 +122,7 @@ static int passthru(fuse_req_t req, void *arg, const void *in_buf, size_t in_siz
 	memcpy(&rw0, got + 4 + size * 4, 4);
 	size_t reply_bytes = (rw0 >> 16 < 128 ? rw0 >> 16 : 128) * 4;
 	// The SGL (simple elements to the end of the frame): host→IOP buffers in, IOP→host out.
-	size_t offset = w0 >> 4 & 0xF, need = 4 + size * 4 + 4, out_bytes = 0;
+	size_t offset = w0 >> 4 & 0xF, need = 4 + size * 4 + 4, out_bytes = 0, to_iop = 0;
 	struct iovec writes[32];
 	size_t nw = 0;
 	if (offset != 0) {
@@ -128,7 +132,7 @@ static int passthru(fuse_req_t req, void *arg, const void *in_buf, size_t in_siz
 			void *user = (void *)(uintptr_t)frame[at + 1];
 			if ((flags & 0x30) != 0x10) return -EINVAL;
 			if (count == 0) continue;
-			if (flags & 0x04) { in[nin++] = (struct iovec){user, count}; need += count; }
+			if (flags & 0x04) { in[nin++] = (struct iovec){user, count}; need += count; to_iop += count; }
 			else writes[nw++] = (struct iovec){user, count};
 		}
 	}
@@ -143,6 +147,14 @@ static int passthru(fuse_req_t req, void *arg, const void *in_buf, size_t in_siz
 		out_bytes += writes[i].iov_len;
 	}
 	if (left < need || out_size < out_bytes) { retry(req, in, nin, out, nout); return 1; }
+	// The host→IOP bytes are kept, as a server that stores what is written must (one copy, into
+	// a disk of DISK_BYTES that the writes wrap around).
+	static __thread size_t disk_at;
+	for (size_t at = 0, n; at < to_iop; at += n) {
+		n = to_iop - at < DISK_BYTES - disk_at ? to_iop - at : DISK_BYTES - disk_at;
+		memcpy(disk + disk_at, got + 4 + size * 4 + 4 + at, n);
+		disk_at = (disk_at + n) % DISK_BYTES;
+	}
 	// The reply: each out range whole; the reply area is a 6-word success reply over its own bytes.
 	static __thread unsigned char data[2 * 65536 + 512];
 	if (out_bytes > sizeof data) return -ENOMEM;

@@ -82,6 +82,44 @@ public final class RAIDVolume: BlockTarget {
         }
     }
 
+    // Whole arrays: a request that lies in one stripe unit of a level without parity (a mirror's
+    // every request, RAID 0's and 10's within a unit) goes to the members as the array it is, so
+    // a medium that keeps whole chunks copies nothing and a mirror's copies share one array.
+
+    /// The place of a request that lies in one stripe unit without parity; nil for any other.
+    private func singlePlace(_ lba: UInt64, bytes: Int) throws(BlockError) -> RAIDLayout.Place? {
+        let blocks = try checkedBlocks(lba, bytes: bytes)
+        let p = layout.place(lba, upTo: blocks)
+        return p.parity == nil && p.blocks == blocks ? p : nil
+    }
+
+    public func read(_ lba: UInt64, blocks: Int) throws(BlockError) -> [UInt8] {
+        guard let p = try singlePlace(lba, bytes: blocks * blockSize) else {
+            var out = [UInt8](repeating: 0, count: blocks * blockSize)
+            try out.withBlockBytes { b throws(BlockError) in try read(lba, into: b) }
+            return out
+        }
+        return try state.withLock { s throws(BlockError) -> [UInt8] in
+            guard health(s) != .dead else { throw .notReady }
+            var last = BlockError.notReady
+            for k in p.members where valid(s, k, p.memberLBA, p.blocks) {
+                do { return try s.members[k].read(p.memberLBA, blocks: blocks) } catch { last = error }
+            }
+            throw last
+        }
+    }
+
+    public func write(_ lba: UInt64, _ bytes: [UInt8]) throws(BlockError) {
+        guard let p = try singlePlace(lba, bytes: bytes.count) else {
+            try bytes.withUnsafeBytes { b in Result { () throws(BlockError) in try write(lba, from: b) } }.get()
+            return
+        }
+        try state.withLock { s throws(BlockError) in
+            guard health(s) != .dead else { throw .notReady }
+            try writeCopies(s, p) { m throws(BlockError) in try m.write(p.memberLBA, bytes) }
+        }
+    }
+
     /// Calls `body` under the lock for each stripe unit a request of `bytes` bytes from `lba`
     /// touches: the unit's place and the request's bytes that lie in it.
     private func forEachPlace(_ lba: UInt64, bytes: Int,
@@ -143,15 +181,19 @@ public final class RAIDVolume: BlockTarget {
         }
     }
 
+    /// RAID 0, 1, 10: `body` writes to every copy that answers; a rebuilding one too, so it stays current.
+    private func writeCopies(_ s: State, _ p: RAIDLayout.Place, _ body: (Disk) throws(BlockError) -> Void) throws(BlockError) {
+        var wrote = false
+        for k in p.members where !s.members[k].isFailed {
+            try body(s.members[k])
+            wrote = true
+        }
+        if !wrote { throw .notReady }
+    }
+
     private func write(_ s: State, _ p: RAIDLayout.Place, _ data: UnsafeRawBufferPointer) throws(BlockError) {
         guard let parity = p.parity else {
-            // RAID 0, 1, 10: every copy that answers; a rebuilding one too, so it stays current.
-            var wrote = false
-            for k in p.members where !s.members[k].isFailed {
-                try s.members[k].write(p.memberLBA, from: data)
-                wrote = true
-            }
-            if !wrote { throw .notReady }
+            try writeCopies(s, p) { m throws(BlockError) in try m.write(p.memberLBA, from: data) }
             return
         }
         let k = p.members[0], lba = p.memberLBA

@@ -120,7 +120,7 @@ public final class CUSEIoctls: Sendable {
             finalReply = false
             return
         }
-        var memory = RetryRoundMemory(input: input.isEmpty ? [] : Array(input), outputCapacity: outSize)
+        var memory = RetryRoundMemory(borrowing: input, outputCapacity: outSize)
         let result: IoctlResult
         do {
             result = try node.ioctl(request, memory: &memory)

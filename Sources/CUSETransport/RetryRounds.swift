@@ -17,7 +17,10 @@ import I2ODevice
 /// buffers), which makes what the engine writes a prefix in every path it has.
 public struct RetryRoundMemory: UserMemory {
     /// Bytes the kernel fetched for this call: the read ranges of the previous retry, concatenated.
-    public let input: [UInt8]
+    /// Either borrowed from the kernel's request for the call (the transport: a 64 KiB write is not
+    /// copied whole only to be copied again range by range) or owned (tests, the benchmark).
+    private let borrowed: UnsafeRawBufferPointer?
+    private let owned: [UInt8]
     /// Room the kernel prepared for output: the total of the previous retry's write ranges.
     public let outputCapacity: Int
     private var consumed = 0
@@ -34,38 +37,67 @@ public struct RetryRoundMemory: UserMemory {
         public var bytes: [UInt8]
     }
 
+    /// A memory over a copy of `input`.
     public init(input: [UInt8], outputCapacity: Int) {
-        self.input = input
+        borrowed = nil
+        owned = input
         self.outputCapacity = outputCapacity
     }
+
+    /// A memory over the kernel's own input bytes, which must outlive it (one call: the
+    /// transport makes it, runs the engine and replies within the callback that got `input`).
+    public init(borrowing input: UnsafeRawBufferPointer, outputCapacity: Int) {
+        borrowed = input
+        owned = []
+        self.outputCapacity = outputCapacity
+    }
+
+    /// The input bytes, wherever they are.
+    @inline(__always)
+    private func withInput<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if let borrowed { return body(borrowed) }
+        return owned.withUnsafeBytes(body)
+    }
+    private var inputCount: Int { borrowed?.count ?? owned.count }
 
     public mutating func fetch(reads r: [UserRange], writes w: [UserRange]) throws(NeedsRound) -> [[UInt8]?] {
         try admit(reads: r, writes: w)
         var out: [[UInt8]?] = []
         out.reserveCapacity(r.count)
-        for range in r {
-            out.append(Array(input[consumed..<consumed + range.count]))
-            consumed += range.count
-        }
+        for range in r { out.append(take(range.count)) }
         return out
     }
 
-    /// A handful of ranges: the reads are spans of the kernel's input, nothing is copied.
+    /// A handful of ranges, copied out of the input once, into one buffer (a single range — a
+    /// write's data — becomes an array the engine hands on without another copy).
     public mutating func fetch(_ r: UserRanges, _ w: UserRanges) throws(NeedsRound) -> FetchedRanges {
         try admit(reads: r, writes: w)
-        var got = FetchedRanges(sharing: input)
-        for range in r {
-            got.appendSpan(consumed..<consumed + range.count)
-            consumed += range.count
+        var total = 0
+        for range in r { total += range.count }
+        var got = FetchedRanges(reservingCapacity: total)
+        let at = consumed
+        withInput { input in
+            var from = at
+            for range in r {
+                got.append(UnsafeRawBufferPointer(rebasing: input[from..<from + range.count]))
+                from += range.count
+            }
         }
+        consumed += total
         return got
     }
 
     /// One read (the ioctl's struct) without building lists when the input holds it.
     public mutating func fetch(_ range: UserRange) throws(NeedsRound) -> [UInt8]? {
         try admit(reads: CollectionOfOne(range), writes: EmptyCollection())
-        defer { consumed += range.count }
-        return Array(input[consumed..<consumed + range.count])
+        return take(range.count)
+    }
+
+    /// The next `count` bytes of the input (admitted: they are there).
+    private mutating func take(_ count: Int) -> [UInt8] {
+        let at = consumed
+        consumed += count
+        return withInput { [UInt8](UnsafeRawBufferPointer(rebasing: $0[at..<at + count])) }
     }
 
     /// Records `r` and `w` after every range asked so far, or throws the round that brings them
@@ -77,7 +109,7 @@ public struct RetryRoundMemory: UserMemory {
         for x in r { readBytes += x.count }
         for x in writes { writeBytes += x.count; if Self.isProbed(x) { readBytes += x.count } }
         for x in w { writeBytes += x.count; if Self.isProbed(x) { readBytes += x.count } }
-        guard readBytes <= input.count, writeBytes <= outputCapacity else {
+        guard readBytes <= inputCount, writeBytes <= outputCapacity else {
             // Two lists, each built once: the reads then the probes of the small writes; the writes
             // in output order.
             var allReads: [UserRange] = [], allWrites: [UserRange] = []
@@ -196,7 +228,9 @@ public struct RetryRoundMemory: UserMemory {
                 for k in 0...last {
                     let range = writes[order[k]]
                     if let original = probedOriginal(of: range), !original.isEmpty {
-                        original.withUnsafeBytes { out.baseAddress!.advanced(by: base).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                        withInput { input in
+                            out.baseAddress!.advanced(by: base).copyMemory(from: input.baseAddress! + original.lowerBound, byteCount: original.count)
+                        }
                     }
                     for t in 0..<n where owner[byAddress[t]] == k {
                         let s = stores[byAddress[t]]
@@ -229,15 +263,16 @@ public struct RetryRoundMemory: UserMemory {
 
     private struct Span { var start: UInt64, end: UInt64 }
 
-    /// The caller's bytes of probed out range `range`, which the kernel fetched after the reads
-    /// (the first probe equal to it); nil when it was not probed or the input stops short of it.
-    private func probedOriginal(of range: UserRange) -> ArraySlice<UInt8>? {
+    /// Where in the input the caller's bytes of probed out range `range` are, which the kernel
+    /// fetched after the reads (the first probe equal to it); nil when it was not probed or the
+    /// input stops short of it.
+    private func probedOriginal(of range: UserRange) -> Range<Int>? {
         guard Self.isProbed(range) else { return nil }
         var at = 0
         for r in reads { at += r.count }
         for p in writes where Self.isProbed(p) {
-            guard at + p.count <= input.count else { return nil }
-            if p == range { return input[at..<at + p.count] }
+            guard at + p.count <= inputCount else { return nil }
+            if p == range { return at..<at + p.count }
             at += p.count
         }
         return nil

@@ -79,10 +79,6 @@ public struct FetchedRanges: Sendable {
         buffer.reserveCapacity(capacity)
     }
 
-    /// An answer whose ranges lie in `buffer` already (`appendSpan`): nothing is copied.
-    @inlinable
-    public init(sharing buffer: [UInt8]) { self.buffer = buffer }
-
     /// The next range's bytes, copied in.
     @inlinable
     public mutating func append(_ bytes: ArraySlice<UInt8>) {
@@ -91,10 +87,11 @@ public struct FetchedRanges: Sendable {
     }
     @inlinable
     public mutating func append(_ bytes: [UInt8]) { append(bytes[...]) }
-    /// The next range is `buffer[span]` (of a `sharing` answer).
+    /// The next range's bytes, copied in from where a transport holds them.
     @inlinable
-    public mutating func appendSpan(_ span: Range<Int>) {
-        spans.append(UserRange(address: UInt64(span.lowerBound), count: span.count))
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        spans.append(UserRange(address: UInt64(buffer.count), count: bytes.count))
+        buffer.append(contentsOf: bytes)
     }
     /// The next range faults.
     @inlinable

@@ -152,7 +152,7 @@ public struct ByteReader: Sendable {
     }
 }
 
-extension Array where Element == UInt32 {
+extension Collection where Element == UInt32 {
     /// The words as little-endian bytes.
     public var littleEndianBytes: [UInt8] {
         var out = [UInt8](); out.reserveCapacity(count * 4)

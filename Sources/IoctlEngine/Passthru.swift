@@ -74,25 +74,24 @@ extension Personality {
         let step: Step = call.engine.locked { s in
             guard s.machine.hasIOP(unit) else { return .fail(.ENXIO) }
             let bus = s.bus()
-            var mapped: [(PassthruElement, UInt64)] = []
-            for (k, e) in elements.enumerated() {
+            for k in elements.indices {
                 // Host→IOP: the caller's bytes; IOP→host: room the IOP fills (zero until written, no copy).
-                let address = data[k].map { bus.map($0) } ?? bus.map(zeroes: e.count)
-                words[e.index + 1] = UInt32(truncatingIfNeeded: address)
-                mapped.append((e, address))
+                let address = data[k].map { bus.map($0) } ?? bus.map(zeroes: elements[k].count)
+                words[elements[k].index + 1] = UInt32(truncatingIfNeeded: address)
+                elements[k].bus = address
             }
             guard let reply = s.post(MessageFrame(words: words), to: unit, memory: bus, for: call.scope, passthru: true) else {
                 return .fail(.ETIMEDOUT)
             }
             var writes: UserWrites = []
             if reply.reqStatus == .success {
-                for (e, address) in mapped where e.flags & SGLFlags.hostToIOP.rawValue == 0 && e.count > 0 {
-                    writes.append(UserWrite(address: e.user, bytes: bus.read(address, count: e.count) ?? []))
+                for e in elements where e.flags & SGLFlags.hostToIOP.rawValue == 0 && e.count > 0 {
+                    writes.append(UserWrite(address: e.user, bytes: bus.read(e.bus, count: e.count) ?? []))
                 }
             }
             let replyWords = min(replyCapacity, reply.messageSize.rawValue, reply.words.count)
             if replyWords > 0 {
-                writes.append(UserWrite(address: replyAt, bytes: Array(reply.words.prefix(replyWords)).littleEndianBytes))
+                writes.append(UserWrite(address: replyAt, bytes: reply.words.prefix(replyWords).littleEndianBytes))
             }
             return .finish(writes, .success)
         }
@@ -103,12 +102,14 @@ extension Personality {
     }
 }
 
-/// One simple SGL element of a PASSTHRU frame: its word index, flag byte, byte count, user address.
+/// One simple SGL element of a PASSTHRU frame: its word index, flag byte, byte count, user address,
+/// and the bus address its buffer is mapped at once the frame is posted.
 struct PassthruElement: Sendable {
     var index: Int
     var flags: UInt8
     var count: Int
     var user: UInt64
+    var bus: UInt64 = 0
 }
 
 /// What the first three rounds of PASSTHRU fetch, in both personalities' order: the struct (→ EFAULT);

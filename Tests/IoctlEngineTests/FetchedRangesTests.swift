@@ -30,16 +30,18 @@ import Testing
         #expect(got.bytes(4) == nil && got.bytes(-1) == nil)
     }
 
-    @Test func sharingAnswerPointsIntoTheBuffer() {
-        var got = FetchedRanges(sharing: [0xAA, 1, 0, 0, 0, 7, 7])
-        got.appendSpan(1..<5)
-        got.appendFault()
-        got.appendSpan(5..<7)
-        #expect(got.u32(0) == 1 && got.bytes(1) == nil && got.bytes(2) == [7, 7])
-        var built = FetchedRanges(reservingCapacity: 6)
+    @Test func builtAnswerHoldsEachRangeInOrder() {
+        var built = FetchedRanges(reservingCapacity: 8)
         built.append([5, 0, 0, 0])
+        built.appendFault()
         built.append([3, 3][...])
-        #expect(built.u32(0) == 5 && built.bytes(1) == [3, 3])
+        let raw: [UInt8] = [0xAA, 7, 7]
+        raw.withUnsafeBytes { built.append(UnsafeRawBufferPointer(rebasing: $0[1...])) }
+        #expect(built.u32(0) == 5 && built.bytes(1) == nil && built.bytes(2) == [3, 3] && built.bytes(3) == [7, 7])
+        // A single range is the buffer itself.
+        var one = FetchedRanges(reservingCapacity: 2)
+        one.append([1, 2])
+        #expect(one.bytes(0) == [1, 2] && one.slice(0) == [1, 2][...])
     }
 
     /// The default `fetch(_:_:)` of a memory that answers only `fetch(reads:writes:)`.
