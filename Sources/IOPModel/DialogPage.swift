@@ -258,22 +258,33 @@ extension ParamFieldType {
 
 }
 
+/// Escaping HTML text and attribute values: the one spelling, for the dialog pages here and the
+/// web interface's pages (Sources/Web/HTML.swift).
+public enum HTMLText {
+    /// `s` with `&`, `<`, `>`, `"` and `'` as character references, and `{` too with `braces`.
+    public static func escape(_ s: String, braces: Bool = false, into out: inout String) {
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            case "{" where braces: out += "&#123;"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+    }
+}
+
 /// The dialog's HTML as it is written: markup, and text escaped once, here.
 struct DialogWriter {
     var bytes: [UInt8] = []
     mutating func raw(_ s: String) { bytes += s.utf8 }
     mutating func text(_ s: String) {
-        for c in s.utf8 {
-            switch c {
-            case UInt8(ascii: "&"): raw("&amp;")
-            case UInt8(ascii: "<"): raw("&lt;")
-            case UInt8(ascii: ">"): raw("&gt;")
-            case UInt8(ascii: "\""): raw("&quot;")
-            case UInt8(ascii: "'"): raw("&#39;")
-            case UInt8(ascii: "{"): raw("&#123;")   // no placeholder can come from a value
-            default: bytes.append(c)
-            }
-        }
+        var escaped = ""
+        HTMLText.escape(s, braces: true, into: &escaped)   // `{`: no placeholder can come from a value
+        raw(escaped)
     }
     mutating func element(_ name: String, _ content: String, attributes: String = "") {
         raw("<\(name)\(attributes.isEmpty ? "" : " " + attributes)>"); text(content); raw("</\(name)>")

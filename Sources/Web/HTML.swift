@@ -1,3 +1,5 @@
+import IOPModel
+
 /// Typed HTML: pages are trees of `Node`s built with `el(…) { … }`, and text and attribute values
 /// are escaped once, when the tree is rendered — no page is put together by concatenating strings.
 /// The only markup that is not escaped is `Node.trusted`, which takes a `StaticString`: text
@@ -12,33 +14,19 @@ public enum Node: Sendable {
 
     func render(into out: inout String) {
         switch self {
-        case let .text(s): Self.escape(s, into: &out)
+        case let .text(s): HTMLText.escape(s, into: &out)
         case let .trusted(s): out += s.description
         case let .element(name, attributes, children):
             out += "<" + name
             for (k, v) in attributes {
                 out += " " + k + "=\""
-                Self.escape(v, into: &out)
+                HTMLText.escape(v, into: &out)
                 out += "\""
             }
             out += ">"
             if Self.void.contains(name) { return }
             for c in children { c.render(into: &out) }
             out += "</" + name + ">"
-        }
-    }
-
-    /// `&`, `<`, `>`, `"` and `'` as character references.
-    static func escape(_ s: String, into out: inout String) {
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(ch)
-            }
         }
     }
 }

@@ -30,3 +30,22 @@ enum DevicePath {
 // `--personality` takes one of the personalities' names; ArgumentParser lists them in --help and
 // completes them (the enum is CaseIterable).
 extension PersonalityName: ExpressibleByArgument {}
+
+/// Options `serve` and `run` share: what answers the requests (the machine of a fixture, with a
+/// personality, or a real node passed through) and the trace they are written to.
+struct ServedNodeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The machine to simulate (YAML); the built-in default machine when omitted.", valueName: "FIXTURE"))
+    var fixture: String?
+
+    @Option(help: "Which host driver to imitate.")
+    var personality: PersonalityName = .documented
+
+    @Option(help: ArgumentHelp("Write a trace of every request to FILE (JSON lines; `i2osim trace show FILE`).",
+                               valueName: "FILE"))
+    var trace: String?
+
+    @Option(help: ArgumentHelp(
+        "Pass every request through to this real device node instead of simulating a machine; with --trace, record the clients against a real card (64-bit clients).",
+        valueName: "DEVICE"))
+    var recordFrom: String?
+}

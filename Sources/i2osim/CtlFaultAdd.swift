@@ -22,55 +22,29 @@ struct CtlFaultAdd: CtlVerb {
         """)
     @OptionGroup var connection: CtlConnection
 
-    @Option(help: CtlKey.help("ioctl", "Match: the ioctl, any case.", "IOCTL"), completion: CtlKey.completion("ioctl"),
-            transform: CtlKey.check("fault-add", "ioctl"))
-    var ioctl: String?
-    @Option(help: CtlKey.help("iop", "Match: the IOP the frame is posted to.", "N"), transform: CtlKey.check("fault-add", "iop"))
-    var iop: String?
-    @Option(help: CtlKey.help("tid", "Match: the frame's TargetAddress.", "TID"), transform: CtlKey.check("fault-add", "tid"))
-    var tid: String?
-    @Option(help: CtlKey.help("function", "Match: the frame's I2O function.", "FUNCTION"), completion: CtlKey.completion("function"),
-            transform: CtlKey.check("fault-add", "function"))
-    var function: String?
-    @Option(help: CtlKey.help("operation", "Match: a parameter operation in the frame's list.", "OPERATION"),
-            completion: CtlKey.completion("operation"), transform: CtlKey.check("fault-add", "operation"))
+    @Option(key: "ioctl", of: "fault-add", help: "Match: the ioctl, any case.", valueName: "IOCTL") var ioctl: String?
+    @Option(key: "iop", of: "fault-add", help: "Match: the IOP the frame is posted to.", valueName: "N") var iop: String?
+    @Option(key: "tid", of: "fault-add", help: "Match: the frame's TargetAddress.", valueName: "TID") var tid: String?
+    @Option(key: "function", of: "fault-add", help: "Match: the frame's I2O function.", valueName: "FUNCTION") var function: String?
+    @Option(key: "operation", of: "fault-add", help: "Match: a parameter operation in the frame's list.", valueName: "OPERATION")
     var operation: String?
-    @Option(help: CtlKey.help("group", "Match: a parameter group in the frame's list.", "GROUP"), transform: CtlKey.check("fault-add", "group"))
-    var group: String?
-    @Option(help: CtlKey.help("file", "Match: the open file (the number list shows).", "FILE"), transform: CtlKey.check("fault-add", "file"))
-    var file: String?
+    @Option(key: "group", of: "fault-add", help: "Match: a parameter group in the frame's list.", valueName: "GROUP") var group: String?
+    @Option(key: "file", of: "fault-add", help: "Match: the open file (the number list shows).", valueName: "FILE") var file: String?
 
-    @Option(help: CtlKey.help("action", "What happens (default errno).", "ACTION"), completion: CtlKey.completion("action"),
-            transform: CtlKey.check("fault-add", "action"))
-    var action: String?
-    @Option(help: CtlKey.help("errno", "With --action errno: the errno (default EIO).", "ERRNO"), completion: CtlKey.completion("errno"),
-            transform: CtlKey.check("fault-add", "errno"))
-    var errno: String?
-    @Option(help: CtlKey.help("status", "With --action status: the ReqStatus.", "STATUS"), completion: CtlKey.completion("status"),
-            transform: CtlKey.check("fault-add", "status"))
-    var status: String?
-    @Option(help: CtlKey.help("detail", "With --action status: the DetailedStatus (default 0).", "DETAIL"),
-            completion: CtlKey.completion("detail"), transform: CtlKey.check("fault-add", "detail"))
-    var detail: String?
-    @Option(help: CtlKey.help("block-status", "With --action block-status: the BlockStatus.", "STATUS"),
-            completion: CtlKey.completion("block-status"), transform: CtlKey.check("fault-add", "block-status"))
-    var blockStatus: String?
-    @Option(help: CtlKey.help("ms", "With --action delay: the delay in milliseconds.", "MS"), transform: CtlKey.check("fault-add", "ms"))
-    var ms: String?
+    @Option(key: "action", of: "fault-add", help: "What happens (default errno).", valueName: "ACTION") var action: String?
+    @Option(key: "errno", of: "fault-add", help: "With --action errno: the errno (default EIO).", valueName: "ERRNO") var errno: String?
+    @Option(key: "status", of: "fault-add", help: "With --action status: the ReqStatus.", valueName: "STATUS") var status: String?
+    @Option(key: "detail", of: "fault-add", help: "With --action status: the DetailedStatus (default 0).", valueName: "DETAIL") var detail: String?
+    @Option(key: "block-status", of: "fault-add", help: "With --action block-status: the BlockStatus.", valueName: "STATUS") var blockStatus: String?
+    @Option(key: "ms", of: "fault-add", help: "With --action delay: the delay in milliseconds.", valueName: "MS") var ms: String?
     @Option(help: ArgumentHelp("With --action firmware: the command for the IOP's firmware module (a RAID controller: \"drive b0t1d0 failed\").",
                                valueName: "COMMAND"))
     var firmware: String?
 
-    @Option(help: CtlKey.help("count", "When it fires (default always).", "COUNT"), completion: CtlKey.completion("count"),
-            transform: CtlKey.check("fault-add", "count"))
-    var count: String?
-    @Option(help: CtlKey.help("n", "With --count times or every: n.", "N"), transform: CtlKey.check("fault-add", "n"))
-    var n: String?
-    @Option(help: CtlKey.help("p", "With --count probability: the probability, 0…1.", "P"), transform: CtlKey.check("fault-add", "p"))
-    var p: String?
-    @Option(help: CtlKey.help("seed", "With --count probability: the generator's seed (default 1).", "SEED"),
-            transform: CtlKey.check("fault-add", "seed"))
-    var seed: String?
+    @Option(key: "count", of: "fault-add", help: "When it fires (default always).", valueName: "COUNT") var count: String?
+    @Option(key: "n", of: "fault-add", help: "With --count times or every: n.", valueName: "N") var n: String?
+    @Option(key: "p", of: "fault-add", help: "With --count probability: the probability, 0…1.", valueName: "P") var p: String?
+    @Option(key: "seed", of: "fault-add", help: "With --count probability: the generator's seed (default 1).", valueName: "SEED") var seed: String?
 
     var keys: KeyValuePairs<String, String?> {
         ["ioctl": ioctl, "iop": iop, "tid": tid, "function": function, "operation": operation, "group": group, "file": file,

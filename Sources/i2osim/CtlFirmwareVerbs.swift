@@ -5,11 +5,16 @@ struct CtlDrive: CtlVerb {
     static let configuration = CommandConfiguration(commandName: "drive",
         abstract: "Set a drive's state on a RAID controller: failed (its array degrades, a hot spare takes over), replaced (rebuild), optimal.")
     @OptionGroup var connection: CtlConnection
-    @Option(help: ArgumentHelp("The IOP's unit (default 0).", valueName: "N")) var iop: String?
-    @Option(help: ArgumentHelp("The drive's address, as raidutil writes it: b<bus>t<id>d<lun>.", valueName: "ADDRESS")) var at: String
+    @OptionGroup var slot: CtlDriveSlot
     @Option(help: ArgumentHelp("failed, replaced, optimal, or removed (pulled: only a drive in no array or hot spare).", valueName: "STATE"),
             completion: .list(["failed", "replaced", "optimal", "removed"])) var state: String
-    var keys: KeyValuePairs<String, String?> { ["iop": iop, "at": at, "state": state] }
+    var keys: KeyValuePairs<String, String?> { ["iop": slot.iop, "at": slot.at, "state": state] }
+}
+
+/// Where a drive is on a RAID controller: the IOP and the drive's address (drive, insert-drive).
+struct CtlDriveSlot: ParsableArguments {
+    @Option(help: ArgumentHelp("The IOP's unit (default 0).", valueName: "N")) var iop: String?
+    @Option(help: ArgumentHelp("The drive's address, as raidutil writes it: b<bus>t<id>d<lun>.", valueName: "ADDRESS")) var at: String
 }
 
 struct CtlMediaError: CtlVerb {
@@ -36,12 +41,11 @@ struct CtlInsertDrive: CtlVerb {
     static let configuration = CommandConfiguration(commandName: "insert-drive",
         abstract: "Plug a drive into a RAID controller (a new LCT entry, unconfigured).")
     @OptionGroup var connection: CtlConnection
-    @Option(help: ArgumentHelp("The IOP's unit (default 0).", valueName: "N")) var iop: String?
-    @Option(help: ArgumentHelp("Its address: b<bus>t<id>d<lun>.", valueName: "ADDRESS")) var at: String
+    @OptionGroup var slot: CtlDriveSlot
     @Option(help: ArgumentHelp("INQUIRY vendor (default SEAGATE).", valueName: "TEXT")) var vendor: String?
     @Option(help: ArgumentHelp("INQUIRY product (default ST336753LW).", valueName: "TEXT")) var model: String?
     @Option(help: ArgumentHelp("Capacity in MB (default 35003).", valueName: "MB")) var capacityMb: String?
-    var keys: KeyValuePairs<String, String?> { ["iop": iop, "at": at, "vendor": vendor, "model": model, "capacity_mb": capacityMb] }
+    var keys: KeyValuePairs<String, String?> { ["iop": slot.iop, "at": slot.at, "vendor": vendor, "model": model, "capacity_mb": capacityMb] }
 }
 
 struct CtlClock: CtlVerb {

@@ -92,6 +92,23 @@ enum CtlKey {
     }
 }
 
+// `@Option(key: "tid", of: "set-param", help: "The device's TID.", valueName: "TID")`: the option
+// of a request key of a control command, named by the key (--tid), with the key's help, completion
+// and check (CtlKey).
+extension Option where Value == String {
+    init(key: String, of verb: String, help text: String, valueName: String) {
+        self.init(name: .customLong(key), help: CtlKey.help(key, text, valueName), completion: CtlKey.completion(key),
+                  transform: CtlKey.check(verb, key))
+    }
+}
+
+extension Option where Value == String? {
+    init(key: String, of verb: String, help text: String, valueName: String) {
+        self.init(name: .customLong(key), help: CtlKey.help(key, text, valueName), completion: CtlKey.completion(key),
+                  transform: CtlKey.check(verb, key))
+    }
+}
+
 struct CtlList: CtlVerb {
     static let configuration = CommandConfiguration(commandName: "list",
         abstract: "IOPs (state, LCT change indicator, devices, modules, registrations) and open files.")
@@ -102,31 +119,21 @@ struct CtlEvent: CtlVerb {
     static let configuration = CommandConfiguration(commandName: "event",
         abstract: "Raise an event as the IOP would; it reaches every open file registered for it.")
     @OptionGroup var connection: CtlConnection
-    @Option(help: CtlKey.help("iop", "The IOP's unit.", "N"), transform: CtlKey.check("event", "iop")) var iop: String
-    @Option(help: CtlKey.help("tid", "The device's TID (default 0, the IOP).", "TID"), transform: CtlKey.check("event", "tid"))
-    var tid: String?
-    @Option(help: CtlKey.help("indicator", "The event indicator.", "INDICATOR"), completion: CtlKey.completion("indicator"),
-            transform: CtlKey.check("event", "indicator"))
-    var indicator: String
-    @Option(help: CtlKey.help("data", "The event data, hex bytes (\"01 00 00 00\"), at most 88.", "HEX"),
-            transform: CtlKey.check("event", "data"))
-    var data: String?
+    @Option(key: "iop", of: "event", help: "The IOP's unit.", valueName: "N") var iop: String
+    @Option(key: "tid", of: "event", help: "The device's TID (default 0, the IOP).", valueName: "TID") var tid: String?
+    @Option(key: "indicator", of: "event", help: "The event indicator.", valueName: "INDICATOR") var indicator: String
+    @Option(key: "data", of: "event", help: "The event data, hex bytes (\"01 00 00 00\"), at most 88.", valueName: "HEX") var data: String?
     var keys: KeyValuePairs<String, String?> { ["iop": iop, "tid": tid, "indicator": indicator, "data": data] }
 }
 
 /// The LCT entry's keys of add-device and replace-entry.
 struct CtlEntry: ParsableArguments {
-    @Option(help: CtlKey.help("iop", "The IOP's unit.", "N"), transform: CtlKey.check("add-device", "iop")) var iop: String
-    @Option(help: CtlKey.help("tid", "The device's TID.", "TID"), transform: CtlKey.check("add-device", "tid")) var tid: String
-    @Option(name: .customLong("class"), help: CtlKey.help("class", "The device class.", "CLASS"),
-            completion: CtlKey.completion("class"), transform: CtlKey.check("add-device", "class"))
-    var classID: String?
-    @Option(help: CtlKey.help("subclass", "The subclass (default 0).", "N"), transform: CtlKey.check("add-device", "subclass"))
-    var subclass: String?
-    @Option(help: CtlKey.help("parent", "The parent TID (default 0).", "TID"), transform: CtlKey.check("add-device", "parent"))
-    var parent: String?
-    @Option(help: CtlKey.help("user", "The user TID (default 0xFFF: none).", "TID"), transform: CtlKey.check("add-device", "user"))
-    var user: String?
+    @Option(key: "iop", of: "add-device", help: "The IOP's unit.", valueName: "N") var iop: String
+    @Option(key: "tid", of: "add-device", help: "The device's TID.", valueName: "TID") var tid: String
+    @Option(key: "class", of: "add-device", help: "The device class.", valueName: "CLASS") var classID: String?
+    @Option(key: "subclass", of: "add-device", help: "The subclass (default 0).", valueName: "N") var subclass: String?
+    @Option(key: "parent", of: "add-device", help: "The parent TID (default 0).", valueName: "TID") var parent: String?
+    @Option(key: "user", of: "add-device", help: "The user TID (default 0xFFF: none).", valueName: "TID") var user: String?
     var keys: KeyValuePairs<String, String?> {
         ["iop": iop, "tid": tid, "class": classID, "subclass": subclass, "parent": parent, "user": user]
     }
@@ -155,8 +162,8 @@ struct CtlRemoveDevice: CtlVerb {
     static let configuration = CommandConfiguration(commandName: "remove-device",
         abstract: "Remove a device: MODIFIED_LCT is raised, its registrations dropped.")
     @OptionGroup var connection: CtlConnection
-    @Option(help: CtlKey.help("iop", "The IOP's unit.", "N"), transform: CtlKey.check("remove-device", "iop")) var iop: String
-    @Option(help: CtlKey.help("tid", "The device's TID.", "TID"), transform: CtlKey.check("remove-device", "tid")) var tid: String
+    @Option(key: "iop", of: "remove-device", help: "The IOP's unit.", valueName: "N") var iop: String
+    @Option(key: "tid", of: "remove-device", help: "The device's TID.", valueName: "TID") var tid: String
     var keys: KeyValuePairs<String, String?> { ["iop": iop, "tid": tid] }
 }
 
@@ -164,10 +171,9 @@ struct CtlSetParam: CtlVerb {
     static let configuration = CommandConfiguration(commandName: "set-param",
         abstract: "Set a parameter field as the host's UtilParamsSet would (read-only fields are refused).")
     @OptionGroup var connection: CtlConnection
-    @Option(help: CtlKey.help("iop", "The IOP's unit.", "N"), transform: CtlKey.check("set-param", "iop")) var iop: String
-    @Option(help: CtlKey.help("tid", "The device's TID.", "TID"), transform: CtlKey.check("set-param", "tid")) var tid: String
-    @Option(help: CtlKey.help("group", "The parameter group (0xF102).", "GROUP"), transform: CtlKey.check("set-param", "group"))
-    var group: String
+    @Option(key: "iop", of: "set-param", help: "The IOP's unit.", valueName: "N") var iop: String
+    @Option(key: "tid", of: "set-param", help: "The device's TID.", valueName: "TID") var tid: String
+    @Option(key: "group", of: "set-param", help: "The parameter group (0xF102).", valueName: "GROUP") var group: String
     @Option(help: ArgumentHelp("The field: its name (DeviceName) or index; the daemon names the group's fields.", valueName: "FIELD"))
     var field: String
     @Option(help: ArgumentHelp("Text for string(N) fields, hex bytes for bytes(N), a number otherwise.", valueName: "VALUE"))
@@ -179,23 +185,21 @@ struct CtlFailIOP: CtlVerb {
     static let configuration = CommandConfiguration(commandName: "fail-iop",
         abstract: "Fail an IOP as a whole: no frame posted to it is answered until recover-iop.")
     @OptionGroup var connection: CtlConnection
-    @Option(help: CtlKey.help("iop", "The IOP's unit.", "N"), transform: CtlKey.check("fail-iop", "iop")) var iop: String
+    @Option(key: "iop", of: "fail-iop", help: "The IOP's unit.", valueName: "N") var iop: String
     var keys: KeyValuePairs<String, String?> { ["iop": iop] }
 }
 
 struct CtlRecoverIOP: CtlVerb {
     static let configuration = CommandConfiguration(commandName: "recover-iop", abstract: "Recover an IOP failed by fail-iop.")
     @OptionGroup var connection: CtlConnection
-    @Option(help: CtlKey.help("iop", "The IOP's unit.", "N"), transform: CtlKey.check("recover-iop", "iop")) var iop: String
+    @Option(key: "iop", of: "recover-iop", help: "The IOP's unit.", valueName: "N") var iop: String
     var keys: KeyValuePairs<String, String?> { ["iop": iop] }
 }
 
 struct CtlFaultRemove: CtlVerb {
     static let configuration = CommandConfiguration(commandName: "fault-remove", abstract: "Remove a fault rule (without --id: all).")
     @OptionGroup var connection: CtlConnection
-    @Option(help: CtlKey.help("id", "The rule's id (fault-add answers it; fault-list shows it).", "ID"),
-            transform: CtlKey.check("fault-remove", "id"))
-    var id: String?
+    @Option(key: "id", of: "fault-remove", help: "The rule's id (fault-add answers it; fault-list shows it).", valueName: "ID") var id: String?
     var keys: KeyValuePairs<String, String?> { ["id": id] }
 }
 

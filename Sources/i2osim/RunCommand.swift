@@ -42,11 +42,7 @@ struct Run: ParsableCommand {
           i2osim run --device /dev/dpti0 -- raidutil -L all
         """)
 
-    @Option(help: ArgumentHelp("The machine to simulate; the built-in default machine when omitted.", valueName: "FIXTURE"))
-    var fixture: String?
-
-    @Option(help: "Which host driver to imitate.")
-    var personality: PersonalityName = .documented
+    @OptionGroup var served: ServedNodeOptions
 
     @Option(name: [.customLong("device"), .customLong("name")], help: ArgumentHelp(
         "A node to serve, \(DevicePath.help) (repeatable); default /dev/i2o/ctl and /dev/i2octl; /dev/dpti<N>: dpt_i2o's node of IOP N.", valueName: "PATH"),
@@ -58,14 +54,6 @@ struct Run: ParsableCommand {
 
     @OptionGroup var daemon: DaemonOptions
     @OptionGroup var logging: LogOptions
-    @Option(help: ArgumentHelp("Write a trace of every request to FILE (JSON lines; `i2osim trace show FILE`).",
-                               valueName: "FILE"))
-    var trace: String?
-
-    @Option(help: ArgumentHelp(
-        "Pass the requests through to this real device node instead of simulating a machine; with --trace, record a client against a real card (64-bit clients).",
-        valueName: "DEVICE"))
-    var recordFrom: String?
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments (after --).", valueName: "COMMAND"))
     var command: [String] = []
@@ -74,10 +62,10 @@ struct Run: ParsableCommand {
         // COMMAND captures everything after the options, so `run --help` arrives here.
         if let first = command.first, ["--help", "-h", "help"].contains(first) { throw CleanExit.helpRequest(self) }
         guard !argv.isEmpty else { throw ValidationError("missing COMMAND (i2osim run [OPTIONS] -- COMMAND [ARGS...])") }
-        if recordFrom != nil, fixture != nil {
+        if served.recordFrom != nil, served.fixture != nil {
             throw ValidationError("--record-from passes the requests to a real device; it takes no --fixture")
         }
-        try DPTINames.validateSimulated(devices, source: recordFrom.map { _ in "--record-from" })
+        try DPTINames.validateSimulated(devices, source: served.recordFrom.map { _ in "--record-from" })
     }
 
     private var argv: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
@@ -87,19 +75,19 @@ struct Run: ParsableCommand {
         ChildProcess.blockForwardedSignals()   // before any thread exists
         let outcome = try PreloadSetup.ownFailures {
             let hub = PreloadEventHub()
-            if let recordFrom {
+            if let recordFrom = served.recordFrom {
                 let library = try PreloadSetup.libraryDirectory(preloadDir)
-                let node = try passThroughBackend(device: recordFrom, trace: trace, observer: hub)
+                let node = try passThroughBackend(device: recordFrom, trace: served.trace, observer: hub)
                 return try PreloadSetup.runPrivately(argv, node: node, hub: hub, library: library, devices: devices, verbose: logging.verbose)
             }
             // The user's input first (the fixture and its fault rules, the state), then the library.
-            var description = try loadMachine(fixture)
+            var description = try loadMachine(served.fixture)
             let stateDirectory = try daemon.openState(&description)
-            let simulator = Simulator(machine: Machine(description, media: try daemon.media(for: description)), personality: personality,
+            let simulator = Simulator(machine: Machine(description, media: try daemon.media(for: description)), personality: served.personality,
                                       observer: hub, timeoutScale: timeoutScale)
-            try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
+            try daemon.attach(simulator, state: stateDirectory, fixture: served.fixture)
             let library = try PreloadSetup.libraryDirectory(preloadDir)
-            try attachTracer(trace, to: simulator)
+            try attachTracer(served.trace, to: simulator)
             // A dpti path (`--device /dev/dpti0`) opens that IOP's dpt_i2o node; with no other
             // --device the command sees no /dev/i2o/ctl, as on a machine driven by dpt_i2o.
             let dpti = try DPTINames.nodes(devices, simulator: simulator)

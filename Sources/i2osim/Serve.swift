@@ -58,11 +58,7 @@ struct Serve: ParsableCommand {
           i2osim serve --replay card.trace --keyed       the recorded card on /dev/i2o/ctl
         """)
 
-    @Option(help: ArgumentHelp("The machine to serve (YAML); the built-in default when omitted.", valueName: "FIXTURE"))
-    var fixture: String?
-
-    @Option(help: "Which host driver to imitate.")
-    var personality: PersonalityName = .documented
+    @OptionGroup var served: ServedNodeOptions
 
     @Option(name: [.customLong("device"), .customLong("name")], help: ArgumentHelp(
         "A node to create, \(DevicePath.help); repeat for several (default /dev/i2o/ctl; i2octl is udev's name; dpti<N>: dpt_i2o's node of IOP N).",
@@ -94,21 +90,12 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("Drop root to this user (and its group) once the node(s) exist (with --socket: before the socket is made).",
                                valueName: "USER"))
     var user: String?
-    @Option(help: ArgumentHelp("Write a trace of every request to FILE (JSON lines; `i2osim trace show FILE`).",
-                               valueName: "FILE"))
-    var trace: String?
-
     @Option(help: ArgumentHelp("Answer every request from this trace instead of a simulated machine (see `i2osim replay`).",
                                valueName: "TRACE"))
     var replay: String?
 
     @Flag(help: "With --replay: how requests are matched with the recording.")
     var replayMode: ReplayMode?
-
-    @Option(help: ArgumentHelp(
-        "Pass every request through to this real device node instead of simulating a machine; with --trace, record the clients against a real card (64-bit clients).",
-        valueName: "DEVICE"))
-    var recordFrom: String?
 
     mutating func validate() throws {
         if let user, Privileges.lookup(user) == nil {
@@ -124,15 +111,15 @@ struct Serve: ParsableCommand {
             throw ValidationError("--group \(group): no such group")
         }
         try Readiness.validate(readyFile)
-        try DPTINames.validateSimulated(names, source: replay.map { _ in "--replay" } ?? recordFrom.map { _ in "--record-from" })
+        try DPTINames.validateSimulated(names, source: replay.map { _ in "--replay" } ?? served.recordFrom.map { _ in "--record-from" })
         if replayMode != nil && replay == nil { throw ValidationError("--strict and --keyed go with --replay TRACE") }
-        if replay != nil && recordFrom != nil { throw ValidationError("--replay and --record-from exclude each other: answer from a trace, or from a real node") }
-        if let source = replay.map({ _ in "--replay" }) ?? recordFrom.map({ _ in "--record-from" }) {
-            let machineOptions = [("--fixture", fixture != nil), ("--state-dir", daemon.stateDir != nil), ("--control", daemon.control != nil)]
+        if replay != nil && served.recordFrom != nil { throw ValidationError("--replay and --record-from exclude each other: answer from a trace, or from a real node") }
+        if let source = replay.map({ _ in "--replay" }) ?? served.recordFrom.map({ _ in "--record-from" }) {
+            let machineOptions = [("--fixture", served.fixture != nil), ("--state-dir", daemon.stateDir != nil), ("--control", daemon.control != nil)]
             if let (option, _) = machineOptions.first(where: { $0.1 }) {
                 throw ValidationError("\(option) configures a simulated machine; \(source) serves no simulated machine")
             }
-            if replay != nil, trace != nil { throw ValidationError("--trace records requests; with --replay there is nothing new to record") }
+            if replay != nil, served.trace != nil { throw ValidationError("--trace records requests; with --replay there is nothing new to record") }
         }
     }
 
@@ -173,16 +160,16 @@ struct Serve: ParsableCommand {
             let replay = try replayNode(replay, mode: replayMode ?? .strict)
             try serving.serve(replay.node, verbose: logging.verbose)
             try finishReplay(replay)
-        } else if let recordFrom {
-            try serving.serve(try passThroughBackend(device: recordFrom, trace: trace, observer: observer, transport: transport),
+        } else if let recordFrom = served.recordFrom {
+            try serving.serve(try passThroughBackend(device: recordFrom, trace: served.trace, observer: observer, transport: transport),
                               verbose: logging.verbose)
         } else {
-            var description = try loadMachine(fixture)
+            var description = try loadMachine(served.fixture)
             let stateDirectory = try daemon.openState(&description)
-            let simulator = Simulator(machine: Machine(description, media: try daemon.media(for: description)), personality: personality, observer: observer,
+            let simulator = Simulator(machine: Machine(description, media: try daemon.media(for: description)), personality: served.personality, observer: observer,
                                       timeoutScale: timeoutScale)
-            try daemon.attach(simulator, state: stateDirectory, fixture: fixture)
-            try attachTracer(trace, to: simulator, transport: transport)
+            try daemon.attach(simulator, state: stateDirectory, fixture: served.fixture)
+            try attachTracer(served.trace, to: simulator, transport: transport)
             let dpti = try DPTINames.nodes(names, simulator: simulator)
             try serving.serve(simulator.engine, dpti: dpti, verbose: logging.verbose)
         }

@@ -75,6 +75,15 @@ func hrtLike(table: [UInt8]) -> (inout RetryRoundMemory) throws(NeedsRound) -> I
     }
 }
 
+/// A handler that reserves `writes` (no reads), then stores each of `stores` in turn and answers 0.
+func reserving(_ writes: [UserRange], thenStoring stores: [(bytes: [UInt8], at: UInt64)]) -> (inout RetryRoundMemory) throws(NeedsRound) -> Int32 {
+    return { (m: inout RetryRoundMemory) throws(NeedsRound) -> Int32 in
+        _ = try m.fetch(reads: [], writes: writes)
+        for (bytes, address) in stores { _ = m.store(bytes, at: address) }
+        return 0
+    }
+}
+
 extension Array where Element == UInt8 {
     func readLE64(at o: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(self[o + $1]) << (8 * UInt64($1)) } }
     func readLE32(at o: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(self[o + $1]) << (8 * UInt32($1)) } }
@@ -129,11 +138,8 @@ extension Array where Element == UInt8 {
         var k = KernelSimulator()
         k.map([UInt8](repeating: 0xEE, count: 5000), at: 0x10000)
         k.map([UInt8](repeating: 0xEE, count: 6000), at: 0x20000)
-        let rc = k.ioctl { (m: inout RetryRoundMemory) throws(NeedsRound) -> Int32 in
-            _ = try m.fetch(reads: [], writes: [UserRange(address: 0x10000, count: 5000), UserRange(address: 0x20000, count: 6000)])
-            _ = m.store([9, 9, 9, 9, 9, 9, 9, 9], at: 0x20000)
-            return 0
-        }
+        let rc = k.ioctl(reserving([UserRange(address: 0x10000, count: 5000), UserRange(address: 0x20000, count: 6000)],
+                                   thenStoring: [(bytes: [9, 9, 9, 9, 9, 9, 9, 9], at: 0x20000)]))
         #expect(rc == 0)
         #expect(k.calls == 3)
         #expect(k.bytes(UserRange(address: 0x20000, count: 9)) == [9, 9, 9, 9, 9, 9, 9, 9, 0xEE])
@@ -144,11 +150,8 @@ extension Array where Element == UInt8 {
 
     @Test func anUnwrittenSmallRangeBeforeAWrittenOneIsRefilledWithTheCallersBytes() {
         var k = kernel(capacity: 64)
-        let rc = k.ioctl { (m: inout RetryRoundMemory) throws(NeedsRound) -> Int32 in
-            _ = try m.fetch(reads: [], writes: [UserRange(address: 0x2000, count: 4), UserRange(address: 0x3000, count: 8)])
-            _ = m.store([9, 9, 9, 9, 9, 9, 9, 9], at: 0x3000)
-            return 0
-        }
+        let rc = k.ioctl(reserving([UserRange(address: 0x2000, count: 4), UserRange(address: 0x3000, count: 8)],
+                                   thenStoring: [(bytes: [9, 9, 9, 9, 9, 9, 9, 9], at: 0x3000)]))
         #expect(rc == 0)
         #expect(k.calls == 2)
         #expect(k.bytes(UserRange(address: 0x3000, count: 8)) == [9, 9, 9, 9, 9, 9, 9, 9])
@@ -160,12 +163,8 @@ extension Array where Element == UInt8 {
         // `resbuf`. The length and a short result are still a prefix: 3 calls, not 4.
         var k = KernelSimulator()
         k.map([UInt8](repeating: 0xEE, count: 0x404), at: 0x2000)
-        let rc = k.ioctl { (m: inout RetryRoundMemory) throws(NeedsRound) -> Int32 in
-            _ = try m.fetch(reads: [], writes: [UserRange(address: 0x2400, count: 4), UserRange(address: 0x2000, count: 65536)])
-            _ = m.store([92, 0, 0, 0], at: 0x2400)
-            _ = m.store([UInt8](repeating: 7, count: 92), at: 0x2000)
-            return 0
-        }
+        let rc = k.ioctl(reserving([UserRange(address: 0x2400, count: 4), UserRange(address: 0x2000, count: 65536)],
+                                   thenStoring: [(bytes: [92, 0, 0, 0], at: 0x2400), (bytes: [UInt8](repeating: 7, count: 92), at: 0x2000)]))
         #expect(rc == 0)
         #expect(k.calls == 2)
         #expect(k.bytes(UserRange(address: 0x2400, count: 4)) == [92, 0, 0, 0])
@@ -242,12 +241,9 @@ extension Array where Element == UInt8 {
         var k = KernelSimulator()
         k.map([UInt8](repeating: 0xAB, count: 64), at: 0x5000)
         k.map([UInt8](repeating: 0xCD, count: 256), at: 0x6000)
-        let rc = k.ioctl { (m: inout RetryRoundMemory) throws(NeedsRound) -> Int32 in
-            _ = try m.fetch(reads: [], writes: [UserRange(address: 0x5000, count: 64), UserRange(address: 0x6000, count: 256)])
-            _ = m.store([UInt8](repeating: 1, count: 24), at: 0x5000)
-            _ = m.store([UInt8](repeating: 2, count: 256), at: 0x6000)
-            return 0
-        }
+        let rc = k.ioctl(reserving([UserRange(address: 0x5000, count: 64), UserRange(address: 0x6000, count: 256)],
+                                   thenStoring: [(bytes: [UInt8](repeating: 1, count: 24), at: 0x5000),
+                                                 (bytes: [UInt8](repeating: 2, count: 256), at: 0x6000)]))
         #expect(rc == 0)
         #expect(k.calls == 2)
         #expect(k.bytes(UserRange(address: 0x5000, count: 24)) == [UInt8](repeating: 1, count: 24))

@@ -61,6 +61,29 @@ struct DPTIHarness {
     }
 }
 
+/// A struct a dpti ioctl copies out whole and the same every time: the driver's own (DPT_SIGNATURE's, DPT_SYSINFO's).
+protocol DPTDriverStruct: Equatable {
+    static func driver(_ abi: CallerABI) -> Self
+    static func byteCount(_ abi: CallerABI) -> Int
+    static func decode(_ b: [UInt8], abi: CallerABI) -> Self?
+}
+extension DPTSignature: DPTDriverStruct {}
+extension DPTSystemInfo: DPTDriverStruct {}
+
+extension DPTIHarness {
+    /// Expects `command` to copy out the driver's own `T` in the caller's layout, `lp64` or `ilp32`
+    /// bytes long (readStruct), and EFAULT for an unmapped argument; the bytes.
+    mutating func expectDriversStruct<T: DPTDriverStruct>(_ command: DPTIoctl, _ type: T.Type, lp64: Int, ilp32: Int,
+                                                          sourceLocation: SourceLocation = #_sourceLocation) -> [UInt8] {
+        let size = T.byteCount(abi)
+        #expect(size == (abi == .lp64 ? lp64 : ilp32), sourceLocation: sourceLocation)
+        let b = readStruct(command, size: size, sourceLocation: sourceLocation)
+        #expect(T.decode(b, abi: abi) == T.driver(abi), sourceLocation: sourceLocation)
+        #expect(ioctl(command, FakeUserMemory.unmapped) == .error(.EFAULT), sourceLocation: sourceLocation)
+        return b
+    }
+}
+
 @Suite struct DPTINodeTests {
     static let abis = CallerABI.allCases
 
@@ -96,14 +119,9 @@ struct DPTIHarness {
     @Test(arguments: abis)
     func signatureIsTheDriversInTheCallersLayout(_ abi: CallerABI) {
         var h = DPTIHarness(abi)
-        let size = DPTSignature.byteCount(abi)
-        let b = h.readStruct(.signature, size: size)
-        #expect(size == (abi == .lp64 ? 85 : 81))
-        let s = DPTSignature.decode(b, abi: abi)
-        #expect(s == DPTSignature.driver(abi))
+        let s = DPTSignature.decode(h.expectDriversStruct(.signature, DPTSignature.self, lp64: 85, ilp32: 81), abi: abi)
         #expect(s?.text == "Adaptec Linux I2O RAID Driver" && s?.operatingSystems == 0x0100_0000 && s?.fileType == 2)
         #expect(s?.processorFamily == (abi == .lp64 ? 0xFF : 0) && s?.processor == (abi == .lp64 ? 0xFF : 0x3C))
-        #expect(h.ioctl(.signature, FakeUserMemory.unmapped) == .error(.EFAULT))
     }
 
     @Test(arguments: abis)
@@ -122,12 +140,8 @@ struct DPTIHarness {
     @Test(arguments: abis)
     func systemInfoIsLinuxOnPCI(_ abi: CallerABI) {
         var h = DPTIHarness(abi)
-        let size = DPTSystemInfo.byteCount(abi)
-        let b = h.readStruct(.systemInfo, size: size)
-        #expect(size == (abi == .lp64 ? 100 : 92))
-        #expect(DPTSystemInfo.decode(b, abi: abi) == DPTSystemInfo.driver(abi))
-        #expect(b.prefix(size) == DPTSystemInfo.driver(abi).encode(abi)[...])
-        #expect(h.ioctl(.systemInfo, FakeUserMemory.unmapped) == .error(.EFAULT))
+        let b = h.expectDriversStruct(.systemInfo, DPTSystemInfo.self, lp64: 100, ilp32: 92)
+        #expect(b == DPTSystemInfo.driver(abi).encode(abi))
     }
 
     @Test(arguments: abis)

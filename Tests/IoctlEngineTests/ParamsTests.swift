@@ -13,10 +13,7 @@ import IOPModel
     @Test(arguments: CallerABI.allCases)
     func getReturnsRealResultListAndLength(_ abi: CallerABI) {
         var h = Harness(abi)
-        let (r, len, list) = h.params(.parmGet, tid: TestMachine.disk, ops: Ops.getVendor)
-        #expect(r == .success)
-        #expect(len == 16)
-        #expect(list == Self.vendorResult)
+        h.expectParams(.parmGet, tid: TestMachine.disk, ops: Ops.getVendor, answer: Self.vendorResult)
         #expect(h.mem.rounds == 2)
         #expect(h.mem.unreservedStores == 0)
     }
@@ -25,12 +22,10 @@ import IOPModel
     func getOfExecutiveTID0(_ abi: CallerABI) {
         var h = Harness(abi)
         // FIELD_GET of 0x0004 Driver Store: ModuleLimit 4, ModuleCount 1, CurrentSpace 20000, FreeSpace 40000.
-        let (r, len, list) = h.params(.parmGet, tid: 0, ops: Encode.u16s([1, 0, 1, 0x0004, 0xFFFF, 0]))
-        #expect(r == .success)
-        #expect(len == 4 + 4 + 16)
         var want: [UInt8] = [1, 0, 0, 0, 5, 0, 0, 0]
         for v: UInt32 in [4, 1, 20000, 40000] { want.appendLE32(v) }
-        #expect(list == want)
+        #expect(want.count == 4 + 4 + 16)
+        h.expectParams(.parmGet, tid: 0, ops: Encode.u16s([1, 0, 1, 0x0004, 0xFFFF, 0]), answer: want)
     }
 
     @Test(arguments: kinds)
@@ -89,10 +84,7 @@ import IOPModel
     func setIsVisibleFromAnotherOpenFile(_ abi: CallerABI) {
         var h = Harness(abi)
         let other = h.engine.open()
-        let (r, len, list) = h.params(.parmSet, tid: TestMachine.disk, ops: Ops.setCacheMode(7))
-        #expect(r == .success)
-        #expect(len == 8)
-        #expect(list == [1, 0, 0, 0, 1, 0, 0, 0])
+        h.expectParams(.parmSet, tid: TestMachine.disk, ops: Ops.setCacheMode(7), answer: [1, 0, 0, 0, 1, 0, 0, 0])
         let (r2, _, got) = h.params(.parmGet, tid: TestMachine.disk, ops: Ops.getVendor, file: other)
         #expect(r2 == .success)
         #expect(got == [1, 0, 0, 0, 3, 0, 0, 0, 7, 0, 0, 0, 0x00, 0x40, 0, 0])
@@ -101,10 +93,7 @@ import IOPModel
     @Test(arguments: CallerABI.allCases)
     func readOnlyFieldIsBlockStatusInList(_ abi: CallerABI) {
         var h = Harness(abi)
-        let (r, len, list) = h.params(.parmSet, tid: TestMachine.disk, ops: Ops.setStripe)
-        #expect(r == .success)
-        #expect(len == 16)
-        #expect(list == [1, 0, 0, 0, 3, 0, 0x06, 2, 6, 0, 0x00, 0x80, 1, 0, 0, 0])
+        h.expectParams(.parmSet, tid: TestMachine.disk, ops: Ops.setStripe, answer: [1, 0, 0, 0, 3, 0, 0x06, 2, 6, 0, 0x00, 0x80, 1, 0, 0, 0])
         let (_, _, got) = h.params(.parmGet, tid: TestMachine.disk, ops: Ops.getVendor)
         #expect(got == Self.vendorResult)
         // A get operation in PARMSET, an unknown group: BlockStatus too, not errno.
@@ -124,5 +113,16 @@ import IOPModel
         let (r, len, _) = h.params(.parmGet, tid: TestMachine.adapter, ops: Encode.u16s([1, 0, 1, 0xF100, 0xFFFF, 0]))
         #expect(r == .error(.EIO))
         #expect(len == 1024)
+    }
+}
+
+extension Harness {
+    /// PARMGET/PARMSET of `ops` on `tid`, expected to succeed with `want` as the result list (*reslen its length).
+    mutating func expectParams(_ kind: IoctlCommand.Kind, tid: TID, ops: [UInt8], answer want: [UInt8],
+                               sourceLocation: SourceLocation = #_sourceLocation) {
+        let (r, len, list) = params(kind, tid: tid, ops: ops)
+        #expect(r == .success, sourceLocation: sourceLocation)
+        #expect(len == UInt32(want.count), sourceLocation: sourceLocation)
+        #expect(list == want, sourceLocation: sourceLocation)
     }
 }
