@@ -17,6 +17,11 @@ public final class MemoryMedium: BlockTarget {
     }
 
     public func read(_ lba: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(BlockError) {
+        try read(lba, into: buffer, zeroing: true)
+    }
+
+    /// `zeroing` false: `buffer` is zero already, so blocks never written are left as they are.
+    private func read(_ lba: UInt64, into buffer: UnsafeMutableRawBufferPointer, zeroing: Bool) throws(BlockError) {
         let blocks = try checkedBlocks(lba, bytes: buffer.count)
         chunks.withLock { chunks in
             forEachChunk(lba, blocks) { key, first, count, at in
@@ -25,7 +30,7 @@ public final class MemoryMedium: BlockTarget {
                     chunk.withUnsafeBytes { src in
                         dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[first * blockSize..<(first + count) * blockSize]))
                     }
-                } else {
+                } else if zeroing {
                     dst.initializeMemory(as: UInt8.self, repeating: 0)
                 }
             }
@@ -52,7 +57,7 @@ public final class MemoryMedium: BlockTarget {
             return chunk
         }
         var out = [UInt8](repeating: 0, count: blocks * blockSize)
-        try out.withBlockBytes { b throws(BlockError) in try read(lba, into: b) }
+        try out.withBlockBytes { b throws(BlockError) in try read(lba, into: b, zeroing: false) }
         return out
     }
 

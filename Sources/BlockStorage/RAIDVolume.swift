@@ -103,7 +103,7 @@ public final class RAIDVolume: BlockTarget {
             guard health(s) != .dead else { throw .notReady }
             var last = BlockError.notReady
             for k in p.members where valid(s, k, p.memberLBA, p.blocks) {
-                do { return try s.members[k].read(p.memberLBA, blocks: blocks) } catch { last = error }
+                do throws(BlockError) { return try s.members[k].read(p.memberLBA, blocks: blocks) } catch { last = error }
             }
             throw last
         }
