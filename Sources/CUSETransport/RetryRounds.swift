@@ -52,6 +52,14 @@ public struct RetryRoundMemory: UserMemory {
         self.outputCapacity = outputCapacity
     }
 
+    /// A memory that owns a copy of the borrowed input: it outlives the call.
+    public func kept() -> RetryRoundMemory {
+        guard let borrowed else { return self }
+        var copy = RetryRoundMemory(input: Array(borrowed), outputCapacity: outputCapacity)
+        (copy.consumed, copy.reads, copy.writes, copy.stores) = (consumed, reads, writes, stores)
+        return copy
+    }
+
     /// The input bytes, wherever they are.
     @inline(__always)
     private func withInput<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
@@ -112,21 +120,22 @@ public struct RetryRoundMemory: UserMemory {
         guard readBytes <= inputCount, writeBytes <= outputCapacity else {
             // Two lists, each built once: the reads then the probes of the small writes; the writes
             // in output order.
+            // (Element by element: `append(contentsOf:)` of a `UserRanges` takes the generic path.)
             var allReads: [UserRange] = [], allWrites: [UserRange] = []
             allWrites.reserveCapacity(writes.count + w.count)
-            allWrites.append(contentsOf: writes)
-            allWrites.append(contentsOf: w)
+            for x in writes { allWrites.append(x) }
+            for x in w { allWrites.append(x) }
             var probes = 0
             for x in allWrites where Self.isProbed(x) { probes += 1 }
             allReads.reserveCapacity(reads.count + r.count + probes)
-            allReads.append(contentsOf: reads)
-            allReads.append(contentsOf: r)
+            for x in reads { allReads.append(x) }
+            for x in r { allReads.append(x) }
             for x in allWrites where Self.isProbed(x) { allReads.append(x) }
             Self.sortForOutput(&allWrites)
             throw NeedsRound(reads: allReads, writes: allWrites)
         }
-        if !r.isEmpty { if reads.isEmpty { reads.reserveCapacity(4) }; reads.append(contentsOf: r) }
-        if !w.isEmpty { if writes.isEmpty { writes.reserveCapacity(4) }; writes.append(contentsOf: w) }
+        if !r.isEmpty { if reads.isEmpty { reads.reserveCapacity(4) }; for x in r { reads.append(x) } }
+        if !w.isEmpty { if writes.isEmpty { writes.reserveCapacity(4) }; for x in w { writes.append(x) } }
     }
 
     /// Small out ranges are also fetched in (their bytes are not used): a range the caller cannot

@@ -54,9 +54,15 @@ public protocol UserMemory {
     /// the call (the default is `store`).
     /// - Returns: false when the write is known to have faulted (the node carries on all the same).
     mutating func storeUnchecked(_ bytes: UnsafeRawBufferPointer, at address: UInt64) -> Bool
+    /// This memory as a value that stays valid after the call it came with, for a node that keeps
+    /// a request's memory across the transport's calls (the replayer). A memory is otherwise only
+    /// valid during its call: one may borrow the transport's buffers (CUSE's request as libfuse
+    /// received it). The default is the memory itself; a borrowing one copies what it borrows.
+    func kept() -> Self
 }
 
 extension UserMemory {
+    public func kept() -> Self { self }
     public mutating func store(_ bytes: UnsafeRawBufferPointer, at address: UInt64) -> Bool {
         store(Array(bytes), at: address)
     }

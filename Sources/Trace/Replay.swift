@@ -211,7 +211,7 @@ public final class ReplayBackend: ControlNode, @unchecked Sendable {
             case let .retry(round):
                 // Not consumed: the transport's next call of this request comes back to the
                 // recording, unless the kernel fails the round (settled at the caller's next request).
-                pending[key] = Pending(file: file, request: request, memory: asCalled, candidate: i)
+                pending[key] = Pending(file: file, request: request, memory: asCalled.kept(), candidate: i)
                 throw round
             }
         }
@@ -275,8 +275,8 @@ public final class ReplayBackend: ControlNode, @unchecked Sendable {
         init(_ caller: Int32?, _ file: OpenFileID) { self.caller = caller; self.file = file }
     }
 
-    /// A request whose last call asked for a retry round: the call's memory as it came (to run
-    /// the recording's candidates on again) and the record that asked for the round.
+    /// A request whose last call asked for a retry round: the call's memory as it came, kept past
+    /// the call (to run the recording's candidates on again), and the record that asked for the round.
     private struct Pending {
         let file: OpenFileID
         let request: IoctlRequest

@@ -180,6 +180,12 @@ public struct TracingMemory<Base: UserMemory>: UserMemory {
 
     public init(_ base: Base) { self.base = base }
 
+    public func kept() -> Self {
+        var m = self
+        m.base = base.kept()
+        return m
+    }
+
     public mutating func fetch(reads: [UserRange], writes: [UserRange]) throws(NeedsRound) -> [[UInt8]?] {
         let w = writes.map { TraceRange(addr: hex($0.address), count: $0.count) }
         do {

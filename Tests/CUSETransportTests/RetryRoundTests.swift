@@ -192,6 +192,24 @@ extension Array where Element == UInt8 {
         #expect(m.withReplyData { $0.count } == 4 + length)
     }
 
+    /// The transport's memory borrows the kernel's input for the call; `kept()` owns a copy, so a
+    /// node that keeps a request's memory past the call (the replayer) reads what the call brought
+    /// even after libfuse reuses its buffer.
+    @Test func aKeptMemoryOwnsTheInputItBorrowed() throws {
+        var buffer: [UInt8] = [1, 0, 0, 0, 2, 0, 0, 0]
+        var kept: RetryRoundMemory?
+        buffer.withUnsafeMutableBytes { raw in
+            var m = RetryRoundMemory(borrowing: UnsafeRawBufferPointer(raw), outputCapacity: 0)
+            #expect((try? m.fetch(UserRange(address: 0x100, count: 4))) == [1, 0, 0, 0])
+            kept = m.kept()
+            raw.storeBytes(of: UInt32(9).littleEndian, toByteOffset: 4, as: UInt32.self)   // the buffer is reused
+            #expect((try? m.fetch(UserRange(address: 0x200, count: 4))) == [9, 0, 0, 0])     // the borrowing one sees it
+        }
+        var k = try #require(kept)
+        #expect(try k.fetch(UserRange(address: 0x200, count: 4)) == [2, 0, 0, 0])
+        #expect(k.reads == [UserRange(address: 0x100, count: 4), UserRange(address: 0x200, count: 4)])
+    }
+
     /// The list-free fetches answer and throw exactly as `fetch(reads:writes:)` does.
     @Test func listFreeFetchesMatchTheArrayFetch() throws {
         let input: [UInt8] = [1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0xEE, 0xEE, 0xEE, 0xEE]
