@@ -107,27 +107,13 @@ let baseIoctl: @convention(c) (OpaquePointer?, Int32, UnsafeMutableRawPointer?, 
 
 /// Sets up the CUSE session for `name` and runs libfuse's multithreaded loop (as CUSEDevice does).
 func serve(name: String) -> Int32 {
-    var ci = cuse_info()
-    ci.flags = i2osim_cuse_unrestricted_ioctl()
     var ops = cuse_lowlevel_ops()
     ops.`init` = baseInit
     ops.init_done = baseInitDone
     ops.open = baseOpen
     ops.release = baseRelease
     ops.ioctl = baseIoctl
-    var multithreaded: Int32 = 0
-    var cargs: [UnsafeMutablePointer<CChar>?] = [strdup("cuse-baseline-swift"), strdup("-f")]
-    defer { cargs.forEach { free($0) } }
-    let session: OpaquePointer? = ("DEVNAME=" + name).withCString { dev in
-        var devp: UnsafePointer<CChar>? = dev
-        return withUnsafeMutablePointer(to: &devp) { devpp in
-            ci.dev_info_argc = 1
-            ci.dev_info_argv = devpp
-            return cargs.withUnsafeMutableBufferPointer { argv in
-                cuse_lowlevel_setup(Int32(argv.count), argv.baseAddress, &ci, &ops, &multithreaded, nil)
-            }
-        }
-    }
+    let session = i2osim_cuse_setup("cuse-baseline-swift", name, &ops, nil)
     guard let session else { return 1 }
     let rc = i2osim_session_loop_mt(session)
     cuse_lowlevel_teardown(session)

@@ -4,6 +4,7 @@
 #define FUSE_USE_VERSION 31
 #include <fuse3/cuse_lowlevel.h>
 #include <fuse3/fuse_lowlevel.h>
+#include <stdio.h>
 #include <sys/uio.h>
 
 // From the kernel's <linux/fuse.h> (libfuse passes the kernel's ioctl flags through):
@@ -21,7 +22,20 @@ static inline void i2osim_disable_splice(struct fuse_conn_info *conn) {
     conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
 }
 
-static inline unsigned i2osim_cuse_unrestricted_ioctl(void) { return CUSE_UNRESTRICTED_IOCTL; }
+// Sets up the CUSE session of /dev/`name` as every server here does it: unrestricted ioctls,
+// libfuse's command line `program -f` (foreground; the caller runs the loop), `userdata` for the
+// callbacks. libfuse copies what it keeps. NULL on failure (libfuse has said why on stderr).
+static inline struct fuse_session *i2osim_cuse_setup(const char *program, const char *name,
+                                                      const struct cuse_lowlevel_ops *ops, void *userdata) {
+    char devinfo[288];
+    if ((size_t)snprintf(devinfo, sizeof devinfo, "DEVNAME=%s", name) >= sizeof devinfo) return NULL;
+    const char *dev_info_argv[] = {devinfo};
+    struct cuse_info ci = {.dev_info_argc = 1, .dev_info_argv = dev_info_argv, .flags = CUSE_UNRESTRICTED_IOCTL};
+    char *argv[] = {(char *)program, (char *)"-f", NULL};
+    int multithreaded = 0;
+    return cuse_lowlevel_setup(2, argv, &ci, ops, &multithreaded, userdata);
+}
+
 static inline unsigned i2osim_fuse_ioctl_32bit(void) { return FUSE_IOCTL_32BIT; }
 static inline unsigned i2osim_fuse_ioctl_compat(void) { return FUSE_IOCTL_COMPAT; }
 #endif

@@ -85,9 +85,6 @@ public final class CUSEDevice: Sendable {
     /// Creates the node and serves it on libfuse's worker threads until `stop()` or a fatal
     /// session error. Blocks the calling thread.
     public func run() throws(CUSEError) {
-        let devinfo = "DEVNAME=" + name
-        var ci = cuse_info()
-        ci.flags = i2osim_cuse_unrestricted_ioctl()
         var ops = cuse_lowlevel_ops()
         ops.`init` = cuseInit
         ops.init_done = cuseInitDone
@@ -99,22 +96,7 @@ public final class CUSEDevice: Sendable {
         ops.poll = cusePoll
         let me = Unmanaged.passRetained(self)
         defer { me.release() }
-        var multithreaded: Int32 = 0
-        let args = ["i2osim", "-f"]
-        var cargs = args.map { strdup($0) }
-        defer { cargs.forEach { free($0) } }
-        let session: OpaquePointer? = devinfo.withCString { dev -> OpaquePointer? in
-            var devp: UnsafePointer<CChar>? = dev
-            return withUnsafeMutablePointer(to: &devp) { devpp in
-                devpp.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: 1) { p in
-                    ci.dev_info_argc = 1
-                    ci.dev_info_argv = p
-                    return cargs.withUnsafeMutableBufferPointer { argv in
-                        cuse_lowlevel_setup(Int32(argv.count), argv.baseAddress, &ci, &ops, &multithreaded, me.toOpaque())
-                    }
-                }
-            }
-        }
+        let session = i2osim_cuse_setup("i2osim", name, &ops, me.toOpaque())
         guard let session else {
             throw CUSEError(description: "libfuse could not set up the CUSE session for \(path) (see its message above)")
         }
