@@ -107,13 +107,9 @@ extension Interpreter {
     func row(_ schema: ParamGroupSchema, _ node: FixtureNode, _ path: @autoclosure () -> String) -> [UInt8]? {
         let width = schema.rowWidth
         if Reader.isHexObject(node) {
-            guard let b = r.hexObject(node, path()) else { return nil }
-            guard b.count == width else {
-                r.error(node, path(), "the raw row is \(b.count) bytes; a row of \(hex(schema.number, width: 4)) is \(width) bytes",
-                        hint: "give exactly \(width) bytes")
-                return nil
+            return rawBytes(node, path(), width: width, hint: "give exactly \(width) bytes") { n in
+                "the raw row is \(n) bytes; a row of \(hex(schema.number, width: 4)) is \(width) bytes"
             }
-            return b
         }
         guard let pairs = r.pairs(node, path(), of: "fields (name: value)") else { return nil }
         var out = [UInt8](repeating: 0, count: width)
@@ -127,6 +123,13 @@ extension Interpreter {
         return ok ? out : nil
     }
 
+    /// A `{hex: "…"}` value of exactly `width` bytes; `problem` says what is wrong with `n` bytes.
+    private func rawBytes(_ node: FixtureNode, _ path: String, width: Int, hint: String,
+                          _ problem: (Int) -> String) -> [UInt8]? {
+        guard let b = r.hexObject(node, path) else { return nil }
+        guard b.count == width else { r.error(node, path, problem(b.count), hint: hint); return nil }
+        return b
+    }
 
     func unknownField(_ name: String, _ node: FixtureNode, _ path: String, _ schema: ParamGroupSchema) {
         let names = schema.fields.map(\.name)
@@ -158,13 +161,9 @@ extension Interpreter {
             return b + [UInt8](repeating: 0, count: w - b.count)
         default:
             if Reader.isHexObject(node) {
-                guard let b = r.hexObject(node, path()) else { return nil }
-                guard b.count == w else {
-                    r.error(node, path(), "\(field.name) is \(field.type), \(w) bytes; the raw value is \(b.count) bytes",
-                            hint: "give exactly \(w) bytes, little-endian")
-                    return nil
+                return rawBytes(node, path(), width: w, hint: "give exactly \(w) bytes, little-endian") { n in
+                    "\(field.name) is \(field.type), \(w) bytes; the raw value is \(n) bytes"
                 }
-                return b
             }
             guard let v = r.integer(node, path(), in: Self.range(of: field.type), what: "\(field.name) (\(field.type))") else { return nil }
             let bits = UInt128(truncatingIfNeeded: v)
