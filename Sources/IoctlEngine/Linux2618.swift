@@ -110,16 +110,15 @@ extension Linux2618Personality {
         case let .success(f): frame = f
         case let .failure(e): return .error(e)
         }
-        let (unit, w0, size, replyAt, replyWord0) = (frame.unit, frame.word0, frame.size, frame.replyAt,
-                                                      frame.replyWord0)
+        let (unit, size, replyAt) = (frame.unit, frame.size, frame.replyAt)
         let userWords = frame.words
-        let replyBytes = Int(replyWord0 >> 16) * 4
+        let replyBytes = frame.replyWords * 4
         guard replyBytes <= KernelLimits.kmallocBytes else { return .error(.ENOMEM) }
 
         // The SGL, element by element; `stop` is the first element's own failure, if any.
         var elements: [PassthruElement] = []
         var stop: Errno?
-        let offset = Int(w0 >> 4 & 0xF)
+        let offset = frame.sglOffset
         if offset != 0 {
             guard offset < size else { return .error(.EFAULT) }
             let n = (size - offset) / 2

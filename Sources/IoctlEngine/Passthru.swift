@@ -34,14 +34,13 @@ extension Personality {
         case let .success(f): frame = f
         case let .failure(e): return .error(e)
         }
-        let (unit, w0, size, replyAt, replyWord0) = (frame.unit, frame.word0, frame.size, frame.replyAt,
-                                                      frame.replyWord0)
+        let (unit, size, replyAt) = (frame.unit, frame.size, frame.replyAt)
         var words = frame.takeWords()
-        let replyCapacity = min(Int(replyWord0 >> 16), Limits.replyWords)
+        let replyCapacity = min(frame.replyWords, Limits.replyWords)
 
         // The SGL: simple 2-word elements to the end of the frame.
         var elements: [PassthruElement] = []
-        let offset = Int(w0 >> 4 & 0xF)
+        let offset = frame.sglOffset
         if offset != 0 {
             guard offset < size, (size - offset) % 2 == 0 else { return .error(.EINVAL) }
             let n = (size - offset) / 2
@@ -124,6 +123,10 @@ struct PassthruFrame {
     /// The reply area: right after the frame.
     let replyAt: UInt64
     let replyWord0: UInt32
+    /// R: the reply area's capacity in words, as the caller preset its word 0.
+    var replyWords: Int { Int(replyWord0 >> 16) }
+    /// The SGL's offset in words (word 0 bits 4–7; 0: no SGL).
+    var sglOffset: Int { Int(word0 >> 4 & 0xF) }
 
     /// The frame's words, taken out (so the caller changes them without a copy).
     mutating func takeWords() -> [UInt32] {
