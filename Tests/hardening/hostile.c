@@ -33,6 +33,10 @@
 static const char *dev = "/dev/i2o/ctl";
 static long page;
 static void *bad;        /* an address that is not mapped */
+/* An address below 4 GiB that faults, for PASSTHRU32's 32-bit msg: a PROT_NONE page kept mapped
+ * (so nothing else lands there). `bad` truncated to 32 bits is no such address: in a 64-bit process
+ * it may point into anything mapped low — under ASan, its shadow memory — and read fine. */
+static void *bad32;
 static char *guard_end;  /* the end of a readable page followed by a PROT_NONE page */
 
 /* The ioctl's result, or -errno: the cells below compare with -EFAULT and the like. */
@@ -187,7 +191,7 @@ static int matrix(void) {
     struct i2o_cmd_passthru x_bad = {0, bad}, x_null = {0, NULL}, x_iop = {7, f_big}, x_big = {0, f_big},
                             x_badsgl = {0, f_badsgl};
 #endif
-    struct i2o_cmd_passthru32 y_bad = {0, (uint32_t)(uintptr_t)bad}, y_null = {0, 0},
+    struct i2o_cmd_passthru32 y_bad = {0, (uint32_t)(uintptr_t)bad32}, y_null = {0, 0},
                               y_iop = {7, (uint32_t)(uintptr_t)f_big}, y_big = {0, (uint32_t)(uintptr_t)f_big},
                               y_huge = {0, (uint32_t)(uintptr_t)f_huge};
     int p32 = ((uint64_t)(uintptr_t)f_big >> 32) == 0;  /* PASSTHRU32 can name the frame */
@@ -485,6 +489,13 @@ int main(int argc, char **argv) {
     page = sysconf(_SC_PAGESIZE);
     bad = mmap(NULL, (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     munmap(bad, (size_t)page);
+#if UINTPTR_MAX > 0xFFFFFFFFu && defined(MAP_32BIT)
+    bad32 = mmap(NULL, (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+    if (bad32 == MAP_FAILED) { perror("hostile: mmap(MAP_32BIT)"); return 2; }
+#else
+    bad32 = mmap(NULL, (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (bad32 == MAP_FAILED) { perror("hostile: mmap"); return 2; }
+#endif
     char *g = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     mprotect(g + page, (size_t)page, PROT_NONE);
     guard_end = g + page;
