@@ -70,15 +70,23 @@ extension BlockTarget {
         return blocks
     }
 
-    /// Reads `blocks` blocks into a new array (the default: through `read(_:into:)`).
-    public func read(_ lba: UInt64, blocks: Int) throws(BlockError) -> [UInt8] {
+    /// Reads `blocks` blocks into a new array (the default: `readCopying`).
+    public func read(_ lba: UInt64, blocks: Int) throws(BlockError) -> [UInt8] { try readCopying(lba, blocks: blocks) }
+
+    /// Writes `bytes` (a whole number of blocks; the default: `writeCopying`).
+    public func write(_ lba: UInt64, _ bytes: [UInt8]) throws(BlockError) { try writeCopying(lba, bytes) }
+
+    /// `blocks` blocks read through `read(_:into:)` into a new array: for a target whose own
+    /// `read(_:blocks:)` can hand over an array only in some cases.
+    public func readCopying(_ lba: UInt64, blocks: Int) throws(BlockError) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: blocks * blockSize)
         try out.withBlockBytes { b throws(BlockError) in try read(lba, into: b) }
         return out
     }
 
-    /// Writes `bytes` (a whole number of blocks; the default: through `write(_:from:)`).
-    public func write(_ lba: UInt64, _ bytes: [UInt8]) throws(BlockError) {
+    /// `bytes` written through `write(_:from:)`: for a target whose own `write(_:_:)` can keep the
+    /// array only in some cases.
+    public func writeCopying(_ lba: UInt64, _ bytes: [UInt8]) throws(BlockError) {
         try bytes.withUnsafeBytes { b in Result { () throws(BlockError) in try write(lba, from: b) } }.get()
     }
 }

@@ -67,7 +67,7 @@ public final class MemoryMedium: BlockTarget {
             chunks.withLock { $0[lba / Self.chunkBlocks] = bytes }
             return
         }
-        try bytes.withUnsafeBytes { b in Result { () throws(BlockError) in try write(lba, from: b) } }.get()
+        try writeCopying(lba, bytes)
     }
 
     public func flush() throws(BlockError) {}

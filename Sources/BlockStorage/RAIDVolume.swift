@@ -94,11 +94,7 @@ public final class RAIDVolume: BlockTarget {
     }
 
     public func read(_ lba: UInt64, blocks: Int) throws(BlockError) -> [UInt8] {
-        guard let p = try singlePlace(lba, bytes: blocks * blockSize) else {
-            var out = [UInt8](repeating: 0, count: blocks * blockSize)
-            try out.withBlockBytes { b throws(BlockError) in try read(lba, into: b) }
-            return out
-        }
+        guard let p = try singlePlace(lba, bytes: blocks * blockSize) else { return try readCopying(lba, blocks: blocks) }
         return try state.withLock { s throws(BlockError) -> [UInt8] in
             guard health(s) != .dead else { throw .notReady }
             var last = BlockError.notReady
@@ -110,10 +106,7 @@ public final class RAIDVolume: BlockTarget {
     }
 
     public func write(_ lba: UInt64, _ bytes: [UInt8]) throws(BlockError) {
-        guard let p = try singlePlace(lba, bytes: bytes.count) else {
-            try bytes.withUnsafeBytes { b in Result { () throws(BlockError) in try write(lba, from: b) } }.get()
-            return
-        }
+        guard let p = try singlePlace(lba, bytes: bytes.count) else { return try writeCopying(lba, bytes) }
         try state.withLock { s throws(BlockError) in
             guard health(s) != .dead else { throw .notReady }
             try writeCopies(s, p) { m throws(BlockError) in try m.write(p.memberLBA, bytes) }

@@ -66,11 +66,7 @@ public final class WriteCache: BlockTarget {
     /// The device's own array when no dirty block lies in the range (a whole-chunk read copies nothing).
     public func read(_ lba: UInt64, blocks: Int) throws(BlockError) -> [UInt8] {
         let clean = state.withLock { $0.dirty.clipped(to: lba..<lba + UInt64(max(blocks, 0))).isEmpty }
-        guard clean else {
-            var out = [UInt8](repeating: 0, count: blocks * blockSize)
-            try out.withBlockBytes { b throws(BlockError) in try read(lba, into: b) }
-            return out
-        }
+        guard clean else { return try readCopying(lba, blocks: blocks) }
         _ = try checkedBlocks(lba, bytes: blocks * blockSize)
         return try backing.read(lba, blocks: blocks)
     }
