@@ -22,12 +22,16 @@ static inline void i2osim_disable_splice(struct fuse_conn_info *conn) {
     conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
 }
 
+// The longest node name (below /dev) i2osim_cuse_setup takes.
+#define I2OSIM_CUSE_NAME_MAX 255
+
 // Sets up the CUSE session of /dev/`name` as every server here does it: unrestricted ioctls,
 // libfuse's command line `program -f` (foreground; the caller runs the loop), `userdata` for the
-// callbacks. libfuse copies what it keeps. NULL on failure (libfuse has said why on stderr).
+// callbacks. libfuse copies what it keeps. NULL on failure: libfuse has said why on stderr (the
+// caller checks `name` against I2OSIM_CUSE_NAME_MAX first; a longer one is refused silently).
 static inline struct fuse_session *i2osim_cuse_setup(const char *program, const char *name,
                                                       const struct cuse_lowlevel_ops *ops, void *userdata) {
-    char devinfo[288];
+    char devinfo[sizeof "DEVNAME=" + I2OSIM_CUSE_NAME_MAX];
     if ((size_t)snprintf(devinfo, sizeof devinfo, "DEVNAME=%s", name) >= sizeof devinfo) return NULL;
     const char *dev_info_argv[] = {devinfo};
     struct cuse_info ci = {.dev_info_argc = 1, .dev_info_argv = dev_info_argv, .flags = CUSE_UNRESTRICTED_IOCTL};

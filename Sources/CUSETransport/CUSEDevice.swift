@@ -85,6 +85,9 @@ public final class CUSEDevice: Sendable {
     /// Creates the node and serves it on libfuse's worker threads until `stop()` or a fatal
     /// session error. Blocks the calling thread.
     public func run() throws(CUSEError) {
+        guard name.utf8.count <= Int(I2OSIM_CUSE_NAME_MAX) else {
+            throw CUSEError(description: "the node name \(path) is \(name.utf8.count) bytes; CUSE takes at most \(I2OSIM_CUSE_NAME_MAX) below /dev")
+        }
         var ops = cuse_lowlevel_ops()
         ops.`init` = cuseInit
         ops.init_done = cuseInitDone

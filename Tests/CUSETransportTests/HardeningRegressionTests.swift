@@ -23,4 +23,13 @@ struct HardeningRegressionTests {
         #expect(RetryRoundMemory.isProbed(UserRange(address: 0, count: 4096)))
         #expect(!RetryRoundMemory.isProbed(UserRange(address: 0, count: 65536)))   // PARMGET's reservation
     }
+
+    /// A node name CUSE cannot carry is refused before libfuse is asked, with its length and the limit.
+    @Test func aTooLongNodeNameIsRefusedByName() throws {
+        let long = String(repeating: "n", count: 300)
+        let device = CUSEDevice(name: long, node: try CUSEIoctlsTests.engine(), onReady: { _ in }, log: { _ in })
+        var message = ""
+        do { try device.run() } catch { message = error.description }
+        #expect(message.contains("300 bytes") && message.contains("at most 255"), "\(message)")
+    }
 }
