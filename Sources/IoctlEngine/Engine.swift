@@ -258,27 +258,4 @@ public final class Engine: ControlNode {
     public func queuedEvents(_ file: OpenFileID) -> (events: [EventInfo], lost: Int32)? {
         state.withLock { s in s.files[file].map { ($0.queue, $0.lost) } }
     }
-
-    // MARK: Internals
-
-    /// Runs `body` under the lock, then tells the observer about the files that got events.
-    func locked<R: Sendable>(_ body: (inout EngineState) -> R) -> R {
-        let (r, notify, wait): (R, [OpenFileID], Duration?) = state.withLock { s in
-            let r = body(&s)
-            let wait = s.unansweredWait
-            s.unansweredWait = nil
-            guard !s.notify.isEmpty else { return (r, [], wait) }
-            let n = s.notify.sorted { $0.rawValue < $1.rawValue }
-            s.notify.removeAll()
-            return (r, n, wait)
-        }
-        if !notify.isEmpty, let observer { for f in notify { observer.eventQueued(for: f) } }
-        // A frame went unanswered: the caller waits out the driver's post-wait, outside the lock,
-        // before its result (and what it stores) is delivered.
-        if let wait, let postWaiter { postWaiter.waitForReply(upTo: wait) }
-        return r
-    }
-
-    /// Reads the state without changing it.
-    func peek<R: Sendable>(_ body: (EngineState) -> R) -> R { state.withLock { body($0) } }
 }
