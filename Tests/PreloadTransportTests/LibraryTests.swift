@@ -96,7 +96,7 @@ import Testing
         }
         #expect(eventually { d.backend.openCount == 0 }, "open files of killed clients released")
         let r = try d.client(["basic"])
-        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)\ndaemon's log: \(d.logged)")
     }
 
     @Test(arguments: [64, 32]) func noDaemonFailsPromptly(bits: Int) throws {
