@@ -3,7 +3,7 @@
 // i2osim — a simulator of I2O IOPs served as /dev/i2o/ctl.
 //
 // Layering (each a target, lowest first; docs/architecture.md draws it):
-//   Posix        the OS glue of the transports and the tool: descriptors, Unix sockets, threads, clocks.
+//   Posix        the OS glue of the transports and the tool: descriptors, Unix sockets, threads, clocks, children.
 //   I2OFormats   byte-exact I2O wire formats (frames, SGL, HRT, LCT, status block,
 //                parameter operation/result lists, event records). No OS, no ioctls.
 //   I2OABI       the ioctl ABI of /dev/i2o/ctl: numbers, the structs of both ABIs, errno names.
@@ -133,9 +133,9 @@ let package = Package(
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "IOPModelTests", dependencies: ["IOPModel", "I2OFormats", "BlockStorage"]),
         .testTarget(name: "DPTFirmwareTests", dependencies: ["DPTFirmware", "IOPModel", "I2OFormats", "Fixtures", "BlockStorage"]),
-        .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "DPTFirmware", "IOPModel", "I2OFormats", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "FixturesTests", dependencies: ["Fixtures", "DPTFirmware", "IOPModel", "I2OFormats", "Posix", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "CUSETransportTests", dependencies: ["CUSETransport", "Statistics", "Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
-        .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
+        .testTarget(name: "PreloadTransportTests", dependencies: ["PreloadTransport", "Posix", "IoctlEngine", "IOPModel", "Fixtures", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
         .testTarget(name: "ControlTests", dependencies: ["Control", "DPTFirmware", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice", "Simulator", "Faults", "Persistence"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace", "IoctlEngine", "IOPModel", "Fixtures", "I2OFormats", "I2OABI", "I2ODevice", "Simulator", "Faults"]),
         .testTarget(name: "IoctlEngineTests", dependencies: ["IoctlEngine", "Statistics", "IOPModel", "Fixtures", "I2OFormats", "EngineTestSupport", "I2OABI", "I2ODevice"]),

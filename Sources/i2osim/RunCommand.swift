@@ -177,11 +177,13 @@ enum PreloadSetup {
         let script = repo.appendingPathComponent("Sources/CPreload/build.sh").path
         guard dir.path.contains("/.build/"), FileManager.default.isExecutableFile(atPath: script) else { return }
         Log.logger.notice("building the preload library into \(dir.path)")   // progress: not with --quiet
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = [script, dir.path]
-        p.standardOutput = FileHandle.nullDevice
-        do { try p.run(); p.waitUntilExit() } catch { complain("cannot run \(script): \(error)") }
+        do {
+            let built = try SpawnedChild(["/bin/sh", script, dir.path], environment: ProcessInfo.processInfo.environment,
+                                         standardOutput: .discard, standardError: .inherit).wait()
+            if built.status != .exited(0) { complain("\(script) failed (exit status \(built.shellStatus))") }
+        } catch {
+            complain("cannot run \(script): \(error)")
+        }
     }
 
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Posix
 import Testing
 
 /// The built `i2osim` next to this test bundle in the build products directory.
@@ -15,16 +16,8 @@ func i2osimBinary() -> URL? {
 
 func run(_ args: [String]) throws -> (status: Int32, out: String) {
     let bin = try #require(i2osimBinary(), "build the i2osim product first (swift build)")
-    let p = Process()
-    p.executableURL = bin
-    p.arguments = args
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = pipe
-    try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    let o = try SpawnedChild([bin.path] + args, environment: ProcessInfo.processInfo.environment, standardError: .withOutput).wait()
+    return (o.shellStatus, o.standardOutput)
 }
 
 /// A fresh scratch directory for one test's files (removed by the caller: `defer { remove(dir) }`).

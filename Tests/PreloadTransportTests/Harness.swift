@@ -6,6 +6,7 @@ import Foundation
 import Glibc
 import IoctlEngine
 @testable import PreloadTransport
+import Posix
 import Synchronization
 
 /// The preload libraries and the C test client, built once per test run into a temp dir
@@ -54,24 +55,17 @@ struct RunResult {
     var stderr: String
 }
 
-/// Runs a command to completion; the environment is ours plus `env`.
+/// Runs a command to completion; the environment is ours plus `env` (without our LD_PRELOAD).
 func run(_ argv: [String], env: [String: String] = [:]) -> RunResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = argv
     var e = ProcessInfo.processInfo.environment
     e.removeValue(forKey: "LD_PRELOAD")
     for (k, v) in env { e[k] = v }
-    p.environment = e
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    do { try p.run() } catch { return RunResult(status: -1, stdout: "", stderr: "\(error)") }
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let r = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
-    return RunResult(status: status, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: r, as: UTF8.self))
+    do {
+        let o = try SpawnedChild(argv, environment: e).wait()
+        return RunResult(status: o.shellStatus, stdout: o.standardOutput, stderr: o.standardError)
+    } catch {
+        return RunResult(status: -1, stdout: "", stderr: "\(error)")
+    }
 }
 
 /// A server with the toy backend on a fresh socket; log lines collected.

@@ -5,6 +5,7 @@ import I2ODevice
 import Foundation
 import Glibc
 @testable import PreloadTransport
+import Posix
 import Synchronization
 import Testing
 
@@ -83,16 +84,12 @@ import Testing
         let d = try ToyDaemon()
         let a = try Artifacts.get()
         for round in 0..<6 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: a.client64)
-            p.arguments = ["loop", "-1"]
-            p.environment = ["LD_PRELOAD": a.preload, "I2OSIM_SOCKET": d.server.socketPath]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
+            let client = try SpawnedChild([a.client64, "loop", "-1"],
+                                          environment: ["LD_PRELOAD": a.preload, "I2OSIM_SOCKET": d.server.socketPath],
+                                          standardOutput: .discard, standardError: .discard)
             usleep(UInt32(150_000 + 37_000 * round))
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            client.kill(SIGKILL)
+            #expect(try client.wait().status == .signaled(SIGKILL), "the client was still running, and killed")
         }
         #expect(eventually { d.backend.openCount == 0 }, "open files of killed clients released")
         let r = try d.client(["basic"])
