@@ -130,7 +130,9 @@ private let usr2Received = Atomic<Int>(0)
         _ = try #require(c.openDevice())
         #expect(Self.poll(c) == 0)
         #expect(Self.queueEvent(c))
-        #expect(eventually { Self.poll(c) == UInt32(POLLIN | POLLRDNORM) })
+        var last: UInt32?
+        #expect(eventually { last = Self.poll(c); return last == UInt32(POLLIN | POLLRDNORM) },
+                "the last POLL answered \(last.map { String($0, radix: 16) } ?? "no POLL_OK frame"); the daemon's log: \(queue.logged)")
         let none = try ToyDaemon(fileOperations: FileOperations(poll: .none, fasync: .silent))
         let k = try RawClient(path: none.server.socketPath)
         _ = try #require(k.openDevice())
