@@ -45,10 +45,10 @@ public final class SpawnedChild {
     }
 
     /// Starts `argv` (its first word searched in `PATH`) with exactly `environment`; standard
-    /// input is `/dev/null`. The child starts with no signal blocked and SIGPIPE at its default,
-    /// whatever this process set.
-    public init(_ argv: [String], environment: [String: String], standardOutput: Stream = .capture,
-                standardError: Stream = .capture) throws(SystemError) {
+    /// input is `/dev/null` unless `inheritInput`. The child starts with no signal blocked and
+    /// every signal at its default, whatever this process blocked, ignored or caught.
+    public init(_ argv: [String], environment: [String: String], inheritInput: Bool = false,
+                standardOutput: Stream = .capture, standardError: Stream = .capture) throws(SystemError) {
         guard let first = argv.first else { throw SystemError("posix_spawnp", errno: .noSuchFileOrDirectory) }
         output = standardOutput == .capture ? try Self.scratchFile() : nil
         do {
@@ -60,7 +60,7 @@ public final class SpawnedChild {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if !inheritInput { posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0) }
         for (stream, fd, target) in [(standardOutput, output, Int32(1)), (standardError, errors, Int32(2))] {
             if let fd { posix_spawn_file_actions_adddup2(&actions, fd.rawValue, target) }
             else if stream == .discard { posix_spawn_file_actions_addopen(&actions, target, "/dev/null", O_WRONLY, 0) }
@@ -68,12 +68,11 @@ public final class SpawnedChild {
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        var none = sigset_t(), defaults = sigset_t()
+        var none = sigset_t(), all = sigset_t()
         sigemptyset(&none)
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
+        sigfillset(&all)
         posix_spawnattr_setsigmask(&attr, &none)
-        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setsigdefault(&attr, &all)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         let cEnv: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -86,6 +85,15 @@ public final class SpawnedChild {
             throw SystemError("cannot run", path: first, errno: Errno(rawValue: rc))
         }
         self.pid = pid
+    }
+
+    /// How the child ended, when it has (it is reaped then); nil while it runs. Does not wait.
+    public func endedStatus() -> WaitStatus? {
+        if ended == nil {
+            var status: CInt = 0
+            if waitpid(pid, &status, WNOHANG) == pid { ended = WaitStatus(rawValue: status) }
+        }
+        return ended
     }
 
     /// Sends `signal` to the child, if it has not been waited for yet.

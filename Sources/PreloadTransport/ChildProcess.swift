@@ -43,33 +43,16 @@ public enum ChildProcess {
     /// A signal that came from the terminal (si_code SI_KERNEL: Ctrl-C, hang-up) already
     /// reached the child through its process group and is not sent twice.
     public static func run(_ argv: [String], environment: [String: String]) -> Outcome {
-        guard let first = argv.first else { return .notStarted(ENOENT) }
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for s in forwarded { sigaddset(&defaults, s) }
-        sigaddset(&defaults, SIGPIPE)   // the daemon ignores SIGPIPE; the child must not inherit that
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        let cEnv: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for p in cArgs { free(p) }
-            for p in cEnv { free(p) }
+        let child: SpawnedChild
+        do {
+            child = try SpawnedChild(argv, environment: environment, inheritInput: true,
+                                     standardOutput: .inherit, standardError: .inherit)
+        } catch {
+            return .notStarted(error.errno.rawValue)
         }
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, first, nil, &attr, cArgs, cEnv)
-        guard rc == 0 else { return .notStarted(rc) }
-
-        let forwarder = SignalForwarder(child: pid)
+        let forwarder = SignalForwarder(child: child.pid)
         forwarder.start()
-        guard let status = try? WaitStatus.wait(for: pid) else { return .exited(127) }
+        guard let status = try? child.wait().status else { return .exited(127) }
         forwarder.stop()
         switch status {
         case let .exited(code): return .exited(code)

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import I2OABI
 import I2ODevice
+import Posix
 @testable import PreloadTransport
 import Synchronization
 import Testing
@@ -48,47 +49,20 @@ private let usr2Received = Atomic<Int>(0)
     /// A child that only waits to be signalled: `sleep 30` with every signal at its default and
     /// none blocked (the test runner's own mask and dispositions are not inherited).
     final class Sleeper {
-        let pid: pid_t
-        private var status: Int32?
+        private let child: SpawnedChild
+        var pid: pid_t { child.pid }
+        var isRunning: Bool { child.endedStatus() == nil }
 
         init() throws {
-            var attr = posix_spawnattr_t()
-            posix_spawnattr_init(&attr)
-            defer { posix_spawnattr_destroy(&attr) }
-            var all = sigset_t(), none = sigset_t()
-            sigfillset(&all)
-            sigemptyset(&none)
-            posix_spawnattr_setsigdefault(&attr, &all)
-            posix_spawnattr_setsigmask(&attr, &none)
-            posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-            var pid: pid_t = 0
-            let argv: [UnsafeMutablePointer<CChar>?] = [strdup("sleep"), strdup("30"), nil]
-            defer { argv.forEach { free($0) } }
-            let r = posix_spawn(&pid, "/bin/sleep", nil, &attr, argv, environ)
-            guard r == 0 else { throw HarnessError("posix_spawn: \(r)") }
-            self.pid = pid
-        }
-
-        /// Whether it still runs (reaps it when it has ended).
-        var isRunning: Bool {
-            if status != nil { return false }
-            var s: Int32 = 0
-            if waitpid(pid, &s, WNOHANG) == pid { status = s; return false }
-            return true
+            child = try SpawnedChild(["/bin/sleep", "30"], environment: [:], standardOutput: .discard, standardError: .discard)
         }
 
         /// The signal that ended it within 5 s; nil when it still runs (it is then killed).
         func endingSignal() -> Int32? {
-            guard eventually({ !isRunning }) else {
-                kill(pid, SIGKILL)
-                _ = eventually { !isRunning }
-                return nil
-            }
-            let s = status ?? 0
-            return s & 0x7f != 0 && s & 0x7f != 0x7f ? s & 0x7f : -1   // WIFSIGNALED, WTERMSIG
+            guard eventually({ child.endedStatus() != nil }) else { return nil }
+            guard case let .signaled(s) = child.endedStatus() else { return -1 }
+            return s
         }
-
-        deinit { if isRunning { kill(pid, SIGKILL); _ = eventually { !isRunning } } }
     }
 
     @Test func noFasyncRefusesFIOASYNCButNotSETFL() throws {
