@@ -4,7 +4,8 @@ import Glibc
 import SystemPackage
 
 /// A child process started with `posix_spawnp` and waited for with `waitpid`, its standard output
-/// and standard error caught in files: what the tests and the build steps of the tool run.
+/// and standard error caught in files, thrown away or shared: the client `i2osim run` starts
+/// (`ChildProcess`), its build of the preload library, and the tests' clients.
 ///
 /// Not Foundation's `Process`: its `waitUntilExit` waits on a run loop for the news of the child's
 /// end, and on a thread that is not the main one it can miss it and wait for ever (seen in the unit
