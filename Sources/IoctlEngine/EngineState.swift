@@ -162,4 +162,11 @@ struct EngineState: Sendable {
         let t = TID(rawValue: UInt16(tid))
         return t == .executive || iop.devices[t] != nil
     }
+
+    /// A reply's outcome as the documented personality reports it: nil reply → ETIMEDOUT,
+    /// ReqStatus ≠ 0 → EIO, else nil (success).
+    static func failure(of reply: MessageFrame?) -> Errno? {
+        guard let reply else { return .ETIMEDOUT }
+        return reply.reqStatus == .success ? nil : .EIO
+    }
 }

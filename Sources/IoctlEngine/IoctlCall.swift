@@ -113,6 +113,10 @@ struct IoctlCall: Sendable {
     }
 }
 
+extension UserRange {
+    static func u32(_ address: UInt64) -> UserRange { UserRange(address: address, count: 4) }
+}
+
 extension Engine {
     /// Runs `body` under the engine's lock, then tells the observer about the files that got
     /// events and, when a frame went unanswered, waits out the driver's post-wait. Whatever may

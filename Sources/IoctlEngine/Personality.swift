@@ -91,16 +91,3 @@ enum Limits {
     /// PASSTHRU's SGL element limit (`SG_TABLESIZE`).
     static let passthruElements = 30
 }
-
-extension UserRange {
-    static func u32(_ address: UInt64) -> UserRange { UserRange(address: address, count: 4) }
-}
-
-extension EngineState {
-    /// A reply's outcome as the documented personality reports it: nil reply → ETIMEDOUT,
-    /// ReqStatus ≠ 0 → EIO, else nil (success).
-    static func failure(of reply: MessageFrame?) -> Errno? {
-        guard let reply else { return .ETIMEDOUT }
-        return reply.reqStatus == .success ? nil : .EIO
-    }
-}
