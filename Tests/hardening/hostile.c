@@ -489,13 +489,12 @@ int main(int argc, char **argv) {
     page = sysconf(_SC_PAGESIZE);
     bad = mmap(NULL, (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     munmap(bad, (size_t)page);
+    int low = 0;   /* a 32-bit process's every page is below 4 GiB; a 64-bit one asks for it */
 #if UINTPTR_MAX > 0xFFFFFFFFu && defined(MAP_32BIT)
-    bad32 = mmap(NULL, (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
-    if (bad32 == MAP_FAILED) { perror("hostile: mmap(MAP_32BIT)"); return 2; }
-#else
-    bad32 = mmap(NULL, (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (bad32 == MAP_FAILED) { perror("hostile: mmap"); return 2; }
+    low = MAP_32BIT;
 #endif
+    bad32 = mmap(NULL, (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | low, -1, 0);
+    if (bad32 == MAP_FAILED) { perror("hostile: mmap of a page below 4 GiB"); return 2; }
     char *g = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     mprotect(g + page, (size_t)page, PROT_NONE);
     guard_end = g + page;
